@@ -1,0 +1,26 @@
+"""Train the sentiment model and save it with joblib."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import model  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=model.DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=model.DEFAULT_MODEL)
+    args = parser.parse_args()
+    pipeline = model.train(args.data)
+    model.save(pipeline, args.out)
+    print(f"trained on {args.data}, saved {args.out} ({args.out.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

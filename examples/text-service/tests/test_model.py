@@ -1,0 +1,23 @@
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
+
+import main  # noqa: E402
+import model  # noqa: E402
+
+
+def test_selftest_passes() -> None:
+    assert main.selftest() == 0
+
+
+def test_predict_endpoint() -> None:
+    client = main.create_app().test_client()
+    resp = client.post("/predict", json={"texts": ["The screen is brilliant."]})
+    assert resp.status_code == 200
+    assert resp.get_json()["predictions"][0]["label"] == "positive"
+
+
+def test_classify_shapes() -> None:
+    pipeline = model.train()
+    assert len(model.classify(pipeline, ["a", "b"])) == 2

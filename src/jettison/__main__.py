@@ -1,0 +1,3 @@
+from jettison.cli.main import main
+
+main()

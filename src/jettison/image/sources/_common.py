@@ -1,0 +1,203 @@
+"""Pieces shared by the sources: blob stores over a tar or a directory, config parsing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tarfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from jettison.errors import ImageFormatError
+from jettison.image.layer_reader import normalize_path
+from jettison.image.model import HistoryEntry, ImageConfig
+
+MAX_METADATA_BYTES = 64 << 20
+"""Manifests, indexes and configs are small JSON documents; refuse absurd ones."""
+
+
+class TarBlobStore:
+    """Blobs stored as members of an (uncompressed or gzip) tar archive, read in place."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._tar = tarfile.open(path, mode="r:*")  # noqa: SIM115 - closed by close()
+            self._members = {}
+            for member in self._tar:
+                name = normalize_path(member.name)
+                if name is not None:
+                    self._members[name] = member
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            raise ImageFormatError(f"{path}: not a readable tar archive ({exc})") from exc
+
+    def names(self) -> set[str]:
+        return set(self._members)
+
+    def has(self, ref: str) -> bool:
+        return normalize_path(ref) in self._members
+
+    def _member(self, ref: str) -> tarfile.TarInfo:
+        member = self._members.get(normalize_path(ref) or "")
+        # Follow hard links and symlinks inside the archive (some writers deduplicate blobs).
+        seen = 0
+        while member is not None and (member.islnk() or member.issym()) and seen < 8:
+            seen += 1
+            target = member.linkname if member.islnk() else f"{Path(member.name).parent}/{member.linkname}"
+            member = self._members.get(normalize_path(target) or "")
+        if member is None or not member.isreg():
+            raise ImageFormatError(
+                f"{self.path}: the image names {ref!r}, which is missing from the archive",
+                hint="the archive is incomplete; export the image again",
+            )
+        return member
+
+    def open_blob(self, ref: str) -> BinaryIO:
+        fileobj = self._tar.extractfile(self._member(ref))
+        assert fileobj is not None  # _member returns regular files only
+        return cast(BinaryIO, fileobj)
+
+    def blob_size(self, ref: str) -> int:
+        return self._member(ref).size
+
+    def close(self) -> None:
+        self._tar.close()
+
+
+class DirBlobStore:
+    """Blobs stored as files below a directory (an OCI image layout)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def close(self) -> None:
+        """Each blob is opened and closed by its reader; nothing to release."""
+
+    def _path(self, ref: str) -> Path:
+        rel = normalize_path(ref)
+        if rel is None:
+            raise ImageFormatError(f"{self.root}: blob reference {ref!r} escapes the layout")
+        return self.root / rel
+
+    def has(self, ref: str) -> bool:
+        return self._path(ref).is_file()
+
+    def open_blob(self, ref: str) -> BinaryIO:
+        path = self._path(ref)
+        try:
+            return path.open("rb")
+        except FileNotFoundError as exc:
+            raise ImageFormatError(
+                f"{self.root}: the image names blob {ref!r}, which is missing",
+                hint="the layout is incomplete; export the image again",
+            ) from exc
+
+    def blob_size(self, ref: str) -> int:
+        path = self._path(ref)
+        try:
+            return path.stat().st_size
+        except FileNotFoundError as exc:
+            raise ImageFormatError(f"{self.root}: the image names blob {ref!r}, which is missing") from exc
+
+
+def read_json(store: TarBlobStore | DirBlobStore, ref: str, what: str, digest: str | None = None) -> Any:
+    """Read a small JSON document, checking its digest when one is given."""
+    if store.blob_size(ref) > MAX_METADATA_BYTES:
+        raise ImageFormatError(f"{what} {ref!r} is implausibly large for JSON metadata")
+    with store.open_blob(ref) as fh:
+        data = fh.read()
+    if digest:
+        check_digest(data, digest, f"{what} {ref!r}")
+    try:
+        return json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImageFormatError(f"{what} {ref!r} is not valid JSON ({exc})") from exc
+
+
+def check_digest(data: bytes, digest: str, what: str) -> None:
+    algorithm, _, expected = digest.partition(":")
+    if algorithm not in ("sha256", "sha384", "sha512"):
+        raise ImageFormatError(f"{what}: unsupported digest algorithm {algorithm!r}")
+    actual = hashlib.new(algorithm, data).hexdigest()
+    if actual != expected:
+        raise ImageFormatError(
+            f"{what}: digest mismatch: expected {digest}, content hashes to {algorithm}:{actual}",
+            hint="the image is damaged or was modified after it was written",
+        )
+
+
+def blob_path(digest: str) -> str:
+    """Path of a blob inside an OCI layout: ``blobs/<alg>/<hex>``."""
+    algorithm, sep, hexdigest = digest.partition(":")
+    if not sep or not hexdigest.isalnum() or not algorithm.isalnum():
+        raise ImageFormatError(f"malformed digest {digest!r}")
+    return f"blobs/{algorithm}/{hexdigest}"
+
+
+def _str_tuple(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # shell form stored as a string by some builders
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return None
+
+
+def parse_config(raw: object, what: str) -> tuple[ImageConfig, list[Mapping[str, Any]]]:
+    """Turn an OCI/Docker config document into an ImageConfig and its raw history list."""
+    if not isinstance(raw, dict):
+        raise ImageFormatError(f"{what} is not an image config (expected a JSON object)")
+    inner = raw.get("config") or raw.get("container_config") or {}
+    if not isinstance(inner, dict):
+        inner = {}
+    rootfs = raw.get("rootfs") or {}
+    diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+    if not isinstance(diff_ids, list):
+        raise ImageFormatError(f"{what} has no rootfs.diff_ids: not an image config")
+    labels = inner.get("Labels") or {}
+    config = ImageConfig(
+        os=raw.get("os"),
+        architecture=raw.get("architecture"),
+        variant=raw.get("variant"),
+        cmd=_str_tuple(inner.get("Cmd")),
+        entrypoint=_str_tuple(inner.get("Entrypoint")),
+        env=_str_tuple(inner.get("Env")) or (),
+        user=inner.get("User") or None,
+        working_dir=inner.get("WorkingDir") or None,
+        exposed_ports=tuple(sorted((inner.get("ExposedPorts") or {}).keys())),
+        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+        diff_ids=tuple(str(d) for d in diff_ids),
+    )
+    history = raw.get("history") or []
+    if not isinstance(history, list):
+        history = []
+    return config, [h for h in history if isinstance(h, dict)]
+
+
+def map_history(history: list[Mapping[str, Any]], n_layers: int) -> tuple[HistoryEntry, ...]:
+    """Pair history entries with layers: each entry not marked ``empty_layer`` made the next layer.
+
+    When the counts disagree (squashed or hand-edited images), entries are paired from the
+    top, because the newest layers are the ones a user changes; the rest stay unpaired.
+    """
+    non_empty = [i for i, h in enumerate(history) if not h.get("empty_layer")]
+    offset = n_layers - len(non_empty)  # > 0: bottom layers without history
+    pairing: dict[int, int] = {}
+    for rank, hist_index in enumerate(non_empty):
+        layer_index = rank + offset
+        if 0 <= layer_index < n_layers:
+            pairing[hist_index] = layer_index
+    entries = []
+    for i, h in enumerate(history):
+        entries.append(
+            HistoryEntry(
+                created_by=str(h.get("created_by") or ""),
+                created=str(h["created"]) if h.get("created") else None,
+                comment=str(h["comment"]) if h.get("comment") else None,
+                empty_layer=bool(h.get("empty_layer")),
+                layer_index=pairing.get(i),
+            )
+        )
+    return tuple(entries)

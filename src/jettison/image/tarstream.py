@@ -1,0 +1,285 @@
+"""A forward-only tar header parser over a stream of byte chunks.
+
+Hand-written on purpose: this is jettison's hot path and the standard library's streaming
+mode (``tarfile.open(mode="r|")``) was measured at about 10x slower than dive on a 1.26 GB
+image (its internal buffer is re-concatenated on every read). Here the blob is read in large
+chunks (hashed as they pass, so digests are checked in the same pass), headers are parsed
+from the chunk in place, and file bodies are stepped over without copying.
+
+Formats handled: v7, ustar (``prefix``), GNU (``L``/``K`` long names, base-256 numbers) and
+POSIX pax (``x`` per-entry and ``g`` global records: path, linkpath, size, uid, gid).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Any
+from dataclasses import dataclass
+
+from jettison.errors import ImageFormatError
+
+BLOCK = 512
+_ZERO_BLOCK = bytes(BLOCK)
+
+# Type flags (POSIX / GNU).
+REGULAR = b"0"
+HARDLINK = b"1"
+SYMLINK = b"2"
+CHAR = b"3"
+BLOCKDEV = b"4"
+DIRECTORY = b"5"
+FIFO = b"6"
+CONTIGUOUS = b"7"
+PAX_ENTRY = b"x"
+PAX_GLOBAL = b"g"
+GNU_LONGNAME = b"L"
+GNU_LONGLINK = b"K"
+_META_TYPES = frozenset((PAX_ENTRY, PAX_GLOBAL, GNU_LONGNAME, GNU_LONGLINK))
+
+
+@dataclass(slots=True)
+class TarMember:
+    name: str
+    """Decoded with UTF-8 and ``surrogateescape``: invalid bytes survive as surrogates."""
+    type: bytes
+    size: int
+    mode: int
+    uid: int
+    gid: int
+    linkname: str
+    offset_data: int
+    """Offset of the body in the uncompressed stream."""
+
+    def is_file(self) -> bool:
+        return self.type not in (HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIRECTORY, FIFO)
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _cstring(field: bytes) -> bytes:
+    end = field.find(b"\0")
+    return field if end < 0 else field[:end]
+
+
+def _number(field: bytes, what: str) -> int:
+    """Octal ASCII, or GNU base-256 when the high bit of the first byte is set."""
+    if field and field[0] & 0x80:
+        value = int.from_bytes(field[1:], "big")
+        if field[0] & 0x40:  # negative numbers: two's complement
+            value -= 1 << (8 * len(field) - 2)
+        return value
+    text = _cstring(field).strip(b" \0")
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError as exc:
+        raise ImageFormatError(f"invalid tar header: {what} field {field!r}") from exc
+
+
+def _checksum_ok(header: bytes) -> bool:
+    stored = _number(header[148:156], "checksum")
+    unsigned = sum(header[:148]) + 256 + sum(header[156:])  # 256 = the field read as 8 spaces
+    if stored == unsigned:
+        return True
+    # Some old writers summed signed chars.
+    high = sum(1 for b in header[:148] if b > 127) + sum(1 for b in header[156:] if b > 127)
+    return stored == unsigned - 256 * high
+
+
+def _parse_pax(data: bytes) -> dict[str, bytes]:
+    """Records ``"%d %s=%s\\n"``; values stay bytes (hdrcharset=BINARY allows any)."""
+    records: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos)
+        if space < 0:
+            break
+        try:
+            length = int(data[pos:space])
+        except ValueError as exc:
+            raise ImageFormatError("invalid pax extended header") from exc
+        if length <= 0:
+            raise ImageFormatError("invalid pax extended header length")
+        record = data[space + 1 : pos + length - 1]  # drop the trailing newline
+        key, sep, value = record.partition(b"=")
+        if sep:
+            records[key.decode("utf-8", "replace")] = value
+        pos += length
+    return records
+
+
+class ChunkReader:
+    """Serve exact reads and skips from an iterator of chunks, without re-concatenating."""
+
+    def __init__(self, chunks: Iterator[bytes], seek: Callable[[int], None] | None = None) -> None:
+        self._chunks = chunks
+        self._buf = b""
+        self._pos = 0
+        self._seek = seek
+        self.offset = 0
+        """Bytes of the stream consumed so far."""
+
+    def _fill(self) -> bool:
+        for chunk in self._chunks:
+            if chunk:
+                self._buf = self._buf[self._pos :] + chunk if self._pos < len(self._buf) else chunk
+                self._pos = 0
+                return True
+        return False
+
+    def read(self, n: int) -> bytes:
+        """Exactly ``n`` bytes, or fewer only at the end of the stream."""
+        while len(self._buf) - self._pos < n:
+            if not self._fill():
+                break
+        data = self._buf[self._pos : self._pos + n]
+        self._pos += len(data)
+        self.offset += len(data)
+        return data
+
+    def skip(self, n: int) -> int:
+        """Step over ``n`` bytes; returns how many could be skipped."""
+        done = 0
+        avail = len(self._buf) - self._pos
+        if avail >= n:
+            self._pos += n
+            self.offset += n
+            return n
+        done, self._buf, self._pos = avail, b"", 0
+        if self._seek is not None:
+            self._seek(n - done)
+            self.offset += n
+            return n
+        while done < n:
+            chunk = next(self._chunks, b"")
+            if not chunk:
+                break
+            if done + len(chunk) > n:
+                self._buf, self._pos = chunk, n - done
+                done = n
+            else:
+                done += len(chunk)
+        self.offset += done
+        return done
+
+    def hash_into(self, n: int, digest: Any) -> int:
+        """Feed the next ``n`` bytes to ``digest`` (a hashlib object) without keeping them."""
+        done = 0
+        while done < n:
+            if self._pos >= len(self._buf) and not self._fill():
+                break
+            piece = memoryview(self._buf)[self._pos : self._pos + (n - done)]
+            digest.update(piece)
+            self._pos += len(piece)
+            done += len(piece)
+        self.offset += done
+        return done
+
+    def drain(self) -> None:
+        """Consume the rest of the stream (so a digest over all of it can be checked)."""
+        self._buf, self._pos = b"", 0
+        for _ in self._chunks:
+            pass
+
+
+def iter_members(
+    reader: ChunkReader,
+    label: str,
+    want_body: Callable[[TarMember], bool] | None = None,
+    hash_algorithm: str | None = None,
+) -> Iterator[tuple[TarMember, bytes | None]]:
+    """Yield each member, with its body when ``want_body(member)`` says so.
+
+    With ``hash_algorithm``, a wanted body is streamed through that hash instead of being
+    kept, and the hex digest (as ASCII bytes) is yielded in its place: large files are never
+    held in memory.
+    """
+    global_pax: dict[str, bytes] = {}
+    pending_pax: dict[str, bytes] = {}
+    long_name: bytes | None = None
+    long_link: bytes | None = None
+    seen_any = False
+    while True:
+        header = reader.read(BLOCK)
+        if not header:
+            if not seen_any:
+                raise ImageFormatError(f"{label}: empty layer blob, not a tar")
+            return  # no end-of-archive marker: tolerated, as Docker does
+        if len(header) < BLOCK:
+            raise ImageFormatError(f"{label}: truncated tar (partial header)")
+        if header == _ZERO_BLOCK:
+            return
+        if not _checksum_ok(header):
+            raise ImageFormatError(
+                f"{label}: not a valid tar stream (bad header checksum at byte {reader.offset - BLOCK})"
+            )
+        seen_any = True
+        typeflag = header[156:157]
+        size = _number(header[124:136], "size")
+        if typeflag in _META_TYPES:
+            body = reader.read(size)
+            if len(body) < size:
+                raise ImageFormatError(f"{label}: truncated tar (extended header)")
+            reader.skip(-size % BLOCK)
+            if typeflag == PAX_ENTRY:
+                pending_pax.update(_parse_pax(body))
+            elif typeflag == PAX_GLOBAL:
+                global_pax.update(_parse_pax(body))
+            elif typeflag == GNU_LONGNAME:
+                long_name = _cstring(body)
+            else:
+                long_link = _cstring(body)
+            continue
+        pax = {**global_pax, **pending_pax} if global_pax else pending_pax
+        if "path" in pax:
+            raw_name = pax["path"]
+        elif long_name is not None:
+            raw_name = long_name
+        else:
+            raw_name = _cstring(header[0:100])
+            if header[257:263] == b"ustar\x00":  # POSIX ustar: name is prefix/name
+                prefix = _cstring(header[345:500])
+                if prefix:
+                    raw_name = prefix + b"/" + raw_name
+        if "linkpath" in pax:
+            raw_link = pax["linkpath"]
+        elif long_link is not None:
+            raw_link = long_link
+        else:
+            raw_link = _cstring(header[157:257])
+        if "size" in pax:
+            size = int(pax["size"])
+        if typeflag in (b"\0", b"") and raw_name.endswith(b"/"):
+            typeflag = DIRECTORY  # pre-POSIX convention
+        member = TarMember(
+            name=_decode(raw_name),
+            type=typeflag if typeflag != b"\0" else REGULAR,
+            size=size,
+            mode=_number(header[100:108], "mode"),
+            uid=int(pax["uid"]) if "uid" in pax else _number(header[108:116], "uid"),
+            gid=int(pax["gid"]) if "gid" in pax else _number(header[116:124], "gid"),
+            linkname=_decode(raw_link),
+            offset_data=reader.offset,
+        )
+        pending_pax, long_name, long_link = {}, None, None
+        # Only regular files carry a body in layers; other types' size field is not data.
+        body_size = size if member.is_file() else 0
+        body: bytes | None = None
+        if body_size and want_body is not None and want_body(member):
+            if hash_algorithm is None:
+                body = reader.read(body_size)
+                got = len(body)
+            else:
+                digest = hashlib.new(hash_algorithm)
+                got = reader.hash_into(body_size, digest)
+                body = digest.hexdigest().encode("ascii")
+        else:
+            got = reader.skip(body_size)
+        if got < body_size:
+            raise ImageFormatError(f"{label}: truncated tar (file {member.name!r} is cut short)")
+        reader.skip(-body_size % BLOCK)
+        yield member, body

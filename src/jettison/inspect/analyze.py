@@ -1,0 +1,49 @@
+"""Turn a scanned image into an :class:`InspectReport` by running every analyzer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from jettison.image.scan import ScannedImage
+from jettison.inspect import attribution, removable
+from jettison.inspect.budgets import Budgets, check_budgets
+from jettison.inspect.dive import dive_metrics
+from jettison.inspect.layers import summarize_layers
+from jettison.inspect.report import InspectReport
+from jettison.inspect.shadowed import find_shadowed
+
+CAPTURE_GLOBS: tuple[str, ...] = (*attribution.CAPTURE_GLOBS, *removable.CAPTURE_GLOBS)
+"""Every file whose content some analyzer reads; the scan keeps only these in memory."""
+
+
+def analyze(scanned: ScannedImage, budgets: Budgets | None = None) -> InspectReport:
+    image = scanned.image
+    resolver = scanned.resolver
+    owners, ownership = attribution.attribute(resolver)
+    layers = summarize_layers(image, scanned.listings)
+    compressed = [listing.compressed_bytes for listing in scanned.listings]
+    config = image.config
+    platform = (
+        "/".join(p for p in (config.os, config.architecture, config.variant) if p) or None
+    )
+    report = InspectReport(
+        reference=image.reference,
+        source_kind=image.source_kind,
+        platform=platform,
+        tags=image.tags,
+        cmd=config.cmd,
+        entrypoint=config.entrypoint,
+        user=config.user,
+        layers=layers,
+        size_bytes=sum(listing.content_bytes for listing in scanned.listings),
+        pull_bytes=None if None in compressed else sum(c or 0 for c in compressed),
+        final_bytes=scanned.fs.total_bytes(),
+        dive=dive_metrics([listing.entries for listing in scanned.listings]),
+        shadowed=find_shadowed(scanned.fs),
+        removable=removable.find_removable(resolver, ownership),
+        attribution=owners,
+        skipped=scanned.skipped,
+    )
+    if budgets is not None:
+        report = replace(report, budgets=check_budgets(report, budgets))
+    return report

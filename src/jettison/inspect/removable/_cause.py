@@ -1,0 +1,113 @@
+"""What a removable cause is, what it sees, and the helpers causes share.
+
+A cause never counts bytes itself: it looks at the files no higher-priority cause claimed
+(:class:`Unclaimed`) and returns :class:`Claim` records, each saying which row of the report's
+``top`` the file rolls up into. :func:`jettison.inspect.removable.find_removable` does the
+accounting, so every cause counts bytes, files and hard links the same way.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from jettison.image.model import FileEntry
+from jettison.image.scan import FileResolver
+from jettison.inspect.attribution.model import Ownership
+
+MIB = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One file a cause would remove, and the ``top`` row it rolls up into."""
+
+    entry: FileEntry
+    group: str
+    """Path shown for the row: the file itself, or the directory / metadata path it rolls up to."""
+    owner: str | None = None
+    """Owner key shown for the row (``python:NAME``, ``debian:NAME``), when the row has one."""
+
+
+@dataclass(frozen=True)
+class Unclaimed:
+    """The final filesystem minus what higher-priority causes already claimed."""
+
+    resolver: FileResolver
+    """The whole image, for context (a sibling ``config.json``, a ``conda-meta`` directory);
+    files found through it may already be claimed, so claim only what :meth:`get` returns."""
+    ownership: Ownership
+    by_path: Mapping[str, FileEntry]
+
+    def __iter__(self) -> Iterator[FileEntry]:
+        return iter(self.by_path.values())
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.by_path
+
+    def get(self, path: str) -> FileEntry | None:
+        return self.by_path.get(path)
+
+    def size(self, entry: FileEntry) -> int:
+        return self.resolver.size(entry)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A stable code, the words shown to the user, and how to find the files."""
+
+    code: str
+    title: str
+    advice: str
+    find: Callable[[Unclaimed], Iterable[Claim]]
+    capture_globs: tuple[str, ...] = ()
+    """Contents this cause reads through ``resolver.read_bytes`` (captured during the scan)."""
+
+
+class PathPatterns:
+    """Regular expressions over root-relative paths, tried in order as one expression.
+
+    Each pattern has exactly one capturing group: the directory a matching file rolls up to.
+    ``needles``, when given, are substrings of which every matching path holds at least one: a
+    cheap test that spares most paths the regular expression (images hold 10^5 files and more).
+    """
+
+    def __init__(self, *patterns: str, needles: tuple[str, ...] = ()) -> None:
+        self.patterns = patterns
+        self.needles = needles
+        self._regex = re.compile("|".join(f"(?:{p})" for p in patterns))
+        self._needle = re.compile("|".join(re.escape(n) for n in needles)) if needles else None
+
+    def rollup(self, path: str) -> str | None:
+        """Group 1 of the first pattern matching the whole ``path``, or None."""
+        if self._needle is not None and self._needle.search(path) is None:
+            return None
+        match = self._regex.fullmatch(path)
+        if match is None:
+            return None
+        return next(group for group in match.groups() if group is not None)
+
+
+def claim_matches(
+    unclaimed: Unclaimed, patterns: PathPatterns, *, with_owner: bool = False
+) -> Iterator[Claim]:
+    """Claim every file ``patterns`` match, rolled up to the matched directory.
+
+    With ``with_owner`` the row also carries the file's owner, so one directory shared by two
+    owners gives two rows.
+    """
+    owner_of = unclaimed.ownership.owner_of
+    for entry in unclaimed:
+        group = patterns.rollup(entry.path)
+        if group is not None:
+            yield Claim(entry, group, owner_of(entry.path) if with_owner else None)
+
+
+def common_dir(paths: Iterable[str]) -> str:
+    """The deepest directory holding all ``paths`` (``""`` for the root)."""
+    dirs = [posixpath.dirname(p) for p in paths]
+    if not dirs:
+        return ""
+    return posixpath.commonpath(dirs) if all(dirs) else ""

@@ -1,0 +1,71 @@
+"""``bytecode``: compiled Python bytecode (``*.pyc``, ``*.pyo``), which imports regenerate.
+
+Only bytecode whose source is in the image counts (``pkg/__pycache__/mod.cpython-311.pyc``
+needs ``pkg/mod.py``, a legacy ``pkg/mod.pyc`` needs ``pkg/mod.py``): sourceless bytecode is
+the program itself, and removing it breaks the import.
+
+Rolls up by owner: one row per distribution or package owning bytecode (path: the deepest
+directory holding all of its bytecode, e.g. ``.../site-packages/torch``); unowned bytecode by
+the environment it lives in: ``.../site-packages/PACKAGE`` in a Python environment, the
+``lib/python3.X`` directory of a standard library, else the file's top-level directory.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterator
+
+from jettison.image.model import FileEntry
+from jettison.inspect.removable._cause import Cause, Claim, PathPatterns, Unclaimed, common_dir
+
+BYTECODE_SUFFIXES = (".pyc", ".pyo")
+ENVIRONMENT_ROOTS = PathPatterns(
+    r"(.+?/(?:site|dist)-packages/[^/]+)/.+",
+    r"((?:.+/)?lib/python3(?:\.\d+)?)/.+",
+    r"([^/]+)/.+",
+)
+
+
+def find(unclaimed: Unclaimed) -> Iterator[Claim]:
+    owner_of = unclaimed.ownership.owner_of
+    owned: dict[str, list[FileEntry]] = defaultdict(list)
+    for entry in unclaimed:
+        if not entry.path.endswith(BYTECODE_SUFFIXES) or not _has_source(unclaimed, entry.path):
+            continue
+        owner = owner_of(entry.path)
+        if owner is not None:
+            owned[owner].append(entry)
+        else:
+            yield Claim(entry, _environment_root(entry.path))
+    for owner, entries in owned.items():
+        row = common_dir(e.path for e in entries)
+        yield from (Claim(e, row, owner) for e in entries)
+
+
+def _has_source(unclaimed: Unclaimed, path: str) -> bool:
+    directory, name = posixpath.split(path)
+    if posixpath.basename(directory) == "__pycache__":
+        directory = posixpath.dirname(directory)
+    source = posixpath.join(directory, f"{name.partition('.')[0]}.py")
+    return unclaimed.resolver.get(source) is not None
+
+
+def _environment_root(path: str) -> str:
+    return ENVIRONMENT_ROOTS.rollup(path) or ""
+
+
+CAUSE = Cause(
+    code="bytecode",
+    title="Python bytecode",
+    advice=(
+        "Bytecode is regenerated from the .py sources at import. Don't ship it: set "
+        "PYTHONDONTWRITEBYTECODE=1, install with `pip install --no-compile` (and without uv's "
+        "`--compile-bytecode`), don't run `compileall`, and `find / -name __pycache__ -prune "
+        "-exec rm -rf {} +` in the same RUN that installs. Trade-off: every start pays for "
+        "compiling what it imports (the container does not write the .pyc back when "
+        "PYTHONDONTWRITEBYTECODE is set or the filesystem is read-only), which can add seconds "
+        "to the cold start of large frameworks."
+    ),
+    find=find,
+)

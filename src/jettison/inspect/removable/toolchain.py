@@ -1,0 +1,108 @@
+"""``toolchain``: compilers, build tools, headers and static libraries.
+
+Two sources, in this order:
+
+* every file of a Debian package that is part of a build toolchain (:data:`PACKAGES`, minus
+  :data:`NOT_PACKAGES`): compilers, binutils, make/cmake, ``build-essential``, ``dpkg-dev``,
+  any ``*-dev`` package (NVIDIA's ``libcublas-dev-12-1`` style included) and the private
+  libraries only compilers and binutils use. ``gcc-12-base`` is not one (``libgcc-s1``
+  depends on it), nor is ``git``;
+* files that only a build reads, whoever owns them: ``usr/include``, ``usr/local/include``,
+  static libraries (``*.a``, read only at link time) anywhere, and C/C++/CUDA headers in an
+  ``include`` directory inside ``site-packages`` (``torch/include``, ``nvidia/*/include``).
+
+Rolls up: a package is one row (path: its dpkg ``.list`` file, owner ``debian:NAME``); other
+files roll up by include directory, or by the directory of a static library, with their owner.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from collections.abc import Iterator
+
+from jettison.inspect.removable._cause import Cause, Claim, PathPatterns, Unclaimed, common_dir
+
+PACKAGES = (
+    # compilers and their private libraries
+    "gcc", "gcc-[0-9]*", "g++", "g++-[0-9]*", "cpp", "cpp-[0-9]*", "gfortran", "gfortran-[0-9]*",
+    "clang", "clang-[0-9]*", "libcc1-[0-9]*", "libisl[0-9]*", "libmpc[0-9]*",
+    "libasan[0-9]*", "liblsan[0-9]*", "libtsan[0-9]*", "libubsan[0-9]*", "libhwasan[0-9]*",
+    # binutils and its private libraries
+    "binutils", "binutils-*", "libbinutils", "libctf0", "libctf-nobfd0", "libgprofng[0-9]*",
+    "libsframe[0-9]*",
+    # build drivers
+    "make", "build-essential", "dpkg-dev", "cmake", "cmake-data", "ninja-build", "autoconf",
+    "automake", "libtool", "pkg-config", "pkgconf", "pkgconf-bin",
+    # headers, static libraries and link-time files
+    "*-dev", "*-dev-[0-9]*", "libc-dev-bin", "rpcsvc-proto",
+    # the CUDA compiler (not libNVVM or NVRTC, which JIT compilers load at run time)
+    "cuda-nvcc-*", "cuda-compiler-*", "cuda-minimal-build-*", "cuda-crt-*", "cuda-cuobjdump-*",
+    "cuda-nvprune-*",
+)  # fmt: skip
+"""fnmatch patterns of Debian package names (architecture qualifier dropped)."""
+
+NOT_PACKAGES = ("*-base",)
+"""Matches of :data:`PACKAGES` that runtime libraries depend on (``gcc-12-base``)."""
+
+HEADER_DIRS = PathPatterns(
+    r"(usr/include)/.+",
+    r"(usr/local/include)/.+",
+    r"(.+?/(?:site|dist)-packages/(?:[^/]+/)*?include)/.+\.(?:h|hh|hpp|hxx|cuh|inl|inc|tcc)",
+    needles=("include/",),
+)
+"""Files only a build reads; group 1 is the include directory reported in ``top``."""
+
+
+def is_toolchain_package(name: str) -> bool:
+    base = name.partition(":")[0]
+    return any(fnmatch.fnmatchcase(base, p) for p in PACKAGES) and not any(
+        fnmatch.fnmatchcase(base, p) for p in NOT_PACKAGES
+    )
+
+
+def find(unclaimed: Unclaimed) -> Iterator[Claim]:
+    lists = _dpkg_lists(unclaimed)
+    for _, package in sorted(unclaimed.ownership.debian.items()):
+        if is_toolchain_package(package.name):
+            entries = [e for p in package.files if (e := unclaimed.get(p)) is not None]
+            row = lists.get(package.name) or common_dir(e.path for e in entries)
+            yield from (Claim(e, row, f"debian:{package.name}") for e in entries)
+    owner_of = unclaimed.ownership.owner_of
+    for entry in unclaimed:
+        group = _build_only_dir(entry.path)
+        if group is not None:
+            yield Claim(entry, group, owner_of(entry.path))
+
+
+def _build_only_dir(path: str) -> str | None:
+    if (include := HEADER_DIRS.rollup(path)) is not None:
+        return include
+    if path.endswith(".a"):
+        return posixpath.dirname(path)
+    return None
+
+
+def _dpkg_lists(unclaimed: Unclaimed) -> dict[str, str]:
+    """Package name -> its dpkg file list (``var/lib/dpkg/info/NAME[:ARCH].list``)."""
+    lists: dict[str, str] = {}
+    for entry in unclaimed.resolver.glob("var/lib/dpkg/info/*.list"):
+        name = posixpath.basename(entry.path).removesuffix(".list").partition(":")[0]
+        lists.setdefault(name, entry.path)
+    return lists
+
+
+CAUSE = Cause(
+    code="toolchain",
+    title="Compilers, build tools and headers",
+    advice=(
+        "Compilers, `-dev` packages, headers and static libraries are needed to build "
+        "extensions, not to run them. Build in one stage (e.g. a CUDA `-devel` image with "
+        "build-essential) and copy only the installed environment into a slim or `-runtime` "
+        "final stage (multi-stage build); or `apt-get purge --auto-remove build-essential "
+        "...-dev` in the same RUN that used them. Keep them if the service compiles at run "
+        "time: torch.compile (Inductor, Triton) and other JIT compilers need gcc, Python.h "
+        "and the torch/triton headers."
+    ),
+    find=find,
+)

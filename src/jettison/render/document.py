@@ -1,0 +1,560 @@
+"""What a human-readable report says, independent of how it is drawn.
+
+:func:`build_document` decides the content once (sections, tables, which rows, how numbers
+read); :mod:`jettison.render.tty` and :mod:`jettison.render.markdown` only draw it. So the
+terminal report and the pull-request comment cannot drift apart, and neither renderer holds
+a copy of the other's logic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Literal
+
+from jettison.inspect.report import (
+    Attribution,
+    BudgetResult,
+    HiddenPath,
+    InspectReport,
+    LayerSummary,
+    OwnerBytes,
+    PathBytes,
+    RemovableCause,
+    Shadowed,
+)
+from jettison.render.text import (
+    DIVE_LABEL,
+    ellipsize,
+    image_path,
+    printable,
+    shorten_instruction,
+)
+from jettison.render.units import (
+    count,
+    exact_bytes,
+    fraction_percent,
+    human_bytes,
+    percent,
+)
+
+TOP_OWNERS = 15
+TOP_CAUSE_ITEMS = 5
+TOP_HIDDEN = 10
+TOP_INEFFICIENT = 10
+TOP_SKIPPED = 5
+CUDA_OWNERS_SHOWN = 3
+INSTRUCTION_CHARS = 120
+EFFICIENCY_DECIMALS = 4
+
+
+class Tone(Enum):
+    """How a span should stand out; each renderer maps tones to its own means."""
+
+    PLAIN = "plain"
+    DIM = "dim"
+    GOOD = "good"
+    BAD = "bad"
+    WARN = "warn"
+    STRONG = "strong"
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    text: str
+    tone: Tone = Tone.PLAIN
+    code: bool = False
+    """Literal text from the image (a reference, path or command): shown verbatim."""
+
+
+Line = tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    numeric: bool = False
+    """Right-aligned."""
+    overflow: Literal["wrap", "ellipsis", "fold"] = "wrap"
+    """What a narrow terminal does with a long cell: wrap at spaces, cut, or fold anywhere."""
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Line, ...], ...]
+    total: tuple[Line, ...] | None = None
+    """A closing row (totals), drawn apart from the others."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """Label/value pairs."""
+
+    items: tuple[tuple[str, Line], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    line: Line
+
+
+Block = Table | Fields | Paragraph
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    blocks: tuple[Block, ...]
+    level: int = 2
+    """2 for a section of the report, 3 for a subsection."""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    title: Line
+    sections: tuple[Section, ...]
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _span(text: str, tone: Tone = Tone.PLAIN, *, code: bool = False) -> Span:
+    return Span(printable(text), tone, code)
+
+
+def _line(*parts: str | Span) -> Line:
+    return tuple(_span(p) if isinstance(p, str) else p for p in parts)
+
+
+def _dim(text: str) -> Line:
+    return (_span(text, Tone.DIM),)
+
+
+def _code(text: str) -> Line:
+    return (_span(text, code=True),)
+
+
+def _size(size_bytes: int) -> Line:
+    return _line(human_bytes(size_bytes))
+
+
+def _more(n: int, noun: str) -> str:
+    return f"… {count(n)} more {noun}"
+
+
+def _layer(index: int) -> Line:
+    return _line(f"#{index}")
+
+
+def _exec_form(args: tuple[str, ...] | None) -> Line:
+    if args is None:
+        return _dim("not set")
+    return _code(json.dumps(list(args), ensure_ascii=False))
+
+
+def runs_as_root(user: str | None) -> bool:
+    """Whether the container's process starts as root (an empty USER means root)."""
+    name = (user or "").partition(":")[0].strip()
+    return name in ("", "root", "0")
+
+
+def _joined(spans: Iterable[Span], separator: str = ", ") -> Line:
+    out: list[Span] = []
+    for span in spans:
+        if out:
+            out.append(_span(separator))
+        out.append(span)
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _header(report: InspectReport) -> Section:
+    user: Line
+    if runs_as_root(report.user):
+        shown = report.user if report.user else "root"
+        note = " (running as root)" if report.user else " (USER not set: running as root)"
+        user = (_span(shown, Tone.BAD, code=True), _span(note, Tone.BAD))
+    else:
+        user = _code(report.user or "")
+    tags = _joined(_span(tag, code=True) for tag in report.tags) or _dim("none")
+    return Section(
+        "Image",
+        (
+            Fields(
+                (
+                    ("Reference", _code(report.reference)),
+                    ("Source", _line(report.source_kind)),
+                    ("Platform", _line(report.platform) if report.platform else _dim("unknown")),
+                    ("Tags", tags),
+                    ("Entrypoint", _exec_form(report.entrypoint)),
+                    ("Cmd", _exec_form(report.cmd)),
+                    ("User", user),
+                )
+            ),
+        ),
+    )
+
+
+def _totals(report: InspectReport) -> Section:
+    pull = (
+        _size(report.pull_bytes)
+        if report.pull_bytes is not None
+        else (_span("unknown: layers stored uncompressed", Tone.DIM),)
+    )
+    empty = sum(1 for layer in report.layers if layer.index is None)
+    steps = count(len(report.layers) - empty)
+    if empty:
+        steps += f" (+{count(empty)} empty history steps)"
+    return Section(
+        "Totals",
+        (
+            Fields(
+                (
+                    ("Image size", _size(report.size_bytes)),
+                    ("Pull size", pull),
+                    ("Final filesystem", _size(report.final_bytes)),
+                    ("Layers", _line(steps)),
+                )
+            ),
+        ),
+    )
+
+
+def _layer_row(layer: LayerSummary) -> tuple[Line, ...]:
+    instruction = ellipsize(shorten_instruction(layer.created_by), INSTRUCTION_CHARS)
+    if layer.index is None:
+        return (_dim("-"), _dim(instruction), _dim("0 B"), _dim("-"), _dim("-"))
+    compressed = _size(layer.compressed_bytes) if layer.compressed_bytes is not None else _dim("-")
+    return (
+        _line(str(layer.index)),
+        _code(instruction),
+        _size(layer.size_bytes),
+        compressed,
+        _line(count(layer.file_count)),
+    )
+
+
+def _layers(report: InspectReport) -> Section:
+    columns = (
+        Column("#", numeric=True),
+        Column("Instruction", overflow="ellipsis"),
+        Column("Size", numeric=True),
+        Column("Compressed", numeric=True),
+        Column("Files", numeric=True),
+    )
+    total = (
+        _line(""),
+        _line("total"),
+        _size(report.size_bytes),
+        _size(report.pull_bytes) if report.pull_bytes is not None else _dim("-"),
+        _line(count(sum(layer.file_count for layer in report.layers))),
+    )
+    rows = tuple(_layer_row(layer) for layer in report.layers)
+    return Section("Layers", (Table(columns, rows, total),))
+
+
+def _owner_row(owner: OwnerBytes, whole: int) -> tuple[Line, ...]:
+    return (
+        _line(owner.kind),
+        _code(owner.name) if owner.kind == "unowned" else _line(owner.name),
+        _line(owner.version) if owner.version else _dim("-"),
+        _size(owner.size_bytes),
+        _line(count(owner.file_count)),
+        _line(percent(owner.size_bytes, whole)),
+    )
+
+
+def _owners(attribution: Attribution) -> Section:
+    whole = attribution.total_bytes
+    shown = attribution.owners[:TOP_OWNERS]
+    rest = attribution.owners[TOP_OWNERS:]
+    rows = [_owner_row(owner, whole) for owner in shown]
+    if rest:
+        rest_bytes = sum(o.size_bytes for o in rest)
+        rows.append(
+            (
+                _dim(""),
+                _dim(_more(len(rest), "owners")),
+                _dim(""),
+                _dim(human_bytes(rest_bytes)),
+                _dim(count(sum(o.file_count for o in rest))),
+                _dim(percent(rest_bytes, whole)),
+            )
+        )
+    columns = (
+        Column("Kind"),
+        Column("Name", overflow="fold"),
+        Column("Version", overflow="fold"),
+        Column("Size", numeric=True),
+        Column("Files", numeric=True),
+        Column("Share", numeric=True),
+    )
+    return Section(
+        f"Top owners (of {count(len(attribution.owners))}, share of final filesystem)",
+        (Table(columns, tuple(rows)),),
+    )
+
+
+def _cuda(attribution: Attribution) -> Section | None:
+    if not attribution.cuda:
+        return None
+    whole = attribution.total_bytes
+
+    def held_by(owners: Sequence[str]) -> Line:
+        spans = [_span(name) for name in owners[:CUDA_OWNERS_SHOWN]]
+        if len(owners) > CUDA_OWNERS_SHOWN:
+            spans.append(_span(f"+{len(owners) - CUDA_OWNERS_SHOWN} more", Tone.DIM))
+        return _joined(spans) or _dim("-")
+
+    rows = tuple(
+        (
+            _line(family.family),
+            _size(family.size_bytes),
+            _line(count(family.file_count)),
+            _line(percent(family.size_bytes, whole)),
+            held_by(family.owners),
+        )
+        for family in attribution.cuda
+    )
+    total = (
+        _line("total"),
+        _size(attribution.cuda_bytes),
+        _line(count(sum(f.file_count for f in attribution.cuda))),
+        _line(percent(attribution.cuda_bytes, whole)),
+        _line(""),
+    )
+    columns = (
+        Column("Family"),
+        Column("Size", numeric=True),
+        Column("Files", numeric=True),
+        Column("Share", numeric=True),
+        Column("Held by"),
+    )
+    return Section("CUDA / NVIDIA libraries", (Table(columns, rows, total),))
+
+
+def _path_row(item: PathBytes) -> tuple[Line, ...]:
+    return (
+        _code(image_path(item.path)),
+        _size(item.size_bytes),
+        _layer(item.layer_index),
+        _line(item.owner) if item.owner else _dim("-"),
+    )
+
+
+def _cause_detail(cause: RemovableCause, final_bytes: int) -> Section:
+    blocks: list[Block] = [
+        Paragraph(
+            _line(
+                f"{human_bytes(cause.size_bytes)} in {count(cause.file_count)} files "
+                f"({percent(cause.size_bytes, final_bytes)} of the final filesystem)"
+            )
+        )
+    ]
+    if cause.top:
+        columns = (
+            Column("Path", overflow="fold"),
+            Column("Size", numeric=True),
+            Column("Layer", numeric=True),
+            Column("Owner", overflow="fold"),
+        )
+        rows = [_path_row(item) for item in cause.top[:TOP_CAUSE_ITEMS]]
+        hidden = len(cause.top) - TOP_CAUSE_ITEMS
+        if hidden > 0:
+            rows.append((_dim(_more(hidden, "items")), _dim(""), _dim(""), _dim("")))
+        blocks.append(Table(columns, tuple(rows)))
+    blocks.append(Paragraph((_span("Advice: ", Tone.STRONG), _span(cause.advice))))
+    return Section(f"{cause.cause}: {cause.title}", tuple(blocks), level=3)
+
+
+def _removable(report: InspectReport) -> list[Section]:
+    if not report.removable:
+        return [Section("Removable", (Paragraph(_line("Nothing removable was found.")),))]
+    final = report.final_bytes
+    saved = report.removable_bytes
+    rows = tuple(
+        (
+            _code(cause.cause),
+            _line(cause.title),
+            _size(cause.size_bytes),
+            _line(count(cause.file_count)),
+            _line(percent(cause.size_bytes, final)),
+        )
+        for cause in report.removable
+    )
+    total = (
+        _line("could save"),
+        _line(""),
+        _size(saved),
+        _line(count(sum(c.file_count for c in report.removable))),
+        _line(percent(saved, final)),
+    )
+    columns = (
+        Column("Cause"),
+        Column("What", overflow="fold"),
+        Column("Size", numeric=True),
+        Column("Files", numeric=True),
+        Column("Share", numeric=True),
+    )
+    summary = Paragraph(
+        (
+            _span(f"Could save {human_bytes(saved)}", Tone.STRONG),
+            _span(f" ({percent(saved, final)} of the final filesystem)"),
+        )
+    )
+    details = [
+        _cause_detail(cause, final) for cause in report.removable if cause.size_bytes or cause.top
+    ]
+    return [Section("Removable, by cause", (summary, Table(columns, rows, total))), *details]
+
+
+def _hidden_row(item: HiddenPath) -> tuple[Line, ...]:
+    return (
+        _code(image_path(item.path)),
+        _size(item.size_bytes),
+        _layer(item.layer_index),
+        _layer(item.by_layer),
+        _line(item.cause),
+    )
+
+
+def _shadowed(shadowed: Shadowed) -> Section:
+    title = "Shadowed (shipped, then hidden by a later layer)"
+    if not shadowed.size_bytes and not shadowed.top:
+        return Section(title, (Paragraph(_line("No layer hides bytes of an earlier one.")),))
+    blocks: list[Block] = [
+        Paragraph(
+            (
+                _span(human_bytes(shadowed.size_bytes), Tone.STRONG),
+                _span(
+                    f" in {count(shadowed.file_count)} files are shipped in a layer but hidden "
+                    "by a later overwrite, delete or opaque directory."
+                ),
+            )
+        )
+    ]
+    if shadowed.by_layer:
+        by_layer = _joined(
+            _span(f"#{index} {human_bytes(size)}") for index, size in shadowed.by_layer
+        )
+        blocks.append(Paragraph((_span("Shipped by layer: "), *by_layer)))
+    if shadowed.top:
+        columns = (
+            Column("Hidden path", overflow="fold"),
+            Column("Size", numeric=True),
+            Column("Layer", numeric=True),
+            Column("Hidden by", numeric=True),
+            Column("Cause"),
+        )
+        rows = [_hidden_row(item) for item in shadowed.top[:TOP_HIDDEN]]
+        more = len(shadowed.top) - TOP_HIDDEN
+        if more > 0:
+            rows.append((_dim(_more(more, "paths")), *(_dim("") for _ in range(4))))
+        blocks.append(Table(columns, tuple(rows)))
+    return Section(title, tuple(blocks))
+
+
+def _both(size_bytes: int, note: str = "") -> Line:
+    """A size readable and to the byte, for numbers users compare with dive's output."""
+    return _line(f"{human_bytes(size_bytes)} ({exact_bytes(size_bytes)}){note}")
+
+
+def _dive(report: InspectReport) -> Section:
+    dive = report.dive
+    score = fraction_percent(dive.efficiency_score, EFFICIENCY_DECIMALS)
+    fields = Fields(
+        (
+            ("Efficiency score", _line(score)),
+            ("Wasted bytes", _both(dive.wasted_bytes)),
+            ("Image size", _both(dive.size_bytes)),
+            ("User size", _both(dive.user_size_bytes, ", all layers but the first")),
+        )
+    )
+    blocks: list[Block] = [fields]
+    if dive.inefficient_paths:
+        columns = (
+            Column("Count", numeric=True),
+            Column("Wasted", numeric=True),
+            Column("Path", overflow="fold"),
+        )
+        rows = [
+            (_line(count(p.count)), _size(p.size_bytes), _code(image_path(p.path)))
+            for p in dive.inefficient_paths[:TOP_INEFFICIENT]
+        ]
+        more = len(dive.inefficient_paths) - TOP_INEFFICIENT
+        if more > 0:
+            rows.append((_dim(""), _dim(""), _dim(_more(more, "inefficient paths"))))
+        blocks.append(Table(columns, tuple(rows)))
+    else:
+        blocks.append(Paragraph(_line("No inefficient paths.")))
+    return Section(DIVE_LABEL, tuple(blocks))
+
+
+def _budget_row(budget: BudgetResult) -> tuple[Line, ...]:
+    status = _span("PASS", Tone.GOOD) if budget.ok else _span("FAIL", Tone.BAD)
+    return ((status,), _line(budget.name), _line(budget.actual), _line(budget.limit))
+
+
+def _budgets(budgets: Sequence[BudgetResult]) -> Section | None:
+    if not budgets:
+        return None
+    failed = sum(1 for b in budgets if not b.ok)
+    verdict = (
+        _span(f"{failed} of {len(budgets)} budgets failed", Tone.BAD)
+        if failed
+        else _span(f"All {len(budgets)} budgets passed", Tone.GOOD)
+    )
+    columns = (Column("Status"), Column("Budget"), Column("Actual"), Column("Limit"))
+    rows = tuple(_budget_row(b) for b in budgets)
+    return Section("Budgets", (Table(columns, rows), Paragraph((verdict,))))
+
+
+def _skipped(report: InspectReport) -> Section | None:
+    if not report.skipped:
+        return None
+    rows = [
+        (
+            _code(item.what),
+            _line(item.reason),
+            _layer(item.layer_index) if item.layer_index is not None else _dim("-"),
+        )
+        for item in report.skipped[:TOP_SKIPPED]
+    ]
+    more = len(report.skipped) - TOP_SKIPPED
+    if more > 0:
+        rows.append((_dim(f"{_more(more, 'items')} (all in the JSON report)"), _dim(""), _dim("")))
+    columns = (Column("What", overflow="fold"), Column("Reason"), Column("Layer", numeric=True))
+    noun = "item" if len(report.skipped) == 1 else "items"
+    intro = Paragraph(
+        _line(
+            f"{count(len(report.skipped))} {noun} could not be analysed; the numbers above "
+            "leave them out."
+        )
+    )
+    return Section("Skipped", (intro, Table(columns, tuple(rows))))
+
+
+def build_document(report: InspectReport) -> Document:
+    """The human-readable content of ``report``, section by section."""
+    sections: list[Section | None] = [
+        _header(report),
+        _totals(report),
+        _layers(report),
+        _owners(report.attribution),
+        _cuda(report.attribution),
+        *_removable(report),
+        _shadowed(report.shadowed),
+        _dive(report),
+        _budgets(report.budgets),
+        _skipped(report),
+    ]
+    title = (
+        _span("jettison report: ", Tone.STRONG),
+        _span(report.reference, Tone.STRONG, code=True),
+    )
+    return Document(title, tuple(s for s in sections if s is not None))

@@ -1,0 +1,90 @@
+"""duplicates: identical contents at several paths; only same-size candidates are hashed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from jettison.image.model import FileEntry
+from jettison.image.scan import FileResolver
+from jettison.inspect.removable import find_removable
+from jettison.inspect.report import RemovableCause
+from support.memimage import File, Hardlink
+
+from .helpers import ownership, resolver, rows
+
+
+def run(
+    res: FileResolver, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, RemovableCause], list[set[str]]]:
+    """The causes by code, and the path sets ``hash_files`` was called with."""
+    calls: list[set[str]] = []
+    real = res.hash_files
+
+    def spy(entries: Iterable[FileEntry]) -> dict[str, str]:
+        entries = list(entries)
+        calls.append({e.path for e in entries})
+        return real(entries)
+
+    monkeypatch.setattr(res, "hash_files", spy)
+    return {c.cause: c for c in find_removable(res, ownership())}, calls
+
+
+def test_counts_copies_beyond_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    res = resolver(
+        [File("opt/a/libx.so", b"x" * 100), File("opt/b/libx.so", b"x" * 100)],
+        [File("opt/c/libx.so", b"x" * 100), File("srv/y.bin", b"y" * 100)],
+    )
+    causes, calls = run(res, monkeypatch)
+    found = causes["duplicates"]
+    assert rows(found) == [("opt/a/libx.so", 200, "copies:3")]
+    assert found.file_count == 2
+    assert calls == [{"opt/a/libx.so", "opt/b/libx.so", "opt/c/libx.so", "srv/y.bin"}]
+
+
+def test_hashes_only_same_size_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    res = resolver(
+        [
+            File("a/one", b"1" * 10),
+            File("a/two", b"2" * 10),
+            File("a/three", b"3" * 30),
+            File("a/empty1"),
+            File("a/empty2"),
+            File("a/four", b"4" * 40),
+            Hardlink("a/four-link", "a/four"),
+        ]
+    )
+    causes, calls = run(res, monkeypatch)
+    assert causes["duplicates"].size_bytes == 0
+    assert calls == [{"a/one", "a/two"}]
+
+
+def test_no_hashing_without_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    causes, calls = run(resolver([File("a", b"1"), File("b", b"22")]), monkeypatch)
+    assert (causes["duplicates"].size_bytes, calls) == (0, [])
+
+
+def test_files_claimed_by_other_causes_are_not_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    res = resolver(
+        [
+            File("usr/share/doc/a/README", b"r" * 50),
+            File("usr/share/doc/b/README", b"r" * 50),
+            File("app/README", b"r" * 50),
+            File("srv/README", b"r" * 50),
+        ]
+    )
+    causes, calls = run(res, monkeypatch)
+    assert (causes["docs"].size_bytes, causes["duplicates"].size_bytes) == (100, 50)
+    assert calls == [{"app/README", "srv/README"}]
+
+
+def test_representative_is_the_hard_linked_copy_else_the_lowest_layer() -> None:
+    res = resolver(
+        [File("z/first", b"d" * 10)],
+        [File("a/second", b"d" * 10), File("m/linked", b"d" * 10), Hardlink("m/alias", "m/linked")],
+    )
+    found = {c.cause: c for c in find_removable(res, ownership())}["duplicates"]
+    assert found.file_count == 2
+    # m/linked is kept (its other name would keep the data anyway); z/first and a/second go.
+    assert rows(found) == [("m/linked", 20, "copies:3")]
