@@ -63,7 +63,7 @@ set -euo pipefail
 export STORAGE_DRIVER="${STORAGE_DRIVER:-overlay}"
 export BUILDAH_ISOLATION="${BUILDAH_ISOLATION:-chroot}"
 
-CACHE="${JETTISON_CACHE:-$HOME/.cache/jettison}"
+CACHE="${JETTISON_CACHE:-${HOME:-/root}/.cache/jettison}"
 SUITE=bookworm
 MIRROR="${JETTISON_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 ROOTFS_DIR="$CACHE/rootfs"

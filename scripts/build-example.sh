@@ -16,6 +16,7 @@
 #                       (default: $JETTISON_CA_BUNDLE or the host's
 #                       /etc/ssl/certs/ca-certificates.crt); --no-ca-bundle: none
 #   --no-cache          rebuild every layer
+#   --force-export      write OUT.tar even if it already holds this very image
 #   --no-base-images    do not run scripts/base-images.sh first
 #
 # The build context is the example directory itself (as in the article's repo:
@@ -45,6 +46,7 @@ tag=""
 dockerfile=""
 ca_bundle="${JETTISON_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}"
 no_cache=()
+force_export=0
 base_images=1
 args=()
 while [ $# -gt 0 ]; do
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
     --ca-bundle) ca_bundle="${2:?--ca-bundle needs a value}"; shift ;;
     --no-ca-bundle) ca_bundle="" ;;
     --no-cache) no_cache=(--no-cache) ;;
+    --force-export) force_export=1 ;;
     --no-base-images) base_images=0 ;;
     -h|--help) usage; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
@@ -108,21 +111,45 @@ buildah bud --pull=never --layers --format docker "${no_cache[@]}" \
   "${mount_args[@]}" -f "$ctx/$dockerfile" -t "$tag" "$ctx"
 built=$(date +%s)
 
-# Write next to the target, then move: never leave a half-written archive.
-tmp="$out.tmp.$$"
-trap 'rm -f "$tmp"' EXIT
-rm -f "$tmp"
-if [ "$transport" = docker-archive ]; then
-  buildah push --quiet "$tag" "docker-archive:$tmp:$tag"
+# A docker-archive names its config blob after the image ID: if OUT.tar already
+# holds this image under this tag, exporting again (10-20 s per GB) is pointless.
+archive_is_current() {
+  [ "$transport" = docker-archive ] && [ "$force_export" = 0 ] && [ -s "$out" ] || return 1
+  local id
+  id=$(buildah inspect --type image --format '{{.FromImageID}}' "$tag") || return 1
+  python3 - "$out" "$id" "$tag" <<'PY'
+import json, sys, tarfile
+path, image_id, tag = sys.argv[1:]
+try:
+    with tarfile.open(path) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+except Exception:
+    sys.exit(1)
+ok = (len(manifest) == 1 and manifest[0]["Config"] in (image_id + ".json", "sha256:" + image_id)
+      and tag in (manifest[0].get("RepoTags") or []))
+sys.exit(0 if ok else 1)
+PY
+}
+
+if archive_is_current; then
+  echo "build-example: $out already holds this image; not exporting again" >&2
 else
-  buildah push --quiet "$tag" "oci-archive:$tmp:$tag"
+  # Write next to the target, then move: never leave a half-written archive.
+  tmp="$out.tmp.$$"
+  trap 'rm -f "$tmp"' EXIT
+  rm -f "$tmp"
+  if [ "$transport" = docker-archive ]; then
+    buildah push --quiet "$tag" "docker-archive:$tmp:$tag"
+  else
+    buildah push --quiet "$tag" "oci-archive:$tmp:$tag"
+  fi
+  mv -f "$tmp" "$out"
+  trap - EXIT
 fi
-mv -f "$tmp" "$out"
-trap - EXIT
 done_=$(date +%s)
 
 size_store=$(buildah images --format '{{.Size}}' "$tag" | head -n1)
 size_tar=$(stat -c %s "$out")
 echo "build-example: image $tag: ${size_store} in buildah's store" >&2
-echo "build-example: wrote $transport $out: $size_tar bytes ($(numfmt --to=si "$size_tar")B)" >&2
+echo "build-example: $transport $out: $size_tar bytes ($(numfmt --to=si --round=nearest "$size_tar")B)" >&2
 echo "build-example: build $((built - start))s, export $((done_ - built))s" >&2

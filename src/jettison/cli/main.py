@@ -7,6 +7,7 @@ stderr, never a traceback; ``JETTISON_DEBUG=1`` shows it), 130 interrupted.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Callable
@@ -96,6 +97,11 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     "Default: the nearest one from the current directory up.",
 )
 @click.option("--no-verify", is_flag=True, help="Skip checking layer digests (slightly faster).")
+@click.option(
+    "--estimate-pull", is_flag=True,
+    help="Gzip layers stored uncompressed (docker-archive, local store) as a push would, to "
+    "report a pull size. Costs a compression pass (minutes for multi-GB images).",
+)
 @click.option("--progress/--no-progress", default=None,
               help="Progress bars on stderr.  [default: when stderr is a terminal]")
 @click.option("--color/--no-color", default=None,
@@ -116,6 +122,7 @@ def inspect_cmd(
     max_wasted: str | None,
     config_path: Path | None,
     no_verify: bool,
+    estimate_pull: bool,
     progress: bool | None,
     color: bool | None,
     width: int | None,
@@ -153,7 +160,12 @@ def inspect_cmd(
         sink = RichProgress() if show_progress else None
         try:
             report = api.inspect(
-                image, platform=chosen, budgets=budgets, progress=sink, verify_digests=not no_verify
+                image,
+                platform=chosen,
+                budgets=budgets,
+                progress=sink,
+                verify_digests=not no_verify,
+                estimate_pull=estimate_pull,
             )
         finally:
             if sink is not None:
@@ -162,7 +174,7 @@ def inspect_cmd(
         text = render(
             report,
             fmt,
-            width=width or (click.get_terminal_size()[0] if to_terminal else 100),
+            width=width or (shutil.get_terminal_size().columns if to_terminal else 100),
             color=to_terminal if color is None else color,
         )
         if output is None:

@@ -42,7 +42,8 @@ class MergedFilesystem:
     def __init__(self, layers: Sequence[Sequence[FileEntry]]) -> None:
         self._state: dict[str, FileEntry] = {}
         self._children: dict[str, set[str]] = {}
-        self._link_bytes: dict[str, int] = {}
+        self._link_targets: dict[str, FileEntry] = {}
+        """Hard link path -> the regular file it shares data with, as it was when linked."""
         self.hidden: list[Hidden] = []
         self.skipped: list[Skipped] = []
         for index, entries in enumerate(layers):
@@ -67,11 +68,16 @@ class MergedFilesystem:
                     self._state[entry.path] = entry
                     continue
                 self._remove(entry.path, index, "overwritten")
+            elif entry.kind is not EntryKind.DIR and self._children.get(entry.path):
+                # A directory implied only by its children (no entry of its own) is replaced
+                # just the same: its subtree goes.
+                self._remove(entry.path, index, "overwritten")
             self._add(entry)
 
     def _add(self, entry: FileEntry) -> None:
         path = entry.path
         self._state[path] = entry
+        self._link_targets.pop(path, None)  # a link re-added at this path starts afresh
         if entry.kind is EntryKind.HARDLINK:
             target = self._state.get(entry.link_target or "")
             if target is None or target.kind is not EntryKind.FILE:
@@ -79,7 +85,7 @@ class MergedFilesystem:
                     Skipped(path, f"hard link to missing target {entry.link_target!r}", entry.layer_index)
                 )
             else:
-                self._link_bytes[path] = target.size_bytes
+                self._link_targets[path] = target
         # Register the path with its parents, creating implicit directories as needed.
         while path:
             parent = posixpath.dirname(path)
@@ -110,10 +116,10 @@ class MergedFilesystem:
             parent_children.discard(path)
 
     def _check_hardlinks(self) -> None:
-        for path, size in list(self._link_bytes.items()):
+        for path in list(self._link_targets):
             entry = self._state.get(path)
             if entry is None or entry.kind is not EntryKind.HARDLINK:
-                del self._link_bytes[path]
+                del self._link_targets[path]
 
     # -- reading --------------------------------------------------------------------------
 
@@ -136,14 +142,15 @@ class MergedFilesystem:
         """Bytes this entry contributes to the final filesystem.
 
         A hard link shares its target's data, so it counts 0 while the target is visible; when
-        a later layer deleted the target but not the link, the link carries the bytes.
+        a later layer deleted the target, or replaced it with another file, but left the link,
+        the link alone keeps the old data and carries its bytes.
         """
         if entry.kind is EntryKind.FILE:
             return entry.size_bytes
-        if entry.kind is EntryKind.HARDLINK and entry.path in self._link_bytes:
-            target = self._state.get(entry.link_target or "")
-            if target is None or target.kind is not EntryKind.FILE:
-                return self._link_bytes[entry.path]
+        linked = self._link_targets.get(entry.path)
+        if entry.kind is EntryKind.HARDLINK and linked is not None:
+            if self._state.get(entry.link_target or "") is not linked:
+                return linked.size_bytes
         return 0
 
     def total_bytes(self) -> int:

@@ -157,16 +157,18 @@ def _verify(
     if layer.diff_id:
         source = uncompressed or stored
         checks.append((layer.diff_id, source.hexdigest(), source.algorithm))
+    verified = False
     for expected, actual, algorithm in checks:
         wanted_algorithm, _, hexdigest = expected.partition(":")
         if wanted_algorithm != algorithm or actual is None:
-            continue
+            continue  # another algorithm than the one hashed: not checked, so not verified
         if actual != hexdigest:
             raise ImageFormatError(
                 f"{label}: digest mismatch: expected {expected}, content hashes to {algorithm}:{actual}",
                 hint="the archive is damaged or was modified after it was written",
             )
-    return bool(checks)
+        verified = True
+    return verified
 
 
 def _entry(info: TarMember, layer_index: int, skipped: list[Skipped]) -> FileEntry | None:
@@ -190,7 +192,12 @@ def _entry(info: TarMember, layer_index: int, skipped: list[Skipped]) -> FileEnt
             return FileEntry(parent, EntryKind.OPAQUE, 0, layer_index)
         if base.startswith(WHITEOUT_PREFIX + WHITEOUT_PREFIX):
             return None  # other AUFS metadata (.wh..wh.plnk ...): not part of the filesystem
-        hidden = posixpath.join(parent, base[len(WHITEOUT_PREFIX) :])
+        deleted = base[len(WHITEOUT_PREFIX) :]
+        if deleted in ("", ".", ".."):
+            # ``.wh.`` alone would name its own directory (at the top: the whole image).
+            skipped.append(Skipped(path, "whiteout that names no file; ignored", layer_index))
+            return None
+        hidden = posixpath.join(parent, deleted)
         return FileEntry(hidden, EntryKind.WHITEOUT, 0, layer_index)
     kind = _kind(info)
     if path == "" and kind is not EntryKind.DIR:
@@ -231,10 +238,11 @@ def hash_contents(layer: Layer, paths: set[str], algorithm: str = "sha256") -> d
     raw = layer.open_blob()
     try:
         compression, chunks = uncompressed_chunks(iter(HashedChunks(raw, hash_bytes=False)), label)
-        seek = None
-        if compression is Compression.NONE and raw.seekable():
-            seek = lambda n: raw.seek(n, 1)  # noqa: E731
-        reader = ChunkReader(chunks, seek)
+        def seek(n: int) -> None:
+            raw.seek(n, 1)
+
+        can_seek = compression is Compression.NONE and raw.seekable()
+        reader = ChunkReader(chunks, seek if can_seek else None)
 
         def wanted(member: TarMember) -> bool:
             return normalize_path(member.name) in paths

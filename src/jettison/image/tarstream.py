@@ -68,8 +68,8 @@ def _number(field: bytes, what: str) -> int:
     """Octal ASCII, or GNU base-256 when the high bit of the first byte is set."""
     if field and field[0] & 0x80:
         value = int.from_bytes(field[1:], "big")
-        if field[0] & 0x40:  # negative numbers: two's complement
-            value -= 1 << (8 * len(field) - 2)
+        if field[0] & 0x40:  # negative numbers: the whole field is two's complement (0xff...)
+            value -= 1 << (8 * (len(field) - 1))
         return value
     text = _cstring(field).strip(b" \0")
     if not text:
@@ -81,7 +81,10 @@ def _number(field: bytes, what: str) -> int:
 
 
 def _checksum_ok(header: bytes) -> bool:
-    stored = _number(header[148:156], "checksum")
+    try:
+        stored = _number(header[148:156], "checksum")
+    except ImageFormatError:
+        return False  # not even a number where the checksum belongs: not a tar header
     unsigned = sum(header[:148]) + 256 + sum(header[156:])  # 256 = the field read as 8 spaces
     if stored == unsigned:
         return True
@@ -110,6 +113,15 @@ def _parse_pax(data: bytes) -> dict[str, bytes]:
             records[key.decode("utf-8", "replace")] = value
         pos += length
     return records
+
+
+def _pax_number(pax: dict[str, bytes], key: str, label: str) -> int:
+    """A decimal pax record (``size``, ``uid``, ``gid``); garbage or a negative value is an
+    error, not a ValueError (a negative size would make the reader step backwards)."""
+    text = pax[key].strip()
+    if not text.isdigit():
+        raise ImageFormatError(f"{label}: invalid pax {key} record {pax[key]!r}")
+    return int(text)
 
 
 class ChunkReader:
@@ -220,19 +232,22 @@ def iter_members(
         seen_any = True
         typeflag = header[156:157]
         size = _number(header[124:136], "size")
+        if size < 0:  # octal text may carry a sign, base-256 may be negative
+            at = reader.offset - BLOCK
+            raise ImageFormatError(f"{label}: invalid tar header: negative size at byte {at}")
         if typeflag in _META_TYPES:
-            body = reader.read(size)
-            if len(body) < size:
+            meta = reader.read(size)
+            if len(meta) < size:
                 raise ImageFormatError(f"{label}: truncated tar (extended header)")
             reader.skip(-size % BLOCK)
             if typeflag == PAX_ENTRY:
-                pending_pax.update(_parse_pax(body))
+                pending_pax.update(_parse_pax(meta))
             elif typeflag == PAX_GLOBAL:
-                global_pax.update(_parse_pax(body))
+                global_pax.update(_parse_pax(meta))
             elif typeflag == GNU_LONGNAME:
-                long_name = _cstring(body)
+                long_name = _cstring(meta)
             else:
-                long_link = _cstring(body)
+                long_link = _cstring(meta)
             continue
         pax = {**global_pax, **pending_pax} if global_pax else pending_pax
         if "path" in pax:
@@ -252,7 +267,7 @@ def iter_members(
         else:
             raw_link = _cstring(header[157:257])
         if "size" in pax:
-            size = int(pax["size"])
+            size = _pax_number(pax, "size", label)
         if typeflag in (b"\0", b"") and raw_name.endswith(b"/"):
             typeflag = DIRECTORY  # pre-POSIX convention
         member = TarMember(
@@ -260,8 +275,8 @@ def iter_members(
             type=typeflag if typeflag != b"\0" else REGULAR,
             size=size,
             mode=_number(header[100:108], "mode"),
-            uid=int(pax["uid"]) if "uid" in pax else _number(header[108:116], "uid"),
-            gid=int(pax["gid"]) if "gid" in pax else _number(header[116:124], "gid"),
+            uid=_pax_number(pax, "uid", label) if "uid" in pax else _number(header[108:116], "uid"),
+            gid=_pax_number(pax, "gid", label) if "gid" in pax else _number(header[116:124], "gid"),
             linkname=_decode(raw_link),
             offset_data=reader.offset,
         )

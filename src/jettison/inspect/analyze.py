@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from jettison.image.scan import ScannedImage
@@ -16,12 +17,23 @@ CAPTURE_GLOBS: tuple[str, ...] = (*attribution.CAPTURE_GLOBS, *removable.CAPTURE
 """Every file whose content some analyzer reads; the scan keeps only these in memory."""
 
 
-def analyze(scanned: ScannedImage, budgets: Budgets | None = None) -> InspectReport:
+def analyze(
+    scanned: ScannedImage,
+    budgets: Budgets | None = None,
+    gzip_estimates: Mapping[int, int] | None = None,
+) -> InspectReport:
+    """``gzip_estimates``: layer index -> estimated gzip bytes of uncompressed layers."""
     image = scanned.image
     resolver = scanned.resolver
     owners, ownership = attribution.attribute(resolver)
-    layers = summarize_layers(image, scanned.listings)
-    compressed = [listing.compressed_bytes for listing in scanned.listings]
+    estimates = gzip_estimates or {}
+    layers = summarize_layers(image, scanned.listings, estimates)
+    compressed = [
+        listing.compressed_bytes
+        if listing.compressed_bytes is not None
+        else estimates.get(listing.layer.index)
+        for listing in scanned.listings
+    ]
     config = image.config
     platform = (
         "/".join(p for p in (config.os, config.architecture, config.variant) if p) or None
@@ -43,6 +55,7 @@ def analyze(scanned: ScannedImage, budgets: Budgets | None = None) -> InspectRep
         removable=removable.find_removable(resolver, ownership),
         attribution=owners,
         skipped=scanned.skipped,
+        pull_bytes_estimated=bool(estimates) and None not in compressed,
     )
     if budgets is not None:
         report = replace(report, budgets=check_budgets(report, budgets))

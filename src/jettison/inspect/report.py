@@ -30,6 +30,9 @@ class LayerSummary:
     diff_id: str | None = None
     compression: str = "none"
     media_type: str | None = None
+    estimated_gzip_bytes: int | None = None
+    """For a layer stored uncompressed, its size once gzipped as a push would (only when an
+    estimate was asked for)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +141,8 @@ class InspectReport:
     size_bytes: int
     """Sum of the layers' content bytes (what ``docker images`` shows)."""
     pull_bytes: int | None
-    """Sum of the compressed layer blobs; None when some layer is stored uncompressed."""
+    """Sum of the compressed layer blobs (estimated for uncompressed ones when asked); None when
+    some layer is stored uncompressed and no estimate was made."""
     final_bytes: int
     """Bytes visible in the final filesystem (``size_bytes`` minus what is hidden)."""
     dive: DiveMetrics
@@ -147,6 +151,8 @@ class InspectReport:
     attribution: Attribution
     budgets: tuple[BudgetResult, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    pull_bytes_estimated: bool = False
+    """True when ``pull_bytes`` includes gzip estimates of uncompressed layers."""
 
     @property
     def removable_bytes(self) -> int:

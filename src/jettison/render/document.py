@@ -46,6 +46,9 @@ TOP_HIDDEN = 10
 TOP_INEFFICIENT = 10
 TOP_SKIPPED = 5
 CUDA_OWNERS_SHOWN = 3
+LAYERS_BROKEN_DOWN = 3
+"""The largest layers get a breakdown by owner."""
+OWNERS_PER_LAYER = 6
 INSTRUCTION_CHARS = 120
 EFFICIENCY_DECIMALS = 4
 
@@ -201,11 +204,17 @@ def _header(report: InspectReport) -> Section:
 
 
 def _totals(report: InspectReport) -> Section:
-    pull = (
-        _size(report.pull_bytes)
-        if report.pull_bytes is not None
-        else (_span("unknown: layers stored uncompressed", Tone.DIM),)
-    )
+    if report.pull_bytes is None:
+        pull: Line = (
+            _span("unknown: layers stored uncompressed (--estimate-pull gzips them)", Tone.DIM),
+        )
+    elif report.pull_bytes_estimated:
+        pull = (
+            _span(human_bytes(report.pull_bytes)),
+            _span(" (estimated: uncompressed layers gzipped as a push would)", Tone.DIM),
+        )
+    else:
+        pull = _size(report.pull_bytes)
     empty = sum(1 for layer in report.layers if layer.index is None)
     steps = count(len(report.layers) - empty)
     if empty:
@@ -229,7 +238,12 @@ def _layer_row(layer: LayerSummary) -> tuple[Line, ...]:
     instruction = ellipsize(shorten_instruction(layer.created_by), INSTRUCTION_CHARS)
     if layer.index is None:
         return (_dim("-"), _dim(instruction), _dim("0 B"), _dim("-"), _dim("-"))
-    compressed = _size(layer.compressed_bytes) if layer.compressed_bytes is not None else _dim("-")
+    if layer.compressed_bytes is not None:
+        compressed = _size(layer.compressed_bytes)
+    elif layer.estimated_gzip_bytes is not None:
+        compressed = _dim(f"~{human_bytes(layer.estimated_gzip_bytes)}")
+    else:
+        compressed = _dim("-")
     return (
         _line(str(layer.index)),
         _code(instruction),
@@ -298,6 +312,54 @@ def _owners(attribution: Attribution) -> Section:
         f"Top owners (of {count(len(attribution.owners))}, share of final filesystem)",
         (Table(columns, tuple(rows)),),
     )
+
+
+def _layer_owners(report: InspectReport) -> Section | None:
+    """Who fills the largest layers: e.g. the pip layer is torch plus nvidia-* wheels."""
+    per_layer: dict[int, list[tuple[int, OwnerBytes]]] = {}
+    for owner in report.attribution.owners:
+        for index, size in owner.layer_bytes:
+            per_layer.setdefault(index, []).append((size, owner))
+    sized = sorted(
+        (layer for layer in report.layers if layer.index is not None and layer.size_bytes),
+        key=lambda layer: (-layer.size_bytes, layer.index or 0),
+    )[:LAYERS_BROKEN_DOWN]
+    rows: list[tuple[Line, ...]] = []
+    for layer in sorted(sized, key=lambda layer: layer.index or 0):
+        assert layer.index is not None
+        holders = sorted(per_layer.get(layer.index, []), key=lambda p: (-p[0], p[1].kind, p[1].name))
+        instruction = ellipsize(shorten_instruction(layer.created_by), INSTRUCTION_CHARS // 2)
+        for rank, (size, owner) in enumerate(holders[:OWNERS_PER_LAYER]):
+            rows.append(
+                (
+                    _layer(layer.index) if rank == 0 else _line(""),
+                    _code(instruction) if rank == 0 else _line(""),
+                    _line(f"{owner.kind}:{owner.name}"),
+                    _size(size),
+                    _line(percent(size, layer.size_bytes)),
+                )
+            )
+        rest = holders[OWNERS_PER_LAYER:]
+        if rest:
+            rows.append(
+                (
+                    _line(""),
+                    _line(""),
+                    _dim(_more(len(rest), "owners")),
+                    _dim(human_bytes(sum(size for size, _ in rest))),
+                    _dim(percent(sum(size for size, _ in rest), layer.size_bytes)),
+                )
+            )
+    if not rows:
+        return None
+    columns = (
+        Column("#", numeric=True),
+        Column("Instruction", overflow="ellipsis"),
+        Column("Owner", overflow="fold"),
+        Column("Size", numeric=True),
+        Column("Of layer", numeric=True),
+    )
+    return Section("Largest layers, by owner (bytes still visible)", (Table(columns, tuple(rows)),))
 
 
 def _cuda(attribution: Attribution) -> Section | None:
@@ -545,6 +607,7 @@ def build_document(report: InspectReport) -> Document:
         _header(report),
         _totals(report),
         _layers(report),
+        _layer_owners(report),
         _owners(report.attribution),
         _cuda(report.attribution),
         *_removable(report),

@@ -16,6 +16,7 @@ from pathlib import Path
 from jettison.errors import ImageFormatError, ImageNotFoundError
 from jettison.image.layer_reader import normalize_path
 from jettison.image.model import Image, Platform
+from jettison.image.sources._common import ends_cleanly, tar_error
 from jettison.image.sources.docker_archive import open_docker_archive
 from jettison.image.sources.oci import open_oci_archive, open_oci_layout
 
@@ -24,11 +25,16 @@ _IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[
 
 
 def _split_suffix(rest: str) -> tuple[Path, str | None]:
-    """``PATH[:NAME]``: the suffix is a name only when PATH-with-it does not exist."""
+    """``PATH[:NAME]``: the suffix is a name only when PATH-with-it does not exist.
+
+    NAME may itself hold colons (``docker-archive:img.tar:repo/app:v1``), so PATH ends at the
+    first colon that leaves an existing path; when none does, at the first colon.
+    """
     if Path(rest).exists() or ":" not in rest:
         return Path(rest), None
-    path, _, name = rest.rpartition(":")
-    return Path(path), name or None
+    colons = [i for i, char in enumerate(rest) if char == ":"]
+    cut = next((i for i in colons if Path(rest[:i]).exists()), colons[0])
+    return Path(rest[:cut]), rest[cut + 1 :] or None
 
 
 def open_image(reference: str, platform: Platform | None = None) -> Image:
@@ -75,7 +81,7 @@ def _open_archive_file(path: Path, reference: str, platform: Platform | None) ->
                     break
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ImageFormatError(
-            f"{reference}: not a tar archive ({exc})",
+            f"{reference}: {tar_error(exc, path)}",
             hint="give a docker-archive (`docker save`) or oci-archive tar, or an OCI layout directory",
         ) from exc
     if "manifest.json" in names:
@@ -84,6 +90,12 @@ def _open_archive_file(path: Path, reference: str, platform: Platform | None) ->
         return open_oci_archive(path, reference, platform, None)
     if not names:
         raise ImageFormatError(f"{reference}: an empty tar archive, not an image")
+    if not ends_cleanly(path):
+        raise ImageFormatError(
+            f"{reference}: the archive is cut short (no end-of-archive marker) and the part "
+            "that is there holds no manifest.json or index.json",
+            hint="the file is truncated; copy or export the image again",
+        )
     raise ImageFormatError(
         f"{reference}: a tar archive without manifest.json or index.json: not an image "
         "(a plain root filesystem?)",

@@ -30,7 +30,7 @@ class TarBlobStore:
                 if name is not None:
                     self._members[name] = member
         except (tarfile.TarError, EOFError, OSError) as exc:
-            raise ImageFormatError(f"{path}: not a readable tar archive ({exc})") from exc
+            raise ImageFormatError(f"{path}: {tar_error(exc, path)}") from exc
 
     def names(self) -> set[str]:
         return set(self._members)
@@ -63,6 +63,39 @@ class TarBlobStore:
 
     def close(self) -> None:
         self._tar.close()
+
+
+def tar_error(exc: BaseException, path: Path) -> str:
+    """One line saying why ``tarfile`` could not read ``path`` (its own text for ``r:*`` spans
+    several lines, one per compression it tried)."""
+    try:
+        if path.is_file() and path.stat().st_size == 0:
+            return "an empty file, not a tar archive"
+    except OSError:
+        pass
+    detail = str(exc)
+    if isinstance(exc, tarfile.ReadError) and "\n" in detail:
+        return "not a tar archive (nor a gzip, bzip2 or xz compressed one)"
+    detail = " ".join(detail.split())
+    return f"not a readable tar archive ({detail})" if detail else "not a readable tar archive"
+
+
+def ends_cleanly(path: Path) -> bool:
+    """Whether an uncompressed tar ends with its end-of-archive marker (two zero blocks, then
+    only zeros). ``tarfile`` reads a file cut inside a header as if it ended there; this tells
+    a truncated archive from a complete one. Compressed archives count as clean: their
+    decompressor reports truncation itself."""
+    try:
+        with path.open("rb") as fh:
+            if fh.read(2) in (b"\x1f\x8b", b"BZ", b"\xfd7"):
+                return True
+            size = fh.seek(0, 2)
+            if size % 512:
+                return False
+            fh.seek(max(size - 1024, 0))
+            return size >= 1024 and fh.read(1024) == bytes(1024)
+    except OSError:
+        return True
 
 
 class DirBlobStore:

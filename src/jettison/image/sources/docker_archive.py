@@ -82,14 +82,19 @@ def _choose(manifest: list[object], path: Path, tag: str | None) -> dict[str, ob
         raise ImageFormatError(f"{path}: manifest.json lists no image")
     if tag is None:
         if len(entries) > 1:
-            tags = ", ".join(t for e in entries for t in (e.get("RepoTags") or []))
+            names = ", ".join(str(t) for e in entries for t in _tags(e))
             raise ImageFormatError(
                 f"{path} holds {len(entries)} images",
-                hint=f"choose one with docker-archive:{path}:TAG (tags: {tags or 'none'})",
+                hint=f"choose one with docker-archive:{path}:TAG (tags: {names or 'none'})",
             )
         return entries[0]
     for e in entries:
-        tags = e.get("RepoTags") or []
-        if tag in tags or any(str(t).endswith("/" + tag) for t in tags):
+        tags = _tags(e)
+        if tag in tags or any(t.endswith("/" + tag) for t in tags):
             return e
     raise ImageFormatError(f"{path}: no image tagged {tag!r} in the archive")
+
+
+def _tags(entry: dict[str, object]) -> list[str]:
+    tags = entry.get("RepoTags")
+    return [str(t) for t in tags] if isinstance(tags, list) else []

@@ -64,7 +64,11 @@ def _read(
     descriptor = _select(store, index, "index.json", platform, ref_name, depth=0)
     manifest_digest = str(descriptor["digest"])
     manifest = read_json(store, blob_path(manifest_digest), "manifest", manifest_digest)
-    if not isinstance(manifest, dict) or "config" not in manifest or "layers" not in manifest:
+    if (
+        not isinstance(manifest, dict)
+        or not isinstance(manifest.get("config"), dict)
+        or not isinstance(manifest.get("layers"), list)
+    ):
         raise ImageFormatError(f"{reference}: manifest {manifest_digest} is not an image manifest")
     config_desc = manifest["config"]
     config_digest = str(config_desc.get("digest"))
