@@ -85,6 +85,11 @@ def _safetensors(rows: int, cols: int) -> bytes:
     return struct.pack("<Q", len(header)) + header + data
 
 
+def _labels_module(count: int) -> bytes:
+    rows = "".join(f"    'label-{i:06d}-{random.Random(i).randbytes(8).hex()}',\n" for i in range(count))
+    return f"LABELS = (\n{rows})\n".encode()
+
+
 @dataclass(frozen=True)
 class ImageRecipe:
     key: str
@@ -166,6 +171,8 @@ CMD ["python", "/app/main.py"]
     files={
         "app/main.py": b"from util import greet\n\nif __name__ == '__main__':\n    print(greet())\n",
         "app/util.py": b"import six\n\n\ndef greet() -> str:\n    return six.ensure_str('hello')\n",
+        # A generated table: its bytecode (~1 MB) is large enough to be a top bytecode row.
+        "app/labels.py": _labels_module(40_000),
         "model/model.safetensors": _safetensors(64, 256),
         "model/config.json": b'{"architectures": ["TinyClassifier"], "hidden_size": 256}\n',
     },

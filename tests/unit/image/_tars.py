@@ -110,9 +110,7 @@ def stdlib_listing(data: bytes) -> list[tuple[str, bytes, int, int, int]]:
     with tarfile.open(
         fileobj=io.BytesIO(data), mode="r:", encoding="utf-8", errors="surrogateescape"
     ) as tar:
-        return [
-            (m.name, _type(m.type), m.size, m.offset_data, m.uid) for m in tar.getmembers()
-        ]
+        return [(m.name, _type(m.type), m.size, m.offset_data, m.uid) for m in tar.getmembers()]
 
 
 def _type(typeflag: bytes) -> bytes:

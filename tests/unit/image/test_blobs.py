@@ -1,0 +1,153 @@
+"""blobs: compression sniffing and streaming decompression, with damage reported as such."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import io
+import lzma
+import os
+
+import pytest
+import zstandard
+
+from jettison.errors import ImageFormatError
+from jettison.image.blobs import (
+    Compression,
+    CountingChunks,
+    HashedChunks,
+    decompressed,
+    sniff,
+    uncompressed_chunks,
+)
+
+from ._tars import chunked
+
+PART_A = os.urandom(3000) + b"a" * 3000
+PART_B = os.urandom(2000) + b"b" * 5000
+CHUNKS = (1, 7, 511, 512, 513, 1 << 20)
+
+
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)
+
+
+def zst(data: bytes) -> bytes:
+    return zstandard.ZstdCompressor().compress(data)
+
+
+def inflate(blob: bytes, chunk: int = 1 << 20) -> bytes:
+    kind, chunks = uncompressed_chunks(chunked(blob, chunk), "blob")
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (gz(b"x"), Compression.GZIP),
+        (zst(b"x"), Compression.ZSTD),
+        (bz2.compress(b"x"), Compression.BZIP2),
+        (lzma.compress(b"x"), Compression.XZ),
+        (b"usr/\x00\x00", Compression.NONE),
+        (b"", Compression.NONE),
+        (b"\x1f", Compression.NONE),
+    ],
+)
+def test_sniff(head: bytes, kind: Compression) -> None:
+    assert sniff(head[:8]) is kind
+
+
+@pytest.mark.parametrize("compress", [gz, zst, bz2.compress, lzma.compress])
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_round_trip(compress: object, chunk: int) -> None:
+    assert inflate(compress(PART_A), chunk) == PART_A  # type: ignore[operator]
+
+
+def test_uncompressed_blobs_pass_through_untouched() -> None:
+    kind, chunks = uncompressed_chunks(chunked(PART_A, 100), "blob")
+    assert kind is Compression.NONE
+    assert b"".join(chunks) == PART_A
+
+
+def test_empty_blob() -> None:
+    kind, chunks = uncompressed_chunks(iter([]), "blob")
+    assert kind is Compression.NONE
+    assert list(chunks) == []
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_multi_member_gzip(chunk: int) -> None:
+    # pigz and estargz write one gzip member after another.
+    assert inflate(gz(PART_A) + gz(PART_B) + gz(b""), chunk) == PART_A + PART_B
+
+
+def test_gzip_members_split_exactly_at_a_chunk_boundary() -> None:
+    first = gz(PART_A)
+    blob = first + gz(PART_B)
+    chunks = [blob[: len(first)], blob[len(first) :]]
+    assert b"".join(decompressed(iter(chunks), Compression.GZIP, "b")) == PART_A + PART_B
+
+
+@pytest.mark.parametrize("chunk", [7, 513, 1 << 20])
+def test_zero_padding_after_the_last_gzip_member(chunk: int) -> None:
+    assert inflate(gz(PART_A) + bytes(1000), chunk) == PART_A
+
+
+def test_multi_frame_zstd_in_one_chunk() -> None:
+    assert inflate(zst(PART_A) + zst(PART_B)) == PART_A + PART_B
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ImageFormatError,
+    reason="blobs.decompressed calls decompress() again on a zstd decompressobj that reached "
+    "the end of a frame ('cannot use a decompressobj multiple times'): a frame ending exactly "
+    "at a chunk boundary, or zero padding in a later chunk, is reported as corrupt",
+)
+@pytest.mark.parametrize("chunk", [1, 7, 513])
+def test_multi_frame_zstd_across_chunks(chunk: int) -> None:
+    assert inflate(zst(PART_A) + zst(PART_B), chunk) == PART_A + PART_B
+
+
+@pytest.mark.parametrize(("compress", "name"), [(gz, "gzip"), (zst, "zstd")])
+def test_corrupt_stream(compress: object, name: str) -> None:
+    blob = bytearray(compress(PART_A + PART_B))  # type: ignore[operator]
+    blob[len(blob) // 2] ^= 0xFF
+    with pytest.raises(ImageFormatError, match=f"^layer 3: corrupt {name} data"):
+        list(uncompressed_chunks(chunked(bytes(blob), 512), "layer 3")[1])
+
+
+def test_garbage_after_a_gzip_header_is_corrupt() -> None:
+    with pytest.raises(ImageFormatError, match="corrupt gzip data"):
+        inflate(b"\x1f\x8b" + b"\x08\x00" + b"garbage" * 50)
+
+
+@pytest.mark.parametrize(("compress", "name"), [(gz, "gzip"), (zst, "zstd")])
+@pytest.mark.parametrize("keep", [0.1, 0.5, 0.99])
+def test_truncated_stream(compress: object, name: str, keep: float) -> None:
+    blob = compress(PART_A + PART_B)  # type: ignore[operator]
+    cut = blob[: int(len(blob) * keep)]
+    with pytest.raises(ImageFormatError, match=f"^layer 0: {name} stream is truncated$"):
+        list(uncompressed_chunks(chunked(cut, 513), "layer 0")[1])
+
+
+def test_magic_alone_is_truncated() -> None:
+    with pytest.raises(ImageFormatError, match="zstd stream is truncated"):
+        inflate(b"\x28\xb5\x2f\xfd")
+
+
+def test_hashed_chunks_hash_and_count_every_byte() -> None:
+    seen: list[int] = []
+    hashed = HashedChunks(io.BytesIO(PART_A), on_read=seen.append)
+    assert b"".join(hashed) == PART_A
+    assert hashed.bytes_read == len(PART_A) == sum(seen)
+    assert hashed.hexdigest() == hashlib.sha256(PART_A).hexdigest()
+    assert HashedChunks(io.BytesIO(PART_A), hash_bytes=False).hexdigest() is None
+
+
+def test_counting_chunks_hash_the_uncompressed_side() -> None:
+    counting = CountingChunks(chunked(PART_B, 100))
+    assert b"".join(counting) == PART_B
+    assert counting.bytes_read == len(PART_B)
+    assert counting.hexdigest() == hashlib.sha256(PART_B).hexdigest()
