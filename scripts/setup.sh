@@ -22,7 +22,7 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (apt-get, buildah, debootstrap)" >&2; exit 1; }
 
 step "system packages"
-APT_PACKAGES=(buildah skopeo debootstrap zstd python3-venv ca-certificates)
+APT_PACKAGES=(buildah skopeo debootstrap zstd python3-venv)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \

@@ -2,7 +2,7 @@
 
 The session fixture :func:`real_images` builds two small images from Dockerfiles written
 here, on the local stand-in base images that ``scripts/base-images.sh`` makes (no registry
-is reachable on our machines), into a *private* buildah store under pytest's tmp dir:
+is reachable on our machines), into a *private* buildah store in a fresh tmp dir:
 
 - ``debian`` (``FROM debian:bookworm-slim``): apt lists kept, a file deleted in a later
   layer, a file overwritten by a later ``COPY``, a directory removed with ``rm -rf``
@@ -33,11 +33,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import stat
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -86,7 +88,9 @@ def _safetensors(rows: int, cols: int) -> bytes:
 
 
 def _labels_module(count: int) -> bytes:
-    rows = "".join(f"    'label-{i:06d}-{random.Random(i).randbytes(8).hex()}',\n" for i in range(count))
+    rows = "".join(
+        f"    'label-{i:06d}-{random.Random(i).randbytes(8).hex()}',\n" for i in range(count)
+    )
     return f"LABELS = (\n{rows})\n".encode()
 
 
@@ -145,6 +149,9 @@ CMD ["jq", "--version"]
 )
 
 PYTHON_PINS = (
+    # sdist only: pip builds a wheel and keeps it in /root/.cache/pip/wheels. (pip's HTTP
+    # cache stays empty on our machines: the TLS-intercepting proxy drops Cache-Control.)
+    "docopt==0.6.2",
     "six==1.16.0",
     "idna==3.7",
     "pytest==8.3.3",
@@ -169,7 +176,7 @@ COPY model/ /app/model/
 CMD ["python", "/app/main.py"]
 """,
     files={
-        "app/main.py": b"from util import greet\n\nif __name__ == '__main__':\n    print(greet())\n",
+        "app/main.py": b"from util import greet\n\nprint(greet())\n",
         "app/util.py": b"import six\n\n\ndef greet() -> str:\n    return six.ensure_str('hello')\n",
         # A generated table: its bytecode (~1 MB) is large enough to be a top bytecode row.
         "app/labels.py": _labels_module(40_000),
@@ -288,6 +295,8 @@ class BuiltImage:
     oci_archive: Path
     oci_dir: Path
     container: str
+    mountpoint: Path
+    """The working container's root filesystem, mounted on the host."""
     rootfs: RootfsWalk
     _reports: dict[str, InspectReport] = field(default_factory=dict)
 
@@ -310,8 +319,22 @@ class BuiltImage:
         return self._reports[source]
 
     def run(self, *command: str, timeout: float = 120) -> str:
-        """Run a command in the image's working container (stdout)."""
-        return self.store.buildah("run", self.container, "--", *command, timeout=timeout)
+        """Run a command in the image's working container and return its stdout.
+
+        The output goes through a file in the container's /tmp, read from the host: piped
+        through ``buildah run`` (chroot isolation), the last lines of a large output are
+        sometimes lost.
+        """
+        name = f"tmp/jettison-it-{uuid.uuid4().hex}.out"
+        self.store.buildah(
+            "run", self.container, "--", "sh", "-c", 'out="$1"; shift; exec "$@" > "$out"',
+            "sh", f"/{name}", *command, timeout=timeout,
+        )  # fmt: skip
+        output = self.mountpoint / name
+        try:
+            return output.read_text()
+        finally:
+            output.unlink()
 
 
 def _base_images() -> None:
@@ -334,7 +357,9 @@ def _build_all(store: Store, builds: Iterable[tuple[ImageRecipe, Path, str]]) ->
     """Build the images side by side (their RUN steps wait on the network, not the CPU)."""
     running: list[tuple[str, subprocess.Popen[str], Path]] = []
     for recipe, ctx, name in builds:
-        mounts = ["-v", f"{HOST_CA_BUNDLE.resolve()}:/run/host-ca.crt:ro"] if recipe.ca_mount else []
+        mounts = (
+            ["-v", f"{HOST_CA_BUNDLE.resolve()}:/run/host-ca.crt:ro"] if recipe.ca_mount else []
+        )
         log = ctx.parent / f"{recipe.key}.build.log"
         with log.open("w") as out:
             proc = subprocess.Popen(
@@ -371,15 +396,17 @@ def _export(store: Store, name: str, out: Path) -> tuple[Path, Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def real_images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, BuiltImage]]:
-    """Both test images, built once per session; everything is removed afterwards."""
+def real_images() -> Iterator[dict[str, BuiltImage]]:
+    """Both test images, built once per session under a fresh tmp dir, removed afterwards."""
     reason = missing_requirements()
     if reason is not None:
         pytest.skip(reason)
     _base_images()
-    top = tmp_path_factory.mktemp("real-images")
+    # Not under pytest's numbered tmp dirs: a later pytest session (ours or a colleague's)
+    # prunes old ones, and would trip over a store left mounted by a crash or by KEEP_ENV.
+    top = Path(tempfile.mkdtemp(prefix="jettison-it-"))
     store = Store(top / "store" / "root", top / "store" / "run")
-    token = uuid.uuid4().hex[:8]
+    token = top.name.rpartition("-")[2].lower()
     containers: list[str] = []
     try:
         try:
@@ -411,11 +438,13 @@ def _make(store: Store, top: Path, token: str, containers: list[str]) -> dict[st
             "from", "--pull=never", "--name", f"jettison-it-{token}-{recipe.key}", name
         )
         containers.append(container)
+        mountpoint = Path(store.buildah("mount", container))
         # Measure the root filesystem before anything runs in the container.
-        rootfs = RootfsWalk.of(Path(store.buildah("mount", container)))
+        rootfs = RootfsWalk.of(mountpoint)
         built[recipe.key] = BuiltImage(
-            recipe, name, store, docker_archive, oci_archive, oci_dir, container, rootfs
-        )
+            recipe, name, store, docker_archive, oci_archive, oci_dir, container, mountpoint,
+            rootfs,
+        )  # fmt: skip
     sys.stderr.write(f"\n[real_images] built and exported in {time.monotonic() - started:.0f}s\n")
     return built
 
@@ -429,7 +458,24 @@ def _cleanup(store: Store, containers: list[str], top: Path) -> None:
             subprocess.run(store.args("umount", container), capture_output=True, check=False)
         subprocess.run(store.args("rm", "--all"), capture_output=True, check=False)
         subprocess.run(store.args("rmi", "--all", "--force"), capture_output=True, check=False)
+    # The overlay driver bind-mounts its own directory onto itself, and buildah leaves that
+    # mounted; so would a crash leave containers' "merged" directories. Deepest first.
+    for mountpoint in sorted(_mounts_under(top), key=len, reverse=True):
+        subprocess.run(["umount", mountpoint], capture_output=True, check=False)
     shutil.rmtree(top, ignore_errors=True)
+
+
+def _mounts_under(top: Path) -> list[str]:
+    prefix = f"{top}/"
+    found = []
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as fh:
+        for line in fh:
+            # Field 5 is the mount point, with space, tab, newline and backslash octal-escaped.
+            raw = line.split(" ")[4]
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), raw)
+            if point.startswith(prefix):
+                found.append(point)
+    return found
 
 
 @pytest.fixture(scope="session")

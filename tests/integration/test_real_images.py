@@ -41,7 +41,7 @@ DPKG_EXACT = {
     "debian": ("jq", "libjq1", "libonig5", "bash", "coreutils", "perl-base"),
     "python": ("python3.11-minimal", "ca-certificates", "bash", "perl-base"),
 }
-PIP_INSTALLED = ("six", "idna", "pytest", "iniconfig", "pluggy", "packaging")
+PIP_INSTALLED = ("docopt", "six", "idna", "pytest", "iniconfig", "pluggy", "packaging")
 
 
 @pytest.fixture(params=IMAGES)
@@ -75,10 +75,10 @@ def _cause(report: InspectReport, code: str) -> RemovableCause:
 
 def test_dive_figures_equal_dive(image: BuiltImage, dive_bin: str, tmp_path: Path) -> None:
     out = tmp_path / "dive.json"
+    command = [dive_bin, "--source", "docker-archive", str(image.docker_archive), "--ci"]
     proc = subprocess.run(
-        [dive_bin, "--source", "docker-archive", str(image.docker_archive), "--ci", "--json", str(out)],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        [*command, "--json", str(out)], capture_output=True, text=True, timeout=600, check=False
+    )
     assert out.is_file(), f"dive failed ({proc.returncode}): {proc.stdout}{proc.stderr}"
     theirs = json.loads(out.read_text())
     ours = image.report().dive
@@ -93,7 +93,9 @@ def test_dive_figures_equal_dive(image: BuiltImage, dive_bin: str, tmp_path: Pat
         "inefficientBytes": theirs["image"]["inefficientBytes"],
         "efficiencyScore": theirs["image"]["efficiencyScore"],
         "layers": [layer["sizeBytes"] for layer in theirs["layer"]],
-        "files": [(r["file"], r["count"], r["sizeBytes"]) for r in theirs["image"]["fileReference"]],
+        "files": [
+            (r["file"], r["count"], r["sizeBytes"]) for r in theirs["image"]["fileReference"]
+        ],
     }
     # The image really exercises dive's rules: several paths seen twice, nothing trivial.
     assert ours.wasted_bytes > 0
@@ -113,7 +115,8 @@ def _source_neutral(report: InspectReport) -> InspectReport:
         for layer in report.layers
     )
     return dataclasses.replace(
-        report, reference="", source_kind="", tags=(), pull_bytes=None, layers=layers,
+        report, reference="", source_kind="", tags=(), layers=layers,
+        pull_bytes=None, pull_bytes_estimated=False,
         # buildah writes "Entrypoint": [] in a Docker config and leaves it out of the OCI one.
         entrypoint=report.entrypoint or None,
     )  # fmt: skip
@@ -128,7 +131,7 @@ def test_every_source_gives_the_same_report(image: BuiltImage) -> None:
     for source, report in reports.items():
         assert _source_neutral(report) == expected, source
     assert not expected.skipped
-    assert all(layer.diff_id for layer in expected.layers)
+    assert all(layer.diff_id for layer in expected.layers if layer.index is not None)
 
 
 # --------------------------------------------------------------------------- the bytes
@@ -160,7 +163,9 @@ done
 """
 
 
-def _dpkg_truth(image: BuiltImage, packages: Iterable[str]) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
+def _dpkg_truth(
+    image: BuiltImage, packages: Iterable[str]
+) -> tuple[dict[str, str], dict[str, tuple[int, int]]]:
     """(version of each installed package, (bytes, files) of each given package)."""
     out = image.run("bash", "-c", DPKG_TRUTH, "dpkg-truth", *packages)
     versions: dict[str, str] = {}
@@ -185,7 +190,11 @@ def test_debian_packages_match_dpkg(image: BuiltImage) -> None:
     versions, truth = _dpkg_truth(image, DPKG_EXACT[image.key])
     for name, (size, count) in truth.items():
         owner = _owner(report, "debian", name)
-        assert (owner.size_bytes, owner.file_count, owner.version) == (size, count, versions[name]), name
+        assert (owner.size_bytes, owner.file_count, owner.version) == (
+            size,
+            count,
+            versions[name],
+        ), name
     owners = {o.name: o.version for o in report.attribution.owners if o.kind == "debian"}
     assert owners.items() <= versions.items()
     assert len(owners) > 50
@@ -269,7 +278,7 @@ def test_apt_lists_are_a_package_cache(debian: BuiltImage) -> None:
 
 def test_pip_cache_is_a_package_cache(python: BuiltImage) -> None:
     measured = python.rootfs.du("root/.cache/pip")
-    assert measured > 100_000
+    assert measured > 10_000  # the wheel pip built for docopt
     assert _row(_cause(python.report(), "package-cache"), "root/.cache/pip") == measured
 
 
@@ -280,6 +289,7 @@ def test_pytest_and_what_only_it_needs_are_dev_tools(python: BuiltImage) -> None
     for name in ("pytest", "pluggy", "iniconfig"):
         assert by_owner.get(f"python:{name}") == _owner(report, "python", name).size_bytes, name
     assert "python:six" not in by_owner
+    assert "python:docopt" not in by_owner
     assert "python:idna" not in by_owner
 
 
@@ -334,7 +344,9 @@ def test_cli_json_report_and_broken_budget(debian: BuiltImage, tmp_path: Path) -
             capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
         )  # fmt: skip
 
-    broken = cli("--format", "json", "--no-progress", "--max-size", "10MB", "--min-efficiency", "0.5")
+    broken = cli(
+        "--format", "json", "--no-progress", "--max-size", "10MB", "--min-efficiency", "0.5"
+    )
     assert broken.returncode == 1, broken.stderr
     doc = json.loads(broken.stdout)
     report = debian.report()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import model  # noqa: E402
+import model
 
 SELFTEST = [
     ("The support team is wonderful, would buy again!", "positive"),
@@ -30,7 +30,7 @@ def selftest() -> int:
     pipeline = model.load()
     texts = [text for text, _ in SELFTEST]
     results = model.classify(pipeline, texts)
-    correct = sum(label == want for (label, _), (_, want) in zip(results, SELFTEST))
+    correct = sum(label == want for (label, _), (_, want) in zip(results, SELFTEST, strict=True))
     shown = ",".join(f"{label}:{score:.3f}" for label, score in results)
     langs = ",".join(model.language(text) for text in texts)
     status = "ok" if correct == len(SELFTEST) else "FAILED"
@@ -56,7 +56,7 @@ def create_app():  # type: ignore[no-untyped-def]
             return jsonify(error="expected {'texts': [str, ...]}"), 400
         preds = [
             {"label": label, "score": round(score, 4), "lang": model.language(text)}
-            for text, (label, score) in zip(texts, model.classify(pipeline, texts))
+            for text, (label, score) in zip(texts, model.classify(pipeline, texts), strict=True)
         ]
         return jsonify(predictions=preds)
 

@@ -46,7 +46,7 @@ def load(path: Path = DEFAULT_MODEL) -> Pipeline:
 def classify(model: Pipeline, texts: list[str]) -> list[tuple[str, float]]:
     labels = list(model.classes_)
     results = []
-    for text, probs in zip(texts, model.predict_proba(texts)):
+    for probs in model.predict_proba(texts):
         best = int(probs.argmax())
         results.append((labels[best], float(probs[best])))
     return results

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import model  # noqa: E402
+import model
 
 
 def main() -> int:

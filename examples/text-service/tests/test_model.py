@@ -3,8 +3,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
 
-import main  # noqa: E402
-import model  # noqa: E402
+import main
+import model
 
 
 def test_selftest_passes() -> None:

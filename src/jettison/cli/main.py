@@ -171,14 +171,16 @@ def inspect_cmd(
             if sink is not None:
                 sink.close()
         to_terminal = output is None and sys.stdout.isatty()
+        use_color = to_terminal if color is None else color
         text = render(
             report,
             fmt,
             width=width or (shutil.get_terminal_size().columns if to_terminal else 100),
-            color=to_terminal if color is None else color,
+            color=use_color,
         )
         if output is None:
-            click.echo(text, nl=not text.endswith("\n"))
+            # click.echo strips ANSI codes off a pipe unless told: --color must survive `| less -R`.
+            click.echo(text, nl=not text.endswith("\n"), color=use_color)
         else:
             try:
                 output.write_text(text, encoding="utf-8")
@@ -204,8 +206,13 @@ def _budgets(config_path: Path | None, flags: dict[str, str | None]) -> Budgets 
             parse_ratio(value) if key == "min-efficiency" else parse_size(value)
         except ConfigError as exc:
             raise ConfigError(f"--{key}: {exc}", hint=exc.hint) from exc
-    merged = base.overridden_by(Budgets.from_mapping(given, "command line"))
+    as_keys = {_FLAG_KEYS.get(flag, flag): value for flag, value in given.items()}
+    merged = base.overridden_by(Budgets.from_mapping(as_keys, "command line"))
     return merged if merged != Budgets() else None
+
+
+_FLAG_KEYS = {"max-pull-size": "max-pull"}
+"""Budget flags whose name differs from their config key (``Budgets.config_keys``)."""
 
 
 def main() -> None:

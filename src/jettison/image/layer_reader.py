@@ -7,19 +7,33 @@ analyzer asked to capture (dpkg status, dist-info RECORD files, ...).
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
-from collections.abc import Callable, Mapping
+from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from jettison.errors import ImageFormatError
 from jettison.image import tarstream
-from jettison.image.blobs import Compression, CountingChunks, HashedChunks, uncompressed_chunks
-from jettison.image.tarstream import ChunkReader, TarMember, iter_members
+from jettison.image.blobs import (
+    CHUNK_BYTES,
+    BackgroundDigest,
+    Compression,
+    CountingChunks,
+    HashedChunks,
+    in_background,
+    sniff,
+    uncompressed_chunks,
+)
+from jettison.image.tarstream import ChunkReader, TarMember, hash_body, iter_members, read_body
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.skipped import Skipped
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
+SEEK_CHUNK_BYTES = 64 << 10
+"""Read size when seeking over bodies: small files cluster, so one read holds many headers."""
 MAX_CAPTURE_BYTES = 16 << 20
 """Largest file content kept in memory for analyzers (a big dpkg status is a few MB)."""
 
@@ -58,6 +72,9 @@ def normalize_path(name: str) -> str | None:
 
     Absolute names are taken relative to the image root, as container runtimes do.
     """
+    path = name.strip("/")
+    if not path.startswith(".") and "/." not in path and "//" not in path:
+        return path  # the common case: already clean
     parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):
@@ -106,36 +123,111 @@ def read_layer(
     (kept, surrogate-escaped, and noted).
     """
     label = f"layer {layer.index} ({layer.blob_ref})"
+    raw = layer.open_blob()
+    try:
+        head = raw.read(8)
+        if sniff(head) is Compression.NONE and raw.seekable():
+            raw.seek(0)
+            return _read_seeking(layer, raw, label, capture, verify, on_bytes)
+        return _read_streaming(layer, raw, head, label, capture, verify, on_bytes)
+    except OSError as exc:
+        raise ImageFormatError(f"{label}: unreadable ({exc})") from exc
+    finally:
+        raw.close()
+
+
+def _collect(
+    reader: ChunkReader, label: str, index: int, capture: CaptureFilter | None
+) -> tuple[list[FileEntry], dict[str, bytes], list[Skipped]]:
+    """Turn the members into entries, taking the bodies the capture filter asks for."""
     entries: list[FileEntry] = []
     captured: dict[str, bytes] = {}
     skipped: list[Skipped] = []
+    for member in iter_members(reader, label):
+        entry = _entry(member, index, skipped)
+        if entry is None:
+            continue
+        entries.append(entry)
+        if (
+            capture is not None
+            and entry.kind is EntryKind.FILE
+            and entry.size_bytes <= MAX_CAPTURE_BYTES
+            and capture(entry.path, entry.size_bytes)
+        ):
+            captured[entry.path] = read_body(reader, member, label)
+    return entries, captured, skipped
 
-    def want_body(member: TarMember) -> bool:
-        if capture is None or member.size > MAX_CAPTURE_BYTES:
-            return False
-        path = normalize_path(member.name)
-        return path is not None and capture(path, member.size)
 
-    raw = layer.open_blob()
+def _read_seeking(
+    layer: Layer,
+    raw: BinaryIO,
+    label: str,
+    capture: CaptureFilter | None,
+    verify: bool,
+    on_bytes: Callable[[int], None] | None,
+) -> LayerListing:
+    """An uncompressed blob in a seekable file: read headers only, seek over bodies.
+
+    The digest is still checked, by a thread hashing the blob sequentially through its own
+    file handle while this one parses (hashlib and file reads release the GIL).
+    """
+    checker = BackgroundDigest(layer.open_blob) if verify and (layer.digest or layer.diff_id) else None
+
+    def seek(n: int) -> None:
+        target = raw.tell() + n
+        # Seeking does not notice the end of the file: check the target against it, so a
+        # truncated blob is caught even without digests.
+        if target > layer.stored_size_bytes or raw.seek(n, 1) != target:
+            raise ImageFormatError(f"{label}: truncated tar (a file body runs past the blob's end)")
+
+    reader = ChunkReader(iter(lambda: raw.read(SEEK_CHUNK_BYTES), b""), seek, on_bytes)
     try:
-        stored = HashedChunks(raw, on_read=on_bytes, hash_bytes=verify)
-        compression, chunks = uncompressed_chunks(iter(stored), label)
-        uncompressed = CountingChunks(chunks) if compression is not Compression.NONE else None
-        reader = ChunkReader(iter(uncompressed) if uncompressed is not None else chunks)
-        try:
-            for member, body in iter_members(reader, label, want_body):
-                entry = _entry(member, layer.index, skipped)
-                if entry is None:
-                    continue
-                entries.append(entry)
-                if body is not None and entry.kind is EntryKind.FILE:
-                    captured[entry.path] = body
-            reader.drain()  # end-of-archive padding: the digest covers the whole blob
-        except OSError as exc:
-            raise ImageFormatError(f"{label}: unreadable ({exc})") from exc
-    finally:
-        raw.close()
-    verified = _verify(layer, label, stored, uncompressed) if verify else False
+        entries, captured, skipped = _collect(reader, label, layer.index, capture)
+        tar_size = layer.stored_size_bytes
+    except BaseException:
+        if checker is not None:
+            checker.cancel()
+        raise
+    verified = False
+    if checker is not None:
+        digest = checker.result()
+        verified = _verify(layer, label, digest, digest)
+    return LayerListing(
+        layer=layer,
+        entries=tuple(entries),
+        compression=Compression.NONE,
+        tar_size_bytes=tar_size,
+        captured=captured,
+        skipped=tuple(skipped),
+        digest_verified=verified,
+    )
+
+
+def _read_streaming(
+    layer: Layer,
+    raw: BinaryIO,
+    head: bytes,
+    label: str,
+    capture: CaptureFilter | None,
+    verify: bool,
+    on_bytes: Callable[[int], None] | None,
+) -> LayerListing:
+    """A compressed (or unseekable) blob: decompress and parse in one forward pass, with the
+    reading, hashing and decompression in a background thread."""
+    stored = HashedChunks(raw, on_read=on_bytes, hash_bytes=verify, head=head)
+    compression, chunks = uncompressed_chunks(iter(stored), label)
+    uncompressed = CountingChunks(chunks) if compression is not Compression.NONE else None
+    pipeline = in_background(iter(uncompressed) if uncompressed is not None else chunks)
+    with closing(pipeline):  # stops the reader thread before the blob is closed
+        reader = ChunkReader(pipeline)
+        entries, captured, skipped = _collect(reader, label, layer.index, capture)
+        reader.drain()  # end-of-archive padding: the digest covers the whole blob
+    verified = False
+    if verify:
+        stored_hex = stored.hexdigest()
+        verified = _verify(
+            layer, label, stored_hex, uncompressed.hexdigest() if uncompressed else stored_hex
+        )
     return LayerListing(
         layer=layer,
         entries=tuple(entries),
@@ -147,24 +239,21 @@ def read_layer(
     )
 
 
-def _verify(
-    layer: Layer, label: str, stored: HashedChunks, uncompressed: CountingChunks | None
-) -> bool:
-    """Compare what was read with the digests the image names for this layer."""
-    checks: list[tuple[str, str | None, str]] = []
-    if layer.digest:
-        checks.append((layer.digest, stored.hexdigest(), stored.algorithm))
-    if layer.diff_id:
-        source = uncompressed or stored
-        checks.append((layer.diff_id, source.hexdigest(), source.algorithm))
+def _verify(layer: Layer, label: str, stored: str | None, uncompressed: str | None) -> bool:
+    """Compare sha256 hex digests of what was read with the digests the image names.
+
+    ``stored`` hashes the blob as shipped, ``uncompressed`` the tar stream (the same bytes
+    when the blob is not compressed); a digest of another algorithm is not checked.
+    """
+    checks = [(layer.digest, stored), (layer.diff_id, uncompressed)]
     verified = False
-    for expected, actual, algorithm in checks:
-        wanted_algorithm, _, hexdigest = expected.partition(":")
-        if wanted_algorithm != algorithm or actual is None:
-            continue  # another algorithm than the one hashed: not checked, so not verified
+    for expected, actual in checks:
+        algorithm, _, hexdigest = (expected or "").partition(":")
+        if algorithm != "sha256" or actual is None:
+            continue
         if actual != hexdigest:
             raise ImageFormatError(
-                f"{label}: digest mismatch: expected {expected}, content hashes to {algorithm}:{actual}",
+                f"{label}: digest mismatch: expected {expected}, content hashes to sha256:{actual}",
                 hint="the archive is damaged or was modified after it was written",
             )
         verified = True
@@ -174,7 +263,7 @@ def _verify(
 def _entry(info: TarMember, layer_index: int, skipped: list[Skipped]) -> FileEntry | None:
     name = info.name
     try:
-        name.encode("utf-8")
+        name.isascii() or name.encode("utf-8")
     except UnicodeEncodeError:
         skipped.append(
             Skipped(display_path(name), "name is not valid UTF-8; shown escaped", layer_index)
@@ -185,7 +274,7 @@ def _entry(info: TarMember, layer_index: int, skipped: list[Skipped]) -> FileEnt
     if path is None:
         skipped.append(Skipped(name, "path escapes the image root; entry ignored", layer_index))
         return None
-    base = posixpath.basename(path)
+    base = path.rpartition("/")[2] if WHITEOUT_PREFIX in path else ""
     if base.startswith(WHITEOUT_PREFIX):
         parent = posixpath.dirname(path)
         if base == OPAQUE_MARKER:
@@ -225,31 +314,45 @@ def _entry(info: TarMember, layer_index: int, skipped: list[Skipped]) -> FileEnt
     )
 
 
-def hash_contents(layer: Layer, paths: set[str], algorithm: str = "sha256") -> dict[str, str]:
-    """Hash the contents of ``paths`` (regular files of this layer) in one more pass.
+def hash_contents(
+    layer: Layer, files: Iterable[FileEntry], algorithm: str = "sha256"
+) -> dict[str, str]:
+    """Hash the contents of ``files`` (regular files of this layer, from its listing).
 
-    Used for duplicate detection, where only same-size candidates are hashed. Bodies of other
-    files are stepped over, by seeking when the blob is uncompressed and seekable.
+    Used for duplicate detection, where only same-size candidates are hashed. An uncompressed
+    blob in a seekable file is read only at the candidates' recorded offsets; otherwise the
+    layer is streamed once more and the other bodies are stepped over.
     """
+    wanted = {entry.path: entry for entry in files if entry.kind is EntryKind.FILE}
     digests: dict[str, str] = {}
-    if not paths:
+    if not wanted:
         return digests
     label = f"layer {layer.index} ({layer.blob_ref})"
     raw = layer.open_blob()
     try:
-        compression, chunks = uncompressed_chunks(iter(HashedChunks(raw, hash_bytes=False)), label)
-        def seek(n: int) -> None:
-            raw.seek(n, 1)
-
-        can_seek = compression is Compression.NONE and raw.seekable()
-        reader = ChunkReader(chunks, seek if can_seek else None)
-
-        def wanted(member: TarMember) -> bool:
-            return normalize_path(member.name) in paths
-
-        for member, digest in iter_members(reader, label, wanted, hash_algorithm=algorithm):
-            if digest is not None:
-                digests[normalize_path(member.name) or ""] = digest.decode("ascii")
+        head = raw.read(8)
+        if sniff(head) is Compression.NONE and raw.seekable():
+            for entry in sorted(wanted.values(), key=lambda e: e.data_offset or 0):
+                digest = hashlib.new(algorithm)
+                raw.seek(entry.data_offset or 0)
+                left = entry.size_bytes
+                while left > 0 and (chunk := raw.read(min(left, CHUNK_BYTES))):
+                    digest.update(chunk)
+                    left -= len(chunk)
+                if left:
+                    raise ImageFormatError(f"{label}: truncated ({entry.path!r} is cut short)")
+                digests[entry.path] = digest.hexdigest()
+            return digests
+        compression, chunks = uncompressed_chunks(
+            iter(HashedChunks(raw, hash_bytes=False, head=head)), label
+        )
+        reader = ChunkReader(chunks)
+        for member in iter_members(reader, label):
+            path = normalize_path(member.name) if member.is_file() else None
+            if path is not None and path in wanted:
+                digest = hashlib.new(algorithm)
+                hash_body(reader, member, digest, label)
+                digests[path] = digest.hexdigest()
     except OSError as exc:
         raise ImageFormatError(f"{label}: unreadable on second pass ({exc})") from exc
     finally:

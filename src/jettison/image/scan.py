@@ -66,10 +66,10 @@ class FileResolver:
 
     def hash_files(self, entries: Iterable[FileEntry]) -> dict[str, str]:
         """sha256 of each given regular file, reading only the layers that hold them."""
-        by_layer: dict[int, set[str]] = defaultdict(set)
+        by_layer: dict[int, list[FileEntry]] = defaultdict(list)
         for entry in entries:
             if entry.kind is EntryKind.FILE:
-                by_layer[entry.layer_index].add(entry.path)
+                by_layer[entry.layer_index].append(entry)
         digests: dict[str, str] = {}
         for index in sorted(by_layer):
             digests.update(hash_contents(self._image.layers[index], by_layer[index]))

@@ -12,7 +12,7 @@ POSIX pax (``x`` per-entry and ``g`` global records: path, linkpath, size, uid, 
 
 from __future__ import annotations
 
-import hashlib
+import struct
 from collections.abc import Callable, Iterator
 from typing import Any
 from dataclasses import dataclass
@@ -52,7 +52,7 @@ class TarMember:
     """Offset of the body in the uncompressed stream."""
 
     def is_file(self) -> bool:
-        return self.type not in (HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIRECTORY, FIFO)
+        return self.type not in _NOT_FILES
 
 
 def _decode(raw: bytes) -> str:
@@ -127,7 +127,15 @@ def _pax_number(pax: dict[str, bytes], key: str, label: str) -> int:
 class ChunkReader:
     """Serve exact reads and skips from an iterator of chunks, without re-concatenating."""
 
-    def __init__(self, chunks: Iterator[bytes], seek: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        seek: Callable[[int], None] | None = None,
+        on_seek: Callable[[int], None] | None = None,
+    ) -> None:
+        """``seek(n)`` moves the source ``n`` bytes forward (after what was read so far);
+        ``on_seek(n)`` is told how many bytes each seek stepped over (for progress)."""
+        self._on_seek = on_seek
         self._chunks = chunks
         self._buf = b""
         self._pos = 0
@@ -164,6 +172,8 @@ class ChunkReader:
         done, self._buf, self._pos = avail, b"", 0
         if self._seek is not None:
             self._seek(n - done)
+            if self._on_seek is not None:
+                self._on_seek(n - done)
             self.offset += n
             return n
         while done < n:
@@ -198,48 +208,68 @@ class ChunkReader:
             pass
 
 
-def iter_members(
-    reader: ChunkReader,
-    label: str,
-    want_body: Callable[[TarMember], bool] | None = None,
-    hash_algorithm: str | None = None,
-) -> Iterator[tuple[TarMember, bytes | None]]:
-    """Yield each member, with its body when ``want_body(member)`` says so.
+_HEADER = struct.Struct("100s8s8s8s12s12s8sc100s6s2s32s32s8s8s155s")
+"""name mode uid gid size mtime chksum typeflag linkname magic version uname gname devmajor
+devminor prefix: the POSIX ustar header, unpacked in one call (the hot path)."""
+_NOT_FILES = frozenset((HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIRECTORY, FIFO))
 
-    With ``hash_algorithm``, a wanted body is streamed through that hash instead of being
-    kept, and the hex digest (as ASCII bytes) is yielded in its place: large files are never
-    held in memory.
-    """
+
+def _octal(field: bytes, what: str) -> int:
+    """A numeric field: plain octal takes the fast path, anything else ``_number``."""
+    if field[0] & 0x80:
+        return _number(field, what)
+    text = field.split(b"\0", 1)[0].strip()
+    try:
+        return int(text, 8) if text else 0
+    except ValueError:
+        return _number(field, what)
+
+
+def _pax_int(pax: dict[str, bytes], key: str, label: str) -> int:
+    raw = pax[key]
+    if not raw.isdigit():  # digits only: no sign, no spaces, not empty
+        raise ImageFormatError(f"{label}: invalid pax {key} record {raw!r}")
+    return int(raw)
+
+
+def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
+    """Yield each member. Its body is the consumer's to take with :func:`read_body` or
+    :func:`hash_body` before asking for the next member; whatever is left is skipped."""
+    read, skip = reader.read, reader.skip
     global_pax: dict[str, bytes] = {}
     pending_pax: dict[str, bytes] = {}
     long_name: bytes | None = None
     long_link: bytes | None = None
     seen_any = False
     while True:
-        header = reader.read(BLOCK)
-        if not header:
-            if not seen_any:
-                raise ImageFormatError(f"{label}: empty layer blob, not a tar")
-            return  # no end-of-archive marker: tolerated, as Docker does
+        header = read(BLOCK)
         if len(header) < BLOCK:
-            raise ImageFormatError(f"{label}: truncated tar (partial header)")
-        if header == _ZERO_BLOCK:
-            return
-        if not _checksum_ok(header):
+            if not header and not seen_any:
+                raise ImageFormatError(f"{label}: empty layer blob, not a tar")
+            if header:
+                raise ImageFormatError(f"{label}: truncated tar (partial header)")
+            return  # no end-of-archive marker: tolerated, as Docker does
+        (
+            name, mode, uid, gid, size_field, _mtime, checksum, typeflag, link, magic,
+            _version, _uname, _gname, _devmajor, _devminor, prefix,
+        ) = _HEADER.unpack(header[:500])
+        try:
+            stored_sum = _octal(checksum, "checksum")
+        except ImageFormatError:
+            stored_sum = -1  # an unreadable checksum field is a bad checksum
+        if stored_sum != sum(header) - sum(checksum) + 256 and not _checksum_ok(header):
+            if header == _ZERO_BLOCK:
+                return
             raise ImageFormatError(
                 f"{label}: not a valid tar stream (bad header checksum at byte {reader.offset - BLOCK})"
             )
         seen_any = True
-        typeflag = header[156:157]
-        size = _number(header[124:136], "size")
-        if size < 0:  # octal text may carry a sign, base-256 may be negative
-            at = reader.offset - BLOCK
-            raise ImageFormatError(f"{label}: invalid tar header: negative size at byte {at}")
+        size = _octal(size_field, "size")
         if typeflag in _META_TYPES:
-            meta = reader.read(size)
+            meta = read(size)
             if len(meta) < size:
                 raise ImageFormatError(f"{label}: truncated tar (extended header)")
-            reader.skip(-size % BLOCK)
+            skip(-size % BLOCK)
             if typeflag == PAX_ENTRY:
                 pending_pax.update(_parse_pax(meta))
             elif typeflag == PAX_GLOBAL:
@@ -250,51 +280,55 @@ def iter_members(
                 long_link = _cstring(meta)
             continue
         pax = {**global_pax, **pending_pax} if global_pax else pending_pax
-        if "path" in pax:
+        if pax and "path" in pax:
             raw_name = pax["path"]
         elif long_name is not None:
             raw_name = long_name
         else:
-            raw_name = _cstring(header[0:100])
-            if header[257:263] == b"ustar\x00":  # POSIX ustar: name is prefix/name
-                prefix = _cstring(header[345:500])
-                if prefix:
-                    raw_name = prefix + b"/" + raw_name
-        if "linkpath" in pax:
+            raw_name = name.split(b"\0", 1)[0]
+            if magic == b"ustar\x00" and prefix[0]:  # POSIX ustar: name is prefix/name
+                raw_name = prefix.split(b"\0", 1)[0] + b"/" + raw_name
+        if pax and "linkpath" in pax:
             raw_link = pax["linkpath"]
         elif long_link is not None:
             raw_link = long_link
         else:
-            raw_link = _cstring(header[157:257])
-        if "size" in pax:
-            size = _pax_number(pax, "size", label)
-        if typeflag in (b"\0", b"") and raw_name.endswith(b"/"):
-            typeflag = DIRECTORY  # pre-POSIX convention
+            raw_link = link.split(b"\0", 1)[0]
+        if pax and "size" in pax:
+            size = _pax_int(pax, "size", label)
+        if typeflag == b"\0":
+            typeflag = DIRECTORY if raw_name.endswith(b"/") else REGULAR  # pre-POSIX
         member = TarMember(
-            name=_decode(raw_name),
-            type=typeflag if typeflag != b"\0" else REGULAR,
+            name=raw_name.decode("utf-8", "surrogateescape"),
+            type=typeflag,
             size=size,
-            mode=_number(header[100:108], "mode"),
-            uid=_pax_number(pax, "uid", label) if "uid" in pax else _number(header[108:116], "uid"),
-            gid=_pax_number(pax, "gid", label) if "gid" in pax else _number(header[116:124], "gid"),
-            linkname=_decode(raw_link),
+            mode=_octal(mode, "mode"),
+            uid=_pax_int(pax, "uid", label) if pax and "uid" in pax else _octal(uid, "uid"),
+            gid=_pax_int(pax, "gid", label) if pax and "gid" in pax else _octal(gid, "gid"),
+            linkname=raw_link.decode("utf-8", "surrogateescape") if raw_link else "",
             offset_data=reader.offset,
         )
-        pending_pax, long_name, long_link = {}, None, None
+        if pending_pax:
+            pending_pax = {}
+        long_name = long_link = None
+        yield member
         # Only regular files carry a body in layers; other types' size field is not data.
-        body_size = size if member.is_file() else 0
-        body: bytes | None = None
-        if body_size and want_body is not None and want_body(member):
-            if hash_algorithm is None:
-                body = reader.read(body_size)
-                got = len(body)
-            else:
-                digest = hashlib.new(hash_algorithm)
-                got = reader.hash_into(body_size, digest)
-                body = digest.hexdigest().encode("ascii")
-        else:
-            got = reader.skip(body_size)
-        if got < body_size:
+        body_end = member.offset_data + (0 if typeflag in _NOT_FILES else size)
+        left = body_end - reader.offset
+        if left > 0 and skip(left) < left:
             raise ImageFormatError(f"{label}: truncated tar (file {member.name!r} is cut short)")
-        reader.skip(-body_size % BLOCK)
-        yield member, body
+        skip(-body_end % BLOCK)
+
+
+def read_body(reader: ChunkReader, member: TarMember, label: str = "tar") -> bytes:
+    """The body of the member just yielded by :func:`iter_members` (call before the next)."""
+    body = reader.read(member.size)
+    if len(body) < member.size:
+        raise ImageFormatError(f"{label}: truncated tar (file {member.name!r} is cut short)")
+    return body
+
+
+def hash_body(reader: ChunkReader, member: TarMember, digest: Any, label: str = "tar") -> None:
+    """Stream the body of the member just yielded through ``digest`` without keeping it."""
+    if reader.hash_into(member.size, digest) < member.size:
+        raise ImageFormatError(f"{label}: truncated tar (file {member.name!r} is cut short)")

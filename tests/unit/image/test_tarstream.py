@@ -17,7 +17,9 @@ from jettison.image.tarstream import (
     SYMLINK,
     ChunkReader,
     TarMember,
+    hash_body,
     iter_members,
+    read_body,
 )
 
 from ._tars import (
@@ -40,7 +42,7 @@ CHUNK_SIZES = (1, 7, 511, 512, 513, 1 << 20)
 def listing(
     data: bytes, chunk: int = 1 << 20, seek: Callable[[int], None] | None = None
 ) -> list[TarMember]:
-    return [m for m, _ in iter_members(ChunkReader(chunked(data, chunk), seek), "t")]
+    return list(iter_members(ChunkReader(chunked(data, chunk), seek), "t"))
 
 
 def ours(data: bytes, chunk: int) -> list[tuple[str, bytes, int, int, int]]:
@@ -302,7 +304,8 @@ def test_truncated_body_while_hashing() -> None:
     data = header("big", size=1000) + b"y" * 999
     reader = ChunkReader(chunked(data, 100))
     with pytest.raises(ImageFormatError, match="cut short"):
-        list(iter_members(reader, "t", lambda m: True, hash_algorithm="sha256"))
+        for member in iter_members(reader, "t"):
+            hash_body(reader, member, hashlib.sha256())
 
 
 def test_truncated_extended_header() -> None:
@@ -364,12 +367,11 @@ def test_non_utf8_names_survive_as_surrogates() -> None:
 @pytest.mark.parametrize("chunk", CHUNK_SIZES)
 def test_wanted_bodies_are_returned_whole(chunk: int) -> None:
     data = _mixed(tarfile.PAX_FORMAT)
+    reader = ChunkReader(chunked(data, chunk))
     got = {
-        m.name: b
-        for m, b in iter_members(
-            ChunkReader(chunked(data, chunk)), "t", lambda m: m.name.startswith("usr/")
-        )
-        if b is not None
+        m.name: read_body(reader, m)
+        for m in iter_members(reader, "t")
+        if m.name.startswith("usr/") and m.is_file() and m.size
     }
     assert got == {
         "usr/five": b"12345",
@@ -381,15 +383,15 @@ def test_wanted_bodies_are_returned_whole(chunk: int) -> None:
 @pytest.mark.parametrize("chunk", CHUNK_SIZES)
 def test_wanted_bodies_are_hashed_without_being_kept(chunk: int) -> None:
     data = _mixed(tarfile.PAX_FORMAT)
-    got = {
-        m.name: b
-        for m, b in iter_members(
-            ChunkReader(chunked(data, chunk)), "t", lambda m: m.size > 0, hash_algorithm="sha256"
-        )
-        if b is not None
-    }
+    reader = ChunkReader(chunked(data, chunk))
+    got = {}
+    for member in iter_members(reader, "t"):
+        if member.size > 0 and member.is_file():
+            digest = hashlib.sha256()
+            hash_body(reader, member, digest)
+            got[member.name] = digest.hexdigest()
     assert got == {
-        name: hashlib.sha256(content).hexdigest().encode()
+        name: hashlib.sha256(content).hexdigest()
         for name, content in [
             ("usr/five", b"12345"),
             ("usr/block", b"b" * BLOCK),
@@ -418,7 +420,7 @@ def test_skipping_by_seek_gives_the_same_listing(chunk: int) -> None:
         [info("a", b"a" * 5000), info("b", b"b" * 3), info("c", b"c" * 7000)], tarfile.PAX_FORMAT
     )
     chunks, seek, seeks = _seekable_chunks(data, chunk)
-    members = [m for m, _ in iter_members(ChunkReader(chunks, seek), "t")]
+    members = list(iter_members(ChunkReader(chunks, seek), "t"))
     assert [(m.name, m.size, m.offset_data) for m in members] == [
         (n, s, o) for n, _, s, o, _ in stdlib_listing(data)
     ]

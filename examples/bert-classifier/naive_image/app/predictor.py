@@ -22,9 +22,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
 
-import torch  # noqa: E402
-from transformers import BertConfig, BertForSequenceClassification, BertTokenizer  # noqa: E402
-from transformers.utils import logging as hf_logging  # noqa: E402
+import torch
+from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+from transformers.utils import logging as hf_logging
 
 APP_DIR = Path(__file__).resolve().parent
 LABELS = ("NEGATIVE", "POSITIVE")
@@ -78,7 +78,7 @@ def main(argv: list[str]) -> int:
     torch.set_num_threads(1)
     text = Path(argv[1]).read_text(encoding="utf-8").strip()
     label, probs = predict(text)
-    shown = " ".join(f"{name}={p:.4f}" for name, p in zip(LABELS, probs))
+    shown = " ".join(f"{name}={p:.4f}" for name, p in zip(LABELS, probs, strict=True))
     print(f"prediction: {label} ({shown}) chars={len(text)}")
     return 0
 

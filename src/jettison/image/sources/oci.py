@@ -178,7 +178,15 @@ def _select(
     if media_type in INDEX_TYPES:
         digest = str(chosen["digest"])
         nested = read_json(store, blob_path(digest), "image index", digest)
-        return _select(store, nested, f"index {digest}", platform, None, depth + 1)
+        found = _select(store, nested, f"index {digest}", platform, None, depth + 1)
+        # The name is on the outer descriptor (index.json names the index); keep it.
+        outer = chosen.get("annotations")
+        inner = found.get("annotations")
+        if isinstance(outer, dict) and REF_NAME in outer and not (
+            isinstance(inner, dict) and REF_NAME in inner
+        ):
+            found = {**found, "annotations": {**(inner or {}), REF_NAME: outer[REF_NAME]}}
+        return found
     if media_type not in MANIFEST_TYPES and media_type is not None:
         raise ImageFormatError(f"{where}: unsupported manifest media type {media_type!r}")
     return chosen

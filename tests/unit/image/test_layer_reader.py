@@ -1,0 +1,380 @@
+"""layer_reader: one pass over a layer blob gives normalised entries, captures and checks."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tarfile
+from collections.abc import Sequence
+
+import pytest
+
+from jettison.errors import ImageFormatError
+from jettison.image import layer_reader
+from jettison.image.blobs import Compression
+from jettison.image.layer_reader import hash_contents, normalize_path, read_layer
+from jettison.image.model import EntryKind, FileEntry, Layer
+from jettison.image.skipped import Skipped
+from support.imagewriter import (
+    TarEntry,
+    build_layer_tar,
+    compress,
+    directory,
+    file,
+    hardlink,
+    opaque,
+    pax_global,
+    sized,
+    symlink,
+    whiteout,
+)
+from support.memimage import MemoryStore
+
+from ._tars import EOA, member
+
+
+def sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def make_layer(
+    tar: bytes,
+    compression: str = "none",
+    *,
+    index: int = 0,
+    digest: str | bool | None = True,
+    diff_id: str | bool | None = True,
+) -> Layer:
+    """A layer over in-memory bytes; ``True`` digests are the correct ones."""
+    blob = compress(tar, compression)  # type: ignore[arg-type]
+    return Layer(
+        index=index,
+        blob_ref="blob",
+        store=MemoryStore({"blob": blob}),
+        stored_size_bytes=len(blob),
+        digest=sha(blob) if digest is True else digest or None,
+        diff_id=sha(tar) if diff_id is True else diff_id or None,
+    )
+
+
+def listing_of(entries: Sequence[TarEntry], **kwargs: object) -> layer_reader.LayerListing:
+    return read_layer(make_layer(build_layer_tar(entries)), **kwargs)  # type: ignore[arg-type]
+
+
+def shape(entries: Sequence[FileEntry]) -> list[tuple[str, EntryKind, int, str | None]]:
+    return [(e.path, e.kind, e.size_bytes, e.link_target) for e in entries]
+
+
+# -- paths -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("usr/bin/python", "usr/bin/python"),
+        ("./usr/bin/", "usr/bin"),
+        ("/etc/passwd", "etc/passwd"),
+        ("//etc//./passwd", "etc/passwd"),
+        ("a/b/../c", "a/c"),
+        ("a/./b/.", "a/b"),
+        ("a/..", ""),
+        (".", ""),
+        ("./", ""),
+        ("", ""),
+        ("/", ""),
+        ("..", None),
+        ("../etc/passwd", None),
+        ("a/../../x", None),
+        ("/../x", None),
+        ("a/b/../../../x", None),
+        ("...", "..."),
+        ("a/..b", "a/..b"),
+    ],
+)
+def test_normalize_path(name: str, expected: str | None) -> None:
+    assert normalize_path(name) == expected
+
+
+def test_absolute_and_dotted_names_are_normalised() -> None:
+    listing = listing_of([file("/abs/file", "x"), file("./rel/./f", "yy"), directory("./d/")])
+    assert shape(listing.entries) == [
+        ("abs/file", EntryKind.FILE, 1, None),
+        ("rel/f", EntryKind.FILE, 2, None),
+        ("d", EntryKind.DIR, 0, None),
+    ]
+    assert listing.skipped == ()
+
+
+def test_entries_escaping_the_root_are_skipped() -> None:
+    listing = listing_of([file("../evil", "x"), file("ok/../../evil2", "y"), file("fine", "z")])
+    assert shape(listing.entries) == [("fine", EntryKind.FILE, 1, None)]
+    assert listing.skipped == (
+        Skipped("../evil", "path escapes the image root; entry ignored", 0),
+        Skipped("ok/../../evil2", "path escapes the image root; entry ignored", 0),
+    )
+
+
+def test_hard_link_target_escaping_the_root_is_skipped() -> None:
+    listing = listing_of([hardlink("h", "../../etc/shadow")])
+    assert listing.entries == ()
+    assert listing.skipped == (Skipped("h", "hard link target escapes the image root", 0),)
+
+
+def test_non_directory_at_the_root_is_skipped() -> None:
+    listing = listing_of([file("./", "x"), directory("./")])
+    assert shape(listing.entries) == [("", EntryKind.DIR, 0, None)]
+    assert listing.skipped == (Skipped("./", "non-directory entry at the image root", 0),)
+
+
+def test_non_utf8_names_are_kept_escaped_and_noted() -> None:
+    listing = listing_of([file(b"data/caf\xe9.txt", "x"), file("data/ok", "y")])
+    assert [e.path for e in listing.entries] == ["data/caf\udce9.txt", "data/ok"]
+    assert listing.entries[0].path.encode("utf-8", "surrogateescape") == b"data/caf\xe9.txt"
+    assert listing.skipped == (
+        Skipped("data/caf\\xe9.txt", "name is not valid UTF-8; shown escaped", 0),
+    )
+
+
+# -- whiteouts ---------------------------------------------------------------------------------
+
+
+def test_whiteouts_and_opaque_markers_are_decoded() -> None:
+    listing = listing_of(
+        [
+            whiteout("usr/share/doc"),
+            whiteout("top"),
+            opaque("var/cache"),
+            file(".wh..wh..opq"),  # the root made opaque
+            file("usr/.wh..wh.plnk/123"),  # AUFS hard link store: not part of the filesystem
+            file("usr/.wh..wh.aufs"),
+        ]
+    )
+    assert shape(listing.entries) == [
+        ("usr/share/doc", EntryKind.WHITEOUT, 0, None),
+        ("top", EntryKind.WHITEOUT, 0, None),
+        ("var/cache", EntryKind.OPAQUE, 0, None),
+        ("", EntryKind.OPAQUE, 0, None),
+        ("usr/.wh..wh.plnk/123", EntryKind.FILE, 0, None),
+    ]
+
+
+def test_whiteout_naming_no_file_is_skipped() -> None:
+    # ".wh." alone would otherwise delete its own directory - at the top, the whole image.
+    listing = listing_of([file(".wh."), file("usr/.wh."), file("usr/.wh.."), file("keep", "k")])
+    assert shape(listing.entries) == [("keep", EntryKind.FILE, 1, None)]
+    assert [s.what for s in listing.skipped] == [".wh.", "usr/.wh.", "usr/.wh.."]
+    assert {s.reason for s in listing.skipped} == {"whiteout that names no file; ignored"}
+
+
+# -- kinds, sizes, offsets --------------------------------------------------------------------
+
+
+def test_kinds_sizes_and_links() -> None:
+    fifo = TarEntry("run/fifo", tarfile.FIFOTYPE)
+    dev = TarEntry("dev/null", tarfile.CHRTYPE)
+    listing = listing_of(
+        [
+            directory("bin"),
+            file("bin/tool", "#!/bin/sh\n", mode=0o755, uid=1000, gid=100),
+            symlink("bin/sh", "/usr/bin/dash"),
+            hardlink("./bin/tool2", "./bin/tool", header_size=10),
+            fifo,
+            dev,
+        ]
+    )
+    assert shape(listing.entries) == [
+        ("bin", EntryKind.DIR, 0, None),
+        ("bin/tool", EntryKind.FILE, 10, None),
+        ("bin/sh", EntryKind.SYMLINK, 0, "/usr/bin/dash"),
+        ("bin/tool2", EntryKind.HARDLINK, 0, "bin/tool"),
+        ("run/fifo", EntryKind.FIFO, 0, None),
+        ("dev/null", EntryKind.DEVICE, 0, None),
+    ]
+    tool, link = listing.entries[1], listing.entries[3]
+    assert (tool.mode, tool.uid, tool.gid) == (0o755, 1000, 100)
+    assert link.header_size_bytes == 10  # what dive sums
+    assert link.data_offset is None
+    assert listing.content_bytes == 10
+
+
+def test_data_offsets_point_at_the_contents() -> None:
+    entries = [file("a", "first"), sized("b", 700), file("c", "third")]
+    tar = build_layer_tar(entries)
+    listing = read_layer(make_layer(tar))
+    for entry, spec in zip(listing.entries, entries, strict=True):
+        assert entry.data_offset is not None
+        assert tar[entry.data_offset : entry.data_offset + entry.size_bytes] == spec.data
+
+
+def test_unknown_type_flags_are_regular_files() -> None:
+    listing = read_layer(make_layer(member("odd", b"12", typeflag=b"Z") + EOA))
+    assert shape(listing.entries) == [("odd", EntryKind.FILE, 2, None)]
+
+
+def test_pax_global_header_is_not_an_entry() -> None:
+    listing = listing_of([pax_global({"comment": "made by git archive"}), file("a", "x")])
+    assert shape(listing.entries) == [("a", EntryKind.FILE, 1, None)]
+
+
+# -- compression, sizes, digests ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("compression", "expected"),
+    [("none", Compression.NONE), ("gzip", Compression.GZIP), ("zstd", Compression.ZSTD)],
+)
+def test_compression_and_sizes(compression: str, expected: Compression) -> None:
+    tar = build_layer_tar([sized("x", 5000), file("y", "yy")])
+    layer = make_layer(tar, compression)
+    listing = read_layer(layer)
+    assert listing.compression is expected
+    assert listing.tar_size_bytes == len(tar)
+    assert listing.content_bytes == 5002
+    assert listing.digest_verified is True
+    assert listing.compressed_bytes == (
+        None if expected is Compression.NONE else layer.stored_size_bytes
+    )
+
+
+def test_progress_callback_counts_stored_bytes() -> None:
+    layer = make_layer(build_layer_tar([sized("x", 50_000)]), "gzip")
+    seen: list[int] = []
+    read_layer(layer, on_bytes=seen.append)
+    assert sum(seen) == layer.stored_size_bytes
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip", "zstd"])
+def test_wrong_layer_digest(compression: str) -> None:
+    layer = make_layer(build_layer_tar([file("a", "x")]), compression, digest=sha(b"other"))
+    with pytest.raises(ImageFormatError, match=r"^layer 0 \(blob\): digest mismatch: expected "):
+        read_layer(layer)
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip", "zstd"])
+def test_wrong_diff_id(compression: str) -> None:
+    layer = make_layer(
+        build_layer_tar([file("a", "x")]), compression, digest=None, diff_id=sha(b"other")
+    )
+    with pytest.raises(ImageFormatError, match="digest mismatch") as info:
+        read_layer(layer)
+    assert info.value.hint == "the archive is damaged or was modified after it was written"
+
+
+def test_silent_zstd_corruption_is_caught_by_the_diff_id() -> None:
+    # zstd frames carry no checksum by default: a flipped literal byte decompresses "fine".
+    tar = build_layer_tar([file("data", bytes(range(256)) * 20)])
+    blob = bytearray(compress(tar, "zstd"))
+    blob[len(blob) // 2] ^= 0x01
+    layer = Layer(0, "blob", MemoryStore({"blob": bytes(blob)}), len(blob), diff_id=sha(tar))
+    with pytest.raises(ImageFormatError, match="digest mismatch"):
+        read_layer(layer)
+
+
+def test_no_verify_skips_the_checks() -> None:
+    layer = make_layer(build_layer_tar([file("a", "x")]), digest=sha(b"x"), diff_id=sha(b"y"))
+    listing = read_layer(layer, verify=False)
+    assert listing.digest_verified is False
+    assert [e.path for e in listing.entries] == ["a"]
+
+
+def test_unknown_digest_algorithm_is_not_claimed_as_verified() -> None:
+    layer = make_layer(build_layer_tar([file("a")]), digest="sha512:abc", diff_id=None)
+    assert read_layer(layer).digest_verified is False
+
+
+def test_layer_without_digests_is_not_verified() -> None:
+    layer = make_layer(build_layer_tar([file("a")]), digest=None, diff_id=None)
+    assert read_layer(layer).digest_verified is False
+
+
+def test_end_of_archive_padding_is_covered_by_the_digest() -> None:
+    tar = build_layer_tar([file("a", "x")]) + bytes(10240)  # extra zero records
+    assert read_layer(make_layer(tar)).tar_size_bytes == len(tar)
+
+
+@pytest.mark.parametrize(
+    ("blob", "message"),
+    [
+        (b"", "empty layer blob, not a tar"),
+        (b"{}" + bytes(510), "not a valid tar stream"),
+        (compress(b"", "gzip"), "empty layer blob, not a tar"),
+        (compress(b"hello" * 200, "zstd"), "not a valid tar stream"),
+        (b"\x1f\x8bnot really gzip", "corrupt gzip data"),
+        (compress(build_layer_tar([file("x", os.urandom(9000))]), "gzip")[:2000], "truncated"),
+    ],
+)
+def test_damaged_blobs_are_format_errors(blob: bytes, message: str) -> None:
+    layer = Layer(2, "layer.tar", MemoryStore({"layer.tar": blob}), len(blob))
+    with pytest.raises(ImageFormatError, match=rf"^layer 2 \(layer.tar\): .*{message}"):
+        read_layer(layer)
+
+
+class _Failing(io.BytesIO):
+    def read(self, size: int | None = -1) -> bytes:
+        raise OSError(5, "Input/output error")
+
+
+class _FailingStore(MemoryStore):
+    def open_blob(self, ref: str) -> io.BytesIO:  # type: ignore[override]
+        return _Failing(b"")
+
+
+def test_read_errors_become_format_errors() -> None:
+    layer = Layer(0, "x", _FailingStore({"x": b""}), 0)
+    with pytest.raises(ImageFormatError, match="unreadable"):
+        read_layer(layer)
+
+
+# -- captures ------------------------------------------------------------------------------
+
+
+def test_capture_filter_keeps_only_wanted_regular_files() -> None:
+    seen: list[tuple[str, int]] = []
+
+    def wanted(path: str, size: int) -> bool:
+        seen.append((path, size))
+        return path.endswith(".txt")
+
+    listing = listing_of(
+        [
+            file("./docs/a.txt", "alpha"),
+            file("docs/b.bin", "beta"),
+            symlink("docs/link.txt", "a.txt"),
+            file("../escape.txt", "no"),
+            file("docs/empty.txt", ""),
+        ],
+        capture=wanted,
+    )
+    assert listing.captured == {"docs/a.txt": b"alpha"}
+    assert ("docs/a.txt", 5) in seen and ("docs/b.bin", 4) in seen
+    assert all(not p.startswith("..") for p, _ in seen)
+
+
+def test_large_files_are_never_captured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(layer_reader, "MAX_CAPTURE_BYTES", 10)
+    listing = listing_of(
+        [file("small", "0123456789"), file("big", "0123456789!")], capture=lambda p, s: True
+    )
+    assert listing.captured == {"small": b"0123456789"}
+
+
+def test_no_capture_filter_captures_nothing() -> None:
+    assert listing_of([file("a", "x")]).captured == {}
+
+
+# -- second pass: hashing chosen files -------------------------------------------------------
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip", "zstd"])
+def test_hash_contents(compression: str) -> None:
+    big = bytes(range(256)) * 4000
+    tar = build_layer_tar([file("a", "alpha"), file("skip", big), file("./b", big), file("c", "")])
+    layer = make_layer(tar, compression)
+    listed = {e.path: e for e in read_layer(layer).entries}
+    # "missing" is not in this layer: a stale entry must not be hashed from a wrong offset.
+    assert hash_contents(layer, [listed["a"], listed["b"]]) == {
+        "a": hashlib.sha256(b"alpha").hexdigest(),
+        "b": hashlib.sha256(big).hexdigest(),
+    }
+    assert hash_contents(layer, []) == {}
