@@ -47,6 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ARCHIVE = REPO / "build" / "bert-naive.tar"
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 TOP_OWNERS = 5
+JETTISON_FLAGS = ("--format", "json", "--no-progress")
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,8 @@ def table(results: dict[str, Any], tools: dict[str, ToolResult]) -> str:
         f"host      {results['host']['cpus']} CPUs, {results['host']['system']}; "
         f"page cache: {results['cache']}",
         "",
-        f"{'tool':<10}{'runs':>5}{'median wall':>13}{'min wall':>10}{'median CPU':>12}{'peak RSS':>11}",
+        f"{'tool':<10}{'runs':>5}{'median wall':>13}{'min wall':>10}{'median CPU':>12}"
+        f"{'peak RSS':>11}",
     ]
     for tool in (j, d):
         lines.append(
@@ -304,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         help="drop the page cache before each run (root only); default: warm it once",
     )  # fmt: skip
     parser.add_argument("--json", metavar="OUT", help="write the results as JSON ('-': stdout)")
+    parser.add_argument(
+        "--jettison-arg", action="append", default=[], metavar="ARG",
+        help="extra argument for `jettison inspect` (repeatable), e.g. --jettison-arg=--no-verify",
+    )  # fmt: skip
     parser.add_argument("--jettison", default=find_tool("jettison"), help="jettison executable")
     parser.add_argument("--dive", default=find_tool("dive"), help="dive executable")
     args = parser.parse_args(argv)
@@ -326,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         tools = {
             "jettison": ToolResult(
                 "jettison",
-                [args.jettison, "inspect", str(archive), "--format", "json", "--no-progress"],
+                [args.jettison, "inspect", str(archive), *JETTISON_FLAGS, *args.jettison_arg],
                 version_of([args.jettison, "--version"]),
             ),
             "dive": ToolResult(

@@ -29,10 +29,10 @@ from support.imagewriter import (
 
 SITE = "usr/local/lib/python3.11/site-packages"
 PYTEST_RECORD = (
-    f"pytest-8.0.0.dist-info/METADATA,,\n"
-    f"pytest-8.0.0.dist-info/RECORD,,\n"
-    f"_pytest/__init__.py,,\n"
-    f"_pytest/main.py,,\n"
+    "pytest-8.0.0.dist-info/METADATA,,\n"
+    "pytest-8.0.0.dist-info/RECORD,,\n"
+    "_pytest/__init__.py,,\n"
+    "_pytest/main.py,,\n"
 )
 
 ML_SPEC = ImageSpec(
@@ -151,8 +151,6 @@ def run_process(workdir: Path) -> Iterator[Callable[..., Run]]:
             timeout=120,
             check=False,
         )
-        return Run(
-            proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
-        )
+        return Run(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
 
     yield run

@@ -4,7 +4,6 @@ with exit code 2, or - when only some entries are unusable - a skipped item in a
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -79,9 +78,9 @@ def _truncated(d: Path) -> Path:
 
 
 def _truncated_at_a_header(d: Path) -> Path:
-    whole = write_image("docker-archive-oci-blobs", d / "src", SIMPLE).read_bytes()
+    whole = write_image("docker-archive", d / "src", SIMPLE).read_bytes()
     path = d / "cut.tar"
-    path.write_bytes(whole[:1100])  # inside the second member's header
+    path.write_bytes(whole[:1100])  # inside the second member's header (<id>/json at 1024)
     return path
 
 
@@ -156,7 +155,7 @@ ERRORS: dict[str, tuple[Make, str]] = {
     ),
     "truncated-plain-layer": (
         _faulty("docker-archive", Faults(truncate={0: 5000})),
-        r"layer 0 .*truncated tar \(file 'opt/data\.bin' is cut short\)$",
+        r"layer 0 \([0-9a-f]{64}/layer\.tar\): truncated tar",
     ),
     "missing-blob-docker": (
         _faulty("docker-archive", Faults(missing_blob=frozenset({1}))),
@@ -316,7 +315,9 @@ def test_symlink_loops_do_not_hang(images: Path, run_process: Callable[..., Run]
                     symlink("a", "b"),
                     symlink("b", "a"),
                     symlink("self", "self"),
-                    symlink("usr/lib/python3/dist-packages", "../../../usr/lib/python3/dist-packages"),
+                    symlink(
+                        "usr/lib/python3/dist-packages", "../../../usr/lib/python3/dist-packages"
+                    ),
                     symlink("lib", "usr/lib"),
                     symlink("usr/lib/loop", "/lib/loop"),
                     file("usr/lib/x", "x"),
@@ -366,17 +367,19 @@ def test_non_utf8_names_give_valid_json(images: Path, run_process: Callable[...,
         assert run.exit_code == 0, run.stderr
     run = run_process("inspect", "-f", "json", path)
     report = json.loads(run.stdout)  # run_process decoded stdout as strict UTF-8
-    assert skipped(report) == [
-        ("data/caf\\xe9.bin", "name is not valid UTF-8; shown escaped", 0),
+    assert skipped(report) == [  # sorted: "\\" before "c"
         ("data/\\xff\\xfe/model.safetensors", "name is not valid UTF-8; shown escaped", 0),
+        ("data/caf\\xe9.bin", "name is not valid UTF-8; shown escaped", 0),
     ]
     assert report["final_bytes"] == 8004
     weights = {c["cause"]: c for c in report["removable"]}["model-weights"]
     assert [t["path"] for t in weights["top"]] == ["data/\\xff\\xfe/model.safetensors"]
-    assert "ok-\u00e9t\u00e9" in run.stdout or "ok-été" in run.stdout
+    assert {o["name"]: o["file_count"] for o in report["attribution"]["owners"]} == {"/data": 3}
 
 
-@pytest.mark.parametrize("kind", ["docker-archive", "docker-archive-oci-blobs", "oci-layout", "oci-archive"])
+@pytest.mark.parametrize(
+    "kind", ["docker-archive", "docker-archive-oci-blobs", "oci-layout", "oci-archive"]
+)
 def test_empty_image(kind: str, images: Path, run_cli: Callable[..., Run]) -> None:
     report = report_of(run_cli("inspect", "-f", "json", write_image(kind, images, ImageSpec([]))))
     assert (report["size_bytes"], report["final_bytes"], report["removable_bytes"]) == (0, 0, 0)
@@ -384,7 +387,9 @@ def test_empty_image(kind: str, images: Path, run_cli: Callable[..., Run]) -> No
     assert report["shadowed"]["size_bytes"] == 0
     assert report["attribution"]["owners"] == []
     for fmt in ("tty", "markdown"):
-        assert run_cli("inspect", "-f", fmt, write_image(kind, images, ImageSpec([]))).exit_code == 0
+        assert (
+            run_cli("inspect", "-f", fmt, write_image(kind, images, ImageSpec([]))).exit_code == 0
+        )
 
 
 def test_digest_mismatch_can_be_skipped_deliberately(
@@ -424,5 +429,6 @@ def test_nothing_is_written_but_the_report(
     assert run_process("inspect", paths[0], "-f", "json", "-o", "report.json").exit_code == 0
     after = _tree(tmp_path)
     assert set(after) - set(before) == {"work/report.json"}
-    assert {k: v for k, v in after.items() if k != "work/report.json"} == before
-    assert os.listdir(workdir) == ["report.json"]
+    unchanged = {k: v for k, v in after.items() if k not in ("work", "work/report.json")}
+    assert unchanged == {k: v for k, v in before.items() if k != "work"}
+    assert [p.name for p in workdir.iterdir()] == ["report.json"]

@@ -54,7 +54,9 @@ def test_budgets_met(args: list[str], image: Path, run_cli: Callable[..., Run]) 
         (["--max-pull-size", "1GB"], "pull size is unknown, limit <= 1,000,000,000 B"),
     ],
 )
-def test_budget_broken(args: list[str], line: str, image: Path, run_cli: Callable[..., Run]) -> None:
+def test_budget_broken(
+    args: list[str], line: str, image: Path, run_cli: Callable[..., Run]
+) -> None:
     run = run_cli("inspect", image, "-f", "json", *args)
     assert run.exit_code == 1
     assert run.stderr_lines == [f"jettison: budget broken: {line}"]
@@ -139,7 +141,11 @@ def test_jettison_toml_and_explicit_config(
             "write sizes like 2GB, 300MB, 1.5GiB or a byte count",
         ),
         (["--max-removable", "-5MB"], "--max-removable: not a size: '-5MB'", None),
-        (["--min-efficiency", "fast"], "--min-efficiency: not a ratio: 'fast'", "write 0.95 or 95%"),
+        (
+            ["--min-efficiency", "fast"],
+            "--min-efficiency: not a ratio: 'fast'",
+            "write 0.95 or 95%",
+        ),
         (
             ["--min-efficiency", "1.5"],
             "--min-efficiency: ratio must be between 0 and 1 (or 0% and 100%), got '1.5'",
@@ -166,7 +172,7 @@ def test_invalid_budget_flags(
         (
             '[tool.jettison]\nmax-sise = "1kB"\n',
             "pyproject.toml: unknown budget 'max-sise'",
-            "known: max-pull, max-removable, max-shadowed, max-size, max-wasted, min-efficiency",
+            "known: max-pull-size, max-removable, max-shadowed, max-size, max-wasted, min-efficiency",
         ),
         (
             '[tool.jettison]\nmax-size = "huge"\n',
@@ -180,7 +186,11 @@ def test_invalid_budget_flags(
         ),
         ("[tool.jettison]\nmax-size = true\n", "pyproject.toml: max-size: not a size: True", None),
         ('[tool.jettison\nmax-size = "1kB"\n', "pyproject.toml: invalid TOML (", None),
-        ('[tool]\njettison = "max-size"\n', "pyproject.toml: [tool.jettison] must be a table", None),
+        (
+            '[tool]\njettison = "max-size"\n',
+            "pyproject.toml: [tool.jettison] must be a table",
+            None,
+        ),
     ],
 )
 def test_invalid_budget_config(

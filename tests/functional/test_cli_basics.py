@@ -34,7 +34,9 @@ def test_group_help(run_cli: Callable[..., Run]) -> None:
         assert run.exit_code == 0
         assert run.stdout.startswith("Usage: jettison [OPTIONS] COMMAND [ARGS]...\n")
         assert "jettison: find the dead weight in container images of AI/ML services." in run.stdout
-        assert "\n  inspect  Show where every byte of IMAGE lives and what could go.\n" in run.stdout
+        assert (
+            "\n  inspect  Show where every byte of IMAGE lives and what could go.\n" in run.stdout
+        )
         assert run.stderr == ""
 
 

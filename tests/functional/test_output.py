@@ -102,9 +102,7 @@ def test_output_is_a_directory(workdir: Path, image: Path, run_cli: Callable[...
     assert "Traceback" not in run.stderr
 
 
-def test_pull_size_budget_with_compressed_layers(
-    images: Path, run_cli: Callable[..., Run]
-) -> None:
+def test_pull_size_budget_with_compressed_layers(images: Path, run_cli: Callable[..., Run]) -> None:
     spec = ImageSpec([LayerSpec([sized("a", 50_000)], "gzip")])
     path = write_image("oci-layout", images, spec)
     met = run_cli("inspect", path, "-f", "json", "--max-pull-size", "1MB")

@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from jettison.image.layer_reader import read_layer
+from jettison.image.model import EntryKind
+from jettison.image.sources import open_image
 from jettison.inspect.report import InspectReport, OwnerBytes, RemovableCause
 
 if TYPE_CHECKING:
@@ -68,6 +71,28 @@ def _owner(report: InspectReport, kind: str, name: str) -> OwnerBytes:
 def _cause(report: InspectReport, code: str) -> RemovableCause:
     (cause,) = [c for c in report.removable if c.cause == code]
     return cause
+
+
+# --------------------------------------------------------------------------- the images
+
+
+def test_debian_image_has_every_kind_of_layer_entry(debian: BuiltImage) -> None:
+    """What buildah's overlay diff really wrote, so the other tests cover what they claim."""
+    with open_image(str(debian.docker_archive)) as image:
+        kinds = {
+            (entry.path, entry.kind)
+            for layer in image.layers
+            for entry in read_layer(layer).entries
+            if entry.path.startswith("opt/")
+        }
+    assert ("opt/data/scratch.bin", EntryKind.WHITEOUT) in kinds
+    assert ("opt/tree", EntryKind.WHITEOUT) in kinds
+    assert ("opt/cfg.d", EntryKind.OPAQUE) in kinds
+    assert ("opt/links/data-symlink.txt", EntryKind.SYMLINK) in kinds
+    assert {
+        ("opt/links/data.txt", EntryKind.HARDLINK),
+        ("opt/links/data-hardlink.txt", EntryKind.HARDLINK),
+    } & kinds
 
 
 # --------------------------------------------------------------------------- dive

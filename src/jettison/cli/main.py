@@ -206,13 +206,8 @@ def _budgets(config_path: Path | None, flags: dict[str, str | None]) -> Budgets 
             parse_ratio(value) if key == "min-efficiency" else parse_size(value)
         except ConfigError as exc:
             raise ConfigError(f"--{key}: {exc}", hint=exc.hint) from exc
-    as_keys = {_FLAG_KEYS.get(flag, flag): value for flag, value in given.items()}
-    merged = base.overridden_by(Budgets.from_mapping(as_keys, "command line"))
+    merged = base.overridden_by(Budgets.from_mapping(given, "command line"))
     return merged if merged != Budgets() else None
-
-
-_FLAG_KEYS = {"max-pull-size": "max-pull"}
-"""Budget flags whose name differs from their config key (``Budgets.config_keys``)."""
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from jettison.image.model import EntryKind, FileEntry
 from jettison.image.skipped import Skipped
@@ -147,17 +148,45 @@ class MergedFilesystem:
         """
         if entry.kind is EntryKind.FILE:
             return entry.size_bytes
-        linked = self._link_targets.get(entry.path)
-        if entry.kind is EntryKind.HARDLINK and linked is not None:
-            if self._state.get(entry.link_target or "") is not linked:
-                return linked.size_bytes
+        if entry.kind is EntryKind.HARDLINK and self._carriers.get(entry.path) is not None:
+            return self._link_targets[entry.path].size_bytes
         return 0
+
+    @cached_property
+    def _carriers(self) -> dict[str, FileEntry]:
+        """Surviving hard link path -> the file whose data it alone keeps alive.
+
+        When several links outlive their target, the first by path carries the bytes, so the
+        data is counted once.
+        """
+        carriers: dict[str, FileEntry] = {}
+        taken: set[int] = set()
+        for path in sorted(self._link_targets):
+            linked = self._link_targets[path]
+            entry = self._state.get(path)
+            if entry is None or entry.kind is not EntryKind.HARDLINK:
+                continue
+            if self._state.get(entry.link_target or "") is linked or id(linked) in taken:
+                continue
+            taken.add(id(linked))
+            carriers[path] = linked
+        return carriers
+
+    def carried(self, hidden: Hidden) -> bool:
+        """True when a hidden file's data lives on through a surviving hard link (it is then
+        counted in the final filesystem, not as shadowed)."""
+        return id(hidden.entry) in self._carried_ids
+
+    @cached_property
+    def _carried_ids(self) -> frozenset[int]:
+        return frozenset(id(linked) for linked in self._carriers.values())
 
     def total_bytes(self) -> int:
         return sum(self.owned_bytes(e) for e in self._state.values())
 
     def hidden_bytes(self) -> int:
-        return sum(h.entry.size_bytes for h in self.hidden)
+        """Bytes shipped but not visible (data kept alive by a hard link is visible)."""
+        return sum(h.entry.size_bytes for h in self.hidden if not self.carried(h))
 
     def resolve(self, path: str) -> str | None:
         """Resolve symlinks in every component of ``path`` (absolute or root-relative).

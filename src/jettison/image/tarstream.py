@@ -115,15 +115,6 @@ def _parse_pax(data: bytes) -> dict[str, bytes]:
     return records
 
 
-def _pax_number(pax: dict[str, bytes], key: str, label: str) -> int:
-    """A decimal pax record (``size``, ``uid``, ``gid``); garbage or a negative value is an
-    error, not a ValueError (a negative size would make the reader step backwards)."""
-    text = pax[key].strip()
-    if not text.isdigit():
-        raise ImageFormatError(f"{label}: invalid pax {key} record {pax[key]!r}")
-    return int(text)
-
-
 class ChunkReader:
     """Serve exact reads and skips from an iterator of chunks, without re-concatenating."""
 
@@ -265,6 +256,9 @@ def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
             )
         seen_any = True
         size = _octal(size_field, "size")
+        if size < 0:  # octal text may carry a sign, base-256 may be negative: never step back
+            at = reader.offset - BLOCK
+            raise ImageFormatError(f"{label}: invalid tar header: negative size at byte {at}")
         if typeflag in _META_TYPES:
             meta = read(size)
             if len(meta) < size:

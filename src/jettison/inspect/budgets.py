@@ -54,7 +54,7 @@ class Budgets:
     the ``_bytes`` suffix (``max-size``, ``min-efficiency``...)."""
 
     max_size_bytes: int | None = None
-    max_pull_bytes: int | None = None
+    max_pull_size_bytes: int | None = None
     min_efficiency: float | None = None
     max_removable_bytes: int | None = None
     max_shadowed_bytes: int | None = None
@@ -91,7 +91,7 @@ def _size(n: int) -> str:
 
 _CHECKS: tuple[tuple[str, str, Callable[[InspectReport], float | None], bool], ...] = (
     ("max_size_bytes", "size", lambda r: r.size_bytes, True),
-    ("max_pull_bytes", "pull size", lambda r: r.pull_bytes, True),
+    ("max_pull_size_bytes", "pull size", lambda r: r.pull_bytes, True),
     ("max_removable_bytes", "removable", lambda r: r.removable_bytes, True),
     ("max_shadowed_bytes", "shadowed", lambda r: r.shadowed.size_bytes, True),
     ("max_wasted_bytes", "dive wasted", lambda r: r.dive.wasted_bytes, True),

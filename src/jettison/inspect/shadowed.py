@@ -18,7 +18,7 @@ TOP_N = 10
 
 
 def find_shadowed(fs: MergedFilesystem) -> Shadowed:
-    files = [h for h in fs.hidden if h.entry.kind is EntryKind.FILE]
+    files = [h for h in fs.hidden if h.entry.kind is EntryKind.FILE and not fs.carried(h)]
     per_layer: Counter[int] = Counter()
     for h in files:
         per_layer[h.entry.layer_index] += h.entry.size_bytes

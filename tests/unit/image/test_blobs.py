@@ -123,14 +123,8 @@ def test_multi_frame_zstd_split_inside_a_frame() -> None:
     assert b"".join(decompressed(iter(chunks), Compression.ZSTD, "b")) == PART_A + PART_B
 
 
-_ZSTD_BUG = (
-    "blobs.decompressed calls decompress() again on a zstd decompressobj that has reached the "
-    "end of its frame ('cannot use a decompressobj multiple times'): a frame that ends exactly "
-    "at a chunk boundary (1 MiB reads) is reported as corrupt data"
-)
-
-
 def test_multi_frame_zstd_split_exactly_at_a_frame_boundary() -> None:
+    # The first frame ends exactly at a chunk end: a new frame starts with the next chunk.
     first = zst(PART_A)
     chunks = [first, zst(PART_B)]
     assert b"".join(decompressed(iter(chunks), Compression.ZSTD, "b")) == PART_A + PART_B

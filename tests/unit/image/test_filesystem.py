@@ -445,3 +445,21 @@ def test_the_memimage_path_gives_the_same_tree() -> None:
     assert visible(fs) == {"app": ("dir", 0), "bin": ("symlink", 0), "app/c": ("file", 2)}
     assert hidden(fs) == [("app/a", 0, 1, "deleted"), ("app/b", 1, 2, "opaque")]
     assert fs.resolve("bin/c") == "app/c"
+
+
+def test_data_kept_by_two_surviving_links_counts_once_and_is_not_shadowed() -> None:
+    from jettison.inspect.shadowed import find_shadowed
+
+    fs = scan(
+        [
+            [File("data", b"x" * 100), Hardlink("l1", "data"), Hardlink("l2", "data")],
+            [Whiteout("data")],
+        ]
+    ).fs
+    assert fs.total_bytes() == 100
+    assert fs.hidden_bytes() == 0
+    assert find_shadowed(fs).size_bytes == 0
+    assert sorted(fs.owned_bytes(e) for e in fs.entries() if e.kind is EntryKind.HARDLINK) == [
+        0,
+        100,
+    ]

@@ -346,7 +346,7 @@ def test_capture_filter_keeps_only_wanted_regular_files() -> None:
         ],
         capture=wanted,
     )
-    assert listing.captured == {"docs/a.txt": b"alpha"}
+    assert listing.captured == {"docs/a.txt": b"alpha", "docs/empty.txt": b""}
     assert ("docs/a.txt", 5) in seen and ("docs/b.bin", 4) in seen
     assert all(not p.startswith("..") for p, _ in seen)
 

@@ -304,8 +304,8 @@ def test_truncated_body_while_hashing() -> None:
     data = header("big", size=1000) + b"y" * 999
     reader = ChunkReader(chunked(data, 100))
     with pytest.raises(ImageFormatError, match="cut short"):
-        for member in iter_members(reader, "t"):
-            hash_body(reader, member, hashlib.sha256())
+        for m in iter_members(reader, "t"):
+            hash_body(reader, m, hashlib.sha256())
 
 
 def test_truncated_extended_header() -> None:
@@ -385,11 +385,11 @@ def test_wanted_bodies_are_hashed_without_being_kept(chunk: int) -> None:
     data = _mixed(tarfile.PAX_FORMAT)
     reader = ChunkReader(chunked(data, chunk))
     got = {}
-    for member in iter_members(reader, "t"):
-        if member.size > 0 and member.is_file():
+    for m in iter_members(reader, "t"):
+        if m.size > 0 and m.is_file():
             digest = hashlib.sha256()
-            hash_body(reader, member, digest)
-            got[member.name] = digest.hexdigest()
+            hash_body(reader, m, digest)
+            got[m.name] = digest.hexdigest()
     assert got == {
         name: hashlib.sha256(content).hexdigest()
         for name, content in [
