@@ -7,12 +7,12 @@ subclasses on bad input.
 from __future__ import annotations
 
 from jettison.image.model import Layer, Platform
+from jettison.image.pull_size import estimate_gzip_sizes
 from jettison.image.scan import glob_filter, scan_image
 from jettison.image.sources import open_image
 from jettison.inspect.analyze import CAPTURE_GLOBS, analyze
 from jettison.inspect.budgets import Budgets
 from jettison.inspect.report import InspectReport
-from jettison.image.pull_size import estimate_gzip_sizes
 from jettison.progress import NullProgress, Progress
 
 
@@ -43,7 +43,9 @@ def inspect(
 
 def _estimate(layers: list[Layer], progress: Progress | None) -> dict[int, int]:
     sink = progress or NullProgress()
-    sink.begin(f"gzip estimate of {len(layers)} layers", sum(layer.stored_size_bytes for layer in layers))
+    sink.begin(
+        f"gzip estimate of {len(layers)} layers", sum(layer.stored_size_bytes for layer in layers)
+    )
     try:
         return estimate_gzip_sizes(layers, sink.advance)
     finally:

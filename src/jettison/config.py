@@ -30,10 +30,8 @@ def load_section(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read ({exc})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML ({exc})") from exc
-    if path.name == "pyproject.toml":
-        section = data.get("tool", {}).get("jettison", {})
-    else:
-        section = data
+    in_pyproject = path.name == "pyproject.toml"
+    section = data.get("tool", {}).get("jettison", {}) if in_pyproject else data
     if not isinstance(section, dict):
         raise ConfigError(f"{path}: [tool.jettison] must be a table")
     return section

@@ -25,7 +25,10 @@ class ImageError(JettisonError):
 
 
 class ImageNotFoundError(ImageError):
-    hint = "give a docker-archive tar, an OCI layout directory, an oci-archive tar, or an image name in the local buildah/podman store"
+    hint = (
+        "give a docker-archive tar, an OCI layout directory, an oci-archive tar, "
+        "or an image name in the local buildah/podman store"
+    )
 
 
 class ImageFormatError(ImageError):

@@ -172,7 +172,8 @@ def test_invalid_budget_flags(
         (
             '[tool.jettison]\nmax-sise = "1kB"\n',
             "pyproject.toml: unknown budget 'max-sise'",
-            "known: max-pull-size, max-removable, max-shadowed, max-size, max-wasted, min-efficiency",
+            "known: max-pull-size, max-removable, max-shadowed, max-size, max-wasted, "
+            "min-efficiency",
         ),
         (
             '[tool.jettison]\nmax-size = "huge"\n',

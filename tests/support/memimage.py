@@ -101,7 +101,12 @@ def image(layers: Sequence[Sequence[Spec]], config: ImageConfig | None = None) -
         source_kind="memory",
         config=config or ImageConfig(),
         layers=tuple(
-            Layer(index=i, blob_ref=f"layer{i}", store=store, stored_size_bytes=store.blob_size(f"layer{i}"))
+            Layer(
+                index=i,
+                blob_ref=f"layer{i}",
+                store=store,
+                stored_size_bytes=store.blob_size(f"layer{i}"),
+            )
             for i in range(len(layers))
         ),
         history=(),

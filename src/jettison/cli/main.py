@@ -43,7 +43,7 @@ def run_guarded(fn: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         click.echo("jettison: interrupted", err=True)
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as exc:
         if os.environ.get("JETTISON_DEBUG"):
             traceback.print_exc()
         _fail(
@@ -71,43 +71,70 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
 @cli.command("inspect")
 @click.argument("image", metavar="IMAGE")
 @click.option(
-    "--format", "-f", "fmt", type=click.Choice(FORMATS), default="tty", show_default=True,
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="tty",
+    show_default=True,
     help="Report format: a terminal report, JSON (versioned schema) or Markdown.",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Write the report to FILE instead of stdout (refuses to overwrite without --force).",
 )
 @click.option("--force", is_flag=True, help="Allow --output to replace an existing file.")
 @click.option(
-    "--platform", default=None, metavar="OS/ARCH[/VARIANT]",
+    "--platform",
+    default=None,
+    metavar="OS/ARCH[/VARIANT]",
     help="Image to pick from a multi-platform index.  [default: linux/amd64]",
 )
 @_size_option("--max-size", "Budget: fail (exit 1) when the image is larger, e.g. 2GB.")
 @_size_option("--max-pull-size", "Budget: fail when the compressed (pull) size is larger.")
-@click.option("--min-efficiency", default=None, metavar="RATIO",
-              help="Budget: fail when dive's efficiency score is lower, e.g. 0.95 or 95%.")
+@click.option(
+    "--min-efficiency",
+    default=None,
+    metavar="RATIO",
+    help="Budget: fail when dive's efficiency score is lower, e.g. 0.95 or 95%.",
+)
 @_size_option("--max-removable", "Budget: fail when removable bytes exceed SIZE, e.g. 300MB.")
 @_size_option("--max-shadowed", "Budget: fail when shadowed (hidden) bytes exceed SIZE.")
 @_size_option("--max-wasted", "Budget: fail when dive's wasted bytes exceed SIZE.")
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
     help="Read budgets from this pyproject.toml ([tool.jettison]) or .jettison.toml. "
     "Default: the nearest one from the current directory up.",
 )
 @click.option("--no-verify", is_flag=True, help="Skip checking layer digests (slightly faster).")
 @click.option(
-    "--estimate-pull", is_flag=True,
+    "--estimate-pull",
+    is_flag=True,
     help="Gzip layers stored uncompressed (docker-archive, local store) as a push would, to "
     "report a pull size. Costs a compression pass (minutes for multi-GB images).",
 )
-@click.option("--progress/--no-progress", default=None,
-              help="Progress bars on stderr.  [default: when stderr is a terminal]")
-@click.option("--color/--no-color", default=None,
-              help="Colour the terminal report.  [default: when stdout is a terminal]")
-@click.option("--width", type=click.IntRange(60, 400), default=None,
-              help="Width of the terminal report.  [default: the terminal's, or 100]")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bars on stderr.  [default: when stderr is a terminal]",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the terminal report.  [default: when stdout is a terminal]",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(60, 400),
+    default=None,
+    help="Width of the terminal report.  [default: the terminal's, or 100]",
+)
 def inspect_cmd(
     image: str,
     fmt: str,
@@ -143,13 +170,18 @@ def inspect_cmd(
 
     def run() -> int:
         if output is not None and output.exists() and not force:
-            raise ConfigError(f"{output} exists; not overwriting it", hint="pass --force to replace it")
+            raise ConfigError(
+                f"{output} exists; not overwriting it", hint="pass --force to replace it"
+            )
         budgets = _budgets(
             config_path,
             {
-                "max-size": max_size, "max-pull-size": max_pull_size,
-                "min-efficiency": min_efficiency, "max-removable": max_removable,
-                "max-shadowed": max_shadowed, "max-wasted": max_wasted,
+                "max-size": max_size,
+                "max-pull-size": max_pull_size,
+                "min-efficiency": min_efficiency,
+                "max-removable": max_removable,
+                "max-shadowed": max_shadowed,
+                "max-wasted": max_wasted,
             },
         )
         try:
@@ -189,7 +221,9 @@ def inspect_cmd(
             click.echo(f"jettison: report written to {output}", err=True)
         broken = [b for b in report.budgets if not b.ok]
         for b in broken:
-            click.echo(f"jettison: budget broken: {b.name} is {b.actual}, limit {b.limit}", err=True)
+            click.echo(
+                f"jettison: budget broken: {b.name} is {b.actual}, limit {b.limit}", err=True
+            )
         return EXIT_BUDGET if broken else EXIT_OK
 
     sys.exit(run_guarded(run))

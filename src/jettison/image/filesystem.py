@@ -83,7 +83,11 @@ class MergedFilesystem:
             target = self._state.get(entry.link_target or "")
             if target is None or target.kind is not EntryKind.FILE:
                 self.skipped.append(
-                    Skipped(path, f"hard link to missing target {entry.link_target!r}", entry.layer_index)
+                    Skipped(
+                        path,
+                        f"hard link to missing target {entry.link_target!r}",
+                        entry.layer_index,
+                    )
                 )
             else:
                 self._link_targets[path] = target

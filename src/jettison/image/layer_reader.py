@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
-from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -26,9 +26,9 @@ from jettison.image.blobs import (
     sniff,
     uncompressed_chunks,
 )
-from jettison.image.tarstream import ChunkReader, TarMember, hash_body, iter_members, read_body
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.skipped import Skipped
+from jettison.image.tarstream import ChunkReader, TarMember, hash_body, iter_members, read_body
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -171,7 +171,9 @@ def _read_seeking(
     The digest is still checked, by a thread hashing the blob sequentially through its own
     file handle while this one parses (hashlib and file reads release the GIL).
     """
-    checker = BackgroundDigest(layer.open_blob) if verify and (layer.digest or layer.diff_id) else None
+    checker = (
+        BackgroundDigest(layer.open_blob) if verify and (layer.digest or layer.diff_id) else None
+    )
 
     def seek(n: int) -> None:
         target = raw.tell() + n
@@ -343,9 +345,7 @@ def hash_contents(
                     raise ImageFormatError(f"{label}: truncated ({entry.path!r} is cut short)")
                 digests[entry.path] = digest.hexdigest()
             return digests
-        compression, chunks = uncompressed_chunks(
-            iter(HashedChunks(raw, hash_bytes=False, head=head)), label
-        )
+        _, chunks = uncompressed_chunks(iter(HashedChunks(raw, hash_bytes=False, head=head)), label)
         reader = ChunkReader(chunks)
         for member in iter_members(reader, label):
             path = normalize_path(member.name) if member.is_file() else None

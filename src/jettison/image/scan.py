@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -30,7 +30,9 @@ def glob_filter(patterns: Iterable[str]) -> CaptureFilter:
 class FileResolver:
     """Read-only view of the final filesystem for analyzers."""
 
-    def __init__(self, image: Image, listings: Sequence[LayerListing], fs: MergedFilesystem) -> None:
+    def __init__(
+        self, image: Image, listings: Sequence[LayerListing], fs: MergedFilesystem
+    ) -> None:
         self._image = image
         self._listings = listings
         self._fs = fs
@@ -112,5 +114,3 @@ def scan_image(
         sink.end()
     fs = MergedFilesystem([listing.entries for listing in listings])
     return ScannedImage(image, tuple(listings), fs)
-
-

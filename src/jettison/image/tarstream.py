@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from jettison.errors import ImageFormatError
 
@@ -241,8 +241,22 @@ def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
                 raise ImageFormatError(f"{label}: truncated tar (partial header)")
             return  # no end-of-archive marker: tolerated, as Docker does
         (
-            name, mode, uid, gid, size_field, _mtime, checksum, typeflag, link, magic,
-            _version, _uname, _gname, _devmajor, _devminor, prefix,
+            name,
+            mode,
+            uid,
+            gid,
+            size_field,
+            _mtime,
+            checksum,
+            typeflag,
+            link,
+            magic,
+            _version,
+            _uname,
+            _gname,
+            _devmajor,
+            _devminor,
+            prefix,
         ) = _HEADER.unpack(header[:500])
         try:
             stored_sum = _octal(checksum, "checksum")
@@ -252,7 +266,8 @@ def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
             if header == _ZERO_BLOCK:
                 return
             raise ImageFormatError(
-                f"{label}: not a valid tar stream (bad header checksum at byte {reader.offset - BLOCK})"
+                f"{label}: not a valid tar stream "
+                f"(bad header checksum at byte {reader.offset - BLOCK})"
             )
         seen_any = True
         size = _octal(size_field, "size")

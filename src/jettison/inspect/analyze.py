@@ -35,9 +35,7 @@ def analyze(
         for listing in scanned.listings
     ]
     config = image.config
-    platform = (
-        "/".join(p for p in (config.os, config.architecture, config.variant) if p) or None
-    )
+    platform = "/".join(p for p in (config.os, config.architecture, config.variant) if p) or None
     report = InspectReport(
         reference=image.reference,
         source_kind=image.source_kind,

@@ -13,10 +13,20 @@ if TYPE_CHECKING:
     from jettison.inspect.report import BudgetResult, InspectReport
 
 _UNITS = {
-    "": 1, "b": 1,
-    "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
-    "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4,
-    "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4,
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "tb": 1000**4,
+    "k": 1000,
+    "m": 1000**2,
+    "g": 1000**3,
+    "t": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
 }
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
@@ -82,7 +92,9 @@ class Budgets:
 
     def overridden_by(self, other: Budgets) -> Budgets:
         """Values set in ``other`` (e.g. command-line flags) win over ours (config file)."""
-        return replace(self, **{f.name: v for f in fields(other) if (v := getattr(other, f.name)) is not None})
+        return replace(
+            self, **{f.name: v for f in fields(other) if (v := getattr(other, f.name)) is not None}
+        )
 
 
 def _size(n: int) -> str:
@@ -112,7 +124,9 @@ def check_budgets(report: InspectReport, budgets: Budgets) -> tuple[BudgetResult
             results.append(BudgetResult(label, f"<= {_size(limit)}", "unknown", False))
             continue
         if is_max:
-            results.append(BudgetResult(label, f"<= {_size(limit)}", _size(int(actual)), actual <= limit))
+            results.append(
+                BudgetResult(label, f"<= {_size(limit)}", _size(int(actual)), actual <= limit)
+            )
         else:
             results.append(BudgetResult(label, f">= {limit:.4f}", f"{actual:.4f}", actual >= limit))
     return tuple(results)

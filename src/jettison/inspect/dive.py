@@ -268,7 +268,9 @@ def _layer_tree(entries: Sequence[FileEntry]) -> tuple[_Tree, int, bool]:
         elif kind is EntryKind.WHITEOUT:
             parent, _, name = path.rpartition("/")
             marker = f"{WHITEOUT_PREFIX}{name}"
-            tree.add_path(f"{parent}/{marker}" if parent else marker, entry.header_size_bytes, False)
+            tree.add_path(
+                f"{parent}/{marker}" if parent else marker, entry.header_size_bytes, False
+            )
         else:
             tree.add_path(path, entry.header_size_bytes, kind is EntryKind.DIR)
     return tree, size, escaped

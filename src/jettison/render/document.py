@@ -327,7 +327,9 @@ def _layer_owners(report: InspectReport) -> Section | None:
     rows: list[tuple[Line, ...]] = []
     for layer in sorted(sized, key=lambda layer: layer.index or 0):
         assert layer.index is not None
-        holders = sorted(per_layer.get(layer.index, []), key=lambda p: (-p[0], p[1].kind, p[1].name))
+        holders = sorted(
+            per_layer.get(layer.index, []), key=lambda p: (-p[0], p[1].kind, p[1].name)
+        )
         instruction = ellipsize(shorten_instruction(layer.created_by), INSTRUCTION_CHARS // 2)
         for rank, (size, owner) in enumerate(holders[:OWNERS_PER_LAYER]):
             rows.append(

@@ -82,7 +82,8 @@ def _open_archive_file(path: Path, reference: str, platform: Platform | None) ->
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise ImageFormatError(
             f"{reference}: {tar_error(exc, path)}",
-            hint="give a docker-archive (`docker save`) or oci-archive tar, or an OCI layout directory",
+            hint="give a docker-archive (`docker save`) or oci-archive tar, "
+            "or an OCI layout directory",
         ) from exc
     if "manifest.json" in names:
         return open_docker_archive(path, reference)

@@ -50,7 +50,11 @@ class TarBlobStore:
         seen = 0
         while member is not None and (member.islnk() or member.issym()) and seen < 8:
             seen += 1
-            target = member.linkname if member.islnk() else f"{Path(member.name).parent}/{member.linkname}"
+            target = (
+                member.linkname
+                if member.islnk()
+                else f"{Path(member.name).parent}/{member.linkname}"
+            )
             member = self._members.get(normalize_path(target) or "")
         if member is None or not member.isreg():
             raise ImageFormatError(
@@ -186,7 +190,9 @@ class DirBlobStore:
             ) from exc
 
 
-def read_json(store: TarBlobStore | DirBlobStore, ref: str, what: str, digest: str | None = None) -> Any:
+def read_json(
+    store: TarBlobStore | DirBlobStore, ref: str, what: str, digest: str | None = None
+) -> Any:
     """Read a small JSON document, checking its digest when one is given."""
     if store.blob_size(ref) > MAX_METADATA_BYTES:
         raise ImageFormatError(f"{what} {ref!r} is implausibly large for JSON metadata")

@@ -88,7 +88,8 @@ def _read(
         declared = desc.get("size")
         if isinstance(declared, int) and declared != size:
             raise ImageFormatError(
-                f"{reference}: layer {i} blob {digest} is {size} bytes, the manifest says {declared}",
+                f"{reference}: layer {i} blob {digest} is {size} bytes, "
+                f"the manifest says {declared}",
                 hint="the layout is damaged or was modified after it was written",
             )
         layers.append(
@@ -139,9 +140,7 @@ def _select(
         raise ImageFormatError(f"{where} is not an image index (no manifests list)")
     candidates = [d for d in index["manifests"] if isinstance(d, dict) and d.get("digest")]
     if ref_name is not None and depth == 0:
-        named = [
-            d for d in candidates if (d.get("annotations") or {}).get(REF_NAME) == ref_name
-        ]
+        named = [d for d in candidates if (d.get("annotations") or {}).get(REF_NAME) == ref_name]
         if not named:
             names = sorted(
                 str((d.get("annotations") or {}).get(REF_NAME))
@@ -160,9 +159,7 @@ def _select(
         wanted = platform or DEFAULT_PLATFORM
         matching = [d for d in with_platform if wanted.matches(*_platform_of(d))]
         if not matching:
-            available = ", ".join(
-                "/".join(p for p in _platform_of(d) if p) for d in with_platform
-            )
+            available = ", ".join("/".join(p for p in _platform_of(d) if p) for d in with_platform)
             raise ImageFormatError(
                 f"{where}: no image for platform {wanted}",
                 hint=f"available: {available}; choose with --platform",
@@ -182,8 +179,10 @@ def _select(
         # The name is on the outer descriptor (index.json names the index); keep it.
         outer = chosen.get("annotations")
         inner = found.get("annotations")
-        if isinstance(outer, dict) and REF_NAME in outer and not (
-            isinstance(inner, dict) and REF_NAME in inner
+        if (
+            isinstance(outer, dict)
+            and REF_NAME in outer
+            and not (isinstance(inner, dict) and REF_NAME in inner)
         ):
             found = {**found, "annotations": {**(inner or {}), REF_NAME: outer[REF_NAME]}}
         return found
@@ -192,9 +191,13 @@ def _select(
     return chosen
 
 
-def open_oci_layout(path: Path, reference: str, platform: Platform | None, ref_name: str | None) -> Image:
+def open_oci_layout(
+    path: Path, reference: str, platform: Platform | None, ref_name: str | None
+) -> Image:
     return open_oci(DirBlobStore(path), "oci-layout", reference, platform, ref_name)
 
 
-def open_oci_archive(path: Path, reference: str, platform: Platform | None, ref_name: str | None) -> Image:
+def open_oci_archive(
+    path: Path, reference: str, platform: Platform | None, ref_name: str | None
+) -> Image:
     return open_oci(TarBlobStore(path), "oci-archive", reference, platform, ref_name)
