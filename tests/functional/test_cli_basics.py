@@ -56,7 +56,8 @@ def test_inspect_help(run_cli: Callable[..., Run]) -> None:
         "--max-shadowed",
         "--max-wasted",
         "--config",
-        "--no-verify",
+        "--verify",
+        "--estimate-pull",
     ):
         assert f"  {option}" in run.stdout or f", {option}" in run.stdout, option
     assert "[tool.jettison]" in run.stdout

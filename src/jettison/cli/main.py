@@ -112,7 +112,16 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     help="Read budgets from this pyproject.toml ([tool.jettison]) or .jettison.toml. "
     "Default: the nearest one from the current directory up.",
 )
-@click.option("--no-verify", is_flag=True, help="Skip checking layer digests (slightly faster).")
+@click.option(
+    "--verify",
+    "verify",
+    type=click.Choice(api.VERIFY_MODES),
+    default="auto",
+    show_default=True,
+    help="Digest checks. auto: every digest whose bytes are read anyway (uncompressed layers "
+    "are parsed by seeking over file contents and listed as not verified); all: hash every "
+    "byte too; none: no checks.",
+)
 @click.option(
     "--estimate-pull",
     is_flag=True,
@@ -148,7 +157,7 @@ def inspect_cmd(
     max_shadowed: str | None,
     max_wasted: str | None,
     config_path: Path | None,
-    no_verify: bool,
+    verify: str,
     estimate_pull: bool,
     progress: bool | None,
     color: bool | None,
@@ -196,7 +205,7 @@ def inspect_cmd(
                 platform=chosen,
                 budgets=budgets,
                 progress=sink,
-                verify_digests=not no_verify,
+                verify=verify,
                 estimate_pull=estimate_pull,
             )
         finally:

@@ -204,34 +204,69 @@ def in_background(chunks: Iterator[bytes], depth: int = 8) -> Generator[bytes, N
         worker.join()
 
 
-class BackgroundDigest:
-    """sha256 of a whole blob, computed by a thread through its own file handle."""
+class DigestChecker:
+    """Check the sha256 of whole blobs in one background thread, in submission order.
 
-    def __init__(self, open_blob: Callable[[], BinaryIO]) -> None:
-        self._open = open_blob
+    Parsing a seekable layer reads only its headers; its digest still has to cover every
+    byte. Hashing (which releases the GIL) runs here while the caller parses the next layers
+    and analyses the image; :meth:`finish` waits and raises on the first mismatch, so no
+    report leaves before its image is verified.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], BinaryIO], str, tuple[str, ...]] | None]
+        self._jobs = queue.Queue()
         self._stop = threading.Event()
-        self._digest: str | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="jettison-digest", daemon=True)
+        self.verified = 0
+        self._thread = threading.Thread(target=self._run, name="jettison-digests", daemon=True)
         self._thread.start()
 
+    def submit(
+        self, open_blob: Callable[[], BinaryIO], label: str, expected: tuple[str, ...]
+    ) -> None:
+        """Queue a blob whose sha256 must equal each of ``expected`` (``sha256:<hex>``);
+        digests of other algorithms are not checked."""
+        wanted = tuple(d for d in expected if d.startswith("sha256:"))
+        if wanted:
+            self._jobs.put((open_blob, label, wanted))
+
     def _run(self) -> None:
-        try:
-            digest = hashlib.sha256()
-            with self._open() as blob:
-                while not self._stop.is_set() and (chunk := blob.read(CHUNK_BYTES)):
-                    digest.update(chunk)
-            self._digest = digest.hexdigest()
-        except BaseException as exc:  # re-raised by result()
-            self._error = exc
+        buffer = bytearray(4 * CHUNK_BYTES)
+        view = memoryview(buffer)
+        while (job := self._jobs.get()) is not None:
+            if self._error is not None or self._stop.is_set():
+                continue  # drain: the first failure is the one reported
+            open_blob, label, expected = job
+            try:
+                digest = hashlib.sha256()
+                with open_blob() as blob:
+                    while not self._stop.is_set() and (n := blob.readinto(view)):  # type: ignore[attr-defined]
+                        digest.update(view[:n])
+                if self._stop.is_set():
+                    continue
+                actual = digest.hexdigest()
+                for wanted in expected:
+                    if wanted != f"sha256:{actual}":
+                        raise ImageFormatError(
+                            f"{label}: digest mismatch: expected {wanted}, "
+                            f"content hashes to sha256:{actual}",
+                            hint="the archive is damaged or was modified after it was written",
+                        )
+                self.verified += 1
+            except BaseException as exc:  # re-raised by finish()
+                self._error = exc
 
     def cancel(self) -> None:
+        """Stop hashing (the caller failed anyway)."""
         self._stop.set()
+        self._jobs.put(None)
         self._thread.join()
 
-    def result(self) -> str:
+    def finish(self) -> int:
+        """Wait for every queued check; raise the first failure; return how many passed."""
+        self._jobs.put(None)
         self._thread.join()
         if self._error is not None:
             raise self._error
-        assert self._digest is not None
-        return self._digest
+        return self.verified

@@ -18,9 +18,9 @@ from jettison.errors import ImageFormatError
 from jettison.image import tarstream
 from jettison.image.blobs import (
     CHUNK_BYTES,
-    BackgroundDigest,
     Compression,
     CountingChunks,
+    DigestChecker,
     HashedChunks,
     in_background,
     sniff,
@@ -53,6 +53,8 @@ class LayerListing:
     captured: Mapping[str, bytes] = field(default_factory=dict)
     skipped: tuple[Skipped, ...] = ()
     digest_verified: bool = False
+    digest_unchecked: bool = False
+    """The layer names a digest that was deliberately not checked (contents seeked over)."""
 
     @property
     def content_bytes(self) -> int:
@@ -114,8 +116,18 @@ def read_layer(
     capture: CaptureFilter | None = None,
     verify: bool = True,
     on_bytes: Callable[[int], None] | None = None,
+    checker: DigestChecker | None = None,
+    hash_seekable: bool = True,
 ) -> LayerListing:
     """Read ``layer`` once and return its listing.
+
+    ``hash_seekable=False`` leaves the digest of an uncompressed layer in a seekable file
+    unchecked (its file contents are seeked over, never read), recorded as a Skipped item;
+    everything read anyway is still verified when ``verify`` is set.
+
+    ``checker``: a shared :class:`DigestChecker` to which the digest checks of seekable,
+    uncompressed layers are handed (confirmed later by its ``finish()``); without one they
+    are confirmed before this returns.
 
     Raises :class:`ImageFormatError` for a blob that is not a tar, is truncated or corrupt,
     or whose digest does not match. Entries that cannot be taken safely (a path escaping the
@@ -128,7 +140,9 @@ def read_layer(
         head = raw.read(8)
         if sniff(head) is Compression.NONE and raw.seekable():
             raw.seek(0)
-            return _read_seeking(layer, raw, label, capture, verify, on_bytes)
+            return _read_seeking(
+                layer, raw, label, capture, verify, on_bytes, checker, hash_seekable
+            )
         return _read_streaming(layer, raw, head, label, capture, verify, on_bytes)
     except OSError as exc:
         raise ImageFormatError(f"{label}: unreadable ({exc})") from exc
@@ -165,15 +179,23 @@ def _read_seeking(
     capture: CaptureFilter | None,
     verify: bool,
     on_bytes: Callable[[int], None] | None,
+    checker: DigestChecker | None,
+    hash_seekable: bool,
 ) -> LayerListing:
     """An uncompressed blob in a seekable file: read headers only, seek over bodies.
 
     The digest is still checked, by a thread hashing the blob sequentially through its own
-    file handle while this one parses (hashlib and file reads release the GIL).
+    file handle (hashlib and file reads release the GIL). With a shared ``checker`` the
+    check is queued and confirmed by ``checker.finish()``; the listing then says
+    ``digest_verified=False`` because nothing was confirmed when it was made.
     """
-    checker = (
-        BackgroundDigest(layer.open_blob) if verify and (layer.digest or layer.diff_id) else None
-    )
+    expected = tuple(d for d in (layer.digest, layer.diff_id) if d)
+    unchecked = verify and bool(expected) and not hash_seekable
+    verify = verify and hash_seekable
+    own = DigestChecker() if verify and checker is None and expected else None
+    queue_to = checker if checker is not None else own
+    if verify and queue_to is not None:
+        queue_to.submit(layer.open_blob, label, expected)
 
     def seek(n: int) -> None:
         target = raw.tell() + n
@@ -185,15 +207,12 @@ def _read_seeking(
     reader = ChunkReader(iter(lambda: raw.read(SEEK_CHUNK_BYTES), b""), seek, on_bytes)
     try:
         entries, captured, skipped = _collect(reader, label, layer.index, capture)
-        tar_size = layer.stored_size_bytes
     except BaseException:
-        if checker is not None:
-            checker.cancel()
+        if own is not None:
+            own.cancel()
         raise
-    verified = False
-    if checker is not None:
-        digest = checker.result()
-        verified = _verify(layer, label, digest, digest)
+    tar_size = layer.stored_size_bytes
+    verified = own is not None and own.finish() > 0
     return LayerListing(
         layer=layer,
         entries=tuple(entries),
@@ -202,6 +221,7 @@ def _read_seeking(
         captured=captured,
         skipped=tuple(skipped),
         digest_verified=verified,
+        digest_unchecked=unchecked,
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from jettison.image.blobs import DigestChecker
 from jettison.image.filesystem import MergedFilesystem
 from jettison.image.layer_reader import CaptureFilter, LayerListing, hash_contents, read_layer
 from jettison.image.model import EntryKind, FileEntry, Image
@@ -91,6 +92,15 @@ class ScannedImage:
     @property
     def skipped(self) -> tuple[Skipped, ...]:
         found = [s for listing in self.listings for s in listing.skipped]
+        unchecked = [str(x.layer.index) for x in self.listings if x.digest_unchecked]
+        if unchecked:
+            found.append(
+                Skipped(
+                    f"digests of layers {', '.join(unchecked)}",
+                    "not verified: uncompressed layers are read by seeking over file contents "
+                    "(--verify all reads and hashes every byte)",
+                )
+            )
         return tuple(sorted({*found, *self.fs.skipped}, key=_skip_key))
 
 
@@ -103,14 +113,35 @@ def scan_image(
     capture: CaptureFilter | None = None,
     progress: Progress | None = None,
     verify: bool = True,
+    checker: DigestChecker | None = None,
+    hash_seekable: bool = True,
 ) -> ScannedImage:
-    """Stream every layer once, then merge them."""
+    """Stream every layer once, then merge them.
+
+    With a ``checker``, digest checks of seekable layers are left running in it (the caller
+    must call ``checker.finish()`` before trusting the result); without one, every digest is
+    confirmed before this returns.
+    """
     sink = progress or NullProgress()
     listings = []
     count = len(image.layers)
-    for layer in image.layers:
-        sink.begin(f"layer {layer.index + 1}/{count}", layer.stored_size_bytes)
-        listings.append(read_layer(layer, capture=capture, verify=verify, on_bytes=sink.advance))
-        sink.end()
+    try:
+        for layer in image.layers:
+            sink.begin(f"layer {layer.index + 1}/{count}", layer.stored_size_bytes)
+            listings.append(
+                read_layer(
+                    layer,
+                    capture=capture,
+                    verify=verify,
+                    on_bytes=sink.advance,
+                    checker=checker,
+                    hash_seekable=hash_seekable,
+                )
+            )
+            sink.end()
+    except BaseException:
+        if checker is not None:
+            checker.cancel()
+        raise
     fs = MergedFilesystem([listing.entries for listing in listings])
     return ScannedImage(image, tuple(listings), fs)
