@@ -11,7 +11,8 @@ Runs, in one session and alternating their order, N times each (default 3):
 and for every run records the child's own wall time, CPU time and peak RSS. Each child is
 reaped with ``os.wait4``, which returns that child's resource usage; the deltas of
 ``getrusage(RUSAGE_CHILDREN)`` would not do, since its ``ru_maxrss`` is the largest of all
-children reaped so far, not the last one's.
+children reaped so far, not the last one's. Peak RSS comes from GNU time when it is
+installed (see :class:`Meter`: a forked child's ``ru_maxrss`` includes its parent's memory).
 
 Then it checks that jettison's dive-compatible figures (efficiency score, wasted bytes,
 image and layer sizes, the inefficient paths in dive's order) equal dive's JSON, and prints
@@ -105,24 +106,70 @@ class ToolFailed(Exception):
 # --------------------------------------------------------------------------- running
 
 
-def measure(command: list[str], stdout: TextIO, cwd: Path) -> tuple[Run, str]:
-    """Run ``command`` to completion; its own rusage comes from ``os.wait4``."""
-    with tempfile.TemporaryFile(mode="w+") as stderr:
-        start = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        stderr.seek(0)
-        errors = stderr.read()
-    run = Run(
-        wall_s=wall,
-        user_s=usage.ru_utime,
-        sys_s=usage.ru_stime,
-        max_rss_bytes=usage.ru_maxrss * 1024,  # KiB on Linux
-        exit_code=proc.returncode,
-    )
-    return run, errors
+class Meter:
+    """Runs a command and measures that process alone.
+
+    Wall time is taken around the child; CPU time comes from ``os.wait4``, which returns the
+    reaped child's own rusage (and that of the descendants it waited for).
+
+    Peak RSS needs care. Linux counts in a process's ``ru_maxrss`` the memory it had *before*
+    ``exec``: the copy of the forking parent. A child forked from this Python process (tens
+    of MB, more once reports are loaded) would report at least that much, even for ``true``.
+    So, when GNU time is installed, each tool runs under ``time -f %M``: GNU time (about
+    1 MB) forks the tool and reports the tool's own ``ru_maxrss``; wall and CPU time still
+    come from ``wait4`` on GNU time, which includes the tool it waited for. Without GNU time
+    the ``wait4`` figure is used, and :attr:`baseline_rss_bytes` (the same measure for
+    ``true``) says how much of it is this script.
+    """
+
+    def __init__(self, gnu_time: str | None) -> None:
+        self.gnu_time = gnu_time
+        self.method = (
+            "GNU time -f %M (the tool's own ru_maxrss)"
+            if gnu_time
+            else "os.wait4 ru_maxrss (includes the forked benchmark process)"
+        )
+        self.baseline_rss_bytes = 0
+
+    def calibrate(self, cwd: Path) -> None:
+        with open(os.devnull, "w") as null:
+            run, _ = self.run(["true"], null, cwd)
+        self.baseline_rss_bytes = run.max_rss_bytes
+
+    def run(self, command: list[str], stdout: TextIO, cwd: Path) -> tuple[Run, str]:
+        """Run ``command`` to completion; returns its measures and its stderr."""
+        with (
+            tempfile.NamedTemporaryFile(mode="w+", dir=cwd, suffix=".rss") as rss,
+            tempfile.TemporaryFile(mode="w+") as stderr,
+        ):
+            if self.gnu_time:
+                command = [self.gnu_time, "-f", "%M", "-o", rss.name, "--", *command]
+            start = time.perf_counter()
+            proc = subprocess.Popen(command, stdout=stdout, stderr=stderr, cwd=cwd)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+            stderr.seek(0)
+            errors = stderr.read()
+            # GNU time writes "Command exited with non-zero status N" first, then %M.
+            lines = rss.read().split()
+            max_rss_kib = int(lines[-1]) if self.gnu_time and lines else usage.ru_maxrss
+        run = Run(
+            wall_s=wall,
+            user_s=usage.ru_utime,
+            sys_s=usage.ru_stime,
+            max_rss_bytes=max_rss_kib * 1024,  # KiB on Linux
+            exit_code=proc.returncode,
+        )
+        return run, errors
+
+
+def find_gnu_time() -> str | None:
+    path = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").is_file() else None)
+    if path is None:
+        return None
+    done = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
+    return path if "GNU" in done.stdout + done.stderr else None
 
 
 def drop_caches() -> None:
@@ -263,6 +310,10 @@ def table(results: dict[str, Any], tools: dict[str, ToolResult]) -> str:
         f"{ratio['median_cpu']:>11.2f}x{ratio['peak_rss']:>10.2f}x   (jettison / dive)"
     )
     lines.append(f"versions  {j.version}; {d.version}")
+    lines.append(
+        f"peak RSS  {results['peak_rss_method']}; `true` measures "
+        f"{human(results['baseline_rss_bytes'])} this way"
+    )
     lines.append("")
     if results["dive_figures_match"]:
         lines.append(
@@ -310,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         "--jettison-arg", action="append", default=[], metavar="ARG",
         help="extra argument for `jettison inspect` (repeatable), e.g. --jettison-arg=--no-verify",
     )  # fmt: skip
+    parser.add_argument(
+        "--no-gnu-time", action="store_true",
+        help="take peak RSS from os.wait4 even when GNU time is installed (see Meter)",
+    )  # fmt: skip
     parser.add_argument("--jettison", default=find_tool("jettison"), help="jettison executable")
     parser.add_argument("--dive", default=find_tool("dive"), help="dive executable")
     args = parser.parse_args(argv)
@@ -341,36 +396,38 @@ def main(argv: list[str] | None = None) -> int:
                 version_of([args.dive, "--version"]),
             ),
         }
+        meter = Meter(None if args.no_gnu_time else find_gnu_time())
+        meter.calibrate(work)
         if not args.drop_caches:
             warm(archive)
-        reports: dict[str, list[dict[str, Any]]] = {"jettison": [], "dive": []}
+        outputs: dict[str, list[Path]] = {"jettison": [], "dive": []}
         for index in range(args.runs):
             order = ("jettison", "dive") if index % 2 == 0 else ("dive", "jettison")
             for name in order:
                 tool = tools[name]
-                result = work / f"{name}-{index}.json"
-                command = tool.command + ([str(result)] if name == "dive" else [])
+                stdout_path = work / f"{name}-{index}.stdout"
+                dive_json = work / f"{name}-{index}.json"
+                command = tool.command + ([str(dive_json)] if name == "dive" else [])
+                result = dive_json if name == "dive" else stdout_path
                 if args.drop_caches:
                     drop_caches()
-                with (work / f"{name}-{index}.stdout").open("w") as stdout:
-                    run, errors = measure(command, stdout, work)
-                if name == "jettison":
-                    result = work / f"{name}-{index}.stdout"
+                with stdout_path.open("w") as stdout:
+                    run, errors = meter.run(command, stdout, work)
                 if run.exit_code != 0 or not result.is_file():
-                    print(
-                        f"{name} failed (exit {run.exit_code}):\n{errors[-3000:]}", file=sys.stderr
-                    )
+                    message = f"{name} failed (exit {run.exit_code}):\n{errors[-3000:]}"
+                    print(message, file=sys.stderr)
                     return 2
                 tool.runs.append(run)
-                reports[name].append(json.loads(result.read_text()))
+                outputs[name].append(result)  # parsed after the runs: this process stays small
                 print(
                     f"run {index + 1}/{args.runs} {name:<8} {run.wall_s:7.2f}s wall, "
                     f"{run.cpu_s:7.2f}s CPU, {human(run.max_rss_bytes)} peak RSS",
                     file=sys.stderr,
                 )
+        ours = [jettison_view(json.loads(p.read_text())) for p in outputs["jettison"]]
+        theirs = [dive_view(json.loads(p.read_text())) for p in outputs["dive"]]
+        found = summary(json.loads(outputs["jettison"][0].read_text()))
 
-    ours = [jettison_view(r) for r in reports["jettison"]]
-    theirs = [dive_view(r) for r in reports["dive"]]
     mismatches = differences(ours[0], theirs[0])
     mismatches += [
         f"jettison run {i + 1} differs from run 1" for i, v in enumerate(ours) if v != ours[0]
@@ -390,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
         },
         "tools": {name: tool.to_json() for name, tool in tools.items()},
+        "peak_rss_method": meter.method,
+        "baseline_rss_bytes": meter.baseline_rss_bytes,
         "ratio_jettison_to_dive": {
             "median_wall": j.median_wall_s / d.median_wall_s,
             "min_wall": j.min_wall_s / d.min_wall_s,
@@ -399,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         "dive_figures_match": not mismatches,
         "mismatches": mismatches,
         "inefficient_paths": len(ours[0]["inefficient_paths"]),
-        "found": summary(reports["jettison"][0]),
+        "found": found,
     }
     print(table(results, tools), file=out)
     if args.json == "-":

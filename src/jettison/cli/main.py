@@ -17,7 +17,6 @@ from typing import Any
 import click
 
 from jettison import __version__, api
-from jettison.cli.progress import RichProgress
 from jettison.config import find_config, inspect_budgets_table, load_section
 from jettison.errors import ConfigError, JettisonError
 from jettison.image.model import Platform
@@ -198,7 +197,11 @@ def inspect_cmd(
         except ValueError as exc:
             raise ConfigError(str(exc), hint="e.g. --platform linux/arm64") from exc
         show_progress = sys.stderr.isatty() if progress is None else progress
-        sink = RichProgress() if show_progress else None
+        sink = None
+        if show_progress:
+            from jettison.cli.progress import RichProgress  # rich only when bars are shown
+
+            sink = RichProgress()
         try:
             report = api.inspect(
                 image,

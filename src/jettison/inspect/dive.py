@@ -290,39 +290,60 @@ def _stack(lower: _Tree, upper: _Tree, order: list[str]) -> None:
 
 
 class _Efficiency:
-    """dive's ``efficiencyMap`` and its list of paths seen twice."""
+    """dive's ``efficiencyMap`` and its list of paths seen twice.
+
+    Most paths are seen once, when their cumulative and minimum size are the same number:
+    those live in ``once`` (path -> size, or -1 for a path registered by an aborted
+    whiteout visit); a path seen again moves to ``again`` (path -> [cumulative, minimum,
+    count]). Same figures as dive's map, at a third of the memory.
+    """
 
     def __init__(self) -> None:
-        self.cumulative: dict[str, int] = {}
-        self.minimum: dict[str, int] = {}
-        self.count: dict[str, int] = {}
+        self.once: dict[str, int] = {}
+        self.again: dict[str, list[int]] = {}
         self.inefficient: list[str] = []
 
     def visit_leaves(self, layer: _Tree, order: list[str], lower: _Tree) -> None:
-        cumulative, minimum, count = self.cumulative, self.minimum, self.count
+        once, again = self.once, self.again
         children, payload = layer.children, layer.payload
         for raw_path in order:
             if raw_path in children:
                 continue  # not a leaf in this layer
             path, is_whiteout = _strip_whiteout(raw_path)
-            seen = count.get(path)
-            if seen is None:
-                seen = count[path] = cumulative[path] = 0
-                minimum[path] = -1
             if is_whiteout:
                 previous = lower.payload.get(path)
                 if previous is None:
-                    return  # dive's visitor errors out: the rest of this layer is not visited
+                    # dive registers the path (minimum -1), then its visitor errors out: the
+                    # rest of this layer is not visited.
+                    if path not in once and path not in again:
+                        once[path] = -1
+                    return
                 size = lower.subtree_size(path) if previous[1] else 0
             else:
                 size = payload[raw_path][0]
-            cumulative[path] += size
-            smallest = minimum[path]
-            if smallest < 0 or size < smallest:
-                minimum[path] = size
-            count[path] = seen + 1
-            if seen == 1:
+            record = again.get(path)
+            if record is not None:
+                record[0] += size
+                if record[1] < 0 or size < record[1]:
+                    record[1] = size
+                record[2] += 1
+                continue
+            first = once.pop(path, None)
+            if first is None:
+                once[path] = size
+            elif first < 0:  # registered by an aborted visit: cumulative 0, count 0
+                once[path] = size
+            else:
+                again[path] = [first + size, min(first, size), 2]
                 self.inefficient.append(path)
+
+    def totals(self) -> tuple[int, int]:
+        """(sum of minimum sizes, sum of cumulative sizes) over every path."""
+        minimum = sum(self.once.values()) + sum(r[1] for r in self.again.values())
+        cumulative = sum(s for s in self.once.values() if s > 0) + sum(
+            r[0] for r in self.again.values()
+        )
+        return minimum, cumulative
 
 
 def dive_metrics(layers: Sequence[Sequence[FileEntry]]) -> DiveMetrics:
@@ -334,15 +355,18 @@ def dive_metrics(layers: Sequence[Sequence[FileEntry]]) -> DiveMetrics:
         tree, size, escaped = _layer_tree(entries)
         layer_sizes.append(size)
         if lower is None:
-            lower = tree.copy()  # StackTreeRange(trees, 0, -1) is a bare copy of layer 0
+            # StackTreeRange(trees, 0, -1) is a bare copy of layer 0. Stacking layer 0 onto
+            # itself changes nothing unless it has whiteouts, so the copy is only made then.
+            has_whiteouts = any(e.kind is EntryKind.WHITEOUT for e in entries)
+            lower = tree.copy() if has_whiteouts else tree
         order = tree.walk(escaped)
         efficiency.visit_leaves(tree, order, lower)
         _stack(lower, tree, order)
 
-    minimum_total = sum(efficiency.minimum.values())
-    discovered_total = sum(efficiency.cumulative.values())
+    minimum_total, discovered_total = efficiency.totals()
     score = 1.0 if discovered_total == 0 else float(minimum_total) / float(discovered_total)
-    matches = [(efficiency.cumulative[p], efficiency.count[p], p) for p in efficiency.inefficient]
+    again = efficiency.again
+    matches = [(again[p][0], again[p][2], p) for p in efficiency.inefficient]
     _go_sort_by_size(matches)
     return DiveMetrics(
         efficiency_score=score,
