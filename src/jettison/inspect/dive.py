@@ -329,9 +329,7 @@ class _Efficiency:
                 record[2] += 1
                 continue
             first = once.pop(path, None)
-            if first is None:
-                once[path] = size
-            elif first < 0:  # registered by an aborted visit: cumulative 0, count 0
+            if first is None or first < 0:  # new, or registered by an aborted visit only
                 once[path] = size
             else:
                 again[path] = [first + size, min(first, size), 2]
