@@ -37,3 +37,11 @@ class ImageFormatError(ImageError):
 
 class ConfigError(JettisonError):
     """A budget, option or [tool.jettison] setting is invalid."""
+
+
+class DockerfileError(JettisonError):
+    """A Dockerfile could not be read or parsed."""
+
+
+class RequirementsError(JettisonError):
+    """A requirements file (requirements.txt, pyproject.toml, environment.yml) is unusable."""

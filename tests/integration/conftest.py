@@ -298,7 +298,7 @@ class BuiltImage:
     mountpoint: Path
     """The working container's root filesystem, mounted on the host."""
     rootfs: RootfsWalk
-    _reports: dict[str, InspectReport] = field(default_factory=dict)
+    _reports: dict[tuple[str, str], InspectReport] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -312,11 +312,16 @@ class BuiltImage:
             "containers-storage": f"containers-storage:{self.store.spec}{self.name}",
         }[source]
 
-    def report(self, source: str = "docker-archive") -> InspectReport:
-        """jettison's report of this image read from ``source`` (computed once)."""
-        if source not in self._reports:
-            self._reports[source] = inspect(self.reference(source))
-        return self._reports[source]
+    def report(self, source: str = "docker-archive", verify: str = "all") -> InspectReport:
+        """jettison's report of this image read from ``source`` (computed once).
+
+        ``verify="all"`` by default: every layer digest is checked, whatever the source (the
+        default ``auto`` leaves uncompressed layers unhashed and says so in ``skipped``).
+        """
+        key = (source, verify)
+        if key not in self._reports:
+            self._reports[key] = inspect(self.reference(source), verify=verify)
+        return self._reports[key]
 
     def run(self, *command: str, timeout: float = 120) -> str:
         """Run a command in the image's working container and return its stdout.

@@ -1,0 +1,1 @@
+"""Dockerfiles: buildkit's parser turned into stages of positioned instructions."""

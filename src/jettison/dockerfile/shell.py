@@ -1,0 +1,92 @@
+"""Split a RUN script into simple commands (``apt-get install -y curl``, ``rm -rf ...``).
+
+shlex in punctuation mode tokenises ``&&``, ``||``, ``;``, ``|`` and newlines the way POSIX
+shells separate commands; that is all the rules need (which programs run, with which
+arguments, in which RUN). A full bash grammar (bashlex) was tried and rejected: it raises on
+constructs common in Dockerfiles (``set -eux;`` with here-strings, ``[[ ]]``, arithmetic),
+and a linter must not fail on a valid build script.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from dataclasses import dataclass
+
+_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "\n", "(", ")", "|&"})
+_WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "nice", "command", "xargs"})
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+_KEYWORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "for", "until", "!", "{", "}"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    argv: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """The program's base name (``/usr/bin/pip3`` -> ``pip3``)."""
+        return posixpath.basename(self.argv[0]) if self.argv else ""
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        return self.argv[1:]
+
+    def has(self, *options: str) -> bool:
+        """True when any of ``options`` is among the arguments (``--opt=value`` counts)."""
+        for arg in self.args:
+            for option in options:
+                if arg == option or arg.startswith(option + "="):
+                    return True
+        return False
+
+    def words(self) -> list[str]:
+        """Arguments that are not options (``install``, package names...)."""
+        return [a for a in self.args if not a.startswith("-")]
+
+
+def _tokens(script: str) -> list[str]:
+    lexer = shlex.shlex(script.replace("\\\n", " "), posix=True, punctuation_chars=";&|()")
+    lexer.whitespace = " \t\r"  # keep newlines: they separate commands too
+    lexer.commenters = "#"
+    lexer.wordchars += ":,+@%^[]{}$!"
+    try:
+        return list(lexer)
+    except ValueError:  # unbalanced quotes: fall back to plain splitting, never fail
+        return script.replace("\\\n", " ").split()
+
+
+def split_commands(script: str) -> list[Command]:
+    """The simple commands of ``script``, in order, with ``sh -c '...'`` bodies expanded."""
+    commands: list[Command] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        argv = list(current)
+        current.clear()
+        while argv and (
+            "=" in argv[0] and not argv[0].startswith("=") and argv[0].split("=")[0].isidentifier()
+        ):
+            argv.pop(0)  # FOO=bar cmd: environment assignments
+        while argv and (argv[0] in _KEYWORDS or posixpath.basename(argv[0]) in _WRAPPERS):
+            argv.pop(0)
+            while argv and argv[0].startswith("-"):  # sudo -E, env -i, nice -n ...
+                argv.pop(0)
+        if not argv:
+            return
+        if posixpath.basename(argv[0]) in _SHELLS and "-c" in argv[1:]:
+            body = argv[argv.index("-c") + 1 : argv.index("-c") + 2]
+            if body:
+                commands.extend(split_commands(body[0]))
+                return
+        commands.append(Command(tuple(argv)))
+
+    for token in _tokens(script):
+        if token in _SEPARATORS or set(token) <= set(";&|()\n"):
+            flush()
+        else:
+            current.append(token)
+    flush()
+    return commands

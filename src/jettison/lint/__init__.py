@@ -1,0 +1,1 @@
+"""``jettison lint``: rules that know AI stacks, over a Dockerfile and its requirements."""

@@ -1,0 +1,158 @@
+"""Findings, rules and what rules see.
+
+A rule is a module in ``jettison.lint.rules`` that defines ``RULE = Rule(...)``; the registry
+(``jettison.lint.rules.RULES``) lists them. A rule's ``check`` receives a
+:class:`LintContext` and yields :class:`Finding` values; it never reads files itself and
+never raises on odd input (it yields nothing instead).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.requirements.model import Requirement, RequirementSet
+
+if TYPE_CHECKING:
+    from jettison.inspect.report import InspectReport
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError as exc:
+            raise ValueError(f"unknown severity {text!r}: info, warning or error") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Saving:
+    """Bytes a fix would remove, and where the figure comes from (never a made-up number)."""
+
+    size_bytes: int
+    source: str
+    """e.g. ``measured in image IMG``, ``installed size of torch-2.7.0 wheels (PyPI)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    file: Path
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    fix: str | None = None
+    """How to resolve it, one or two sentences."""
+    saving: Saving | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (str(self.file), self.line, self.column, self.code, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedName:
+    """A top-level module imported by the shipped code."""
+
+    module: str
+    file: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class LintContext:
+    """Everything a rule may look at; built once per run by the lint facade."""
+
+    dockerfile: Dockerfile | None
+    context_dir: Path
+    """The build context (COPY sources resolve against it)."""
+    requirements: RequirementSet
+    imports: tuple[ImportedName, ...] = ()
+    """Top-level modules the shipped code imports (AST scan of ``--src``)."""
+    used_distributions: frozenset[str] = frozenset()
+    """Canonical distribution names the code uses: imports mapped to distributions, plus
+    servers named in CMD/ENTRYPOINT (uvicorn, gunicorn...)."""
+    dockerignore: tuple[str, ...] | None = None
+    """Patterns of ``.dockerignore`` (None when the context has none)."""
+    image: InspectReport | None = None
+    """``--image IMG``: inspect's report of the built image, for measured savings."""
+    sizes: Callable[[str, str], int | None] | None = None
+    """(distribution, specifier) -> measured installed bytes of its wheel, when known."""
+    options: Mapping[str, object] = field(default_factory=dict)
+    """Per-rule options from config (``[tool.jettison.lint.options]``)."""
+
+    def requirement_for(self, name: str) -> Requirement | None:
+        found = self.requirements.named(name)
+        return found[0] if found else None
+
+
+Check = Callable[[LintContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    """Stable code: ``JT`` + three digits; the hundreds say the family."""
+    name: str
+    """Short kebab-case name, e.g. ``apt-lists-not-removed``."""
+    severity: Severity
+    summary: str
+    check: Check
+    example: str = ""
+    """A minimal bad snippet, for the docs."""
+    fix_example: str = ""
+    """The same snippet fixed, for the docs."""
+    peer: str | None = None
+    """The equivalent hadolint code, when there is one (``DL3009``)."""
+
+    def finding(
+        self,
+        ctx_file: Path,
+        at: Instruction | int,
+        message: str,
+        *,
+        fix: str | None = None,
+        saving: Saving | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of this rule at an instruction (or a 1-based line)."""
+        if isinstance(at, Instruction):
+            line, column, end = at.position.line, at.position.column, at.position.end_line
+        else:
+            line, column, end = at, 1, None
+        return Finding(
+            code=self.code,
+            severity=severity or self.severity,
+            message=message,
+            file=ctx_file,
+            line=line,
+            column=column,
+            end_line=end,
+            fix=fix,
+            saving=saving,
+        )
+
+
+FAMILIES: Mapping[str, str] = {
+    "JT0": "Input problems",
+    "JT1": "Generic size (hadolint parity)",
+    "JT2": "Base images",
+    "JT3": "Python dependencies",
+    "JT4": "Build hygiene",
+    "JT5": "Models and data",
+    "JT6": "Runtime and security",
+}
+
+
+def rules_by_code(rules: Iterable[Rule]) -> dict[str, Rule]:
+    return {rule.code: rule for rule in rules}

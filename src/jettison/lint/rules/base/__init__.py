@@ -1,0 +1,7 @@
+"""JT2xx: base images."""
+
+from __future__ import annotations
+
+from jettison.lint.model import Rule
+
+RULES: tuple[Rule, ...] = ()

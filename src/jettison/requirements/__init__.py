@@ -1,0 +1,1 @@
+"""Python requirements from requirements*.txt, pyproject.toml and conda environment.yml."""
