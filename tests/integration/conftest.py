@@ -55,8 +55,6 @@ REPO = Path(__file__).resolve().parents[2]
 BASE_IMAGES_SCRIPT = REPO / "scripts" / "base-images.sh"
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 BUILD_TIMEOUT_S = 600
-SOURCES = ("docker-archive", "oci-archive", "oci", "containers-storage")
-"""Every way a test reads an image; ``docker-archive`` is the one dive reads too."""
 
 KEEP_ENV = "JETTISON_KEEP_IT_STORE"
 
@@ -254,7 +252,7 @@ class Store:
 
 @dataclass(frozen=True)
 class RootfsWalk:
-    """Every non-directory of a mounted root filesystem, measured from the host with lstat."""
+    """Every regular file of a mounted root filesystem, measured from the host with lstat."""
 
     files: Mapping[str, tuple[int, int, int]]
     """Root-relative path of each regular file -> (st_dev, st_ino, st_size)."""

@@ -232,7 +232,9 @@ def _str_tuple(value: object) -> tuple[str, ...] | None:
     if isinstance(value, str):  # shell form stored as a string by some builders
         return (value,)
     if isinstance(value, list):
-        return tuple(str(v) for v in value)
+        # buildah writes "Entrypoint": [] in Docker configs and omits it in OCI ones: both
+        # mean "none", so both read as None.
+        return tuple(str(v) for v in value) or None
     return None
 
 
