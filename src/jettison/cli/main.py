@@ -1,7 +1,8 @@
 """The command line: parse arguments, call the facade, render, map errors to exit codes.
 
-Exit codes: 0 success, 1 a budget is broken, 2 bad input or usage (one line and a hint on
-stderr, never a traceback; ``JETTISON_DEBUG=1`` shows it), 130 interrupted.
+Exit codes: 0 success, 1 a budget is broken (inspect) or a finding at or above --fail-on
+(lint), 2 bad input or usage (one line and a hint on stderr, never a traceback;
+``JETTISON_DEBUG=1`` shows it), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from jettison.errors import ConfigError, JettisonError
 from jettison.image.model import Platform
 from jettison.inspect.budgets import Budgets, parse_ratio, parse_size
 from jettison.render import FORMATS, render
+from jettison.render.lint_formats import LINT_FORMATS
 
 EXIT_OK, EXIT_BUDGET, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -237,6 +239,215 @@ def inspect_cmd(
                 f"jettison: budget broken: {b.name} is {b.actual}, limit {b.limit}", err=True
             )
         return EXIT_BUDGET if broken else EXIT_OK
+
+    sys.exit(run_guarded(run))
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [code for value in values for code in value.replace(",", " ").split()]
+
+
+@cli.command("lint")
+@click.argument(
+    "paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=False, path_type=Path)
+)
+@click.option(
+    "--context",
+    "context_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The build context (what docker build is given).  [default: the Dockerfile's "
+    "directory, or the parent its COPY sources resolve from]",
+)
+@click.option(
+    "--src",
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Code the image ships, scanned for imports (no execution) to tell used "
+    "requirements from unused ones.  [default: the build context]",
+)
+@click.option(
+    "--image",
+    metavar="IMAGE",
+    default=None,
+    help="The image built from the Dockerfile (any reference inspect reads): savings are "
+    "then measured in it.",
+)
+@click.option(
+    "--requirements",
+    "requirement_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read this requirements file (requirements*.txt, pyproject.toml, environment.yml) "
+    "instead of finding them in the context. Repeatable.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(LINT_FORMATS),
+    default="tty",
+    show_default=True,
+    help="Report format: terminal, JSON (versioned schema), SARIF 2.1.0 (GitHub code "
+    "scanning) or GitHub Actions annotations.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to FILE instead of stdout (refuses to overwrite without --force).",
+)
+@click.option("--force", is_flag=True, help="Allow --output to replace an existing file.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(("info", "warning", "error", "never")),
+    default=None,
+    help="Exit 1 when a finding is at this severity or worse.  [default: fail-on in the "
+    "config, else warning]",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Run only these rules: codes or prefixes, comma-separated (JT3 = a family).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Do not run these rules (codes or prefixes), on top of the config's ignore list.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Read [tool.jettison.lint] from this pyproject.toml, or [lint] from this "
+    ".jettison.toml.  [default: the nearest one from the Dockerfile's directory up, else "
+    "from the current directory up]",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Do not ask the package index for wheel sizes (savings come from the cache only).",
+)
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the terminal report.  [default: when stdout is a terminal]",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(60, 400),
+    default=None,
+    help="Width of the terminal report.  [default: the terminal's, or 100]",
+)
+def lint_cmd(
+    paths: tuple[Path, ...],
+    context_dir: Path | None,
+    src: Path | None,
+    image: str | None,
+    requirement_files: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: Path | None,
+    offline: bool,
+    color: bool | None,
+    width: int | None,
+) -> None:
+    """Find what makes an AI/ML image big, before building it.
+
+    Lints Dockerfiles (PATH: a Dockerfile or Containerfile of any name, or a directory
+    holding one; default: the current directory) with the requirements and code of their
+    build context: CUDA and -devel bases in CPU services, torch's CUDA wheels, opencv with
+    GUI, dev tools and unused packages in production, caches, baked model weights, missing
+    .dockerignore or USER, and hadolint's size rules. A requirements file as PATH is linted
+    with the Dockerfile of its directory (or a parent), or alone.
+
+    Each finding has a stable code (docs/rules.md), a severity, a fix and, where it removes
+    bytes, an estimated saving measured in the image (--image) or from the wheels' installed
+    sizes on the package index (cached; --offline uses the cache only).
+
+    Silence a code in [tool.jettison.lint] (ignore = ["JT108"]), per path
+    (per-path-ignores), or inline with "# jettison: ignore=JT108" on the line above the
+    instruction or at the end of a requirements line.
+
+    Exit 0 when no finding reaches --fail-on, 1 when one does, 2 on bad input.
+    """
+
+    def run() -> int:
+        if output is not None and output.exists() and not force:
+            raise ConfigError(
+                f"{output} exists; not overwriting it", hint="pass --force to replace it"
+            )
+        targets = list(paths) or [Path()]
+        config = api.lint_config(
+            targets,
+            config_path=config_path,
+            select=_codes(select) if select else None,
+            ignore=_codes(ignore),
+            fail_on=fail_on,
+        )
+        sink = None
+        if image is not None and sys.stderr.isatty():
+            from jettison.cli.progress import RichProgress
+
+            sink = RichProgress()
+        try:
+            report = api.lint_paths(
+                targets,
+                context_dir=context_dir,
+                src=src,
+                image=image,
+                requirement_files=requirement_files,
+                config=config,
+                offline=offline,
+                progress=sink,
+            )
+        finally:
+            if sink is not None:
+                sink.close()
+        from jettison.lint.docs import docs_url
+        from jettison.render.lint_common import plural, summary_counts
+        from jettison.render.lint_formats import render_lint
+        from jettison.render.units import human_bytes
+
+        to_terminal = output is None and sys.stdout.isatty()
+        use_color = to_terminal if color is None else color
+        text = render_lint(
+            report,
+            fmt,
+            width=width or (shutil.get_terminal_size().columns if to_terminal else 100),
+            color=use_color,
+            docs_url=docs_url(),
+        )
+        if output is None:
+            if text:
+                click.echo(text, nl=not text.endswith("\n"), color=use_color)
+        else:
+            try:
+                output.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
+            click.echo(f"jettison: report written to {output}", err=True)
+        if fmt != "tty" or output is not None:  # the terminal report has its own summary
+            summary = f"jettison: {plural(len(report.findings), 'finding')}"
+            if report.findings:
+                summary += f" ({summary_counts(report)})"
+            if report.saving_bytes:
+                summary += f", up to {human_bytes(report.saving_bytes)} to save"
+            click.echo(summary, err=True)
+            for note in report.notes:
+                click.echo(f"jettison: note: {note}", err=True)
+        failing = report.at_or_above(config.fail_on)
+        return EXIT_BUDGET if failing else EXIT_OK
 
     sys.exit(run_guarded(run))
 

@@ -3,5 +3,16 @@
 from __future__ import annotations
 
 from jettison.lint.model import Rule
+from jettison.lint.rules.base import (
+    jt201_full_python_base,
+    jt202_cuda_devel_base,
+    jt203_eol_base,
+    jt204_framework_base,
+)
 
-RULES: tuple[Rule, ...] = ()
+RULES: tuple[Rule, ...] = (
+    jt201_full_python_base.RULE,
+    jt202_cuda_devel_base.RULE,
+    jt203_eol_base.RULE,
+    jt204_framework_base.RULE,
+)

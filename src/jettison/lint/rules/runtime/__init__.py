@@ -3,5 +3,18 @@
 from __future__ import annotations
 
 from jettison.lint.model import Rule
+from jettison.lint.rules.runtime import (
+    jt601_root_user,
+    jt602_secrets_in_env,
+    jt603_add_remote_url,
+    jt604_dev_server,
+    jt605_no_healthcheck,
+)
 
-RULES: tuple[Rule, ...] = ()
+RULES: tuple[Rule, ...] = (
+    jt601_root_user.RULE,
+    jt602_secrets_in_env.RULE,
+    jt603_add_remote_url.RULE,
+    jt604_dev_server.RULE,
+    jt605_no_healthcheck.RULE,
+)

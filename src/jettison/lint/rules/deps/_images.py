@@ -1,0 +1,115 @@
+"""Image references and the base the shipped image is built on.
+
+Shared by the base-image rules (JT2xx) and the dependency rules (does the base bring CUDA,
+or its own torch?). It lives here, in the package the other families import from, so that
+importing any family never cycles back into another.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.lint.model import LintContext
+
+_HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """``[registry/]repository[:tag][@digest]`` split, Docker Hub names shortened the way
+    people write them (``docker.io/library/python`` is ``python``)."""
+
+    name: str
+    """Repository with its registry, lower-case: ``python``, ``nvidia/cuda``,
+    ``nvcr.io/nvidia/pytorch``."""
+    tag: str
+    """``latest`` when none is written (and no digest)."""
+    digest: str | None = None
+
+    @property
+    def text(self) -> str:
+        out = f"{self.name}:{self.tag}" if self.tag else self.name
+        return f"{out}@{self.digest}" if self.digest else out
+
+    @property
+    def tag_parts(self) -> tuple[str, ...]:
+        """The tag split on ``-`` (``3.9-slim-buster`` -> ``3.9``, ``slim``, ``buster``)."""
+        return tuple(self.tag.lower().split("-")) if self.tag else ()
+
+
+def parse_image(text: str) -> ImageRef | None:
+    """The reference ``text`` names; None for ``scratch``, unresolved ``$VARS`` and blanks."""
+    text = text.strip()
+    if not text or "$" in text or text.lower() == "scratch":
+        return None
+    digest: str | None = None
+    if "@" in text:
+        text, digest = text.split("@", 1)
+    name, tag = text, ""
+    slash = text.rfind("/")
+    colon = text.rfind(":")
+    if colon > slash:
+        name, tag = text[:colon], text[colon + 1 :]
+    name = name.lower()
+    for prefix in _HUB_PREFIXES:
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    name = name.removeprefix("library/")
+    if not tag and digest is None:
+        tag = "latest"
+    return ImageRef(name=name, tag=tag, digest=digest)
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeBase:
+    """The external image under the final stage (following ``FROM <stage>`` chains)."""
+
+    ref: ImageRef
+    stage: Stage
+    """The stage whose ``FROM`` names the image."""
+
+    @property
+    def at(self) -> Instruction:
+        return self.stage.from_instruction
+
+
+def runtime_base(dockerfile: Dockerfile | None) -> RuntimeBase | None:
+    """The image the shipped image starts from, None for ``scratch``/unresolved bases."""
+    if dockerfile is None:
+        return None
+    chain = dockerfile.runtime_stages()
+    if not chain:
+        return None
+    stage = chain[-1]
+    ref = parse_image(stage.base_expanded)
+    return RuntimeBase(ref, stage) if ref is not None else None
+
+
+_CUDA_REPOSITORIES = re.compile(
+    r"^(?:nvcr\.io/)?nvidia/(?:cuda|cudagl)$|^nvcr\.io/nvidia/|^rapidsai/",
+)
+_GPU_TAG = re.compile(r"(?:^|[-_.])(?:cuda|cu\d{2,3}|gpu|cudnn\d*)(?:[-_.\d]|$)")
+
+
+def is_cuda_base(ref: ImageRef) -> bool:
+    """Whether the image brings CUDA libraries (NVIDIA's images, GPU-tagged framework
+    images such as ``pytorch/pytorch:*-cuda12.1-*`` or ``tensorflow/tensorflow:*-gpu``)."""
+    if _CUDA_REPOSITORIES.search(ref.name):
+        return True
+    if ref.name == "pytorch/pytorch":
+        return not ref.tag.lower().endswith("cpu")  # every published tag but CPU ones has CUDA
+    if ref.name.startswith("huggingface/") and "gpu" in ref.name:
+        return True
+    return _GPU_TAG.search(ref.tag.lower()) is not None
+
+
+def option(ctx: LintContext, code: str, key: str) -> object | None:
+    """``options = { JT302 = { gpu = true } }`` in the lint config: this rule's value of
+    ``key``, or None."""
+    table = ctx.options.get(code)
+    if isinstance(table, Mapping):
+        return table.get(key)
+    return None

@@ -1,0 +1,262 @@
+"""What the dependency rules know about packages, in tables (no logic here).
+
+The relations come from the packages' own metadata (``Requires-Dist``, entry points) and
+documentation as of 2025-2026; they decide wording and whether a saving is claimed, never a
+byte count.
+"""
+
+from __future__ import annotations
+
+# -- development and test tools (JT301) -------------------------------------------------------
+
+DEV_TOOLS: dict[str, str] = {
+    **dict.fromkeys(
+        ("pytest", "coverage", "tox", "nox", "hypothesis", "nose", "nose2"), "test tool"
+    ),
+    **dict.fromkeys(
+        (
+            "jupyter",
+            "jupyterlab",
+            "notebook",
+            "ipython",
+            "ipykernel",
+            "ipywidgets",
+            "nbconvert",
+            "voila",
+        ),
+        "notebook tool",
+    ),
+    **dict.fromkeys(
+        (
+            "black",
+            "flake8",
+            "ruff",
+            "pylint",
+            "isort",
+            "autopep8",
+            "yapf",
+            "pycodestyle",
+            "pyflakes",
+            "pydocstyle",
+            "bandit",
+            "autoflake",
+            "pyupgrade",
+        ),
+        "formatter/linter",
+    ),
+    **dict.fromkeys(("mypy", "pyright", "pytype"), "type checker"),
+    **dict.fromkeys(
+        (
+            "pre-commit",
+            "twine",
+            "sphinx",
+            "mkdocs",
+            "mkdocs-material",
+            "bump2version",
+            "bumpversion",
+            "commitizen",
+            "pip-tools",
+            "ipdb",
+            "pdbpp",
+        ),
+        "development tool",
+    ),
+}
+DEV_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("pytest-", "test tool"),
+    ("flake8-", "formatter/linter"),
+    ("jupyter-", "notebook tool"),
+    ("jupyterlab-", "notebook tool"),
+    ("types-", "type stubs"),
+    ("sphinx-", "development tool"),
+    ("mkdocs-", "development tool"),
+)
+DEV_SUFFIXES: tuple[tuple[str, str], ...] = (("-stubs", "type stubs"),)
+
+DEV_GROUP_NAMES = frozenset(
+    {
+        "dev",
+        "develop",
+        "development",
+        "test",
+        "tests",
+        "testing",
+        "lint",
+        "linting",
+        "docs",
+        "doc",
+        "typing",
+        "types",
+        "notebook",
+        "notebooks",
+        "jupyter",
+        "qa",
+        "style",
+        "format",
+        "ci",
+    }
+)
+"""Names of extras and dependency groups that hold development tools."""
+
+
+def dev_tool_kind(name: str) -> str | None:
+    """``test tool``, ``notebook tool``... when ``name`` (canonical) is a development tool."""
+    if name in DEV_TOOLS:
+        return DEV_TOOLS[name]
+    for prefix, kind in DEV_PREFIXES:
+        if name.startswith(prefix):
+            return kind
+    for suffix, kind in DEV_SUFFIXES:
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+# -- torch ---------------------------------------------------------------------------------
+
+TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
+TORCH_ADDONS = ("torchvision", "torchaudio")
+
+
+# -- used without being imported (JT309) -----------------------------------------------------
+
+USED_WITHOUT_IMPORT = frozenset(
+    {
+        # servers, workers and their optional speed-ups, started by CLI or loaded by name
+        "uvicorn",
+        "gunicorn",
+        "hypercorn",
+        "daphne",
+        "granian",
+        "uvicorn-worker",
+        "uvloop",
+        "httptools",
+        "websockets",
+        "wsproto",
+        "watchfiles",
+        "gevent",
+        "eventlet",
+        "supervisor",
+        # database drivers chosen by a connection URL (SQLAlchemy, Django, pandas.read_sql)
+        "psycopg2",
+        "psycopg2-binary",
+        "psycopg",
+        "psycopg-binary",
+        "psycopg-c",
+        "pymysql",
+        "mysqlclient",
+        "asyncpg",
+        "aiosqlite",
+        "oracledb",
+        "cx-oracle",
+        "pyodbc",
+        "sqlalchemy",
+        # framework plug-ins (form parsing, templates, validators, JSON backends, .env)
+        "python-multipart",
+        "email-validator",
+        "jinja2",
+        "python-dotenv",
+        "orjson",
+        "ujson",
+        "python-json-logger",
+        # packaging tools
+        "pip",
+        "setuptools",
+        "wheel",
+        "uv",
+        # model-loading backends that transformers, accelerate and friends import lazily
+        "sentencepiece",
+        "protobuf",
+        "tiktoken",
+        "accelerate",
+        "bitsandbytes",
+        "safetensors",
+        "tokenizers",
+        "einops",
+        "timm",
+        "flash-attn",
+        "xformers",
+        "sacremoses",
+        "hf-transfer",
+        "hf-xet",
+        "triton",
+        # pandas/datasets I/O engines chosen by file type or URL
+        "pyarrow",
+        "fastparquet",
+        "openpyxl",
+        "xlrd",
+        "xlsxwriter",
+        "odfpy",
+        "lxml",
+        "html5lib",
+        "tabulate",
+        "tables",
+        "fsspec",
+        "s3fs",
+        "gcsfs",
+        "adlfs",
+        # time zones and certificates, read as data
+        "certifi",
+        "tzdata",
+        "pytz",
+    }
+)
+USED_WITHOUT_IMPORT_PREFIXES = (
+    "nvidia-",
+    "opentelemetry-instrumentation",
+    "opentelemetry-exporter",
+    "opentelemetry-distro",
+)
+
+
+def used_without_import(name: str) -> bool:
+    return name in USED_WITHOUT_IMPORT or name.startswith(USED_WITHOUT_IMPORT_PREFIXES)
+
+
+_NUMPY_USERS = (
+    "pandas scikit-learn scipy matplotlib seaborn transformers torchvision opencv-python "
+    "opencv-python-headless opencv-contrib-python opencv-contrib-python-headless tensorflow "
+    "tensorflow-cpu onnxruntime onnxruntime-gpu datasets accelerate faiss-cpu faiss-gpu "
+    "xgboost lightgbm statsmodels numba librosa scikit-image h5py keras jax onnx shap spacy "
+    "gensim imageio ultralytics diffusers evaluate sentence-transformers"
+)
+_DEPENDENTS = {
+    "numpy": _NUMPY_USERS,
+    "requests": "transformers datasets tensorflow tensorflow-cpu spacy tiktoken langchain "
+    "mlflow huggingface-hub",
+    "pillow": "torchvision matplotlib sentence-transformers scikit-image imageio diffusers "
+    "ultralytics gradio streamlit",
+    "scipy": "scikit-learn statsmodels librosa xgboost lightgbm scikit-image "
+    "sentence-transformers gensim shap",
+    "pandas": "seaborn datasets statsmodels gradio streamlit mlflow shap evaluate",
+    "pyyaml": "transformers huggingface-hub accelerate datasets timm ultralytics mlflow",
+    "tqdm": "transformers huggingface-hub datasets sentence-transformers nltk spacy evaluate",
+    "protobuf": "tensorflow tensorflow-cpu onnx onnxruntime onnxruntime-gpu tensorboard "
+    "streamlit mlflow",
+    "filelock": "torch transformers huggingface-hub datasets",
+    "sympy": "torch onnxruntime onnxruntime-gpu",
+    "networkx": "torch scikit-image",
+    "huggingface-hub": "transformers sentence-transformers datasets tokenizers timm diffusers "
+    "accelerate",
+    "regex": "transformers nltk tiktoken",
+    "torch": "torchvision torchaudio sentence-transformers accelerate timm ultralytics",
+    "transformers": "sentence-transformers",
+    "scikit-learn": "sentence-transformers",
+    "matplotlib": "seaborn ultralytics",
+    "click": "flask uvicorn nltk typer mlflow",
+    "starlette": "fastapi",
+    "pydantic": "fastapi",
+    "werkzeug": "flask",
+    "itsdangerous": "flask",
+    "markupsafe": "jinja2 werkzeug",
+    "anyio": "httpx starlette",
+    "httpx": "openai anthropic",
+    "joblib": "scikit-learn nltk",
+    "threadpoolctl": "scikit-learn",
+    "aiohttp": "datasets langchain",
+}
+COMMON_DEPENDENTS: dict[str, frozenset[str]] = {
+    name: frozenset(users.split()) for name, users in _DEPENDENTS.items()
+}
+"""Distribution -> popular distributions whose ``Requires-Dist`` names it: removing its line
+does not uninstall it while one of those stays."""

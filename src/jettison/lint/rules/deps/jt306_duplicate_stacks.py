@@ -1,0 +1,154 @@
+"""JT306: two packages that bundle the same heavy stack.
+
+Why it matters: ``opencv-python`` and ``opencv-python-headless`` both install the ``cv2``
+module, ``tensorflow`` and ``tensorflow-cpu`` both install ``tensorflow``, ``onnxruntime``
+and ``onnxruntime-gpu`` both install ``onnxruntime``... pip installs both, the second
+overwrites the first's files in place, and the image carries both wheels' worth of layers
+(and whichever module won may not be the one intended). The same goes for torch declared
+twice with different builds (a CPU pin in one place, PyPI's CUDA build in another).
+
+One finding per clash, at the later declaration; the saving is what removing the package
+that should go would save (the preferred one stays: headless OpenCV, the CPU builds unless
+something suggests a GPU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from jettison.lint.model import Finding, LintContext, Rule, Severity
+from jettison.lint.rules.deps._packages import (
+    Declared,
+    finding_at,
+    gpu_evidence,
+    production_packages,
+    torch_variant,
+)
+from jettison.lint.rules.deps._tables import TORCH_FAMILY
+from jettison.lint.savings import distributions_saving
+
+# (what they share, members in order of preference without a GPU, with a GPU)
+STACKS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "the cv2 module",
+        (
+            "opencv-python-headless",
+            "opencv-contrib-python-headless",
+            "opencv-python",
+            "opencv-contrib-python",
+        ),
+        (),
+    ),
+    (
+        "the tensorflow package",
+        (
+            "tensorflow-cpu",
+            "tensorflow",
+            "tensorflow-intel",
+            "tf-nightly",
+            "tensorflow-gpu",
+            "ai-edge-litert",
+            "tflite-runtime",
+        ),
+        ("tensorflow", "tensorflow-gpu", "tf-nightly", "tensorflow-cpu", "tensorflow-intel"),
+    ),
+    (
+        "the onnxruntime module",
+        (
+            "onnxruntime",
+            "onnxruntime-openvino",
+            "onnxruntime-gpu",
+            "onnxruntime-directml",
+            "onnxruntime-training",
+        ),
+        ("onnxruntime-gpu", "onnxruntime"),
+    ),
+    (
+        "the faiss module",
+        ("faiss-cpu", "faiss-gpu", "faiss-gpu-cu12", "faiss-gpu-cu11"),
+        ("faiss-gpu-cu12", "faiss-gpu", "faiss-gpu-cu11", "faiss-cpu"),
+    ),
+    ("the psycopg2 module", ("psycopg2", "psycopg2-binary"), ()),
+    ("the PIL module", ("pillow", "pillow-simd"), ()),
+    ("the paddle module", ("paddlepaddle", "paddlepaddle-gpu"), ("paddlepaddle-gpu",)),
+    ("the fitz module", ("pymupdf", "fitz"), ()),
+)
+"""A member named in the GPU list is preferred in that order when the service uses a GPU;
+the others follow in the first list's order."""
+
+_VARIANT_WORDS = {
+    "cpu": "the CPU build",
+    "cuda": "an explicit CUDA build",
+    "default": "PyPI's CUDA build",
+}
+
+
+def _keep(
+    present: list[str], preference: tuple[str, ...], gpu_preference: tuple[str, ...], gpu: bool
+) -> str:
+    order = [*gpu_preference, *preference] if gpu else list(preference)
+    return next(name for name in order if name in present)
+
+
+def _stack_findings(ctx: LintContext, packages: list[Declared], gpu: bool) -> Iterator[Finding]:
+    for shared, preference, gpu_preference in STACKS:
+        members = [d for d in packages if d.name in preference]
+        present = list(dict.fromkeys(d.name for d in members))
+        if len(present) < 2:
+            continue
+        keep = _keep(present, preference, gpu_preference, gpu)
+        drop = [name for name in present if name != keep]
+        first = {name: next(d for d in members if d.name == name) for name in present}
+        later = max(first.values(), key=Declared.sort_key)
+        listed = " and ".join(f"{name} ({first[name].where(ctx)})" for name in present)
+        yield finding_at(
+            RULE,
+            ctx,
+            later,
+            f"{listed} both install {shared}: the image ships both and the last one "
+            "installed overwrites the other's files",
+            fix=f"Keep {keep} only; remove {', '.join(drop)}.",
+            saving=distributions_saving(ctx, drop),
+        )
+
+
+def _torch_findings(ctx: LintContext, packages: list[Declared]) -> Iterator[Finding]:
+    for name in TORCH_FAMILY:
+        seen = sorted((d for d in packages if d.name == name), key=Declared.sort_key)
+        variants = {d: torch_variant(ctx, d) for d in seen}
+        if len(set(variants.values())) < 2:
+            continue
+        first = seen[0]
+        later = next(d for d in seen if variants[d] != variants[first])
+        yield finding_at(
+            RULE,
+            ctx,
+            later,
+            f"{name} is installed twice with different builds: "
+            f"{_VARIANT_WORDS[variants[first]]} at {first.where(ctx)} and "
+            f"{_VARIANT_WORDS[variants[later]]} at {later.where(ctx)}; the second replaces "
+            "the first, whose layer still ships",
+            fix=f"Declare {name} once, with the build the service needs.",
+        )
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    packages = production_packages(ctx)
+    names = {d.name for d in packages}
+    if not any(len(names & set(p)) >= 2 for _, p, _ in STACKS) and not (names & set(TORCH_FAMILY)):
+        return
+    gpu = gpu_evidence(ctx, "JT306") is not None
+    yield from _stack_findings(ctx, packages, gpu)
+    yield from _torch_findings(ctx, packages)
+
+
+RULE = Rule(
+    code="JT306",
+    name="duplicate-heavy-stack",
+    severity=Severity.WARNING,
+    summary="Two packages that install the same heavy module (opencv-python + -headless, "
+    "tensorflow + tensorflow-cpu, onnxruntime + -gpu, torch twice...).",
+    check=check,
+    example="# requirements.txt\nopencv-python==4.10.0.84\nopencv-python-headless==4.10.0.84",
+    fix_example="# requirements.txt\nopencv-python-headless==4.10.0.84",
+)

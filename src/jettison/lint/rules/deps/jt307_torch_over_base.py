@@ -1,0 +1,116 @@
+"""JT307: a second torch installed over the one the base image ships.
+
+Why it matters: ``pytorch/pytorch`` and NGC's ``nvcr.io/nvidia/pytorch`` come with torch
+installed. When the requirements ask for a version the base does not have (another pin, a
+``+cpu``/``+cuXXX`` build, an index of its own, or ``pip install -U``), pip installs a
+second torch in a new layer; the base's copy stays in the layer below, hidden but shipped.
+Gigabytes twice over.
+
+The base's version is read from the tag (``pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime``
+ships 2.1.0). NGC images ship pre-release builds (``2.2.0a0+81ea7a4``), which no ``==X``
+pin matches; an unpinned or range requirement is satisfied by them and left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from jettison.lint.model import Finding, LintContext, Rule, Severity
+from jettison.lint.rules.deps._images import ImageRef, runtime_base
+from jettison.lint.rules.deps._packages import (
+    Declared,
+    finding_at,
+    production_packages,
+    torch_variant,
+)
+from jettison.lint.savings import distributions_saving
+
+_TAG_VERSION = re.compile(r"^(\d+\.\d+(?:\.\d+)?)(?:-|$)")
+
+
+def base_torch(ref: ImageRef) -> tuple[bool, Version | None]:
+    """(ships torch, its version when the tag tells)."""
+    if ref.name == "pytorch/pytorch":
+        match = _TAG_VERSION.match(ref.tag)
+        try:
+            return True, Version(match.group(1)) if match else None
+        except InvalidVersion:
+            return True, None
+    if ref.name == "nvcr.io/nvidia/pytorch" or ref.name.startswith(
+        "huggingface/transformers-pytorch"
+    ):
+        return True, None
+    return False, None
+
+
+def _replaces(
+    ctx: LintContext, declared: Declared, ref: ImageRef, version: Version | None
+) -> str | None:
+    """Why pip would install another torch over the base's, or None."""
+    if torch_variant(ctx, declared) != "default" or "+" in declared.specifier:
+        return "asks for a build from another index"
+    if declared.install is not None and declared.install.upgrade and not declared.specifier:
+        return "upgrades it (pip install -U)"
+    if not declared.specifier:
+        return None
+    try:
+        spec = SpecifierSet(declared.specifier)
+    except InvalidSpecifier:
+        return None
+    if version is not None:
+        if spec.contains(version, prereleases=True):
+            return None
+        return f"asks for {declared.specifier}, not the base's {version}"
+    if ref.name == "nvcr.io/nvidia/pytorch" and declared.pinned:
+        return f"pins {declared.specifier}, while NGC ships a pre-release build"
+    return None
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    base = runtime_base(ctx.dockerfile)
+    if base is None:
+        return
+    ships, version = base_torch(base.ref)
+    if not ships:
+        return
+    claimed = False
+    for declared in production_packages(ctx):
+        if declared.name != "torch":
+            continue
+        why = _replaces(ctx, declared, base.ref, version)
+        if why is None:
+            continue
+        yield finding_at(
+            RULE,
+            ctx,
+            declared,
+            f"{base.ref.text} already ships torch{f' {version}' if version else ''}; this "
+            f"requirement {why}, so pip installs a second torch over it and both ship",
+            fix=(
+                "Drop torch from the requirements and use the base's (or start from a slim "
+                "base and install the torch you need once)."
+            ),
+            saving=None if claimed else distributions_saving(ctx, ["torch"]),
+        )
+        claimed = True
+
+
+RULE = Rule(
+    code="JT307",
+    name="torch-over-base-torch",
+    severity=Severity.WARNING,
+    summary="torch installed again over the torch a pytorch/pytorch or NGC base already ships.",
+    check=check,
+    example=(
+        "FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime\n"
+        "RUN pip install --no-cache-dir torch==2.3.1"
+    ),
+    fix_example=(
+        "FROM pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime\n"
+        "# torch comes with the base: not in requirements.txt"
+    ),
+)

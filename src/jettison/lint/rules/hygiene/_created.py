@@ -1,0 +1,309 @@
+"""What each instruction of the image adds, by path: COPY/ADD destinations and the files a
+RUN downloads, clones or creates (``wget``, ``curl -o``, ``git clone``, ``python -m venv``,
+``cp``, ``> file``). Shared by JT404 (deleted later), JT405 (``chown -R`` later) and JT406
+(installers left behind).
+
+Only what can be read from the Dockerfile and the build context is recorded; a path that
+cannot be known (a variable, an archive's contents) is left out rather than guessed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.shell import Command
+from jettison.lint.model import LintContext
+from jettison.lint.rules.hygiene._context import tree_bytes
+from jettison.lint.rules.size._scripts import (
+    Step,
+    absolute,
+    covers,
+    expand,
+    has_glob,
+    positionals,
+    removes,
+)
+
+_URL = re.compile(r"^(?:https?|ftp)://", re.IGNORECASE)
+_ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$", re.IGNORECASE)
+WGET_SHORT_VALUED = frozenset("OPoaetTUwiDlQAR")
+"""Short wget options that take a value (``-O FILE``, ``-P DIR``...)."""
+WGET_LONG_VALUED = frozenset(
+    {"--output-document", "--directory-prefix", "--output-file", "--append-output",
+     "--execute", "--tries", "--timeout", "--user-agent", "--header", "--user", "--password",
+     "--wait", "--input-file", "--ca-certificate", "--certificate", "--post-data"}
+)  # fmt: skip
+CURL_SHORT_VALUED = frozenset("oHdueAxXmbcTwFrEKQYyzCD")
+"""Short curl options that take a value (``-o FILE``, ``-H HEADER``...)."""
+CURL_LONG_VALUED = frozenset(
+    {"--output", "--header", "--data", "--user", "--proxy", "--request", "--max-time",
+     "--cookie", "--cookie-jar", "--upload-file", "--write-out", "--form", "--range",
+     "--cert", "--cacert", "--connect-timeout", "--retry", "--retry-delay", "--retry-max-time",
+     "--output-dir", "--user-agent", "--referer", "--data-binary", "--data-raw", "--config",
+     "--create-file-mode", "--dump-header", "--limit-rate", "--resolve"}
+)  # fmt: skip
+
+
+MAX_MATCHES = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A path an instruction put in the image."""
+
+    path: str
+    """Absolute path in the image (a file, or the directory a COPY filled)."""
+    instruction: Instruction
+    how: str
+    """For messages: ``COPY``, ``wget``, ``git clone``..."""
+    source: Path | None = None
+    """What was copied, in the build context (a file, or a directory whose contents ``path``
+    holds); None when it is not from the context."""
+    download: str | None = None
+    """The URL, when the path was downloaded."""
+    owns_below: bool = False
+    """Everything under ``path`` came from here, contents unknown (``COPY --from`` of a
+    directory, a clone, a venv)."""
+
+    def holds(self, target: str) -> bool:
+        """``target`` (absolute, maybe a glob) is this path, under it, or holds it."""
+        if has_glob(target):
+            if fnmatch.fnmatchcase(self.path, target):
+                return True
+            return self._inside(target)
+        if covers(target, self.path):
+            return True
+        return self._inside(target)
+
+    def _inside(self, target: str) -> bool:
+        """``target`` lies under a directory this instruction filled (and, for one copied
+        from the build context, exists there)."""
+        if not target.startswith(self.path.rstrip("/") + "/"):
+            return False
+        if self.source is None:
+            return self.owns_below
+        relative = target[len(self.path.rstrip("/")) + 1 :]
+        try:
+            if not self.source.is_dir():
+                return False
+            if has_glob(relative):
+                return any(self.source.glob(relative))
+            return (self.source / relative).exists()
+        except (OSError, ValueError):
+            return False
+
+    def context_bytes(self, target: str) -> int | None:
+        """Bytes of this copy that removing ``target`` concerns, measured in the build
+        context (None when not known)."""
+        if self.source is None or has_glob(target):
+            return None
+        if covers(target, self.path):
+            return tree_bytes(self.source)
+        if self._inside(target):
+            return tree_bytes(self.source / target[len(self.path.rstrip("/")) + 1 :])
+        return None
+
+
+def copied(step: Step, ctx: LintContext) -> list[Created]:
+    """What a COPY/ADD of ``step`` adds (remote URLs and archives ADD extracts excluded)."""
+    instruction = step.instruction
+    if (
+        instruction.keyword not in ("COPY", "ADD")
+        or len(instruction.args) < 2
+        or instruction.heredocs
+    ):
+        return []
+    *sources, dest = (expand(a, step.env) for a in instruction.args)
+    into_dir = dest.endswith("/") or len(sources) > 1
+    dest_abs = absolute(dest, step.cwd)
+    from_stage = instruction.flag("from") is not None
+    out = []
+    for source in sources:
+        if _URL.match(source):
+            continue  # ADD <url>: JT603's business
+        in_context = None if from_stage else _context_path(ctx, source)
+        is_dir = in_context is not None and in_context.is_dir()
+        if source.strip("/") in ("", ".") or source == "./":
+            is_dir = True
+        if instruction.keyword == "ADD" and _ARCHIVE.search(source) and not from_stage:
+            out.append(Created(dest_abs, instruction, "ADD (extracted)"))
+            continue
+        if is_dir:  # a directory's contents go into dest
+            out.append(Created(dest_abs, instruction, instruction.keyword, in_context))
+            continue
+        if has_glob(source) and not from_stage:  # each match goes in by name
+            out.extend(
+                Created(posixpath.join(dest_abs, m.name), instruction, instruction.keyword, m)
+                for m in _context_glob(ctx, source)
+            )
+            continue
+        name = posixpath.basename(source.rstrip("/"))
+        path = posixpath.join(dest_abs, name) if into_dir else dest_abs
+        out.append(
+            Created(path, instruction, instruction.keyword, in_context, owns_below=from_stage)
+        )
+    return out
+
+
+def _context_glob(ctx: LintContext, pattern: str) -> list[Path]:
+    relative = posixpath.normpath(pattern.lstrip("/"))
+    if relative.startswith(".."):
+        return []
+    try:
+        return sorted(ctx.context_dir.glob(relative))[:MAX_MATCHES]
+    except (OSError, ValueError):
+        return []
+
+
+def _context_path(ctx: LintContext, source: str) -> Path | None:
+    relative = posixpath.normpath(source.lstrip("/"))
+    if relative.startswith(".."):
+        return None
+    path = ctx.context_dir / relative if relative != "." else ctx.context_dir
+    try:
+        return path if path.exists() else None
+    except OSError:
+        return None
+
+
+def run_created(step: Step) -> Iterator[tuple[int, Created]]:
+    """(index of the command, what it created) for the commands of a RUN."""
+    for index, command in enumerate(step.commands):
+        for created in created_by(command, step):
+            yield index, created
+
+
+def run_kept(step: Step) -> list[Created]:
+    """What a RUN creates and does not remove again before it ends."""
+    commands = step.commands
+    return [
+        created
+        for index, created in run_created(step)
+        if not removes(commands[index + 1 :], created.path, step.cwd, step.env)
+    ]
+
+
+def created_by(command: Command, step: Step) -> list[Created]:
+    cwd, instruction = step.cwd, step.instruction
+    out: list[Created] = []
+    argv = list(command.argv)
+    for at, word in enumerate(argv[:-1]):
+        if word in (">", ">>") and argv[at + 1] not in ("/dev/null", "-"):
+            out.append(Created(absolute(argv[at + 1], cwd), instruction, "redirect"))
+    name = command.name
+    if name == "wget":
+        out.extend(_wget(command, step))
+    elif name == "curl":
+        out.extend(_curl(command, step))
+    elif name == "git" and positionals(command)[:1] == ["clone"]:
+        words = positionals(command, {"-b", "--branch", "--depth", "-o", "--origin", "-c"})[1:]
+        if words:
+            target = words[1] if len(words) > 1 else _stem(words[0]).removesuffix(".git")
+            out.append(Created(absolute(target, cwd), instruction, "git clone", owns_below=True))
+    elif _is_venv(command):
+        words = [w for w in positionals(command) if w not in ("venv", "virtualenv")]
+        if words:
+            out.append(Created(absolute(words[-1], cwd), instruction, "venv", owns_below=True))
+    elif name == "cp":
+        words = positionals(command, {"-t", "--target-directory"})
+        if len(words) >= 2:
+            out.append(Created(absolute(words[-1], cwd), instruction, "cp"))
+    return out
+
+
+def _is_venv(command: Command) -> bool:
+    if command.name == "virtualenv":
+        return True
+    return command.name.startswith("python") and "-m" in command.args and "venv" in command.args
+
+
+def _stem(url: str) -> str:
+    return posixpath.basename(url.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
+
+
+def getopt(
+    args: tuple[str, ...] | list[str], short: frozenset[str], long: frozenset[str]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """GNU-style option parsing: (option, value) pairs and positional arguments.
+
+    ``short`` are the letters that take a value (``-o FILE``, ``-oFILE``, clustered as in
+    ``-sSLo FILE``); ``long`` the ``--options`` that take one (``--output FILE``,
+    ``--output=FILE``). Other options get an empty value.
+    """
+    options: list[tuple[str, str]] = []
+    words: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            words.extend(args[index + 1 :])
+            break
+        if arg.startswith("--"):
+            key, eq, value = arg.partition("=")
+            if key in long and not eq and index + 1 < len(args):
+                index += 1
+                value = args[index]
+            options.append((key, value))
+        elif arg.startswith("-") and len(arg) > 1:
+            letters = arg[1:]
+            for at, letter in enumerate(letters):
+                if letter in short:
+                    value = letters[at + 1 :]
+                    if not value and index + 1 < len(args):
+                        index += 1
+                        value = args[index]
+                    options.append(("-" + letter, value))
+                    break
+                options.append(("-" + letter, ""))
+        else:
+            words.append(arg)
+        index += 1
+    return options, words
+
+
+def _last(options: list[tuple[str, str]], *names: str) -> str | None:
+    values = [value for name, value in options if name in names]
+    return values[-1] if values else None
+
+
+def _wget(command: Command, step: Step) -> list[Created]:
+    options, words = getopt(command.args, WGET_SHORT_VALUED, WGET_LONG_VALUED)
+    urls = [w for w in words if _URL.match(w)]
+    output = _last(options, "-O", "--output-document")
+    if output == "-" or not urls:
+        return []
+    if output:
+        return [Created(absolute(output, step.cwd), step.instruction, "wget", download=urls[0])]
+    prefix = _last(options, "-P", "--directory-prefix")
+    base = absolute(prefix, step.cwd) if prefix else step.cwd
+    return [
+        Created(absolute(_stem(u), base), step.instruction, "wget", download=u)
+        for u in urls
+        if _stem(u)
+    ]
+
+
+def _curl(command: Command, step: Step) -> list[Created]:
+    options, words = getopt(command.args, CURL_SHORT_VALUED, CURL_LONG_VALUED)
+    urls = [w for w in words if _URL.match(w)]
+    if not urls:
+        return []
+    out_dir = _last(options, "--output-dir")
+    base = absolute(out_dir, step.cwd) if out_dir else step.cwd
+    outputs = [v for name, v in options if name in ("-o", "--output") and v and v != "-"]
+    created = [
+        Created(absolute(o, base), step.instruction, "curl", download=urls[0]) for o in outputs
+    ]
+    if not outputs and any(n in ("-O", "--remote-name", "--remote-name-all") for n, _ in options):
+        created.extend(
+            Created(absolute(_stem(u), base), step.instruction, "curl", download=u)
+            for u in urls
+            if _stem(u)
+        )
+    return created

@@ -1,0 +1,147 @@
+"""JT401: compilers or ``-dev`` packages installed in the image's own stages.
+
+Why it matters: a compiler toolchain (``build-essential``, ``gcc``, ``g++``, ``cmake``)
+and development headers (``python3-dev``, ``libpq-dev``, ``*-devel``) are only needed to
+build wheels and extensions; at run time they are hundreds of MB of dead weight and
+attack surface. Build in a builder stage and copy the results (a venv, wheels) into a
+final stage that never installs them. Builder stages are not checked; an install that the
+same RUN purges again (``apt-get purge``, ``apk del .build-deps``) is not reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from jettison.dockerfile.shell import Command
+from jettison.lint.model import Finding, LintContext, Rule, Severity
+from jettison.lint.rules.size._packages import (
+    APK_VALUED,
+    APT_VALUED,
+    RPM_VALUED,
+    ZYPPER_VALUED,
+    is_apk,
+    is_apt,
+    is_rpm_tool,
+    is_zypper,
+    packages,
+)
+from jettison.lint.rules.size._scripts import Step, runs, runtime_steps, stage_label
+
+RPM_TOOLS = frozenset({"yum", "dnf", "dnf5", "microdnf"})
+TOOLCHAIN = frozenset(
+    {"build-essential", "build-base", "alpine-sdk", "gcc", "g++", "gcc-c++", "clang", "cmake",
+     "gfortran", "gcc-gfortran", "ninja-build", "rustc", "cargo", "golang",
+     "@development-tools", "development-tools", "patterns-devel-base-devel_basis"}
+)  # fmt: skip
+_VERSIONED = re.compile(r"^(?:gcc|g\+\+|clang|cpp|gfortran)-\d+(?:\.\d+)?$")
+_DEV = re.compile(r"^[a-z0-9][a-z0-9.+-]*-(?:dev|devel)$")
+
+
+def _name(package: str) -> str:
+    """``gcc=4:12.2.0-3`` -> ``gcc``, ``libpq-dev:amd64`` -> ``libpq-dev``."""
+    return re.split(r"[=:<>~]", package, maxsplit=1)[0].strip().lower()
+
+
+def is_build_tool(package: str) -> bool:
+    name = _name(package)
+    return name in TOOLCHAIN or bool(_VERSIONED.match(name)) or bool(_DEV.match(name))
+
+
+def _installed(command: Command) -> list[str]:
+    if is_apt(command, "install"):
+        return packages(command, APT_VALUED)
+    if is_apk(command, "add"):
+        return packages(command, APK_VALUED)
+    if is_rpm_tool(command, RPM_TOOLS, "install", "groupinstall"):
+        return packages(command, RPM_VALUED)
+    if is_zypper(command, "install", "in"):
+        return packages(command, ZYPPER_VALUED)
+    return []
+
+
+def _removed(command: Command) -> list[str]:
+    if is_apt(command, "purge", "remove", "autoremove"):
+        return packages(command, APT_VALUED)
+    if is_apk(command, "del"):
+        return packages(command, APK_VALUED)
+    if is_rpm_tool(command, RPM_TOOLS, "remove", "erase", "autoremove"):
+        return packages(command, RPM_VALUED)
+    if is_zypper(command, "remove", "rm"):
+        return packages(command, ZYPPER_VALUED)
+    return []
+
+
+def _apk_virtual(command: Command) -> str | None:
+    """The ``--virtual``/``-t`` name of an ``apk add`` (``apk del NAME`` removes the lot)."""
+    args = list(command.args)
+    for index, arg in enumerate(args):
+        if arg in ("--virtual", "-t") and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--virtual="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def left_installed(step: Step) -> list[str]:
+    """Build tools this RUN installs and does not remove again."""
+    kept: dict[str, str] = {}
+    virtual: dict[str, list[str]] = {}
+    for command in step.commands:
+        tools = [p for p in _installed(command) if is_build_tool(p)]
+        group = _apk_virtual(command) if is_apk(command, "add") else None
+        for package in tools:
+            kept[_name(package)] = _name(package)
+        if group:
+            virtual.setdefault(group, []).extend(_name(p) for p in tools)
+        for package in _removed(command):
+            kept.pop(_name(package), None)
+            for member in virtual.pop(package, []):
+                kept.pop(member, None)
+    return sorted(kept)
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    if ctx.dockerfile is None:
+        return
+    single = len(ctx.dockerfile.stages) == 1
+    for step in runs(runtime_steps(ctx.dockerfile)):
+        tools = left_installed(step)
+        if not tools:
+            continue
+        where = (
+            "this single-stage image" if single else f"{stage_label(step.stage)} of the final image"
+        )
+        yield RULE.finding(
+            ctx.dockerfile.path,
+            step.instruction,
+            f"{', '.join(tools)} installed in {where}: build tools and headers ship to production",
+            fix=(
+                "Install them in a builder stage, build wheels or a venv there, and "
+                "`COPY --from=builder` only the result into a final stage without them."
+            ),
+        )
+
+
+RULE = Rule(
+    code="JT401",
+    name="build-tools-in-final-image",
+    severity=Severity.WARNING,
+    summary="Compilers or -dev packages are installed in the final image.",
+    check=check,
+    example=(
+        "FROM python:3.11-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends build-essential "
+        "python3-dev && rm -rf /var/lib/apt/lists/*\n"
+        "RUN pip install --no-cache-dir -r requirements.txt"
+    ),
+    fix_example=(
+        "FROM python:3.11-slim AS builder\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends build-essential "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+        "RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r "
+        "requirements.txt\n\n"
+        "FROM python:3.11-slim\n"
+        "COPY --from=builder /opt/venv /opt/venv"
+    ),
+)

@@ -1,0 +1,79 @@
+"""JT405: ``chown -R``/``chmod -R`` in a RUN of its own, over files an earlier layer added.
+
+Why it matters: changing the owner or mode of a file rewrites the whole file into the new
+layer, so every byte under the path ships twice: once as copied, once as chowned. For a
+copied virtualenv or model directory that doubles hundreds of MB. ``COPY --chown``/
+``--chmod`` sets both at copy time; a RUN that creates files can fix ownership itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from jettison.dockerfile.shell import Command
+from jettison.lint.model import Finding, LintContext, Rule, Severity
+from jettison.lint.rules.hygiene._created import Created, copied, run_kept
+from jettison.lint.rules.size._scripts import (
+    absolute,
+    has_option,
+    hidden_saving,
+    positionals,
+    runtime_steps,
+)
+
+TOOLS = frozenset({"chown", "chmod", "chgrp"})
+
+
+def recursive_targets(command: Command, cwd: str) -> list[str]:
+    """The paths of a recursive chown/chmod/chgrp (after the owner or mode)."""
+    if command.name not in TOOLS or not has_option(command, "--recursive", "R"):
+        return []
+    words = positionals(command)
+    if not command.has("--reference"):
+        words = words[1:]
+    return [absolute(w, cwd) for w in words]
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    if ctx.dockerfile is None:
+        return
+    earlier: list[Created] = []
+    for step in runtime_steps(ctx.dockerfile):
+        if step.instruction.keyword != "RUN":
+            earlier.extend(copied(step, ctx))
+            continue
+        hits: list[tuple[Command, str, Created]] = []
+        for command in step.commands:
+            for target in recursive_targets(command, step.cwd):
+                origin = next((c for c in reversed(earlier) if c.holds(target)), None)
+                if origin is not None:
+                    hits.append((command, target, origin))
+        earlier.extend(run_kept(step))
+        if not hits:
+            continue
+        command, target, origin = hits[0]
+        option = "chmod" if command.name == "chmod" else "chown"
+        copy_hint = (
+            f"`{origin.instruction.keyword} --{option}=...`"
+            if origin.instruction.keyword in ("COPY", "ADD")
+            else "the RUN that creates the files"
+        )
+        yield RULE.finding(
+            ctx.dockerfile.path,
+            step.instruction,
+            f"`{command.name} -R` of {target} rewrites what {origin.how} on line "
+            f"{origin.instruction.position.line} added: every file under it ships twice",
+            fix=f"Set owner and mode at creation instead, with {copy_hint}.",
+            saving=hidden_saving(ctx, [t for _, t, _ in hits]),
+        )
+
+
+RULE = Rule(
+    code="JT405",
+    name="recursive-chown-layer",
+    severity=Severity.INFO,
+    summary="`chown -R`/`chmod -R` in a separate RUN duplicates the files it touches.",
+    check=check,
+    example="COPY --from=builder /opt/venv /opt/venv\nRUN chown -R app:app /opt/venv",
+    fix_example="COPY --from=builder --chown=app:app /opt/venv /opt/venv",
+)

@@ -1,0 +1,56 @@
+"""JT001: an instruction Docker does not know (``docker build`` stops at it)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from jettison.lint.model import Finding, LintContext, Rule, Severity
+
+KNOWN = (
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+)
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    if ctx.dockerfile is None:
+        return
+    for instruction in ctx.dockerfile.instructions():
+        if instruction.keyword in KNOWN:
+            continue
+        close = difflib.get_close_matches(instruction.keyword, KNOWN, n=1)
+        hint = f"Did you mean {close[0]}?" if close else "Check the spelling."
+        yield RULE.finding(
+            ctx.dockerfile.path,
+            instruction,
+            f"unknown instruction {instruction.keyword}: docker build fails here",
+            fix=f"{hint} Known instructions: {', '.join(KNOWN)}.",
+        )
+
+
+RULE = Rule(
+    code="JT001",
+    name="unknown-instruction",
+    severity=Severity.ERROR,
+    summary="An instruction Docker does not know; the build fails at it.",
+    check=check,
+    example="FROM python:3.11-slim\nCOPPY app.py /app/\n",
+    fix_example="FROM python:3.11-slim\nCOPY app.py /app/\n",
+)

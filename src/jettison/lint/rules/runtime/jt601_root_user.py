@@ -1,0 +1,93 @@
+"""JT601: the image runs as root (no ``USER`` in the final stage, or ``USER root`` last).
+
+Why it matters: a process running as root in the container is root on the files it can
+reach; a code-execution bug in a model server (pickle loading, a template, a dependency)
+then owns the container and whatever is mounted into it. Create an unprivileged user and
+switch to it at the end of the final stage. Bases known to run unprivileged (distroless
+``:nonroot``, Chainguard, Jupyter stacks), or an ``--image`` whose configured user is not
+root, are not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.lint.model import Finding, LintContext, Rule, Severity
+from jettison.lint.rules.size._scripts import chain, expand, runtime_steps
+
+ROOT = frozenset({"root", "0"})
+NONROOT_REPOSITORIES = ("cgr.dev/chainguard/", "jupyter/", "quay.io/jupyter/")
+
+
+def is_root(user: str) -> bool:
+    """``root``, ``0``, ``root:root``, ``0:0`` (the group does not matter)."""
+    return user.split(":", 1)[0].strip().lower() in ROOT
+
+
+def base_runs_unprivileged(dockerfile: Dockerfile) -> bool:
+    """The image the final stage is ultimately built on is known to set a non-root user."""
+    final = dockerfile.final_stage
+    if final is None:
+        return False
+    reference = chain(dockerfile, final)[0].base_expanded.split("@", 1)[0].lower()
+    name, tag = reference, ""
+    if ":" in reference.rsplit("/", 1)[-1]:
+        name, tag = reference.rsplit(":", 1)
+    name = name.removeprefix("docker.io/").removeprefix("library/")
+    tag_parts = tag.split("-")
+    if name.startswith("gcr.io/distroless/"):
+        return "nonroot" in tag_parts
+    if name.startswith("cgr.dev/chainguard/"):
+        return "dev" not in tag_parts
+    return name.startswith(NONROOT_REPOSITORIES)
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    dockerfile = ctx.dockerfile
+    if dockerfile is None or dockerfile.final_stage is None:
+        return
+    last: Instruction | None = None
+    user = ""
+    for step in runtime_steps(dockerfile):
+        if step.instruction.keyword == "USER" and step.instruction.args:
+            last, user = step.instruction, expand(step.instruction.args[0], step.env)
+    final = dockerfile.final_stage
+    if last is None:
+        if ctx.image is not None and ctx.image.user and not is_root(ctx.image.user):
+            return
+        if base_runs_unprivileged(dockerfile):
+            return
+        yield RULE.finding(
+            dockerfile.path,
+            final.from_instruction,
+            f"the final stage (FROM {final.base}) never sets USER: the service runs as root",
+            fix=(
+                "Add `RUN useradd --create-home --uid 10001 app` (Alpine: `adduser -D app`) "
+                "and end the final stage with `USER app`."
+            ),
+        )
+    elif is_root(user):
+        yield RULE.finding(
+            dockerfile.path,
+            last,
+            f"`USER {last.args[0]}` is the last USER of the final stage: the service runs as root",
+            fix="Switch back to an unprivileged user (`USER app`) after the steps that need root.",
+        )
+
+
+RULE = Rule(
+    code="JT601",
+    name="runs-as-root",
+    severity=Severity.WARNING,
+    summary="No USER in the final stage (or USER root last): the service runs as root.",
+    check=check,
+    example='FROM python:3.11-slim\nCOPY app /app\nCMD ["python", "/app/main.py"]',
+    fix_example=(
+        "FROM python:3.11-slim\n"
+        "RUN useradd --create-home --uid 10001 app\n"
+        "COPY --chown=app:app app /app\n"
+        "USER app\n"
+        'CMD ["python", "/app/main.py"]'
+    ),
+)

@@ -1,0 +1,73 @@
+"""JT110: a full distribution upgrade (``apt-get upgrade``, ``dist-upgrade``...) in the image.
+
+Why it matters: every package the upgrade touches is written again in the new layer while
+the base image's copy stays underneath, hidden: on an older base that is easily hundreds
+of MB shipped twice, and the result depends on the day of the build. A newer tag (or
+digest) of the base image carries the same fixes once. hadolint dropped its rule for this
+(DL3005), so there is no peer; only the stages of the final image are checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from jettison.dockerfile.shell import Command
+from jettison.lint.model import Finding, LintContext, Rule, Severity
+from jettison.lint.rules.size._packages import (
+    APK_VALUED,
+    APT_VALUED,
+    RPM_VALUED,
+    ZYPPER_VALUED,
+    is_apk,
+    is_apt,
+    is_rpm_tool,
+    is_zypper,
+    packages,
+)
+from jettison.lint.rules.size._scripts import positionals, runs, runtime_steps, stage_label
+
+RPM_TOOLS = frozenset({"yum", "dnf", "dnf5", "microdnf"})
+
+
+def upgrades_all(command: Command) -> bool:
+    """The command upgrades every installed package (not just the ones it names)."""
+    if is_apt(command, "upgrade", "dist-upgrade", "full-upgrade"):
+        return not packages(command, APT_VALUED)
+    if is_apk(command, "upgrade"):
+        return not packages(command, APK_VALUED)
+    if is_rpm_tool(command, RPM_TOOLS, "upgrade", "update", "distro-sync", "upgrade-minimal"):
+        return not packages(command, RPM_VALUED)
+    if is_zypper(command, "update", "up", "dist-upgrade", "dup", "patch"):
+        return not packages(command, ZYPPER_VALUED)
+    return False
+
+
+def check(ctx: LintContext) -> Iterator[Finding]:
+    if ctx.dockerfile is None:
+        return
+    for step in runs(runtime_steps(ctx.dockerfile)):
+        found = next((c for c in step.commands if upgrades_all(c)), None)
+        if found is None:
+            continue
+        verb = positionals(found, APT_VALUED | APK_VALUED | RPM_VALUED | ZYPPER_VALUED)[:1]
+        yield RULE.finding(
+            ctx.dockerfile.path,
+            step.instruction,
+            f"`{found.name} {' '.join(verb)}` in {stage_label(step.stage)} rewrites every "
+            "upgraded package in a new layer; the base image's copies stay underneath",
+            fix=(
+                "Drop the upgrade and use a newer tag or digest of the base image (rebuild "
+                "on it regularly); install specific fixed packages by name if needed."
+            ),
+        )
+
+
+RULE = Rule(
+    code="JT110",
+    name="distro-upgrade",
+    severity=Severity.INFO,
+    summary="`apt-get upgrade`/`dist-upgrade` (or apk/dnf/zypper upgrades) in the image.",
+    check=check,
+    example="FROM python:3.11-slim\nRUN apt-get update && apt-get upgrade -y",
+    fix_example="FROM python:3.11-slim@sha256:...  # a recent digest, rebuilt regularly",
+)

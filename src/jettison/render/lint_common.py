@@ -1,0 +1,28 @@
+"""Wording shared by the lint renderers."""
+
+from __future__ import annotations
+
+from jettison.lint.model import Severity
+from jettison.lint.report import LintReport
+
+SEVERITIES_WORST_FIRST = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+
+
+def severity_name(severity: Severity) -> str:
+    """``error``, ``warning`` or ``info``: the spelling config files and flags use."""
+    return severity.name.lower()
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def summary_counts(report: LintReport) -> str:
+    """``1 error, 9 warnings, 2 info`` (severities with no finding left out)."""
+    parts = []
+    for severity in SEVERITIES_WORST_FIRST:
+        n = report.count(severity)
+        if n:
+            name = severity_name(severity)
+            parts.append(f"{n:,} {name}" if severity is Severity.INFO else plural(n, name))
+    return ", ".join(parts) or "none"

@@ -1,0 +1,63 @@
+"""The real rules on the seed examples: the acceptance criteria of the lint issue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..conftest import Run
+
+REPO = Path(__file__).resolve().parents[3]
+BERT = REPO / "examples" / "bert-classifier" / "naive_image"
+
+
+def _lint(run_cli: Callable[..., Run], *args: str | Path) -> dict[str, Any]:
+    run = run_cli("lint", *args, "--offline", "-f", "json")
+    assert run.exit_code == 1, run.stderr
+    document: dict[str, Any] = json.loads(run.stdout)
+    assert document["notes"] == []  # no rule crashed
+    return document
+
+
+def _line_of(path: Path, name: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.split("==")[0].strip() == name:
+            return number
+    raise AssertionError(f"{name} not in {path}")
+
+
+def test_naive_bert_dockerfile(run_cli: Callable[..., Run]) -> None:
+    document = _lint(run_cli, BERT / "Dockerfile")
+    found = {(f["code"], Path(f["file"]).name, f["line"]) for f in document["findings"]}
+    dockerfile = {(code, line) for code, name, line in found if name == "Dockerfile"}
+    requirements = {(code, line) for code, name, line in found if name == "requirements.txt"}
+    # the full python:3.10 base in the final stage; no USER at all (reported at its FROM)
+    assert {("JT201", 5), ("JT601", 5)} <= dockerfile
+    # apt without --no-install-recommends, and the lists kept
+    assert {("JT101", 6), ("JT102", 6)} <= dockerfile
+    req = BERT / "requirements.txt"
+    # pytest, jupyter, ipython, black, flake8, mypy in production
+    for tool in ("pytest", "jupyter", "ipython", "black", "flake8", "mypy"):
+        assert ("JT301", _line_of(req, tool)) in requirements, tool
+    # torch from the default index (CUDA wheels) in a CPU-only app
+    assert ("JT302", _line_of(req, "torch")) in requirements
+    # torchvision and torchaudio never imported
+    for addon in ("torchvision", "torchaudio"):
+        assert ("JT303", _line_of(req, addon)) in requirements, addon
+    # matplotlib and seaborn never imported by the app
+    for unused in ("matplotlib", "seaborn"):
+        assert ("JT309", _line_of(req, unused)) in requirements, unused
+    # unpinned packages
+    assert any(code == "JT308" for code, _ in requirements)
+    # the build context is the example's parent directory (COPY naive_image/...)
+    assert document["files"][0].endswith("naive_image/Dockerfile")
+
+
+def test_the_bert_example_from_its_directory(run_cli: Callable[..., Run]) -> None:
+    """Given the directory, with the requirements file as a second path (pre-commit style)."""
+    document = _lint(run_cli, BERT, BERT / "requirements.txt")
+    assert len({f["file"] for f in document["findings"]}) == 2
+    codes = [f["code"] for f in document["findings"]]
+    assert codes.count("JT301") == 6

@@ -1,0 +1,129 @@
+"""How the dependency rules read pip command lines and pick the production stages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jettison.dockerfile.shell import split_commands
+from jettison.lint.rules.deps._packages import production_packages, production_stages
+from jettison.lint.rules.deps._pip import parse_package, pip_installs, project_extras
+
+from ._stack_helpers import make_ctx, requirements_file
+
+
+def _installs(tmp_path: Path, run_line: str) -> list[tuple[str, str]]:
+    ctx = make_ctx(tmp_path, f"FROM python:3.11-slim\nRUN {run_line}\n")
+    return [(d.name, d.specifier) for d in production_packages(ctx)]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("pip install torch==2.1.0 numpy", [("torch", "==2.1.0"), ("numpy", "")]),
+        ("pip3 install --no-cache-dir -U 'Flask>=3'", [("flask", ">=3")]),
+        ("pip install Flask>=3", [("flask", "")]),  # the shell redirects to a file "=3"
+        ("python -m pip install 'uvicorn[standard]==0.30.1'", [("uvicorn", "==0.30.1")]),
+        ("python3.11 -m pip install -q requests", [("requests", "")]),
+        ("/opt/venv/bin/pip install pandas", [("pandas", "")]),
+        ("uv pip install --system polars==1.0", [("polars", "==1.0")]),
+        (
+            "pip install --index-url https://download.pytorch.org/whl/cpu torch torchvision",
+            [("torch", ""), ("torchvision", "")],
+        ),
+        ("pip install -r requirements.txt -c constraints.txt", []),
+        ("pip install -rrequirements.txt", []),
+        ("pip install --extra-index-url=https://x/simple pkg", [("pkg", "")]),
+        ("pip --no-cache-dir install black", [("black", "")]),
+        ("pip install . /src/lib -e ./plugin[dev]", []),
+        ("pip install $PACKAGES", []),
+        (
+            "pip install /wheels/torch-2.1.0+cpu-cp311-cp311-linux_x86_64.whl",
+            [("torch", "==2.1.0+cpu")],
+        ),
+        ("pip download torch", []),
+        ("pip uninstall -y torch", []),
+        ("set -eux; pip install a && pip install b", [("a", ""), ("b", "")]),
+        ("sh -c 'pip install a'", [("a", "")]),
+        ("pip install --index-strategy unsafe-best-match x", [("x", "")]),
+    ],
+)
+def test_pip_arguments(tmp_path: Path, line: str, expected: list[tuple[str, str]]) -> None:
+    assert _installs(tmp_path, line) == expected
+
+
+def test_install_options_are_recorded(tmp_path: Path) -> None:
+    ctx = make_ctx(
+        tmp_path,
+        "FROM python:3.11-slim\n"
+        "RUN pip install -U -r req.txt -c c.txt --extra-index-url https://i/cpu "
+        "--torch-backend=cpu -e .[dev,test] --group lint\n",
+    )
+    assert ctx.dockerfile is not None
+    (install,) = pip_installs(ctx.dockerfile.stages[0].instructions[0])
+    assert install.upgrade
+    assert install.requirement_files == ("req.txt",)
+    assert install.constraint_files == ("c.txt",)
+    assert install.index_urls == ("https://i/cpu",)
+    assert install.torch_backend == "cpu"
+    assert install.local_projects == (".[dev,test]",)
+    assert install.groups == ("lint",)
+    assert project_extras(install.local_projects[0]) == ("dev", "test")
+
+
+@pytest.mark.parametrize("word", ["", "$X", "./x", "https://host/x.tar.gz", "not a req!"])
+def test_unreadable_package_words(word: str) -> None:
+    assert parse_package(word) is None
+
+
+def test_non_pip_commands_are_ignored() -> None:
+    commands = split_commands("apt-get install -y python3-pip && pipx install black")
+    assert commands  # sanity: the split works; none of them is a pip install
+    assert all(c.name != "pip" for c in commands)
+
+
+def test_production_stages_include_copied_environments(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11 AS builder\n"  # 0: its venv is copied
+        "RUN python -m venv /opt/venv && /opt/venv/bin/pip install flask\n"
+        "FROM python:3.11 AS tests\n"  # 1: never copied
+        "RUN pip install pytest\n"
+        "FROM python:3.11 AS assets\n"  # 2: only a static file is copied
+        "RUN pip install sass && sass build\n"
+        "FROM python:3.11 AS prefixed\n"  # 3: installs into a prefix that is copied
+        "RUN pip install --prefix=/install gunicorn\n"
+        "FROM python:3.11-slim\n"
+        "COPY --from=builder /opt/venv /opt/venv\n"
+        "COPY --from=assets /out/site.css /static/\n"
+        "COPY --from=prefixed /install /usr/local\n"
+    )
+    ctx = make_ctx(tmp_path, text)
+    assert [s.index for s in production_stages(ctx.dockerfile)] == [0, 3, 4]
+    assert [d.name for d in production_packages(ctx)] == ["flask", "gunicorn"]
+
+
+def test_copied_wheels_are_not_an_environment(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11 AS builder\n"
+        "RUN pip install pytest && pip wheel -r requirements.txt -w /wheels && pytest\n"
+        "FROM python:3.11-slim\n"
+        "COPY --from=builder /wheels /wheels\n"
+        "RUN pip install --no-index /wheels/*\n"
+    )
+    ctx = make_ctx(tmp_path, text)
+    assert [s.index for s in production_stages(ctx.dockerfile)] == [1]
+    assert production_packages(ctx) == []
+
+
+def test_requirements_come_first_and_only_group_main(tmp_path: Path) -> None:
+    main = requirements_file(tmp_path, "flask==3.0.3\n")
+    dev = requirements_file(tmp_path, "pytest\n", name="requirements-dev.txt", group="dev")
+    ctx = make_ctx(
+        tmp_path, "FROM python:3.11-slim\nRUN pip install gunicorn\n", requirements=[*main, *dev]
+    )
+    found = production_packages(ctx)
+    assert [(d.name, d.where(ctx)) for d in found] == [
+        ("flask", "requirements.txt:1"),
+        ("gunicorn", "Dockerfile:2"),
+    ]

@@ -1,0 +1,452 @@
+"""JT4xx one by one: positive and negative Dockerfiles, build contexts made in tmp_path."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from jettison.inspect.report import HiddenPath, InspectReport, Shadowed
+from jettison.lint.model import Finding, Rule, Severity
+from jettison.lint.rules import RULES
+from jettison.lint.rules.hygiene import (
+    RULES as HYGIENE_RULES,
+)
+from jettison.lint.rules.hygiene import (
+    jt401_build_tools_in_final,
+    jt402_copy_whole_context,
+    jt403_requirements_after_source,
+    jt404_deleted_later,
+    jt405_recursive_chown,
+    jt406_installers_left,
+    jt407_conda_clean,
+)
+
+from ._stack_helpers import make_ctx, make_image, run
+
+ROOT = Path(__file__).resolve().parents[4]
+TEXT_SERVICE = ROOT / "examples" / "text-service"
+
+
+def lint(rule: Rule, tmp_path: Path, text: str, **kwargs: object) -> list[Finding]:
+    return run(rule, make_ctx(tmp_path, text, **kwargs))  # type: ignore[arg-type]
+
+
+def lines(findings: list[Finding]) -> list[int]:
+    return [f.line for f in findings]
+
+
+def put(root: Path, relative: str, data: bytes | str = b"x") -> Path:
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+    return path
+
+
+def image_hiding(*rows: tuple[str, int]) -> InspectReport:
+    hidden = tuple(HiddenPath(path, size, 1, 2, "deleted") for path, size in rows)
+    shadowed = Shadowed(sum(size for _, size in rows), len(rows), ((1, 0),), hidden)
+    return dataclasses.replace(make_image(reference="build/app.tar"), shadowed=shadowed)
+
+
+def test_registry() -> None:
+    assert [r.code for r in HYGIENE_RULES] == [f"JT40{n}" for n in range(1, 8)]
+    assert all(rule in RULES for rule in HYGIENE_RULES)
+
+
+@pytest.mark.parametrize("rule", HYGIENE_RULES, ids=lambda r: r.code)
+def test_every_rule_has_a_docstring_saying_why(rule: Rule) -> None:
+    module = __import__(rule.check.__module__, fromlist=["_"])
+    assert module.__doc__ and "Why it matters" in module.__doc__
+
+
+# --- JT401 ----------------------------------------------------------------------------------
+
+
+def test_jt401_single_stage(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends build-essential "
+        "python3-dev libpq-dev libpq5 gcc-12=12.2.0-14 && rm -rf /var/lib/apt/lists/*\n"
+    )
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.line == 2
+    assert "build-essential, gcc-12, libpq-dev, python3-dev" in finding.message
+    assert "libpq5" not in finding.message
+    assert "single-stage" in finding.message
+    assert finding.fix and "builder stage" in finding.fix
+
+
+def test_jt401_builder_stage_is_fine_final_stage_is_not(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11 AS builder\nRUN apt-get install -y build-essential cmake\n"
+        "FROM python:3.11-slim\nRUN dnf install -y gcc-c++ python3-devel\n"
+    )
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.line == 4 and "gcc-c++, python3-devel" in finding.message
+    assert "of the final image" in finding.message
+
+
+@pytest.mark.parametrize(
+    "run_line",
+    [
+        "RUN apt-get install -y gcc && pip install x && apt-get purge -y --auto-remove gcc",
+        "RUN apk add --no-cache --virtual .build-deps gcc musl-dev && pip install x "
+        "&& apk del .build-deps",
+        "RUN apt-get install -y --no-install-recommends libgomp1 curl",
+        "RUN pip install --no-cache-dir cmake",
+    ],
+)
+def test_jt401_accepts(tmp_path: Path, run_line: str) -> None:
+    assert lint(jt401_build_tools_in_final.RULE, tmp_path, f"FROM python:3.11\n{run_line}\n") == []
+
+
+# --- JT402 ----------------------------------------------------------------------------------
+
+
+def junk_context(root: Path) -> None:
+    put(root, ".git/objects/pack/p.pack", b"g" * 1000)
+    put(root, ".venv/pyvenv.cfg", "home = /usr\n")
+    put(root, ".venv/lib/site.py", b"v" * 500)
+    put(root, "app/main.py", "print()\n")
+    put(root, "app/__pycache__/main.cpython-311.pyc", b"c" * 10)
+    put(root, "notebooks/eda.ipynb", b"n" * 20)
+    put(root, "data/train.csv", b"d" * 300)
+    put(root, ".env", "HF_TOKEN=x\n")
+    put(root, "tests/test_main.py", b"t" * 100)
+
+
+def test_jt402_without_dockerignore_lists_what_ships(tmp_path: Path) -> None:
+    junk_context(tmp_path)
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\n"
+    [finding] = lint(jt402_copy_whole_context.RULE, tmp_path, text)
+    assert finding.line == 3 and finding.severity is Severity.WARNING
+    assert "no .dockerignore" in finding.message
+    # the six largest, then a count of the rest (app/__pycache__, 10 bytes)
+    for name in (".git", ".venv", "notebooks/eda.ipynb", "data", ".env", "tests (test suite"):
+        assert name in finding.message
+    assert "app/__pycache__" not in finding.message and "1 more" in finding.message
+    assert finding.message.index(".git (Git history") < finding.message.index(".venv")
+    assert finding.fix and "**/__pycache__" in finding.fix and "**/*.ipynb" in finding.fix
+    assert finding.saving is not None
+    # the saving counts the files (sizes as written), not the Dockerfile
+    assert finding.saving.size_bytes >= 1000 + 500 + 10 + 20 + 300
+    assert "build context" in finding.saving.source
+
+
+def test_jt402_dockerignore_that_covers_everything(tmp_path: Path) -> None:
+    junk_context(tmp_path)
+    ignore = [".git", ".venv", "**/__pycache__", "**/*.ipynb", "data/", ".env", "tests"]
+    text = "FROM python:3.11\nCOPY . /app\n"
+    assert lint(jt402_copy_whole_context.RULE, tmp_path, text, dockerignore=ignore) == []
+
+
+def test_jt402_dockerignore_with_gaps(tmp_path: Path) -> None:
+    junk_context(tmp_path)
+    ignore = [".git", "*.ipynb", "data", "!data/train.csv", ".env", "venv"]
+    [finding] = lint(
+        jt402_copy_whole_context.RULE, tmp_path, "FROM python:3.11\nADD . .\n", dockerignore=ignore
+    )
+    assert "does not exclude" in finding.message
+    assert ".venv" in finding.message and "notebooks/eda.ipynb" in finding.message
+    assert "app/__pycache__" in finding.message
+    assert "data/train.csv" not in finding.message  # a directory re-included file is data,
+    assert ".git " not in finding.message  # but only top-level data dirs are reported
+
+
+def test_jt402_no_dockerignore_even_when_the_context_is_clean(tmp_path: Path) -> None:
+    put(tmp_path, "main.py", "print()\n")
+    [finding] = lint(jt402_copy_whole_context.RULE, tmp_path, "FROM python:3.11\nCOPY ./ /app/\n")
+    assert "no .dockerignore" in finding.message and finding.saving is None
+
+
+@pytest.mark.parametrize(
+    "copy_line", ["COPY app/ ./app/", "COPY --from=builder . .", "COPY requirements.txt ."]
+)
+def test_jt402_narrow_copies_are_fine(tmp_path: Path, copy_line: str) -> None:
+    junk_context(tmp_path)
+    assert lint(jt402_copy_whole_context.RULE, tmp_path, f"FROM python:3.11\n{copy_line}\n") == []
+
+
+def test_jt402_builder_stage_is_info_without_saving(tmp_path: Path) -> None:
+    junk_context(tmp_path)
+    text = "FROM python:3.11 AS build\nCOPY . .\nFROM python:3.11-slim\nCOPY --from=build /x /x\n"
+    [finding] = lint(jt402_copy_whole_context.RULE, tmp_path, text)
+    assert finding.severity is Severity.INFO and finding.saving is None
+
+
+# --- JT403 ----------------------------------------------------------------------------------
+
+
+def test_jt403_copy_all_before_install(tmp_path: Path) -> None:
+    put(tmp_path, "requirements.txt", "flask\n")
+    put(tmp_path, "app/main.py", "")
+    text = (
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\n"
+    )
+    [finding] = lint(jt403_requirements_after_source.RULE, tmp_path, text)
+    assert finding.line == 3 and "line 4" in finding.message
+    assert "requirements.txt" in finding.message
+    assert finding.fix and "requirements.txt" in finding.fix
+
+
+def test_jt403_app_directory_before_install(tmp_path: Path) -> None:
+    put(tmp_path, "svc/requirements.txt", "flask\n")
+    put(tmp_path, "svc/main.py", "")
+    put(tmp_path, "reqs/requirements.txt", "flask\n")
+    put(tmp_path, "reqs/constraints.txt", "flask\n")
+    text = (
+        "FROM python:3.11\n"
+        "COPY reqs/ /reqs/\n"  # only requirement files: fine
+        "RUN pip install --no-cache-dir -r /reqs/requirements.txt\n"
+        "COPY svc/ /svc/\n"  # 4: the source
+        "RUN python -m pip install --no-cache-dir --requirement=/svc/requirements.txt\n"
+    )
+    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [4]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "COPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .",
+        "COPY . .\nRUN pip install --no-cache-dir -e .",
+        "COPY . .\nRUN pip install --no-cache-dir -r requirements.txt .",
+        "COPY . .\nRUN python setup.py install",
+        "COPY . .\nFROM python:3.11\nRUN pip install -r requirements.txt",
+    ],
+)
+def test_jt403_accepts(tmp_path: Path, text: str) -> None:
+    put(tmp_path, "requirements.txt", "flask\n")
+    assert lint(jt403_requirements_after_source.RULE, tmp_path, f"FROM python:3.11\n{text}\n") == []
+
+
+def test_jt403_uv_pip(tmp_path: Path) -> None:
+    text = "FROM python:3.11\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n"
+    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [2]
+
+
+# --- JT404 ----------------------------------------------------------------------------------
+
+
+def test_jt404_copy_then_rm(tmp_path: Path) -> None:
+    put(tmp_path, "big.tar.gz", b"b" * 2_000_000)
+    text = (
+        "FROM debian:12\nCOPY big.tar.gz /tmp/\n"
+        "RUN tar -xzf /tmp/big.tar.gz -C /opt\nRUN rm /tmp/big.tar.gz\n"
+    )
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert finding.line == 4 and finding.severity is Severity.WARNING
+    assert "/tmp/big.tar.gz (COPY on line 2, 2.0 MB)" in finding.message
+    assert finding.fix and "in the RUN that creates them" in finding.fix
+    assert finding.saving is None
+
+
+def test_jt404_download_then_rm_in_another_run(tmp_path: Path) -> None:
+    text = (
+        "FROM debian:12\nWORKDIR /tmp\n"
+        "RUN wget -q https://example.com/dl/model.bin?raw=1\n"
+        "RUN curl -fsSLo /opt/x.zip https://example.com/x.zip && rm /opt/x.zip\n"
+        "RUN rm -f model.bin && rm -rf /opt/*.zip\n"
+    )
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert finding.line == 5 and finding.severity is Severity.WARNING  # size unknown
+    assert "/tmp/model.bin (wget on line 3)" in finding.message
+    assert "/opt/*.zip" not in finding.message  # removed in its own RUN already
+
+
+def test_jt404_whole_context_copy_then_rm_of_what_it_brought(tmp_path: Path) -> None:
+    put(tmp_path, "data/raw/dump.jsonl")
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN rm -rf data/raw\nRUN rm -rf build/\n"
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert finding.line == 4 and "/app/data/raw (COPY on line 3, 1 B)" in finding.message
+    assert finding.severity is Severity.INFO  # measured in the context, and tiny
+
+
+def test_jt404_glob_copy(tmp_path: Path) -> None:
+    put(tmp_path, "wheels/a-1.0-py3-none-any.whl", b"w" * 3_000_000)
+    put(tmp_path, "wheels/b-1.0-py3-none-any.whl")
+    text = (
+        "FROM python:3.11\nCOPY wheels/*.whl /tmp/w/\n"
+        "RUN pip install --no-cache-dir /tmp/w/*.whl\nRUN rm /tmp/w/a-1.0-py3-none-any.whl\n"
+    )
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert "3.0 MB" in finding.message and finding.severity is Severity.WARNING
+
+
+def test_jt404_measured_hidden_bytes(tmp_path: Path) -> None:
+    put(tmp_path, "big.tar.gz")
+    text = "FROM debian:12\nCOPY big.tar.gz /tmp/\nRUN rm /tmp/big.tar.gz\n"
+    image = image_hiding(("tmp/big.tar.gz", 500_000_000), ("usr/lib/other.so", 7))
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text, image=image)
+    assert finding.saving is not None and finding.saving.size_bytes == 500_000_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RUN wget https://x/y.tar.gz && tar xzf y.tar.gz && rm y.tar.gz",
+        "RUN rm -rf /var/lib/apt/lists/*",
+        "COPY --from=b /x /x\nFROM debian:12\nRUN rm -rf /x",
+        "RUN rm -rf /",
+    ],
+)
+def test_jt404_accepts(tmp_path: Path, text: str) -> None:
+    assert lint(jt404_deleted_later.RULE, tmp_path, f"FROM debian:12 AS b\n{text}\n") == []
+
+
+# --- JT405 ----------------------------------------------------------------------------------
+
+
+def test_jt405_template_chown_after_copy(tmp_path: Path) -> None:
+    put(tmp_path, "libs/a.py")
+    text = (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY libs/ ./libs/\n"
+        "RUN chown -R appuser:appuser /app\nUSER appuser\n"
+    )
+    [finding] = lint(jt405_recursive_chown.RULE, tmp_path, text)
+    assert finding.line == 4 and finding.severity is Severity.INFO
+    assert "/app" in finding.message and "COPY on line 3" in finding.message
+    assert finding.fix and "COPY --chown=" in finding.fix
+
+
+def test_jt405_chmod_of_a_copied_venv(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12 AS b\nRUN python -m venv /opt/venv\n"
+        "FROM python:3.12-slim\nCOPY --from=b /opt/venv /opt/venv\n"
+        "RUN chmod --recursive g+w /opt/venv/lib\n"
+    )
+    [finding] = lint(jt405_recursive_chown.RULE, tmp_path, text)
+    assert finding.line == 5 and "COPY --chmod=" in (finding.fix or "")
+
+
+def test_jt405_chown_of_what_an_earlier_run_downloaded(tmp_path: Path) -> None:
+    text = "FROM debian:12\nRUN git clone https://x/repo.git /src\nRUN chgrp -hR app /src\n"
+    [finding] = lint(jt405_recursive_chown.RULE, tmp_path, text)
+    assert "git clone" in finding.message and "RUN that creates" in (finding.fix or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RUN git clone https://x/repo.git /src && chown -R app /src",
+        "RUN useradd -m app\nRUN chown -R app /home/app",
+        "COPY a.py /app/\nRUN chown app /app/a.py",
+        "COPY --chown=app a.py /app/",
+    ],
+)
+def test_jt405_accepts(tmp_path: Path, text: str) -> None:
+    assert lint(jt405_recursive_chown.RULE, tmp_path, f"FROM debian:12\n{text}\n") == []
+
+
+# --- JT406 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("run_line", "left"),
+    [
+        ("RUN wget https://bootstrap.pypa.io/get-pip.py && python get-pip.py", "/get-pip.py"),
+        (
+            "RUN curl -fsSLo /tmp/mc.sh https://repo.anaconda.com/Miniconda3-latest.sh "
+            "&& bash /tmp/mc.sh -b -p /opt/conda",
+            "/tmp/mc.sh",
+        ),
+        (
+            "RUN curl -LO https://x/cuda_12.1.0_530.30.02_linux.run"
+            " && sh cuda_12.1.0_530.30.02_linux.run",
+            "/cuda_12.1.0_530.30.02_linux.run",
+        ),
+        (
+            "RUN wget -P /opt https://x/tool.tar.gz && tar -C /opt -xzf /opt/tool.tar.gz",
+            "/opt/tool.tar.gz",
+        ),
+        ("RUN wget -O pkg.deb https://x/y && dpkg -i pkg.deb", "/pkg.deb"),
+    ],
+)
+def test_jt406_downloads_left_behind(tmp_path: Path, run_line: str, left: str) -> None:
+    [finding] = lint(jt406_installers_left.RULE, tmp_path, f"FROM debian:12\n{run_line}\n")
+    assert left in finding.message and f"rm -f {left}" in (finding.fix or "")
+
+
+@pytest.mark.parametrize(
+    "run_line",
+    [
+        "RUN wget https://bootstrap.pypa.io/get-pip.py && python get-pip.py && rm get-pip.py",
+        "RUN curl -fsSL https://x/install.sh | sh",
+        "RUN wget -qO- https://x/tool.tar.gz | tar -xz",
+        "RUN curl -o /tmp/x.deb https://x/x.deb && dpkg -i /tmp/x.deb && rm -rf /tmp/*",
+        "RUN curl -fsSLo /usr/local/bin/tini https://x/tini && chmod +x /usr/local/bin/tini",
+    ],
+)
+def test_jt406_accepts(tmp_path: Path, run_line: str) -> None:
+    assert lint(jt406_installers_left.RULE, tmp_path, f"FROM debian:12\n{run_line}\n") == []
+
+
+def test_jt406_copied_installer(tmp_path: Path) -> None:
+    put(tmp_path, "pkgs/tool_1.0_amd64.deb")
+    put(tmp_path, "app/main.py")
+    text = (
+        "FROM debian:12\nCOPY pkgs/tool_1.0_amd64.deb /tmp/\nCOPY app/ /app/\n"
+        "RUN dpkg -i /tmp/tool_1.0_amd64.deb\n"
+    )
+    [finding] = lint(jt406_installers_left.RULE, tmp_path, text)
+    assert finding.line == 2 and "/tmp/tool_1.0_amd64.deb" in finding.message
+    assert "--mount=type=bind" in (finding.fix or "")
+
+
+def test_jt406_ignores_builder_stages(tmp_path: Path) -> None:
+    text = "FROM debian:12 AS b\nRUN wget https://x/get-pip.py\nFROM debian:12\nRUN echo\n"
+    assert lint(jt406_installers_left.RULE, tmp_path, text) == []
+
+
+# --- JT407 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("run_line", "fires"),
+    [
+        ("RUN conda install -y -c conda-forge numpy", True),
+        ("RUN conda install -y numpy && conda clean -afy", False),
+        ("RUN conda install -y numpy && conda clean --all --yes", False),
+        ("RUN conda install -y numpy && conda clean -tpy", False),
+        ("RUN conda install -y numpy && conda clean -ty", True),
+        ("RUN conda env create -f environment.yml", True),
+        ("RUN mamba create -y -n svc python=3.11 && mamba clean -a -y", False),
+        ("RUN micromamba install -y -n base -f env.yaml && micromamba clean --all --yes", False),
+        ("RUN conda install -y numpy && rm -rf /opt/conda/pkgs/*", False),
+        ("RUN --mount=type=cache,target=/opt/conda/pkgs conda install -y numpy", False),
+        ("RUN conda info && conda list", False),
+    ],
+)
+def test_jt407(tmp_path: Path, run_line: str, fires: bool) -> None:
+    found = lint(jt407_conda_clean.RULE, tmp_path, f"FROM continuumio/miniconda3\n{run_line}\n")
+    assert bool(found) is fires
+    if fires:
+        assert "conda clean -afy" in (found[0].fix or "")
+
+
+def test_jt407_conda_dir_env(tmp_path: Path) -> None:
+    text = (
+        "FROM debian:12\nENV CONDA_DIR=/opt/mc\n"
+        "RUN /opt/mc/bin/conda install -y numpy && rm -rf $CONDA_DIR/pkgs /opt/mc/pkgs\n"
+    )
+    assert lint(jt407_conda_clean.RULE, tmp_path, text) == []
+
+
+# --- the example ----------------------------------------------------------------------------
+
+
+def test_text_service_example(tmp_path: Path) -> None:
+    ctx = make_ctx(TEXT_SERVICE, None)
+    ctx = dataclasses.replace(
+        ctx,
+        dockerfile=__import__("jettison.dockerfile.parser", fromlist=["_"]).parse_dockerfile(
+            TEXT_SERVICE / "Dockerfile"
+        ),
+    )
+    found = sorted((f.code, f.line) for rule in HYGIENE_RULES for f in run(rule, ctx))
+    assert found == [("JT402", 9), ("JT403", 9), ("JT404", 14)]

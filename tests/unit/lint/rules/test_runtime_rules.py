@@ -1,0 +1,341 @@
+"""JT6xx one by one, and the seed examples across the three families owned here."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from jettison.dockerfile.parser import parse_dockerfile
+from jettison.lint.model import Finding, Rule, Severity
+from jettison.lint.rules import RULES, hygiene, size
+from jettison.lint.rules.runtime import (
+    RULES as RUNTIME_RULES,
+)
+from jettison.lint.rules.runtime import (
+    jt601_root_user,
+    jt602_secrets_in_env,
+    jt603_add_remote_url,
+    jt604_dev_server,
+    jt605_no_healthcheck,
+)
+
+from ._stack_helpers import make_ctx, make_image, run
+
+ROOT = Path(__file__).resolve().parents[4]
+NAIVE_BERT = ROOT / "examples" / "bert-classifier" / "naive_image" / "Dockerfile"
+TEXT_SERVICE = ROOT / "examples" / "text-service"
+OWNED = (*size.RULES, *hygiene.RULES, *RUNTIME_RULES)
+
+TEMPLATE_14_SERVICES = """\
+# Multi-stage build for svc_xxx
+FROM python:3.12-slim AS builder
+
+# Install build dependencies
+RUN apt-get update && apt-get install -y \\
+    build-essential \\
+    curl \\
+    && rm -rf /var/lib/apt/lists/*
+
+# Create virtual environment
+RUN python -m venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH"
+
+# Copy requirements and install dependencies
+COPY libs/requirements-base.txt /tmp/libs-requirements.txt
+COPY apps/svc_xxx/requirements.txt /tmp/requirements.txt
+RUN pip install --no-cache-dir --upgrade pip && \\
+    pip install --no-cache-dir -r /tmp/libs-requirements.txt -r /tmp/requirements.txt
+
+# Production stage
+FROM python:3.12-slim
+
+# Install runtime dependencies
+RUN apt-get update && apt-get install -y \\
+    curl \\
+    && rm -rf /var/lib/apt/lists/* \\
+    && groupadd -r appuser \\
+    && useradd -r -g appuser appuser
+
+# Copy virtual environment from builder
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH"
+
+# Set working directory
+WORKDIR /app
+
+# Copy application code
+COPY libs/ ./libs/
+COPY apps/svc_xxx/ ./apps/svc_xxx/
+
+# Create non-root user and set permissions
+RUN chown -R appuser:appuser /app
+USER appuser
+
+# Health check
+HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 \\
+    CMD curl -f http://localhost:8000/healthz || exit 1
+
+# Expose port
+EXPOSE 8000
+
+# Run the application
+CMD ["python", "-m", "uvicorn", "apps.svc_xxx.main:app", "--host", "0.0.0.0", "--port", "8000"]
+"""
+
+
+def lint(rule: Rule, tmp_path: Path, text: str, **kwargs: object) -> list[Finding]:
+    return run(rule, make_ctx(tmp_path, text, **kwargs))  # type: ignore[arg-type]
+
+
+def lines(findings: list[Finding]) -> list[int]:
+    return [f.line for f in findings]
+
+
+def test_registry() -> None:
+    assert [r.code for r in RUNTIME_RULES] == [f"JT60{n}" for n in range(1, 6)]
+    assert all(rule in RULES for rule in RUNTIME_RULES)
+
+
+@pytest.mark.parametrize("rule", RUNTIME_RULES, ids=lambda r: r.code)
+def test_every_rule_has_a_docstring_saying_why(rule: Rule) -> None:
+    module = __import__(rule.check.__module__, fromlist=["_"])
+    assert module.__doc__ and "Why it matters" in module.__doc__
+
+
+# --- JT601 ----------------------------------------------------------------------------------
+
+
+def test_jt601_no_user_points_at_the_final_from(tmp_path: Path) -> None:
+    text = "FROM python:3.11 AS b\nUSER app\nFROM python:3.11-slim\nCOPY . /app\n"
+    [finding] = lint(jt601_root_user.RULE, tmp_path, text)
+    assert finding.line == 3 and finding.severity is Severity.WARNING
+    assert "python:3.11-slim" in finding.message and "root" in finding.message
+    assert finding.fix and "USER app" in finding.fix
+
+
+@pytest.mark.parametrize("user", ["root", "0", "root:root", "0:0", "${ADMIN}"])
+def test_jt601_root_last(tmp_path: Path, user: str) -> None:
+    text = f"FROM python:3.11\nARG ADMIN=root\nUSER app\nRUN echo\nUSER {user}\nCMD x\n"
+    [finding] = lint(jt601_root_user.RULE, tmp_path, text)
+    assert finding.line == 5 and f"USER {user}" in finding.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM python:3.11\nUSER root\nRUN apt-get update\nUSER 10001:10001",
+        "FROM python:3.11 AS base\nUSER app\nFROM base\nCMD x",
+        "FROM python:3.11\nUSER ${APP_USER}",
+        "FROM gcr.io/distroless/python3-debian12:nonroot\nCOPY app /app",
+        "FROM cgr.dev/chainguard/python:latest\nCOPY app /app",
+        "FROM quay.io/jupyter/base-notebook:2024-05-27\nCOPY nb /home/jovyan",
+    ],
+)
+def test_jt601_accepts(tmp_path: Path, text: str) -> None:
+    assert lint(jt601_root_user.RULE, tmp_path, text + "\n") == []
+
+
+def test_jt601_distroless_root_tag_and_chainguard_dev_are_root(tmp_path: Path) -> None:
+    for base in ("gcr.io/distroless/python3-debian12", "cgr.dev/chainguard/python:latest-dev"):
+        assert len(lint(jt601_root_user.RULE, tmp_path, f"FROM {base}\nCMD x\n")) == 1
+
+
+def test_jt601_image_user_settles_it(tmp_path: Path) -> None:
+    text = "FROM python:3.11\nCMD x\n"
+    unprivileged = dataclasses.replace(make_image(), user="1000")
+    root = dataclasses.replace(make_image(), user="root")
+    assert lint(jt601_root_user.RULE, tmp_path, text, image=unprivileged) == []
+    assert len(lint(jt601_root_user.RULE, tmp_path, text, image=root)) == 1
+
+
+# --- JT602 ----------------------------------------------------------------------------------
+
+
+def test_jt602_flags_literal_secrets_without_repeating_them(tmp_path: Path) -> None:
+    text = (
+        "ARG GITHUB_TOKEN=ghp_secretvalue\n"  # 1
+        "FROM python:3.11\n"
+        "ENV HF_TOKEN=hf_secretvalue OPENAI_API_KEY=sk-secretvalue\n"  # 3: two findings
+        "ENV AWS_SECRET_ACCESS_KEY wJalrXUtnFEMIsecretvalue\n"  # 4
+        "ARG DB_PASSWORD=hunter2\n"  # 5
+        'ENV PGPASSWORD="secretvalue"\n'  # 6
+        "ENV WANDB_API_KEY=secretvalue\n"  # 7
+    )
+    found = lint(jt602_secrets_in_env.RULE, tmp_path, text)
+    assert lines(found) == [1, 3, 3, 4, 5, 6, 7]
+    assert all(f.severity is Severity.ERROR for f in found)
+    assert all("secretvalue" not in f.message and "hunter2" not in f.message for f in found)
+    assert "image configuration" in found[1].message
+    assert "build history" in found[0].message
+    assert found[1].fix and "--mount=type=secret" in found[1].fix
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ARG HF_TOKEN",
+        "ENV HF_TOKEN=${HF_TOKEN}",
+        "ENV HF_TOKEN=$TOKEN_FROM_ARG",
+        'ENV OPENAI_API_KEY=""',
+        "ENV TOKENIZERS_PARALLELISM=false",
+        "ENV MAX_TOKENS=4096",
+        "ENV HF_HUB_ENABLE_HF_TRANSFER=1",
+        "ENV DB_PASSWORD_FILE=/run/secrets/db",
+        "ENV AWS_ACCESS_KEY_ID=AKIAEXAMPLE",
+        "ENV SECRET_KEY_LENGTH=50",
+        "ENV USE_AUTH_TOKEN=true",
+        "ENV PATH=/opt/venv/bin:$PATH",
+    ],
+)
+def test_jt602_accepts(tmp_path: Path, line: str) -> None:
+    assert lint(jt602_secrets_in_env.RULE, tmp_path, f"FROM python:3.11\n{line}\n") == []
+
+
+# --- JT603 ----------------------------------------------------------------------------------
+
+
+def test_jt603(tmp_path: Path) -> None:
+    text = (
+        "FROM debian:12 AS b\n"
+        "ADD https://example.com/a.tar.gz /opt/\n"  # 2: warning (builder, unverified)
+        "ADD --checksum=sha256:abc https://example.com/b.tar.gz /opt/\n"  # builder, verified
+        "FROM debian:12\n"
+        "ADD --checksum=sha256:abc https://example.com/c.bin /opt/\n"  # 5: info
+        "ADD https://github.com/org/repo.git#v1.0 /src\n"  # git: fine
+        "ADD local.tar.gz /opt/\n"  # local: fine
+        "ADD HTTPS://EXAMPLE.COM/D.BIN /opt/\n"  # 8
+    )
+    found = lint(jt603_add_remote_url.RULE, tmp_path, text)
+    assert lines(found) == [2, 5, 8]
+    assert [f.severity for f in found] == [Severity.WARNING, Severity.INFO, Severity.WARNING]
+    assert "https://example.com/a.tar.gz" in found[0].message
+    assert "not verified" in found[0].message and "not verified" not in found[1].message
+    assert found[0].fix and "--checksum" in found[0].fix
+
+
+# --- JT604 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "why"),
+    [
+        ('CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--reload"]', "uvicorn --reload"),
+        ('CMD ["python", "-m", "uvicorn", "app:app", "--reload"]', "uvicorn --reload"),
+        ("CMD uvicorn app:app --reload --port 80", "uvicorn --reload"),
+        ('CMD ["sh", "-c", "alembic upgrade head && gunicorn --reload app:app"]', "gunicorn"),
+        ('CMD ["flask", "--app", "app", "run", "--host=0.0.0.0", "--debug"]', "debugger"),
+        ('CMD ["python", "-m", "flask", "run"]', "flask run"),
+        ('CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]', "Django"),
+        ('CMD ["fastapi", "dev", "app/main.py"]', "fastapi dev"),
+        ('CMD ["jupyter", "notebook", "--ip=0.0.0.0", "--allow-root"]', "Jupyter"),
+        ('CMD ["jupyter-lab", "--ip=0.0.0.0"]', "Jupyter"),
+        ('CMD ["python3", "-m", "http.server", "8000"]', "http.server"),
+        ('ENTRYPOINT ["uvicorn"]\nCMD ["app:app", "--reload"]', "uvicorn --reload"),
+        ('ENTRYPOINT ["tini", "--"]\nCMD ["uvicorn", "app:app", "--reload"]', "uvicorn --reload"),
+    ],
+)
+def test_jt604_dev_servers(tmp_path: Path, command: str, why: str) -> None:
+    [finding] = lint(jt604_dev_server.RULE, tmp_path, f"FROM python:3.11\n{command}\n")
+    assert why in finding.message
+    assert finding.fix and "production server" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--workers", "2"]',
+        'CMD ["gunicorn", "-k", "uvicorn.workers.UvicornWorker", "app:app"]',
+        'CMD ["python", "app/predictor.py", "--reload-model"]',
+        'CMD ["jupyter", "nbconvert", "--execute", "report.ipynb"]',
+        'CMD ["python", "manage.py", "migrate"]',
+        'CMD ["uvicorn", "--reload"]\nFROM python:3.11-slim\nCMD ["uvicorn", "app:app"]',
+    ],
+)
+def test_jt604_accepts(tmp_path: Path, command: str) -> None:
+    assert lint(jt604_dev_server.RULE, tmp_path, f"FROM python:3.11\n{command}\n") == []
+
+
+def test_jt604_debug_environment(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11 AS base\nENV FLASK_DEBUG=1\n"
+        "FROM base\nENV FLASK_ENV=development UVICORN_RELOAD=true\nENV FLASK_DEBUG=0\n"
+        "FROM python:3.11 AS unrelated\nENV FLASK_DEBUG=1\n"
+    )
+    found = lint(jt604_dev_server.RULE, tmp_path, text + "FROM base\n")
+    assert lines(found) == [2]
+    found = lint(jt604_dev_server.RULE, tmp_path, text.rsplit("FROM python:3.11 AS", 1)[0])
+    assert lines(found) == [4, 4]  # FLASK_DEBUG=1 is overridden by FLASK_DEBUG=0
+    assert "FLASK_ENV=development" in found[0].message
+
+
+# --- JT605 ----------------------------------------------------------------------------------
+
+
+def test_jt605_exposed_port(tmp_path: Path) -> None:
+    text = 'FROM python:3.11\nEXPOSE 8080/tcp\nCMD ["python", "app/main.py"]\n'
+    [finding] = lint(jt605_no_healthcheck.RULE, tmp_path, text)
+    assert finding.line == 2 and finding.severity is Severity.INFO
+    assert "port 8080" in finding.message
+    assert finding.fix and "http://localhost:8080/health" in finding.fix
+
+
+def test_jt605_known_server(tmp_path: Path) -> None:
+    text = 'FROM python:3.11\nCMD ["gunicorn", "-b", "0.0.0.0:80", "app:app"]\n'
+    [finding] = lint(jt605_no_healthcheck.RULE, tmp_path, text)
+    assert finding.line == 2 and "runs gunicorn" in finding.message
+    assert "PORT" in (finding.fix or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'FROM python:3.11\nCMD ["python", "app/predictor.py", "data.txt"]',
+        "FROM python:3.11\nEXPOSE 80\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1",
+        "FROM python:3.11\nEXPOSE 80\nHEALTHCHECK NONE",
+        "FROM python:3.11 AS base\nHEALTHCHECK CMD true\nFROM base\nEXPOSE 80",
+        'FROM python:3.11 AS b\nEXPOSE 80\nFROM python:3.11\nCMD ["python", "job.py"]',
+    ],
+)
+def test_jt605_accepts(tmp_path: Path, text: str) -> None:
+    assert lint(jt605_no_healthcheck.RULE, tmp_path, text + "\n") == []
+
+
+# --- seed examples, all families owned here -----------------------------------------------
+
+
+def codes(ctx_findings: list[Finding]) -> set[str]:
+    return {f.code for f in ctx_findings}
+
+
+def test_naive_bert_example(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, NAIVE_BERT.read_text(encoding="utf-8"))
+    found = [f for rule in OWNED for f in run(rule, ctx)]
+    assert codes(found) == {"JT101", "JT102", "JT601"}  # no HTTP server: no JT605
+    assert all(f.file == tmp_path / "Dockerfile" for f in found)
+
+
+def test_text_service_example() -> None:
+    ctx = dataclasses.replace(
+        make_ctx(TEXT_SERVICE, None), dockerfile=parse_dockerfile(TEXT_SERVICE / "Dockerfile")
+    )
+    found = [f for rule in OWNED for f in run(rule, ctx)]
+    assert codes(found) == {
+        "JT101",
+        "JT102",
+        "JT107",
+        "JT108",
+        "JT402",
+        "JT403",
+        "JT404",
+        "JT601",
+        "JT605",
+    }
+
+
+def test_fourteen_service_template_has_nothing_above_info(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, TEMPLATE_14_SERVICES)
+    found = [f for rule in OWNED for f in run(rule, ctx)]
+    assert [f for f in found if f.severity > Severity.INFO] == []
+    assert codes(found) == {"JT102", "JT405"}
