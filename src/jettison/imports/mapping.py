@@ -13,7 +13,7 @@ component: the scanner keeps the dotted prefix down to the first non-namespace c
 becomes the distribution name by joining with dashes (``google-cloud-storage``).
 
 Beyond the table, a module ``foo`` also matches the declared names ``foo``, ``python-foo``,
-``pyfoo``, ``foo-python``, ``py-foo`` and ``foo-binary`` (``python-slugify`` for
+``pyfoo``, ``foo-python``, ``foo-py`` (``nats-py``), ``py-foo`` and ``foo-binary`` (``python-slugify`` for
 ``slugify``, ``psycopg2-binary``...): these only ever match what is declared, so the cost of
 a wrong guess is a package counted as used, never a false "unused".
 """
@@ -185,7 +185,7 @@ KNOWN: Mapping[str, tuple[str, ...]] = {
 """Import name (top-level, or dotted for namespace packages) -> canonical distributions."""
 
 _PREFIXES = ("python-", "py", "py-")
-_SUFFIXES = ("-python", "-binary")
+_SUFFIXES = ("-python", "-py", "-binary")
 
 
 def significant_module(dotted: str) -> str:

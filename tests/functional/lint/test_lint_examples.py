@@ -61,3 +61,40 @@ def test_the_bert_example_from_its_directory(run_cli: Callable[..., Run]) -> Non
     assert len({f["file"] for f in document["findings"]}) == 2
     codes = [f["code"] for f in document["findings"]]
     assert codes.count("JT301") == 6
+
+
+SEEDS = REPO / "tests" / "fixtures" / "seeds"
+
+
+def _codes(document: dict[str, Any]) -> dict[str, list[tuple[str, int]]]:
+    """code -> [(severity, line)] over every finding, all rules at once."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for finding in document["findings"]:
+        out.setdefault(finding["code"], []).append((finding["severity"], finding["line"]))
+    return out
+
+
+def test_multi_stage_template_end_of_life_base_and_baked_models(
+    run_cli: Callable[..., Run],
+) -> None:
+    codes = _codes(_lint(run_cli, SEEDS / "multi-stage-template"))
+    assert codes["JT203"] == [("warning", 10)]  # FROM python:3.9-slim-buster
+    assert codes["JT501"] == [("warning", 14)]  # COPY --from=builder /app/models ./models
+
+
+def test_pytorch_example_heavy_base_baked_models_and_recommends(
+    run_cli: Callable[..., Run],
+) -> None:
+    codes = _codes(_lint(run_cli, SEEDS / "pytorch-example"))
+    assert codes["JT204"] == [("warning", 2)]  # pytorch/pytorch:...-runtime for two packages
+    assert codes["JT501"] == [("warning", 12)]  # COPY models/
+    assert codes["JT102"] == [("info", 5)]  # apt-get install without --no-install-recommends
+    assert "JT302" not in codes  # a CUDA base and device selection: the GPU is meant
+
+
+def test_fourteen_service_template_has_nothing_above_info(run_cli: Callable[..., Run]) -> None:
+    run = run_cli("lint", SEEDS / "fourteen-services", "--offline", "-f", "json")
+    assert run.exit_code == 0, run.stdout  # the default --fail-on is warning
+    document = json.loads(run.stdout)
+    assert document["notes"] == []
+    assert {severity for f in _codes(document).values() for severity, _ in f} == {"info"}

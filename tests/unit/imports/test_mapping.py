@@ -79,3 +79,8 @@ def test_accepts_imported_names_and_requirement_sets() -> None:
     imports = [ImportedName("transformers", here, 3), ImportedName("numpy", here, 4)]
     # a constraint is not a declaration of something installed
     assert used_distributions(imports, declared) == {"transformers"}
+
+
+def test_foo_py_distributions_match_their_module() -> None:
+    # nats-py installs `nats` (the seed's 14-service template depends on it)
+    assert used_distributions(["nats"], ["nats-py", "flask"]) == frozenset({"nats-py"})
