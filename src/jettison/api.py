@@ -11,6 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# The builder verbs live with their backends; re-exported so the facade has every verb.
+from jettison.build.api import build, verify
 from jettison.errors import ConfigError
 from jettison.image.blobs import DigestChecker
 from jettison.image.model import Layer, Platform
@@ -216,3 +218,6 @@ def _rules(rules: Sequence[Rule] | None) -> Sequence[Rule]:
     from jettison.lint.rules import RULES
 
     return RULES
+
+
+__all__ = ["VERIFY_MODES", "build", "inspect", "lint", "lint_config", "lint_paths", "verify"]

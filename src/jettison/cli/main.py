@@ -8,7 +8,6 @@ Exit codes: 0 success, 1 a budget is broken (inspect) or a finding at or above -
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import traceback
 from collections.abc import Callable
@@ -18,6 +17,14 @@ from typing import Any
 import click
 
 from jettison import __version__, api
+from jettison.cli.output import (
+    output_options,
+    progress_bars,
+    refuse_overwrite,
+    terminal_look,
+    terminal_options,
+    write_report,
+)
 from jettison.config import find_config, inspect_budgets_table, load_section
 from jettison.errors import ConfigError, JettisonError
 from jettison.image.model import Platform
@@ -80,14 +87,7 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     show_default=True,
     help="Report format: a terminal report, JSON (versioned schema) or Markdown.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the report to FILE instead of stdout (refuses to overwrite without --force).",
-)
-@click.option("--force", is_flag=True, help="Allow --output to replace an existing file.")
+@output_options
 @click.option(
     "--platform",
     default=None,
@@ -134,17 +134,7 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     default=None,
     help="Progress bars on stderr.  [default: when stderr is a terminal]",
 )
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help="Colour the terminal report.  [default: when stdout is a terminal]",
-)
-@click.option(
-    "--width",
-    type=click.IntRange(60, 400),
-    default=None,
-    help="Width of the terminal report.  [default: the terminal's, or 100]",
-)
+@terminal_options
 def inspect_cmd(
     image: str,
     fmt: str,
@@ -179,10 +169,7 @@ def inspect_cmd(
     """
 
     def run() -> int:
-        if output is not None and output.exists() and not force:
-            raise ConfigError(
-                f"{output} exists; not overwriting it", hint="pass --force to replace it"
-            )
+        refuse_overwrite(output, force)
         budgets = _budgets(
             config_path,
             {
@@ -199,12 +186,7 @@ def inspect_cmd(
         except ValueError as exc:
             raise ConfigError(str(exc), hint="e.g. --platform linux/arm64") from exc
         show_progress = sys.stderr.isatty() if progress is None else progress
-        sink = None
-        if show_progress:
-            from jettison.cli.progress import RichProgress  # rich only when bars are shown
-
-            sink = RichProgress()
-        try:
+        with progress_bars(show_progress) as sink:
             report = api.inspect(
                 image,
                 platform=chosen,
@@ -213,26 +195,8 @@ def inspect_cmd(
                 verify=verify,
                 estimate_pull=estimate_pull,
             )
-        finally:
-            if sink is not None:
-                sink.close()
-        to_terminal = output is None and sys.stdout.isatty()
-        use_color = to_terminal if color is None else color
-        text = render(
-            report,
-            fmt,
-            width=width or (shutil.get_terminal_size().columns if to_terminal else 100),
-            color=use_color,
-        )
-        if output is None:
-            # click.echo strips ANSI codes off a pipe unless told: --color must survive `| less -R`.
-            click.echo(text, nl=not text.endswith("\n"), color=use_color)
-        else:
-            try:
-                output.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
-            click.echo(f"jettison: report written to {output}", err=True)
+        columns, use_color = terminal_look(output, color, width)
+        write_report(render(report, fmt, width=columns, color=use_color), output, color=use_color)
         broken = [b for b in report.budgets if not b.ok]
         for b in broken:
             click.echo(
@@ -293,14 +257,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     help="Report format: terminal, JSON (versioned schema), SARIF 2.1.0 (GitHub code "
     "scanning) or GitHub Actions annotations.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the report to FILE instead of stdout (refuses to overwrite without --force).",
-)
-@click.option("--force", is_flag=True, help="Allow --output to replace an existing file.")
+@output_options
 @click.option(
     "--fail-on",
     type=click.Choice(("info", "warning", "error", "never")),
@@ -334,17 +291,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     is_flag=True,
     help="Do not ask the package index for wheel sizes (savings come from the cache only).",
 )
-@click.option(
-    "--color/--no-color",
-    default=None,
-    help="Colour the terminal report.  [default: when stdout is a terminal]",
-)
-@click.option(
-    "--width",
-    type=click.IntRange(60, 400),
-    default=None,
-    help="Width of the terminal report.  [default: the terminal's, or 100]",
-)
+@terminal_options
 def lint_cmd(
     paths: tuple[Path, ...],
     context_dir: Path | None,
@@ -383,10 +330,7 @@ def lint_cmd(
     """
 
     def run() -> int:
-        if output is not None and output.exists() and not force:
-            raise ConfigError(
-                f"{output} exists; not overwriting it", hint="pass --force to replace it"
-            )
+        refuse_overwrite(output, force)
         targets = list(paths) or [Path()]
         config = api.lint_config(
             targets,
@@ -395,12 +339,7 @@ def lint_cmd(
             ignore=_codes(ignore),
             fail_on=fail_on,
         )
-        sink = None
-        if image is not None and sys.stderr.isatty():
-            from jettison.cli.progress import RichProgress
-
-            sink = RichProgress()
-        try:
+        with progress_bars(image is not None and sys.stderr.isatty()) as sink:
             report = api.lint_paths(
                 targets,
                 context_dir=context_dir,
@@ -411,32 +350,14 @@ def lint_cmd(
                 offline=offline,
                 progress=sink,
             )
-        finally:
-            if sink is not None:
-                sink.close()
         from jettison.lint.docs import docs_url
         from jettison.render.lint_common import plural, summary_counts
         from jettison.render.lint_formats import render_lint
         from jettison.render.units import human_bytes
 
-        to_terminal = output is None and sys.stdout.isatty()
-        use_color = to_terminal if color is None else color
-        text = render_lint(
-            report,
-            fmt,
-            width=width or (shutil.get_terminal_size().columns if to_terminal else 100),
-            color=use_color,
-            docs_url=docs_url(),
-        )
-        if output is None:
-            if text:
-                click.echo(text, nl=not text.endswith("\n"), color=use_color)
-        else:
-            try:
-                output.write_text(text, encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot write {output}: {exc.strerror}") from exc
-            click.echo(f"jettison: report written to {output}", err=True)
+        columns, use_color = terminal_look(output, color, width)
+        text = render_lint(report, fmt, width=columns, color=use_color, docs_url=docs_url())
+        write_report(text, output, color=use_color)
         if fmt != "tty" or output is not None:  # the terminal report has its own summary
             summary = f"jettison: {plural(len(report.findings), 'finding')}"
             if report.findings:
@@ -465,6 +386,16 @@ def _budgets(config_path: Path | None, flags: dict[str, str | None]) -> Budgets 
             raise ConfigError(f"--{key}: {exc}", hint=exc.hint) from exc
     merged = base.overridden_by(Budgets.from_mapping(given, "command line"))
     return merged if merged != Budgets() else None
+
+
+def _register_builder_commands() -> None:
+    from jettison.cli.build_cmds import build_cmd, verify_cmd
+
+    cli.add_command(build_cmd)
+    cli.add_command(verify_cmd)
+
+
+_register_builder_commands()
 
 
 def main() -> None:

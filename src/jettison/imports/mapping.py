@@ -13,9 +13,10 @@ component: the scanner keeps the dotted prefix down to the first non-namespace c
 becomes the distribution name by joining with dashes (``google-cloud-storage``).
 
 Beyond the table, a module ``foo`` also matches the declared names ``foo``, ``python-foo``,
-``pyfoo``, ``foo-python``, ``foo-py`` (``nats-py``), ``py-foo`` and ``foo-binary`` (``python-slugify`` for
-``slugify``, ``psycopg2-binary``...): these only ever match what is declared, so the cost of
-a wrong guess is a package counted as used, never a false "unused".
+``pyfoo``, ``foo-python``, ``foo-py`` (``nats-py``), ``py-foo`` and ``foo-binary``
+(``python-slugify`` for ``slugify``, ``psycopg2-binary``...): these only ever match what
+is declared, so the cost of a wrong guess is a package counted as used, never a false
+"unused".
 """
 
 from __future__ import annotations

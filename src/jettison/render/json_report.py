@@ -206,12 +206,22 @@ def to_json_model(report: InspectReport) -> JsonObject:
     }
 
 
+def json_text(model: JsonObject) -> str:
+    """A JSON model as deterministic text (sorted keys, indent 2, UTF-8 characters kept)."""
+    return json.dumps(model, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def read_schema(resource: str) -> JsonObject:
+    """A JSON Schema shipped in the package (``resource``: relative to ``jettison.render``)."""
+    text = resources.files("jettison.render").joinpath(resource).read_text("utf-8")
+    return cast(JsonObject, json.loads(text))
+
+
 def render_json(report: InspectReport) -> str:
     """``report`` as deterministic JSON text (sorted keys, indent 2, UTF-8 characters kept)."""
-    return json.dumps(to_json_model(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(to_json_model(report))
 
 
 def load_schema() -> JsonObject:
     """The JSON Schema of :func:`to_json_model`'s output, as shipped in the package."""
-    text = resources.files("jettison.render").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
-    return cast(JsonObject, json.loads(text))
+    return read_schema(SCHEMA_RESOURCE)

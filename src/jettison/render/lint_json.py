@@ -13,14 +13,10 @@ are ``error``, ``warning`` or ``info``.
 
 from __future__ import annotations
 
-import json
-from importlib import resources
-from typing import cast
-
 import jettison
 from jettison.lint.model import Finding, Saving
 from jettison.lint.report import LintReport, RuleInfo
-from jettison.render.json_report import JsonObject, JsonValue
+from jettison.render.json_report import JsonObject, JsonValue, json_text, read_schema
 from jettison.render.lint_common import SEVERITIES_WORST_FIRST, severity_name
 from jettison.render.text import printable
 
@@ -84,10 +80,9 @@ def to_json_model(report: LintReport) -> JsonObject:
 
 def render_lint_json(report: LintReport) -> str:
     """``report`` as deterministic JSON text (sorted keys, indent 2, UTF-8 kept)."""
-    return json.dumps(to_json_model(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(to_json_model(report))
 
 
 def load_schema() -> JsonObject:
     """The JSON Schema of :func:`to_json_model`'s output, as shipped in the package."""
-    text = resources.files("jettison.render").joinpath(SCHEMA_RESOURCE).read_text("utf-8")
-    return cast(JsonObject, json.loads(text))
+    return read_schema(SCHEMA_RESOURCE)

@@ -2,14 +2,12 @@
 
 Each finding is one ``file:line:col CODE severity message`` line (editors and terminals turn
 ``file:line:col`` into a link), followed by its fix and its saving, indented. Like the
-inspect report, rich draws into a private buffer with every setting explicit, so the text
-depends on the arguments only.
+inspect report, it is drawn with :func:`jettison.render._console.draw`, so the text depends
+on the arguments only.
 """
 
 from __future__ import annotations
 
-import io
-import re
 from itertools import groupby
 
 from rich.console import Console
@@ -18,18 +16,13 @@ from rich.text import Text
 
 from jettison.lint.model import Finding, Severity
 from jettison.lint.report import LintReport
+from jettison.render._console import draw
 from jettison.render.lint_common import plural, severity_name, summary_counts
 from jettison.render.text import printable
 from jettison.render.units import human_bytes
 
 _SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _INDENT = "    "
-_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$")
-_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _strip_line_end(line: str) -> str:
-    return _TRAILING.sub(lambda tail: "".join(_ESCAPE.findall(tail.group())), line)
 
 
 def _hanging(console: Console, text: Text, indent: int) -> list[Text]:
@@ -103,24 +96,7 @@ def _summary(report: LintReport) -> list[Text]:
     return lines
 
 
-def render_lint_tty(report: LintReport, *, width: int = 100, color: bool = False) -> str:
-    """``report`` as a terminal report ``width`` columns wide, with ANSI colours if ``color``."""
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        height=25,
-        force_terminal=color,
-        force_jupyter=False,
-        force_interactive=False,
-        color_system="standard" if color else None,
-        no_color=not color,
-        legacy_windows=False,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        soft_wrap=False,
-    )
+def _paint(console: Console, report: LintReport) -> None:
     for file, group in groupby(report.findings, key=lambda f: f.file):
         title = Text(printable(file.as_posix()), style="bold")
         console.print(Rule(title, align="left", style="dim"))
@@ -134,5 +110,8 @@ def render_lint_tty(report: LintReport, *, width: int = 100, color: bool = False
         console.print()
     for text in _summary(report):
         console.print(text, overflow="fold")
-    lines = buffer.getvalue().splitlines()
-    return "".join(f"{_strip_line_end(line)}\n" for line in lines)
+
+
+def render_lint_tty(report: LintReport, *, width: int = 100, color: bool = False) -> str:
+    """``report`` as a terminal report ``width`` columns wide, with ANSI colours if ``color``."""
+    return draw(lambda console: _paint(console, report), width=width, color=color)

@@ -1,14 +1,10 @@
 """The terminal report: the shared document drawn with rich, returned as a string.
 
-Rich writes into a private buffer with every setting explicit (width, colour, terminal), so
-the output depends on the arguments only, never on the environment (``COLUMNS``,
-``NO_COLOR``, ``FORCE_COLOR``...) or on stdout. Deciding whether to colour is the CLI's job.
+It is drawn with :func:`jettison.render._console.draw`, so the text depends on the arguments
+only, never on the environment or on stdout. Deciding whether to colour is the CLI's job.
 """
 
 from __future__ import annotations
-
-import io
-import re
 
 from rich import box
 from rich.console import Console
@@ -17,6 +13,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from jettison.inspect.report import InspectReport
+from jettison.render._console import draw
 from jettison.render.document import (
     Block,
     Fields,
@@ -40,14 +37,6 @@ _CODE_STYLE = "cyan"
 _GUTTER = 3
 """Blank cells between two columns: right padding, the (invisible) rule, left padding."""
 _MIN_ELLIPSIS_WIDTH = 12
-# Rich pads cells to the column width; drop the padding at line ends (before any closing
-# colour codes) so that the text is the same with and without colour.
-_TRAILING = re.compile(r"(?:[ \t]|\x1b\[[0-9;]*m)+$")
-_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def _strip_line_end(line: str) -> str:
-    return _TRAILING.sub(lambda tail: "".join(_ESCAPE.findall(tail.group())), line)
 
 
 def _text(line: Line) -> Text:
@@ -133,27 +122,13 @@ def _section(console: Console, section: Section) -> None:
         _block(console, block)
 
 
-def render_tty(report: InspectReport, *, width: int = 100, color: bool = False) -> str:
-    """``report`` as a terminal report ``width`` columns wide, with ANSI colours if ``color``."""
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        height=25,
-        force_terminal=color,
-        force_jupyter=False,
-        force_interactive=False,
-        color_system="standard" if color else None,
-        no_color=not color,
-        legacy_windows=False,
-        markup=False,
-        emoji=False,
-        highlight=False,
-        soft_wrap=False,
-    )
+def _paint(console: Console, report: InspectReport) -> None:
     document = build_document(report)
     console.print(_text(document.title))
     for section in document.sections:
         _section(console, section)
-    lines = buffer.getvalue().splitlines()
-    return "".join(f"{_strip_line_end(line)}\n" for line in lines)
+
+
+def render_tty(report: InspectReport, *, width: int = 100, color: bool = False) -> str:
+    """``report`` as a terminal report ``width`` columns wide, with ANSI colours if ``color``."""
+    return draw(lambda console: _paint(console, report), width=width, color=color)

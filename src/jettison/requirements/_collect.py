@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jettison.requirements._text import decode
 from jettison.requirements.model import Requirement, RequirementSet
 
 
@@ -24,6 +25,23 @@ class Collector:
     index_urls: list[str] = field(default_factory=list)
     problems: list[tuple[Path, int, str]] = field(default_factory=list)
     seen: set[tuple[Path, str]] = field(default_factory=set)
+
+    def first_read(self, path: Path, way: str) -> bool:
+        """Record ``path`` as read ``way``; False when it already was (then skip it)."""
+        key = (path.resolve(), way)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+    def text_of(self, path: Path, data: bytes) -> str | None:
+        """``data`` (the bytes of ``path``) decoded, with ``path`` added to the files read and
+        any decoding problem noted; None when it is not text at all."""
+        self.add_file(path)
+        decoded = decode(data)
+        if decoded.problem is not None:
+            self.problem(path, *decoded.problem)
+        return decoded.text
 
     def add_file(self, path: Path) -> None:
         if path not in self.files:

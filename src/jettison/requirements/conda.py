@@ -25,7 +25,7 @@ import yaml
 from packaging.utils import canonicalize_name
 
 from jettison.requirements._collect import Collector
-from jettison.requirements._text import decode, read_bytes
+from jettison.requirements._text import read_bytes
 from jettison.requirements.model import Requirement, RequirementSet
 from jettison.requirements.requirements_txt import TxtReader
 
@@ -45,18 +45,13 @@ def parse_environment_yml(path: Path, *, root: Path | None = None) -> Requiremen
 
 def read_environment_yml(path: Path, out: Collector) -> None:
     data = read_bytes(path)
-    key = (path.resolve(), "conda")
-    if key in out.seen:
+    if not out.first_read(path, "conda"):
         return
-    out.seen.add(key)
-    out.add_file(path)
-    decoded = decode(data)
-    if decoded.problem is not None:
-        out.problem(path, *decoded.problem)
-    if decoded.text is None:
+    text = out.text_of(path, data)
+    if text is None:
         return
     try:
-        document = yaml.compose(decoded.text, Loader=yaml.SafeLoader)
+        document = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -40,7 +40,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from jettison.requirements._collect import Collector
-from jettison.requirements._text import decode, read_bytes
+from jettison.requirements._text import read_bytes
 from jettison.requirements.model import Requirement, RequirementSet
 from jettison.requirements.requirements_txt import (
     TxtReader,
@@ -66,24 +66,19 @@ def parse_pyproject(path: Path, *, root: Path | None = None) -> RequirementSet:
 
 def read_pyproject(path: Path, out: Collector) -> None:
     data = read_bytes(path)
-    key = (path.resolve(), "pyproject")
-    if key in out.seen:
+    if not out.first_read(path, "pyproject"):
         return
-    out.seen.add(key)
-    out.add_file(path)
-    decoded = decode(data)
-    if decoded.problem is not None:
-        out.problem(path, *decoded.problem)
-    if decoded.text is None:
+    text = out.text_of(path, data)
+    if text is None:
         return
     try:
-        document = tomllib.loads(decoded.text)
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc).splitlines()[0] if str(exc) else "invalid"
         match = _ERROR_LINE_RE.search(message)
         out.problem(path, int(match.group(1)) if match else 1, f"invalid TOML: {message}")
         return
-    _Reader(path, decoded.text, document, out).read()
+    _Reader(path, text, document, out).read()
 
 
 def poetry_specifier(constraint: str) -> str | None:

@@ -51,7 +51,7 @@ from packaging.utils import (
 )
 
 from jettison.requirements._collect import Collector
-from jettison.requirements._text import decode, read_bytes
+from jettison.requirements._text import read_bytes
 from jettison.requirements.model import Requirement, RequirementSet
 
 _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
@@ -163,10 +163,8 @@ class TxtReader:
 
     def read_top_level(self, path: Path) -> None:
         data = read_bytes(path)
-        key = (path.resolve(), "requirements")
-        if key in self.out.seen:
+        if not self.out.first_read(path, "requirements"):
             return
-        self.out.seen.add(key)
         self._read_data(path, data, constraint=False)
 
     def include(self, including: Path, line: int, value: str, *, constraint: bool = False) -> None:
@@ -186,10 +184,8 @@ class TxtReader:
             loop = " -> ".join(p.name for p in [*self._chain, resolved])
             self.out.problem(including, line, f"include loop ({loop}); {value} not read again")
             return
-        key = (resolved, "constraint" if constraint else "requirements")
-        if key in self.out.seen:
+        if not self.out.first_read(target, "constraint" if constraint else "requirements"):
             return
-        self.out.seen.add(key)
         try:
             data = target.read_bytes()
         except OSError as exc:
@@ -199,15 +195,12 @@ class TxtReader:
         self._read_data(target, data, constraint=constraint)
 
     def _read_data(self, path: Path, data: bytes, *, constraint: bool) -> None:
-        self.out.add_file(path)
-        decoded = decode(data)
-        if decoded.problem is not None:
-            self.out.problem(path, *decoded.problem)
-        if decoded.text is None:
+        text = self.out.text_of(path, data)
+        if text is None:
             return
         self._chain.append(path.resolve())
         try:
-            self.read_lines(logical_lines(decoded.text), path, constraint=constraint)
+            self.read_lines(logical_lines(text), path, constraint=constraint)
         finally:
             self._chain.pop()
 

@@ -86,13 +86,3 @@ def use_rules(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         monkeypatch.setattr(jettison.lint.rules, "RULES", tuple(rules))
 
     return install
-
-
-def write(directory: Path, name: str, text: str | bytes) -> Path:
-    path = directory / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from support.files import write
+
 from ..conftest import Run
-from .conftest import write
 
 RunCli = Callable[..., Run]
 

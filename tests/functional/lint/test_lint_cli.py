@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from support.files import write
+
 from ..conftest import Run
 from ._rules import TEST_RULES
-from .conftest import FakeIndex, write
+from .conftest import FakeIndex
 
 DOCKERFILE = """\
 FROM python:3.11

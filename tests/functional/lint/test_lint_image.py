@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from support.files import write
+
 from ..conftest import Run, write_image
 from ..test_inspect import PYTEST_BYTES
 from ._rules import TEST_RULES
-from .conftest import FakeIndex, write
+from .conftest import FakeIndex
 
 
 @pytest.fixture(autouse=True)

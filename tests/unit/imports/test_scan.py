@@ -6,19 +6,11 @@ from pathlib import Path
 
 from jettison.imports.scan import DEFAULT_EXCLUDE, imports_in_source, scan_imports, scan_source_tree
 from jettison.lint.model import ImportedName
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, str):
-        path.write_text(text, encoding="utf-8")
-    else:
-        path.write_bytes(text)
-    return path
+from support.files import write_file
 
 
 def test_import_forms(tmp_path: Path) -> None:
-    main = write(
+    main = write_file(
         tmp_path / "main.py",
         "from __future__ import annotations\n"  # 1
         "import os, sys\n"
@@ -63,13 +55,13 @@ def test_import_forms(tmp_path: Path) -> None:
 
 
 def test_local_modules_shadow_distributions(tmp_path: Path) -> None:
-    write(tmp_path / "app" / "predictor.py", "import utils\nimport config\nimport torch\n")
-    write(tmp_path / "app" / "utils.py", "import requests\n")
-    write(tmp_path / "app" / "config" / "__init__.py", "")
-    write(tmp_path / "src" / "mypkg" / "__init__.py", "from mypkg.core import run\n")
-    write(tmp_path / "src" / "mypkg" / "core.py", "import mypkg.util\nimport numpy\n")
-    write(tmp_path / "yaml.py", "# a local file named like a distribution\n")
-    write(tmp_path / "main.py", "import app.predictor\nimport yaml\nimport flask\n")
+    write_file(tmp_path / "app" / "predictor.py", "import utils\nimport config\nimport torch\n")
+    write_file(tmp_path / "app" / "utils.py", "import requests\n")
+    write_file(tmp_path / "app" / "config" / "__init__.py", "")
+    write_file(tmp_path / "src" / "mypkg" / "__init__.py", "from mypkg.core import run\n")
+    write_file(tmp_path / "src" / "mypkg" / "core.py", "import mypkg.util\nimport numpy\n")
+    write_file(tmp_path / "yaml.py", "# a local file named like a distribution\n")
+    write_file(tmp_path / "main.py", "import app.predictor\nimport yaml\nimport flask\n")
     scan = scan_source_tree(tmp_path)
     assert sorted({i.module for i in scan.imports}) == ["flask", "numpy", "requests", "torch"]
     assert {"app", "predictor", "utils", "config", "mypkg", "yaml", "main"} <= scan.local_modules
@@ -77,11 +69,11 @@ def test_local_modules_shadow_distributions(tmp_path: Path) -> None:
 
 
 def test_unparsable_files_are_skipped_and_reported(tmp_path: Path) -> None:
-    write(tmp_path / "good.py", "import fastapi\n")
-    bad = write(tmp_path / "bad.py", "import torch\ndef broken(:\n")
-    py2 = write(tmp_path / "legacy.py", 'print "hello"\n')
-    nul = write(tmp_path / "nul.py", b"import x\x00\n")
-    write(tmp_path / "warns.py", 'import re\nPATTERN = "\\d+"\nimport pandas\n')
+    write_file(tmp_path / "good.py", "import fastapi\n")
+    bad = write_file(tmp_path / "bad.py", "import torch\ndef broken(:\n")
+    py2 = write_file(tmp_path / "legacy.py", 'print "hello"\n')
+    nul = write_file(tmp_path / "nul.py", b"import x\x00\n")
+    write_file(tmp_path / "warns.py", 'import re\nPATTERN = "\\d+"\nimport pandas\n')
     scan = scan_source_tree(tmp_path)
     assert sorted(i.module for i in scan.imports) == ["fastapi", "pandas"]
     skipped = {path: (line, message) for path, line, message in scan.skipped}
@@ -90,14 +82,14 @@ def test_unparsable_files_are_skipped_and_reported(tmp_path: Path) -> None:
 
 
 def test_default_exclusions_and_custom_ones(tmp_path: Path) -> None:
-    write(tmp_path / "app.py", "import fastapi\n")
-    write(tmp_path / ".venv" / "lib" / "site.py", "import venv_only\n")
-    write(tmp_path / "env2" / "pyvenv.cfg", "home = /usr\n")
-    write(tmp_path / "env2" / "lib" / "x.py", "import custom_venv_only\n")
-    write(tmp_path / "node_modules" / "x.py", "import node_only\n")
-    write(tmp_path / "__pycache__" / "x.py", "import cache_only\n")
-    write(tmp_path / "tests" / "test_app.py", "import pytest\n")
-    write(tmp_path / "build" / "lib" / "gen.py", "import grpc\n")
+    write_file(tmp_path / "app.py", "import fastapi\n")
+    write_file(tmp_path / ".venv" / "lib" / "site.py", "import venv_only\n")
+    write_file(tmp_path / "env2" / "pyvenv.cfg", "home = /usr\n")
+    write_file(tmp_path / "env2" / "lib" / "x.py", "import custom_venv_only\n")
+    write_file(tmp_path / "node_modules" / "x.py", "import node_only\n")
+    write_file(tmp_path / "__pycache__" / "x.py", "import cache_only\n")
+    write_file(tmp_path / "tests" / "test_app.py", "import pytest\n")
+    write_file(tmp_path / "build" / "lib" / "gen.py", "import grpc\n")
     assert {i.module for i in scan_imports(tmp_path)} == {"fastapi", "pytest", "grpc"}
     exclude = (*DEFAULT_EXCLUDE, "tests", "build/*")
     assert {i.module for i in scan_imports(tmp_path, exclude=exclude)} == {"fastapi"}
@@ -113,7 +105,7 @@ def test_default_exclusions_and_custom_ones(tmp_path: Path) -> None:
 
 
 def test_single_file_and_missing_source(tmp_path: Path) -> None:
-    script = write(tmp_path / "serve.py", "import uvicorn\n")
+    script = write_file(tmp_path / "serve.py", "import uvicorn\n")
     assert scan_imports(script) == (ImportedName("uvicorn", script, 1),)
     scan = scan_source_tree(tmp_path / "missing")
     assert scan.imports == () and scan.skipped[0][2] == "source path does not exist"

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import pytest
-
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.lint.report import LintReport, RuleInfo
+from support import snapshots
 
 
 def make_rule(
@@ -32,44 +29,12 @@ def make_rule(
     )
 
 
-def write(directory: Path, name: str, text: str | bytes) -> Path:
-    path = directory / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-UPDATE_ENV = "JETTISON_UPDATE_SNAPSHOTS"
 
 
 def check_snapshot(name: str, actual: str) -> None:
     """Fail unless ``actual`` equals ``snapshots/<name>`` byte for byte (or rewrite it)."""
-    path = SNAPSHOTS / name
-    if os.environ.get(UPDATE_ENV) == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
-        path.write_bytes(actual.encode("utf-8"))
-        return
-    if not path.exists():
-        pytest.fail(f"no snapshot {path}; create it with {UPDATE_ENV}=1 pytest tests/unit/lint")
-    expected = path.read_bytes().decode("utf-8")
-    if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                f"snapshots/{name}",
-                "rendered",
-            )
-        )
-        pytest.fail(
-            f"{name} differs from its snapshot; if the change is intended, rerun with "
-            f"{UPDATE_ENV}=1 and review the diff:\n{diff}",
-            pytrace=False,
-        )
+    snapshots.check_snapshot(SNAPSHOTS, name, actual, suite="tests/unit/lint")
 
 
 def _rule_info(

@@ -17,8 +17,7 @@ from jettison.lint.config import (
     severity_for,
 )
 from jettison.lint.model import Severity
-
-from ._helpers import write
+from support.files import write
 
 KNOWN = ("JT001", "JT101", "JT108", "JT301", "JT302", "JT601")
 

@@ -19,8 +19,7 @@ from jettison.lint.context import (
     owning_dockerfile,
     resolve_context,
 )
-
-from ._helpers import write
+from support.files import write
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -13,8 +13,9 @@ from jettison.lint.config import LintConfig, parse_lint_table
 from jettison.lint.engine import run_rules
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.requirements.model import RequirementSet
+from support.files import write
 
-from ._helpers import make_rule, write
+from ._helpers import make_rule
 
 DOCKERFILE = """\
 FROM python:3.11

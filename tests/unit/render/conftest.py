@@ -10,8 +10,6 @@ Snapshots live in ``snapshots/``; run with ``JETTISON_UPDATE_SNAPSHOTS=1`` to re
 
 from __future__ import annotations
 
-import difflib
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,9 +30,9 @@ from jettison.inspect.report import (
     RemovableCause,
     Shadowed,
 )
+from support import snapshots
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-UPDATE_ENV = "JETTISON_UPDATE_SNAPSHOTS"
 PINNED_VERSION = "0.0.0+snapshot"
 
 MB = 1_000_000
@@ -445,28 +443,7 @@ def pinned_version(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def check_snapshot(name: str, actual: str) -> None:
     """Fail unless ``actual`` equals ``snapshots/<name>`` byte for byte (or rewrite it)."""
-    path = SNAPSHOTS / name
-    if os.environ.get(UPDATE_ENV) == "1":
-        SNAPSHOTS.mkdir(exist_ok=True)
-        path.write_bytes(actual.encode("utf-8"))
-        return
-    if not path.exists():
-        pytest.fail(f"no snapshot {path}; create it with {UPDATE_ENV}=1 pytest tests/unit/render")
-    expected = path.read_bytes().decode("utf-8")
-    if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                f"snapshots/{name}",
-                "rendered",
-            )
-        )
-        pytest.fail(
-            f"{name} differs from its snapshot; if the change is intended, rerun with "
-            f"{UPDATE_ENV}=1 and review the diff:\n{diff}",
-            pytrace=False,
-        )
+    snapshots.check_snapshot(SNAPSHOTS, name, actual, suite="tests/unit/render")
 
 
 @pytest.fixture

@@ -8,30 +8,25 @@ import pytest
 
 from jettison.errors import RequirementsError
 from jettison.requirements import discover_requirement_files, load_requirements
+from support.files import write_file
 
 ROOT = Path(__file__).resolve().parents[3]
 BERT = ROOT / "examples" / "bert-classifier"
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_discovery_is_shallow_ordered_and_skips_environments(tmp_path: Path) -> None:
-    write(tmp_path / "requirements.txt", "-r requirements-dev.txt\nflask\n")
-    write(tmp_path / "requirements-dev.txt", "pytest\n")
-    write(tmp_path / "pyproject.toml", '[project]\nname = "x"\ndependencies = ["httpx"]\n')
-    write(tmp_path / "environment.yaml", "dependencies:\n  - numpy\n")
-    write(tmp_path / "notes.txt", "not requirements\n")
-    write(tmp_path / "naive_image" / "requirements.txt", "torch\n")
-    write(tmp_path / "requirements" / "base.txt", "requests\n")
-    write(tmp_path / "a" / "b" / "requirements.txt", "too-deep\n")
+    write_file(tmp_path / "requirements.txt", "-r requirements-dev.txt\nflask\n")
+    write_file(tmp_path / "requirements-dev.txt", "pytest\n")
+    write_file(tmp_path / "pyproject.toml", '[project]\nname = "x"\ndependencies = ["httpx"]\n')
+    write_file(tmp_path / "environment.yaml", "dependencies:\n  - numpy\n")
+    write_file(tmp_path / "notes.txt", "not requirements\n")
+    write_file(tmp_path / "naive_image" / "requirements.txt", "torch\n")
+    write_file(tmp_path / "requirements" / "base.txt", "requests\n")
+    write_file(tmp_path / "a" / "b" / "requirements.txt", "too-deep\n")
     for skipped in (".venv", "node_modules", ".git", "venv"):
-        write(tmp_path / skipped / "requirements.txt", "nope\n")
-    write(tmp_path / "myenv" / "pyvenv.cfg", "home = /usr\n")
-    write(tmp_path / "myenv" / "requirements.txt", "nope\n")
+        write_file(tmp_path / skipped / "requirements.txt", "nope\n")
+    write_file(tmp_path / "myenv" / "pyvenv.cfg", "home = /usr\n")
+    write_file(tmp_path / "myenv" / "requirements.txt", "nope\n")
     relative = [p.relative_to(tmp_path).as_posix() for p in discover_requirement_files(tmp_path)]
     assert relative == [
         "environment.yaml",
@@ -55,8 +50,8 @@ def test_discovery_is_shallow_ordered_and_skips_environments(tmp_path: Path) -> 
 
 
 def test_given_files_are_relative_to_the_context(tmp_path: Path) -> None:
-    write(tmp_path / "svc" / "reqs" / "prod.txt", "-r ../../shared.txt\nflask\n")
-    write(tmp_path / "shared.txt", "requests\n")
+    write_file(tmp_path / "svc" / "reqs" / "prod.txt", "-r ../../shared.txt\nflask\n")
+    write_file(tmp_path / "shared.txt", "requests\n")
     found = load_requirements(tmp_path / "svc", [Path("reqs/prod.txt")])
     assert [r.name for r in found.requirements] == ["flask"]
     assert "outside" in found.problems[0][2]

@@ -8,12 +8,7 @@ import pytest
 
 from jettison.requirements import parse_pyproject
 from jettison.requirements.pyproject import TomlLocator, poetry_specifier
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+from support.files import write_file
 
 
 def rows(path: Path) -> list[tuple[str, str, str, int]]:
@@ -21,7 +16,7 @@ def rows(path: Path) -> list[tuple[str, str, str, int]]:
 
 
 def test_pep621_dependencies_and_extras(tmp_path: Path) -> None:
-    path = write(
+    path = write_file(
         tmp_path / "pyproject.toml",
         "[project]\n"  # 1
         'name = "svc"\n'
@@ -51,7 +46,7 @@ def test_pep621_dependencies_and_extras(tmp_path: Path) -> None:
 
 
 def test_dependency_groups_with_include_group(tmp_path: Path) -> None:
-    path = write(
+    path = write_file(
         tmp_path / "pyproject.toml",
         "[project]\n"
         'name = "svc"\n'
@@ -90,7 +85,7 @@ def test_dependency_groups_with_include_group(tmp_path: Path) -> None:
 
 
 def test_poetry_tables_groups_and_sources(tmp_path: Path) -> None:
-    path = write(
+    path = write_file(
         tmp_path / "pyproject.toml",
         "[tool.poetry]\n"
         'name = "svc"\n'
@@ -172,7 +167,7 @@ def test_poetry_constraints(constraint: str, expected: str | None) -> None:
 
 
 def test_poetry2_project_table_is_enriched_not_duplicated(tmp_path: Path) -> None:
-    path = write(
+    path = write_file(
         tmp_path / "pyproject.toml",
         '[project]\nname = "svc"\ndependencies = ["torch==2.7.0", "numpy"]\n'
         '[tool.poetry.dependencies]\ntorch = { source = "cpu" }\n'
@@ -187,7 +182,7 @@ def test_poetry2_project_table_is_enriched_not_duplicated(tmp_path: Path) -> Non
 
 
 def test_uv_sources_and_indexes(tmp_path: Path) -> None:
-    path = write(
+    path = write_file(
         tmp_path / "pyproject.toml",
         "[project]\n"
         'name = "svc"\n'
@@ -216,9 +211,9 @@ def test_uv_sources_and_indexes(tmp_path: Path) -> None:
 
 
 def test_setuptools_dynamic_dependencies_read_requirement_files(tmp_path: Path) -> None:
-    write(tmp_path / "requirements.txt", "flask==2.3.3\n")
-    write(tmp_path / "requirements-gpu.txt", "onnxruntime-gpu\n")
-    path = write(
+    write_file(tmp_path / "requirements.txt", "flask==2.3.3\n")
+    write_file(tmp_path / "requirements-gpu.txt", "onnxruntime-gpu\n")
+    path = write_file(
         tmp_path / "pyproject.toml",
         '[project]\nname = "svc"\ndynamic = ["dependencies", "optional-dependencies"]\n'
         "[tool.setuptools.dynamic]\n"
@@ -238,11 +233,13 @@ def test_setuptools_dynamic_dependencies_read_requirement_files(tmp_path: Path) 
 
 
 def test_bad_toml_and_bad_values_are_problems(tmp_path: Path) -> None:
-    broken = write(tmp_path / "a" / "pyproject.toml", '[project]\nname = "x"\ndependencies = [\n')
+    broken = write_file(
+        tmp_path / "a" / "pyproject.toml", '[project]\nname = "x"\ndependencies = [\n'
+    )
     found = parse_pyproject(broken)
     assert found.requirements == () and found.files == (broken,)
     assert found.problems[0][2].startswith("invalid TOML")
-    odd = write(
+    odd = write_file(
         tmp_path / "b" / "pyproject.toml",
         '[project]\nname = "x"\ndependencies = "flask"\n'
         '[project.optional-dependencies]\nx = [1, "torch=2"]\n',

@@ -8,15 +8,7 @@ import pytest
 
 from jettison.errors import RequirementsError
 from jettison.requirements import RequirementSet, parse_requirements_txt
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, str):
-        path.write_text(text, encoding="utf-8")
-    else:
-        path.write_bytes(text)
-    return path
+from support.files import write_file
 
 
 def names(found: RequirementSet) -> list[str]:
@@ -24,7 +16,7 @@ def names(found: RequirementSet) -> list[str]:
 
 
 def test_plain_lines_comments_and_specifiers(tmp_path: Path) -> None:
-    req = write(
+    req = write_file(
         tmp_path / "requirements.txt",
         "# Core\n"
         "Torch==2.7.0  # the big one\n"
@@ -45,7 +37,7 @@ def test_plain_lines_comments_and_specifiers(tmp_path: Path) -> None:
 
 
 def test_markers_and_continuations_with_hashes(tmp_path: Path) -> None:
-    req = write(
+    req = write_file(
         tmp_path / "requirements.txt",
         'pywin32==306 ; sys_platform == "win32"\n'
         "numpy==1.26.4 \\\n"
@@ -64,8 +56,8 @@ def test_markers_and_continuations_with_hashes(tmp_path: Path) -> None:
 
 def test_direct_references(tmp_path: Path) -> None:
     wheel = "torch-2.7.0%2Bcpu-cp311-cp311-manylinux_2_28_x86_64.whl"
-    write(tmp_path / "libs/mylib/pyproject.toml", '[project]\nname = "My_Lib"\n')
-    req = write(
+    write_file(tmp_path / "libs/mylib/pyproject.toml", '[project]\nname = "My_Lib"\n')
+    req = write_file(
         tmp_path / "requirements.txt",
         "flash-attn @ https://example.org/flash_attn-2.6.3.tar.gz\n"
         "git+https://github.com/org/repo.git@v1.2#egg=Some_Pkg[extra]\n"
@@ -91,7 +83,7 @@ def test_direct_references(tmp_path: Path) -> None:
 
 
 def test_index_options_apply_to_following_requirements(tmp_path: Path) -> None:
-    req = write(
+    req = write_file(
         tmp_path / "requirements.txt",
         "fastapi==0.115.0\n"
         "--extra-index-url https://download.pytorch.org/whl/cpu\n"
@@ -116,9 +108,11 @@ def test_index_options_apply_to_following_requirements(tmp_path: Path) -> None:
 
 
 def test_includes_and_constraints(tmp_path: Path) -> None:
-    write(tmp_path / "base.txt", "--extra-index-url https://download.pytorch.org/whl/cpu\ntorch\n")
-    write(tmp_path / "deps/constraints.txt", "torch==2.7.0+cpu\nnumpy==1.26.4\n")
-    req = write(
+    write_file(
+        tmp_path / "base.txt", "--extra-index-url https://download.pytorch.org/whl/cpu\ntorch\n"
+    )
+    write_file(tmp_path / "deps/constraints.txt", "torch==2.7.0+cpu\nnumpy==1.26.4\n")
+    req = write_file(
         tmp_path / "requirements.txt",
         "-r base.txt\n--constraint=deps/constraints.txt\n-rbase.txt\nnumpy\n",
     )
@@ -137,8 +131,8 @@ def test_includes_and_constraints(tmp_path: Path) -> None:
 
 
 def test_include_loop_is_a_problem_not_a_hang(tmp_path: Path) -> None:
-    write(tmp_path / "a.txt", "-r b.txt\nalpha\n")
-    write(tmp_path / "b.txt", "-r a.txt\nbeta\n")
+    write_file(tmp_path / "a.txt", "-r b.txt\nalpha\n")
+    write_file(tmp_path / "b.txt", "-r a.txt\nbeta\n")
     found = parse_requirements_txt(tmp_path / "a.txt")
     assert names(found) == ["beta", "alpha"]
     assert len(found.problems) == 1
@@ -148,9 +142,9 @@ def test_include_loop_is_a_problem_not_a_hang(tmp_path: Path) -> None:
 
 
 def test_include_outside_root_is_not_read(tmp_path: Path) -> None:
-    write(tmp_path / "secret.txt", "leaked\n")
+    write_file(tmp_path / "secret.txt", "leaked\n")
     context = tmp_path / "context"
-    req = write(
+    req = write_file(
         context / "requirements.txt",
         "-r ../secret.txt\n-c /etc/passwd\n-r https://example.org/reqs.txt\n-r missing.txt\nok\n",
     )
@@ -170,30 +164,30 @@ def test_include_outside_root_is_not_read(tmp_path: Path) -> None:
 )
 def test_byte_order_marks(tmp_path: Path, encoding: str, bom: bytes) -> None:
     text = "flask==2.3.3\r\npandas\r\n"
-    req = write(tmp_path / "requirements.txt", bom + text.encode(encoding))
+    req = write_file(tmp_path / "requirements.txt", bom + text.encode(encoding))
     found = parse_requirements_txt(req)
     assert names(found) == ["flask", "pandas"]
     assert found.problems == ()
 
 
 def test_not_utf8_falls_back_with_a_problem(tmp_path: Path) -> None:
-    req = write(tmp_path / "requirements.txt", "# caf\xe9\nflask\n".encode("latin-1"))
+    req = write_file(tmp_path / "requirements.txt", "# caf\xe9\nflask\n".encode("latin-1"))
     found = parse_requirements_txt(req)
     assert names(found) == ["flask"]
     assert found.problems == ((req, 1, "not valid UTF-8 (byte 0xe9); read as Latin-1"),)
 
 
 def test_binary_and_empty_files(tmp_path: Path) -> None:
-    binary = write(tmp_path / "requirements.txt", b"\x7fELF\x00\x00\x01")
+    binary = write_file(tmp_path / "requirements.txt", b"\x7fELF\x00\x00\x01")
     found = parse_requirements_txt(binary)
     assert found.requirements == () and found.files == (binary,)
     assert "binary file" in found.problems[0][2]
-    empty = write(tmp_path / "empty.txt", b"")
+    empty = write_file(tmp_path / "empty.txt", b"")
     assert parse_requirements_txt(empty) == RequirementSet(requirements=(), files=(empty,))
 
 
 def test_bad_lines_are_problems(tmp_path: Path) -> None:
-    req = write(
+    req = write_file(
         tmp_path / "requirements.txt",
         "torch=2.3.1\n--frobnicate\nflask --index-url https://x\n-r\nok==1\n",
     )

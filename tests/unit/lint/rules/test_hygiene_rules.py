@@ -22,6 +22,7 @@ from jettison.lint.rules.hygiene import (
     jt406_installers_left,
     jt407_conda_clean,
 )
+from support.files import write
 
 from ._stack_helpers import make_ctx, make_image, run
 
@@ -38,13 +39,7 @@ def lines(findings: list[Finding]) -> list[int]:
 
 
 def put(root: Path, relative: str, data: bytes | str = b"x") -> Path:
-    path = root / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return path
+    return write(root, relative, data)
 
 
 def image_hiding(*rows: tuple[str, int]) -> InspectReport:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from jettison.lint.rules.size._scripts import (
     has_glob,
     positionals,
     removes,
+    runtime_steps,
 )
 
 _URL = re.compile(r"^(?:https?|ftp)://", re.IGNORECASE)
@@ -187,6 +188,33 @@ def run_kept(step: Step) -> list[Created]:
         for index, created in run_created(step)
         if not removes(commands[index + 1 :], created.path, step.cwd, step.env)
     ]
+
+
+Hit = tuple[Command, str, Created]
+"""A command, the path it reaches, and the earlier instruction that created that path."""
+
+
+def reached_later(
+    ctx: LintContext, targets: Callable[[Command, Step], Iterable[str]]
+) -> Iterator[tuple[Step, list[Hit]]]:
+    """Each RUN of the final image's stages whose commands reach (``targets``: the absolute
+    paths a command acts on) what an earlier COPY, ADD or RUN created, with its hits."""
+    if ctx.dockerfile is None:
+        return
+    earlier: list[Created] = []
+    for step in runtime_steps(ctx.dockerfile):
+        if step.instruction.keyword != "RUN":
+            earlier.extend(copied(step, ctx))
+            continue
+        hits: list[Hit] = []
+        for command in step.commands:
+            for target in targets(command, step):
+                origin = next((c for c in reversed(earlier) if c.holds(target)), None)
+                if origin is not None:
+                    hits.append((command, target, origin))
+        earlier.extend(run_kept(step))
+        if hits:
+            yield step, hits
 
 
 def created_by(command: Command, step: Step) -> list[Created]:

@@ -15,20 +15,9 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.shell import Command
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._packages import (
-    APK_VALUED,
-    APT_VALUED,
-    RPM_VALUED,
-    ZYPPER_VALUED,
-    is_apk,
-    is_apt,
-    is_rpm_tool,
-    is_zypper,
-    packages,
-)
+from jettison.lint.rules.size._packages import Verbs, is_apk, packages_if
 from jettison.lint.rules.size._scripts import Step, runs, runtime_steps, stage_label
 
-RPM_TOOLS = frozenset({"yum", "dnf", "dnf5", "microdnf"})
 TOOLCHAIN = frozenset(
     {"build-essential", "build-base", "alpine-sdk", "gcc", "g++", "gcc-c++", "clang", "cmake",
      "gfortran", "gcc-gfortran", "ninja-build", "rustc", "cargo", "golang",
@@ -48,28 +37,23 @@ def is_build_tool(package: str) -> bool:
     return name in TOOLCHAIN or bool(_VERSIONED.match(name)) or bool(_DEV.match(name))
 
 
+_INSTALL = Verbs(
+    apt=("install",), apk=("add",), rpm=("install", "groupinstall"), zypper=("install", "in")
+)
+_REMOVE = Verbs(
+    apt=("purge", "remove", "autoremove"),
+    apk=("del",),
+    rpm=("remove", "erase", "autoremove"),
+    zypper=("remove", "rm"),
+)
+
+
 def _installed(command: Command) -> list[str]:
-    if is_apt(command, "install"):
-        return packages(command, APT_VALUED)
-    if is_apk(command, "add"):
-        return packages(command, APK_VALUED)
-    if is_rpm_tool(command, RPM_TOOLS, "install", "groupinstall"):
-        return packages(command, RPM_VALUED)
-    if is_zypper(command, "install", "in"):
-        return packages(command, ZYPPER_VALUED)
-    return []
+    return packages_if(command, _INSTALL) or []
 
 
 def _removed(command: Command) -> list[str]:
-    if is_apt(command, "purge", "remove", "autoremove"):
-        return packages(command, APT_VALUED)
-    if is_apk(command, "del"):
-        return packages(command, APK_VALUED)
-    if is_rpm_tool(command, RPM_TOOLS, "remove", "erase", "autoremove"):
-        return packages(command, RPM_VALUED)
-    if is_zypper(command, "remove", "rm"):
-        return packages(command, ZYPPER_VALUED)
-    return []
+    return packages_if(command, _REMOVE) or []
 
 
 def _apk_virtual(command: Command) -> str | None:

@@ -14,35 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.shell import Command
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.hygiene._created import Created, copied, run_kept
+from jettison.lint.rules.hygiene._created import reached_later
 from jettison.lint.rules.hygiene.jt402_copy_whole_context import human
-from jettison.lint.rules.size._scripts import hidden_saving, removed_paths, runtime_steps
+from jettison.lint.rules.size._scripts import Step, hidden_saving, removed_paths
 
 SHOWN = 4
 SMALL_BYTES = 1_000_000
 """Below this (known from the build context), a later delete is reported as ``info``."""
 
 
+def _deleted(command: Command, step: Step) -> list[str]:
+    return [t for t in removed_paths(command, step.cwd, step.env) if t != "/"]
+
+
 def check(ctx: LintContext) -> Iterator[Finding]:
     if ctx.dockerfile is None:
         return
-    earlier: list[Created] = []
-    for step in runtime_steps(ctx.dockerfile):
-        if step.instruction.keyword != "RUN":
-            earlier.extend(copied(step, ctx))
-            continue
-        hits: list[tuple[str, Created]] = []
-        for command in step.commands:
-            for target in removed_paths(command, step.cwd, step.env):
-                if target == "/":
-                    continue
-                origin = next((c for c in reversed(earlier) if c.holds(target)), None)
-                if origin is not None:
-                    hits.append((target, origin))
-        earlier.extend(run_kept(step))
-        if not hits:
-            continue
+    for step, reached in reached_later(ctx, _deleted):
+        hits = [(target, origin) for _, target, origin in reached]
         sizes = [origin.context_bytes(target) for target, origin in hits]
         described = [
             f"{target} ({origin.how} on line {origin.instruction.position.line}"

@@ -12,45 +12,26 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.shell import Command
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.hygiene._created import Created, copied, run_kept
-from jettison.lint.rules.size._scripts import (
-    absolute,
-    has_option,
-    hidden_saving,
-    positionals,
-    runtime_steps,
-)
+from jettison.lint.rules.hygiene._created import reached_later
+from jettison.lint.rules.size._scripts import Step, absolute, has_option, hidden_saving, positionals
 
 TOOLS = frozenset({"chown", "chmod", "chgrp"})
 
 
-def recursive_targets(command: Command, cwd: str) -> list[str]:
+def recursive_targets(command: Command, step: Step) -> list[str]:
     """The paths of a recursive chown/chmod/chgrp (after the owner or mode)."""
     if command.name not in TOOLS or not has_option(command, "--recursive", "R"):
         return []
     words = positionals(command)
     if not command.has("--reference"):
         words = words[1:]
-    return [absolute(w, cwd) for w in words]
+    return [absolute(w, step.cwd) for w in words]
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     if ctx.dockerfile is None:
         return
-    earlier: list[Created] = []
-    for step in runtime_steps(ctx.dockerfile):
-        if step.instruction.keyword != "RUN":
-            earlier.extend(copied(step, ctx))
-            continue
-        hits: list[tuple[Command, str, Created]] = []
-        for command in step.commands:
-            for target in recursive_targets(command, step.cwd):
-                origin = next((c for c in reversed(earlier) if c.holds(target)), None)
-                if origin is not None:
-                    hits.append((command, target, origin))
-        earlier.extend(run_kept(step))
-        if not hits:
-            continue
+    for step, hits in reached_later(ctx, recursive_targets):
         command, target, origin = hits[0]
         option = "chmod" if command.name == "chmod" else "chown"
         copy_hint = (

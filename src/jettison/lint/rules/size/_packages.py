@@ -3,6 +3,8 @@ which option disables a cache, which subcommand cleans one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from jettison.dockerfile.shell import Command
 from jettison.lint.rules.size._scripts import positionals
 
@@ -17,6 +19,7 @@ RPM_VALUED = frozenset(
      "--errorlevel", "--forcearch"}
 )  # fmt: skip
 ZYPPER_VALUED = frozenset({"-r", "--repo", "--root", "-R", "--reposd-root", "-D", "--cache-dir"})
+RPM_TOOLS = frozenset({"yum", "dnf", "dnf5", "microdnf"})
 
 
 def subcommand(command: Command, takes_value: frozenset[str] = frozenset()) -> str | None:
@@ -44,3 +47,28 @@ def is_rpm_tool(command: Command, tools: frozenset[str], *verbs: str) -> bool:
 
 def is_zypper(command: Command, *verbs: str) -> bool:
     return command.name == "zypper" and subcommand(command, ZYPPER_VALUED) in verbs
+
+
+@dataclass(frozen=True, slots=True)
+class Verbs:
+    """The subcommands that do one thing (install, remove...) in each package manager."""
+
+    apt: tuple[str, ...]
+    apk: tuple[str, ...]
+    rpm: tuple[str, ...]
+    """Of yum, dnf and microdnf (:data:`RPM_TOOLS`)."""
+    zypper: tuple[str, ...]
+
+
+def packages_if(command: Command, verbs: Verbs) -> list[str] | None:
+    """The packages ``command`` names when it is one of ``verbs`` of its package manager
+    (possibly none: ``apt-get upgrade``); None when it is not."""
+    if is_apt(command, *verbs.apt):
+        return packages(command, APT_VALUED)
+    if is_apk(command, *verbs.apk):
+        return packages(command, APK_VALUED)
+    if is_rpm_tool(command, RPM_TOOLS, *verbs.rpm):
+        return packages(command, RPM_VALUED)
+    if is_zypper(command, *verbs.zypper):
+        return packages(command, ZYPPER_VALUED)
+    return None

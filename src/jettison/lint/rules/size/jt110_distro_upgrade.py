@@ -18,28 +18,22 @@ from jettison.lint.rules.size._packages import (
     APT_VALUED,
     RPM_VALUED,
     ZYPPER_VALUED,
-    is_apk,
-    is_apt,
-    is_rpm_tool,
-    is_zypper,
-    packages,
+    Verbs,
+    packages_if,
 )
 from jettison.lint.rules.size._scripts import positionals, runs, runtime_steps, stage_label
 
-RPM_TOOLS = frozenset({"yum", "dnf", "dnf5", "microdnf"})
+_UPGRADE = Verbs(
+    apt=("upgrade", "dist-upgrade", "full-upgrade"),
+    apk=("upgrade",),
+    rpm=("upgrade", "update", "distro-sync", "upgrade-minimal"),
+    zypper=("update", "up", "dist-upgrade", "dup", "patch"),
+)
 
 
 def upgrades_all(command: Command) -> bool:
     """The command upgrades every installed package (not just the ones it names)."""
-    if is_apt(command, "upgrade", "dist-upgrade", "full-upgrade"):
-        return not packages(command, APT_VALUED)
-    if is_apk(command, "upgrade"):
-        return not packages(command, APK_VALUED)
-    if is_rpm_tool(command, RPM_TOOLS, "upgrade", "update", "distro-sync", "upgrade-minimal"):
-        return not packages(command, RPM_VALUED)
-    if is_zypper(command, "update", "up", "dist-upgrade", "dup", "patch"):
-        return not packages(command, ZYPPER_VALUED)
-    return False
+    return packages_if(command, _UPGRADE) == []
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

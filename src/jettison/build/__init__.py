@@ -1,0 +1,6 @@
+"""Build images and run commands in them through a builder backend (buildah, docker).
+
+``backend`` declares the one small :class:`Builder` interface; each backend is its own
+module; ``select`` picks one; ``verify`` runs smoke commands and compares two images;
+``api`` is the facade the CLI calls.
+"""

@@ -1,0 +1,131 @@
+"""Running builder CLIs: stream a long command's lines, or run one with a deadline."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from jettison.build.errors import BuildError
+
+KEEP_LINES = 200
+_DRAIN_S = 10
+"""How long to read what a killed command still writes before giving up on it."""
+
+
+@dataclass(frozen=True)
+class Streamed:
+    exit_code: int
+    lines: tuple[str, ...]
+    """The last :data:`KEEP_LINES` lines of output (stdout and stderr interleaved)."""
+    seconds: float
+
+
+def _start_error(argv: Sequence[str], exc: OSError) -> BuildError:
+    return BuildError(f"cannot run {argv[0]}: {exc.strerror or exc}")
+
+
+def stream(argv: Sequence[str], env: Mapping[str, str], on_line: Callable[[str], None]) -> Streamed:
+    """Run ``argv``, passing each line of its merged output to ``on_line`` as it comes."""
+    started = time.monotonic()
+    kept: deque[str] = deque(maxlen=KEEP_LINES)
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+    except OSError as exc:
+        raise _start_error(argv, exc) from exc
+    with proc:  # closes the pipe
+        try:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                line = raw.rstrip("\n")
+                kept.append(line)
+                on_line(line)
+            code = proc.wait()
+        except BaseException:
+            proc.kill()
+            raise
+    return Streamed(code, tuple(kept), time.monotonic() - started)
+
+
+@dataclass(frozen=True)
+class Finished:
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    timed_out: bool
+
+
+def run(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    timeout_s: float | None = None,
+    on_timeout: Callable[[], None] | None = None,
+) -> Finished:
+    """Run ``argv`` to the end or to ``timeout_s``, then kill its whole process group.
+
+    ``on_timeout`` runs after the kill (e.g. to stop a container the CLI left behind).
+    """
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            list(argv),
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,  # its own process group: a timeout kills the children too
+        )
+    except OSError as exc:
+        raise _start_error(argv, exc) from exc
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        if on_timeout is not None:
+            on_timeout()
+        try:
+            out, err = proc.communicate(timeout=_DRAIN_S)
+        except subprocess.TimeoutExpired:  # a process outside the group holds the pipes
+            proc.wait()
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            out, err = "", ""
+        return Finished(-1, out, err, time.monotonic() - started, True)
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        raise
+    return Finished(proc.returncode, out, err, time.monotonic() - started, False)
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it finished in the meantime
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def check(argv: Sequence[str], env: Mapping[str, str], what: str) -> str:
+    """Run a short command; its stdout, or a BuildError with its last lines of output."""
+    done = run(argv, env)
+    if done.exit_code != 0:
+        tail = tuple((done.stdout + done.stderr).splitlines()[-20:])
+        last = tail[-1] if tail else f"exit code {done.exit_code}"
+        raise BuildError(f"{what} failed: {last}", log_tail=tail)
+    return done.stdout

@@ -1,0 +1,89 @@
+"""The builder interface: build an image, export it, run a command in it, remove it.
+
+Each backend (``buildah``, ``docker``) is its own module implementing :class:`Builder`;
+requests and results are frozen dataclasses shared by all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+ArchiveFormat = Literal["docker-archive", "oci-archive"]
+Network = Literal["none", "host"]
+ARCHIVE_FORMATS: tuple[ArchiveFormat, ...] = ("docker-archive", "oci-archive")
+CA_MOUNT_TARGET = "/run/host-ca.crt"
+"""Where RUN steps find the ``--ca-bundle`` file (as the stand-in bases' pip.conf expects)."""
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to build. ``secrets`` are ``id=ID,src=FILE`` specs as ``docker build`` takes.
+
+    ``ca_bundle`` is made visible to RUN steps at :data:`CA_MOUNT_TARGET` and never written
+    into the image. ``pull=False`` uses only base images already in the builder's store.
+    """
+
+    context: Path
+    dockerfile: Path
+    tag: str
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    secrets: Sequence[str] = ()
+    ca_bundle: Path | None = None
+    platform: str | None = None
+    target: str | None = None
+    pull: bool = False
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    image: str
+    image_id: str
+    seconds: float
+    log_tail: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One command run in an image. ``exit_code`` is -1 when it timed out."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    timed_out: bool
+
+
+class Builder(Protocol):
+    @property
+    def name(self) -> str:
+        """``buildah``, ``docker``: what the user passes to ``--builder``."""
+        ...
+
+    def available(self) -> bool:
+        """Whether this builder can work here (its CLI is installed; a daemon answers)."""
+        ...
+
+    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
+        """Build ``request``, passing each output line to ``on_line``; raise BuildError."""
+        ...
+
+    def export(self, image: str, dest: Path, fmt: ArchiveFormat) -> Path:
+        """Write ``image`` to the archive ``dest`` (written whole or not at all)."""
+        ...
+
+    def run(
+        self, image: str, argv: Sequence[str], *, timeout_s: float, network: Network
+    ) -> RunResult:
+        """Run ``argv`` in a throwaway container of ``image``; kill it after ``timeout_s``."""
+        ...
+
+    def image_command(self, image: str) -> tuple[str, ...]:
+        """The image's default command: ENTRYPOINT followed by CMD, as Docker joins them."""
+        ...
+
+    def remove_image(self, image: str) -> None:
+        """Remove ``image`` from the builder's store (a missing image is not an error)."""
+        ...

@@ -1,0 +1,167 @@
+"""The buildah backend: daemonless builds into a containers/storage store.
+
+Builds run ``buildah bud --layers``; ``STORAGE_DRIVER=overlay`` and
+``BUILDAH_ISOLATION=chroot`` are set unless the environment already chooses. The CA bundle
+is bind-mounted read-only for RUN steps (``-v FILE:/run/host-ca.crt:ro``), so it never
+lands in a layer. ``root``/``runroot`` select a private store (``buildah --root``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from jettison.build import _process
+from jettison.build.backend import (
+    CA_MOUNT_TARGET,
+    ArchiveFormat,
+    BuildRequest,
+    BuildResult,
+    Network,
+    RunResult,
+)
+from jettison.build.errors import BuildError
+from jettison.build.log import TAIL_LINES, failing_step
+from jettison.errors import ImageError
+from jettison.image.sources import open_image
+
+# What `buildah run` itself appends to the command's stderr when the command fails.
+_RUN_NOISE = re.compile(r"^(?:subprocess exited with status \d+|Error: exit status \d+)\n?$")
+_DEFAULT_ENV = {"STORAGE_DRIVER": "overlay", "BUILDAH_ISOLATION": "chroot"}
+
+
+def bud_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
+    """The ``bud`` arguments for ``request`` (after ``buildah`` and its global options)."""
+    # --force-rm: a failed build leaves no working container behind.
+    argv = ["bud", "--layers", "--force-rm", f"--pull={'missing' if request.pull else 'never'}"]
+    if iidfile is not None:
+        argv += ["--iidfile", str(iidfile)]
+    argv += ["-f", str(request.dockerfile), "-t", request.tag]
+    for key, value in request.build_args.items():
+        argv += ["--build-arg", f"{key}={value}"]
+    for secret in request.secrets:
+        argv += ["--secret", secret]
+    if request.platform:
+        argv += ["--platform", request.platform]
+    if request.target:
+        argv += ["--target", request.target]
+    if request.ca_bundle is not None:
+        argv += ["-v", f"{request.ca_bundle.resolve()}:{CA_MOUNT_TARGET}:ro"]
+    argv.append(str(request.context))
+    return argv
+
+
+class BuildahBuilder:
+    def __init__(
+        self,
+        *,
+        binary: str = "buildah",
+        root: Path | None = None,
+        runroot: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self._binary = binary
+        self._root = root
+        self._runroot = runroot
+        base = dict(os.environ if env is None else env)
+        self._env = {**_DEFAULT_ENV, **base}
+
+    @property
+    def name(self) -> str:
+        return "buildah"
+
+    def available(self) -> bool:
+        return shutil.which(self._binary, path=self._env.get("PATH")) is not None
+
+    def command(self, *rest: str) -> list[str]:
+        """``buildah [--root R --runroot RR --storage-driver D] REST...``."""
+        argv = [self._binary]
+        if self._root is not None:
+            argv += ["--root", str(self._root)]
+        if self._runroot is not None:
+            argv += ["--runroot", str(self._runroot)]
+        if self._root is not None or self._runroot is not None:
+            argv += ["--storage-driver", self._env["STORAGE_DRIVER"]]
+        return [*argv, *rest]
+
+    def store_reference(self, image: str) -> str:
+        """``image`` as a containers-storage reference that jettison's reader opens."""
+        if self._root is None:
+            return f"containers-storage:{image}"
+        runroot = f"+{self._runroot}" if self._runroot is not None else ""
+        return f"containers-storage:[{self._env['STORAGE_DRIVER']}@{self._root}{runroot}]{image}"
+
+    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
+        with tempfile.TemporaryDirectory(prefix="jettison-build-") as tmp:
+            iidfile = Path(tmp) / "iid"
+            done = _process.stream(self.command(*bud_argv(request, iidfile)), self._env, on_line)
+            image_id = iidfile.read_text().strip() if iidfile.is_file() else ""
+        tail = done.lines[-TAIL_LINES:]
+        if done.exit_code != 0 or not image_id:
+            step = failing_step(done.lines)
+            where = f" at {step}" if step else ""
+            raise BuildError(
+                f"buildah build of {request.tag} failed{where} (exit code {done.exit_code})",
+                hint="the builder's last lines are above; fix the step and build again",
+                step=step,
+                log_tail=tail,
+            )
+        return BuildResult(request.tag, image_id, done.seconds, tail)
+
+    def export(self, image: str, dest: Path, fmt: ArchiveFormat) -> Path:
+        dest = dest.resolve()
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            _process.check(
+                self.command("push", "--quiet", image, f"{fmt}:{tmp}:{image}"),
+                self._env,
+                f"buildah push {image} {fmt}:{dest}",
+            )
+            tmp.replace(dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return dest
+
+    def run(
+        self, image: str, argv: Sequence[str], *, timeout_s: float, network: Network = "none"
+    ) -> RunResult:
+        ctr = _process.check(
+            self.command("from", "--pull=never", image), self._env, f"buildah from {image}"
+        ).strip()
+
+        removed: list[bool] = []
+
+        def remove() -> None:  # on timeout too: removing the container stops what it runs
+            if not removed:
+                removed.append(True)
+                _process.run(self.command("rm", ctr), self._env, timeout_s=60)
+
+        try:
+            done = _process.run(
+                self.command("run", "--network", network, ctr, "--", *argv),
+                self._env,
+                timeout_s=timeout_s,
+                on_timeout=remove,
+            )
+        finally:
+            remove()
+        stderr = "".join(
+            line for line in done.stderr.splitlines(keepends=True) if not _RUN_NOISE.match(line)
+        )
+        return RunResult(done.exit_code, done.stdout, stderr, done.seconds, done.timed_out)
+
+    def image_command(self, image: str) -> tuple[str, ...]:
+        try:
+            with open_image(self.store_reference(image)) as opened:
+                config = opened.config
+        except ImageError as exc:
+            raise BuildError(f"cannot read the config of {image}: {exc}") from exc
+        return (*(config.entrypoint or ()), *(config.cmd or ()))
+
+    def remove_image(self, image: str) -> None:
+        _process.run(self.command("rmi", image), self._env)

@@ -1,0 +1,124 @@
+"""The docker backend: builds through the ``docker`` CLI with BuildKit, when a daemon answers.
+
+``DOCKER_HOST`` is honoured (the CLI reads it). Builds use ``--network host`` (containers
+here have no bridge network) and ``--progress plain`` (one line per event, parseable).
+
+The CA bundle is passed as a BuildKit secret (``--secret id=ca,src=FILE``). Unlike buildah's
+bind mount, which every RUN step sees at ``/run/host-ca.crt`` without asking, a secret is
+visible only to RUN steps that mount it, so the Dockerfile must say
+``RUN --mount=type=secret,id=ca,target=/run/host-ca.crt pip install ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from jettison.build import _process
+from jettison.build.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
+from jettison.build.errors import BuildError
+from jettison.build.log import TAIL_LINES, failing_step
+
+CA_SECRET_ID = "ca"
+
+
+def build_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
+    """The ``docker build`` arguments for ``request`` (after ``docker``)."""
+    argv = ["build", "--network", "host", "--progress", "plain"]
+    if request.pull:
+        argv.append("--pull")
+    if iidfile is not None:
+        argv += ["--iidfile", str(iidfile)]
+    argv += ["-f", str(request.dockerfile), "-t", request.tag]
+    for key, value in request.build_args.items():
+        argv += ["--build-arg", f"{key}={value}"]
+    for secret in request.secrets:
+        argv += ["--secret", secret]
+    if request.ca_bundle is not None:
+        argv += ["--secret", f"id={CA_SECRET_ID},src={request.ca_bundle.resolve()}"]
+    if request.platform:
+        argv += ["--platform", request.platform]
+    if request.target:
+        argv += ["--target", request.target]
+    argv.append(str(request.context))
+    return argv
+
+
+class DockerBuilder:
+    def __init__(self, *, binary: str = "docker", env: Mapping[str, str] | None = None) -> None:
+        self._binary = binary
+        self._env = {**dict(os.environ if env is None else env), "DOCKER_BUILDKIT": "1"}
+
+    @property
+    def name(self) -> str:
+        return "docker"
+
+    def available(self) -> bool:
+        if shutil.which(self._binary, path=self._env.get("PATH")) is None:
+            return False
+        return _process.run([self._binary, "info"], self._env, timeout_s=15).exit_code == 0
+
+    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
+        with tempfile.TemporaryDirectory(prefix="jettison-build-") as tmp:
+            iidfile = Path(tmp) / "iid"
+            argv = [self._binary, *build_argv(request, iidfile)]
+            done = _process.stream(argv, self._env, on_line)
+            image_id = iidfile.read_text().strip() if iidfile.is_file() else ""
+        tail = done.lines[-TAIL_LINES:]
+        if done.exit_code != 0 or not image_id:
+            step = failing_step(done.lines)
+            where = f" at {step}" if step else ""
+            raise BuildError(
+                f"docker build of {request.tag} failed{where} (exit code {done.exit_code})",
+                hint="the builder's last lines are above; fix the step and build again",
+                step=step,
+                log_tail=tail,
+            )
+        return BuildResult(request.tag, image_id, done.seconds, tail)
+
+    def export(self, image: str, dest: Path, fmt: ArchiveFormat) -> Path:
+        if fmt != "docker-archive":
+            raise BuildError(
+                f"docker save writes docker-archives only, not {fmt}",
+                hint="use --format docker-archive, or --builder buildah",
+            )
+        dest = dest.resolve()
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            _process.check(
+                [self._binary, "save", "-o", str(tmp), image], self._env, f"docker save {image}"
+            )
+            tmp.replace(dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return dest
+
+    def run(
+        self, image: str, argv: Sequence[str], *, timeout_s: float, network: Network = "none"
+    ) -> RunResult:
+        name = f"jettison-verify-{uuid.uuid4().hex[:12]}"
+        cmd = [self._binary, "run", "--rm", "--name", name, "--network", network]
+        cmd += ["--entrypoint", argv[0], image, *argv[1:]] if argv else [image]
+
+        def stop() -> None:  # the CLI is killed, the container is not
+            _process.run([self._binary, "rm", "--force", name], self._env, timeout_s=30)
+
+        done = _process.run(cmd, self._env, timeout_s=timeout_s, on_timeout=stop)
+        return RunResult(done.exit_code, done.stdout, done.stderr, done.seconds, done.timed_out)
+
+    def image_command(self, image: str) -> tuple[str, ...]:
+        out = _process.check(
+            [self._binary, "image", "inspect", "--format", "{{json .Config}}", image],
+            self._env,
+            f"docker image inspect {image}",
+        )
+        config = json.loads(out) or {}
+        return (*(config.get("Entrypoint") or ()), *(config.get("Cmd") or ()))
+
+    def remove_image(self, image: str) -> None:
+        _process.run([self._binary, "rmi", image], self._env, timeout_s=60)

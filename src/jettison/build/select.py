@@ -1,0 +1,36 @@
+"""Pick a builder backend by name, or the first one that works here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from jettison.build.backend import Builder
+from jettison.build.buildah import BuildahBuilder
+from jettison.build.docker import DockerBuilder
+from jettison.build.errors import BuildError
+
+BUILDERS: dict[str, Callable[[], Builder]] = {
+    "buildah": BuildahBuilder,
+    "docker": DockerBuilder,
+}
+BUILDER_CHOICES = ("auto", *BUILDERS)
+_INSTALL_HINT = "install buildah (apt-get install -y buildah), or start a Docker daemon"
+
+
+def choose_builder(name: str = "auto") -> Builder:
+    """The builder called ``name``; ``auto``: buildah when installed, else a docker daemon."""
+    if name == "auto":
+        for make in BUILDERS.values():
+            builder = make()
+            if builder.available():
+                return builder
+        raise BuildError(
+            "no container builder found (buildah or a Docker daemon)", hint=_INSTALL_HINT
+        )
+    if name not in BUILDERS:
+        raise BuildError(f"unknown builder {name!r}", hint=f"one of {', '.join(BUILDER_CHOICES)}")
+    builder = BUILDERS[name]()
+    if not builder.available():
+        what = "no Docker daemon answers" if name == "docker" else f"{name} is not installed"
+        raise BuildError(f"cannot use --builder {name}: {what}", hint=_INSTALL_HINT)
+    return builder

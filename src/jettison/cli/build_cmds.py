@@ -1,0 +1,227 @@
+"""``jettison build`` and ``jettison verify``: standalone click commands.
+
+The group in :mod:`jettison.cli.main` registers them (``cli.add_command(build_cmd)``).
+``run_guarded`` is imported when a command runs, not at import time, so that ``main`` can
+import this module at its top without a circular import.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from jettison.build.backend import ARCHIVE_FORMATS, ArchiveFormat
+from jettison.build.errors import BuildError
+from jettison.build.select import BUILDER_CHOICES
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _guarded(fn: Callable[[], int]) -> int:
+    from jettison.cli.main import run_guarded
+
+    return run_guarded(fn)
+
+
+def _builder_option() -> Callable[[Callable[..., object]], Callable[..., object]]:
+    return click.option(
+        "--builder",
+        type=click.Choice(BUILDER_CHOICES),
+        default="auto",
+        show_default=True,
+        help="Builder backend. auto: buildah when installed, else docker when a daemon answers.",
+    )
+
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+"""As the group's: click caches a command's help option, so a command invoked on its own
+must offer the same options as through ``jettison``."""
+
+
+@click.command("build", context_settings=CONTEXT_SETTINGS)
+@click.argument("path", metavar="PATH", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--context",
+    "context_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The build context.  [default: the Dockerfile's directory]",
+)
+@click.option(
+    "-t", "--tag", default=None, help="Image name.  [default: localhost/CONTEXT-DIR:latest]"
+)
+@_builder_option()
+@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Repeatable.")
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="id=ID,src=FILE",
+    help="A build secret for RUN --mount=type=secret. Repeatable.",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="CA bundle visible to RUN steps at /run/host-ca.crt (e.g. for pip --cert), never "
+    "written into the image. buildah mounts it for every RUN; with docker it is the secret "
+    "id=ca, which a RUN must mount (RUN --mount=type=secret,id=ca,target=/run/host-ca.crt).",
+)
+@click.option("--platform", default=None, metavar="OS/ARCH", help="Target platform.")
+@click.option("--target", default=None, metavar="STAGE", help="Build up to this stage.")
+@click.option(
+    "--pull",
+    is_flag=True,
+    help="Pull missing base images. [default: use only images already in the builder's store]",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the image to this archive (replaced if it exists).",
+)
+@click.option(
+    "--format",
+    "archive_format",
+    type=click.Choice(ARCHIVE_FORMATS),
+    default="docker-archive",
+    show_default=True,
+    help="Archive format of --output.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Do not stream the builder's output.")
+def build_cmd(
+    path: Path,
+    context_dir: Path | None,
+    tag: str | None,
+    builder: str,
+    build_args: tuple[str, ...],
+    secrets: tuple[str, ...],
+    ca_bundle: Path | None,
+    platform: str | None,
+    target: str | None,
+    pull: bool,
+    output: Path | None,
+    archive_format: ArchiveFormat,
+    quiet: bool,
+) -> None:
+    """Build an image from PATH (a Dockerfile, or a directory holding one).
+
+    The builder's output streams to stderr, dimmed; a failed build names the failing step
+    and shows its last lines. Exit 0 when built, 2 when the build fails.
+    """
+    from jettison.build import api as build_api
+
+    color = sys.stderr.isatty()
+
+    def show(line: str) -> None:
+        click.echo(click.style(line, dim=True), err=True, color=color)
+
+    def run() -> int:
+        try:
+            report = build_api.build(
+                path,
+                context=context_dir,
+                tag=tag,
+                builder=builder,
+                build_args=build_api.parse_build_args(build_args),
+                secrets=secrets,
+                ca_bundle=ca_bundle,
+                platform=platform,
+                target=target,
+                pull=pull,
+                output=output,
+                archive_format=archive_format,
+                on_line=(lambda _line: None) if quiet else show,
+            )
+        except BuildError as exc:
+            if quiet and exc.log_tail:  # streamed output already shows them otherwise
+                for line in exc.log_tail:
+                    show(line)
+            raise
+        click.echo(
+            f"jettison: built {report.image} ({report.image_id.removeprefix('sha256:')[:12]}) "
+            f"with {report.builder} "
+            f"in {report.build_seconds:.1f}s",
+            err=True,
+        )
+        if report.archive is not None:
+            click.echo(f"jettison: wrote {report.archive_format} {report.archive}", err=True)
+        click.echo(report.image)
+        return EXIT_OK
+
+    sys.exit(_guarded(run))
+
+
+@click.command("verify", context_settings=CONTEXT_SETTINGS)
+@click.argument("images", metavar="IMAGE [IMAGE2]", nargs=-1, required=True)
+@click.option(
+    "--smoke",
+    "smoke_command",
+    metavar='"CMD"',
+    default=None,
+    help="Command to run (split like a shell would).  [default: the image's ENTRYPOINT + CMD]",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60,
+    show_default=True,
+    help="Seconds before the command is killed (and verification fails).",
+)
+@click.option(
+    "--expect",
+    metavar="REGEX",
+    default=None,
+    help="Instead of identical output, require the output to match REGEX (in both images).",
+)
+@_builder_option()
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(("tty", "json")),
+    default="tty",
+    show_default=True,
+    help="Report format.",
+)
+def verify_cmd(
+    images: tuple[str, ...],
+    smoke_command: str | None,
+    timeout_s: float,
+    expect: str | None,
+    builder: str,
+    fmt: str,
+) -> None:
+    """Run a smoke command in IMAGE, or in IMAGE and IMAGE2 and compare them.
+
+    IMAGE names an image in the builder's store. Commands run without network. With one
+    image the command must exit 0 in time (and match --expect); with two, both must give the
+    same exit code and the same stdout (or both match --expect). Exit 0 when verification
+    passes, 1 when it fails, 2 on bad input.
+    """
+    from jettison.build import api as build_api
+    from jettison.build.render import render_verify
+
+    def run() -> int:
+        if len(images) > 2:
+            raise BuildError("verify takes one image, or two to compare")
+        report = build_api.verify(
+            images,
+            smoke_command=smoke_command,
+            timeout_s=timeout_s,
+            expect=expect,
+            builder=builder,
+        )
+        click.echo(render_verify(report, fmt), nl=False)
+        if not report.verdict.ok:
+            click.echo(f"jettison: verification failed: {report.verdict.reason}", err=True)
+            return EXIT_FAILED
+        return EXIT_OK
+
+    sys.exit(_guarded(run))

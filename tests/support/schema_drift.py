@@ -1,0 +1,157 @@
+"""The checks that keep a JSON model, its schema and the domain model from drifting apart.
+
+Shared by the inspect and lint report tests: each describes how its JSON model spells the
+domain model (a :class:`JsonModel`) and asserts with the walkers here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable, Iterator, Mapping
+
+import jsonschema  # type: ignore[import-untyped]  # no stubs (types-jsonschema)
+
+Json = typing.Any
+
+
+def _as_is(value: object) -> object:
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class JsonModel:
+    """How one encoder spells the domain model in JSON."""
+
+    encoder: str
+    """Where a new field is mapped (named in the failure message)."""
+    renamed: Mapping[tuple[type, str], str] = dataclasses.field(default_factory=dict)
+    """Domain field -> JSON key, where the JSON model deliberately names a field differently."""
+    scalar: Callable[[object], object] = _as_is
+    """How a domain scalar is spelled in JSON."""
+    pairs_as_objects: bool = False
+    """Whether (layer index, bytes) pairs are encoded as objects."""
+
+    def walk(self, obj: object, node: Json, where: str, visited: set[type]) -> None:
+        """Every field of ``obj`` (a dataclass) is in ``node`` with the same value, recursively;
+        the dataclass types met are added to ``visited``."""
+        cls = type(obj)
+        visited.add(cls)
+        assert isinstance(node, dict), f"{where}: expected a JSON object for {cls.__name__}"
+        for field in dataclasses.fields(obj):  # type: ignore[arg-type]
+            key = self.renamed.get((cls, field.name), field.name)
+            assert key in node, (
+                f"{cls.__name__}.{field.name} is not in the JSON model at {where}; "
+                f"map it in {self.encoder} and the schema (and bump SCHEMA_VERSION)"
+            )
+            self._walk_value(getattr(obj, field.name), node[key], f"{where}.{key}", visited)
+
+    def _walk_value(self, value: object, node: Json, where: str, visited: set[type]) -> None:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            self.walk(value, node, where, visited)
+        elif self.pairs_as_objects and isinstance(value, tuple) and isinstance(node, dict):
+            assert node == {"layer_index": value[0], "size_bytes": value[1]}, where
+        elif isinstance(value, tuple):
+            assert isinstance(node, list), f"{where}: expected a JSON array"
+            assert len(node) == len(value), f"{where}: {len(node)} items, expected {len(value)}"
+            for i, (item, item_node) in enumerate(zip(value, node, strict=True)):
+                self._walk_value(item, item_node, f"{where}[{i}]", visited)
+        else:
+            expected = self.scalar(value)
+            assert node == expected, f"{where}: JSON has {node!r}, the report {value!r}"
+
+    def check_renames(self, reachable: set[type]) -> None:
+        """Every rename names a field of a reachable dataclass."""
+        for cls, field in self.renamed:
+            assert cls in reachable
+            assert field in {f.name for f in dataclasses.fields(cls)}, f"stale rename {field}"
+
+
+def dataclass_types(cls: type, seen: set[type] | None = None) -> set[type]:
+    """Every dataclass type reachable from ``cls`` through its fields' annotations."""
+    seen = set() if seen is None else seen
+    if cls in seen:
+        return seen
+    seen.add(cls)
+    hints = typing.get_type_hints(cls)
+    for field in dataclasses.fields(cls):
+        for inner in _annotation_types(hints[field.name]):
+            if dataclasses.is_dataclass(inner):
+                dataclass_types(inner, seen)
+    return seen
+
+
+def _annotation_types(annotation: object) -> Iterator[type]:
+    """The classes named in an annotation: ``tuple[X, ...] | None`` gives tuple, X, NoneType."""
+    if isinstance(annotation, type):
+        yield annotation
+    for arg in typing.get_args(annotation):
+        yield from _annotation_types(arg)
+
+
+def walk_schema(schema: Json, instance: Json, root: Json, where: str, used: set[str]) -> None:
+    """``instance`` has exactly the properties ``schema`` declares, recursively (arrays must be
+    filled); the ``$defs`` met are added to ``used``."""
+    ref = schema.get("$ref")
+    if ref is not None:
+        name = ref.removeprefix("#/$defs/")
+        used.add(name)
+        schema = root["$defs"][name]
+    for option in schema.get("oneOf", []):
+        if instance is not None and "$ref" in option:
+            walk_schema(option, instance, root, where, used)
+    if instance is None:
+        return
+    if "properties" in schema:
+        assert set(instance) == set(schema["properties"]), (
+            f"{where}: produced {sorted(set(instance) - set(schema['properties']))} not in the "
+            f"schema; schema declares {sorted(set(schema['properties']) - set(instance))} "
+            "not produced"
+        )
+        for key, sub in schema["properties"].items():
+            walk_schema(sub, instance[key], root, f"{where}.{key}", used)
+    elif "items" in schema:
+        assert instance, f"{where}: the test report must fill this array to check its items"
+        for i, item in enumerate(instance):
+            walk_schema(schema["items"], item, root, f"{where}[{i}]", used)
+
+
+def object_schemas(node: Json, where: str = "#") -> Iterator[tuple[str, Json]]:
+    """Every object schema in ``node``, with its JSON pointer."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" or "properties" in node:
+            yield where, node
+        for key, value in node.items():
+            yield from object_schemas(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from object_schemas(value, f"{where}/{i}")
+
+
+def check_schema_is_valid(schema: Json) -> None:
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def check_schema_version(schema: Json, version: str, resource: str, file_name: str) -> None:
+    """The schema's ``schema_version`` constant and ``$id`` carry the encoder's version."""
+    assert schema["properties"]["schema_version"] == {
+        "const": version,
+        "description": "Version of this schema.",
+    }
+    assert schema["$id"].endswith(f":{version}")
+    assert resource.endswith(file_name)
+
+
+def check_objects_closed(objects: list[tuple[str, Json]]) -> None:
+    """Every object schema forbids other properties and requires all of its own."""
+    for where, node in objects:
+        assert node.get("additionalProperties") is False, f"{where}: additionalProperties"
+        assert sorted(node["required"]) == sorted(node["properties"]), f"{where}: required"
+
+
+def check_every_def_produced(schema: Json, model: Json) -> None:
+    """``model`` matches ``schema`` property for property and uses every ``$defs`` entry."""
+    used: set[str] = set()
+    walk_schema(schema, model, schema, "$", used)
+    assert set(schema["$defs"]) - used == set(), "schema $defs the JSON model never produces"

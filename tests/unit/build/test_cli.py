@@ -1,0 +1,105 @@
+"""The build and verify commands, run with click's runner on a fake builder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from jettison.build import api, select
+from jettison.build.errors import BuildError
+from jettison.cli.build_cmds import build_cmd, verify_cmd
+
+from .test_verify import FakeBuilder, _r
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> FakeBuilder:
+    builder = FakeBuilder({"old": _r("3.1\n"), "new": _r("", 1, "cat: /x: No such file")})
+    monkeypatch.setattr(api, "choose_builder", lambda _name: builder)
+    return builder
+
+
+def test_verify_passes(fake: FakeBuilder) -> None:
+    result = CliRunner().invoke(verify_cmd, ["old", "--smoke", "cat /x"])
+    assert result.exit_code == 0, result.output
+    assert "PASS: exit code 0" in result.output
+
+
+def test_verify_compare_fails_with_exit_1_and_json(fake: FakeBuilder) -> None:
+    result = CliRunner().invoke(verify_cmd, ["old", "new", "--smoke", "cat /x", "-f", "json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["schema_version"] == 1
+    assert (doc["ok"], doc["reason"]) == (
+        False,
+        "exit code 0 before, 1 after (cat: /x: No such file)",
+    )
+    assert [run["image"] for run in doc["runs"]] == ["old", "new"]
+    assert "verification failed: exit code 0 before, 1 after (cat: " in result.stderr
+
+
+def test_verify_three_images_is_bad_input(fake: FakeBuilder) -> None:
+    result = CliRunner().invoke(verify_cmd, ["a", "b", "c"])
+    assert result.exit_code == 2
+    assert "jettison: error: verify takes one image" in result.stderr
+
+
+def test_build_prints_the_image_and_streams(fake: FakeBuilder, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    result = CliRunner().invoke(build_cmd, [str(tmp_path), "-t", "localhost/x:1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "localhost/x:1\n"
+    assert "STEP 1/1: FROM scratch" in result.stderr
+    assert "built localhost/x:1 (abc) with fake" in result.stderr  # short id, as docker prints it
+
+
+def test_build_failure_shows_step_and_tail(
+    fake: FakeBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*_args: object) -> None:
+        raise BuildError(
+            "buildah build of t failed at 2/2: RUN false (exit code 1)",
+            step="2/2: RUN false",
+            log_tail=("STEP 2/2: RUN false", "Error: building at STEP"),
+        )
+
+    monkeypatch.setattr(fake, "build", fail)
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    result = CliRunner().invoke(build_cmd, [str(tmp_path), "-q"])
+    assert result.exit_code == 2
+    assert "STEP 2/2: RUN false\nError: building at STEP\n" in result.stderr
+    assert "jettison: error: buildah build of t failed at 2/2: RUN false" in result.stderr
+
+
+def test_choose_builder(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Missing(FakeBuilder):
+        def available(self) -> bool:
+            return False
+
+    monkeypatch.setattr(select, "BUILDERS", {"buildah": lambda: Missing({})})
+    with pytest.raises(BuildError, match="no container builder found") as info:
+        select.choose_builder("auto")
+    assert info.value.hint is not None and "install buildah" in info.value.hint
+    with pytest.raises(BuildError, match="buildah is not installed"):
+        select.choose_builder("buildah")
+    with pytest.raises(BuildError, match="unknown builder"):
+        select.choose_builder("kaniko")
+    fake_ok = FakeBuilder({})
+    monkeypatch.setattr(select, "BUILDERS", {"m": lambda: Missing({}), "f": lambda: fake_ok})
+    assert select.choose_builder("auto") is fake_ok
+
+
+def test_process_timeout_kills_the_group() -> None:
+    from jettison.build import _process
+
+    stopped: list[bool] = []
+    code = "import subprocess,sys; subprocess.run(['sleep','30']); print('never')"
+    done = _process.run(
+        [sys.executable, "-c", code], {}, timeout_s=0.5, on_timeout=lambda: stopped.append(True)
+    )
+    assert (done.timed_out, done.exit_code, done.stdout, stopped) == (True, -1, "", [True])
+    assert done.seconds < 5
