@@ -6,12 +6,16 @@ import contextlib
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from jettison.build.backend import BuildResult
 from jettison.build.errors import BuildError
+from jettison.build.log import TAIL_LINES, failing_step
 
 KEEP_LINES = 200
 _DRAIN_S = 10
@@ -129,3 +133,33 @@ def check(argv: Sequence[str], env: Mapping[str, str], what: str) -> str:
         last = tail[-1] if tail else f"exit code {done.exit_code}"
         raise BuildError(f"{what} failed: {last}", log_tail=tail)
     return done.stdout
+
+
+def build_image(
+    builder: str,
+    tag: str,
+    argv_for: Callable[[Path], Sequence[str]],
+    env: Mapping[str, str],
+    on_line: Callable[[str], None],
+) -> BuildResult:
+    """Run a builder whose command writes the image ID to an ``--iidfile``, streaming its
+    output; raise a BuildError naming the failing step when it fails.
+
+    ``argv_for(iidfile)`` gives the full command line for the builder (``builder`` names it
+    in messages).
+    """
+    with tempfile.TemporaryDirectory(prefix="jettison-build-") as tmp:
+        iidfile = Path(tmp) / "iid"
+        done = stream(argv_for(iidfile), env, on_line)
+        image_id = iidfile.read_text().strip() if iidfile.is_file() else ""
+    tail = done.lines[-TAIL_LINES:]
+    if done.exit_code != 0 or not image_id:
+        step = failing_step(done.lines)
+        where = f" at {step}" if step else ""
+        raise BuildError(
+            f"{builder} build of {tag} failed{where} (exit code {done.exit_code})",
+            hint="the builder's last lines are above; fix the step and build again",
+            step=step,
+            log_tail=tail,
+        )
+    return BuildResult(tag, image_id, done.seconds, tail)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -26,7 +25,6 @@ from jettison.build.backend import (
     RunResult,
 )
 from jettison.build.errors import BuildError
-from jettison.build.log import TAIL_LINES, failing_step
 from jettison.errors import ImageError
 from jettison.image.sources import open_image
 
@@ -97,21 +95,13 @@ class BuildahBuilder:
         return f"containers-storage:[{self._env['STORAGE_DRIVER']}@{self._root}{runroot}]{image}"
 
     def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
-        with tempfile.TemporaryDirectory(prefix="jettison-build-") as tmp:
-            iidfile = Path(tmp) / "iid"
-            done = _process.stream(self.command(*bud_argv(request, iidfile)), self._env, on_line)
-            image_id = iidfile.read_text().strip() if iidfile.is_file() else ""
-        tail = done.lines[-TAIL_LINES:]
-        if done.exit_code != 0 or not image_id:
-            step = failing_step(done.lines)
-            where = f" at {step}" if step else ""
-            raise BuildError(
-                f"buildah build of {request.tag} failed{where} (exit code {done.exit_code})",
-                hint="the builder's last lines are above; fix the step and build again",
-                step=step,
-                log_tail=tail,
-            )
-        return BuildResult(request.tag, image_id, done.seconds, tail)
+        return _process.build_image(
+            "buildah",
+            request.tag,
+            lambda iidfile: self.command(*bud_argv(request, iidfile)),
+            self._env,
+            on_line,
+        )
 
     def export(self, image: str, dest: Path, fmt: ArchiveFormat) -> Path:
         dest = dest.resolve()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -22,7 +21,6 @@ from pathlib import Path
 from jettison.build import _process
 from jettison.build.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
 from jettison.build.errors import BuildError
-from jettison.build.log import TAIL_LINES, failing_step
 
 CA_SECRET_ID = "ca"
 
@@ -64,22 +62,13 @@ class DockerBuilder:
         return _process.run([self._binary, "info"], self._env, timeout_s=15).exit_code == 0
 
     def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
-        with tempfile.TemporaryDirectory(prefix="jettison-build-") as tmp:
-            iidfile = Path(tmp) / "iid"
-            argv = [self._binary, *build_argv(request, iidfile)]
-            done = _process.stream(argv, self._env, on_line)
-            image_id = iidfile.read_text().strip() if iidfile.is_file() else ""
-        tail = done.lines[-TAIL_LINES:]
-        if done.exit_code != 0 or not image_id:
-            step = failing_step(done.lines)
-            where = f" at {step}" if step else ""
-            raise BuildError(
-                f"docker build of {request.tag} failed{where} (exit code {done.exit_code})",
-                hint="the builder's last lines are above; fix the step and build again",
-                step=step,
-                log_tail=tail,
-            )
-        return BuildResult(request.tag, image_id, done.seconds, tail)
+        return _process.build_image(
+            "docker",
+            request.tag,
+            lambda iidfile: [self._binary, *build_argv(request, iidfile)],
+            self._env,
+            on_line,
+        )
 
     def export(self, image: str, dest: Path, fmt: ArchiveFormat) -> Path:
         if fmt != "docker-archive":
