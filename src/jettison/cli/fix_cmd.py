@@ -1,0 +1,69 @@
+"""``jettison fix``: a standalone click command (the group in :mod:`jettison.cli.main`
+registers it). Parses flags, calls :func:`jettison.fix.api.fix`, prints the diff (stdout)
+and the changes (stderr)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, cast
+
+import click
+
+from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
+
+EXIT_OK = 0
+
+
+@click.command(
+    "fix",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.argument("path", type=click.Path(path_type=Path), default=Path())
+@click.option("--context", "context_dir", type=click.Path(path_type=Path), help="Build context.")
+@click.option(
+    "--target",
+    type=click.Choice(["cpu", "gpu", "auto"]),
+    default="auto",
+    show_default=True,
+    help="auto: gpu when the base or the code uses CUDA, else cpu.",
+)
+@click.option("--torch-index", default=TORCH_CPU_INDEX, show_default=True, help="CPU torch index.")
+@click.option("--runtime-base", default=None, help="Image of the runtime stage.")
+@click.option("--write", is_flag=True, help="Replace the Dockerfile (after a .bak copy).")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--dry-run", is_flag=True, help="Print the diff and changes, write nothing.")
+def fix_cmd(
+    path: Path,
+    context_dir: Path | None,
+    target: str,
+    torch_index: str,
+    runtime_base: str | None,
+    write: bool,
+    force: bool,
+    dry_run: bool,
+) -> None:
+    """Write an optimized multi-stage Dockerfile and split requirements next to PATH."""
+    from jettison.cli.main import run_guarded
+    from jettison.fix.api import fix
+
+    def run() -> int:
+        report = fix(
+            path,
+            context_dir=context_dir,
+            target=cast(Literal["cpu", "gpu", "auto"], target),
+            torch_index=torch_index,
+            runtime_base=runtime_base,
+            write=write,
+            force=force,
+            dry_run=dry_run,
+        )
+        click.echo(report.diff, nl=False)
+        click.echo(f"jettison: target {report.target}; changes:", err=True)
+        for change in report.changes:
+            click.echo(f"  {change.code}: {change.description}", err=True)
+        verb = "written" if report.written else "not written (--dry-run)"
+        for file, _ in report.files:
+            click.echo(f"jettison: {verb}: {file}", err=True)
+        return EXIT_OK
+
+    raise SystemExit(run_guarded(run))

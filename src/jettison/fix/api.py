@@ -1,0 +1,174 @@
+"""``fix``: read a Dockerfile and its requirements, render the optimized files, write them.
+
+Outputs go next to their originals: ``Dockerfile.jettison`` (or, with ``write=True``, the
+Dockerfile itself after a ``.bak`` copy), ``requirements.runtime.txt`` and
+``requirements-dev.txt`` next to the requirements file, and a ``.dockerignore`` in the
+build context when it has none. An existing output is refused unless ``force``. Nothing is
+written when anything is refused.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jettison.fix.errors import FixError
+from jettison.fix.requirements import CPU_RENAMES, split_requirements
+from jettison.fix.rewrite import (
+    TORCH_FAMILY,
+    Change,
+    TorchPlan,
+    python_base,
+    requirements_copy,
+    rewrite_dockerfile,
+)
+from jettison.lint.context import build_context
+from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX, gpu_evidence
+
+Target = Literal["cpu", "gpu", "auto"]
+RUNTIME_NAME = "requirements.runtime.txt"
+DEV_NAME = "requirements-dev.txt"
+DOCKERIGNORE = """\
+# written by `jettison fix`: keep the build context (and COPY . .) small
+.git
+**/__pycache__
+**/*.pyc
+.venv
+venv
+.pytest_cache
+.mypy_cache
+*.bak
+"""
+
+
+@dataclass(frozen=True)
+class FixReport:
+    files: tuple[tuple[Path, str], ...]
+    """(path, text) of every file written (or that would be written)."""
+    changes: tuple[Change, ...]
+    diff: str
+    """Unified diff of the original Dockerfile and the new one."""
+    target: str
+    written: bool
+
+
+def fix(
+    path: Path,
+    *,
+    context_dir: Path | None = None,
+    target: Target = "auto",
+    torch_index: str = TORCH_CPU_INDEX,
+    runtime_base: str | None = None,
+    write: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+) -> FixReport:
+    """Rewrite the Dockerfile ``path`` names (see the module docstring); ``dry_run`` writes
+    nothing and only reports."""
+    ctx = build_context(path, context_dir=context_dir)
+    dockerfile = ctx.dockerfile
+    if dockerfile is None:
+        raise FixError(f"{path}: not a Dockerfile", hint="give the Dockerfile to rewrite")
+    python_base(dockerfile)
+    copy = requirements_copy(dockerfile)
+    source = copy.args[0].lstrip("/")
+    req_path = ctx.context_dir / source
+    if not req_path.is_file():
+        raise FixError(
+            f"{req_path}: the requirements file the Dockerfile copies is not in the context",
+            hint="give the build context with --context",
+        )
+    if any(f != req_path for f in ctx.requirements.files):
+        raise FixError(
+            f"{req_path}: includes other requirement files (-r/-c); fix splits one file only",
+            hint="inline the included requirements, then run fix again",
+        )
+    chosen = _target(ctx, target)
+    if "://" not in torch_index:
+        raise FixError(
+            f"--torch-index {torch_index}: not a URL",
+            hint="give an index URL (a local folder of wheels is not supported by fix yet)",
+        )
+    text = req_path.read_text(encoding="utf-8")
+    split = split_requirements(
+        text,
+        [r for r in ctx.requirements.requirements if r.file == req_path],
+        ctx.used_distributions,
+        have_imports=bool(ctx.imports),
+        renames=CPU_RENAMES if chosen == "cpu" else None,
+        runtime_name=RUNTIME_NAME,
+    )
+    torch_lines = tuple(
+        line
+        for line, name in zip(split.runtime_lines, split.runtime_names, strict=True)
+        if name in TORCH_FAMILY
+    )
+    runtime_source = str(Path(source).with_name(RUNTIME_NAME).as_posix())
+    rewrite = rewrite_dockerfile(
+        dockerfile,
+        runtime_requirements_source=runtime_source,
+        torch=TorchPlan(torch_lines, torch_index) if chosen == "cpu" and torch_lines else None,
+        runtime_base=runtime_base,
+        moved_codes=[m.code for m in split.moved],
+    )
+    changes = list(rewrite.changes)
+    changes.extend(Change(m.code, f"{m.name} -> {DEV_NAME}: {m.reason}") for m in split.moved)
+    changes.extend(
+        Change(r.code, f"{r.name} -> {r.replacement}: {r.reason}") for r in split.renamed
+    )
+    new_dockerfile = dockerfile.path if write else dockerfile.path.with_name("Dockerfile.jettison")
+    files = [
+        (new_dockerfile, rewrite.text),
+        (req_path.with_name(RUNTIME_NAME), split.runtime_text),
+        (req_path.with_name(DEV_NAME), split.dev_text),
+    ]
+    ignore = ctx.context_dir / ".dockerignore"
+    if ctx.dockerignore is None:
+        files.append((ignore, DOCKERIGNORE))
+        changes.append(Change("JT402", f"{ignore.name} written: the context was unfiltered"))
+    original = "\n".join(dockerfile.lines) + "\n"
+    diff = "".join(
+        difflib.unified_diff(
+            original.splitlines(keepends=True),
+            rewrite.text.splitlines(keepends=True),
+            fromfile=str(dockerfile.path),
+            tofile=str(new_dockerfile),
+        )
+    )
+    if not dry_run:
+        _write(files, dockerfile.path if write else None, force=force)
+    return FixReport(
+        files=tuple(files),
+        changes=tuple(changes),
+        diff=diff,
+        target=chosen,
+        written=not dry_run,
+    )
+
+
+def _target(ctx: object, target: Target) -> str:
+    from jettison.lint.model import LintContext
+
+    assert isinstance(ctx, LintContext)
+    if target != "auto":
+        return target
+    return "gpu" if gpu_evidence(ctx, "JT302") is not None else "cpu"
+
+
+def _write(files: list[tuple[Path, str]], replaced: Path | None, *, force: bool) -> None:
+    existing = [p for p, _ in files if p.exists() and p != replaced]
+    if replaced is not None and replaced.with_name(replaced.name + ".bak").exists():
+        existing.append(replaced.with_name(replaced.name + ".bak"))
+    if existing and not force:
+        names = ", ".join(str(p) for p in existing)
+        raise FixError(f"{names}: exists; not overwriting", hint="pass --force to replace")
+    try:
+        if replaced is not None:
+            shutil.copy2(replaced, replaced.with_name(replaced.name + ".bak"))
+        for file, text in files:
+            file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FixError(f"cannot write {exc.filename}: {exc.strerror}") from exc

@@ -1,0 +1,183 @@
+"""Split production requirements into a runtime file and a development file.
+
+A requirement goes to the development file when it is a development or test tool (JT301's
+list) that the shipped code does not import, a torch add-on the code never imports (JT303),
+or a package the code never imports (JT309) that no kept package depends on and that is not
+on the list of packages used without an import (servers, drivers, plug-ins). Without an
+import scan (no Python source found) only development tools move: everything else stays.
+
+Every line of the input lands in exactly one output: requirement lines verbatim (pins,
+markers, hashes and continuations kept), comments, blank lines and options in the runtime
+file. The development file includes the runtime file (``-r``) so that a developer still
+gets everything with one install. On a CPU target, ``opencv-python`` and ``tensorflow``
+become their CPU/headless variants in the runtime file (JT304, JT305).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from jettison.lint.rules.deps._tables import (
+    COMMON_DEPENDENTS,
+    TORCH_ADDONS,
+    dev_tool_kind,
+    used_without_import,
+)
+from jettison.requirements.model import Requirement
+
+CPU_RENAMES: Mapping[str, tuple[str, str, str]] = {
+    "opencv-python": ("opencv-python-headless", "JT304", "no GUI libraries in a service"),
+    "opencv-contrib-python": (
+        "opencv-contrib-python-headless",
+        "JT304",
+        "no GUI libraries in a service",
+    ),
+    "tensorflow": ("tensorflow-cpu", "JT305", "CPU target: no CUDA libraries"),
+}
+"""Runtime renames on a CPU target: name -> (replacement, lint code, reason)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A requirement sent to the development file, and why."""
+
+    name: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Renamed:
+    name: str
+    replacement: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RequirementsSplit:
+    runtime_text: str
+    dev_text: str
+    moved: tuple[Moved, ...]
+    renamed: tuple[Renamed, ...]
+    runtime_lines: tuple[str, ...]
+    """The runtime requirement lines (after renames), as written in the runtime file."""
+    runtime_names: tuple[str, ...]
+    """Canonical names of the runtime requirements (after renames), in file order."""
+
+
+def _logical(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line number, physical lines) with ``\\`` continuations kept together."""
+    group: list[str] = []
+    start = 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not group:
+            start = number
+        group.append(line)
+        if not line.endswith("\\") or line.lstrip().startswith("#"):
+            yield start, group
+            group = []
+    if group:
+        yield start, group
+
+
+def _decide(
+    requirement: Requirement,
+    used: frozenset[str],
+    *,
+    have_imports: bool,
+    keep: frozenset[str],
+) -> Moved | None:
+    name = requirement.name
+    if name in used or name in keep:
+        return None
+    kind = dev_tool_kind(name)
+    if kind is not None:
+        return Moved(name, "JT301", f"{kind}, not imported by the shipped code")
+    if not have_imports:
+        return None  # no source to judge by: keep rather than guess
+    if name in TORCH_ADDONS:
+        return Moved(name, "JT303", "torch add-on the shipped code never imports")
+    if used_without_import(name):
+        return None
+    return Moved(name, "JT309", "declared but never imported by the shipped code")
+
+
+def _rename(lines: list[str], name: str, replacement: str) -> list[str]:
+    pattern = re.compile(r"^(\s*)" + r"[-_.]".join(map(re.escape, re.split(r"[-_.]", name))), re.I)
+    first = pattern.sub(lambda m: m.group(1) + replacement, lines[0], count=1)
+    return [first, *lines[1:]]
+
+
+def split_requirements(
+    text: str,
+    requirements: Sequence[Requirement],
+    used: frozenset[str],
+    *,
+    have_imports: bool,
+    keep: frozenset[str] = frozenset(),
+    renames: Mapping[str, tuple[str, str, str]] | None = None,
+    runtime_name: str = "requirements.runtime.txt",
+) -> RequirementsSplit:
+    """Split ``text`` (one requirements file) whose parsed requirements are ``requirements``.
+
+    ``used`` holds the distributions the shipped code and CMD/ENTRYPOINT use; ``keep`` names
+    kept whatever the analysis says; ``renames`` (e.g. :data:`CPU_RENAMES`) rewrites names in
+    the runtime file.
+    """
+    by_line = {r.line: r for r in requirements}
+    decisions = {
+        r.line: _decide(r, used, have_imports=have_imports, keep=keep) for r in requirements
+    }
+    kept = {r.name for r in requirements if decisions[r.line] is None} | set(used)
+    # a package kept ones depend on stays, with its pin: removing the line would not
+    # uninstall it, only let its version float
+    for line, moved in list(decisions.items()):
+        if (
+            moved is not None
+            and moved.code == "JT309"
+            and COMMON_DEPENDENTS.get(moved.name, frozenset()) & kept
+        ):
+            decisions[line] = None
+    runtime: list[str] = []
+    dev = [
+        "# Development requirements split off by `jettison fix`; the image does not install",
+        "# them. `pip install -r` this file for a development environment.",
+        f"-r {runtime_name}",
+    ]
+    moved_all: list[Moved] = []
+    renamed_all: list[Renamed] = []
+    runtime_lines: list[str] = []
+    runtime_names: list[str] = []
+    for start, lines in _logical(text):
+        requirement = by_line.get(start)
+        if requirement is None:
+            runtime.extend(lines)
+            continue
+        moved = decisions[start]
+        if moved is not None:
+            dev.append(f"# jettison: {moved.code} {moved.reason}")
+            dev.extend(lines)
+            moved_all.append(moved)
+            continue
+        rename = (renames or {}).get(requirement.name)
+        name = requirement.name
+        if rename is not None and requirement.url is None:
+            replacement, code, reason = rename
+            runtime.append(f"# jettison: {code} {name} -> {replacement} ({reason})")
+            lines = _rename(lines, name, replacement)
+            renamed_all.append(Renamed(name, replacement, code, reason))
+            name = replacement
+        runtime.extend(lines)
+        runtime_lines.append("\n".join(lines))
+        runtime_names.append(name)
+    return RequirementsSplit(
+        runtime_text="\n".join(runtime).rstrip("\n") + "\n",
+        dev_text="\n".join(dev) + "\n",
+        moved=tuple(moved_all),
+        renamed=tuple(renamed_all),
+        runtime_lines=tuple(runtime_lines),
+        runtime_names=tuple(runtime_names),
+    )

@@ -1,0 +1,20 @@
+# Build stage: the full image's compilers build any source distribution.
+FROM python:3.11 AS builder
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+# jettison: JT301 only runtime requirements; dev/unused ones are in requirements-dev.txt
+COPY requirements.runtime.txt /tmp/requirements.txt
+# jettison: JT107 pip without a download cache
+RUN pip install --no-cache-dir -r /tmp/requirements.txt
+
+# jettison: JT201 runtime stage on python:3.11-slim: no compilers, headers or VCS tools
+FROM python:3.11-slim
+ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
+# jettison: JT601 an unprivileged user `app` runs the service
+RUN useradd --create-home --uid 10001 app
+COPY --from=builder /opt/venv /opt/venv
+WORKDIR /app
+# jettison: JT501 model weights stay baked in (kept); consider mounting them as a volume (docker run -v ./models:/models) or fetching them at start
+COPY serve.py models/ ./
+USER app
+CMD python serve.py

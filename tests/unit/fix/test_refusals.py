@@ -1,0 +1,67 @@
+"""Dockerfiles fix cannot rewrite safely: a FixError and no file written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jettison.fix.api import fix
+from jettison.fix.errors import FixError
+
+CASES = {
+    "multi_stage": (
+        "FROM python:3.11 AS b\nRUN pip install -r r.txt\nFROM python:3.11-slim\n",
+        "build stages",
+    ),
+    "no_pip_r": ("FROM python:3.11\nCOPY . .\nRUN pip install flask\n", "Python environment"),
+    "other_base": (
+        "FROM ubuntu:22.04\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        "not a Debian-based python image",
+    ),
+    "copy_all": (
+        "FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n",
+        "not copied on its own",
+    ),
+    "mixed_run": (
+        "FROM python:3.11\nCOPY requirements.txt .\n"
+        "RUN apt-get update && pip install -r requirements.txt\n",
+        "mixes",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_refused_without_output(case: str, tmp_path: Path) -> None:
+    text, expected = CASES[case]
+    (tmp_path / "Dockerfile").write_text(text)
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(FixError, match=expected) as caught:
+        fix(tmp_path / "Dockerfile")
+    assert caught.value.hint
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_existing_output_refused_then_forced(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    (tmp_path / "Dockerfile.jettison").write_text("mine\n")
+    with pytest.raises(FixError, match="not overwriting"):
+        fix(tmp_path / "Dockerfile")
+    assert (tmp_path / "Dockerfile.jettison").read_text() == "mine\n"
+    assert not (tmp_path / "requirements.runtime.txt").exists()
+    fix(tmp_path / "Dockerfile", force=True)
+    assert (tmp_path / "Dockerfile.jettison").read_text().startswith("# Build stage")
+
+
+def test_write_replaces_with_backup(tmp_path: Path) -> None:
+    original = "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    (tmp_path / "Dockerfile").write_text(original)
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    fix(tmp_path / "Dockerfile", write=True)
+    assert (tmp_path / "Dockerfile.bak").read_text() == original
+    assert "AS builder" in (tmp_path / "Dockerfile").read_text()
+    assert not (tmp_path / "Dockerfile.jettison").exists()
