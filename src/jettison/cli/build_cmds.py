@@ -16,6 +16,7 @@ import click
 from jettison.build.backend import ARCHIVE_FORMATS, ArchiveFormat
 from jettison.build.errors import BuildError
 from jettison.build.select import BUILDER_CHOICES
+from jettison.cli.output import context_option
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -43,14 +44,7 @@ must offer the same options as through ``jettison``."""
 
 @click.command("build", context_settings=CONTEXT_SETTINGS)
 @click.argument("path", metavar="PATH", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--context",
-    "context_dir",
-    metavar="DIR",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The build context.  [default: the Dockerfile's directory]",
-)
+@context_option("The build context.  [default: the Dockerfile's directory]")
 @click.option(
     "-t", "--tag", default=None, help="Image name.  [default: localhost/CONTEXT-DIR:latest]"
 )

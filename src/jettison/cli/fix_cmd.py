@@ -9,6 +9,7 @@ from typing import Literal, cast
 
 import click
 
+from jettison.cli.output import context_option
 from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
 
 EXIT_OK = 0
@@ -19,7 +20,9 @@ EXIT_OK = 0
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
-@click.option("--context", "context_dir", type=click.Path(path_type=Path), help="Build context.")
+@context_option(
+    "The build context.  [default: the Dockerfile's directory, or the parent its COPY sources resolve from]"
+)
 @click.option(
     "--target",
     type=click.Choice(["cpu", "gpu", "auto"]),

@@ -18,6 +18,7 @@ import click
 
 from jettison import __version__, api
 from jettison.cli.output import (
+    context_option,
     output_options,
     progress_bars,
     refuse_overwrite,
@@ -215,14 +216,9 @@ def _codes(values: tuple[str, ...]) -> list[str]:
 @click.argument(
     "paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=False, path_type=Path)
 )
-@click.option(
-    "--context",
-    "context_dir",
-    metavar="DIR",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The build context (what docker build is given).  [default: the Dockerfile's "
-    "directory, or the parent its COPY sources resolve from]",
+@context_option(
+    "The build context (what docker build is given).  [default: the Dockerfile's "
+    "directory, or the parent its COPY sources resolve from]"
 )
 @click.option(
     "--src",

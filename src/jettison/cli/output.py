@@ -25,6 +25,18 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 _DEFAULT_WIDTH = 100
 
 
+def context_option(help_text: str) -> Callable[[Command], Command]:
+    """``--context DIR``: the build context, as every Dockerfile-reading command takes it."""
+    return click.option(
+        "--context",
+        "context_dir",
+        metavar="DIR",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        default=None,
+        help=help_text,
+    )
+
+
 def output_options(command: Command) -> Command:
     """``--output FILE`` and ``--force``, in that order."""
     output = click.option(
