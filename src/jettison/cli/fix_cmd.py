@@ -21,7 +21,8 @@ EXIT_OK = 0
 )
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @context_option(
-    "The build context.  [default: the Dockerfile's directory, or the parent its COPY sources resolve from]"
+    "The build context.  [default: the Dockerfile's directory, or the parent its COPY "
+    "sources resolve from]"
 )
 @click.option(
     "--target",
