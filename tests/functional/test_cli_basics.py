@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import jettison
@@ -34,9 +35,12 @@ def test_group_help(run_cli: Callable[..., Run]) -> None:
         assert run.exit_code == 0
         assert run.stdout.startswith("Usage: jettison [OPTIONS] COMMAND [ARGS]...\n")
         assert "jettison: find the dead weight in container images of AI/ML services." in run.stdout
-        assert (
-            "\n  inspect  Show where every byte of IMAGE lives and what could go.\n" in run.stdout
+        # the command column is as wide as the longest command name
+        assert re.search(
+            r"\n  inspect +Show where every byte of IMAGE lives and what could go\.\n", run.stdout
         )
+        for command in ("lint", "optimize", "fix", "build", "verify"):
+            assert re.search(rf"\n  {command} +\S", run.stdout), command
         assert run.stderr == ""
 
 

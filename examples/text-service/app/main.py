@@ -3,7 +3,7 @@
     python app/main.py              # serve on $PORT (default 8080)
     python app/main.py --selftest   # classify a few fixed sentences and exit
 
-POST /predict {"texts": ["..."]} -> {"predictions": [{"label": ..., "score": ..., "lang": ...}]}
+POST /predict {"texts": ["..."]} -> {"predictions": [{"label": ..., "score": ...}]}
 GET  /health
 """
 
@@ -27,14 +27,13 @@ SELFTEST = [
 
 
 def selftest() -> int:
-    pipeline = model.load()
+    trained = model.load()
     texts = [text for text, _ in SELFTEST]
-    results = model.classify(pipeline, texts)
+    results = model.classify(trained, texts)
     correct = sum(label == want for (label, _), (_, want) in zip(results, SELFTEST, strict=True))
     shown = ",".join(f"{label}:{score:.3f}" for label, score in results)
-    langs = ",".join(model.language(text) for text in texts)
     status = "ok" if correct == len(SELFTEST) else "FAILED"
-    print(f"selftest {status}: {correct}/{len(SELFTEST)} correct [{shown}] lang=[{langs}]")
+    print(f"selftest {status}: {correct}/{len(SELFTEST)} correct [{shown}]")
     return 0 if correct == len(SELFTEST) else 1
 
 
@@ -42,7 +41,7 @@ def create_app():  # type: ignore[no-untyped-def]
     from flask import Flask, jsonify, request
 
     app = Flask(__name__)
-    pipeline = model.load()
+    trained = model.load()
 
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]
@@ -55,8 +54,8 @@ def create_app():  # type: ignore[no-untyped-def]
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             return jsonify(error="expected {'texts': [str, ...]}"), 400
         preds = [
-            {"label": label, "score": round(score, 4), "lang": model.language(text)}
-            for text, (label, score) in zip(texts, model.classify(pipeline, texts), strict=True)
+            {"label": label, "score": round(score, 4)}
+            for label, score in model.classify(trained, texts)
         ]
         return jsonify(predictions=preds)
 

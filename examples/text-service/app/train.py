@@ -1,4 +1,4 @@
-"""Train the sentiment model and save it with joblib."""
+"""Train the sentiment model and save it (numpy's .npz)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=model.DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=model.DEFAULT_MODEL)
     args = parser.parse_args()
-    pipeline = model.train(args.data)
-    model.save(pipeline, args.out)
+    trained = model.train(args.data)
+    model.save(trained, args.out)
     print(f"trained on {args.data}, saved {args.out} ({args.out.stat().st_size} bytes)")
     return 0
 

@@ -19,5 +19,5 @@ def test_predict_endpoint() -> None:
 
 
 def test_classify_shapes() -> None:
-    pipeline = model.train()
-    assert len(model.classify(pipeline, ["a", "b"])) == 2
+    trained = model.train()
+    assert len(model.classify(trained, ["a", "b"])) == 2

@@ -387,7 +387,9 @@ def _budgets(config_path: Path | None, flags: dict[str, str | None]) -> Budgets 
 def _register_builder_commands() -> None:
     from jettison.cli.build_cmds import build_cmd, verify_cmd
     from jettison.cli.fix_cmd import fix_cmd
+    from jettison.cli.optimize_cmd import optimize_cmd
 
+    cli.add_command(optimize_cmd)
     cli.add_command(fix_cmd)
     cli.add_command(build_cmd)
     cli.add_command(verify_cmd)

@@ -327,7 +327,6 @@ def test_text_service_example() -> None:
         "JT107",
         "JT108",
         "JT402",
-        "JT403",
         "JT404",
         "JT601",
         "JT605",

@@ -1,0 +1,310 @@
+"""``optimize``: lint -> fix -> build the original and the optimized image -> inspect both ->
+verify both -> one report.
+
+Order of the steps, and why:
+
+1. ``lint`` the original (offline: wheel sizes from the cache only), for the report;
+2. ``fix`` with ``dry_run``: a Dockerfile fix cannot rewrite is refused *before* minutes of
+   building, and nothing is written;
+3. build the original, *before* fix writes anything: fix may add a ``.dockerignore`` to the
+   build context, which would change what the original build sees;
+4. ``fix`` again, writing its files next to the original (it never overwrites one, unless
+   ``force``; the original Dockerfile and requirements are never touched);
+5. build the optimized image, inspect both, run the smoke command in both and compare.
+
+Images are read where the builder keeps them when it can say how (buildah's
+``containers-storage``: no copy at all); otherwise each is exported to a temporary
+docker-archive first, which costs a full write of the image.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from jettison.build.api import build as build_image
+from jettison.build.api import default_tag, resolve_dockerfile
+from jettison.build.api import verify as verify_images
+from jettison.build.backend import Builder, RunResult
+from jettison.build.errors import BuildError
+from jettison.build.select import choose_builder
+from jettison.errors import ConfigError
+from jettison.optimize.report import (
+    CauseSaving,
+    FixChange,
+    ImageFacts,
+    LintSummary,
+    OptimizeReport,
+    SmokeFacts,
+)
+from jettison.progress import Progress
+
+if TYPE_CHECKING:
+    from jettison.fix.api import FixReport
+    from jettison.inspect.report import InspectReport
+    from jettison.lint.report import LintReport
+
+Target = Literal["cpu", "gpu", "auto"]
+DEFAULT_TIMEOUT_S = 120.0
+
+
+class FixFn(Protocol):
+    def __call__(
+        self,
+        path: Path,
+        *,
+        context_dir: Path | None,
+        target: Target,
+        torch_index: str,
+        force: bool,
+        dry_run: bool,
+    ) -> FixReport: ...
+
+
+class LintFn(Protocol):
+    def __call__(self, path: Path, *, context_dir: Path | None, offline: bool) -> LintReport: ...
+
+
+class InspectFn(Protocol):
+    def __call__(self, reference: str, *, progress: Progress | None) -> InspectReport: ...
+
+
+def _default_fix(
+    path: Path,
+    *,
+    context_dir: Path | None,
+    target: Target,
+    torch_index: str,
+    force: bool,
+    dry_run: bool,
+) -> FixReport:
+    from jettison.fix.api import fix
+
+    return fix(
+        path,
+        context_dir=context_dir,
+        target=target,
+        torch_index=torch_index,
+        force=force,
+        dry_run=dry_run,
+    )
+
+
+def _default_lint(path: Path, *, context_dir: Path | None, offline: bool) -> LintReport:
+    from jettison.api import lint
+
+    return lint(path, context_dir=context_dir, offline=offline)
+
+
+def _default_inspect(reference: str, *, progress: Progress | None) -> InspectReport:
+    from jettison.api import inspect
+
+    return inspect(reference, progress=progress)
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The verbs optimize calls (tests substitute fakes)."""
+
+    lint: LintFn = _default_lint
+    fix: FixFn = _default_fix
+    inspect: InspectFn = _default_inspect
+
+
+def optimize(
+    path: Path,
+    *,
+    context_dir: Path | None = None,
+    smoke: str | None = None,
+    expect: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    target: Target = "auto",
+    torch_index: str | None = None,
+    builder: str | Builder = "auto",
+    ca_bundle: Path | None = None,
+    keep_images: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_step: Callable[[str], None] = lambda _msg: None,
+    on_line: Callable[[str], None] = lambda _line: None,
+    steps: Steps | None = None,
+) -> OptimizeReport:
+    """Optimize the Dockerfile ``path`` (or the one in directory ``path``) and prove it.
+
+    ``smoke`` (split like a shell would; default: the original image's ENTRYPOINT + CMD)
+    runs in both images, without network, within ``timeout_s``; both must exit alike and
+    print the same (or, with ``expect``, both match the regex). ``keep_images=False`` removes
+    both images from the builder's store at the end. ``force`` lets fix replace its own
+    earlier outputs. Raises ``JettisonError`` subclasses on bad input or a failed build; a
+    failed verification is a report with ``verified`` False.
+    """
+    from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
+
+    verbs = steps or Steps()
+    dockerfile, ctx = resolve_dockerfile(path, context_dir)
+    argv = _smoke_argv(smoke)
+    if expect is not None:
+        try:
+            re.compile(expect)
+        except re.error as exc:
+            raise ConfigError(f"--expect {expect!r} is not a regular expression: {exc}") from exc
+    if timeout_s <= 0:
+        raise ConfigError("--timeout must be positive")
+    chosen = choose_builder(builder) if isinstance(builder, str) else builder
+    index = torch_index or TORCH_CPU_INDEX
+
+    on_step(f"lint {dockerfile}")
+    linted = verbs.lint(dockerfile, context_dir=ctx, offline=True)
+
+    def run_fix(dry_run: bool) -> FixReport:
+        return verbs.fix(
+            dockerfile,
+            context_dir=ctx,
+            target=target,
+            torch_index=index,
+            force=force,
+            dry_run=dry_run,
+        )
+
+    on_step("fix (dry run): can it be rewritten?")
+    run_fix(dry_run=True)
+
+    name = default_tag(ctx).rsplit(":", 1)[0]
+    tags = (f"{name}:original", f"{name}:optimized")
+    on_step(f"build {tags[0]} from {dockerfile}")
+    before = build_image(
+        dockerfile, context=ctx, tag=tags[0], builder=chosen, ca_bundle=ca_bundle, on_line=on_line
+    )
+    on_step("fix: write the optimized files")
+    fixed = run_fix(dry_run=False)
+    optimized_dockerfile = fixed.files[0][0]
+    on_step(f"build {tags[1]} from {optimized_dockerfile}")
+    after = build_image(
+        optimized_dockerfile,
+        context=ctx,
+        tag=tags[1],
+        builder=chosen,
+        ca_bundle=ca_bundle,
+        on_line=on_line,
+    )
+    try:
+        reports = []
+        for tag in tags:
+            on_step(f"inspect {tag}")
+            reports.append(_inspect(verbs.inspect, chosen, tag, progress))
+        # Both images run the same command: the original's, unless one was given.
+        command = argv if argv is not None else chosen.image_command(tags[0])
+        if not command:
+            raise BuildError(
+                f"{tags[0]} has no CMD or ENTRYPOINT to run",
+                hint='give the smoke command with --smoke "CMD"',
+            )
+        on_step(f"verify: smoke-run {shlex.join(command)} in both images")
+        verified = verify_images(
+            tags, smoke_command=command, timeout_s=timeout_s, expect=expect, builder=chosen
+        )
+    finally:
+        if not keep_images:
+            for tag in tags:
+                chosen.remove_image(tag)
+    runs = verified.runs
+    return OptimizeReport(
+        dockerfile=dockerfile,
+        context_dir=ctx,
+        optimized_dockerfile=optimized_dockerfile,
+        target=fixed.target,
+        builder=chosen.name,
+        original=_facts(tags[0], reports[0], before.build_seconds, runs[0].result),
+        optimized=_facts(tags[1], reports[1], after.build_seconds, runs[1].result),
+        smoke_command=command,
+        expect=expect,
+        verified=verified.verdict.ok,
+        verdict=verified.verdict.reason,
+        causes=_causes(reports[0], reports[1]),
+        changes=tuple(FixChange(c.code, c.description) for c in fixed.changes),
+        lint=_lint_summary(linted),
+        files_written=tuple(p for p, _ in fixed.files),
+        images_kept=keep_images,
+    )
+
+
+def _smoke_argv(smoke: str | None) -> tuple[str, ...] | None:
+    if smoke is None:
+        return None
+    try:
+        argv = tuple(shlex.split(smoke))
+    except ValueError as exc:
+        raise ConfigError(f"--smoke {smoke!r}: {exc}") from exc
+    if not argv:
+        raise ConfigError("--smoke is empty")
+    return argv
+
+
+def _inspect(
+    inspect: InspectFn, builder: Builder, tag: str, progress: Progress | None
+) -> InspectReport:
+    """Read ``tag`` in the builder's store when it names one (buildah), else from a
+    temporary docker-archive export."""
+    store_reference = getattr(builder, "store_reference", None)
+    if callable(store_reference):
+        return inspect(str(store_reference(tag)), progress=progress)
+    with tempfile.TemporaryDirectory(prefix="jettison-optimize-") as tmp:
+        archive = builder.export(tag, Path(tmp) / "image.tar", "docker-archive")
+        return inspect(str(archive), progress=progress)
+
+
+def _facts(tag: str, report: InspectReport, build_seconds: float, run: RunResult) -> ImageFacts:
+    return ImageFacts(
+        image=tag,
+        size_bytes=report.size_bytes,
+        pull_bytes=report.pull_bytes,
+        layer_count=sum(1 for layer in report.layers if layer.index is not None),
+        build_seconds=build_seconds,
+        smoke=SmokeFacts(
+            exit_code=run.exit_code,
+            timed_out=run.timed_out,
+            seconds=run.seconds,
+            stdout_tail=tuple(run.stdout.splitlines()[-5:]),
+            stderr_tail=tuple(run.stderr.splitlines()[-5:]),
+        ),
+    )
+
+
+SHADOWED = ("shadowed", "Shadowed: deleted or overwritten in a later layer")
+
+
+def _causes(before: InspectReport, after: InspectReport) -> tuple[CauseSaving, ...]:
+    """Removable bytes by cause (and shadowed bytes) in each image; largest saving first."""
+    titles: dict[str, str] = {}
+    sizes: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    for report, size in zip((before, after), sizes, strict=True):
+        for cause in report.removable:
+            titles.setdefault(cause.cause, cause.title)
+            size[cause.cause] = cause.size_bytes
+        titles.setdefault(*SHADOWED)
+        size[SHADOWED[0]] = report.shadowed.size_bytes
+    causes = [
+        CauseSaving(cause, title, sizes[0].get(cause, 0), sizes[1].get(cause, 0))
+        for cause, title in titles.items()
+        if sizes[0].get(cause, 0) or sizes[1].get(cause, 0)
+    ]
+    return tuple(sorted(causes, key=lambda c: (c.after_bytes - c.before_bytes, c.cause)))
+
+
+def _lint_summary(report: LintReport) -> LintSummary:
+    counts: dict[str, int] = {}
+    for finding in report.findings:
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    return LintSummary(
+        finding_count=len(report.findings),
+        codes=tuple(sorted(counts.items())),
+        saving_bytes=report.saving_bytes,
+    )
+
+
+__all__ = ["DEFAULT_TIMEOUT_S", "Steps", "optimize"]

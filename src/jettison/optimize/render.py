@@ -1,0 +1,240 @@
+"""Renderers of the optimize report: pure functions returning text (no I/O).
+
+``render_text`` (terminal, plain), ``render_markdown`` (for a pull request) and
+``render_json`` (a versioned document, separate from the domain model: bump
+:data:`SCHEMA_VERSION` on any change to its shape).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable
+
+from jettison.optimize.report import ImageFacts, OptimizeReport, SmokeFacts
+from jettison.render.units import human_bytes
+
+SCHEMA_VERSION = "1.0"
+FORMATS = ("tty", "markdown", "json")
+
+
+def _smoke(smoke: SmokeFacts) -> str:
+    if smoke.timed_out:
+        return f"timed out after {smoke.seconds:.0f}s"
+    return f"exit {smoke.exit_code} ({smoke.seconds:.1f}s)"
+
+
+def _rows(report: OptimizeReport) -> list[tuple[str, str, str, str]]:
+    """(what, original, optimized, change) rows of the before/after table."""
+    before, after = report.original, report.optimized
+
+    def delta(old: int, new: int) -> str:
+        return f"-{(old - new) / old:.1%}" if old and new <= old else f"+{new - old:,}"
+
+    pull = (
+        (
+            human_bytes(before.pull_bytes),
+            human_bytes(after.pull_bytes),
+            delta(before.pull_bytes, after.pull_bytes),
+        )
+        if before.pull_bytes is not None and after.pull_bytes is not None
+        else ("unknown", "unknown", "")
+    )
+    return [
+        (
+            "size (uncompressed)",
+            human_bytes(before.size_bytes),
+            human_bytes(after.size_bytes),
+            delta(before.size_bytes, after.size_bytes),
+        ),
+        ("pull size (compressed)", *pull),
+        ("layers", str(before.layer_count), str(after.layer_count), ""),
+        ("build time", f"{before.build_seconds:.0f}s", f"{after.build_seconds:.0f}s", ""),
+        ("smoke command", _smoke(before.smoke), _smoke(after.smoke), ""),
+    ]
+
+
+def _command(report: OptimizeReport) -> str:
+    return shlex.join(report.smoke_command)
+
+
+def _headline(report: OptimizeReport) -> str:
+    status = "verified" if report.verified else "VERIFICATION FAILED"
+    return (
+        f"{report.dockerfile} -> {report.optimized_dockerfile}: "
+        f"{human_bytes(report.original.size_bytes)} -> {human_bytes(report.optimized.size_bytes)}"
+        f" ({report.saved_fraction:.1%} smaller), {status}"
+    )
+
+
+def _verdict(report: OptimizeReport) -> str:
+    if report.verified:
+        return f"smoke `{_command(report)}` passes in both images: {report.verdict}"
+    return (
+        f"smoke `{_command(report)}`: {report.verdict}. The original Dockerfile is untouched; "
+        "the optimized files stay for inspection."
+    )
+
+
+def _aligned(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        (
+            indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def render_text(report: OptimizeReport) -> str:
+    lines = [_headline(report), ""]
+    lines += _aligned([("", "original", "optimized", "change"), *_rows(report)])
+    lines += ["", _verdict(report)]
+    if not report.verified:
+        lines += _failed_output(report.optimized, "  ")
+    if report.causes:
+        lines += ["", "Removable bytes by cause (inspect):"]
+        lines += _aligned(
+            [
+                ("cause", "original", "optimized"),
+                *(
+                    (c.cause, human_bytes(c.before_bytes), human_bytes(c.after_bytes))
+                    for c in report.causes
+                ),
+            ]
+        )
+    if report.changes:
+        lines += ["", f"Changes made by fix (target {report.target}):"]
+        lines += [f"  {c.code}: {c.description}" for c in report.changes]
+    lines += ["", _lint_line(report)]
+    lines += ["", "Files written:"] + [f"  {p}" for p in report.files_written]
+    if not report.images_kept:
+        lines += [
+            "",
+            "Both images were removed from the builder's store (--keep-images keeps them).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _failed_output(facts: ImageFacts, indent: str) -> list[str]:
+    tail = facts.smoke.stderr_tail or facts.smoke.stdout_tail
+    if not tail:
+        return []
+    return [f"{indent}optimized image said:"] + [f"{indent}  {line}" for line in tail]
+
+
+def _lint_line(report: OptimizeReport) -> str:
+    codes = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in report.lint.codes)
+    return f"Lint of the original: {report.lint.finding_count} findings" + (
+        f" ({codes})" if codes else ""
+    )
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: OptimizeReport) -> str:
+    status = "verified" if report.verified else "**verification failed**"
+    lines = [
+        f"## jettison optimize: `{report.dockerfile}`",
+        "",
+        f"{human_bytes(report.original.size_bytes)} -> "
+        f"{human_bytes(report.optimized.size_bytes)} "
+        f"(**{report.saved_fraction:.1%} smaller**), {status}.",
+        "",
+        "| | original | optimized | change |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [f"| {' | '.join(_md_cell(cell) for cell in row)} |" for row in _rows(report)]
+    lines += ["", _verdict(report)]
+    if not report.verified:
+        tail = report.optimized.smoke.stderr_tail or report.optimized.smoke.stdout_tail
+        if tail:
+            lines += ["", "```", *tail, "```"]
+    if report.causes:
+        lines += ["", "### Removable bytes by cause", "", "| cause | original | optimized |"]
+        lines += ["| --- | ---: | ---: |"]
+        lines += [
+            f"| {_md_cell(c.title)} (`{c.cause}`) | {human_bytes(c.before_bytes)} "
+            f"| {human_bytes(c.after_bytes)} |"
+            for c in report.causes
+        ]
+    if report.changes:
+        lines += ["", f"### Changes (target {report.target})", ""]
+        lines += [f"- `{c.code}` {_md_cell(c.description)}" for c in report.changes]
+    lines += ["", _lint_line(report) + ".", "", "### Files written", ""]
+    lines += [f"- `{p}`" for p in report.files_written]
+    return "\n".join(lines) + "\n"
+
+
+def _image_json(facts: ImageFacts) -> dict[str, object]:
+    return {
+        "image": facts.image,
+        "size_bytes": facts.size_bytes,
+        "pull_bytes": facts.pull_bytes,
+        "layer_count": facts.layer_count,
+        "build_seconds": round(facts.build_seconds, 3),
+        "smoke": {
+            "exit_code": facts.smoke.exit_code,
+            "timed_out": facts.smoke.timed_out,
+            "seconds": round(facts.smoke.seconds, 3),
+            "stdout_tail": list(facts.smoke.stdout_tail),
+            "stderr_tail": list(facts.smoke.stderr_tail),
+        },
+    }
+
+
+def to_json(report: OptimizeReport) -> dict[str, object]:
+    """The JSON document (a plain dict), ``schema_version`` first."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dockerfile": str(report.dockerfile),
+        "context_dir": str(report.context_dir),
+        "optimized_dockerfile": str(report.optimized_dockerfile),
+        "target": report.target,
+        "builder": report.builder,
+        "original": _image_json(report.original),
+        "optimized": _image_json(report.optimized),
+        "saved_bytes": report.saved_bytes,
+        "saved_fraction": round(report.saved_fraction, 4),
+        "smoke_command": list(report.smoke_command),
+        "expect": report.expect,
+        "verified": report.verified,
+        "verdict": report.verdict,
+        "causes": [
+            {
+                "cause": c.cause,
+                "title": c.title,
+                "before_bytes": c.before_bytes,
+                "after_bytes": c.after_bytes,
+            }
+            for c in report.causes
+        ],
+        "changes": [{"code": c.code, "description": c.description} for c in report.changes],
+        "lint": {
+            "finding_count": report.lint.finding_count,
+            "codes": dict(report.lint.codes),
+            "saving_bytes": report.lint.saving_bytes,
+        },
+        "files_written": [str(p) for p in report.files_written],
+        "images_kept": report.images_kept,
+    }
+
+
+def render_json(report: OptimizeReport) -> str:
+    return json.dumps(to_json(report), indent=2) + "\n"
+
+
+RENDERERS: dict[str, Callable[[OptimizeReport], str]] = {
+    "tty": render_text,
+    "markdown": render_markdown,
+    "json": render_json,
+}
+
+
+def render(report: OptimizeReport, fmt: str) -> str:
+    return RENDERERS[fmt](report)
+
+
+__all__ = ["FORMATS", "SCHEMA_VERSION", "render", "render_json", "render_markdown", "render_text"]

@@ -1,0 +1,108 @@
+"""``jettison optimize`` for real on the bundled example, in a private buildah store.
+
+The acceptance check of the example: built from its naive Dockerfile and from the one
+``fix`` writes, the optimized image is at most a quarter of the original, and the smoke
+command (``python app/main.py --selftest``) prints the same line in both. Both builds
+``pip install`` from PyPI through the host CA bundle (skipped when PyPI does not answer).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from integration.conftest import (
+    HOST_CA_BUNDLE,
+    REPO,
+    Store,
+    _base_images,
+    _cleanup,
+    _run,
+)
+from integration.conftest import missing_requirements as _missing
+from jettison.build.buildah import BuildahBuilder
+from jettison.cli import optimize_cmd as cli_module
+from jettison.optimize import api
+from jettison.optimize.render import SCHEMA_VERSION
+from jettison.optimize.report import OptimizeReport
+
+pytestmark = pytest.mark.integration
+
+EXAMPLE = REPO / "examples" / "text-service"
+BASES = ("docker.io/library/python:3.11", "docker.io/library/python:3.11-slim")
+SMOKE = "python app/main.py --selftest"
+
+
+def _pypi_unreachable() -> str | None:
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(HOST_CA_BUNDLE))
+    try:
+        urllib.request.urlopen("https://pypi.org/simple/flask/", timeout=10, context=context)
+    except (urllib.error.URLError, OSError) as exc:
+        return f"PyPI is unreachable from here ({exc}): the example's builds pip install"
+    return None
+
+
+@pytest.fixture(scope="module")
+def builder() -> Iterator[BuildahBuilder]:
+    reason = _missing() or _pypi_unreachable()
+    if reason is not None:
+        pytest.skip(reason)
+    _base_images()
+    top = Path(tempfile.mkdtemp(prefix="jettison-optimize-it-"))
+    private = Store(top / "store" / "root", top / "store" / "run")
+    try:
+        for base in BASES:
+            _run(["buildah", "push", "--quiet", base, f"containers-storage:{private.spec}{base}"])
+        yield BuildahBuilder(root=private.root, runroot=private.runroot)
+    finally:
+        _cleanup(private, [], top)
+
+
+def test_optimize_the_example(
+    builder: BuildahBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = tmp_path / "text-service"
+    shutil.copytree(EXAMPLE, ctx)
+    originals = {p: p.read_bytes() for p in ctx.rglob("*") if p.is_file()}
+
+    real = api.optimize
+
+    def in_private_store(path: Path, **kwargs: object) -> OptimizeReport:
+        kwargs["builder"] = builder
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "optimize", in_private_store)
+    out = tmp_path / "report.json"
+    done = CliRunner().invoke(
+        cli_module.optimize_cmd,
+        [str(ctx), "--smoke", SMOKE, "--ca-bundle", str(HOST_CA_BUNDLE), "--format", "json",
+         "-o", str(out), "--keep-images"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    doc = json.loads(out.read_text())
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert doc["verified"] is True, doc["verdict"]
+    before, after = doc["original"], doc["optimized"]
+    assert after["size_bytes"] <= before["size_bytes"] // 4, (before, after)
+    for facts in (before, after):
+        assert facts["smoke"]["exit_code"] == 0
+        assert facts["smoke"]["stdout_tail"] == [facts["smoke"]["stdout_tail"][-1]]
+        assert facts["smoke"]["stdout_tail"][-1].startswith("selftest ok: 4/4 correct")
+    assert before["smoke"]["stdout_tail"] == after["smoke"]["stdout_tail"]
+    assert {c["code"] for c in doc["changes"]} >= {"JT301 JT309", "JT309", "JT301"}
+    # The original files are untouched; fix's files were added beside them.
+    for path, data in originals.items():
+        assert path.read_bytes() == data, path
+    written = {Path(p).name for p in doc["files_written"]}
+    assert written >= {"Dockerfile.jettison", "requirements.runtime.txt", "requirements-dev.txt"}
+    assert "build localhost/text-service:optimized" in done.output
