@@ -92,6 +92,7 @@ def build(
     platform: str | None = None,
     target: str | None = None,
     pull: bool = False,
+    mounts: Sequence[tuple[Path, str]] = (),
     output: Path | None = None,
     archive_format: ArchiveFormat = "docker-archive",
     on_line: Callable[[str], None] = lambda _line: None,
@@ -103,6 +104,9 @@ def build(
     for secret in secrets:
         if "id=" not in secret:
             raise ConfigError(f"--secret {secret!r} has no id=", hint="e.g. id=pip,src=FILE")
+    for host, _target in mounts:
+        if not host.is_dir():
+            raise ConfigError(f"build mount {host} is not a directory")
     chosen = choose_builder(builder) if isinstance(builder, str) else builder
     request = BuildRequest(
         context=ctx,
@@ -114,6 +118,7 @@ def build(
         platform=platform,
         target=target,
         pull=pull,
+        mounts=tuple(mounts),
     )
     result = chosen.build(request, on_line)
     archive = chosen.export(result.image, output, archive_format) if output else None

@@ -23,7 +23,10 @@ class BuildRequest:
     """What to build. ``secrets`` are ``id=ID,src=FILE`` specs as ``docker build`` takes.
 
     ``ca_bundle`` is made visible to RUN steps at :data:`CA_MOUNT_TARGET` and never written
-    into the image. ``pull=False`` uses only base images already in the builder's store.
+    into the image. ``mounts`` are ``(host folder, target)`` pairs made visible read-only to
+    RUN steps (e.g. a local wheel folder at ``/wheels``), never written into the image either;
+    only buildah can do that. ``pull=False`` uses only base images already in the builder's
+    store.
     """
 
     context: Path
@@ -35,6 +38,7 @@ class BuildRequest:
     platform: str | None = None
     target: str | None = None
     pull: bool = False
+    mounts: Sequence[tuple[Path, str]] = ()
 
 
 @dataclass(frozen=True)

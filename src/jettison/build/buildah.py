@@ -3,7 +3,8 @@
 Builds run ``buildah bud --layers``; ``STORAGE_DRIVER=overlay`` and
 ``BUILDAH_ISOLATION=chroot`` are set unless the environment already chooses. The CA bundle
 is bind-mounted read-only for RUN steps (``-v FILE:/run/host-ca.crt:ro``), so it never
-lands in a layer. ``root``/``runroot`` select a private store (``buildah --root``).
+lands in a layer; so are the request's ``mounts`` (``-v DIR:TARGET:ro``).
+``root``/``runroot`` select a private store (``buildah --root``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def bud_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
         argv += ["--target", request.target]
     if request.ca_bundle is not None:
         argv += ["-v", f"{request.ca_bundle.resolve()}:{CA_MOUNT_TARGET}:ro"]
+    for host, target in request.mounts:
+        argv += ["-v", f"{host.resolve()}:{target}:ro"]
     argv.append(str(request.context))
     return argv
 

@@ -27,6 +27,11 @@ CA_SECRET_ID = "ca"
 
 def build_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
     """The ``docker build`` arguments for ``request`` (after ``docker``)."""
+    if request.mounts:
+        raise BuildError(
+            "local wheel folders need buildah (docker build cannot bind-mount host directories)",
+            hint="build with --builder buildah, or give --torch-index an index URL",
+        )
     argv = ["build", "--network", "host", "--progress", "plain"]
     if request.pull:
         argv.append("--pull")

@@ -31,7 +31,15 @@ EXIT_OK = 0
     show_default=True,
     help="auto: gpu when the base or the code uses CUDA, else cpu.",
 )
-@click.option("--torch-index", default=TORCH_CPU_INDEX, show_default=True, help="CPU torch index.")
+@click.option(
+    "--torch-index",
+    metavar="URL|DIR",
+    default=TORCH_CPU_INDEX,
+    show_default=True,
+    help="CPU torch index URL, or a local folder of wheels (absolute path or file:// URL): "
+    "it is mounted read-only at /wheels during the build (buildah -v DIR:/wheels:ro) and "
+    "never copied into the image.",
+)
 @click.option("--runtime-base", default=None, help="Image of the runtime stage.")
 @click.option("--write", is_flag=True, help="Replace the Dockerfile (after a .bak copy).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")

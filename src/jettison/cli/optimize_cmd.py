@@ -59,9 +59,11 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
 )
 @click.option(
     "--torch-index",
-    metavar="URL",
+    metavar="URL|DIR",
     default=None,
-    help="Where the CPU target gets torch.  [default: PyTorch's CPU index]",
+    help="Where the CPU target gets torch: an index URL, or a local folder of wheels "
+    "(absolute path or file:// URL; mounted read-only at /wheels during the build, never "
+    "copied into the image; buildah only).  [default: PyTorch's CPU index]",
 )
 @click.option(
     "--builder",

@@ -3,7 +3,10 @@
 Outputs go next to their originals: ``Dockerfile.jettison`` (or, with ``write=True``, the
 Dockerfile itself after a ``.bak`` copy), ``requirements.runtime.txt`` and
 ``requirements-dev.txt`` next to the requirements file, and a ``.dockerignore`` in the
-build context when it has none. An existing output is refused unless ``force``. Nothing is
+build context when it has none. ``torch_index`` is an index URL or a local folder of wheels
+(an absolute path or ``file://`` URL, see :mod:`jettison.fix.wheels`): the folder is mounted
+read-only at ``/wheels`` during the build (:attr:`FixReport.mounts`) and never copied into
+the image. An existing output is refused unless ``force``. Nothing is
 written when anything is refused.
 """
 
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from jettison.fix.errors import FixError
-from jettison.fix.requirements import CPU_RENAMES, split_requirements
+from jettison.fix.requirements import CPU_RENAMES, RequirementsSplit, split_requirements
 from jettison.fix.rewrite import (
     TORCH_FAMILY,
     Change,
@@ -25,6 +28,7 @@ from jettison.fix.rewrite import (
     requirements_copy,
     rewrite_dockerfile,
 )
+from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
 from jettison.lint.context import build_context
 from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX, gpu_evidence
 
@@ -53,6 +57,9 @@ class FixReport:
     """Unified diff of the original Dockerfile and the new one."""
     target: str
     written: bool
+    mounts: tuple[tuple[Path, str], ...] = ()
+    """(host folder, target) the optimized Dockerfile's build needs mounted read-only (a
+    local ``torch_index`` folder at ``/wheels``)."""
 
 
 def fix(
@@ -87,34 +94,58 @@ def fix(
             hint="inline the included requirements, then run fix again",
         )
     chosen = _target(ctx, target)
-    if "://" not in torch_index:
-        raise FixError(
-            f"--torch-index {torch_index}: not a URL",
-            hint="give an index URL (a local folder of wheels is not supported by fix yet)",
-        )
+    folder = local_folder(torch_index)
     text = req_path.read_text(encoding="utf-8")
-    split = split_requirements(
-        text,
-        [r for r in ctx.requirements.requirements if r.file == req_path],
-        ctx.used_distributions,
-        have_imports=bool(ctx.imports),
-        renames=CPU_RENAMES if chosen == "cpu" else None,
-        runtime_name=RUNTIME_NAME,
-    )
+    requirements = [r for r in ctx.requirements.requirements if r.file == req_path]
+
+    def split_with(pins: dict[str, tuple[str, str]] | None = None) -> RequirementsSplit:
+        return split_requirements(
+            text,
+            requirements,
+            ctx.used_distributions,
+            have_imports=bool(ctx.imports),
+            renames=CPU_RENAMES if chosen == "cpu" else None,
+            runtime_name=RUNTIME_NAME,
+            pins=pins,
+        )
+
+    split = split_with()
     torch_lines = tuple(
         line
         for line, name in zip(split.runtime_lines, split.runtime_names, strict=True)
         if name in TORCH_FAMILY
     )
+    plan: TorchPlan | None = None
+    mounts: tuple[tuple[Path, str], ...] = ()
+    repinned: list[Change] = []
+    if chosen == "cpu" and torch_lines and folder is not None:
+        by_name = {r.name: r for r in requirements}
+        family = [n for n in split.runtime_names if n in TORCH_FAMILY]
+        picks = pick_wheels(folder, [(n, by_name[n].specifier) for n in family])
+        pins: dict[str, tuple[str, str]] = {}
+        for pick in picks:
+            if pick.reason is None:
+                continue
+            wanted = f"{pick.name}{by_name[pick.name].specifier}"
+            description = f"{wanted} -> {pick.version}: {pick.reason}"
+            pins[pick.name] = (pick.pin, f"# jettison: JT302 {description}")
+            repinned.append(Change("JT302", description))
+        if pins:
+            split = split_with(pins)
+        plan = TorchPlan(tuple(p.pin for p in picks), str(folder), WHEELS_MOUNT)
+        mounts = ((folder, WHEELS_MOUNT),)
+    elif chosen == "cpu" and torch_lines:
+        plan = TorchPlan(torch_lines, torch_index)
     runtime_source = str(Path(source).with_name(RUNTIME_NAME).as_posix())
     rewrite = rewrite_dockerfile(
         dockerfile,
         runtime_requirements_source=runtime_source,
-        torch=TorchPlan(torch_lines, torch_index) if chosen == "cpu" and torch_lines else None,
+        torch=plan,
         runtime_base=runtime_base,
         moved_codes=[m.code for m in split.moved],
     )
     changes = list(rewrite.changes)
+    changes.extend(repinned)
     changes.extend(Change(m.code, f"{m.name} -> {DEV_NAME}: {m.reason}") for m in split.moved)
     changes.extend(
         Change(r.code, f"{r.name} -> {r.replacement}: {r.reason}") for r in split.renamed
@@ -146,6 +177,7 @@ def fix(
         diff=diff,
         target=chosen,
         written=not dry_run,
+        mounts=mounts,
     )
 
 

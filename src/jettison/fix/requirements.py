@@ -120,12 +120,14 @@ def split_requirements(
     keep: frozenset[str] = frozenset(),
     renames: Mapping[str, tuple[str, str, str]] | None = None,
     runtime_name: str = "requirements.runtime.txt",
+    pins: Mapping[str, tuple[str, str]] | None = None,
 ) -> RequirementsSplit:
     """Split ``text`` (one requirements file) whose parsed requirements are ``requirements``.
 
     ``used`` holds the distributions the shipped code and CMD/ENTRYPOINT use; ``keep`` names
     kept whatever the analysis says; ``renames`` (e.g. :data:`CPU_RENAMES`) rewrites names in
-    the runtime file.
+    the runtime file; ``pins`` maps a name to the line that replaces its requirement in the
+    runtime file and the comment written above it (a version a local wheel folder has).
     """
     by_line = {r.line: r for r in requirements}
     decisions = {
@@ -170,6 +172,10 @@ def split_requirements(
             lines = _rename(lines, name, replacement)
             renamed_all.append(Renamed(name, replacement, code, reason))
             name = replacement
+        pin = (pins or {}).get(name)
+        if pin is not None:
+            runtime.append(pin[1])
+            lines = [pin[0]]
         runtime.extend(lines)
         runtime_lines.append("\n".join(lines))
         runtime_names.append(name)

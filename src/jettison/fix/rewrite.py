@@ -72,6 +72,14 @@ class TorchPlan:
 
     lines: tuple[str, ...]
     index_url: str
+    wheel_mount: str | None = None
+    """With a local wheel folder (``index_url`` is then that folder on the host): where the
+    build mounts it. torch is installed from it (an exact ``+cpu`` pin only it can satisfy;
+    its dependencies from the default index), and the rest of the requirements from the
+    default index under a constraint that keeps this torch."""
+
+
+TORCH_CONSTRAINTS = "/tmp/torch-constraints.txt"
 
 
 def _refuse(dockerfile: Dockerfile, message: str, hint: str) -> FixError:
@@ -237,8 +245,9 @@ def rewrite_dockerfile(
 
     ``runtime_requirements_source`` is the build-context path of the runtime requirements
     file (copied into the builder in place of the original); ``torch`` installs the torch
-    family from a CPU index; ``runtime_base`` overrides the slim variant of the base;
-    ``moved_codes`` are the codes of the requirements moved to the development file.
+    family from a CPU index or a local wheel folder; ``runtime_base`` overrides the slim
+    variant of the base; ``moved_codes`` are the codes of the requirements moved to the
+    development file.
     """
     stage = single_stage(dockerfile)
     ref = python_base(dockerfile)
@@ -288,7 +297,19 @@ def rewrite_dockerfile(
     out.append(f"COPY {runtime_requirements_source} {REQUIREMENTS_IN_BUILDER}")
     steps: list[str] = []
     extra_index = ""
-    if torch is not None and torch.lines:
+    if torch is not None and torch.lines and torch.wheel_mount is not None:
+        change(
+            "JT302",
+            f"CPU target: torch from the local folder {torch.index_url}, not PyPI's CUDA "
+            f"build (mounted read-only at {torch.wheel_mount} during the build, never copied "
+            "into the image)",
+        )
+        out.append(f"# build with: buildah bud -v {torch.index_url}:{torch.wheel_mount}:ro ...")
+        pins = " ".join(shlex.quote(t) for t in torch.lines)
+        steps.append(f"pip install --no-cache-dir --find-links {torch.wheel_mount} {pins}")
+        steps.append(f"printf '%s\\n' {pins} > {TORCH_CONSTRAINTS}")
+        extra_index = f" -c {TORCH_CONSTRAINTS}"
+    elif torch is not None and torch.lines:
         change("JT302", f"CPU target: torch from {torch.index_url}, not PyPI's CUDA build")
         steps.append(
             "pip install --no-cache-dir --index-url "

@@ -172,7 +172,12 @@ def optimize(
         )
 
     on_step("fix (dry run): can it be rewritten?")
-    run_fix(dry_run=True)
+    planned = run_fix(dry_run=True)
+    if planned.mounts and chosen.name == "docker":
+        raise BuildError(
+            "local wheel folders need buildah (docker build cannot bind-mount host directories)",
+            hint="build with --builder buildah, or give --torch-index an index URL",
+        )
 
     name = default_tag(ctx).rsplit(":", 1)[0]
     tags = (f"{name}:original", f"{name}:optimized")
@@ -190,6 +195,7 @@ def optimize(
         tag=tags[1],
         builder=chosen,
         ca_bundle=ca_bundle,
+        mounts=fixed.mounts,
         on_line=on_line,
     )
     try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from jettison.build.backend import BuildRequest
 from jettison.build.buildah import BuildahBuilder, bud_argv
 from jettison.build.docker import build_argv
+from jettison.build.errors import BuildError
 
 
 def _request(tmp_path: Path, **extra: object) -> BuildRequest:
@@ -77,3 +80,19 @@ def test_docker_build_argv(tmp_path: Path) -> None:
         "--platform", "linux/arm64", "--target", "runtime",
         f"{tmp_path}/ctx",
     ]  # fmt: skip
+
+
+def test_buildah_mounts_are_read_only(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    request = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t", mounts=((wheels, "/wheels"),))
+    assert bud_argv(request) == [
+        "bud", "--layers", "--force-rm", "--pull=never", "-f", f"{tmp_path}/Dockerfile",
+        "-t", "t", "-v", f"{wheels}:/wheels:ro", str(tmp_path),
+    ]  # fmt: skip
+
+
+def test_docker_refuses_mounts(tmp_path: Path) -> None:
+    request = _request(tmp_path, mounts=((tmp_path, "/wheels"),))
+    with pytest.raises(BuildError, match="need buildah") as caught:
+        build_argv(request)
+    assert caught.value.hint

@@ -4,6 +4,7 @@ runs the real lint and fix on a copy of ``examples/text-service``."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable, Sequence
@@ -298,3 +299,35 @@ def test_cli_bad_input_exits_2(project: Path) -> None:
     done = CliRunner().invoke(optimize_cmd, [str(project), "--expect", "(["])
     assert done.exit_code == 2
     assert "not a regular expression" in done.output
+
+
+def _fix_with_mount(folder: Path) -> Steps:
+    def fix_mounting(path: Path, **kwargs: object) -> FixReport:
+        report = fake_fix(path, **kwargs)  # type: ignore[arg-type]
+        return dataclasses.replace(report, mounts=((folder, "/wheels"),))
+
+    return Steps(lint=fake_lint, fix=fix_mounting, inspect=fake_inspect)
+
+
+def test_a_local_wheel_folder_is_mounted_in_the_optimized_build(
+    project: Path, tmp_path: Path
+) -> None:
+    builder = StoreBuilder()
+    report = optimize(project, builder=builder, steps=_fix_with_mount(tmp_path))
+    assert report.verified
+    assert [tuple(r.mounts) for r in builder.built] == [(), ((tmp_path, "/wheels"),)]
+
+
+def test_a_local_wheel_folder_with_docker_stops_before_any_build(
+    project: Path, tmp_path: Path
+) -> None:
+    @dataclass
+    class Docker(StoreBuilder):
+        @property
+        def name(self) -> str:
+            return "docker"
+
+    builder = Docker()
+    with pytest.raises(BuildError, match="need buildah"):
+        optimize(project, builder=builder, steps=_fix_with_mount(tmp_path))
+    assert builder.built == []
