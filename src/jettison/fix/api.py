@@ -30,6 +30,7 @@ from jettison.fix.rewrite import (
 )
 from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
 from jettison.lint.context import build_context
+from jettison.lint.model import LintContext
 from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX, gpu_evidence
 
 Target = Literal["cpu", "gpu", "auto"]
@@ -143,6 +144,7 @@ def fix(
         torch=plan,
         runtime_base=runtime_base,
         moved_codes=[m.code for m in split.moved],
+        keep_headers=compiles_at_run_time(ctx),
     )
     changes = list(rewrite.changes)
     changes.extend(repinned)
@@ -181,10 +183,23 @@ def fix(
     )
 
 
-def _target(ctx: object, target: Target) -> str:
-    from jettison.lint.model import LintContext
+JIT_MARKERS = ("torch.compile", "cpp_extension", "import triton", "from triton", "numba")
+"""Code that compiles at run time needs the C headers packages ship (torch/include...)."""
 
-    assert isinstance(ctx, LintContext)
+
+def compiles_at_run_time(ctx: LintContext) -> bool:
+    """True when the shipped code uses a JIT compiler (so headers must stay in the image)."""
+    for path in {name.file for name in ctx.imports}:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return True  # cannot tell: keep the headers
+        if any(marker in text for marker in JIT_MARKERS):
+            return True
+    return False
+
+
+def _target(ctx: LintContext, target: Target) -> str:
     if target != "auto":
         return target
     return "gpu" if gpu_evidence(ctx, "JT302") is not None else "cpu"

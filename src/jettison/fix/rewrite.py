@@ -240,6 +240,7 @@ def rewrite_dockerfile(
     torch: TorchPlan | None = None,
     runtime_base: str | None = None,
     moved_codes: Sequence[str] = (),
+    keep_headers: bool = False,
 ) -> Rewrite:
     """The optimized Dockerfile for ``dockerfile``.
 
@@ -247,7 +248,8 @@ def rewrite_dockerfile(
     file (copied into the builder in place of the original); ``torch`` installs the torch
     family from a CPU index or a local wheel folder; ``runtime_base`` overrides the slim
     variant of the base; ``moved_codes`` are the codes of the requirements moved to the
-    development file.
+    development file; ``keep_headers`` keeps C headers in the virtualenv (the code compiles
+    at run time: torch.compile, C++ extensions).
     """
     stage = single_stage(dockerfile)
     ref = python_base(dockerfile)
@@ -326,6 +328,24 @@ def rewrite_dockerfile(
                 steps.append(_pip_line(command))
     change("JT107", "pip without a download cache")
     out.append("RUN " + " \\\n    && ".join(steps))
+    # The builder's venv is what the runtime stage copies: strip what no import needs.
+    # Test suites are only those below a package (site-packages/<pkg>/.../tests), as
+    # inspect's `tests` cause counts them; bytecode is rebuilt in memory at import.
+    stripped = "bytecode and the packages' bundled test suites"
+    find = (
+        f"find {VENV} -depth -type d \\( -name __pycache__ "
+        "-o -path '*/site-packages/*/tests' -o -path '*/site-packages/*/test' \\) "
+        "-exec rm -rf {} +"
+    )
+    if not keep_headers:
+        stripped += ", C/C++ headers and static libraries (nothing compiles at run time)"
+        find += (
+            f" \\\n    && find {VENV} -type f \\( -name '*.h' -o -name '*.hpp' "
+            "-o -name '*.cuh' -o -name '*.a' \\) -delete"
+        )
+    causes = "removable:bytecode,tests" + ("" if keep_headers else ",toolchain")
+    change(causes, f"the copied virtualenv leaves out {stripped}")
+    out.append(f"RUN {find}")
     out.append("")
     # -- runtime ----------------------------------------------------------------------------
     slim = runtime_base or slim_variant(ref)
@@ -373,4 +393,26 @@ def rewrite_dockerfile(
             out.append(f"USER {APP_USER}")
     if last_build_step == -1 and not has_user:
         out.append(f"USER {APP_USER}")
+    port = _http_port(kept)
+    if port is not None and not any(i.keyword == "HEALTHCHECK" for i in kept):
+        # A TCP connect with the image's own Python: no curl installed just for the check,
+        # and no guess at a health path the service may not have.
+        change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
+        out.append(
+            "HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 "
+            f'CMD ["python", "-c", "import socket; socket.create_connection('
+            f"('127.0.0.1', {port}), 4).close()\"]"
+        )
     return Rewrite(text="\n".join(out) + "\n", changes=tuple(changes))
+
+
+def _http_port(instructions: Sequence[Instruction]) -> int | None:
+    """The first TCP port the image EXPOSEs (``8080``, ``8080/tcp``), if any."""
+    for instruction in instructions:
+        if instruction.keyword != "EXPOSE":
+            continue
+        for word in instruction.args:
+            number, _, protocol = word.partition("/")
+            if number.isdigit() and protocol in ("", "tcp"):
+                return int(number)
+    return None

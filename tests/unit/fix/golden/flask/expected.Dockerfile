@@ -10,6 +10,9 @@ COPY requirements.runtime.txt /tmp/requirements.txt
 # jettison: JT107 pip without a download cache
 RUN pip install --no-cache-dir --upgrade pip \
     && pip install --no-cache-dir -r /tmp/requirements.txt
+# jettison: removable:bytecode,tests,toolchain the copied virtualenv leaves out bytecode and the packages' bundled test suites, C/C++ headers and static libraries (nothing compiles at run time)
+RUN find /opt/venv -depth -type d \( -name __pycache__ -o -path '*/site-packages/*/tests' -o -path '*/site-packages/*/test' \) -exec rm -rf {} + \
+    && find /opt/venv -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cuh' -o -name '*.a' \) -delete
 
 # jettison: JT201 runtime stage on python:3.12-slim-bookworm: no compilers, headers or VCS tools
 FROM python:3.12-slim-bookworm
@@ -27,3 +30,5 @@ COPY app/ ./app/
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "-b", "0.0.0.0:8000", "app.main:app"]
+# jettison: JT605 HEALTHCHECK: the service accepts connections on port 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["python", "-c", "import socket; socket.create_connection(('127.0.0.1', 8000), 4).close()"]

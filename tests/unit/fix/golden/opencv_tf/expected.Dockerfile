@@ -6,6 +6,9 @@ ENV PATH=/opt/venv/bin:$PATH
 COPY requirements.runtime.txt /tmp/requirements.txt
 # jettison: JT107 pip without a download cache
 RUN pip install --no-cache-dir -r /tmp/requirements.txt
+# jettison: removable:bytecode,tests,toolchain the copied virtualenv leaves out bytecode and the packages' bundled test suites, C/C++ headers and static libraries (nothing compiles at run time)
+RUN find /opt/venv -depth -type d \( -name __pycache__ -o -path '*/site-packages/*/tests' -o -path '*/site-packages/*/test' \) -exec rm -rf {} + \
+    && find /opt/venv -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cuh' -o -name '*.a' \) -delete
 
 # jettison: JT201 runtime stage on python:3.11-slim: no compilers, headers or VCS tools
 FROM python:3.11-slim
