@@ -57,6 +57,19 @@ def bud_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
     return argv
 
 
+_OUT = "/tmp/.jettison-smoke.out"
+_ERR = "/tmp/.jettison-smoke.err"
+_CAPTURE = ("/bin/sh", "-c", f'"$@" >{_OUT} 2>{_ERR}', "jettison-smoke")
+"""Runs the smoke command with its output sent to files in the container (exit code kept)."""
+
+
+def _read(path: Path, fallback: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return fallback
+
+
 class BuildahBuilder:
     def __init__(
         self,
@@ -135,18 +148,37 @@ class BuildahBuilder:
                 _process.run(self.command("rm", ctr), self._env, timeout_s=60)
 
         try:
+            mount = self._mount(ctr)
+            # With chroot isolation, buildah run can lose the output of a short-lived process
+            # (seen here: an empty stdout from a program that printed a line). When the image
+            # has a shell, the command writes its output to files in the container, read
+            # back through the container's mount; otherwise its stdout is taken as it comes.
+            wrapped = mount is not None and (mount / "bin" / "sh").exists()
+            command = [*_CAPTURE, *argv] if wrapped else list(argv)
             done = _process.run(
-                self.command("run", "--network", network, ctr, "--", *argv),
+                self.command("run", "--network", network, ctr, "--", *command),
                 self._env,
                 timeout_s=timeout_s,
                 on_timeout=remove,
             )
+            stdout, stderr = done.stdout, done.stderr
+            if wrapped and mount is not None and not done.timed_out:
+                stdout = _read(mount / _OUT.lstrip("/"), stdout)
+                stderr = _read(mount / _ERR.lstrip("/"), stderr)
         finally:
+            if not removed:
+                _process.run(self.command("umount", ctr), self._env, timeout_s=60)
             remove()
         stderr = "".join(
-            line for line in done.stderr.splitlines(keepends=True) if not _RUN_NOISE.match(line)
+            line for line in stderr.splitlines(keepends=True) if not _RUN_NOISE.match(line)
         )
-        return RunResult(done.exit_code, done.stdout, stderr, done.seconds, done.timed_out)
+        return RunResult(done.exit_code, stdout, stderr, done.seconds, done.timed_out)
+
+    def _mount(self, ctr: str) -> Path | None:
+        """The container's root on the host (``buildah mount``), or None when it fails."""
+        done = _process.run(self.command("mount", ctr), self._env, timeout_s=60)
+        path = Path(done.stdout.strip()) if done.exit_code == 0 else None
+        return path if path is not None and path.is_dir() else None
 
     def image_command(self, image: str) -> tuple[str, ...]:
         try:
