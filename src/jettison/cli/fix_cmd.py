@@ -9,7 +9,7 @@ from typing import Literal, cast
 
 import click
 
-from jettison.cli.output import context_option
+from jettison.cli.output import context_option, target_option
 from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
 
 EXIT_OK = 0
@@ -24,13 +24,7 @@ EXIT_OK = 0
     "The build context.  [default: the Dockerfile's directory, or the parent its COPY "
     "sources resolve from]"
 )
-@click.option(
-    "--target",
-    type=click.Choice(["cpu", "gpu", "auto"]),
-    default="auto",
-    show_default=True,
-    help="auto: gpu when the base or the code uses CUDA, else cpu.",
-)
+@target_option
 @click.option(
     "--torch-index",
     metavar="URL|DIR",

@@ -11,6 +11,7 @@ from typing import Literal, cast
 import click
 
 from jettison.build.select import BUILDER_CHOICES
+from jettison.cli.output import target_option
 from jettison.optimize.render import FORMATS
 
 EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
@@ -50,13 +51,7 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
     show_default=True,
     help="Seconds before the smoke command is killed (and verification fails).",
 )
-@click.option(
-    "--target",
-    type=click.Choice(["cpu", "gpu", "auto"]),
-    default="auto",
-    show_default=True,
-    help="auto: gpu when the base or the code uses CUDA, else cpu.",
-)
+@target_option
 @click.option(
     "--torch-index",
     metavar="URL|DIR",

@@ -37,6 +37,16 @@ def context_option(help_text: str) -> Callable[[Command], Command]:
     )
 
 
+target_option = click.option(
+    "--target",
+    type=click.Choice(["cpu", "gpu", "auto"]),
+    default="auto",
+    show_default=True,
+    help="auto: gpu when the base or the code uses CUDA, else cpu.",
+)
+"""``--target``: which accelerator the rewritten image is for (fix, optimize)."""
+
+
 def output_options(command: Command) -> Command:
     """``--output FILE`` and ``--force``, in that order."""
     output = click.option(
