@@ -15,8 +15,7 @@ import click
 
 from jettison.build.backend import ARCHIVE_FORMATS, ArchiveFormat
 from jettison.build.errors import BuildError
-from jettison.build.select import BUILDER_CHOICES
-from jettison.cli.output import context_option
+from jettison.cli.output import CONTEXT_SETTINGS, builder_option, context_option
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -27,28 +26,13 @@ def _guarded(fn: Callable[[], int]) -> int:
     return run_guarded(fn)
 
 
-def _builder_option() -> Callable[[Callable[..., object]], Callable[..., object]]:
-    return click.option(
-        "--builder",
-        type=click.Choice(BUILDER_CHOICES),
-        default="auto",
-        show_default=True,
-        help="Builder backend. auto: buildah when installed, else docker when a daemon answers.",
-    )
-
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-"""As the group's: click caches a command's help option, so a command invoked on its own
-must offer the same options as through ``jettison``."""
-
-
 @click.command("build", context_settings=CONTEXT_SETTINGS)
 @click.argument("path", metavar="PATH", type=click.Path(exists=True, path_type=Path))
 @context_option("The build context.  [default: the Dockerfile's directory]")
 @click.option(
     "-t", "--tag", default=None, help="Image name.  [default: localhost/CONTEXT-DIR:latest]"
 )
-@_builder_option()
+@builder_option
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Repeatable.")
 @click.option(
     "--secret",
@@ -174,7 +158,7 @@ def build_cmd(
     default=None,
     help="Instead of identical output, require the output to match REGEX (in both images).",
 )
-@_builder_option()
+@builder_option
 @click.option(
     "--format",
     "-f",

@@ -9,7 +9,7 @@ from typing import Literal, cast
 
 import click
 
-from jettison.cli.output import context_option, target_option
+from jettison.cli.output import CONTEXT_SETTINGS, context_option, target_option
 from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
 
 EXIT_OK = 0
@@ -17,7 +17,7 @@ EXIT_OK = 0
 
 @click.command(
     "fix",
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings=CONTEXT_SETTINGS,
 )
 @click.argument("path", type=click.Path(path_type=Path), default=Path())
 @context_option(

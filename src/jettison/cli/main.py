@@ -18,6 +18,7 @@ import click
 
 from jettison import __version__, api
 from jettison.cli.output import (
+    CONTEXT_SETTINGS,
     context_option,
     output_options,
     progress_bars,
@@ -62,7 +63,7 @@ def run_guarded(fn: Callable[[], int]) -> int:
         return EXIT_ERROR
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", "-V", prog_name="jettison")
 def cli() -> None:
     """jettison: find the dead weight in container images of AI/ML services.

@@ -10,8 +10,7 @@ from typing import Literal, cast
 
 import click
 
-from jettison.build.select import BUILDER_CHOICES
-from jettison.cli.output import target_option
+from jettison.cli.output import CONTEXT_SETTINGS, builder_option, target_option
 from jettison.optimize.render import FORMATS
 
 EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
@@ -19,7 +18,7 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
 
 @click.command(
     "optimize",
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings=CONTEXT_SETTINGS,
 )
 @click.argument("path", metavar="PATH", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -60,13 +59,7 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
     "(absolute path or file:// URL; mounted read-only at /wheels during the build, never "
     "copied into the image; buildah only).  [default: PyTorch's CPU index]",
 )
-@click.option(
-    "--builder",
-    type=click.Choice(BUILDER_CHOICES),
-    default="auto",
-    show_default=True,
-    help="Builder backend. auto: buildah when installed, else docker when a daemon answers.",
-)
+@builder_option
 @click.option(
     "--ca-bundle",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),

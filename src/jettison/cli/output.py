@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from jettison.build.select import BUILDER_CHOICES
 from jettison.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -23,6 +24,21 @@ if TYPE_CHECKING:
 Command = TypeVar("Command", bound=Callable[..., Any])
 
 _DEFAULT_WIDTH = 100
+
+
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+"""For the group and every command: click caches a command's help option, so a command
+invoked on its own must offer the same options as through ``jettison``."""
+
+
+builder_option = click.option(
+    "--builder",
+    type=click.Choice(BUILDER_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Builder backend. auto: buildah when installed, else docker when a daemon answers.",
+)
+"""``--builder``: which backend builds and runs images (build, verify, optimize)."""
 
 
 def context_option(help_text: str) -> Callable[[Command], Command]:
