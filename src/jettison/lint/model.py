@@ -152,7 +152,3 @@ FAMILIES: Mapping[str, str] = {
     "JT5": "Models and data",
     "JT6": "Runtime and security",
 }
-
-
-def rules_by_code(rules: Iterable[Rule]) -> dict[str, Rule]:
-    return {rule.code: rule for rule in rules}
