@@ -1,15 +1,19 @@
 """``jettison build`` and ``verify`` for real, with buildah, in a private store.
 
 One module-scoped store (``buildah --root/--runroot`` in a fresh tmp dir, removed at the
-end with everything built in it) gets a copy of the stand-in ``debian:bookworm-slim`` from
-``scripts/base-images.sh``. Two tiny images are built through :class:`BuildahBuilder`
-(the same as ``jettison build``), one of them missing a file; a third Dockerfile fails.
+end with everything built in it) gets a copy of the stand-in ``debian:bookworm-slim`` and
+``python:3.11-slim`` from ``scripts/base-images.sh``. Two tiny images are built through
+:class:`BuildahBuilder` (the same as ``jettison build``), one of them missing a file; a
+third Dockerfile fails. Two more serve HTTP (``python -m http.server``), one of them
+failing at start, for the probe.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +24,7 @@ from click.testing import CliRunner
 from integration.conftest import HOST_CA_BUNDLE, Store, _base_images, _cleanup, _run
 from integration.conftest import missing_requirements as _missing
 from jettison.build import api
-from jettison.build.backend import ARCHIVE_FORMATS
+from jettison.build.backend import ARCHIVE_FORMATS, BuildRequest
 from jettison.build.buildah import BuildahBuilder
 from jettison.build.errors import BuildError
 from jettison.image.sources import open_image
@@ -28,6 +32,7 @@ from jettison.image.sources import open_image
 pytestmark = pytest.mark.integration
 
 BASE = "docker.io/library/debian:bookworm-slim"
+PY_BASE = "docker.io/library/python:3.11-slim"
 GOOD = f"""FROM {BASE}
 RUN echo "built with $(wc -c < /run/host-ca.crt) CA bytes" > /greeting
 RUN mkdir -p /app && echo hello > /app/data.txt
@@ -53,7 +58,8 @@ def store() -> Iterator[tuple[BuildahBuilder, Path]]:
     top = Path(tempfile.mkdtemp(prefix="jettison-build-it-"))
     private = Store(top / "store" / "root", top / "store" / "run")
     try:
-        _run(["buildah", "push", "--quiet", BASE, f"containers-storage:{private.spec}{BASE}"])
+        for base in (BASE, PY_BASE):
+            _run(["buildah", "push", "--quiet", base, f"containers-storage:{private.spec}{base}"])
         yield BuildahBuilder(root=private.root, runroot=private.runroot), top
     finally:
         _cleanup(private, [], top)
@@ -172,3 +178,115 @@ def test_cli_verify_json(
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["reason"].startswith("output differs at line 1: 'built with")
+
+
+def _diff_ids(builder: BuildahBuilder, image: str) -> tuple[str, ...]:
+    template = "{{range .OCIv1.RootFS.DiffIDs}}{{println .}}{{end}}"
+    out = _run(builder.command("inspect", "--type", "image", "--format", template, image))
+    return tuple(out.split())
+
+
+def test_image_reference_opens_the_image_by_id(
+    store: tuple[BuildahBuilder, Path], images: dict[str, str], tmp_path: Path
+) -> None:
+    builder, _top = store
+    reference = builder.image_reference(images["good"], tmp_path)
+    assert re.fullmatch(r"containers-storage:\[overlay@.+\][0-9a-f]{64}", reference), reference
+    with open_image(reference) as image:
+        assert image.config.diff_ids == _diff_ids(builder, images["good"])
+        assert len(image.config.diff_ids) == 3  # the base, and one layer per RUN
+    assert list(tmp_path.iterdir()) == []  # read in place: nothing exported
+
+
+def test_no_cache_runs_every_step_again(store: tuple[BuildahBuilder, Path]) -> None:
+    builder, top = store
+    ctx = _context(top, "cached", GOOD)
+    request = BuildRequest(ctx, ctx / "Dockerfile", "localhost/jt-build-it-cached:latest")
+    logs: list[list[str]] = [[], [], []]
+    builder.build(request, logs[0].append)
+    builder.build(request, logs[1].append)
+    builder.build(dataclasses.replace(request, no_cache=True), logs[2].append)
+    cached = [sum("Using cache" in line for line in log) for log in logs]
+    assert cached[1] >= 2 and cached[2] == 0, cached
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def http_images(store: tuple[BuildahBuilder, Path]) -> tuple[dict[str, str], int]:
+    """A service answering on its EXPOSEd port, and one dying at start (a missing module).
+
+    The port is one free on this machine: buildah's chroot isolation shares the host's
+    network, so the service listens on the host's loopback while it runs.
+    """
+    builder, top = store
+    port = _free_port()
+    served = f"""FROM {PY_BASE}
+WORKDIR /srv
+RUN echo '{{"status": "ok"}}' > health.json
+EXPOSE {port}/tcp 53/udp
+CMD ["python", "-m", "http.server", "{port}", "--bind", "127.0.0.1"]
+"""
+    broken = f"""FROM {PY_BASE}
+EXPOSE {port}
+CMD ["python", "-c", "import sys; print('loading'); import not_installed_here"]
+"""
+    built = {}
+    for name, dockerfile in (("served", served), ("dies", broken)):
+        report = api.build(
+            _context(top, name, dockerfile), tag=f"localhost/jt-build-it-{name}", builder=builder
+        )
+        built[name] = report.image
+    return built, port
+
+
+def test_probe_answers_on_the_exposed_port(
+    store: tuple[BuildahBuilder, Path], http_images: tuple[dict[str, str], int]
+) -> None:
+    builder, _top = store
+    images, port = http_images
+    report = api.verify([images["served"]], probe="/health.json", timeout_s=30, builder=builder)
+    assert report.probe == api.HttpProbe("/health.json", port)
+    result = report.runs[0].result
+    assert (report.verdict.ok, report.verdict.reason) == (True, "HTTP 200"), result.stderr
+    assert result.stdout == 'HTTP 200\n{"status": "ok"}\n'
+    assert '"GET /health.json HTTP/1.1" 200' in result.stderr  # the server's own log
+    assert not _answers(port)  # stopped, not left running on the host
+    assert _run(builder.command("containers", "--quiet", "--all")).split() == []
+    listing = api.verify([images["served"]], probe="/", builder=builder)
+    assert listing.verdict.ok, listing.verdict.reason
+    assert "health.json" in listing.runs[0].result.stdout  # http.server's directory listing
+
+
+def test_probe_compares_and_names_the_missing_module(
+    store: tuple[BuildahBuilder, Path], http_images: tuple[dict[str, str], int]
+) -> None:
+    builder, _top = store
+    images, port = http_images
+    report = api.verify(
+        [images["served"], images["dies"]], probe="/health.json", timeout_s=30, builder=builder
+    )
+    assert (report.verdict.ok, report.verdict.reason) == (
+        False,
+        "after: ModuleNotFoundError: No module named 'not_installed_here'",
+    )
+    after = report.runs[1].result
+    assert after.stdout == ""
+    assert "loading" in after.stderr
+    assert after.stderr.splitlines()[-1] == (
+        f"probe: the service exited with code 1 before answering GET /health.json on port {port}"
+    )
+    missing = api.verify([images["served"]], probe="/nope", builder=builder)
+    assert missing.verdict.reason == f"GET /nope on port {port}: HTTP 404"

@@ -79,10 +79,14 @@ def run(
     *,
     timeout_s: float | None = None,
     on_timeout: Callable[[], None] | None = None,
+    kill_leftovers: bool = False,
 ) -> Finished:
     """Run ``argv`` to the end or to ``timeout_s``, then kill its whole process group.
 
     ``on_timeout`` runs after the kill (e.g. to stop a container the CLI left behind).
+    ``kill_leftovers`` kills the group when the command ends in time too: ``buildah run``
+    with chroot isolation leaves what the command started in the background running on
+    the host (even ``buildah rm`` does not stop it), in the group of ``buildah`` itself.
     """
     started = time.monotonic()
     try:
@@ -117,6 +121,10 @@ def run(
         _kill_group(proc)
         proc.wait()
         raise
+    if kill_leftovers:
+        # The group outlives its leader while a member runs, so its ID cannot have been
+        # reused by then; an empty group just makes killpg fail.
+        _kill_group(proc)
     return Finished(proc.returncode, out, err, time.monotonic() - started, False)
 
 

@@ -12,10 +12,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.build import probe as probe_script
 from jettison.build.backend import ArchiveFormat, Builder, BuildRequest, RunResult
 from jettison.build.errors import BuildError
 from jettison.build.select import choose_builder
 from jettison.build.verify import Verdict, check, compare, smoke
+from jettison.build.verify import probe as probe_run
 from jettison.errors import ConfigError
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
@@ -35,8 +37,17 @@ class BuildReport:
 class SmokeRun:
     image: str
     command: tuple[str, ...] | None
-    """The command given, or None when the image's own ENTRYPOINT/CMD ran."""
+    """The command given, or None when the image's own ENTRYPOINT/CMD ran (with a probe:
+    the service's command)."""
     result: RunResult
+
+
+@dataclass(frozen=True)
+class HttpProbe:
+    """``GET http://127.0.0.1:PORT/PATH``, sent from inside the container."""
+
+    path: str
+    port: int
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,8 @@ class VerifyReport:
     """One run per image, in the order given (before, after)."""
     expect: str | None
     verdict: Verdict
+    probe: HttpProbe | None = None
+    """Set when the runs probed an HTTP service instead of running a command to its end."""
 
 
 def resolve_dockerfile(path: Path, context: Path | None) -> tuple[Path, Path]:
@@ -92,12 +105,16 @@ def build(
     platform: str | None = None,
     target: str | None = None,
     pull: bool = False,
+    no_cache: bool = False,
     mounts: Sequence[tuple[Path, str]] = (),
     output: Path | None = None,
     archive_format: ArchiveFormat = "docker-archive",
     on_line: Callable[[str], None] = lambda _line: None,
 ) -> BuildReport:
-    """Build the Dockerfile at ``path`` (or in the directory ``path``), optionally export it."""
+    """Build the Dockerfile at ``path`` (or in the directory ``path``), optionally export it.
+
+    ``no_cache`` runs every step again instead of reusing layers of earlier builds.
+    """
     dockerfile, ctx = resolve_dockerfile(path, context)
     if ca_bundle is not None and not ca_bundle.is_file():
         raise ConfigError(f"CA bundle {ca_bundle} is not a file")
@@ -119,6 +136,7 @@ def build(
         target=target,
         pull=pull,
         mounts=tuple(mounts),
+        no_cache=no_cache,
     )
     result = chosen.build(request, on_line)
     archive = chosen.export(result.image, output, archive_format) if output else None
@@ -139,8 +157,16 @@ def verify(
     timeout_s: float = 60,
     expect: str | None = None,
     builder: str | Builder = "auto",
+    probe: str | None = None,
+    port: int | None = None,
 ) -> VerifyReport:
-    """Run the smoke command in one image (it must pass) or two (they must agree)."""
+    """Run the smoke command in one image (it must pass) or two (they must agree).
+
+    With ``probe`` (a URL path), the command (default: the image's ENTRYPOINT + CMD)
+    starts a service instead, and ``GET http://127.0.0.1:PORT/PROBE`` must answer 2xx
+    within ``timeout_s`` (two images: with the same status and body). ``port`` defaults to
+    the first image's lowest exposed TCP port.
+    """
     if len(images) not in (1, 2):
         raise ConfigError("verify takes one image, or two to compare")
     if timeout_s <= 0:
@@ -160,13 +186,49 @@ def verify(
             re.compile(expect)
         except re.error as exc:
             raise ConfigError(f"--expect {expect!r} is not a regular expression: {exc}") from exc
+    if probe is not None:
+        probe_script.check_path(probe)
+    if port is not None:
+        if probe is None:
+            raise ConfigError("--port needs --probe", hint="e.g. --probe /healthz --port 8000")
+        probe_script.check_port(port)
     chosen = choose_builder(builder) if isinstance(builder, str) else builder
-    runs = tuple(SmokeRun(i, argv, smoke(chosen, i, argv, timeout_s)) for i in images)
+    target = None
+    if probe is not None:
+        target = HttpProbe(probe, port if port is not None else default_port(chosen, images[0]))
+
+    def run(image: str) -> RunResult:
+        if target is None:
+            return smoke(chosen, image, argv, timeout_s)
+        return probe_run(
+            chosen, image, path=target.path, port=target.port, command=argv, timeout_s=timeout_s
+        )
+
+    runs = tuple(SmokeRun(image, argv, run(image)) for image in images)
     if len(runs) == 1:
-        verdict = check(runs[0].result, expect)
+        verdict = check(runs[0].result, expect, probe=target is not None)
     else:
-        verdict = compare(runs[0].result, runs[1].result, expect)
-    return VerifyReport(chosen.name, runs, expect, verdict)
+        verdict = compare(runs[0].result, runs[1].result, expect, probe=target is not None)
+    return VerifyReport(chosen.name, runs, expect, verdict, target)
 
 
-__all__ = ["BuildError", "BuildReport", "SmokeRun", "VerifyReport", "build", "verify"]
+def default_port(builder: Builder, image: str) -> int:
+    """The port a probe of ``image`` asks when none is given: its lowest exposed TCP port."""
+    found = probe_script.first_port(builder.exposed_ports(image))
+    if found is None:
+        raise ConfigError(
+            f"{image} exposes no TCP port to probe", hint="give the port with --port N"
+        )
+    return found
+
+
+__all__ = [
+    "BuildError",
+    "BuildReport",
+    "HttpProbe",
+    "SmokeRun",
+    "VerifyReport",
+    "build",
+    "default_port",
+    "verify",
+]

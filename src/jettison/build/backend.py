@@ -1,6 +1,6 @@
 """The builder interface: build an image, export it, run a command in it, remove it.
 
-Each backend (``buildah``, ``docker``) is its own module implementing :class:`Builder`;
+Each backend (``buildah``, ``podman``, ``docker``) is its own module implementing :class:`Builder`;
 requests and results are frozen dataclasses shared by all of them.
 """
 
@@ -25,8 +25,10 @@ class BuildRequest:
     ``ca_bundle`` is made visible to RUN steps at :data:`CA_MOUNT_TARGET` and never written
     into the image. ``mounts`` are ``(host folder, target)`` pairs made visible read-only to
     RUN steps (e.g. a local wheel folder at ``/wheels``), never written into the image either;
-    only buildah can do that. ``pull=False`` uses only base images already in the builder's
-    store.
+    only buildah and podman can do that. ``pull=False`` uses only base images already in the
+    builder's store. ``no_cache=True`` runs every step again instead of reusing layers cached
+    by earlier builds (so an image's layers are its own, as on a fresh CI machine); base
+    images are still taken from the store.
     """
 
     context: Path
@@ -39,6 +41,7 @@ class BuildRequest:
     target: str | None = None
     pull: bool = False
     mounts: Sequence[tuple[Path, str]] = ()
+    no_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,20 @@ class Builder(Protocol):
 
     def image_command(self, image: str) -> tuple[str, ...]:
         """The image's default command: ENTRYPOINT followed by CMD, as Docker joins them."""
+        ...
+
+    def exposed_ports(self, image: str) -> tuple[str, ...]:
+        """The image config's ``ExposedPorts`` keys (``8000/tcp``), sorted."""
+        ...
+
+    def image_reference(self, image: str, scratch: Path) -> str:
+        """A reference to ``image`` that :func:`jettison.image.sources.open_image` reads.
+
+        A builder whose store jettison reads in place (buildah, podman) names the image by
+        its ID there (``containers-storage:<id>``: no copy, and a tag moved later does not
+        change what is read); others export a docker-archive into the folder ``scratch``,
+        which the caller owns and removes.
+        """
         ...
 
     def remove_image(self, image: str) -> None:

@@ -5,6 +5,11 @@ Builds run ``buildah bud --layers``; ``STORAGE_DRIVER=overlay`` and
 is bind-mounted read-only for RUN steps (``-v FILE:/run/host-ca.crt:ro``), so it never
 lands in a layer; so are the request's ``mounts`` (``-v DIR:TARGET:ro``).
 ``root``/``runroot`` select a private store (``buildah --root``).
+
+``buildah run`` with chroot isolation shares the host's network and process namespaces:
+``--network none`` still sees the host's loopback (a probed service listens there while it
+runs), and what a command leaves running in the background would outlive the container,
+so :meth:`BuildahBuilder.run` kills the run's process group when it ends.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jettison.build import _process
+from jettison.build._store import Store
 from jettison.build.backend import (
     CA_MOUNT_TARGET,
     ArchiveFormat,
@@ -27,6 +33,7 @@ from jettison.build.backend import (
 )
 from jettison.build.errors import BuildError
 from jettison.errors import ImageError
+from jettison.image.model import ImageConfig
 from jettison.image.sources import open_image
 
 # What `buildah run` itself appends to the command's stderr when the command fails.
@@ -37,7 +44,11 @@ _DEFAULT_ENV = {"STORAGE_DRIVER": "overlay", "BUILDAH_ISOLATION": "chroot"}
 def bud_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
     """The ``bud`` arguments for ``request`` (after ``buildah`` and its global options)."""
     # --force-rm: a failed build leaves no working container behind.
-    argv = ["bud", "--layers", "--force-rm", f"--pull={'missing' if request.pull else 'never'}"]
+    # --format docker: the OCI image format has no HEALTHCHECK, which buildah would drop.
+    argv = ["bud", "--layers", "--force-rm", "--format", "docker"]
+    argv.append(f"--pull={'missing' if request.pull else 'never'}")
+    if request.no_cache:
+        argv.append("--no-cache")
     if iidfile is not None:
         argv += ["--iidfile", str(iidfile)]
     argv += ["-f", str(request.dockerfile), "-t", request.tag]
@@ -80,10 +91,9 @@ class BuildahBuilder:
         env: Mapping[str, str] | None = None,
     ) -> None:
         self._binary = binary
-        self._root = root
-        self._runroot = runroot
         base = dict(os.environ if env is None else env)
         self._env = {**_DEFAULT_ENV, **base}
+        self._store = Store(root, runroot, self._env["STORAGE_DRIVER"])
 
     @property
     def name(self) -> str:
@@ -94,21 +104,11 @@ class BuildahBuilder:
 
     def command(self, *rest: str) -> list[str]:
         """``buildah [--root R --runroot RR --storage-driver D] REST...``."""
-        argv = [self._binary]
-        if self._root is not None:
-            argv += ["--root", str(self._root)]
-        if self._runroot is not None:
-            argv += ["--runroot", str(self._runroot)]
-        if self._root is not None or self._runroot is not None:
-            argv += ["--storage-driver", self._env["STORAGE_DRIVER"]]
-        return [*argv, *rest]
+        return [self._binary, *self._store.global_args(), *rest]
 
     def store_reference(self, image: str) -> str:
         """``image`` as a containers-storage reference that jettison's reader opens."""
-        if self._root is None:
-            return f"containers-storage:{image}"
-        runroot = f"+{self._runroot}" if self._runroot is not None else ""
-        return f"containers-storage:[{self._env['STORAGE_DRIVER']}@{self._root}{runroot}]{image}"
+        return self._store.reference(image)
 
     def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
         return _process.build_image(
@@ -160,6 +160,7 @@ class BuildahBuilder:
                 self._env,
                 timeout_s=timeout_s,
                 on_timeout=remove,
+                kill_leftovers=True,
             )
             stdout, stderr = done.stdout, done.stderr
             if wrapped and mount is not None and not done.timed_out:
@@ -180,13 +181,34 @@ class BuildahBuilder:
         path = Path(done.stdout.strip()) if done.exit_code == 0 else None
         return path if path is not None and path.is_dir() else None
 
-    def image_command(self, image: str) -> tuple[str, ...]:
+    def _config(self, image: str) -> ImageConfig:
         try:
             with open_image(self.store_reference(image)) as opened:
-                config = opened.config
+                return opened.config
         except ImageError as exc:
             raise BuildError(f"cannot read the config of {image}: {exc}") from exc
+
+    def image_command(self, image: str) -> tuple[str, ...]:
+        config = self._config(image)
         return (*(config.entrypoint or ()), *(config.cmd or ()))
+
+    def exposed_ports(self, image: str) -> tuple[str, ...]:
+        return self._config(image).exposed_ports
+
+    def image_id(self, image: str) -> str:
+        """The full ID of ``image`` (a name or an ID) in the store."""
+        found = _process.check(
+            self.command("inspect", "--type", "image", "--format", "{{.FromImageID}}", image),
+            self._env,
+            f"buildah inspect {image}",
+        ).strip()
+        if not found:
+            raise BuildError(f"buildah inspect {image} gave no image ID")
+        return found
+
+    def image_reference(self, image: str, scratch: Path) -> str:
+        """``containers-storage:<id>`` in this builder's store (``scratch`` is not used)."""
+        return self.store_reference(self.image_id(image))
 
     def remove_image(self, image: str) -> None:
         _process.run(self.command("rmi", image), self._env)

@@ -11,14 +11,15 @@ visible only to RUN steps that mount it, so the Dockerfile must say
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from jettison.build import _process
+from jettison.build import _config, _process
 from jettison.build.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
 from jettison.build.errors import BuildError
 
@@ -35,6 +36,8 @@ def build_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
     argv = ["build", "--network", "host", "--progress", "plain"]
     if request.pull:
         argv.append("--pull")
+    if request.no_cache:
+        argv.append("--no-cache")
     if iidfile is not None:
         argv += ["--iidfile", str(iidfile)]
     argv += ["-f", str(request.dockerfile), "-t", request.tag]
@@ -105,14 +108,25 @@ class DockerBuilder:
         done = _process.run(cmd, self._env, timeout_s=timeout_s, on_timeout=stop)
         return RunResult(done.exit_code, done.stdout, done.stderr, done.seconds, done.timed_out)
 
-    def image_command(self, image: str) -> tuple[str, ...]:
+    def _config(self, image: str) -> dict[str, Any]:
         out = _process.check(
             [self._binary, "image", "inspect", "--format", "{{json .Config}}", image],
             self._env,
             f"docker image inspect {image}",
         )
-        config = json.loads(out) or {}
-        return (*(config.get("Entrypoint") or ()), *(config.get("Cmd") or ()))
+        return _config.parse(out, image)
+
+    def image_command(self, image: str) -> tuple[str, ...]:
+        return _config.command(self._config(image))
+
+    def exposed_ports(self, image: str) -> tuple[str, ...]:
+        return _config.exposed_ports(self._config(image))
+
+    def image_reference(self, image: str, scratch: Path) -> str:
+        """A docker-archive of ``image`` in ``scratch`` (the daemon's store is not readable
+        from here); named after the image, so asking twice rewrites one file."""
+        digest = hashlib.sha256(image.encode()).hexdigest()[:16]
+        return str(self.export(image, scratch / f"image-{digest}.tar", "docker-archive"))
 
     def remove_image(self, image: str) -> None:
         _process.run([self._binary, "rmi", image], self._env, timeout_s=60)

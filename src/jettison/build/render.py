@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import shlex
 
-from jettison.build.api import VerifyReport
+from jettison.build.api import SmokeRun, VerifyReport
+from jettison.build.probe import http_status
 
-VERIFY_SCHEMA_VERSION = 1
+VERIFY_SCHEMA_VERSION = 2
+"""2: ``probe`` (null, or path and port) and each run's ``http_status``."""
 VERIFY_FORMATS = ("tty", "json")
 _OUTPUT_LINES = 10
 
@@ -25,12 +27,18 @@ def verify_json(report: VerifyReport) -> str:
         "ok": report.verdict.ok,
         "reason": report.verdict.reason,
         "expect": report.expect,
+        "probe": (
+            {"path": report.probe.path, "port": report.probe.port}
+            if report.probe is not None
+            else None
+        ),
         "runs": [
             {
                 "image": run.image,
                 "command": list(run.command) if run.command is not None else None,
                 "exit_code": run.result.exit_code,
                 "timed_out": run.result.timed_out,
+                "http_status": http_status(run.result.stdout) if report.probe else None,
                 "seconds": round(run.result.seconds, 3),
                 "stdout": run.result.stdout,
                 "stderr": run.result.stderr,
@@ -45,8 +53,9 @@ def verify_text(report: VerifyReport) -> str:
     lines: list[str] = []
     for run in report.runs:
         command = shlex.join(run.command) if run.command is not None else "(its CMD/ENTRYPOINT)"
-        status = "timed out" if run.result.timed_out else f"exit code {run.result.exit_code}"
-        lines.append(f"{run.image}: {command}: {status} in {run.result.seconds:.1f}s")
+        if report.probe is not None:
+            command = f"GET {report.probe.path} on port {report.probe.port} of {command}"
+        lines.append(f"{run.image}: {command}: {_status(run, report)} in {run.result.seconds:.1f}s")
         for label, text in (("stdout", run.result.stdout), ("stderr", run.result.stderr)):
             shown = text.splitlines()[-_OUTPUT_LINES:]
             if shown:
@@ -55,3 +64,12 @@ def verify_text(report: VerifyReport) -> str:
     verdict = "PASS" if report.verdict.ok else "FAIL"
     lines.append(f"{verdict}: {report.verdict.reason}")
     return "\n".join(lines) + "\n"
+
+
+def _status(run: SmokeRun, report: VerifyReport) -> str:
+    if run.result.timed_out:
+        return "timed out"
+    if report.probe is not None:
+        status = http_status(run.result.stdout)
+        return f"HTTP {status}" if status is not None else "no answer"
+    return f"exit code {run.result.exit_code}"

@@ -8,24 +8,28 @@ from jettison.build.backend import Builder
 from jettison.build.buildah import BuildahBuilder
 from jettison.build.docker import DockerBuilder
 from jettison.build.errors import BuildError
+from jettison.build.podman import PodmanBuilder
 
 BUILDERS: dict[str, Callable[[], Builder]] = {
     "buildah": BuildahBuilder,
+    "podman": PodmanBuilder,
     "docker": DockerBuilder,
 }
+"""In ``auto``'s order: the daemonless ones first (nothing to start, images read in place)."""
 BUILDER_CHOICES = ("auto", *BUILDERS)
-_INSTALL_HINT = "install buildah (apt-get install -y buildah), or start a Docker daemon"
+_INSTALL_HINT = "install buildah or podman (apt-get install -y buildah), or start a Docker daemon"
 
 
 def choose_builder(name: str = "auto") -> Builder:
-    """The builder called ``name``; ``auto``: buildah when installed, else a docker daemon."""
+    """The builder called ``name``; ``auto``: the first of :data:`BUILDERS` that works here
+    (buildah, then podman when installed, then docker when a daemon answers)."""
     if name == "auto":
         for make in BUILDERS.values():
             builder = make()
             if builder.available():
                 return builder
         raise BuildError(
-            "no container builder found (buildah or a Docker daemon)", hint=_INSTALL_HINT
+            "no container builder found (buildah, podman or a Docker daemon)", hint=_INSTALL_HINT
         )
     if name not in BUILDERS:
         raise BuildError(f"unknown builder {name!r}", hint=f"one of {', '.join(BUILDER_CHOICES)}")

@@ -57,6 +57,11 @@ def _guarded(fn: Callable[[], int]) -> int:
     help="Pull missing base images. [default: use only images already in the builder's store]",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Run every step again instead of reusing layers cached by earlier builds.",
+)
+@click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -83,6 +88,7 @@ def build_cmd(
     platform: str | None,
     target: str | None,
     pull: bool,
+    no_cache: bool,
     output: Path | None,
     archive_format: ArchiveFormat,
     quiet: bool,
@@ -112,6 +118,7 @@ def build_cmd(
                 platform=platform,
                 target=target,
                 pull=pull,
+                no_cache=no_cache,
                 output=output,
                 archive_format=archive_format,
                 on_line=(lambda _line: None) if quiet else show,
@@ -145,18 +152,32 @@ def build_cmd(
     help="Command to run (split like a shell would).  [default: the image's ENTRYPOINT + CMD]",
 )
 @click.option(
+    "--probe",
+    metavar="PATH",
+    default=None,
+    help="Start the command as a service and GET http://127.0.0.1:PORT/PATH from inside "
+    "the container; it must answer 2xx (with two images: the same status and body).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port --probe asks.  [default: the image's lowest exposed TCP port]",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0, min_open=True),
     default=60,
     show_default=True,
-    help="Seconds before the command is killed (and verification fails).",
+    help="Seconds before the command is killed (with --probe: to wait for an answer).",
 )
 @click.option(
     "--expect",
     metavar="REGEX",
     default=None,
-    help="Instead of identical output, require the output to match REGEX (in both images).",
+    help="Instead of identical output, require the output to match REGEX (in both images; "
+    "with --probe: the status line and body).",
 )
 @builder_option
 @click.option(
@@ -171,6 +192,8 @@ def build_cmd(
 def verify_cmd(
     images: tuple[str, ...],
     smoke_command: str | None,
+    probe: str | None,
+    port: int | None,
     timeout_s: float,
     expect: str | None,
     builder: str,
@@ -180,8 +203,9 @@ def verify_cmd(
 
     IMAGE names an image in the builder's store. Commands run without network. With one
     image the command must exit 0 in time (and match --expect); with two, both must give the
-    same exit code and the same stdout (or both match --expect). Exit 0 when verification
-    passes, 1 when it fails, 2 on bad input.
+    same exit code and the same stdout (or both match --expect). With --probe the command
+    is a service, asked over HTTP from inside its container (with the image's python, curl
+    or wget). Exit 0 when verification passes, 1 when it fails, 2 on bad input.
     """
     from jettison.build import api as build_api
     from jettison.build.render import render_verify
@@ -195,6 +219,8 @@ def verify_cmd(
             timeout_s=timeout_s,
             expect=expect,
             builder=builder,
+            probe=probe,
+            port=port,
         )
         click.echo(render_verify(report, fmt), nl=False)
         if not report.verdict.ok:

@@ -10,7 +10,12 @@ from typing import Literal, cast
 
 import click
 
-from jettison.cli.output import CONTEXT_SETTINGS, builder_option, target_option
+from jettison.cli.output import (
+    CONTEXT_SETTINGS,
+    builder_option,
+    runtime_base_option,
+    target_option,
+)
 from jettison.optimize.render import FORMATS
 
 EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
@@ -43,12 +48,25 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
     help="Instead of identical output, require both outputs to match REGEX.",
 )
 @click.option(
+    "--probe",
+    metavar="PATH",
+    default=None,
+    help="Start the command as a service and GET http://127.0.0.1:PORT/PATH from inside "
+    "each container: both must answer 2xx with the same status and body (or match --expect).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port --probe asks.  [default: the original image's lowest exposed TCP port]",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=0, min_open=True),
     default=120,
     show_default=True,
-    help="Seconds before the smoke command is killed (and verification fails).",
+    help="Seconds before the smoke command is killed (with --probe: to wait for an answer).",
 )
 @target_option
 @click.option(
@@ -59,6 +77,7 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
     "(absolute path or file:// URL; mounted read-only at /wheels during the build, never "
     "copied into the image; buildah only).  [default: PyTorch's CPU index]",
 )
+@runtime_base_option
 @builder_option
 @click.option(
     "--ca-bundle",
@@ -94,9 +113,12 @@ def optimize_cmd(
     context_dir: Path | None,
     smoke: str | None,
     expect: str | None,
+    probe: str | None,
+    port: int | None,
     timeout_s: float,
     target: str,
     torch_index: str | None,
+    runtime_base: str | None,
     builder: str,
     ca_bundle: Path | None,
     keep_images: bool,
@@ -136,8 +158,11 @@ def optimize_cmd(
             smoke=smoke,
             expect=expect,
             timeout_s=timeout_s,
+            probe=probe,
+            port=port,
             target=cast(Literal["cpu", "gpu", "auto"], target),
             torch_index=torch_index,
+            runtime_base=runtime_base,
             builder=builder,
             ca_bundle=ca_bundle,
             keep_images=keep_images,

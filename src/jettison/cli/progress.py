@@ -29,7 +29,7 @@ class RichProgress:
         self._task: TaskID | None = None
 
     def begin(self, label: str, total_bytes: int | None) -> None:
-        self._task = self._progress.add_task(f"reading {label}", total=total_bytes)
+        self._task = self._progress.add_task(label, total=total_bytes)
 
     def advance(self, n_bytes: int) -> None:
         if self._task is not None:

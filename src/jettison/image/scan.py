@@ -127,7 +127,7 @@ def scan_image(
     count = len(image.layers)
     try:
         for layer in image.layers:
-            sink.begin(f"layer {layer.index + 1}/{count}", layer.stored_size_bytes)
+            sink.begin(f"reading layer {layer.index + 1}/{count}", layer.stored_size_bytes)
             listings.append(
                 read_layer(
                     layer,

@@ -13,7 +13,7 @@ from jettison.build import api, select
 from jettison.build.errors import BuildError
 from jettison.cli.build_cmds import build_cmd, verify_cmd
 
-from .test_verify import FakeBuilder, _r
+from .test_verify import FakeBuilder, _answer, _r
 
 
 @pytest.fixture
@@ -33,7 +33,9 @@ def test_verify_compare_fails_with_exit_1_and_json(fake: FakeBuilder) -> None:
     result = CliRunner().invoke(verify_cmd, ["old", "new", "--smoke", "cat /x", "-f", "json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
+    assert doc["probe"] is None
+    assert [run["http_status"] for run in doc["runs"]] == [None, None]
     assert (doc["ok"], doc["reason"]) == (
         False,
         "exit code 0 before, 1 after (cat: /x: No such file)",
@@ -83,7 +85,7 @@ def test_choose_builder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(select, "BUILDERS", {"buildah": lambda: Missing({})})
     with pytest.raises(BuildError, match="no container builder found") as info:
         select.choose_builder("auto")
-    assert info.value.hint is not None and "install buildah" in info.value.hint
+    assert info.value.hint is not None and "install buildah or podman" in info.value.hint
     with pytest.raises(BuildError, match="buildah is not installed"):
         select.choose_builder("buildah")
     with pytest.raises(BuildError, match="unknown builder"):
@@ -103,3 +105,39 @@ def test_process_timeout_kills_the_group() -> None:
     )
     assert (done.timed_out, done.exit_code, done.stdout, stopped) == (True, -1, "", [True])
     assert done.seconds < 5
+
+
+def test_verify_probe_tty_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeBuilder(
+        {"old": _answer(200, '{"ok": true}'), "new": _answer(500, "Internal Server Error")},
+        commands={"old": ("uvicorn", "app:app"), "new": ("uvicorn", "app:app")},
+        ports={"old": ("8000/tcp",)},
+    )
+    monkeypatch.setattr(api, "choose_builder", lambda _name: fake)
+    one = CliRunner().invoke(verify_cmd, ["old", "--probe", "/healthz"])
+    assert one.exit_code == 0, one.output
+    assert one.stdout.splitlines()[0] == (
+        "old: GET /healthz on port 8000 of (its CMD/ENTRYPOINT): HTTP 200 in 1.0s"
+    )
+    assert "PASS: HTTP 200" in one.stdout
+    two = CliRunner().invoke(
+        verify_cmd, ["old", "new", "--probe", "/healthz", "--port", "9000", "-f", "json"]
+    )
+    assert two.exit_code == 1
+    doc = json.loads(two.stdout)
+    assert doc["probe"] == {"path": "/healthz", "port": 9000}
+    assert [run["http_status"] for run in doc["runs"]] == [200, 500]
+    assert doc["reason"] == "HTTP 200 before, HTTP 500 after"
+
+
+def test_verify_port_without_probe_is_bad_input(fake: FakeBuilder) -> None:
+    result = CliRunner().invoke(verify_cmd, ["old", "--port", "8000"])
+    assert result.exit_code == 2
+    assert "jettison: error: --port needs --probe" in result.stderr
+
+
+def test_build_no_cache(fake: FakeBuilder, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    assert CliRunner().invoke(build_cmd, [str(tmp_path), "--no-cache", "-q"]).exit_code == 0
+    assert CliRunner().invoke(build_cmd, [str(tmp_path), "-q"]).exit_code == 0
+    assert [request.no_cache for request in fake.built] == [True, False]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jettison.build import api
+from jettison.build import api, probe
 from jettison.build.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
 from jettison.build.errors import BuildError
 from jettison.build.verify import check, compare, smoke
@@ -76,7 +76,9 @@ class FakeBuilder:
 
     results: dict[str, RunResult]
     commands: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ports: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ran: list[tuple[str, tuple[str, ...], Network]] = field(default_factory=list)
+    timeouts: list[float] = field(default_factory=list)
     built: list[BuildRequest] = field(default_factory=list)
     exported: list[tuple[str, Path, ArchiveFormat]] = field(default_factory=list)
 
@@ -100,10 +102,17 @@ class FakeBuilder:
         self, image: str, argv: Sequence[str], *, timeout_s: float, network: Network
     ) -> RunResult:
         self.ran.append((image, tuple(argv), network))
+        self.timeouts.append(timeout_s)
         return self.results[image]
 
     def image_command(self, image: str) -> tuple[str, ...]:
         return self.commands.get(image, ())
+
+    def exposed_ports(self, image: str) -> tuple[str, ...]:
+        return self.ports.get(image, ())
+
+    def image_reference(self, image: str, scratch: Path) -> str:
+        return f"containers-storage:{image}"
 
     def remove_image(self, image: str) -> None:
         pass
@@ -173,3 +182,102 @@ def test_build_facade_bad_input(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     with pytest.raises(ConfigError, match="has no id="):
         api.build(tmp_path, builder=FakeBuilder({}), secrets=["src=/x"])
+
+
+def _answer(status: int, body: str = "ok", summary: str = "") -> RunResult:
+    code = 0 if 200 <= status < 300 else 1
+    return RunResult(code, f"HTTP {status}\n{body}", f"probe: {summary or status}\n", 1.0, False)
+
+
+SILENT = RunResult(1, "", "probe: no answer to GET / on port 8000 within 5s\n", 6.0, False)
+DIED = RunResult(
+    1,
+    "",
+    "Traceback...\nModuleNotFoundError: No module named 'uvicorn'\n"
+    "probe: the service exited with code 1 before answering GET / on port 8000\n",
+    1.0,
+    False,
+)
+
+
+def test_verify_probe_starts_the_image_command_on_its_lowest_port() -> None:
+    fake = FakeBuilder(
+        {"a": _answer(200, "{}")},
+        commands={"a": ("uvicorn", "app:app")},
+        ports={"a": ("9000/tcp", "8000/tcp", "53/udp")},
+    )
+    report = api.verify(["a"], probe="/healthz", timeout_s=5, builder=fake)
+    assert report.probe == api.HttpProbe("/healthz", 8000)
+    assert fake.ran == [
+        ("a", probe.argv(("uvicorn", "app:app"), path="/healthz", port=8000, wait_s=5), "none")
+    ]
+    assert fake.timeouts == [5 + probe.OVERHEAD_S]
+    assert (report.verdict.ok, report.verdict.reason) == (True, "HTTP 200")
+    assert report.runs[0].command is None
+
+
+def test_verify_probe_with_a_given_port_and_command() -> None:
+    fake = FakeBuilder({"a": _answer(200), "b": _answer(200)})
+    report = api.verify(["a", "b"], smoke_command="python -m app", probe="/", port=81, builder=fake)
+    assert [argv[4:6] for _image, argv, _net in fake.ran] == [("81", "/")] * 2
+    assert [argv[-3:] for _image, argv, _net in fake.ran] == [("python", "-m", "app")] * 2
+    assert report.verdict.reason == "same HTTP status (200) and body"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"probe": "/"}, "a exposes no TCP port to probe"),
+        ({"port": 8000}, "--port needs --probe"),
+        ({"probe": "healthz"}, "not an absolute URL path"),
+        ({"probe": "/", "port": 0}, "not a TCP port number"),
+    ],
+)
+def test_verify_probe_bad_input(kwargs: dict[str, object], message: str) -> None:
+    fake = FakeBuilder({"a": _answer(200)}, commands={"a": ("serve",)})
+    with pytest.raises(ConfigError, match=message):
+        api.verify(["a"], builder=fake, **kwargs)  # type: ignore[arg-type]
+    assert fake.ran == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expect", "ok", "reason"),
+    [
+        (_answer(200), _answer(200), None, True, "same HTTP status (200) and body"),
+        (_answer(200), _answer(500, "boom"), None, False, "HTTP 200 before, HTTP 500 after"),
+        (_answer(200), SILENT, None, False,
+         "before: HTTP 200; after: no answer to GET / on port 8000 within 5s"),
+        (_answer(200), DIED, None, False, "after: ModuleNotFoundError: No module named 'uvicorn'"),
+        (_answer(200, "a"), _answer(200, "b"), None, False,
+         "response differs at line 2: 'a' before, 'b' after"),
+        (_answer(200, "t=1"), _answer(200, "t=2"), r"t=\d", True,
+         r"same HTTP status (200), both responses match 't=\\d'"),
+        (SILENT, SILENT, None, False,
+         "neither image answered: no answer to GET / on port 8000 within 5s"),
+        (_answer(503), _answer(503), None, True, "same HTTP status (503) and body"),
+    ],
+)  # fmt: skip
+def test_compare_probes(
+    before: RunResult, after: RunResult, expect: str | None, ok: bool, reason: str
+) -> None:
+    verdict = compare(before, after, expect, probe=True)
+    assert (verdict.ok, verdict.reason) == (ok, reason)
+
+
+@pytest.mark.parametrize(
+    ("result", "expect", "ok", "reason"),
+    [
+        (_answer(204, ""), None, True, "HTTP 204"),
+        (_answer(200, '{"ok": true}'), "ok", True, "HTTP 200, response matches 'ok'"),
+        (_answer(200, "fine"), "^ready", False, "response does not match '^ready'"),
+        (_answer(404, summary="GET /x on port 80: HTTP 404"), None, False,
+         "GET /x on port 80: HTTP 404"),
+        (DIED, None, False,
+         "the service exited with code 1 before answering GET / on port 8000: "
+         "ModuleNotFoundError: No module named 'uvicorn'"),
+        (RunResult(-1, "", "", 25.0, True), None, False, "timed out after 25s"),
+    ],
+)  # fmt: skip
+def test_check_probe(result: RunResult, expect: str | None, ok: bool, reason: str) -> None:
+    verdict = check(result, expect, probe=True)
+    assert (verdict.ok, verdict.reason) == (ok, reason)
