@@ -1,6 +1,6 @@
 """``jettison fix``: a standalone click command (the group in :mod:`jettison.cli.main`
 registers it). Parses flags, calls :func:`jettison.fix.api.fix`, prints the diff (stdout)
-and the changes (stderr)."""
+and the changes with their estimated savings (stderr, :mod:`jettison.fix.render`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from typing import Literal, cast
 
 import click
 
-from jettison.cli.output import CONTEXT_SETTINGS, context_option, target_option
+from jettison.cli.output import (
+    CONTEXT_SETTINGS,
+    context_option,
+    runtime_base_option,
+    target_option,
+)
 from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
 
 EXIT_OK = 0
@@ -34,10 +39,15 @@ EXIT_OK = 0
     "it is mounted read-only at /wheels during the build (buildah -v DIR:/wheels:ro) and "
     "never copied into the image.",
 )
-@click.option("--runtime-base", default=None, help="Image of the runtime stage.")
+@runtime_base_option
 @click.option("--write", is_flag=True, help="Replace the Dockerfile (after a .bak copy).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--dry-run", is_flag=True, help="Print the diff and changes, write nothing.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Estimate savings from cached wheel sizes only (no package index requests).",
+)
 def fix_cmd(
     path: Path,
     context_dir: Path | None,
@@ -47,10 +57,12 @@ def fix_cmd(
     write: bool,
     force: bool,
     dry_run: bool,
+    offline: bool,
 ) -> None:
     """Write an optimized multi-stage Dockerfile and split requirements next to PATH."""
     from jettison.cli.main import run_guarded
     from jettison.fix.api import fix
+    from jettison.fix.render import render_changes
 
     def run() -> int:
         report = fix(
@@ -62,11 +74,10 @@ def fix_cmd(
             write=write,
             force=force,
             dry_run=dry_run,
+            offline=offline,
         )
         click.echo(report.diff, nl=False)
-        click.echo(f"jettison: target {report.target}; changes:", err=True)
-        for change in report.changes:
-            click.echo(f"  {change.code}: {change.description}", err=True)
+        click.echo(render_changes(report.changes, report.target), err=True, nl=False)
         verb = "written" if report.written else "not written (--dry-run)"
         for file, _ in report.files:
             click.echo(f"jettison: {verb}: {file}", err=True)

@@ -36,7 +36,8 @@ builder_option = click.option(
     type=click.Choice(BUILDER_CHOICES),
     default="auto",
     show_default=True,
-    help="Builder backend. auto: buildah when installed, else docker when a daemon answers.",
+    help="Builder backend. auto: buildah, else podman when installed, else docker when a daemon "
+    "answers.",
 )
 """``--builder``: which backend builds and runs images (build, verify, optimize)."""
 
@@ -61,6 +62,16 @@ target_option = click.option(
     help="auto: gpu when the base or the code uses CUDA, else cpu.",
 )
 """``--target``: which accelerator the rewritten image is for (fix, optimize)."""
+
+runtime_base_option = click.option(
+    "--runtime-base",
+    metavar="IMAGE",
+    default=None,
+    help="Image of the runtime stage instead of the slim one fix picks; it must run the "
+    "builder's Python at the same path (nvidia/cuda bases: an image of the same Ubuntu "
+    "release with apt; pytorch/pytorch: the same conda Python and torch).",
+)
+"""``--runtime-base``: the rewritten Dockerfile's runtime image (fix, optimize)."""
 
 
 def output_options(command: Command) -> Command:

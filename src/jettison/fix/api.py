@@ -8,6 +8,10 @@ build context when it has none. ``torch_index`` is an index URL or a local folde
 read-only at ``/wheels`` during the build (:attr:`FixReport.mounts`) and never copied into
 the image. An existing output is refused unless ``force``. Nothing is
 written when anything is refused.
+
+Each change carries lint's estimated saving for what it resolves (:mod:`jettison.fix.savings`):
+lint's rules run on the same context, with installed wheel sizes from the package index
+(``offline``: from the local cache only; ``sizes``: another provider).
 """
 
 from __future__ import annotations
@@ -18,20 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
+from jettison.fix.changes import Change
 from jettison.fix.errors import FixError
 from jettison.fix.requirements import CPU_RENAMES, RequirementsSplit, split_requirements
-from jettison.fix.rewrite import (
-    TORCH_FAMILY,
-    Change,
-    TorchPlan,
-    python_base,
-    requirements_copy,
-    rewrite_dockerfile,
-)
+from jettison.fix.rewrite import TorchPlan, apt_packages, requirements_copy, rewrite_dockerfile
+from jettison.fix.savings import assign_savings, dockerignore_saving, requirement_saving
 from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
-from jettison.lint.context import build_context
-from jettison.lint.model import LintContext
-from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX, gpu_evidence
+from jettison.lint.context import Sizes, build_context
+from jettison.lint.model import Finding, LintContext
+from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX, gpu_evidence, production_packages
 
 Target = Literal["cpu", "gpu", "auto"]
 RUNTIME_NAME = "requirements.runtime.txt"
@@ -73,14 +73,20 @@ def fix(
     write: bool = False,
     force: bool = False,
     dry_run: bool = False,
+    offline: bool = False,
+    sizes: Sizes | None = None,
 ) -> FixReport:
     """Rewrite the Dockerfile ``path`` names (see the module docstring); ``dry_run`` writes
-    nothing and only reports."""
-    ctx = build_context(path, context_dir=context_dir)
+    nothing and only reports. ``runtime_base`` replaces the runtime stage's image (it must
+    run the builder's Python at the same path, see :mod:`jettison.fix.bases`)."""
+    from jettison.lint.sizes import WheelSizes
+
+    measure = sizes if sizes is not None else WheelSizes(offline=offline)
+    ctx = build_context(path, context_dir=context_dir, sizes=measure)
     dockerfile = ctx.dockerfile
     if dockerfile is None:
         raise FixError(f"{path}: not a Dockerfile", hint="give the Dockerfile to rewrite")
-    python_base(dockerfile)
+    supported_base(dockerfile)
     copy = requirements_copy(dockerfile)
     source = copy.args[0].lstrip("/")
     req_path = ctx.context_dir / source
@@ -98,6 +104,7 @@ def fix(
     folder = local_folder(torch_index)
     text = req_path.read_text(encoding="utf-8")
     requirements = [r for r in ctx.requirements.requirements if r.file == req_path]
+    provided = torch_from_base(dockerfile, requirements)
 
     def split_with(pins: dict[str, tuple[str, str]] | None = None) -> RequirementsSplit:
         return split_requirements(
@@ -108,6 +115,7 @@ def fix(
             renames=CPU_RENAMES if chosen == "cpu" else None,
             runtime_name=RUNTIME_NAME,
             pins=pins,
+            provided=provided,
         )
 
     split = split_with()
@@ -130,7 +138,7 @@ def fix(
             wanted = f"{pick.name}{by_name[pick.name].specifier}"
             description = f"{wanted} -> {pick.version}: {pick.reason}"
             pins[pick.name] = (pick.pin, f"# jettison: JT302 {description}")
-            repinned.append(Change("JT302", description))
+            repinned.append(Change("JT302", description))  # the JT302 change has the saving
         if pins:
             split = split_with(pins)
         plan = TorchPlan(tuple(p.pin for p in picks), str(folder), WHEELS_MOUNT)
@@ -138,19 +146,39 @@ def fix(
     elif chosen == "cpu" and torch_lines:
         plan = TorchPlan(torch_lines, torch_index)
     runtime_source = str(Path(source).with_name(RUNTIME_NAME).as_posix())
+    keep_headers = compiles_at_run_time(ctx)
+    installed = {*split.runtime_names, *(d.name for d in production_packages(ctx) if d.install)}
+    base = plan_base(
+        dockerfile,
+        target=chosen,
+        runtime_base=runtime_base,
+        packages=installed,
+        apt_packages=apt_packages(dockerfile),
+        keep_compiler=keep_headers,
+    )
     rewrite = rewrite_dockerfile(
         dockerfile,
         runtime_requirements_source=runtime_source,
         torch=plan,
-        runtime_base=runtime_base,
+        base=base,
         moved_codes=[m.code for m in split.moved],
-        keep_headers=compiles_at_run_time(ctx),
+        keep_headers=keep_headers,
     )
-    changes = list(rewrite.changes)
+    findings = _lint_findings(ctx)
+    line_of = {r.name: r.line for r in requirements}
+
+    def at_requirement(code: str, name: str, description: str) -> Change:
+        saving = requirement_saving(findings, code, req_path, line_of[name])
+        return Change(code, description, saving)
+
+    changes = list(assign_savings(rewrite.changes, findings))
     changes.extend(repinned)
-    changes.extend(Change(m.code, f"{m.name} -> {DEV_NAME}: {m.reason}") for m in split.moved)
     changes.extend(
-        Change(r.code, f"{r.name} -> {r.replacement}: {r.reason}") for r in split.renamed
+        at_requirement(m.code, m.name, f"{m.name} -> {DEV_NAME}: {m.reason}") for m in split.moved
+    )
+    changes.extend(
+        at_requirement(r.code, r.name, f"{r.name} -> {r.replacement}: {r.reason}")
+        for r in split.renamed
     )
     new_dockerfile = dockerfile.path if write else dockerfile.path.with_name("Dockerfile.jettison")
     files = [
@@ -161,7 +189,14 @@ def fix(
     ignore = ctx.context_dir / ".dockerignore"
     if ctx.dockerignore is None:
         files.append((ignore, DOCKERIGNORE))
-        changes.append(Change("JT402", f"{ignore.name} written: the context was unfiltered"))
+        patterns = [p for p in DOCKERIGNORE.splitlines() if p and not p.startswith("#")]
+        changes.append(
+            Change(
+                "JT402",
+                f"{ignore.name} written: the context was unfiltered",
+                dockerignore_saving(findings, ctx.context_dir, patterns),
+            )
+        )
     original = "\n".join(dockerfile.lines) + "\n"
     diff = "".join(
         difflib.unified_diff(
@@ -197,6 +232,15 @@ def compiles_at_run_time(ctx: LintContext) -> bool:
         if any(marker in text for marker in JIT_MARKERS):
             return True
     return False
+
+
+def _lint_findings(ctx: LintContext) -> tuple[Finding, ...]:
+    """lint's findings on ``ctx`` (every rule, default settings), for their savings."""
+    from jettison.lint.config import LintConfig
+    from jettison.lint.engine import run_rules
+    from jettison.lint.rules import RULES
+
+    return run_rules(ctx, RULES, LintConfig(), files=()).findings
 
 
 def _target(ctx: LintContext, target: Target) -> str:

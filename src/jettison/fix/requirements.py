@@ -10,7 +10,9 @@ Every line of the input lands in exactly one output: requirement lines verbatim 
 markers, hashes and continuations kept), comments, blank lines and options in the runtime
 file. The development file includes the runtime file (``-r``) so that a developer still
 gets everything with one install. On a CPU target, ``opencv-python`` and ``tensorflow``
-become their CPU/headless variants in the runtime file (JT304, JT305).
+become their CPU/headless variants in the runtime file (JT304, JT305). A package the base
+image already provides (torch on ``pytorch/pytorch``) goes to the development file too,
+imported or not: the image uses the base's copy, a developer without the base installs it.
 """
 
 from __future__ import annotations
@@ -89,8 +91,12 @@ def _decide(
     *,
     have_imports: bool,
     keep: frozenset[str],
+    provided: Mapping[str, tuple[str, str]],
 ) -> Moved | None:
     name = requirement.name
+    if name in provided:
+        code, reason = provided[name]
+        return Moved(name, code, reason)
     if name in used or name in keep:
         return None
     kind = dev_tool_kind(name)
@@ -121,17 +127,20 @@ def split_requirements(
     renames: Mapping[str, tuple[str, str, str]] | None = None,
     runtime_name: str = "requirements.runtime.txt",
     pins: Mapping[str, tuple[str, str]] | None = None,
+    provided: Mapping[str, tuple[str, str]] | None = None,
 ) -> RequirementsSplit:
     """Split ``text`` (one requirements file) whose parsed requirements are ``requirements``.
 
     ``used`` holds the distributions the shipped code and CMD/ENTRYPOINT use; ``keep`` names
     kept whatever the analysis says; ``renames`` (e.g. :data:`CPU_RENAMES`) rewrites names in
     the runtime file; ``pins`` maps a name to the line that replaces its requirement in the
-    runtime file and the comment written above it (a version a local wheel folder has).
+    runtime file and the comment written above it (a version a local wheel folder has);
+    ``provided`` maps a name the base image provides to the (code, reason) of its move.
     """
     by_line = {r.line: r for r in requirements}
     decisions = {
-        r.line: _decide(r, used, have_imports=have_imports, keep=keep) for r in requirements
+        r.line: _decide(r, used, have_imports=have_imports, keep=keep, provided=provided or {})
+        for r in requirements
     }
     kept = {r.name for r in requirements if decisions[r.line] is None} | set(used)
     # a package kept ones depend on stays, with its pin: removing the line would not

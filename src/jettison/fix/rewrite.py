@@ -1,18 +1,20 @@
 """Render an optimized multi-stage Dockerfile from a naive single-stage one (pure).
 
-Accepted input: one stage ``FROM python:X`` (any Debian-based tag), ``apt-get`` lines,
-``COPY`` of one requirements file on its own, ``pip install -r`` of it, the application
-``COPY`` lines and ``CMD``/``ENTRYPOINT``/``EXPOSE``/``ENV``/``WORKDIR``/other ``RUN`` lines
-that use neither apt nor pip. The output has a builder stage on the original base (its
-compilers build any source distribution) that installs the runtime requirements into
-``/opt/venv``, and a runtime stage on the slim variant that copies the venv, installs the
+Accepted input: one stage on a base :mod:`jettison.fix.bases` understands (``python:X`` on
+Debian, ``nvidia/cuda`` on Ubuntu, ``pytorch/pytorch``), ``apt-get`` lines, ``COPY`` of one
+requirements file on its own, ``pip install -r`` of it, the application ``COPY`` lines and
+``CMD``/``ENTRYPOINT``/``EXPOSE``/``ENV``/``WORKDIR``/other ``RUN`` lines that use neither
+apt nor pip. The output has a builder stage on the original base (its compilers build any
+source distribution) that installs the runtime requirements into ``/opt/venv``, and a
+runtime stage on the slimmer image the base plan chose that copies the venv, installs the
 runtime apt packages in one layer, and keeps the original instructions in order under a
 non-root user. Every change is written as a ``# jettison: CODE ...`` comment above it and
 returned as a :class:`Change`.
 
 What cannot be rewritten safely raises :class:`FixError`: several stages, no ``pip install
 -r``, a requirements file that only arrives with the application (``COPY . .``), a ``RUN``
-mixing apt or pip with other commands, a base other than a Debian-based ``python`` image.
+mixing apt or pip with other commands, a ``RUN`` that adds an apt source (the runtime
+stage installs its apt packages first), a base :mod:`~jettison.fix.bases` refuses.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.shell import Command, split_commands
-from jettison.fix.errors import FixError
+from jettison.fix.bases import TORCH_FAMILY, BasePlan, plan_base, single_stage
+from jettison.fix.changes import Change
+from jettison.fix.errors import FixError, refuse
 from jettison.lint.context import is_requirements_input
-from jettison.lint.rules.deps._images import ImageRef, parse_image
 from jettison.lint.rules.deps._pip import _subcommand, pip_argv
 from jettison.lint.rules.hygiene.jt401_build_tools_in_final import is_build_tool
 from jettison.lint.rules.models._weights import named_like_weights
@@ -35,7 +38,6 @@ from jettison.lint.rules.models._weights import named_like_weights
 VENV = "/opt/venv"
 APP_USER = "app"
 REQUIREMENTS_IN_BUILDER = "/tmp/requirements.txt"
-TORCH_FAMILY = frozenset({"torch", "torchvision", "torchaudio"})
 DEV_RUNTIME_LIBRARIES = {
     "libpq-dev": "libpq5",
     "libgl1-mesa-dev": "libgl1",
@@ -51,13 +53,14 @@ DEV_RUNTIME_LIBRARIES = {
 """Debian ``-dev`` packages and the runtime library they bring (bookworm names)."""
 _APT = frozenset({"apt-get", "apt"})
 _APT_VERBS = frozenset({"update", "install", "clean", "autoclean", "autoremove"})
-_VERSION = re.compile(r"^\d+(?:\.\d+)*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    code: str
-    description: str
+_APT_SOURCES = frozenset({"add-apt-repository", "apt-key"})
+_PYTHON_TOOLING = re.compile(
+    r"^(?:lib)?python3(?:\.\d+)?-(?:pip|venv|dev|setuptools|wheel|distutils)$"
+)
+"""apt packages that build or install Python packages: the builder's business only, where
+the runtime stage's interpreter comes from apt."""
+NONINTERACTIVE = "ARG DEBIAN_FRONTEND=noninteractive"
+"""Build-time only (an ARG, not an ENV): apt never stops at a question (tzdata...)."""
 
 
 @dataclass(frozen=True)
@@ -83,47 +86,7 @@ TORCH_CONSTRAINTS = "/tmp/torch-constraints.txt"
 
 
 def _refuse(dockerfile: Dockerfile, message: str, hint: str) -> FixError:
-    return FixError(f"{dockerfile.path}: {message}", hint=hint)
-
-
-def single_stage(dockerfile: Dockerfile) -> Stage:
-    if len(dockerfile.stages) != 1:
-        raise _refuse(
-            dockerfile,
-            f"{len(dockerfile.stages) or 'no'} build stages; fix rewrites single-stage "
-            "Dockerfiles only",
-            "a multi-stage Dockerfile is already split: run `jettison lint` on it instead",
-        )
-    return dockerfile.stages[0]
-
-
-def python_base(dockerfile: Dockerfile) -> ImageRef:
-    stage = single_stage(dockerfile)
-    ref = parse_image(stage.base_expanded)
-    if ref is None or ref.name != "python" or "alpine" in ref.tag_parts:
-        raise _refuse(
-            dockerfile,
-            f"base image {stage.base!r} is not a Debian-based python image",
-            "fix knows where python:X puts the interpreter; rewrite other bases by hand "
-            "(jettison lint lists what to change)",
-        )
-    return ref
-
-
-def slim_variant(ref: ImageRef) -> str:
-    """``python:3.10`` -> ``python:3.10-slim``; ``python:3.11-bookworm`` ->
-    ``python:3.11-slim-bookworm``; slim tags unchanged (digests dropped: they pin the
-    full image)."""
-    parts = list(ref.tag_parts)
-    if "slim" in parts:
-        return f"{ref.name}:{ref.tag}"
-    if not parts or parts == ["latest"]:
-        return f"{ref.name}:slim"
-    if _VERSION.match(parts[0]):
-        parts.insert(1, "slim")
-    else:
-        parts.insert(0, "slim")
-    return f"{ref.name}:{'-'.join(parts)}"
+    return refuse(dockerfile.path, message, hint)
 
 
 def requirements_copy(dockerfile: Dockerfile) -> Instruction:
@@ -198,6 +161,13 @@ def _classify(dockerfile: Dockerfile, run: Instruction) -> str:
             kinds.add("apt")
         elif pip_argv(command) is not None:
             kinds.add("pip")
+        elif command.name in _APT_SOURCES or any("/etc/apt/" in a for a in command.argv):
+            raise _refuse(
+                dockerfile,
+                f"line {run.position.line}: `{command.name}` sets up an apt source; the "
+                "rewrite installs the apt packages before the other steps, so it would fail",
+                "install from the base's own archive, or rewrite this Dockerfile by hand",
+            )
         else:
             kinds.add("other")
     if len(kinds) > 1:
@@ -216,6 +186,11 @@ def _apt_packages(run: Instruction) -> list[str]:
         if command.name in _APT and words[:1] == ["install"]:
             out.extend(words[1:])
     return out
+
+
+def apt_packages(dockerfile: Dockerfile) -> list[str]:
+    """What the Dockerfile's ``apt-get install`` lines install, in order."""
+    return [p for run in single_stage(dockerfile).of("RUN") for p in _apt_packages(run)]
 
 
 def _apt_run(packages: Sequence[str]) -> str:
@@ -238,7 +213,7 @@ def rewrite_dockerfile(
     *,
     runtime_requirements_source: str,
     torch: TorchPlan | None = None,
-    runtime_base: str | None = None,
+    base: BasePlan | None = None,
     moved_codes: Sequence[str] = (),
     keep_headers: bool = False,
 ) -> Rewrite:
@@ -246,13 +221,17 @@ def rewrite_dockerfile(
 
     ``runtime_requirements_source`` is the build-context path of the runtime requirements
     file (copied into the builder in place of the original); ``torch`` installs the torch
-    family from a CPU index or a local wheel folder; ``runtime_base`` overrides the slim
-    variant of the base; ``moved_codes`` are the codes of the requirements moved to the
+    family from a CPU index or a local wheel folder; ``base`` says which images both stages
+    run on and which interpreter creates the virtualenv (default: :func:`plan_base` for the
+    base's own target); ``moved_codes`` are the codes of the requirements moved to the
     development file; ``keep_headers`` keeps C headers in the virtualenv (the code compiles
     at run time: torch.compile, C++ extensions).
     """
     stage = single_stage(dockerfile)
-    ref = python_base(dockerfile)
+    if base is None:
+        base = plan_base(
+            dockerfile, apt_packages=apt_packages(dockerfile), keep_compiler=keep_headers
+        )
     req_copy = requirements_copy(dockerfile)
     out: list[str] = []
     changes: list[Change] = []
@@ -285,13 +264,22 @@ def rewrite_dockerfile(
     if dockerfile.global_args:
         out.append("")
     # -- builder ----------------------------------------------------------------------------
-    out.append("# Build stage: the full image's compilers build any source distribution.")
+    if base.kind == "python" or "devel" in base.image.tag_parts:
+        out.append("# Build stage: the full image's compilers build any source distribution.")
+    else:
+        out.append("# Build stage on the original base: the requirements go into a virtualenv.")
     out.append(f"FROM {stage.base} AS builder")
+    if base.builder_apt:
+        out.append(NONINTERACTIVE)
     out.extend(i.original for i in build_env)
     build_tools = list(dict.fromkeys(p for p in apt if is_build_tool(p)))
-    if build_tools:
-        out.append(_apt_run(build_tools))
-    out.append(f"RUN python -m venv {VENV}")
+    builder_apt = list(dict.fromkeys([*base.builder_apt, *build_tools]))
+    if builder_apt:
+        out.append(_apt_run(builder_apt))
+    if base.python_comment:
+        out.append(f"# {base.python_comment}")
+    site = " --system-site-packages" if base.system_site_packages else ""
+    out.append(f"RUN {base.python} -m venv{site} {VENV}")
     out.append(f"ENV PATH={VENV}/bin:$PATH")
     if moved_codes:
         codes = " ".join(sorted(set(moved_codes)))
@@ -318,6 +306,12 @@ def rewrite_dockerfile(
             f"{shlex.quote(torch.index_url)} {' '.join(shlex.quote(t) for t in torch.lines)}"
         )
         extra_index = f" --extra-index-url {shlex.quote(torch.index_url)}"
+    elif base.base_torch:
+        # the base's torch, as pip sees it through --system-site-packages, pins the install
+        steps.append(f"pip list --format=freeze | grep -i '^torch==' > {TORCH_CONSTRAINTS}")
+        extra_index = f" -c {TORCH_CONSTRAINTS}"
+    if base.torch_note is not None:
+        change(base.torch_note.code, base.torch_note.description)
     for run in pip_runs:
         for command in _pip_commands(run):
             if _requirement_arg(command) is not None:
@@ -348,17 +342,18 @@ def rewrite_dockerfile(
     out.append(f"RUN {find}")
     out.append("")
     # -- runtime ----------------------------------------------------------------------------
-    slim = runtime_base or slim_variant(ref)
-    if runtime_base is not None:
-        change("JT201", f"runtime stage on {slim} (--runtime-base)")
-    elif slim != ref.text:
-        change("JT201", f"runtime stage on {slim}: no compilers, headers or VCS tools")
-    out.append(f"FROM {slim}")
+    if base.runtime_note is not None:
+        change(base.runtime_note.code, base.runtime_note.description)
+    out.append(f"FROM {base.runtime}")
+    if base.runtime_apt:
+        out.append(NONINTERACTIVE)
     out.append(
         f"ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH={VENV}/bin:$PATH"
     )
-    runtime_apt: list[str] = []
+    runtime_apt: list[str] = list(base.runtime_apt)
     for package in dict.fromkeys(apt):
+        if base.runtime_apt and _PYTHON_TOOLING.match(package.split("=")[0].lower()):
+            continue  # the runtime stage's interpreter is base.runtime_apt's; pip is the venv's
         if not is_build_tool(package):
             runtime_apt.append(package)
         elif package in DEV_RUNTIME_LIBRARIES:
@@ -367,6 +362,7 @@ def rewrite_dockerfile(
             runtime_apt.append(package)  # its runtime library is unknown: keep it, safely
     if build_tools:
         change("JT401", f"build tools only in the builder: {' '.join(build_tools)}")
+    runtime_apt = list(dict.fromkeys(runtime_apt))
     if runtime_apt:
         change("JT101 JT102", "apt in one layer, no recommended packages, lists removed")
         out.append(_apt_run(runtime_apt))
@@ -416,3 +412,20 @@ def _http_port(instructions: Sequence[Instruction]) -> int | None:
             if number.isdigit() and protocol in ("", "tcp"):
                 return int(number)
     return None
+
+
+__all__ = [
+    "APP_USER",
+    "DEV_RUNTIME_LIBRARIES",
+    "NONINTERACTIVE",
+    "REQUIREMENTS_IN_BUILDER",
+    "TORCH_CONSTRAINTS",
+    "TORCH_FAMILY",
+    "VENV",
+    "Change",
+    "Rewrite",
+    "TorchPlan",
+    "apt_packages",
+    "requirements_copy",
+    "rewrite_dockerfile",
+]

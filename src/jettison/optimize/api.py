@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from jettison.build import probe as probe_script
 from jettison.build.api import build as build_image
-from jettison.build.api import default_tag, resolve_dockerfile
+from jettison.build.api import default_port, default_tag, resolve_dockerfile
 from jettison.build.api import verify as verify_images
 from jettison.build.backend import Builder, RunResult
 from jettison.build.errors import BuildError
@@ -61,6 +62,7 @@ class FixFn(Protocol):
         context_dir: Path | None,
         target: Target,
         torch_index: str,
+        runtime_base: str | None,
         force: bool,
         dry_run: bool,
     ) -> FixReport: ...
@@ -80,18 +82,22 @@ def _default_fix(
     context_dir: Path | None,
     target: Target,
     torch_index: str,
+    runtime_base: str | None,
     force: bool,
     dry_run: bool,
 ) -> FixReport:
     from jettison.fix.api import fix
 
+    # offline, as the lint step: the changes' savings come from cached wheel sizes
     return fix(
         path,
         context_dir=context_dir,
         target=target,
         torch_index=torch_index,
+        runtime_base=runtime_base,
         force=force,
         dry_run=dry_run,
+        offline=True,
     )
 
 
@@ -123,8 +129,11 @@ def optimize(
     smoke: str | None = None,
     expect: str | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    probe: str | None = None,
+    port: int | None = None,
     target: Target = "auto",
     torch_index: str | None = None,
+    runtime_base: str | None = None,
     builder: str | Builder = "auto",
     ca_bundle: Path | None = None,
     keep_images: bool = False,
@@ -138,10 +147,15 @@ def optimize(
 
     ``smoke`` (split like a shell would; default: the original image's ENTRYPOINT + CMD)
     runs in both images, without network, within ``timeout_s``; both must exit alike and
-    print the same (or, with ``expect``, both match the regex). ``keep_images=False`` removes
+    print the same (or, with ``expect``, both match the regex). With ``probe`` (a URL path)
+    the command starts a service in each image instead, and ``GET /PROBE`` on ``port``
+    (default: the original's lowest exposed TCP port), sent from inside the container, must
+    answer 2xx within ``timeout_s``, with the same status and body in both images (or both
+    matching ``expect``). ``keep_images=False`` removes
     both images from the builder's store at the end. ``force`` lets fix replace its own
-    earlier outputs. Raises ``JettisonError`` subclasses on bad input or a failed build; a
-    failed verification is a report with ``verified`` False.
+    earlier outputs; ``target``, ``torch_index`` and ``runtime_base`` are fix's. Raises
+    ``JettisonError`` subclasses on bad input or a failed build; a failed verification is a
+    report with ``verified`` False.
     """
     from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
 
@@ -155,6 +169,12 @@ def optimize(
             raise ConfigError(f"--expect {expect!r} is not a regular expression: {exc}") from exc
     if timeout_s <= 0:
         raise ConfigError("--timeout must be positive")
+    if probe is not None:
+        probe_script.check_path(probe)
+    if port is not None:
+        if probe is None:
+            raise ConfigError("--port needs --probe", hint="e.g. --probe /healthz --port 8000")
+        probe_script.check_port(port)
     chosen = choose_builder(builder) if isinstance(builder, str) else builder
     index = torch_index or TORCH_CPU_INDEX
 
@@ -167,6 +187,7 @@ def optimize(
             context_dir=ctx,
             target=target,
             torch_index=index,
+            runtime_base=runtime_base,
             force=force,
             dry_run=dry_run,
         )
@@ -210,29 +231,41 @@ def optimize(
                 f"{tags[0]} has no CMD or ENTRYPOINT to run",
                 hint='give the smoke command with --smoke "CMD"',
             )
-        on_step(f"verify: smoke-run {shlex.join(command)} in both images")
+        if probe is None:
+            on_step(f"verify: smoke-run {shlex.join(command)} in both images")
+        else:
+            port = port if port is not None else default_port(chosen, tags[0])
+            on_step(f"verify: start {shlex.join(command)}, GET {probe} on port {port}, both images")
         verified = verify_images(
-            tags, smoke_command=command, timeout_s=timeout_s, expect=expect, builder=chosen
+            tags,
+            smoke_command=command,
+            timeout_s=timeout_s,
+            expect=expect,
+            builder=chosen,
+            probe=probe,
+            port=port,
         )
     finally:
         if not keep_images:
             for tag in tags:
                 chosen.remove_image(tag)
-    runs = verified.runs
+    runs, probed = verified.runs, verified.probe is not None
     return OptimizeReport(
         dockerfile=dockerfile,
         context_dir=ctx,
         optimized_dockerfile=optimized_dockerfile,
         target=fixed.target,
         builder=chosen.name,
-        original=_facts(tags[0], reports[0], before.build_seconds, runs[0].result),
-        optimized=_facts(tags[1], reports[1], after.build_seconds, runs[1].result),
+        original=_facts(tags[0], reports[0], before.build_seconds, runs[0].result, probed),
+        optimized=_facts(tags[1], reports[1], after.build_seconds, runs[1].result, probed),
         smoke_command=command,
         expect=expect,
         verified=verified.verdict.ok,
         verdict=verified.verdict.reason,
+        probe_path=probe,
+        probe_port=port if probe is not None else None,
         causes=_causes(reports[0], reports[1]),
-        changes=tuple(FixChange(c.code, c.description) for c in fixed.changes),
+        changes=tuple(FixChange(c.code, c.description, c.saving_bytes) for c in fixed.changes),
         lint=_lint_summary(linted),
         files_written=tuple(p for p, _ in fixed.files),
         images_kept=keep_images,
@@ -264,7 +297,9 @@ def _inspect(
         return inspect(str(archive), progress=progress)
 
 
-def _facts(tag: str, report: InspectReport, build_seconds: float, run: RunResult) -> ImageFacts:
+def _facts(
+    tag: str, report: InspectReport, build_seconds: float, run: RunResult, probed: bool
+) -> ImageFacts:
     return ImageFacts(
         image=tag,
         size_bytes=report.size_bytes,
@@ -277,6 +312,7 @@ def _facts(tag: str, report: InspectReport, build_seconds: float, run: RunResult
             seconds=run.seconds,
             stdout_tail=tuple(run.stdout.splitlines()[-5:]),
             stderr_tail=tuple(run.stderr.splitlines()[-5:]),
+            http_status=probe_script.http_status(run.stdout) if probed else None,
         ),
     )
 

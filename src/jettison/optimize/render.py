@@ -11,22 +11,28 @@ import json
 import shlex
 from collections.abc import Callable
 
-from jettison.optimize.report import ImageFacts, OptimizeReport, SmokeFacts
+from jettison.optimize.report import FixChange, ImageFacts, OptimizeReport, SmokeFacts
 from jettison.render.units import human_bytes
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1: ``probe`` (null, or path and port) and each image's ``smoke.http_status``; each
+change's ``saving_bytes`` (null when unknown)."""
 FORMATS = ("tty", "markdown", "json")
 
 
-def _smoke(smoke: SmokeFacts) -> str:
+def _smoke(smoke: SmokeFacts, probed: bool) -> str:
     if smoke.timed_out:
         return f"timed out after {smoke.seconds:.0f}s"
+    if probed:
+        answer = f"HTTP {smoke.http_status}" if smoke.http_status is not None else "no answer"
+        return f"{answer} ({smoke.seconds:.1f}s)"
     return f"exit {smoke.exit_code} ({smoke.seconds:.1f}s)"
 
 
 def _rows(report: OptimizeReport) -> list[tuple[str, str, str, str]]:
     """(what, original, optimized, change) rows of the before/after table."""
     before, after = report.original, report.optimized
+    probed = report.probe_path is not None
 
     def delta(old: int, new: int) -> str:
         return f"-{(old - new) / old:.1%}" if old and new <= old else f"+{new - old:,}"
@@ -50,7 +56,12 @@ def _rows(report: OptimizeReport) -> list[tuple[str, str, str, str]]:
         ("pull size (compressed)", *pull),
         ("layers", str(before.layer_count), str(after.layer_count), ""),
         ("build time", f"{before.build_seconds:.0f}s", f"{after.build_seconds:.0f}s", ""),
-        ("smoke command", _smoke(before.smoke), _smoke(after.smoke), ""),
+        (
+            f"probe GET {report.probe_path}" if probed else "smoke command",
+            _smoke(before.smoke, probed),
+            _smoke(after.smoke, probed),
+            "",
+        ),
     ]
 
 
@@ -67,11 +78,21 @@ def _headline(report: OptimizeReport) -> str:
     )
 
 
+def _check(report: OptimizeReport) -> str:
+    """What ran in both images: the smoke command, or the probe of the service it starts."""
+    if report.probe_path is None:
+        return f"smoke `{_command(report)}`"
+    return (
+        f"probe `GET {report.probe_path}` on port {report.probe_port} "
+        f"(service `{_command(report)}`)"
+    )
+
+
 def _verdict(report: OptimizeReport) -> str:
     if report.verified:
-        return f"smoke `{_command(report)}` passes in both images: {report.verdict}"
+        return f"{_check(report)} passes in both images: {report.verdict}"
     return (
-        f"smoke `{_command(report)}`: {report.verdict}. The original Dockerfile is untouched; "
+        f"{_check(report)}: {report.verdict}. The original Dockerfile is untouched; "
         "the optimized files stay for inspection."
     )
 
@@ -105,7 +126,7 @@ def render_text(report: OptimizeReport) -> str:
         )
     if report.changes:
         lines += ["", f"Changes made by fix (target {report.target}):"]
-        lines += [f"  {c.code}: {c.description}" for c in report.changes]
+        lines += [f"  {c.code}: {c.description}{_saving(c, '  ~')}" for c in report.changes]
     lines += ["", _lint_line(report)]
     lines += ["", "Files written:"] + [f"  {p}" for p in report.files_written]
     if not report.images_kept:
@@ -128,6 +149,13 @@ def _lint_line(report: OptimizeReport) -> str:
     return f"Lint of the original: {report.lint.finding_count} findings" + (
         f" ({codes})" if codes else ""
     )
+
+
+def _saving(change: FixChange, before: str, after: str = "") -> str:
+    """A change's estimated saving between ``before`` and ``after``; empty when unknown."""
+    if change.saving_bytes is None:
+        return ""
+    return f"{before}{human_bytes(change.saving_bytes)}{after}"
 
 
 def _md_cell(text: str) -> str:
@@ -162,7 +190,10 @@ def render_markdown(report: OptimizeReport) -> str:
         ]
     if report.changes:
         lines += ["", f"### Changes (target {report.target})", ""]
-        lines += [f"- `{c.code}` {_md_cell(c.description)}" for c in report.changes]
+        lines += [
+            f"- `{c.code}` {_md_cell(c.description)}{_saving(c, ' (~', ')')}"
+            for c in report.changes
+        ]
     lines += ["", _lint_line(report) + ".", "", "### Files written", ""]
     lines += [f"- `{p}`" for p in report.files_written]
     return "\n".join(lines) + "\n"
@@ -181,6 +212,7 @@ def _image_json(facts: ImageFacts) -> dict[str, object]:
             "seconds": round(facts.smoke.seconds, 3),
             "stdout_tail": list(facts.smoke.stdout_tail),
             "stderr_tail": list(facts.smoke.stderr_tail),
+            "http_status": facts.smoke.http_status,
         },
     }
 
@@ -199,6 +231,11 @@ def to_json(report: OptimizeReport) -> dict[str, object]:
         "saved_bytes": report.saved_bytes,
         "saved_fraction": round(report.saved_fraction, 4),
         "smoke_command": list(report.smoke_command),
+        "probe": (
+            {"path": report.probe_path, "port": report.probe_port}
+            if report.probe_path is not None
+            else None
+        ),
         "expect": report.expect,
         "verified": report.verified,
         "verdict": report.verdict,
@@ -211,7 +248,10 @@ def to_json(report: OptimizeReport) -> dict[str, object]:
             }
             for c in report.causes
         ],
-        "changes": [{"code": c.code, "description": c.description} for c in report.changes],
+        "changes": [
+            {"code": c.code, "description": c.description, "saving_bytes": c.saving_bytes}
+            for c in report.changes
+        ],
         "lint": {
             "finding_count": report.lint.finding_count,
             "codes": dict(report.lint.codes),

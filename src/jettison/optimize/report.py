@@ -8,14 +8,17 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class SmokeFacts:
-    """The smoke command's run in one image. ``exit_code`` is -1 when it timed out."""
+    """The smoke command's run in one image (or the probe's). ``exit_code`` is -1 when it
+    timed out."""
 
     exit_code: int
     timed_out: bool
     seconds: float
     stdout_tail: tuple[str, ...]
-    """Its last lines of output (at most five)."""
+    """Its last lines of output (at most five). A probe's: ``HTTP <status>`` and the body."""
     stderr_tail: tuple[str, ...]
+    http_status: int | None = None
+    """What the probe's service answered; None without a probe, or when it never answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,8 @@ class FixChange:
     code: str
     """The lint code(s) the change resolves, space-separated (``JT301 JT309``)."""
     description: str
+    saving_bytes: int | None = None
+    """Lint's estimate of what the change saves, when it measured one (fix's figure)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,9 @@ class OptimizeReport:
     lint: LintSummary
     files_written: tuple[Path, ...]
     images_kept: bool
+    probe_path: str | None = None
+    """The URL path probed (``smoke_command`` then started the service), or None."""
+    probe_port: int | None = None
 
     @property
     def saved_bytes(self) -> int:

@@ -3,6 +3,7 @@ expected.* files byte for byte (regenerate with JETTISON_UPDATE_GOLDEN=1 and rev
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +14,8 @@ from jettison.fix.api import fix
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())
+OPTIONS = "fix.json"
+"""A case's keyword arguments for fix() other than the defaults (target, runtime_base)."""
 OUTPUTS = {
     "Dockerfile.jettison": "expected.Dockerfile",
     "requirements.runtime.txt": "expected.requirements.runtime.txt",
@@ -24,14 +27,13 @@ OUTPUTS = {
 def test_golden(case: str, tmp_path: Path) -> None:
     source = GOLDEN / case
     work = tmp_path / case
-    shutil.copytree(source, work, ignore=shutil.ignore_patterns("expected.*"))
+    shutil.copytree(source, work, ignore=shutil.ignore_patterns("expected.*", OPTIONS))
+    options = json.loads((source / OPTIONS).read_text()) if (source / OPTIONS).is_file() else {}
     wheels = work / "wheels"  # a local --torch-index folder (empty files named like wheels)
     if wheels.is_dir():
-        report = fix(work / "Dockerfile", torch_index=str(wheels))
-        assert report.mounts == ((wheels, "/wheels"),)
-    else:
-        report = fix(work / "Dockerfile")
-        assert report.mounts == ()
+        options["torch_index"] = str(wheels)
+    report = fix(work / "Dockerfile", offline=True, **options)
+    assert report.mounts == (((wheels, "/wheels"),) if wheels.is_dir() else ())
     written = {path.name: text for path, text in report.files}
     for produced in OUTPUTS:
         assert (work / produced).read_text(encoding="utf-8") == written[produced]

@@ -17,7 +17,7 @@ CASES = {
     "no_pip_r": ("FROM python:3.11\nCOPY . .\nRUN pip install flask\n", "Python environment"),
     "other_base": (
         "FROM ubuntu:22.04\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
-        "not a Debian-based python image",
+        "not one fix can rewrite",
     ),
     "copy_all": (
         "FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n",
@@ -38,7 +38,7 @@ def test_refused_without_output(case: str, tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
     before = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(FixError, match=expected) as caught:
-        fix(tmp_path / "Dockerfile")
+        fix(tmp_path / "Dockerfile", offline=True)
     assert caught.value.hint
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
@@ -50,10 +50,10 @@ def test_existing_output_refused_then_forced(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
     (tmp_path / "Dockerfile.jettison").write_text("mine\n")
     with pytest.raises(FixError, match="not overwriting"):
-        fix(tmp_path / "Dockerfile")
+        fix(tmp_path / "Dockerfile", offline=True)
     assert (tmp_path / "Dockerfile.jettison").read_text() == "mine\n"
     assert not (tmp_path / "requirements.runtime.txt").exists()
-    fix(tmp_path / "Dockerfile", force=True)
+    fix(tmp_path / "Dockerfile", force=True, offline=True)
     assert (tmp_path / "Dockerfile.jettison").read_text().startswith("# Build stage")
 
 
@@ -61,7 +61,56 @@ def test_write_replaces_with_backup(tmp_path: Path) -> None:
     original = "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
     (tmp_path / "Dockerfile").write_text(original)
     (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
-    fix(tmp_path / "Dockerfile", write=True)
+    fix(tmp_path / "Dockerfile", write=True, offline=True)
     assert (tmp_path / "Dockerfile.bak").read_text() == original
     assert "AS builder" in (tmp_path / "Dockerfile").read_text()
     assert not (tmp_path / "Dockerfile.jettison").exists()
+
+
+GPU_APP = "import torch\nprint(torch.cuda.is_available())\n"
+GPU_CASES = {
+    "cuda_without_apt": (
+        "FROM nvidia/cuda:12.1.1-cudnn8-devel-ubi8\nCOPY requirements.txt .\n"
+        "RUN pip3 install -r requirements.txt\n",
+        "torch==2.7.0\n",
+        {},
+        "installs Python with apt",
+    ),
+    "pytorch_on_cpu": (
+        "FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-devel\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n",
+        "transformers==4.36.2\n",
+        {"target": "cpu"},
+        "base's torch is a CUDA build",
+    ),
+    "pytorch_other_torch": (
+        "FROM pytorch/pytorch:2.1.0-cuda12.1-cudnn8-devel\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n",
+        "torch==2.7.0\n",
+        {},
+        "torch==2.7.0 is not the torch 2.1.0 it ships",
+    ),
+    "apt_source": (
+        "FROM nvidia/cuda:12.1.1-devel-ubuntu22.04\n"
+        "RUN add-apt-repository -y ppa:deadsnakes/ppa\n"
+        "RUN apt-get update && apt-get install -y python3.12\n"
+        "COPY requirements.txt .\nRUN python3.12 -m pip install -r requirements.txt\n",
+        "torch==2.7.0\n",
+        {},
+        "sets up an apt source",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GPU_CASES))
+def test_gpu_bases_refused_without_output(case: str, tmp_path: Path) -> None:
+    dockerfile, requirements, options, expected = GPU_CASES[case]
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    (tmp_path / "requirements.txt").write_text(requirements)
+    (tmp_path / "main.py").write_text(GPU_APP)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(FixError, match=expected) as caught:
+        fix(tmp_path / "Dockerfile", offline=True, **options)  # type: ignore[arg-type]
+    assert caught.value.hint
+    assert "--target gpu" in caught.value.hint or case != "pytorch_on_cpu"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

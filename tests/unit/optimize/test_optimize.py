@@ -131,14 +131,19 @@ def fake_fix(
     context_dir: Path | None,
     target: Target,
     torch_index: str,
+    runtime_base: str | None,
     force: bool,
     dry_run: bool,
 ) -> FixReport:
     out = path.with_name("Dockerfile.jettison")
-    files = ((out, "FROM python:3.11-slim\n"),)
+    files = ((out, f"FROM {runtime_base or 'python:3.11-slim'}\n"),)
     if not dry_run:
         out.write_text(files[0][1])
-    return FixReport(files, (Change("JT309", "numpy -> requirements-dev.txt"),), "", "cpu", True)
+    changes = (
+        Change("JT309", "numpy -> requirements-dev.txt", 40_000_000),
+        Change("JT601", "an unprivileged user `app` runs the service"),
+    )
+    return FixReport(files, changes, "", "cpu", True)
 
 
 STEPS = Steps(lint=fake_lint, fix=fake_fix, inspect=fake_inspect)
@@ -243,7 +248,18 @@ def test_renderers(project: Path) -> None:
     assert doc["verified"] is True
     assert doc["original"]["size_bytes"] == SIZES["original"]
     assert doc["original"]["pull_bytes"] is None
-    assert doc["changes"] == [{"code": "JT309", "description": "numpy -> requirements-dev.txt"}]
+    assert doc["changes"] == [
+        {
+            "code": "JT309",
+            "description": "numpy -> requirements-dev.txt",
+            "saving_bytes": 40_000_000,
+        },
+        {
+            "code": "JT601",
+            "description": "an unprivileged user `app` runs the service",
+            "saving_bytes": None,
+        },
+    ]
     markdown = render(report, "markdown")
     assert "| size (uncompressed) | 1 GB | 200 MB | -80.0% |" in markdown
     assert "(**80.0% smaller**), verified." in markdown
@@ -331,3 +347,22 @@ def test_a_local_wheel_folder_with_docker_stops_before_any_build(
     with pytest.raises(BuildError, match="need buildah"):
         optimize(project, builder=builder, steps=_fix_with_mount(tmp_path))
     assert builder.built == []
+
+
+def test_each_change_shows_its_estimated_saving(project: Path) -> None:
+    report = optimize(project, smoke="python main.py", builder=StoreBuilder(), steps=STEPS)
+    assert [(c.code, c.saving_bytes) for c in report.changes] == [
+        ("JT309", 40_000_000),
+        ("JT601", None),
+    ]
+    tty = render(report, "tty")
+    assert "  JT309: numpy -> requirements-dev.txt  ~40 MB\n" in tty
+    assert "  JT601: an unprivileged user `app` runs the service\n" in tty  # no saving: none shown
+    markdown = render(report, "markdown")
+    assert "- `JT309` numpy -> requirements-dev.txt (~40 MB)\n" in markdown
+    assert "- `JT601` an unprivileged user `app` runs the service\n" in markdown
+
+
+def test_runtime_base_reaches_fix(project: Path) -> None:
+    optimize(project, builder=StoreBuilder(), steps=STEPS, runtime_base="python:3.11-slim-bookworm")
+    assert (project / "Dockerfile.jettison").read_text() == "FROM python:3.11-slim-bookworm\n"

@@ -1,0 +1,31 @@
+# Build stage: the full image's compilers build any source distribution.
+FROM nvidia/cuda:11.8.0-devel-ubuntu22.04 AS builder
+ARG DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3.11 python3.11-venv build-essential \
+    && rm -rf /var/lib/apt/lists/*
+# apt's python3.11 in both stages (same ubuntu release): the virtualenv's interpreter, /usr/bin/python3.11, is at the same path in the runtime stage
+RUN /usr/bin/python3.11 -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+COPY requirements.runtime.txt /tmp/requirements.txt
+# jettison: JT107 pip without a download cache
+RUN pip install --no-cache-dir -r /tmp/requirements.txt
+# jettison: removable:bytecode,tests,toolchain the copied virtualenv leaves out bytecode and the packages' bundled test suites, C/C++ headers and static libraries (nothing compiles at run time)
+RUN find /opt/venv -depth -type d \( -name __pycache__ -o -path '*/site-packages/*/tests' -o -path '*/site-packages/*/test' \) -exec rm -rf {} + \
+    && find /opt/venv -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cuh' -o -name '*.a' \) -delete
+
+# jettison: JT202 runtime stage on nvidia/cuda:11.8.0-runtime-ubuntu22.04: the base's CUDA libraries without the compiler and headers
+FROM nvidia/cuda:11.8.0-runtime-ubuntu22.04
+ARG DEBIAN_FRONTEND=noninteractive
+ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
+# jettison: JT401 build tools only in the builder: build-essential
+# jettison: JT101 JT102 apt in one layer, no recommended packages, lists removed
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3.11 \
+    && rm -rf /var/lib/apt/lists/*
+# jettison: JT601 an unprivileged user `app` runs the service
+RUN useradd --create-home --uid 10001 app
+COPY --from=builder /opt/venv /opt/venv
+COPY kernels.py /opt/app/kernels.py
+USER app
+CMD ["python3.11", "/opt/app/kernels.py"]

@@ -1,0 +1,38 @@
+# Build stage: the full image's compilers build any source distribution.
+FROM nvidia/cuda:12.1.1-cudnn8-devel-ubuntu22.04 AS builder
+ARG DEBIAN_FRONTEND=noninteractive
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 python3-venv python3-dev \
+    && rm -rf /var/lib/apt/lists/*
+# apt's python3 in both stages (same ubuntu release): the virtualenv's interpreter, /usr/bin/python3, is at the same path in the runtime stage
+RUN /usr/bin/python3 -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+# jettison: JT301 only runtime requirements; dev/unused ones are in requirements-dev.txt
+COPY requirements.runtime.txt /tmp/requirements.txt
+# jettison: JT107 pip without a download cache
+RUN pip install --no-cache-dir -r /tmp/requirements.txt
+# jettison: removable:bytecode,tests,toolchain the copied virtualenv leaves out bytecode and the packages' bundled test suites, C/C++ headers and static libraries (nothing compiles at run time)
+RUN find /opt/venv -depth -type d \( -name __pycache__ -o -path '*/site-packages/*/tests' -o -path '*/site-packages/*/test' \) -exec rm -rf {} + \
+    && find /opt/venv -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cuh' -o -name '*.a' \) -delete
+
+# jettison: JT202 runtime stage on nvidia/cuda:12.1.1-base-ubuntu22.04, only the CUDA runtime the driver needs, and not the -devel image's compiler and headers: torch's nvidia-* wheels bring cuDNN, cuBLAS and the other CUDA libraries, so the base's copies would be a second CUDA stack
+FROM nvidia/cuda:12.1.1-base-ubuntu22.04
+ARG DEBIAN_FRONTEND=noninteractive
+ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH
+# jettison: JT401 build tools only in the builder: python3-dev
+# jettison: JT101 JT102 apt in one layer, no recommended packages, lists removed
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 git \
+    && rm -rf /var/lib/apt/lists/*
+# jettison: JT601 an unprivileged user `app` runs the service
+RUN useradd --create-home --uid 10001 app
+COPY --from=builder /opt/venv /opt/venv
+ENV DEBIAN_FRONTEND=noninteractive
+WORKDIR /app
+COPY app/ ./app/
+USER app
+EXPOSE 8000
+CMD ["python3", "-m", "uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+# jettison: JT605 HEALTHCHECK: the service accepts connections on port 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["python", "-c", "import socket; socket.create_connection(('127.0.0.1', 8000), 4).close()"]
