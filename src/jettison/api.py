@@ -22,6 +22,7 @@ from jettison.image.sources import open_image
 from jettison.inspect.analyze import CAPTURE_GLOBS, analyze
 from jettison.inspect.budgets import Budgets
 from jettison.inspect.report import InspectReport
+from jettison.plan.api import plan
 from jettison.progress import NullProgress, Progress
 
 if TYPE_CHECKING:
@@ -220,4 +221,13 @@ def _rules(rules: Sequence[Rule] | None) -> Sequence[Rule]:
     return RULES
 
 
-__all__ = ["VERIFY_MODES", "build", "inspect", "lint", "lint_config", "lint_paths", "verify"]
+__all__ = [
+    "VERIFY_MODES",
+    "build",
+    "inspect",
+    "lint",
+    "lint_config",
+    "lint_paths",
+    "plan",
+    "verify",
+]

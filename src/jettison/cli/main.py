@@ -389,8 +389,10 @@ def _register_builder_commands() -> None:
     from jettison.cli.build_cmds import build_cmd, verify_cmd
     from jettison.cli.fix_cmd import fix_cmd
     from jettison.cli.optimize_cmd import optimize_cmd
+    from jettison.cli.plan_cmd import plan_cmd
 
     cli.add_command(optimize_cmd)
+    cli.add_command(plan_cmd)
     cli.add_command(fix_cmd)
     cli.add_command(build_cmd)
     cli.add_command(verify_cmd)

@@ -26,10 +26,12 @@ def _blocks() -> dict[str, str]:
 
 
 def test_readme_has_help_blocks() -> None:
-    assert {"", "inspect", "lint", "optimize", "fix", "build", "verify"} <= set(_blocks())
+    assert {"", "inspect", "lint", "optimize", "fix", "build", "verify", "plan"} <= set(_blocks())
 
 
-@pytest.mark.parametrize("command", ["", "inspect", "lint", "optimize", "fix", "build", "verify"])
+@pytest.mark.parametrize(
+    "command", ["", "inspect", "lint", "optimize", "fix", "build", "verify", "plan"]
+)
 def test_readme_help_is_current(command: str) -> None:
     assert _blocks()[command] == _help(command), (
         f"README's `jettison {command} --help` block is stale; paste the current output"

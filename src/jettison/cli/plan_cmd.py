@@ -1,0 +1,252 @@
+"""``jettison plan``: a standalone click command (the group in :mod:`jettison.cli.main`
+registers it). Parses flags, calls :func:`jettison.plan.api.plan`, writes the report (stdout
+or ``--output``) and the steps and builder output (stderr), and maps the outcome to an exit
+code: 0 planned (and every measured check passed), 1 a measured build or check failed, 2 bad
+input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from jettison.cli.output import CONTEXT_SETTINGS, builder_option, terminal_options
+from jettison.errors import ConfigError
+from jettison.plan.model import PlanReport
+
+EXIT_OK, EXIT_FAILED = 0, 1
+FORMATS = ("tty", "json", "markdown")
+
+
+def parse_mount(value: str) -> tuple[Path, str]:
+    """``HOST:TARGET`` -> (host folder, target path in the build); checked by the facade."""
+    host, sep, target = value.rpartition(":")
+    if not sep or not host or not target:
+        raise ConfigError(
+            f"--mount {value!r} is not HOST:TARGET",
+            hint="e.g. --mount ./wheels:/wheels (a folder made visible to RUN steps)",
+        )
+    return Path(host).expanduser(), target
+
+
+def failures(report: PlanReport) -> list[str]:
+    """One line per measured build or check that failed (empty when nothing was measured)."""
+    if report.measurement is None:
+        return []
+    lines = []
+    for service in report.measurement.services:
+        if service.error:
+            lines.append(f"{service.service}: {service.error}")
+        for label, check, built in (
+            ("before", service.check_before, service.before),
+            ("after", service.check_after, service.after),
+        ):
+            if not check.passed and built is not None:
+                lines.append(f"{service.service} ({label}): {check.kind} failed: {check.detail}")
+    return lines
+
+
+@click.command("plan", context_settings=CONTEXT_SETTINGS)
+@click.argument("repo", metavar="REPO", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the plan; must be inside REPO (its images build with REPO as "
+    "context).  [default: REPO/jettison-plan]",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an earlier plan in --out, and an existing --output file.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan, write nothing.")
+@click.option(
+    "--tag-prefix",
+    metavar="PREFIX",
+    default=None,
+    help="Image names: PREFIX/base-GROUP:plan and PREFIX/SERVICE:plan.  "
+    "[default: localhost/REPO-DIR-NAME]",
+)
+@click.option(
+    "--share-threshold",
+    metavar="FLOAT",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="A package goes into the shared base when at least this share of the services "
+    "need it (0 < x <= 1; 1: only what every service needs).",
+)
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Do not ask PyPI for dependency metadata (use the cache, then jettison's tables).",
+)
+@click.option(
+    "--measure",
+    is_flag=True,
+    help="Build every service from its original Dockerfile and from the plan (no layer "
+    "cache), check each one, and report sizes and distinct layers. The images stay in the "
+    "builder's store.",
+)
+@builder_option
+@click.option(
+    "--ca-bundle",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CA bundle visible to RUN steps at /run/host-ca.crt (e.g. for pip behind a "
+    "TLS-intercepting proxy), never written into the images.",
+)
+@click.option(
+    "--mount",
+    "mounts",
+    multiple=True,
+    metavar="HOST:TARGET",
+    help="A local folder (e.g. of wheels) visible read-only to RUN steps at TARGET, never "
+    "copied into an image; buildah or podman only. Repeatable.",
+)
+@click.option(
+    "--build-arg", "build_args", multiple=True, metavar="K=V", help="For every build. Repeatable."
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=float,
+    default=120,
+    show_default=True,
+    help="Seconds a service's check may take (HTTP probe or smoke command).",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="tty",
+    show_default=True,
+    help="Report format: terminal, JSON (versioned schema) or Markdown (for a pull request).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to FILE instead of stdout (refuses to overwrite without --force).",
+)
+@terminal_options
+@click.option("--quiet", "-q", is_flag=True, help="Do not show the steps and the builder output.")
+def plan_cmd(
+    repo: Path,
+    out_dir: Path | None,
+    force: bool,
+    dry_run: bool,
+    tag_prefix: str | None,
+    share_threshold: float,
+    offline: bool,
+    measure: bool,
+    builder: str,
+    ca_bundle: Path | None,
+    mounts: tuple[str, ...],
+    build_args: tuple[str, ...],
+    timeout_s: float,
+    fmt: str,
+    output: Path | None,
+    color: bool | None,
+    width: int | None,
+    quiet: bool,
+) -> None:
+    """Plan shared base images and split requirements for the services of the monorepo REPO.
+
+    Finds the services (Dockerfiles, compose files), what each one's code imports (following
+    shared code such as libs/), and splits their requirements: a base set that most services
+    share, heavy families (ML, CV, NLP, PDF, RDF) only for the services that import them,
+    each service's own packages, and a dev file that no image installs. Pins are kept as
+    written; the repository's own files are never changed.
+
+    Writes requirements/*.txt, bases/GROUP/Dockerfile, services/SERVICE/Dockerfile (each
+    FROM its shared base) and build.sh (bases first) under --out.
+
+    With --measure, reports every service's size before and after, whether its check passes
+    in both images (HTTP probe on its health path, else its CMD), the registry storage with
+    each distinct layer counted once, and what a node pulls to run them all.
+
+    \b
+    Examples:
+      jettison plan . --dry-run
+      jettison plan ~/src/fleet --measure --builder buildah \\
+          --ca-bundle /etc/ssl/certs/ca-certificates.crt -f markdown -o plan.md
+
+    Exit 0 when planned (and every measured check passes), 1 when a measured build or check
+    fails, 2 on bad input.
+    """
+    from jettison.build.api import parse_build_args
+    from jettison.cli.main import run_guarded
+    from jettison.cli.output import progress_bars, refuse_overwrite, terminal_look, write_report
+    from jettison.plan.api import plan
+    from jettison.plan.render import render
+
+    echo_color = sys.stderr.isatty()
+
+    def step(message: str) -> None:
+        if not quiet:
+            click.echo(f"jettison: {message}", err=True)
+
+    def line(text: str) -> None:
+        if not quiet:
+            click.echo(click.style(text, dim=True), err=True, color=echo_color)
+
+    def run() -> int:
+        refuse_overwrite(output, force)
+        parsed_mounts = tuple(parse_mount(value) for value in mounts)
+        args = parse_build_args(build_args)
+        with progress_bars(measure and not quiet and sys.stderr.isatty()) as sink:
+            report = plan(
+                repo,
+                out_dir=out_dir,
+                tag_prefix=tag_prefix,
+                share_threshold=share_threshold,
+                offline=offline,
+                write=not dry_run,
+                force=force,
+                measure=measure,
+                builder=builder,
+                ca_bundle=ca_bundle,
+                mounts=parsed_mounts,
+                build_args=args,
+                timeout_s=timeout_s,
+                progress=sink,
+                on_step=step,
+                on_line=line,
+            )
+        columns, use_color = terminal_look(output, color, width)
+        write_report(render(report, fmt, width=columns, color=use_color), output, color=use_color)
+        generated = report.generated
+        if report.written:
+            click.echo(
+                f"jettison: wrote {len(generated.files)} files to {generated.out_dir}", err=True
+            )
+        else:
+            click.echo(
+                f"jettison: dry run: nothing written ({len(generated.files)} files planned "
+                f"for {generated.out_dir})",
+                err=True,
+            )
+        if report.measurement is not None:
+            m = report.measurement
+            if m.storage_ratio is not None:
+                from jettison.render.units import human_bytes
+
+                click.echo(
+                    "jettison: registry storage "
+                    f"{human_bytes(m.before.distinct_bytes)} -> "
+                    f"{human_bytes(m.after.distinct_bytes)} ({m.storage_ratio:.1%} of before)",
+                    err=True,
+                )
+        failed = failures(report)
+        for text in failed:
+            click.echo(f"jettison: failed: {text}", err=True)
+        return EXIT_FAILED if failed else EXIT_OK
+
+    sys.exit(run_guarded(run))

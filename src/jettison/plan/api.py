@@ -1,0 +1,254 @@
+"""``plan``: discover the services of a repository, split their requirements into shared
+groups, generate base and service Dockerfiles, write them, and (on request) measure.
+
+Order of the steps, and why:
+
+1. check the input (the root, the output folder, the options) before reading anything, so
+   a typo costs nothing;
+2. discover the services, follow each one's imports, split the requirements, generate the
+   files: all pure after discovery, so a dry run shows exactly what would be written;
+3. write the files (``generate.write`` refuses to overwrite an existing output folder unless
+   ``force``), *then* measure: the plan's Dockerfiles are built from the files on disk, as
+   ``build.sh`` would build them.
+
+What goes wrong with one service (an unparsable Dockerfile, conflicting pins, a failed
+build) is a :class:`~jettison.plan.model.Problem` or a recorded error in the report; only bad
+input raises (:class:`~jettison.errors.ConfigError` with a hint).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from jettison.build.backend import Builder
+from jettison.errors import ConfigError
+from jettison.plan.model import PlanReport, Problem
+from jettison.progress import Progress
+
+DEFAULT_OUT_DIR = "jettison-plan"
+"""The output folder, under the repository root (discovery skips it)."""
+DEFAULT_TIMEOUT_S = 120.0
+_TAG_PREFIX = re.compile(
+    r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
+)
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def _ignore(_text: str) -> None:
+    pass
+
+
+def plan(
+    root: Path | str,
+    *,
+    out_dir: Path | str | None = None,
+    tag_prefix: str | None = None,
+    share_threshold: float = 0.5,
+    offline: bool = False,
+    write: bool = True,
+    force: bool = False,
+    measure: bool = False,
+    builder: str | Builder = "auto",
+    ca_bundle: Path | None = None,
+    mounts: Sequence[tuple[Path, str]] = (),
+    build_args: Mapping[str, str] | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    progress: Progress | None = None,
+    on_step: Callable[[str], None] = _ignore,
+    on_line: Callable[[str], None] = _ignore,
+) -> PlanReport:
+    """Plan shared base images for the services under ``root`` and return the report.
+
+    ``out_dir`` (default ``root/jettison-plan``) must lie inside ``root``: every generated
+    image is built with the root as its context. ``tag_prefix`` names the images
+    (``<prefix>/base-<group>:plan``, ``<prefix>/<service>:plan``; default
+    ``localhost/<root dir name>``). A package needed by at least ``share_threshold`` of the
+    services goes into the shared ``base`` group. ``offline`` reads dependency metadata from
+    the cache only. ``write=False`` is a dry run. ``measure`` builds every service before and
+    after (each image without the layer cache), checks them (HTTP probe on the health path,
+    else the image's command, within ``timeout_s``) and counts the distinct layers;
+    ``ca_bundle``, ``mounts`` (``(host folder, target)``, not with docker) and ``build_args``
+    apply to every build.
+    """
+    top = _root(Path(root))
+    out = _out_dir(top, Path(out_dir) if out_dir is not None else None)
+    prefix = _tag_prefix(tag_prefix, top)
+    _check_options(share_threshold, timeout_s, ca_bundle, mounts)
+    if measure and not write:
+        raise ConfigError(
+            "measuring builds the generated files, so it cannot be a dry run",
+            hint="drop --dry-run (or --measure)",
+        )
+    chosen = _builder(builder, mounts) if measure else None
+
+    from jettison.plan.discover import discover
+    from jettison.plan.generate import generate, rewrite_problems
+    from jettison.plan.generate import write as write_files
+    from jettison.plan.graph import service_imports
+    from jettison.plan.requires import pypi_requires
+    from jettison.plan.split import split
+
+    discovery = discover(top)
+    if not discovery.services:
+        raise ConfigError(
+            f"no Dockerfile found under {top}",
+            hint="give the repository root that holds the services' Dockerfiles "
+            "(Dockerfile, Containerfile, *.Dockerfile) or a compose file",
+        )
+    count = len(discovery.services)
+    on_step(f"found {count} services under {top}; following their imports")
+    imports = tuple(service_imports(service, discovery) for service in discovery.services)
+    on_step(
+        "split the requirements"
+        + (" (offline: dependencies from the cache and tables)" if offline else "")
+    )
+    planned = split(
+        discovery,
+        imports,
+        pypi_requires(offline=offline, cache_dir=None),
+        share_threshold=share_threshold,
+    )
+    generated = generate(discovery, planned, out_dir=out, tag_prefix=prefix)
+    if write:
+        on_step(f"write {len(generated.files)} files to {out}")
+        write_files(generated, force=force)
+    measurement = None
+    if chosen is not None:
+        from jettison.plan.measure import measure as measure_images
+
+        measurement = measure_images(
+            discovery,
+            generated,
+            builder=chosen,
+            ca_bundle=ca_bundle,
+            mounts=mounts,
+            build_args=build_args,
+            timeout_s=timeout_s,
+            progress=progress,
+            on_line=on_line,
+            on_step=on_step,
+        )
+    problems = [
+        *discovery.problems,
+        *(p for found in imports for p in found.problems),
+        *planned.problems,
+        *rewrite_problems(discovery, planned),
+    ]
+    return PlanReport(
+        root=top,
+        discovery=discovery,
+        imports=imports,
+        split=planned,
+        generated=generated,
+        written=write,
+        measurement=measurement,
+        problems=sort_problems(problems),
+    )
+
+
+def sort_problems(problems: Sequence[Problem]) -> tuple[Problem, ...]:
+    """Problems without duplicates, sorted by (service, path, line), worst first."""
+
+    def key(p: Problem) -> tuple[str, str, int, int, str, str]:
+        return (
+            p.service or "",
+            p.path.as_posix() if p.path else "",
+            p.line or 0,
+            _SEVERITY_ORDER.get(p.severity, 3),
+            p.kind,
+            p.message,
+        )
+
+    return tuple(sorted(set(problems), key=key))
+
+
+def _root(root: Path) -> Path:
+    if not root.exists():
+        raise ConfigError(
+            f"{root}: no such directory", hint="give the root folder of the repository to plan"
+        )
+    if not root.is_dir():
+        raise ConfigError(
+            f"{root} is a file, not a directory",
+            hint="give the repository's root folder (the one holding the services), not a file",
+        )
+    return root.resolve()
+
+
+def _out_dir(root: Path, given: Path | None) -> Path:
+    out = (given if given is not None else root / DEFAULT_OUT_DIR).resolve()
+    if out == root or root not in out.parents:
+        raise ConfigError(
+            f"output folder {out} is not inside {root}",
+            hint="the generated Dockerfiles build with the repository root as their context; "
+            f"pick a folder inside it (default: {DEFAULT_OUT_DIR}/)",
+        )
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"output folder {out} is a file", hint="give --out a folder")
+    return out
+
+
+def default_tag_prefix(root: Path) -> str:
+    """``localhost/<root dir name>``, lower-cased, other characters turned into dashes."""
+    name = "".join(c if c.isalnum() or c in "._-" else "-" for c in root.name.lower())
+    return f"localhost/{name.strip('.-_') or 'plan'}"
+
+
+def _tag_prefix(given: str | None, root: Path) -> str:
+    if given is None:
+        return default_tag_prefix(root)
+    prefix = given.strip().rstrip("/")
+    if not _TAG_PREFIX.match(prefix):
+        raise ConfigError(
+            f"--tag-prefix {given!r} is not an image name prefix",
+            hint="lower-case letters, digits, '.', '_', '-' and '/', "
+            "e.g. registry.example.com/team",
+        )
+    return prefix
+
+
+def _check_options(
+    share_threshold: float,
+    timeout_s: float,
+    ca_bundle: Path | None,
+    mounts: Sequence[tuple[Path, str]],
+) -> None:
+    if not 0 < share_threshold <= 1:
+        raise ConfigError(
+            f"--share-threshold must be above 0 and at most 1, got {share_threshold:g}",
+            hint="the share of services that must need a package for it to go into the shared "
+            "base, e.g. 0.5 (half of them) or 1 (all of them)",
+        )
+    if timeout_s <= 0:
+        raise ConfigError("--timeout must be positive", hint="seconds, e.g. 120")
+    if ca_bundle is not None and not ca_bundle.is_file():
+        raise ConfigError(f"CA bundle {ca_bundle} is not a file", hint="give a PEM file")
+    for host, target in mounts:
+        if not host.is_dir():
+            raise ConfigError(
+                f"--mount {host}:{target}: {host} is not a directory",
+                hint="give an existing folder, e.g. --mount ./wheels:/wheels",
+            )
+        if not target.startswith("/"):
+            raise ConfigError(
+                f"--mount {host}:{target}: the target must be an absolute path",
+                hint="e.g. --mount ./wheels:/wheels",
+            )
+
+
+def _builder(builder: str | Builder, mounts: Sequence[tuple[Path, str]]) -> Builder:
+    from jettison.build.select import choose_builder
+
+    chosen = choose_builder(builder) if isinstance(builder, str) else builder
+    if mounts and chosen.name == "docker":
+        raise ConfigError(
+            "--mount needs buildah or podman (docker build cannot bind-mount host folders into "
+            "RUN steps)",
+            hint="build with --builder buildah",
+        )
+    return chosen
+
+
+__all__ = ["DEFAULT_OUT_DIR", "DEFAULT_TIMEOUT_S", "default_tag_prefix", "plan", "sort_problems"]

@@ -1,0 +1,283 @@
+"""What ``jettison plan`` works with: services found in a repository, what they import, how
+their requirements split into shared groups, the files generated, and what was measured.
+
+Every stage of the plan is a pure function from the previous stage's values to the next
+(frozen dataclasses), except discovery (reads the repository), the PyPI metadata lookup and
+measuring (builds images). Whatever goes wrong with one service is a :class:`Problem` in the
+report, never an exception that stops the whole plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jettison.dockerfile.model import Dockerfile
+
+ProblemKind = Literal[
+    "unparsable-dockerfile",  # the service's Dockerfile cannot be read or parsed
+    "unsupported-dockerfile",  # parsed, but plan cannot rewrite it safely (service left as is)
+    "unreadable-requirements",  # a requirements file or line could not be understood
+    "conflicting-pins",  # the same package pinned differently for different services
+    "import-cycle",  # shared code modules import each other in a cycle (informational)
+    "unparsable-source",  # a Python file of the shipped code does not parse
+    "undeclared-import",  # the code imports a third-party module no requirement declares
+    "no-metadata",  # dependency metadata for a package could not be fetched (offline?)
+    "no-services",  # nothing to plan
+    "compose",  # a compose file that could not be read or names a missing Dockerfile
+]
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the plan could not do or wants the user to know, with where it is."""
+
+    kind: ProblemKind
+    severity: Severity
+    message: str
+    service: str | None = None
+    path: Path | None = None
+    line: int | None = None
+
+
+# -- discovery ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Service:
+    """One image to build: a Dockerfile and its build context.
+
+    Paths are absolute. ``code_paths`` are the local sources the final image copies (files
+    or directories, requirement files excluded), resolved against ``context``; ``shared``
+    marks those that several services copy (a ``libs/`` folder).
+    """
+
+    name: str
+    """Compose service name, else the Dockerfile's directory name (``svc-ocr``); unique."""
+    dockerfile: Path
+    context: Path
+    parsed: Dockerfile | None
+    """None when the Dockerfile could not be parsed (a Problem says why)."""
+    requirement_files: tuple[Path, ...]
+    """The requirement files the image installs (copied by name), in the order copied."""
+    code_paths: tuple[Path, ...]
+    shared_paths: tuple[Path, ...]
+    """The subset of ``code_paths`` that at least one other service copies too."""
+    base_image: str | None
+    """The final stage's ``FROM`` (after ARG substitution), e.g. ``python:3.11-slim``."""
+    port: int | None
+    """The port the service listens on (EXPOSE, compose ports, ``--port`` in CMD)."""
+    health_path: str | None
+    """The HTTP path its health check probes (HEALTHCHECK URL, compose healthcheck)."""
+
+
+@dataclass(frozen=True)
+class Discovery:
+    root: Path
+    services: tuple[Service, ...]
+    """Sorted by name."""
+    shared_paths: tuple[Path, ...]
+    """Every local source copied by two or more services, sorted."""
+    compose_files: tuple[Path, ...]
+    problems: tuple[Problem, ...]
+
+
+# -- imports --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceImports:
+    """What one service's shipped code imports, following its imports into shared code."""
+
+    service: str
+    modules: frozenset[str]
+    """Third-party modules (significant names, e.g. ``sklearn``, ``google.protobuf``)."""
+    via_shared: frozenset[str]
+    """The subset of ``modules`` only reached through shared code."""
+    files: tuple[Path, ...]
+    """The Python files reached: the service's own code and the shared modules it imports."""
+    problems: tuple[Problem, ...]
+
+
+# -- requirements split ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """One requirement line as written (pins, markers, extras and hashes kept verbatim)."""
+
+    name: str
+    """Canonical (PEP 503)."""
+    line: str
+    """The logical line as written, continuations joined with ``\\n``."""
+    source: Path
+    lineno: int
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """A declared requirement a service does not install any more, and why."""
+
+    name: str
+    reason: str
+    """``dev``: a development/test tool; ``unused``: never imported by the code it ships."""
+    detail: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """A set of requirements installed in one layer of a shared base image.
+
+    ``base`` is installed by every planned service; a family group (``ml``, ``pdf``, ``rdf``,
+    ``nlp``, ``cv``...) sits on top of ``base`` in its own base image, for the services that
+    need that family.
+    """
+
+    name: str
+    pins: tuple[Pin, ...]
+    services: tuple[str, ...]
+    """The services whose image is built on this group's base image."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServicePlan:
+    service: str
+    base_group: str
+    """The group whose base image the service's Dockerfile starts ``FROM``."""
+    own: tuple[Pin, ...]
+    """Requirements only this service installs, in its own layer."""
+    needed: frozenset[str]
+    """Every canonical name the service needs at run time (imports, servers, dependencies)."""
+    dropped: tuple[Dropped, ...]
+    unused_shared: tuple[str, ...]
+    """Packages a shared base gives the service that it does not need (the price of sharing)."""
+
+
+@dataclass(frozen=True)
+class Split:
+    groups: tuple[Group, ...]
+    """``base`` first, then family groups in a fixed order."""
+    services: tuple[ServicePlan, ...]
+    dev: tuple[tuple[Pin, Dropped], ...]
+    """Declared requirements no image installs, with why (the ``dev`` file)."""
+    options: tuple[str, ...]
+    """pip option lines (``--extra-index-url``, ``--find-links``...) from the source files,
+    written at the top of every generated requirements file that needs them."""
+    problems: tuple[Problem, ...]
+
+
+# -- generated files ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuildStep:
+    """One image of the plan's build order: built from ``dockerfile`` with ``context``."""
+
+    tag: str
+    dockerfile: Path
+    context: Path
+    service: str | None
+    """None for a shared base image."""
+    group: str | None
+    """The group a base image installs; None for a service image."""
+
+
+@dataclass(frozen=True)
+class Generated:
+    out_dir: Path
+    files: tuple[Path, ...]
+    """Every file written (or to be written), relative paths under ``out_dir``."""
+    contents: tuple[str, ...]
+    """Text of each file of ``files``, same order."""
+    build_order: tuple[BuildStep, ...]
+    """Bases first (parents before children), then services."""
+    kept_original: tuple[str, ...]
+    """Services planned as they are (their Dockerfile could not be rewritten)."""
+
+
+# -- measurement ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LayerRef:
+    diff_id: str
+    size_bytes: int
+    """Uncompressed size of the layer's tar."""
+
+
+@dataclass(frozen=True)
+class ImageMeasure:
+    tag: str
+    image_id: str
+    layers: tuple[LayerRef, ...]
+    build_seconds: float
+
+    @property
+    def size_bytes(self) -> int:
+        return sum(layer.size_bytes for layer in self.layers)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A service's smoke command or HTTP probe, run in one image."""
+
+    passed: bool
+    kind: Literal["probe", "smoke", "none"]
+    detail: str
+
+
+@dataclass(frozen=True)
+class ServiceMeasure:
+    service: str
+    before: ImageMeasure | None
+    after: ImageMeasure | None
+    """None when that build failed (``error`` says why)."""
+    check_before: Check
+    check_after: Check
+    ships_torch_before: bool
+    ships_torch_after: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over a set of images."""
+
+    images: int
+    sum_bytes: int
+    """Per-image sizes added up: what ``docker images`` suggests, shared layers counted again."""
+    distinct_layers: int
+    distinct_bytes: int
+    """Registry storage, and what a node pulls to run them all: each distinct layer once."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    services: tuple[ServiceMeasure, ...]
+    bases: tuple[ImageMeasure, ...]
+    before: Totals
+    after: Totals
+
+    @property
+    def storage_ratio(self) -> float | None:
+        """``after.distinct_bytes / before.distinct_bytes``."""
+        if self.before.distinct_bytes <= 0:
+            return None
+        return self.after.distinct_bytes / self.before.distinct_bytes
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    root: Path
+    discovery: Discovery
+    imports: tuple[ServiceImports, ...]
+    split: Split
+    generated: Generated
+    written: bool
+    """Whether the generated files were written (False on a dry run)."""
+    measurement: Measurement | None
+    problems: tuple[Problem, ...]
+    """Every problem of every stage, sorted (service, path, line)."""

@@ -1,0 +1,766 @@
+"""Renderers of the plan report: pure functions returning text (no I/O).
+
+The terminal report and the Markdown one say the same thing: :func:`build_document` decides
+the content once, as a :class:`jettison.render.document.Document`, and the inspect report's
+drawing code lays it out (rich for the terminal, GitHub-flavoured Markdown for a pull
+request). ``json`` is a separate, versioned model (:data:`SCHEMA_VERSION`, shape in
+``jettison/render/schema/plan-report.schema.json``): built field by field so the domain model
+can change without silently changing a published format; bump the version on any change (the
+minor number for added fields, the major for removed or changed ones).
+
+Paths are shown relative to the repository root in the human reports; in JSON they are
+absolute, with forward slashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Literal
+
+import jettison
+from jettison.plan.model import (
+    BuildStep,
+    Check,
+    Discovery,
+    Dropped,
+    Generated,
+    Group,
+    ImageMeasure,
+    LayerRef,
+    Measurement,
+    Pin,
+    PlanReport,
+    Problem,
+    Service,
+    ServiceImports,
+    ServiceMeasure,
+    ServicePlan,
+    Split,
+    Totals,
+)
+from jettison.render.document import (
+    Column,
+    Document,
+    Fields,
+    Line,
+    Paragraph,
+    Section,
+    Span,
+    Table,
+    Tone,
+)
+from jettison.render.json_report import JsonObject, JsonValue, json_text, read_schema
+from jettison.render.text import printable
+from jettison.render.units import human_bytes
+
+Format = Literal["tty", "markdown", "json"]
+FORMATS: tuple[Format, ...] = ("tty", "markdown", "json")
+SCHEMA_VERSION = "1.0"
+SCHEMA_RESOURCE = "schema/plan-report.schema.json"
+"""The schema file, relative to the ``jettison.render`` package."""
+TOOL_NAME = "jettison"
+DEV_NAMES_SHOWN = 12
+"""Names of dev-only packages listed in the human reports (the file has them all)."""
+
+_SEVERITY_TONES = {"error": Tone.BAD, "warning": Tone.WARN, "info": Tone.DIM}
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _span(text: str, tone: Tone = Tone.PLAIN, *, code: bool = False) -> Span:
+    return Span(printable(text), tone, code)
+
+
+def _line(*parts: str | Span) -> Line:
+    return tuple(_span(p) if isinstance(p, str) else p for p in parts)
+
+
+def _dim(text: str) -> Line:
+    return (_span(text, Tone.DIM),)
+
+
+def _code(text: str) -> Line:
+    return (_span(text, code=True),)
+
+
+def _rel(path: Path, root: Path) -> str:
+    """``path`` relative to the repository root when below it (``.`` for the root itself)."""
+    try:
+        return path.relative_to(root).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(names) or "-"
+
+
+def _saving(before: int, after: int) -> str:
+    """The change from ``before`` to ``after`` as a signed percentage of ``before``."""
+    if before <= 0:
+        return ""
+    change = (after - before) / before
+    return f"{change:+.1%}"
+
+
+# --------------------------------------------------------------------------- the document
+
+
+def _title(report: PlanReport) -> Line:
+    found = report.discovery
+    shared = len(found.shared_paths)
+    return (
+        _span("jettison plan: ", Tone.STRONG),
+        _span(report.root.as_posix(), Tone.STRONG, code=True),
+        _span(
+            f"  {_plural(len(found.services), 'service')}, "
+            f"{_plural(len(report.split.groups), 'shared group')}, "
+            f"{_plural(shared, 'shared code path')}",
+            Tone.DIM,
+        ),
+    )
+
+
+def _services(discovery: Discovery) -> Section:
+    root = discovery.root
+    rows = tuple(_service_row(service, root) for service in discovery.services)
+    blocks: list[Table | Fields | Paragraph] = [
+        Table(
+            (
+                Column("service"),
+                Column("Dockerfile", overflow="fold"),
+                Column("context", overflow="fold"),
+                Column("FROM", overflow="fold"),
+                Column("port", numeric=True),
+                Column("health"),
+            ),
+            rows,
+        )
+    ]
+    items: list[tuple[str, Line]] = []
+    if discovery.shared_paths:
+        shared = ", ".join(_rel(p, root) for p in discovery.shared_paths)
+        items.append(("Shared code", _code(shared)))
+    if discovery.compose_files:
+        compose = ", ".join(_rel(p, root) for p in discovery.compose_files)
+        items.append(("Compose", _code(compose)))
+    if items:
+        blocks.append(Fields(tuple(items)))
+    return Section("Services", tuple(blocks))
+
+
+def _service_row(service: Service, root: Path) -> tuple[Line, ...]:
+    base: Line = _code(service.base_image) if service.base_image else _dim("-")
+    if service.parsed is None:
+        base = (_span("unparsable", Tone.BAD),)
+    return (
+        _line(service.name),
+        _code(_rel(service.dockerfile, root)),
+        _code(_rel(service.context, root)),
+        base,
+        _line(str(service.port)) if service.port is not None else _dim("-"),
+        _code(service.health_path) if service.health_path else _dim("-"),
+    )
+
+
+def _groups(split: Split) -> Section:
+    rows = tuple(
+        (
+            _line(group.name),
+            _line(str(len(group.pins))),
+            _line(_names(group.services)),
+            _dim(group.reason),
+        )
+        for group in split.groups
+    )
+    table = Table(
+        (
+            Column("group"),
+            Column("packages", numeric=True),
+            Column("services built on it"),
+            Column("why"),
+        ),
+        rows,
+    )
+    return Section("Shared groups", (table,))
+
+
+def _dropped_cell(dropped: Sequence[Dropped]) -> Line:
+    if not dropped:
+        return _line("0")
+    reasons: dict[str, int] = {}
+    for item in dropped:
+        reasons[item.reason] = reasons.get(item.reason, 0) + 1
+    detail = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    return (_span(str(len(dropped))), _span(f" ({detail})", Tone.DIM))
+
+
+def _per_service(split: Split, generated: Generated) -> Section:
+    kept = set(generated.kept_original)
+    rows = []
+    for plan in split.services:
+        base: Line = _line(plan.base_group)
+        if plan.service in kept:
+            base = (_span("original Dockerfile", Tone.WARN),)
+        rows.append(
+            (
+                _line(plan.service),
+                base,
+                _line(str(len(plan.needed))),
+                _line(str(len(plan.own))),
+                _dropped_cell(plan.dropped),
+                _line(str(len(plan.unused_shared))),
+            )
+        )
+    table = Table(
+        (
+            Column("service"),
+            Column("builds FROM"),
+            Column("needed", numeric=True),
+            Column("own", numeric=True),
+            Column("dropped", numeric=True),
+            Column("unused from bases", numeric=True),
+        ),
+        tuple(rows),
+    )
+    note = Paragraph(
+        _dim(
+            "needed: packages the service's code imports or runs, with their dependencies; "
+            "own: installed in its own layer; dropped: declared but not installed"
+        )
+    )
+    return Section("Per service", (table, note))
+
+
+def _dev(split: Split, generated: Generated, root: Path) -> Section:
+    names = sorted({pin.name for pin, _ in split.dev})
+    if not names:
+        return Section(
+            "Dev file", (Paragraph(_dim("every declared package is needed by an image")),)
+        )
+    shown = ", ".join(names[:DEV_NAMES_SHOWN])
+    if len(names) > DEV_NAMES_SHOWN:
+        shown += f", … {len(names) - DEV_NAMES_SHOWN} more"
+    where = _rel(generated.out_dir / "requirements" / "dev.txt", root)
+    line = (
+        _span(where, code=True),
+        _span(f": {_plural(len(names), 'package')} no image installs: "),
+        _span(shown),
+    )
+    return Section("Dev file", (Paragraph(line),))
+
+
+def _problem_row(problem: Problem, root: Path) -> tuple[Line, ...]:
+    where = ""
+    if problem.path is not None:
+        where = _rel(problem.path, root) + (f":{problem.line}" if problem.line else "")
+    return (
+        (_span(problem.severity, _SEVERITY_TONES.get(problem.severity, Tone.PLAIN)),),
+        _line(problem.kind),
+        _line(problem.service) if problem.service else _dim("-"),
+        _code(where) if where else _dim("-"),
+        _line(problem.message),
+    )
+
+
+def _problems(problems: Sequence[Problem], root: Path) -> Section | None:
+    if not problems:
+        return None
+    table = Table(
+        (
+            Column("severity"),
+            Column("kind"),
+            Column("service"),
+            Column("where", overflow="fold"),
+            Column("message"),
+        ),
+        tuple(_problem_row(p, root) for p in problems),
+    )
+    return Section(f"Problems ({len(problems)})", (table,))
+
+
+def build_command(report: PlanReport) -> str:
+    """The command that builds the plan's images in order, run from the repository root."""
+    script = _rel(report.generated.out_dir / "build.sh", report.root)
+    return f"BUILDER=buildah bash {script}"
+
+
+def _files(report: PlanReport) -> Section:
+    generated = report.generated
+    out = _rel(generated.out_dir, report.root)
+    title = "Files written" if report.written else "Files (dry run: nothing written)"
+    tags = {step.dockerfile: step.tag for step in generated.build_order}
+    rows = tuple(
+        (
+            _code(f"{out}/{path.as_posix()}"),
+            _code(tags[generated.out_dir / path])
+            if generated.out_dir / path in tags
+            else _dim("-"),
+        )
+        for path in generated.files
+    )
+    table = Table((Column("file", overflow="fold"), Column("builds", overflow="fold")), rows)
+    build = (
+        _span("Build them in order (bases first), from "),
+        _span(report.root.as_posix(), code=True),
+        _span(": "),
+        _span(build_command(report), code=True),
+        _span("  (BUILDER=docker by default)", Tone.DIM),
+    )
+    return Section(title, (table, Paragraph(build)))
+
+
+def _check_cell(check: Check) -> Line:
+    if check.kind == "none":
+        return (_span("not checked", Tone.WARN if not check.passed else Tone.DIM),)
+    if check.passed:
+        return (_span("ok", Tone.GOOD), _span(f" ({check.kind})", Tone.DIM))
+    return (_span("FAILED", Tone.BAD), _span(f" ({check.kind})", Tone.DIM))
+
+
+def _size_cell(image: ImageMeasure | None) -> Line:
+    return (
+        _line(human_bytes(image.size_bytes)) if image is not None else (_span("failed", Tone.BAD),)
+    )
+
+
+def _torch_cell(service: ServiceMeasure) -> Line:
+    def word(flag: bool, built: ImageMeasure | None) -> str:
+        return "-" if built is None else ("yes" if flag else "no")
+
+    before = word(service.ships_torch_before, service.before)
+    after = word(service.ships_torch_after, service.after)
+    return _line(f"{before} -> {after}")
+
+
+def _measured_row(service: ServiceMeasure) -> tuple[Line, ...]:
+    saving: Line = _dim("")
+    if service.before is not None and service.after is not None:
+        change = _saving(service.before.size_bytes, service.after.size_bytes)
+        tone = Tone.GOOD if service.after.size_bytes < service.before.size_bytes else Tone.WARN
+        saving = (_span(change, tone),)
+    return (
+        _line(service.service),
+        _size_cell(service.before),
+        _size_cell(service.after),
+        saving,
+        _check_cell(service.check_before),
+        _check_cell(service.check_after),
+        _torch_cell(service),
+    )
+
+
+def _totals_rows(before: Totals, after: Totals) -> tuple[tuple[Line, ...], ...]:
+    def sizes(label: str, old: int, new: int) -> tuple[Line, ...]:
+        return (
+            _line(label),
+            _line(human_bytes(old)),
+            _line(human_bytes(new)),
+            _line(_saving(old, new)),
+        )
+
+    return (
+        sizes("sum of image sizes", before.sum_bytes, after.sum_bytes),
+        sizes(
+            "registry storage (each distinct layer once)",
+            before.distinct_bytes,
+            after.distinct_bytes,
+        ),
+        sizes(
+            f"pulled by a node running all {before.images}",
+            before.distinct_bytes,
+            after.distinct_bytes,
+        ),
+        (
+            _line("distinct layers"),
+            _line(str(before.distinct_layers)),
+            _line(str(after.distinct_layers)),
+            _line(""),
+        ),
+    )
+
+
+def _measurement(measurement: Measurement) -> list[Section]:
+    services = Table(
+        (
+            Column("service"),
+            Column("before", numeric=True),
+            Column("after", numeric=True),
+            Column("change", numeric=True),
+            Column("check before"),
+            Column("check after"),
+            Column("torch"),
+        ),
+        tuple(_measured_row(s) for s in measurement.services),
+    )
+    note = Paragraph(
+        _dim(
+            "Every image built on its own, without the layer cache, as CI builds them; sizes "
+            "are uncompressed layer tars."
+        )
+    )
+    sections = [Section("Measured", (services, note))]
+    totals = Table(
+        (
+            Column(f"over {_plural(measurement.before.images, 'service')}"),
+            Column("before", numeric=True),
+            Column("after", numeric=True),
+            Column("change", numeric=True),
+        ),
+        _totals_rows(measurement.before, measurement.after),
+    )
+    blocks: list[Table | Fields | Paragraph] = [totals]
+    ratio = measurement.storage_ratio
+    if ratio is not None:
+        tone = Tone.GOOD if ratio < 1 else Tone.WARN
+        blocks.append(
+            Paragraph(
+                (
+                    _span("Registry storage after the plan: "),
+                    _span(f"{ratio:.1%}", tone),
+                    _span(" of before."),
+                )
+            )
+        )
+    left_out = len(measurement.services) - measurement.before.images
+    if left_out:
+        blocks.append(
+            Paragraph(
+                (
+                    _span(
+                        f"{_plural(left_out, 'service')} left out of the totals: not built both "
+                        "ways (see Failures).",
+                        Tone.WARN,
+                    ),
+                )
+            )
+        )
+    sections.append(Section("Totals", tuple(blocks)))
+    if measurement.bases:
+        rows = tuple(
+            (
+                _code(base.tag),
+                _line(human_bytes(base.size_bytes)),
+                _line(str(len(base.layers))),
+                _line(f"{base.build_seconds:.0f}s"),
+            )
+            for base in measurement.bases
+        )
+        table = Table(
+            (
+                Column("shared base image", overflow="fold"),
+                Column("size", numeric=True),
+                Column("layers", numeric=True),
+                Column("build", numeric=True),
+            ),
+            rows,
+        )
+        sections.append(Section("Shared bases", (table,)))
+    failures = _failures(measurement.services)
+    if failures:
+        sections.append(Section("Failures", tuple(Paragraph(line) for line in failures)))
+    return sections
+
+
+def _failures(services: Sequence[ServiceMeasure]) -> list[Line]:
+    lines: list[Line] = []
+    for service in services:
+        if service.error:
+            lines.append((_span(f"{service.service}: ", Tone.BAD), _span(service.error)))
+        for label, check in (("before", service.check_before), ("after", service.check_after)):
+            built = service.before if label == "before" else service.after
+            if not check.passed and built is not None:
+                lines.append(
+                    (
+                        _span(f"{service.service} {label}: ", Tone.BAD),
+                        _span(f"{check.kind}: {check.detail}"),
+                    )
+                )
+    return lines
+
+
+def build_document(report: PlanReport) -> Document:
+    """What the terminal and Markdown reports say, decided once."""
+    sections = [
+        _services(report.discovery),
+        _groups(report.split),
+        _per_service(report.split, report.generated),
+        _dev(report.split, report.generated, report.root),
+    ]
+    problems = _problems(report.problems, report.root)
+    if problems is not None:
+        sections.append(problems)
+    sections.append(_files(report))
+    if report.measurement is not None:
+        sections.extend(_measurement(report.measurement))
+    return Document(_title(report), tuple(sections))
+
+
+def render_tty(report: PlanReport, *, width: int = 100, color: bool = False) -> str:
+    """``report`` as a terminal report ``width`` columns wide, with ANSI colours if ``color``."""
+    from rich.console import Console
+
+    from jettison.render._console import draw
+    from jettison.render.tty import _section, _text
+
+    document = build_document(report)
+
+    def paint(console: Console) -> None:
+        console.print(_text(document.title))
+        for section in document.sections:
+            _section(console, section)
+
+    return draw(paint, width=width, color=color)
+
+
+def render_markdown(report: PlanReport) -> str:
+    """``report`` as GitHub-flavoured Markdown (headings from ``##`` down), for a PR."""
+    from jettison.render.markdown import _line as md_line
+    from jettison.render.markdown import _section as md_section
+
+    document = build_document(report)
+    out = [f"## {md_line(document.title, emphasis=False)}"]
+    for section in document.sections:
+        out.extend(["", *md_section(section)])
+    return "\n".join(out) + "\n"
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _path(path: Path) -> str:
+    return printable(path.as_posix())
+
+
+def _opt_path(path: Path | None) -> str | None:
+    return None if path is None else _path(path)
+
+
+def _paths(paths: Iterable[Path]) -> list[JsonValue]:
+    return [_path(p) for p in paths]
+
+
+def _strings(items: Iterable[str]) -> list[JsonValue]:
+    return [printable(s) for s in items]
+
+
+def _problem(problem: Problem) -> JsonObject:
+    return {
+        "kind": problem.kind,
+        "severity": problem.severity,
+        "message": printable(problem.message),
+        "service": problem.service,
+        "path": _opt_path(problem.path),
+        "line": problem.line,
+    }
+
+
+def _service(service: Service) -> JsonObject:
+    return {
+        "name": service.name,
+        "dockerfile": _path(service.dockerfile),
+        "context": _path(service.context),
+        "parsed": service.parsed is not None,
+        "requirement_files": _paths(service.requirement_files),
+        "code_paths": _paths(service.code_paths),
+        "shared_paths": _paths(service.shared_paths),
+        "base_image": service.base_image,
+        "port": service.port,
+        "health_path": service.health_path,
+    }
+
+
+def _discovery(discovery: Discovery) -> JsonObject:
+    return {
+        "root": _path(discovery.root),
+        "services": [_service(s) for s in discovery.services],
+        "shared_paths": _paths(discovery.shared_paths),
+        "compose_files": _paths(discovery.compose_files),
+        "problems": [_problem(p) for p in discovery.problems],
+    }
+
+
+def _imports(found: ServiceImports) -> JsonObject:
+    return {
+        "service": found.service,
+        "modules": _strings(sorted(found.modules)),
+        "via_shared": _strings(sorted(found.via_shared)),
+        "files": _paths(found.files),
+        "problems": [_problem(p) for p in found.problems],
+    }
+
+
+def _pin(pin: Pin) -> JsonObject:
+    return {
+        "name": pin.name,
+        "line": printable(pin.line),
+        "source": _path(pin.source),
+        "lineno": pin.lineno,
+    }
+
+
+def _dropped(dropped: Dropped) -> JsonObject:
+    return {"name": dropped.name, "reason": dropped.reason, "detail": printable(dropped.detail)}
+
+
+def _group(group: Group) -> JsonObject:
+    return {
+        "name": group.name,
+        "pins": [_pin(p) for p in group.pins],
+        "services": _strings(group.services),
+        "reason": printable(group.reason),
+    }
+
+
+def _service_plan(plan: ServicePlan) -> JsonObject:
+    return {
+        "service": plan.service,
+        "base_group": plan.base_group,
+        "own": [_pin(p) for p in plan.own],
+        "needed": _strings(sorted(plan.needed)),
+        "dropped": [_dropped(d) for d in plan.dropped],
+        "unused_shared": _strings(plan.unused_shared),
+    }
+
+
+def _split(split: Split) -> JsonObject:
+    return {
+        "groups": [_group(g) for g in split.groups],
+        "services": [_service_plan(s) for s in split.services],
+        "dev": [{"pin": _pin(pin), "dropped": _dropped(why)} for pin, why in split.dev],
+        "options": _strings(split.options),
+        "problems": [_problem(p) for p in split.problems],
+    }
+
+
+def _step(step: BuildStep) -> JsonObject:
+    return {
+        "tag": step.tag,
+        "dockerfile": _path(step.dockerfile),
+        "context": _path(step.context),
+        "service": step.service,
+        "group": step.group,
+    }
+
+
+def _generated(generated: Generated) -> JsonObject:
+    return {
+        "out_dir": _path(generated.out_dir),
+        "files": _paths(generated.files),
+        "contents": _strings(generated.contents),
+        "build_order": [_step(s) for s in generated.build_order],
+        "kept_original": _strings(generated.kept_original),
+    }
+
+
+def _layer(layer: LayerRef) -> JsonObject:
+    return {"diff_id": layer.diff_id, "size_bytes": layer.size_bytes}
+
+
+def _image(image: ImageMeasure | None) -> JsonObject | None:
+    if image is None:
+        return None
+    return {
+        "tag": image.tag,
+        "image_id": image.image_id,
+        "layers": [_layer(x) for x in image.layers],
+        "build_seconds": round(image.build_seconds, 3),
+        "size_bytes": image.size_bytes,
+    }
+
+
+def _check(check: Check) -> JsonObject:
+    return {"passed": check.passed, "kind": check.kind, "detail": printable(check.detail)}
+
+
+def _service_measure(measure: ServiceMeasure) -> JsonObject:
+    return {
+        "service": measure.service,
+        "before": _image(measure.before),
+        "after": _image(measure.after),
+        "check_before": _check(measure.check_before),
+        "check_after": _check(measure.check_after),
+        "ships_torch_before": measure.ships_torch_before,
+        "ships_torch_after": measure.ships_torch_after,
+        "error": None if measure.error is None else printable(measure.error),
+    }
+
+
+def _totals(totals: Totals) -> JsonObject:
+    return {
+        "images": totals.images,
+        "sum_bytes": totals.sum_bytes,
+        "distinct_layers": totals.distinct_layers,
+        "distinct_bytes": totals.distinct_bytes,
+    }
+
+
+def _measurement_json(measurement: Measurement | None) -> JsonObject | None:
+    if measurement is None:
+        return None
+    ratio = measurement.storage_ratio
+    return {
+        "services": [_service_measure(s) for s in measurement.services],
+        "bases": [_image(b) for b in measurement.bases],
+        "before": _totals(measurement.before),
+        "after": _totals(measurement.after),
+        "storage_ratio": None if ratio is None else round(ratio, 4),
+    }
+
+
+def to_json_model(report: PlanReport) -> JsonObject:
+    """The JSON model of ``report`` (plain dicts, lists and scalars)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": jettison.__version__},
+        "root": _path(report.root),
+        "discovery": _discovery(report.discovery),
+        "imports": [_imports(i) for i in report.imports],
+        "split": _split(report.split),
+        "generated": _generated(report.generated),
+        "written": report.written,
+        "measurement": _measurement_json(report.measurement),
+        "problems": [_problem(p) for p in report.problems],
+    }
+
+
+def render_json(report: PlanReport) -> str:
+    """``report`` as deterministic JSON text (sorted keys, indent 2, UTF-8 kept)."""
+    return json_text(to_json_model(report))
+
+
+def load_schema() -> JsonObject:
+    """The JSON Schema of :func:`to_json_model`'s output, as shipped in the package."""
+    return read_schema(SCHEMA_RESOURCE)
+
+
+def render(report: PlanReport, fmt: str, *, width: int = 100, color: bool = False) -> str:
+    """``report`` in format ``fmt`` (one of :data:`FORMATS`); ``width`` and ``color`` apply
+    to ``tty`` only."""
+    if fmt == "tty":
+        return render_tty(report, width=width, color=color)
+    if fmt == "markdown":
+        return render_markdown(report)
+    if fmt == "json":
+        return render_json(report)
+    raise ValueError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+
+
+__all__ = [
+    "FORMATS",
+    "SCHEMA_VERSION",
+    "build_command",
+    "build_document",
+    "load_schema",
+    "render",
+    "render_json",
+    "render_markdown",
+    "render_tty",
+    "to_json_model",
+]

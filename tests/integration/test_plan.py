@@ -1,0 +1,125 @@
+"""``jettison plan --measure`` for real on the reduced monorepo, in a private buildah store.
+
+``tests/fixtures/plan/mini`` has three FastAPI services that all install one requirements
+file (web stack, pypdf, rdflib, dev tools). The plan is measured: every original and every
+plan image is built without the layer cache, every service answers its ``/healthz`` probe
+in both, and the layer accounting is checked against the store itself: the diff_ids
+``buildah inspect`` lists for each image, and the layer sizes read independently with
+``open_image``. Both builds ``pip install`` from PyPI through the host CA bundle (skipped
+when PyPI does not answer). A few minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema  # type: ignore[import-untyped]  # no stubs (types-jsonschema)
+import pytest
+
+from integration.conftest import HOST_CA_BUNDLE, REPO, Store, _base_images, _cleanup, _run
+from integration.conftest import missing_requirements as _missing
+from integration.test_optimize import _pypi_unreachable
+from jettison.build.buildah import BuildahBuilder
+from jettison.image.sources import open_image
+from jettison.plan.api import plan
+from jettison.plan.model import ImageMeasure, PlanReport
+from jettison.plan.render import load_schema, render
+
+pytestmark = pytest.mark.integration
+
+MINI = REPO / "tests" / "fixtures" / "plan" / "mini"
+BASE = "docker.io/library/python:3.11-slim"
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[Store]:
+    reason = _missing() or _pypi_unreachable()
+    if reason is not None:
+        pytest.skip(reason)
+    _base_images()
+    top = Path(tempfile.mkdtemp(prefix="jettison-plan-it-"))
+    private = Store(top / "store" / "root", top / "store" / "run")
+    try:
+        _run(["buildah", "push", "--quiet", BASE, f"containers-storage:{private.spec}{BASE}"])
+        yield private
+    finally:
+        _cleanup(private, [], top)
+
+
+@pytest.fixture(scope="module")
+def report(store: Store, tmp_path_factory: pytest.TempPathFactory) -> PlanReport:
+    root = tmp_path_factory.mktemp("plan-it") / "mini"
+    shutil.copytree(MINI, root)
+    builder = BuildahBuilder(root=store.root, runroot=store.runroot)
+    return plan(root, measure=True, builder=builder, ca_bundle=HOST_CA_BUNDLE, timeout_s=90)
+
+
+def _diff_ids(store: Store, image: ImageMeasure) -> list[str]:
+    inspected = json.loads(store.buildah("inspect", "--type", "image", image.image_id))
+    return list(inspected["OCIv1"]["rootfs"]["diff_ids"])
+
+
+def _layer_sizes(store: Store, image: ImageMeasure) -> dict[str, int]:
+    reference = f"containers-storage:{store.spec}{image.image_id}"
+    with open_image(reference) as opened:
+        return {layer.diff_id or "": layer.stored_size_bytes for layer in opened.layers}
+
+
+def test_every_service_passes_its_check_before_and_after(report: PlanReport) -> None:
+    measured = report.measurement
+    assert measured is not None
+    assert [s.service for s in measured.services] == ["svc_docs", "svc_orders", "svc_users"]
+    for service in measured.services:
+        assert service.error is None, service.error
+        for check in (service.check_before, service.check_after):
+            assert check.kind == "probe", (service.service, check)
+            assert check.passed, (service.service, check.detail)
+        assert not service.ships_torch_before and not service.ships_torch_after
+    assert {b.tag.rsplit("/", 1)[1] for b in measured.bases} == {
+        "base:plan",
+        "base-pdf:plan",
+    }
+
+
+def test_layer_accounting_matches_the_store(report: PlanReport, store: Store) -> None:
+    measured = report.measurement
+    assert measured is not None
+    sizes: dict[str, int] = {}
+    for side in ("before", "after"):
+        images = [getattr(s, side) for s in measured.services]
+        assert all(isinstance(i, ImageMeasure) for i in images)
+        seen: dict[str, int] = {}
+        total = 0
+        for image in images:
+            diff_ids = _diff_ids(store, image)
+            assert [layer.diff_id for layer in image.layers] == diff_ids, image.tag
+            layer_sizes = _layer_sizes(store, image)
+            assert [layer.size_bytes for layer in image.layers] == [
+                layer_sizes[d] for d in diff_ids
+            ], image.tag
+            total += sum(layer_sizes[d] for d in diff_ids)
+            for d in diff_ids:
+                seen[d] = layer_sizes[d]
+        totals = getattr(measured, side)
+        assert totals.images == 3
+        assert totals.sum_bytes == total
+        assert totals.distinct_layers == len(seen)
+        assert totals.distinct_bytes == sum(seen.values())
+        sizes[side] = totals.distinct_bytes
+    # Built without the cache, the originals share only python's layers; the plan's
+    # services share their base image's layers too, so the fleet stores less.
+    assert sizes["after"] < sizes["before"]
+    assert measured.after.distinct_bytes < measured.after.sum_bytes
+    ratio = measured.storage_ratio
+    assert ratio is not None and ratio < 1
+
+
+def test_the_report_renders(report: PlanReport) -> None:
+    jsonschema.Draft202012Validator(load_schema()).validate(json.loads(render(report, "json")))
+    text = render(report, "tty", width=120)
+    assert "Registry storage after the plan" in text
+    assert "FAILED" not in text
