@@ -172,3 +172,24 @@ def test_bad_input_is_one_line_and_a_hint(
     done = run_cli("plan", make(tmp_path), "--offline", *options)
     assert_one_line_error(done, pattern)
     assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("fixture", "kind", "words"),
+    [
+        ("conflicting-pins", "conflicting-pins", "declared differently"),
+        ("unparsable", "unparsable-dockerfile", "unterminated heredoc"),
+        ("import-cycle", "import-cycle", "cycle"),
+    ],
+)
+def test_troubled_repositories_are_explained_not_crashed(
+    run_cli: RunCli, tmp_path: Path, fixture: str, kind: str, words: str
+) -> None:
+    root = tmp_path / fixture
+    shutil.copytree(FIXTURE.parent / fixture, root)
+    done = run_cli("plan", root, "--offline", "--dry-run", "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    problems = [p for p in json.loads(done.stdout)["problems"] if p["kind"] == kind]
+    assert problems, done.stdout
+    assert any(words in json.dumps(p) for p in problems)

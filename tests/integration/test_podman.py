@@ -21,15 +21,14 @@ import re
 import resource
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from integration.conftest import HOST_CA_BUNDLE, Store, _base_images, _cleanup, _run
-from integration.conftest import missing_requirements as _missing
+from integration.conftest import HOST_CA_BUNDLE, Store, _run
+from integration.test_build_verify import BASE, GOOD, PY_BASE, build_all, private_store
 from jettison.build import api
 from jettison.build.backend import ARCHIVE_FORMATS
 from jettison.build.podman import PodmanBuilder
@@ -37,13 +36,6 @@ from jettison.image.sources import open_image
 
 pytestmark = pytest.mark.integration
 
-BASE = "docker.io/library/debian:bookworm-slim"
-PY_BASE = "docker.io/library/python:3.11-slim"
-GOOD = f"""FROM {BASE}
-RUN echo "built with $(wc -c < /run/host-ca.crt) CA bytes" > /greeting
-RUN mkdir -p /app && echo hello > /app/data.txt
-CMD ["cat", "/app/data.txt"]
-"""
 SERVED = f"""FROM {PY_BASE}
 WORKDIR /srv
 RUN echo '{{"status": "ok"}}' > health.json
@@ -85,31 +77,25 @@ def _can_run(store: Store, env: dict[str, str]) -> str | None:
 
 @pytest.fixture(scope="module")
 def podman() -> Iterator[Podman]:
-    reason = _missing()
-    if reason is not None:
-        pytest.skip(reason)
     if shutil.which("podman") is None:
         pytest.skip("podman is not installed (apt-get install -y podman)")
-    _base_images()
-    top = Path(tempfile.mkdtemp(prefix="jettison-podman-it-"))
-    private = Store(top / "store" / "root", top / "store" / "run")
-    try:
-        for base in (BASE, PY_BASE):
-            _run(["buildah", "push", "--quiet", base, f"containers-storage:{private.spec}{base}"])
-        env = {k: v for k, v in os.environ.items() if k != "STORAGE_DRIVER"}
-        error = _can_run(private, env)
-        if error is not None:
-            conf = top / "containers.conf"
-            _fallback_conf(conf)
-            env["CONTAINERS_CONF"] = str(conf)
-            retried = _can_run(private, env)
-            if retried is not None:
-                pytest.skip(f"podman cannot run a container here: {error}; with {conf}: {retried}")
-        builder = PodmanBuilder(root=private.root, runroot=private.runroot, env=env)
-        yield Podman(builder, top, env)
-    finally:
-        _podman_cleanup(private)
-        _cleanup(private, [], top)
+    with private_store("jettison-podman-it-") as (private, top):
+        try:
+            env = {k: v for k, v in os.environ.items() if k != "STORAGE_DRIVER"}
+            error = _can_run(private, env)
+            if error is not None:
+                conf = top / "containers.conf"
+                _fallback_conf(conf)
+                env["CONTAINERS_CONF"] = str(conf)
+                retried = _can_run(private, env)
+                if retried is not None:
+                    pytest.skip(
+                        f"podman cannot run a container here: {error}; with {conf}: {retried}"
+                    )
+            builder = PodmanBuilder(root=private.root, runroot=private.runroot, env=env)
+            yield Podman(builder, top, env)
+        finally:
+            _podman_cleanup(private)
 
 
 def _podman_cleanup(store: Store) -> None:
@@ -119,26 +105,9 @@ def _podman_cleanup(store: Store) -> None:
         subprocess.run([*base, "rmi", "--all", "--force"], capture_output=True, check=False)
 
 
-def _context(top: Path, name: str, dockerfile: str) -> Path:
-    ctx = top / name
-    ctx.mkdir()
-    (ctx / "Dockerfile").write_text(dockerfile)
-    return ctx
-
-
 @pytest.fixture(scope="module")
 def images(podman: Podman) -> dict[str, str]:
-    built = {}
-    for name, dockerfile in (("good", GOOD), ("served", SERVED)):
-        report = api.build(
-            _context(podman.top, name, dockerfile),
-            tag=f"localhost/jt-podman-it-{name}:latest",
-            builder=podman.builder,
-            ca_bundle=HOST_CA_BUNDLE,
-        )
-        assert report.builder == "podman" and report.image_id
-        built[name] = report.image
-    return built
+    return build_all(podman.builder, podman.top, {"good": GOOD, "served": SERVED}, "jt-podman-it")
 
 
 def _podman(podman: Podman, *args: str) -> str:
@@ -162,8 +131,7 @@ def test_image_reference_is_read_in_place(
 ) -> None:
     reference = podman.builder.image_reference(images["good"], tmp_path)
     assert re.fullmatch(r"containers-storage:\[overlay@.+\][0-9a-f]{64}", reference), reference
-    template = "{{json .RootFS.Layers}}"
-    layers = _podman(podman, "image", "inspect", "--format", template, images["good"])
+    layers = podman.builder.inspect_image(images["good"], "{{json .RootFS.Layers}}")
     with open_image(reference) as image:
         assert list(image.config.diff_ids) == json.loads(layers)
         assert image.config.cmd == ("cat", "/app/data.txt")

@@ -1,7 +1,8 @@
 """The checks that keep a JSON model, its schema and the domain model from drifting apart.
 
-Shared by the inspect and lint report tests: each describes how its JSON model spells the
-domain model (a :class:`JsonModel`) and asserts with the walkers here.
+Shared by the inspect, lint and plan report tests: each describes how its JSON model spells
+the domain model (a :class:`JsonModel`), asserts with the walkers here, and runs the checks
+every shipped schema passes by subclassing :class:`SchemaTests`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Callable, Iterator, Mapping
+from types import ModuleType
+from typing import ClassVar
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs (types-jsonschema)
+import pytest
 
 Json = typing.Any
 
@@ -155,3 +159,71 @@ def check_every_def_produced(schema: Json, model: Json) -> None:
     used: set[str] = set()
     walk_schema(schema, model, schema, "$", used)
     assert set(schema["$defs"]) - used == set(), "schema $defs the JSON model never produces"
+
+
+class SchemaTests:
+    """The tests every shipped JSON schema, its encoder and the domain model pass together.
+
+    A test module subclasses this as ``TestSchema``, sets the class attributes and gives
+    the ``full_report`` fixture: a report that fills every array of the model (the walks
+    need an item to check an array's items). Its own tests (reports that must validate)
+    go in the subclass too, where the ``schema`` fixture is.
+    """
+
+    encoder: ClassVar[ModuleType]
+    """The encoder module: ``SCHEMA_VERSION``, ``SCHEMA_RESOURCE``, ``load_schema()`` and
+    ``to_json_model(report)``."""
+    model: ClassVar[JsonModel]
+    file_name: ClassVar[str]
+    """The schema's file name, as the repository ships it."""
+    min_objects: ClassVar[int]
+    """Object schemas there are at least (a schema that lost its definitions fails)."""
+    reports_in: ClassVar[str]
+    """Where the test reports are made (named when a type is left unchecked)."""
+    not_reported: ClassVar[frozenset[type]] = frozenset()
+    """Domain types the JSON model deliberately sums up instead of walking."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def schema(cls) -> Json:
+        """The schema as the package ships it."""
+        return cls.encoder.load_schema()
+
+    @pytest.fixture
+    def full_report(self) -> object:
+        raise NotImplementedError("TestSchema must give the full_report fixture")
+
+    def test_schema_is_valid_draft_2020_12(self, schema: Json) -> None:
+        check_schema_is_valid(schema)
+
+    def test_schema_version_matches_the_encoder(self, schema: Json) -> None:
+        version, resource = self.encoder.SCHEMA_VERSION, self.encoder.SCHEMA_RESOURCE
+        check_schema_version(schema, version, resource, self.file_name)
+
+    def test_every_object_is_closed_and_fully_required(self, schema: Json) -> None:
+        objects = list(object_schemas(schema))
+        assert len(objects) >= self.min_objects
+        check_objects_closed(objects)
+
+    def test_every_domain_field_is_in_the_json_model(self, full_report: object) -> None:
+        visited: set[type] = set()
+        self.model.walk(full_report, self.encoder.to_json_model(full_report), "$", visited)
+        reachable = dataclass_types(type(full_report)) - self.not_reported
+        assert reachable - visited == set(), (
+            f"the test report leaves these types unchecked; give them a value in {self.reports_in}"
+        )
+        self.model.check_renames(reachable)
+
+    def test_every_schema_property_is_produced(self, schema: Json, full_report: object) -> None:
+        check_every_def_produced(schema, self.encoder.to_json_model(full_report))
+
+    def test_the_drift_check_catches_a_new_field(self) -> None:
+        """A field added to the domain model without a JSON mapping must fail the walk."""
+
+        @dataclasses.dataclass(frozen=True)
+        class Grown:
+            known: int
+            new_field_bytes: int
+
+        with pytest.raises(AssertionError, match="new_field_bytes"):
+            self.model.walk(Grown(1, 2), {"known": 1}, "$", set())

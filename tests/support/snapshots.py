@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,9 @@ def check_snapshot(directory: Path, name: str, actual: str, *, suite: str) -> No
             f"{UPDATE_ENV}=1 and review the diff:\n{diff}",
             pytrace=False,
         )
+
+
+def check_no_stale(directory: Path, names: Iterable[str]) -> None:
+    """Fail when ``directory`` holds a snapshot no case produces, or lacks one a case names."""
+    on_disk = {path.name for path in directory.iterdir() if path.is_file()}
+    assert on_disk == set(names), "delete snapshots no test produces, or add their cases"

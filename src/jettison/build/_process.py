@@ -1,4 +1,6 @@
-"""Running builder CLIs: stream a long command's lines, or run one with a deadline."""
+"""Running builder CLIs: stream a long command's lines, or run one with a deadline; and the
+two ways every backend uses them: write an archive whole or not at all, and run a named
+throwaway container that a timeout removes."""
 
 from __future__ import annotations
 
@@ -8,12 +10,13 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.build.backend import BuildResult
+from jettison.build.backend import BuildResult, RunResult
 from jettison.build.errors import BuildError
 from jettison.build.log import TAIL_LINES, failing_step
 
@@ -141,6 +144,43 @@ def check(argv: Sequence[str], env: Mapping[str, str], what: str) -> str:
         last = tail[-1] if tail else f"exit code {done.exit_code}"
         raise BuildError(f"{what} failed: {last}", log_tail=tail)
     return done.stdout
+
+
+def write_archive(
+    dest: Path, argv_for: Callable[[Path], Sequence[str]], env: Mapping[str, str], what: str
+) -> Path:
+    """Run ``argv_for(tmp)``, a command writing an archive to ``tmp`` (a hidden name beside
+    ``dest``), then move it to ``dest``: a failed or killed export leaves no partial archive
+    where a reader would take it for a whole one. Returns ``dest``, resolved."""
+    dest = dest.resolve()
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        check(argv_for(tmp), env, what)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
+def run_container(
+    argv_for: Callable[[str], Sequence[str]],
+    remove_argv_for: Callable[[str], Sequence[str]],
+    env: Mapping[str, str],
+    *,
+    timeout_s: float,
+) -> RunResult:
+    """Run ``argv_for(name)``, a ``run --rm --name NAME ...`` of a throwaway container.
+
+    A timeout kills the CLI, not the container (the daemon, or podman's conmon, keeps it),
+    so ``remove_argv_for(name)`` then force-removes it, and what it started with it.
+    """
+    name = f"jettison-verify-{uuid.uuid4().hex[:12]}"
+
+    def remove() -> None:
+        run(remove_argv_for(name), env, timeout_s=60)
+
+    done = run(argv_for(name), env, timeout_s=timeout_s, on_timeout=remove)
+    return RunResult(done.exit_code, done.stdout, done.stderr, done.seconds, done.timed_out)
 
 
 def build_image(

@@ -150,6 +150,42 @@ def build(
     )
 
 
+def smoke_argv(smoke_command: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """``--smoke`` as argv: a string split like a shell would (into at least one word), a
+    sequence as it is; None (run the image's own command) stays None."""
+    if smoke_command is None:
+        return None
+    if not isinstance(smoke_command, str):
+        return tuple(smoke_command)
+    try:
+        argv = tuple(shlex.split(smoke_command))
+    except ValueError as exc:
+        raise ConfigError(f"--smoke {smoke_command!r}: {exc}") from exc
+    if not argv:
+        raise ConfigError("--smoke is empty")
+    return argv
+
+
+def validate_check_options(
+    *, timeout_s: float, expect: str | None, probe: str | None, port: int | None
+) -> None:
+    """Refuse a bad ``--timeout``, ``--expect``, ``--probe`` or ``--port`` with a
+    ConfigError, before anything is built or run (verify, optimize)."""
+    if timeout_s <= 0:
+        raise ConfigError("--timeout must be positive")
+    if expect is not None:
+        try:
+            re.compile(expect)
+        except re.error as exc:
+            raise ConfigError(f"--expect {expect!r} is not a regular expression: {exc}") from exc
+    if probe is not None:
+        probe_script.check_path(probe)
+    if port is not None:
+        if probe is None:
+            raise ConfigError("--port needs --probe", hint="e.g. --probe /healthz --port 8000")
+        probe_script.check_port(port)
+
+
 def verify(
     images: Sequence[str],
     *,
@@ -169,29 +205,8 @@ def verify(
     """
     if len(images) not in (1, 2):
         raise ConfigError("verify takes one image, or two to compare")
-    if timeout_s <= 0:
-        raise ConfigError("--timeout must be positive")
-    argv: tuple[str, ...] | None
-    if isinstance(smoke_command, str):
-        try:
-            argv = tuple(shlex.split(smoke_command))
-        except ValueError as exc:
-            raise ConfigError(f"--smoke {smoke_command!r}: {exc}") from exc
-        if not argv:
-            raise ConfigError("--smoke is empty")
-    else:
-        argv = tuple(smoke_command) if smoke_command is not None else None
-    if expect is not None:
-        try:
-            re.compile(expect)
-        except re.error as exc:
-            raise ConfigError(f"--expect {expect!r} is not a regular expression: {exc}") from exc
-    if probe is not None:
-        probe_script.check_path(probe)
-    if port is not None:
-        if probe is None:
-            raise ConfigError("--port needs --probe", hint="e.g. --probe /healthz --port 8000")
-        probe_script.check_port(port)
+    validate_check_options(timeout_s=timeout_s, expect=expect, probe=probe, port=port)
+    argv = smoke_argv(smoke_command)
     chosen = choose_builder(builder) if isinstance(builder, str) else builder
     target = None
     if probe is not None:
@@ -230,5 +245,7 @@ __all__ = [
     "VerifyReport",
     "build",
     "default_port",
+    "smoke_argv",
+    "validate_check_options",
     "verify",
 ]

@@ -1,7 +1,8 @@
 """The builder interface: build an image, export it, run a command in it, remove it.
 
 Each backend (``buildah``, ``podman``, ``docker``) is its own module implementing :class:`Builder`;
-requests and results are frozen dataclasses shared by all of them.
+requests and results are frozen dataclasses shared by all of them, and
+:func:`request_flags` spells a request the way all three CLIs take it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,28 @@ class BuildRequest:
     pull: bool = False
     mounts: Sequence[tuple[Path, str]] = ()
     no_cache: bool = False
+
+
+def request_flags(
+    request: BuildRequest, iidfile: Path | None, *, extra_secrets: Sequence[str] = ()
+) -> list[str]:
+    """The build flags ``buildah bud``, ``podman build`` and ``docker build`` take alike:
+    ``--iidfile``, ``-f``, ``-t``, ``--build-arg``, ``--secret`` (the request's, then
+    ``extra_secrets``), ``--platform`` and ``--target``.
+
+    What differs (the CA bundle, mounts, pulling, the context) each backend adds around them.
+    """
+    argv = ["--iidfile", str(iidfile)] if iidfile is not None else []
+    argv += ["-f", str(request.dockerfile), "-t", request.tag]
+    for key, value in request.build_args.items():
+        argv += ["--build-arg", f"{key}={value}"]
+    for secret in (*request.secrets, *extra_secrets):
+        argv += ["--secret", secret]
+    if request.platform:
+        argv += ["--platform", request.platform]
+    if request.target:
+        argv += ["--target", request.target]
+    return argv
 
 
 @dataclass(frozen=True)

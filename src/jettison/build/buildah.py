@@ -1,10 +1,10 @@
 """The buildah backend: daemonless builds into a containers/storage store.
 
-Builds run ``buildah bud --layers``; ``STORAGE_DRIVER=overlay`` and
-``BUILDAH_ISOLATION=chroot`` are set unless the environment already chooses. The CA bundle
-is bind-mounted read-only for RUN steps (``-v FILE:/run/host-ca.crt:ro``), so it never
-lands in a layer; so are the request's ``mounts`` (``-v DIR:TARGET:ro``).
-``root``/``runroot`` select a private store (``buildah --root``).
+Builds run ``buildah bud --layers`` with the flags podman's build takes too
+(:class:`~jettison.build._containers.StoreBuilder`: the CA bundle and the request's
+``mounts`` are bind-mounted read-only, never written into a layer).
+``STORAGE_DRIVER=overlay`` and ``BUILDAH_ISOLATION=chroot`` are set unless the environment
+already chooses. ``root``/``runroot`` select a private store (``buildah --root``).
 
 ``buildah run`` with chroot isolation shares the host's network and process namespaces:
 ``--network none`` still sees the host's loopback (a probed service listens there while it
@@ -14,23 +14,14 @@ so :meth:`BuildahBuilder.run` kills the run's process group when it ends.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from jettison.build import _process
-from jettison.build._store import Store
-from jettison.build.backend import (
-    CA_MOUNT_TARGET,
-    ArchiveFormat,
-    BuildRequest,
-    BuildResult,
-    Network,
-    RunResult,
-)
+from jettison.build._containers import StoreBuilder
+from jettison.build.backend import ArchiveFormat, Network, RunResult
 from jettison.build.errors import BuildError
 from jettison.errors import ImageError
 from jettison.image.model import ImageConfig
@@ -38,34 +29,6 @@ from jettison.image.sources import open_image
 
 # What `buildah run` itself appends to the command's stderr when the command fails.
 _RUN_NOISE = re.compile(r"^(?:subprocess exited with status \d+|Error: exit status \d+)\n?$")
-_DEFAULT_ENV = {"STORAGE_DRIVER": "overlay", "BUILDAH_ISOLATION": "chroot"}
-
-
-def bud_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
-    """The ``bud`` arguments for ``request`` (after ``buildah`` and its global options)."""
-    # --force-rm: a failed build leaves no working container behind.
-    # --format docker: the OCI image format has no HEALTHCHECK, which buildah would drop.
-    argv = ["bud", "--layers", "--force-rm", "--format", "docker"]
-    argv.append(f"--pull={'missing' if request.pull else 'never'}")
-    if request.no_cache:
-        argv.append("--no-cache")
-    if iidfile is not None:
-        argv += ["--iidfile", str(iidfile)]
-    argv += ["-f", str(request.dockerfile), "-t", request.tag]
-    for key, value in request.build_args.items():
-        argv += ["--build-arg", f"{key}={value}"]
-    for secret in request.secrets:
-        argv += ["--secret", secret]
-    if request.platform:
-        argv += ["--platform", request.platform]
-    if request.target:
-        argv += ["--target", request.target]
-    if request.ca_bundle is not None:
-        argv += ["-v", f"{request.ca_bundle.resolve()}:{CA_MOUNT_TARGET}:ro"]
-    for host, target in request.mounts:
-        argv += ["-v", f"{host.resolve()}:{target}:ro"]
-    argv.append(str(request.context))
-    return argv
 
 
 _OUT = "/tmp/.jettison-smoke.out"
@@ -81,57 +44,23 @@ def _read(path: Path, fallback: str) -> str:
         return fallback
 
 
-class BuildahBuilder:
-    def __init__(
-        self,
-        *,
-        binary: str = "buildah",
-        root: Path | None = None,
-        runroot: Path | None = None,
-        env: Mapping[str, str] | None = None,
-    ) -> None:
-        self._binary = binary
-        base = dict(os.environ if env is None else env)
-        self._env = {**_DEFAULT_ENV, **base}
-        self._store = Store(root, runroot, self._env["STORAGE_DRIVER"])
-
-    @property
-    def name(self) -> str:
-        return "buildah"
-
-    def available(self) -> bool:
-        return shutil.which(self._binary, path=self._env.get("PATH")) is not None
-
-    def command(self, *rest: str) -> list[str]:
-        """``buildah [--root R --runroot RR --storage-driver D] REST...``."""
-        return [self._binary, *self._store.global_args(), *rest]
-
-    def store_reference(self, image: str) -> str:
-        """``image`` as a containers-storage reference that jettison's reader opens."""
-        return self._store.reference(image)
-
-    def build(self, request: BuildRequest, on_line: Callable[[str], None]) -> BuildResult:
-        return _process.build_image(
-            "buildah",
-            request.tag,
-            lambda iidfile: self.command(*bud_argv(request, iidfile)),
-            self._env,
-            on_line,
-        )
+class BuildahBuilder(StoreBuilder):
+    NAME = "buildah"
+    BUILD_VERB = "bud"
+    INSPECT = ("inspect", "--type", "image")
+    ID_TEMPLATE = "{{.FromImageID}}"
+    ENV_DEFAULTS: ClassVar[Mapping[str, str]] = {
+        "STORAGE_DRIVER": "overlay",
+        "BUILDAH_ISOLATION": "chroot",
+    }
 
     def export(self, image: str, dest: Path, fmt: ArchiveFormat) -> Path:
-        dest = dest.resolve()
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            _process.check(
-                self.command("push", "--quiet", image, f"{fmt}:{tmp}:{image}"),
-                self._env,
-                f"buildah push {image} {fmt}:{dest}",
-            )
-            tmp.replace(dest)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return dest
+        return _process.write_archive(
+            dest,
+            lambda tmp: self.command("push", "--quiet", image, f"{fmt}:{tmp}:{image}"),
+            self._env,
+            f"buildah push {image} {fmt}:{dest}",
+        )
 
     def run(
         self, image: str, argv: Sequence[str], *, timeout_s: float, network: Network = "none"
@@ -194,21 +123,3 @@ class BuildahBuilder:
 
     def exposed_ports(self, image: str) -> tuple[str, ...]:
         return self._config(image).exposed_ports
-
-    def image_id(self, image: str) -> str:
-        """The full ID of ``image`` (a name or an ID) in the store."""
-        found = _process.check(
-            self.command("inspect", "--type", "image", "--format", "{{.FromImageID}}", image),
-            self._env,
-            f"buildah inspect {image}",
-        ).strip()
-        if not found:
-            raise BuildError(f"buildah inspect {image} gave no image ID")
-        return found
-
-    def image_reference(self, image: str, scratch: Path) -> str:
-        """``containers-storage:<id>`` in this builder's store (``scratch`` is not used)."""
-        return self.store_reference(self.image_id(image))
-
-    def remove_image(self, image: str) -> None:
-        _process.run(self.command("rmi", image), self._env)

@@ -14,13 +14,19 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from jettison.build import _config, _process
-from jettison.build.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
+from jettison.build.backend import (
+    ArchiveFormat,
+    BuildRequest,
+    BuildResult,
+    Network,
+    RunResult,
+    request_flags,
+)
 from jettison.build.errors import BuildError
 
 CA_SECRET_ID = "ca"
@@ -38,19 +44,10 @@ def build_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
         argv.append("--pull")
     if request.no_cache:
         argv.append("--no-cache")
-    if iidfile is not None:
-        argv += ["--iidfile", str(iidfile)]
-    argv += ["-f", str(request.dockerfile), "-t", request.tag]
-    for key, value in request.build_args.items():
-        argv += ["--build-arg", f"{key}={value}"]
-    for secret in request.secrets:
-        argv += ["--secret", secret]
+    ca_secret = []
     if request.ca_bundle is not None:
-        argv += ["--secret", f"id={CA_SECRET_ID},src={request.ca_bundle.resolve()}"]
-    if request.platform:
-        argv += ["--platform", request.platform]
-    if request.target:
-        argv += ["--target", request.target]
+        ca_secret.append(f"id={CA_SECRET_ID},src={request.ca_bundle.resolve()}")
+    argv += request_flags(request, iidfile, extra_secrets=ca_secret)
     argv.append(str(request.context))
     return argv
 
@@ -84,29 +81,26 @@ class DockerBuilder:
                 f"docker save writes docker-archives only, not {fmt}",
                 hint="use --format docker-archive, or --builder buildah",
             )
-        dest = dest.resolve()
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            _process.check(
-                [self._binary, "save", "-o", str(tmp), image], self._env, f"docker save {image}"
-            )
-            tmp.replace(dest)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return dest
+        return _process.write_archive(
+            dest,
+            lambda tmp: [self._binary, "save", "-o", str(tmp), image],
+            self._env,
+            f"docker save {image}",
+        )
 
     def run(
         self, image: str, argv: Sequence[str], *, timeout_s: float, network: Network = "none"
     ) -> RunResult:
-        name = f"jettison-verify-{uuid.uuid4().hex[:12]}"
-        cmd = [self._binary, "run", "--rm", "--name", name, "--network", network]
-        cmd += ["--entrypoint", argv[0], image, *argv[1:]] if argv else [image]
+        def run_argv(name: str) -> list[str]:
+            cmd = [self._binary, "run", "--rm", "--name", name, "--network", network]
+            return cmd + (["--entrypoint", argv[0], image, *argv[1:]] if argv else [image])
 
-        def stop() -> None:  # the CLI is killed, the container is not
-            _process.run([self._binary, "rm", "--force", name], self._env, timeout_s=30)
-
-        done = _process.run(cmd, self._env, timeout_s=timeout_s, on_timeout=stop)
-        return RunResult(done.exit_code, done.stdout, done.stderr, done.seconds, done.timed_out)
+        return _process.run_container(
+            run_argv,
+            lambda name: [self._binary, "rm", "--force", name],
+            self._env,
+            timeout_s=timeout_s,
+        )
 
     def _config(self, image: str) -> dict[str, Any]:
         out = _process.check(

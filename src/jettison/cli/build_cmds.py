@@ -15,7 +15,15 @@ import click
 
 from jettison.build.backend import ARCHIVE_FORMATS, ArchiveFormat
 from jettison.build.errors import BuildError
-from jettison.cli.output import CONTEXT_SETTINGS, builder_option, context_option
+from jettison.cli.output import (
+    CONTEXT_SETTINGS,
+    Narration,
+    builder_option,
+    ca_bundle_option,
+    check_options,
+    context_option,
+    format_option,
+)
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -41,13 +49,10 @@ def _guarded(fn: Callable[[], int]) -> int:
     metavar="id=ID,src=FILE",
     help="A build secret for RUN --mount=type=secret. Repeatable.",
 )
-@click.option(
-    "--ca-bundle",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="CA bundle visible to RUN steps at /run/host-ca.crt (e.g. for pip --cert), never "
+@ca_bundle_option(
+    "CA bundle visible to RUN steps at /run/host-ca.crt (e.g. for pip --cert), never "
     "written into the image. buildah mounts it for every RUN; with docker it is the secret "
-    "id=ca, which a RUN must mount (RUN --mount=type=secret,id=ca,target=/run/host-ca.crt).",
+    "id=ca, which a RUN must mount (RUN --mount=type=secret,id=ca,target=/run/host-ca.crt)."
 )
 @click.option("--platform", default=None, metavar="OS/ARCH", help="Target platform.")
 @click.option("--target", default=None, metavar="STAGE", help="Build up to this stage.")
@@ -100,10 +105,7 @@ def build_cmd(
     """
     from jettison.build import api as build_api
 
-    color = sys.stderr.isatty()
-
-    def show(line: str) -> None:
-        click.echo(click.style(line, dim=True), err=True, color=color)
+    show = Narration().line
 
     def run() -> int:
         try:
@@ -144,51 +146,9 @@ def build_cmd(
 
 @click.command("verify", context_settings=CONTEXT_SETTINGS)
 @click.argument("images", metavar="IMAGE [IMAGE2]", nargs=-1, required=True)
-@click.option(
-    "--smoke",
-    "smoke_command",
-    metavar='"CMD"',
-    default=None,
-    help="Command to run (split like a shell would).  [default: the image's ENTRYPOINT + CMD]",
-)
-@click.option(
-    "--probe",
-    metavar="PATH",
-    default=None,
-    help="Start the command as a service and GET http://127.0.0.1:PORT/PATH from inside "
-    "the container; it must answer 2xx (with two images: the same status and body).",
-)
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    default=None,
-    help="Port --probe asks.  [default: the image's lowest exposed TCP port]",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60,
-    show_default=True,
-    help="Seconds before the command is killed (with --probe: to wait for an answer).",
-)
-@click.option(
-    "--expect",
-    metavar="REGEX",
-    default=None,
-    help="Instead of identical output, require the output to match REGEX (in both images; "
-    "with --probe: the status line and body).",
-)
+@check_options("the image", timeout_s=60)
 @builder_option
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(("tty", "json")),
-    default="tty",
-    show_default=True,
-    help="Report format.",
-)
+@format_option(("tty", "json"))
 def verify_cmd(
     images: tuple[str, ...],
     smoke_command: str | None,

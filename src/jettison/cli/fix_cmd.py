@@ -15,7 +15,7 @@ from jettison.cli.output import (
     runtime_base_option,
     target_option,
 )
-from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
+from jettison.lint.packages import TORCH_CPU_INDEX
 
 EXIT_OK = 0
 

@@ -20,6 +20,7 @@ from jettison import __version__, api
 from jettison.cli.output import (
     CONTEXT_SETTINGS,
     context_option,
+    format_option,
     output_options,
     progress_bars,
     refuse_overwrite,
@@ -80,15 +81,7 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
 
 @cli.command("inspect")
 @click.argument("image", metavar="IMAGE")
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="tty",
-    show_default=True,
-    help="Report format: a terminal report, JSON (versioned schema) or Markdown.",
-)
+@format_option(FORMATS, "Report format: a terminal report, JSON (versioned schema) or Markdown.")
 @output_options
 @click.option(
     "--platform",
@@ -244,15 +237,10 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     help="Read this requirements file (requirements*.txt, pyproject.toml, environment.yml) "
     "instead of finding them in the context. Repeatable.",
 )
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(LINT_FORMATS),
-    default="tty",
-    show_default=True,
-    help="Report format: terminal, JSON (versioned schema), SARIF 2.1.0 (GitHub code "
-    "scanning) or GitHub Actions annotations.",
+@format_option(
+    LINT_FORMATS,
+    "Report format: terminal, JSON (versioned schema), SARIF 2.1.0 (GitHub code scanning) "
+    "or GitHub Actions annotations.",
 )
 @output_options
 @click.option(
@@ -348,9 +336,9 @@ def lint_cmd(
                 progress=sink,
             )
         from jettison.lint.docs import docs_url
-        from jettison.render.lint_common import plural, summary_counts
+        from jettison.render.lint_common import summary_counts
         from jettison.render.lint_formats import render_lint
-        from jettison.render.units import human_bytes
+        from jettison.render.units import human_bytes, plural
 
         columns, use_color = terminal_look(output, color, width)
         text = render_lint(report, fmt, width=columns, color=use_color, docs_url=docs_url())

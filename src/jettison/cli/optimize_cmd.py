@@ -12,7 +12,14 @@ import click
 
 from jettison.cli.output import (
     CONTEXT_SETTINGS,
+    Narration,
     builder_option,
+    ca_bundle_option,
+    check_options,
+    context_option,
+    format_option,
+    output_option,
+    quiet_option,
     runtime_base_option,
     target_option,
 )
@@ -26,48 +33,8 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
     context_settings=CONTEXT_SETTINGS,
 )
 @click.argument("path", metavar="PATH", type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--context",
-    "context_dir",
-    metavar="DIR",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="The build context.  [default: the Dockerfile's directory]",
-)
-@click.option(
-    "--smoke",
-    metavar='"CMD"',
-    default=None,
-    help="Command run in both images (split like a shell would).  "
-    "[default: the original image's ENTRYPOINT + CMD]",
-)
-@click.option(
-    "--expect",
-    metavar="REGEX",
-    default=None,
-    help="Instead of identical output, require both outputs to match REGEX.",
-)
-@click.option(
-    "--probe",
-    metavar="PATH",
-    default=None,
-    help="Start the command as a service and GET http://127.0.0.1:PORT/PATH from inside "
-    "each container: both must answer 2xx with the same status and body (or match --expect).",
-)
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    default=None,
-    help="Port --probe asks.  [default: the original image's lowest exposed TCP port]",
-)
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=0, min_open=True),
-    default=120,
-    show_default=True,
-    help="Seconds before the smoke command is killed (with --probe: to wait for an answer).",
-)
+@context_option("The build context.  [default: the Dockerfile's directory]")
+@check_options("the original image", timeout_s=120)
 @target_option
 @click.option(
     "--torch-index",
@@ -79,43 +46,24 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
 )
 @runtime_base_option
 @builder_option
-@click.option(
-    "--ca-bundle",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="CA bundle visible to RUN steps at /run/host-ca.crt (e.g. for pip behind a "
-    "TLS-intercepting proxy), never written into the images.",
-)
+@ca_bundle_option()
 @click.option("--keep-images", is_flag=True, help="Keep both images in the builder's store.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="tty",
-    show_default=True,
-    help="Report format.",
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the report to FILE instead of stdout.",
-)
+@format_option(FORMATS, short=False)
+@output_option
 @click.option(
     "--force",
     is_flag=True,
     help="Replace an existing --output file, and the files of an earlier fix.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Do not show the steps and the builder output.")
+@quiet_option
 def optimize_cmd(
     path: Path,
     context_dir: Path | None,
-    smoke: str | None,
-    expect: str | None,
+    smoke_command: str | None,
     probe: str | None,
     port: int | None,
     timeout_s: float,
+    expect: str | None,
     target: str,
     torch_index: str | None,
     runtime_base: str | None,
@@ -140,22 +88,14 @@ def optimize_cmd(
     from jettison.optimize.api import optimize
     from jettison.optimize.render import render
 
-    color = sys.stderr.isatty()
-
-    def step(message: str) -> None:
-        if not quiet:
-            click.echo(f"jettison: {message}", err=True)
-
-    def line(text: str) -> None:
-        if not quiet:
-            click.echo(click.style(text, dim=True), err=True, color=color)
+    narration = Narration(quiet)
 
     def run() -> int:
         refuse_overwrite(output, force)
         report = optimize(
             path,
             context_dir=context_dir,
-            smoke=smoke,
+            smoke=smoke_command,
             expect=expect,
             timeout_s=timeout_s,
             probe=probe,
@@ -167,8 +107,8 @@ def optimize_cmd(
             ca_bundle=ca_bundle,
             keep_images=keep_images,
             force=force,
-            on_step=step,
-            on_line=line,
+            on_step=narration.step,
+            on_line=narration.line,
         )
         text = render(report, fmt)
         if output is None:

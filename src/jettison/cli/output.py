@@ -1,15 +1,18 @@
-"""What the verbs share: the report's destination and look, and the progress bars.
+"""What the verbs share: their common options, the report's destination and look, the
+progress bars, and the steps a long verb tells on stderr.
 
-``inspect`` and ``lint`` take the same ``--output``/``--force`` and ``--color``/``--width``
-options and treat them the same way; they are declared and applied here once.
+An option that several verbs take (``--format``, ``--output``, ``--builder``, ``--ca-bundle``,
+the smoke/probe options of ``verify`` and ``optimize``...) is declared here once, so that
+it reads and behaves the same everywhere.
 """
 
 from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -74,19 +77,127 @@ runtime_base_option = click.option(
 """``--runtime-base``: the rewritten Dockerfile's runtime image (fix, optimize)."""
 
 
+_CA_BUNDLE_HELP = (
+    "CA bundle visible to RUN steps at /run/host-ca.crt (e.g. for pip behind a "
+    "TLS-intercepting proxy), never written into the images."
+)
+
+
+def ca_bundle_option(help_text: str = _CA_BUNDLE_HELP) -> Callable[[Command], Command]:
+    """``--ca-bundle FILE``: made visible to RUN steps, never baked (build, optimize, plan)."""
+    return click.option(
+        "--ca-bundle",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        default=None,
+        help=help_text,
+    )
+
+
+def format_option(
+    choices: Sequence[str], help_text: str = "Report format.", *, short: bool = True
+) -> Callable[[Command], Command]:
+    """``--format`` (``-f`` too when ``short``) among ``choices``, default ``tty``."""
+    return click.option(
+        *(("--format", "-f") if short else ("--format",)),
+        "fmt",
+        type=click.Choice(choices),
+        default="tty",
+        show_default=True,
+        help=help_text,
+    )
+
+
+output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to FILE instead of stdout (refuses to overwrite without --force).",
+)
+"""``--output FILE``: where the report goes; see :func:`refuse_overwrite`."""
+
+
 def output_options(command: Command) -> Command:
     """``--output FILE`` and ``--force``, in that order."""
-    output = click.option(
-        "--output",
-        "-o",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Write the report to FILE instead of stdout (refuses to overwrite without --force).",
-    )
     force = click.option(
         "--force", is_flag=True, help="Allow --output to replace an existing file."
     )
-    return output(force(command))
+    return output_option(force(command))
+
+
+def check_options(image: str, timeout_s: float) -> Callable[[Command], Command]:
+    """``--smoke``, ``--probe``, ``--port``, ``--timeout`` and ``--expect``: how ``verify``
+    and ``optimize`` check an image. ``image`` names the one whose command and ports are
+    the defaults (``the image``); ``timeout_s`` is ``--timeout``'s default."""
+    options = (
+        click.option(
+            "--smoke",
+            "smoke_command",
+            metavar='"CMD"',
+            default=None,
+            help="Command to run (split like a shell would).  "
+            f"[default: {image}'s ENTRYPOINT + CMD]",
+        ),
+        click.option(
+            "--probe",
+            metavar="PATH",
+            default=None,
+            help="Start the command as a service and GET http://127.0.0.1:PORT/PATH from inside "
+            "the container; it must answer 2xx (with two images: the same status and body).",
+        ),
+        click.option(
+            "--port",
+            type=click.IntRange(1, 65535),
+            default=None,
+            help=f"Port --probe asks.  [default: {image}'s lowest exposed TCP port]",
+        ),
+        click.option(
+            "--timeout",
+            "timeout_s",
+            type=click.FloatRange(min=0, min_open=True),
+            default=timeout_s,
+            show_default=True,
+            help="Seconds before the command is killed (with --probe: to wait for an answer).",
+        ),
+        click.option(
+            "--expect",
+            metavar="REGEX",
+            default=None,
+            help="Instead of identical output, require the output to match REGEX (in both "
+            "images; with --probe: the status line and body).",
+        ),
+    )
+
+    def apply(command: Command) -> Command:
+        for option in reversed(options):  # the first listed is the first in --help
+            command = option(command)
+        return command
+
+    return apply
+
+
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="Do not show the steps and the builder output."
+)
+"""``--quiet``: no :class:`Narration` (optimize, plan)."""
+
+
+@dataclass(frozen=True)
+class Narration:
+    """What a long verb tells on stderr while it works: its steps (``jettison: ...``) and
+    the builder's output lines, dimmed (coloured only when stderr is a terminal). Nothing
+    when ``quiet``."""
+
+    quiet: bool = False
+    color: bool = field(default_factory=lambda: sys.stderr.isatty())
+
+    def step(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(f"jettison: {message}", err=True)
+
+    def line(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(click.style(text, dim=True), err=True, color=self.color)
 
 
 def terminal_options(command: Command) -> Command:

@@ -11,7 +11,16 @@ from pathlib import Path
 
 import click
 
-from jettison.cli.output import CONTEXT_SETTINGS, builder_option, terminal_options
+from jettison.cli.output import (
+    CONTEXT_SETTINGS,
+    Narration,
+    builder_option,
+    ca_bundle_option,
+    format_option,
+    output_option,
+    quiet_option,
+    terminal_options,
+)
 from jettison.errors import ConfigError
 from jettison.plan.model import PlanReport
 
@@ -93,13 +102,7 @@ def failures(report: PlanReport) -> list[str]:
     "builder's store.",
 )
 @builder_option
-@click.option(
-    "--ca-bundle",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="CA bundle visible to RUN steps at /run/host-ca.crt (e.g. for pip behind a "
-    "TLS-intercepting proxy), never written into the images.",
-)
+@ca_bundle_option()
 @click.option(
     "--mount",
     "mounts",
@@ -119,24 +122,12 @@ def failures(report: PlanReport) -> list[str]:
     show_default=True,
     help="Seconds a service's check may take (HTTP probe or smoke command).",
 )
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="tty",
-    show_default=True,
-    help="Report format: terminal, JSON (versioned schema) or Markdown (for a pull request).",
+@format_option(
+    FORMATS, "Report format: terminal, JSON (versioned schema) or Markdown (for a pull request)."
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the report to FILE instead of stdout (refuses to overwrite without --force).",
-)
+@output_option
 @terminal_options
-@click.option("--quiet", "-q", is_flag=True, help="Do not show the steps and the builder output.")
+@quiet_option
 def plan_cmd(
     repo: Path,
     out_dir: Path | None,
@@ -187,15 +178,7 @@ def plan_cmd(
     from jettison.plan.api import plan
     from jettison.plan.render import render
 
-    echo_color = sys.stderr.isatty()
-
-    def step(message: str) -> None:
-        if not quiet:
-            click.echo(f"jettison: {message}", err=True)
-
-    def line(text: str) -> None:
-        if not quiet:
-            click.echo(click.style(text, dim=True), err=True, color=echo_color)
+    narration = Narration(quiet)
 
     def run() -> int:
         refuse_overwrite(output, force)
@@ -217,8 +200,8 @@ def plan_cmd(
                 build_args=args,
                 timeout_s=timeout_s,
                 progress=sink,
-                on_step=step,
-                on_line=line,
+                on_step=narration.step,
+                on_line=narration.line,
             )
         columns, use_color = terminal_look(output, color, width)
         write_report(render(report, fmt, width=columns, color=use_color), output, color=use_color)

@@ -113,6 +113,14 @@ class Dockerfile:
         """The stage a plain ``docker build`` produces (the last one)."""
         return self.stages[-1] if self.stages else None
 
+    def stage_ref(self, ref: str) -> Stage | None:
+        """The stage ``COPY --from=ref`` (or a ``--mount`` ``from``) names: by index or by
+        name; None when ``ref`` names an image instead."""
+        if ref.isdigit():
+            index = int(ref)
+            return self.stages[index] if index < len(self.stages) else None
+        return self.stage_named(ref)
+
     def stage_named(self, name: str) -> Stage | None:
         for stage in self.stages:
             if stage.name is not None and stage.name.lower() == name.lower():

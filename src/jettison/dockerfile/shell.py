@@ -10,12 +10,17 @@ and a linter must not fail on a valid build script.
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 from dataclasses import dataclass
 
+from jettison.dockerfile.model import Instruction
+
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "\n", "(", ")", "|&"})
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "nice", "command", "xargs"})
-_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+"""Programs that run a script given with ``-c`` (or a heredoc) as shell commands."""
+_HEREDOC_MARK = re.compile(r"<<-?\s*([\"']?)(\w+)\1")
 _KEYWORDS = frozenset(
     {"if", "then", "else", "elif", "fi", "do", "done", "while", "for", "until", "!", "{", "}"}
 )
@@ -76,7 +81,7 @@ def split_commands(script: str) -> list[Command]:
                 argv.pop(0)
         if not argv:
             return
-        if posixpath.basename(argv[0]) in _SHELLS and "-c" in argv[1:]:
+        if posixpath.basename(argv[0]) in SHELLS and "-c" in argv[1:]:
             body = argv[argv.index("-c") + 1 : argv.index("-c") + 2]
             if body:
                 commands.extend(split_commands(body[0]))
@@ -90,3 +95,27 @@ def split_commands(script: str) -> list[Command]:
             current.append(token)
     flush()
     return commands
+
+
+def commands_of(instruction: Instruction) -> list[Command]:
+    """The simple commands a ``RUN`` (or shell-form ``CMD``/``ENTRYPOINT``) executes.
+
+    Exec form is one command (``["sh", "-c", "..."]`` expanded); a heredoc counts as script
+    only when it is what the shell runs (``RUN <<EOT``, ``RUN <<EOT bash``), not when it is
+    data fed to another program (``RUN python3 <<EOT``, ``RUN cat <<EOT > file``).
+    """
+    if instruction.json:
+        return split_commands(shlex.join(instruction.args))
+    line = " ".join(instruction.args)
+    if not instruction.heredocs:
+        return split_commands(line)
+    head = split_commands(_HEREDOC_MARK.sub(" ", line))
+    if head and not (len(head) == 1 and head[0].name in SHELLS and not head[0].words()):
+        return head
+    out: list[Command] = []
+    for doc in instruction.heredocs:
+        first = doc.content.lstrip().split("\n", 1)[0]
+        if first.startswith("#!") and not any(s in first for s in SHELLS):
+            continue  # a python (or other) script run by its shebang
+        out.extend(split_commands(doc.content))
+    return out

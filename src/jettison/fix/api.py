@@ -31,7 +31,7 @@ from jettison.fix.savings import assign_savings, dockerignore_saving, requiremen
 from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
 from jettison.lint.context import Sizes, build_context
 from jettison.lint.model import Finding, LintContext
-from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX, gpu_evidence, production_packages
+from jettison.lint.packages import TORCH_CPU_INDEX, gpu_evidence, production_packages
 
 Target = Literal["cpu", "gpu", "auto"]
 RUNTIME_NAME = "requirements.runtime.txt"

@@ -59,16 +59,16 @@ from typing import Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from jettison.dockerfile.images import ImageRef, parse_image
 from jettison.dockerfile.model import Dockerfile, Stage
 from jettison.fix.changes import Change
 from jettison.fix.errors import refuse
-from jettison.lint.rules.deps._images import ImageRef, parse_image
-from jettison.lint.rules.deps._tables import TORCH_FAMILY as _TORCH_FAMILY
+from jettison.lint import tables
 from jettison.lint.rules.deps.jt307_torch_over_base import base_torch
 from jettison.requirements.model import Requirement
 
 BaseKind = Literal["python", "cuda", "pytorch"]
-TORCH_FAMILY = frozenset(_TORCH_FAMILY)
+TORCH_FAMILY = frozenset(tables.TORCH_FAMILY)
 CUDA_REPOSITORIES = frozenset({"nvidia/cuda", "nvcr.io/nvidia/cuda"})
 PYTORCH_REPOSITORY = "pytorch/pytorch"
 CONDA_PYTHON = "/opt/conda/bin/python"
@@ -353,6 +353,7 @@ def _cuda_plan(
     torch = bool(TORCH_FAMILY & set(packages))
     system = system_cuda_users(packages)
     torch_note = None
+    note: Change | None
     if runtime_base is not None:
         runtime = runtime_base
         note = Change(code, f"runtime stage on {runtime} (--runtime-base)")
@@ -364,12 +365,7 @@ def _cuda_plan(
             f"CUDA: the service runs on the CPU{without}",
         )
     elif keep_compiler and devel:
-        runtime = ref.text
-        note = Change(
-            "cuda",
-            f"runtime stage stays on {runtime}: the shipped code compiles at run time "
-            "(torch.compile, C++/CUDA extensions, numba) and needs its compiler and headers",
-        )
+        runtime, note = _devel_kept(ref, "torch.compile, C++/CUDA extensions, numba")
     elif torch and not system:
         runtime = f"{ref.name}:{tag.with_flavor('base')}"
         note = Change(
@@ -379,14 +375,9 @@ def _cuda_plan(
             "the base's copies would be a second CUDA stack",
         )
     else:
-        runtime = runtime_variant(ref) or ref.text
-        note = None
-        if runtime != ref.text:
-            note = Change(
-                "JT202",
-                f"runtime stage on {runtime}: the base's CUDA libraries without the "
-                "compiler and headers",
-            )
+        runtime, note = _devel_dropped(
+            ref, "the base's CUDA libraries without the compiler and headers"
+        )
         if torch and system:
             torch_note = Change(
                 "cuda",
@@ -411,6 +402,25 @@ def _cuda_plan(
     )
 
 
+def _devel_kept(ref: ImageRef, compiles: str) -> tuple[str, Change]:
+    """The runtime stage kept on the ``-devel`` image ``ref``: the shipped code compiles at
+    run time (``compiles`` says how), so the compiler and headers must ship."""
+    return ref.text, Change(
+        "cuda",
+        f"runtime stage stays on {ref.text}: the shipped code compiles at run time "
+        f"({compiles}) and needs its compiler and headers",
+    )
+
+
+def _devel_dropped(ref: ImageRef, keeps: str) -> tuple[str, Change | None]:
+    """The runtime stage on ``ref``'s variant without the compiler (JT202's choice; ``ref``
+    itself when it has none), and the change saying what the variant ``keeps``."""
+    runtime = runtime_variant(ref) or ref.text
+    if runtime == ref.text:
+        return runtime, None
+    return runtime, Change("JT202", f"runtime stage on {runtime}: {keeps}")
+
+
 def _pytorch_plan(
     dockerfile: Dockerfile,
     ref: ImageRef,
@@ -433,21 +443,13 @@ def _pytorch_plan(
             "JT202" if devel else "cuda", f"runtime stage on {runtime} (--runtime-base)"
         )
     elif keep_compiler and devel:
-        runtime = ref.text
-        note = Change(
-            "cuda",
-            f"runtime stage stays on {runtime}: the shipped code compiles at run time "
-            "(torch.compile, C++/CUDA extensions) and needs its compiler and headers",
-        )
+        runtime, note = _devel_kept(ref, "torch.compile, C++/CUDA extensions")
     else:
-        runtime = runtime_variant(ref) or ref.text
-        note = None
-        if runtime != ref.text:
-            note = Change(
-                "JT202",
-                f"runtime stage on {runtime}: the same conda Python, torch and CUDA "
-                "libraries, without the CUDA compiler and headers",
-            )
+        runtime, note = _devel_dropped(
+            ref,
+            "the same conda Python, torch and CUDA libraries, without the CUDA compiler and "
+            "headers",
+        )
     return BasePlan(
         "pytorch",
         ref,

@@ -18,16 +18,12 @@ imported or not: the image uses the base's copy, a developer without the base in
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from jettison.lint.rules.deps._tables import (
-    COMMON_DEPENDENTS,
-    TORCH_ADDONS,
-    dev_tool_kind,
-    used_without_import,
-)
+from jettison.lint.tables import COMMON_DEPENDENTS, TORCH_ADDONS, dev_tool_kind, used_without_import
 from jettison.requirements.model import Requirement
+from jettison.requirements.requirements_txt import physical_groups
 
 CPU_RENAMES: Mapping[str, tuple[str, str, str]] = {
     "opencv-python": ("opencv-python-headless", "JT304", "no GUI libraries in a service"),
@@ -68,21 +64,6 @@ class RequirementsSplit:
     """The runtime requirement lines (after renames), as written in the runtime file."""
     runtime_names: tuple[str, ...]
     """Canonical names of the runtime requirements (after renames), in file order."""
-
-
-def _logical(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, physical lines) with ``\\`` continuations kept together."""
-    group: list[str] = []
-    start = 1
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not group:
-            start = number
-        group.append(line)
-        if not line.endswith("\\") or line.lstrip().startswith("#"):
-            yield start, group
-            group = []
-    if group:
-        yield start, group
 
 
 def _decide(
@@ -162,7 +143,7 @@ def split_requirements(
     renamed_all: list[Renamed] = []
     runtime_lines: list[str] = []
     runtime_names: list[str] = []
-    for start, lines in _logical(text):
+    for start, lines in physical_groups(text):
         requirement = by_line.get(start)
         if requirement is None:
             runtime.extend(lines)

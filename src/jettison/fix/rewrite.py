@@ -26,14 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.dockerfile.pip import pip_argv, pip_subcommand
 from jettison.dockerfile.shell import Command, split_commands
 from jettison.fix.bases import TORCH_FAMILY, BasePlan, plan_base, single_stage
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, refuse
 from jettison.lint.context import is_requirements_input
-from jettison.lint.rules.deps._pip import _subcommand, pip_argv
 from jettison.lint.rules.hygiene.jt401_build_tools_in_final import is_build_tool
-from jettison.lint.rules.models._weights import named_like_weights
+from jettison.lint.rules.models.jt501_weights_copied import named_like_weights
 
 VENV = "/opt/venv"
 APP_USER = "app"
@@ -126,7 +126,7 @@ def _requirement_arg(command: Command) -> str | None:
     found = pip_argv(command)
     if found is None:
         return None
-    verb, args = _subcommand(found[1])
+    verb, args = pip_subcommand(found[1])
     if verb != "install":
         return None
     for index, arg in enumerate(args):

@@ -23,10 +23,10 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from jettison.dockerfile.context import find_junk
+from jettison.dockerfile.ignore import DockerIgnore
 from jettison.fix.changes import Change
 from jettison.lint.model import Finding
-from jettison.lint.rules.hygiene._context import find_junk
-from jettison.lint.rules.hygiene._dockerignore import DockerIgnore
 
 PER_REQUIREMENT = frozenset({"JT301", "JT303", "JT304", "JT305", "JT306", "JT307", "JT309"})
 """Codes whose findings sit on one requirement each: a change claims them by line only."""

@@ -28,8 +28,9 @@ import fnmatch
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from jettison.imports.mapping import significant_module
@@ -116,15 +117,28 @@ def scan_source_tree(src: Path, exclude: Iterable[str] = DEFAULT_EXCLUDE) -> Imp
     )
 
 
+def parse_python(source: str | bytes, path: Path | str = "<string>") -> ast.Module:
+    r"""The syntax tree of ``source``, quietly: the shipped code's own warnings (a
+    ``SyntaxWarning`` for ``"\d"`` and the like) are not ours to show.
+
+    Raises :class:`SyntaxError` (or ``ValueError`` for NUL bytes) when it does not parse.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source, filename=str(path))
+
+
 def imports_in_source(source: str | bytes, path: Path | str = "<string>") -> list[tuple[str, int]]:
     """``(module, line)`` for every absolute import in ``source``, in line order.
 
     ``module`` is :func:`~jettison.imports.mapping.significant_module` of the import path.
     Raises :class:`SyntaxError` (or ``ValueError`` for NUL bytes) when it does not parse.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SyntaxWarning for "\d" and the like
-        tree = ast.parse(source, filename=str(path))
+    return imports_in_tree(parse_python(source, path))
+
+
+def imports_in_tree(tree: ast.AST) -> list[tuple[str, int]]:
+    """:func:`imports_in_source` of a tree already parsed (by :func:`parse_python`)."""
     out: list[tuple[str, int]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -141,14 +155,16 @@ def imports_in_source(source: str | bytes, path: Path | str = "<string>") -> lis
             else:
                 out.append((module, node.lineno))
         elif isinstance(node, ast.Call):
-            name = _dynamic_import(node)
+            name = dynamic_import(node)
             if name:
                 out.append((significant_module(name), node.lineno))
     return sorted(((m, line) for m, line in out if m), key=lambda item: item[1])
 
 
-def _dynamic_import(call: ast.Call) -> str | None:
-    """The literal module of ``importlib.import_module("x")`` or ``__import__("x")``."""
+def dynamic_import(call: ast.Call) -> str | None:
+    """The literal module of ``importlib.import_module("x")`` or ``__import__("x")`` (None
+    for any other call, a computed name or a relative one): code that loads a module by name
+    imports it as surely as an import statement does."""
     func = call.func
     name = (
         func.id
@@ -172,16 +188,27 @@ def _python_files(src: Path, patterns: tuple[str, ...]) -> Iterator[Path]:
         if src.suffix == ".py":
             yield src
         return
-    for directory, dirnames, filenames in os.walk(src):
+    excluded = partial(_excluded, src, patterns=patterns)
+    yield from walk_python_files(src, skip_dir=excluded, skip_file=excluded)
+
+
+def walk_python_files(
+    root: Path, *, skip_dir: Callable[[Path], bool], skip_file: Callable[[Path], bool]
+) -> Iterator[Path]:
+    """The ``.py`` files below the folder ``root``, folder by folder in sorted order.
+
+    Folders holding a virtualenv (a ``pyvenv.cfg``) are never code of the project; the
+    caller leaves out the other folders and files it does not want (``skip_dir``,
+    ``skip_file``). Symlinked folders are not entered.
+    """
+    for directory, dirnames, filenames in os.walk(root):
         here = Path(directory)
         dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not _excluded(src, here / d, patterns) and not (here / d / "pyvenv.cfg").exists()
+            d for d in dirnames if not skip_dir(here / d) and not (here / d / "pyvenv.cfg").exists()
         )
         for filename in sorted(filenames):
             path = here / filename
-            if filename.endswith(".py") and not _excluded(src, path, patterns):
+            if filename.endswith(".py") and not skip_file(path):
                 yield path
 
 

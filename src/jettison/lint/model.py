@@ -95,6 +95,14 @@ class LintContext:
         found = self.requirements.named(name)
         return found[0] if found else None
 
+    def option(self, code: str, key: str) -> object | None:
+        """``options = { JT302 = { gpu = true } }`` in the lint config: rule ``code``'s value
+        of ``key``, or None."""
+        table = self.options.get(code)
+        if isinstance(table, Mapping):
+            return table.get(key)
+        return None
+
 
 Check = Callable[[LintContext], Iterable[Finding]]
 

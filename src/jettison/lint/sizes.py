@@ -14,25 +14,18 @@ that has a wheel; among its wheels the best for CPython 3.11 on manylinux x86_64
 Results are cached as JSON in ``$JETTISON_CACHE/wheel-sizes.json`` (default
 ``~/.cache/jettison``): measured sizes forever (a published file never changes), which
 version a specifier resolves to for a day. ``offline`` reads the cache only. Any network or
-format failure gives None, "no saving claimed", never an exception.
+format failure gives None, "no saving claimed", never an exception. HTTP and the cache file
+are :mod:`jettison.pypi`'s, shared with the plan's dependency metadata.
 """
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
 import fnmatch
-import json
-import os
-import ssl
-import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +35,18 @@ from packaging.tags import Tag, compatible_tags, cpython_tags
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-DEFAULT_INDEX = "https://pypi.org/pypi"
-CACHE_ENV = "JETTISON_CACHE"
+from jettison.pypi import (
+    DEFAULT_INDEX,
+    TIMEOUT_SECONDS,
+    Index,
+    JsonCache,
+    Unavailable,
+    default_cache_dir,
+    exact_version,
+    json_object,
+    quote,
+)
+
 CACHE_FILE = "wheel-sizes.json"
 CACHE_FORMAT = 1
 RESOLVE_TTL_SECONDS = 24 * 3600
@@ -52,8 +55,9 @@ TAIL_BYTES = 64 * 1024
 READ_AHEAD_BYTES = 16 * 1024
 """Smallest range fetched past the tail (zipfile reads a member's header in small pieces)."""
 MAX_DIRECTORY_BYTES = 32 << 20
-"""Refuse central directories larger than this (no real wheel comes close)."""
-TIMEOUT_SECONDS = 15.0
+"""Refuse central directories (and index answers) larger than this (no real wheel comes
+close)."""
+USER_AGENT = "jettison (wheel sizes)"
 DEFAULT_EXTRA_NAMES = ("nvidia-*", "triton")
 """Dependencies counted by :meth:`WheelSizes.installed_bytes_with_deps` by default: the CUDA
 libraries torch's Linux wheels pull in."""
@@ -68,31 +72,11 @@ _PLATFORMS = (
     "linux_x86_64",
 )
 
-_NETWORK_ERRORS = (OSError, HTTPException, ValueError)
-"""urllib's URLError and timeouts are OSErrors; a mangled URL or header is a ValueError."""
-
-
-class _Unavailable(Exception):
-    """Internal: a size that cannot be measured (never escapes this module)."""
-
 
 def default_cache_path() -> Path:
-    base = os.environ.get(CACHE_ENV)
-    if base:
-        return Path(base) / CACHE_FILE
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    root = Path(xdg) if xdg else Path.home() / ".cache"
-    return root / "jettison" / CACHE_FILE
-
-
-def ssl_context() -> ssl.SSLContext:
-    """Certificates from ``SSL_CERT_FILE``/``REQUESTS_CA_BUNDLE`` when set (corporate proxies
-    and pip's configuration use them), else the system's."""
-    for variable in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
-        cafile = os.environ.get(variable)
-        if cafile and Path(cafile).is_file():
-            return ssl.create_default_context(cafile=cafile)
-    return ssl.create_default_context()
+    """``wheel-sizes.json`` in the index caches' directory
+    (:func:`jettison.pypi.default_cache_dir`)."""
+    return default_cache_dir() / CACHE_FILE
 
 
 def wheel_rank(python_version: tuple[int, int] = TARGET_PYTHON) -> dict[Tag, int]:
@@ -156,11 +140,11 @@ class _RangeFile:
         data = self._cached(self._pos, end)
         if data is None:
             if end - self._pos > MAX_DIRECTORY_BYTES:
-                raise _Unavailable(f"refusing to read {end - self._pos} bytes of a wheel")
+                raise Unavailable(f"refusing to read {end - self._pos} bytes of a wheel")
             ahead = min(self._size, max(end, self._pos + READ_AHEAD_BYTES))
             chunk = self._fetch(self._pos, ahead)
             if len(chunk) != ahead - self._pos:
-                raise _Unavailable("short range response")
+                raise Unavailable("short range response")
             self._chunks.append((self._pos, chunk))
             self.fetched_bytes += len(chunk)
             data = chunk[: end - self._pos]
@@ -177,7 +161,10 @@ class _RangeFile:
 class WheelSizes:
     """Installed bytes of distributions' wheels, measured from the package index, cached.
 
-    ``installed_bytes`` has the signature of :attr:`LintContext.sizes`.
+    ``installed_bytes`` has the signature of :attr:`LintContext.sizes`. ``index`` is the
+    client to ask, when another reader shares it (one failure then stops both); it brings
+    its own URL, offline flag and timeout, and ``index_url``, ``offline`` and ``timeout``
+    are not used.
     """
 
     def __init__(
@@ -189,22 +176,27 @@ class WheelSizes:
         python_version: tuple[int, int] = TARGET_PYTHON,
         timeout: float = TIMEOUT_SECONDS,
         clock: Callable[[], float] = time.time,
+        index: Index | None = None,
     ) -> None:
         self.cache_path = cache_path if cache_path is not None else default_cache_path()
-        self.offline = offline
-        self.index_url = index_url.rstrip("/")
+        self.index = (
+            index if index is not None else Index(index_url, offline=offline, timeout=timeout)
+        )
+        self.offline = self.index.offline
+        self.index_url = self.index.url
         self.python_version = python_version
-        self.timeout = timeout
         self._clock = clock
         self._rank = wheel_rank(python_version)
-        self._ssl: ssl.SSLContext | None = None
         self._memo: dict[tuple[str, str], int | None] = {}
         self._projects: dict[str, dict[str, Any] | None] = {}
-        self._cache = self._load_cache()
-        self.unreachable = False
-        """True once the index failed to answer: later look-ups skip the network."""
+        self._cache = JsonCache(self.cache_path, self.index_url, CACHE_FORMAT)
         self.requests = 0
         """HTTP requests made (tests check that the cache saves them)."""
+
+    @property
+    def unreachable(self) -> bool:
+        """True once the index failed to answer: later look-ups skip the network."""
+        return self.index.unreachable
 
     # -- public API -------------------------------------------------------------------------
 
@@ -214,11 +206,27 @@ class WheelSizes:
         if key not in self._memo:
             try:
                 self._memo[key] = int(self._entry(*key)["installed_bytes"])
-            except (_Unavailable, KeyError, TypeError, ValueError):
+            except (Unavailable, KeyError, TypeError, ValueError):
                 self._memo[key] = None
         return self._memo[key]
 
     __call__ = installed_bytes
+
+    def requires_dist(self, name: str, specifier: str = "") -> list[str] | None:
+        """The ``Requires-Dist`` lines of the wheel :meth:`installed_bytes` measures (read
+        from its METADATA in the same range requests, cached with its size), or None.
+
+        For indexes that do not serve per-release JSON documents, this is where a release's
+        dependencies can still be read without downloading the wheel.
+        """
+        try:
+            entry = self._entry(canonicalize_name(name), specifier.replace(" ", ""))
+        except (Unavailable, KeyError, TypeError, ValueError):
+            return None
+        requires = entry.get("requires_dist")
+        if not isinstance(requires, list):
+            return None
+        return [str(item) for item in requires]
 
     def installed_bytes_with_deps(
         self,
@@ -253,7 +261,7 @@ class WheelSizes:
                 for dependency in self._dependencies(entry):
                     if any(fnmatch.fnmatchcase(dependency[0], p) for p in patterns):
                         pending.append(dependency)
-        except _Unavailable:
+        except Unavailable:
             return None
         return total
 
@@ -261,20 +269,20 @@ class WheelSizes:
 
     def _entry(self, name: str, specifier: str) -> dict[str, Any]:
         version = self._resolve(name, specifier)
-        wheels = self._index_cache("wheels")
+        wheels = self._cache.table("wheels")
         key = f"{name}=={version}"
         cached = wheels.get(key)
         if isinstance(cached, dict) and isinstance(cached.get("installed_bytes"), int):
             return cached
         wheel = pick_wheel(self._release_files(name, version), self._rank)
         if wheel is None:
-            raise _Unavailable(f"{name} {version}: no wheel for CPython on Linux x86_64")
+            raise Unavailable(f"{name} {version}: no wheel for CPython on Linux x86_64")
         url = wheel.get("url")
         if not isinstance(url, str):
-            raise _Unavailable(f"{name} {version}: wheel without URL")
+            raise Unavailable(f"{name} {version}: wheel without URL")
         # Mirrors may answer with URLs relative to the JSON document.
         installed, requires = self._measure(
-            urllib.parse.urljoin(f"{self.index_url}/{_quote(name)}/json", url)
+            urllib.parse.urljoin(f"{self.index_url}/{quote(name)}/json", url)
         )
         entry = {
             "filename": wheel["filename"],
@@ -282,7 +290,7 @@ class WheelSizes:
             "requires_dist": requires,
         }
         wheels[key] = entry
-        self._save_cache()
+        self._cache.save()
         return entry
 
     def _project(self, name: str) -> dict[str, Any]:
@@ -290,13 +298,13 @@ class WheelSizes:
         if name not in self._projects:
             self._require_network()
             try:
-                self._projects[name] = self._get_json(f"{self.index_url}/{_quote(name)}/json")
-            except _Unavailable:
+                self._projects[name] = self._get_json(f"{self.index_url}/{quote(name)}/json")
+            except Unavailable:
                 self._projects[name] = None
                 raise
         project = self._projects[name]
         if project is None:
-            raise _Unavailable(f"{name}: not on the index")
+            raise Unavailable(f"{name}: not on the index")
         return project
 
     def _release_files(self, name: str, version: str) -> list[dict[str, Any]]:
@@ -305,17 +313,17 @@ class WheelSizes:
         releases = self._project(name).get("releases")
         files = releases.get(version) if isinstance(releases, dict) else None
         if not isinstance(files, list):
-            info = self._get_json(f"{self.index_url}/{_quote(name)}/{_quote(version)}/json")
+            info = self._get_json(f"{self.index_url}/{quote(name)}/{quote(version)}/json")
             files = info.get("urls")
         if not isinstance(files, list):
-            raise _Unavailable(f"{name} {version}: no such release")
+            raise Unavailable(f"{name} {version}: no such release")
         return [f for f in files if isinstance(f, dict)]
 
     def _resolve(self, name: str, specifier: str) -> str:
-        pinned = _pinned_version(specifier)
+        pinned = exact_version(specifier)
         if pinned is not None:
             return pinned
-        resolved = self._index_cache("resolved")
+        resolved = self._cache.table("resolved")
         key = f"{name} {specifier}".strip()
         cached = resolved.get(key)
         now = self._clock()
@@ -327,17 +335,17 @@ class WheelSizes:
             return str(cached["version"])
         version = self._newest_with_wheel(self._project(name), specifier)
         resolved[key] = {"version": version, "checked_at": now}
-        self._save_cache()
+        self._cache.save()
         return version
 
     def _newest_with_wheel(self, project: dict[str, Any], specifier: str) -> str:
         releases = project.get("releases")
         if not isinstance(releases, dict):
-            raise _Unavailable("no releases")
+            raise Unavailable("no releases")
         try:
             wanted = SpecifierSet(specifier)
         except InvalidSpecifier as exc:
-            raise _Unavailable(str(exc)) from exc
+            raise Unavailable(str(exc)) from exc
         candidates: dict[Version, str] = {}
         for text, files in releases.items():
             try:
@@ -348,7 +356,7 @@ class WheelSizes:
                 candidates[version] = text
         matching = list(wanted.filter(candidates))
         if not matching:
-            raise _Unavailable(f"no release with a wheel matches {specifier!r}")
+            raise Unavailable(f"no release with a wheel matches {specifier!r}")
         return candidates[max(matching)]
 
     def _dependencies(self, entry: dict[str, Any]) -> list[tuple[str, str]]:
@@ -380,15 +388,15 @@ class WheelSizes:
         its central directory and METADATA member with range requests."""
         status, headers, tail = self._get(url, {"Range": f"bytes=-{TAIL_BYTES}"})
         if status != 206:
-            raise _Unavailable("the server does not answer range requests")
+            raise Unavailable("the server does not answer range requests")
         total = _content_range_total(headers)
         if total is None or len(tail) > total:
-            raise _Unavailable("no usable Content-Range")
+            raise Unavailable("no usable Content-Range")
 
         def fetch(start: int, end: int) -> bytes:
             code, _, body = self._get(url, {"Range": f"bytes={start}-{end - 1}"})
             if code != 206:
-                raise _Unavailable("the server does not answer range requests")
+                raise Unavailable("the server does not answer range requests")
             return body
 
         remote = _RangeFile(fetch, total, tail)
@@ -408,91 +416,24 @@ class WheelSizes:
                     requires = _requires_dist(text)
                 return installed, requires
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError) as exc:
-            raise _Unavailable(f"not a readable wheel: {exc}") from exc
+            raise Unavailable(f"not a readable wheel: {exc}") from exc
 
-    # -- HTTP -------------------------------------------------------------------------------
+    # -- HTTP ---------------------------------------------------------------------------------
+    # Every request goes through _get (the seam tests replace to serve a fake index).
 
     def _require_network(self) -> None:
-        if self.offline:
-            raise _Unavailable("offline")
-        if self.unreachable:
-            raise _Unavailable("the package index did not answer earlier")
+        self.index.check()
 
     def _get_json(self, url: str) -> dict[str, Any]:
         status, _, body = self._get(url, {"Accept": "application/json"})
-        if status != 200:
-            raise _Unavailable(f"{url}: HTTP {status}")
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise _Unavailable(f"{url}: not JSON") from exc
-        if not isinstance(data, dict):
-            raise _Unavailable(f"{url}: unexpected JSON")
-        return data
+        return json_object(url, status, body)
 
     def _get(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         self._require_network()
-        if self._ssl is None and url.startswith("https:"):
-            self._ssl = ssl_context()
         self.requests += 1
-        try:
-            request = urllib.request.Request(
-                url, headers={"User-Agent": "jettison (wheel sizes)", **headers}
-            )
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self._ssl) as resp:
-                limit = MAX_DIRECTORY_BYTES + 1
-                body = resp.read(limit)
-                if len(body) >= limit:
-                    raise _Unavailable(f"{url}: response too large")
-                return resp.status, dict(resp.headers.items()), body
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            return exc.code, {}, b""  # 404 and the like: this name, not the network
-        except _NETWORK_ERRORS as exc:
-            self.unreachable = True
-            raise _Unavailable(f"{url}: {exc}") from exc
-
-    # -- cache ------------------------------------------------------------------------------
-
-    def _load_cache(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {"format": CACHE_FORMAT, "indexes": {}}
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            return {"format": CACHE_FORMAT, "indexes": {}}
-        if not isinstance(data.get("indexes"), dict):
-            data["indexes"] = {}
-        return data
-
-    def _index_cache(self, table: str) -> dict[str, Any]:
-        index = self._cache["indexes"].setdefault(self.index_url, {})
-        if not isinstance(index.get(table), dict):
-            index[table] = {}
-        result: dict[str, Any] = index[table]
-        return result
-
-    def _save_cache(self) -> None:
-        """Write the cache atomically; a cache that cannot be written is no error."""
-        text = json.dumps(self._cache, indent=1, sort_keys=True)
-        tmp: str | None = None
-        try:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".wheel-sizes.", dir=self.cache_path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            Path(tmp).replace(self.cache_path)
-            tmp = None
-        except OSError:
-            pass
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    Path(tmp).unlink()
-
-
-def _quote(part: str) -> str:
-    return urllib.parse.quote(part, safe="")
+        return self.index.get(
+            url, {"User-Agent": USER_AGENT, **headers}, max_bytes=MAX_DIRECTORY_BYTES
+        )
 
 
 def _requires_dist(metadata: str) -> list[str]:
@@ -500,17 +441,6 @@ def _requires_dist(metadata: str) -> list[str]:
     parser = email.parser.HeaderParser()
     message = parser.parsestr(metadata)
     return [str(value) for value in message.get_all("Requires-Dist") or []]
-
-
-def _pinned_version(specifier: str) -> str | None:
-    """``X`` of ``==X``/``===X`` (no wildcard, no other clause), else None."""
-    spec = specifier.replace(" ", "")
-    if "," in spec or "*" in spec or ";" in spec:
-        return None
-    for operator in ("===", "=="):
-        if spec.startswith(operator) and len(spec) > len(operator):
-            return spec[len(operator) :]
-    return None
 
 
 def _content_range_total(headers: dict[str, str]) -> int | None:

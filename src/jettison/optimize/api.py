@@ -19,7 +19,6 @@ docker-archive first, which costs a full write of the image.
 
 from __future__ import annotations
 
-import re
 import shlex
 import tempfile
 from collections.abc import Callable
@@ -29,12 +28,17 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from jettison.build import probe as probe_script
 from jettison.build.api import build as build_image
-from jettison.build.api import default_port, default_tag, resolve_dockerfile
+from jettison.build.api import (
+    default_port,
+    default_tag,
+    resolve_dockerfile,
+    smoke_argv,
+    validate_check_options,
+)
 from jettison.build.api import verify as verify_images
 from jettison.build.backend import Builder, RunResult
 from jettison.build.errors import BuildError
 from jettison.build.select import choose_builder
-from jettison.errors import ConfigError
 from jettison.optimize.report import (
     CauseSaving,
     FixChange,
@@ -157,24 +161,12 @@ def optimize(
     ``JettisonError`` subclasses on bad input or a failed build; a failed verification is a
     report with ``verified`` False.
     """
-    from jettison.lint.rules.deps._packages import TORCH_CPU_INDEX
+    from jettison.lint.packages import TORCH_CPU_INDEX
 
     verbs = steps or Steps()
     dockerfile, ctx = resolve_dockerfile(path, context_dir)
-    argv = _smoke_argv(smoke)
-    if expect is not None:
-        try:
-            re.compile(expect)
-        except re.error as exc:
-            raise ConfigError(f"--expect {expect!r} is not a regular expression: {exc}") from exc
-    if timeout_s <= 0:
-        raise ConfigError("--timeout must be positive")
-    if probe is not None:
-        probe_script.check_path(probe)
-    if port is not None:
-        if probe is None:
-            raise ConfigError("--port needs --probe", hint="e.g. --probe /healthz --port 8000")
-        probe_script.check_port(port)
+    argv = smoke_argv(smoke)
+    validate_check_options(timeout_s=timeout_s, expect=expect, probe=probe, port=port)
     chosen = choose_builder(builder) if isinstance(builder, str) else builder
     index = torch_index or TORCH_CPU_INDEX
 
@@ -272,29 +264,13 @@ def optimize(
     )
 
 
-def _smoke_argv(smoke: str | None) -> tuple[str, ...] | None:
-    if smoke is None:
-        return None
-    try:
-        argv = tuple(shlex.split(smoke))
-    except ValueError as exc:
-        raise ConfigError(f"--smoke {smoke!r}: {exc}") from exc
-    if not argv:
-        raise ConfigError("--smoke is empty")
-    return argv
-
-
 def _inspect(
     inspect: InspectFn, builder: Builder, tag: str, progress: Progress | None
 ) -> InspectReport:
-    """Read ``tag`` in the builder's store when it names one (buildah), else from a
-    temporary docker-archive export."""
-    store_reference = getattr(builder, "store_reference", None)
-    if callable(store_reference):
-        return inspect(str(store_reference(tag)), progress=progress)
+    """Read ``tag`` where the builder says it can be read: in place in buildah's or podman's
+    store, else an export into a temporary folder, removed when read."""
     with tempfile.TemporaryDirectory(prefix="jettison-optimize-") as tmp:
-        archive = builder.export(tag, Path(tmp) / "image.tar", "docker-archive")
-        return inspect(str(archive), progress=progress)
+        return inspect(builder.image_reference(tag, Path(tmp)), progress=progress)
 
 
 def _facts(

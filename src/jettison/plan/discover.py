@@ -60,6 +60,9 @@ import yaml
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.parser import expand as expand_vars
 from jettison.dockerfile.parser import parse_dockerfile
+from jettison.dockerfile.paths import absolute, covers
+from jettison.dockerfile.pip import pip_installs
+from jettison.dockerfile.steps import Step, expand, steps
 from jettison.errors import ConfigError, DockerfileError, RequirementsError
 from jettison.imports.scan import DEFAULT_EXCLUDE
 from jettison.lint.context import (
@@ -70,8 +73,6 @@ from jettison.lint.context import (
     final_commands,
     resolve_context,
 )
-from jettison.lint.rules.deps._pip import pip_installs
-from jettison.lint.rules.size._scripts import Step, absolute, covers, expand, steps
 from jettison.plan.model import Discovery, Problem, Service
 from jettison.requirements import load_requirements
 

@@ -63,7 +63,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from jettison.dockerfile.images import ImageRef, is_cuda_base, parse_image, runtime_base
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.dockerfile.pip import pip_argv, pip_subcommand
 from jettison.dockerfile.shell import Command, split_commands
 from jettison.errors import ConfigError
 from jettison.fix.bases import (
@@ -76,8 +78,6 @@ from jettison.fix.bases import (
 )
 from jettison.fix.rewrite import APP_USER, DEV_RUNTIME_LIBRARIES, VENV
 from jettison.lint.context import dockerignore_path, read_dockerignore
-from jettison.lint.rules.deps._images import ImageRef, is_cuda_base, parse_image, runtime_base
-from jettison.lint.rules.deps._pip import _subcommand, pip_argv
 from jettison.lint.rules.hygiene.jt401_build_tools_in_final import is_build_tool
 from jettison.plan.model import (
     BuildStep,
@@ -805,7 +805,7 @@ def _pip_role(command: Command, known: frozenset[str], line: int) -> _PipRole:
     own tooling, or anything else (kept as written)."""
     found = pip_argv(command)
     assert found is not None
-    verb, args = _subcommand(found[1])
+    verb, args = pip_subcommand(found[1])
     if verb != "install":
         return _PipRole("other")
     files: list[str] = []
@@ -998,13 +998,6 @@ def _requirement_names(dockerfile: Dockerfile, service: Service) -> frozenset[st
     return frozenset(names)
 
 
-def _stage_for(dockerfile: Dockerfile, name: str) -> Stage | None:
-    if name.isdigit():
-        index = int(name)
-        return dockerfile.stages[index] if index < len(dockerfile.stages) else None
-    return dockerfile.stage_named(name)
-
-
 def _replay_copy(
     instruction: Instruction,
     dockerfile: Dockerfile,
@@ -1016,7 +1009,7 @@ def _replay_copy(
     line = instruction.position.line
     source_stage = instruction.flag("from")
     if source_stage is not None:
-        stage = _stage_for(dockerfile, source_stage)
+        stage = dockerfile.stage_ref(source_stage)
         if stage is None:  # an image: COPY --from=ghcr.io/... copies from it, as before
             state.parts.append(_Part(_source(instruction, dockerfile), build_step=True))
             return

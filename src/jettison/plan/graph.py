@@ -35,17 +35,21 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import os
 import sys
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jettison.dockerfile.ignore import DockerIgnore
 from jettison.errors import DockerfileError
-from jettison.imports.scan import DEFAULT_EXCLUDE, _dynamic_import, imports_in_source
+from jettison.imports.scan import (
+    DEFAULT_EXCLUDE,
+    dynamic_import,
+    imports_in_tree,
+    parse_python,
+    walk_python_files,
+)
 from jettison.lint.context import dockerignore_path, read_dockerignore
-from jettison.lint.rules.hygiene._dockerignore import DockerIgnore
 from jettison.plan.discover import problem_key
 from jettison.plan.model import Discovery, Problem, Service, ServiceImports
 
@@ -119,19 +123,11 @@ class _Shipped:
                 if start.suffix == ".py" and self.contains(start):
                     yield start
                 continue
-            for directory, dirnames, filenames in os.walk(start):
-                here = Path(directory)
-                dirnames[:] = sorted(
-                    d
-                    for d in dirnames
-                    if not _excluded_dir(d)
-                    and not (here / d / "pyvenv.cfg").exists()
-                    and not self._ignored(here / d)
-                )
-                for name in sorted(filenames):
-                    path = here / name
-                    if name.endswith(".py") and not self._ignored(path):
-                        yield path
+            yield from walk_python_files(
+                start,
+                skip_dir=lambda folder: _excluded_dir(folder.name) or self._ignored(folder),
+                skip_file=self._ignored,
+            )
 
 
 def _excluded_dir(name: str) -> bool:
@@ -242,7 +238,7 @@ def _targets(tree: ast.AST) -> list[_Target]:
             names = tuple(alias.name for alias in node.names if alias.name != "*")
             out.append(_Target(node.module or "", node.level, names))
         elif isinstance(node, ast.Call):
-            name = _dynamic_import(node)
+            name = dynamic_import(node)
             if name:
                 out.append(_Target(name, 0))
     return out
@@ -280,11 +276,8 @@ class _Walk:
     def _read(self, path: Path) -> set[Path]:
         """The shipped local files ``path`` imports; its third-party modules recorded."""
         try:
-            data = path.read_bytes()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarning for "\d" and the like
-                tree = ast.parse(data, filename=str(path))
-            found = imports_in_source(data, path)
+            tree = parse_python(path.read_bytes(), path)
+            found = imports_in_tree(tree)
         except OSError as exc:
             self._unparsable(path, 1, f"cannot read ({exc.strerror or exc})")
             return set()

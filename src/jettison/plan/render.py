@@ -46,13 +46,16 @@ from jettison.render.document import (
     Line,
     Paragraph,
     Section,
-    Span,
     Table,
     Tone,
+    code,
+    dim,
+    line,
+    span,
 )
 from jettison.render.json_report import JsonObject, JsonValue, json_text, read_schema
 from jettison.render.text import printable
-from jettison.render.units import human_bytes
+from jettison.render.units import human_bytes, plural
 
 Format = Literal["tty", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("tty", "markdown", "json")
@@ -69,32 +72,12 @@ _SEVERITY_TONES = {"error": Tone.BAD, "warning": Tone.WARN, "info": Tone.DIM}
 # --------------------------------------------------------------------------- small helpers
 
 
-def _span(text: str, tone: Tone = Tone.PLAIN, *, code: bool = False) -> Span:
-    return Span(printable(text), tone, code)
-
-
-def _line(*parts: str | Span) -> Line:
-    return tuple(_span(p) if isinstance(p, str) else p for p in parts)
-
-
-def _dim(text: str) -> Line:
-    return (_span(text, Tone.DIM),)
-
-
-def _code(text: str) -> Line:
-    return (_span(text, code=True),)
-
-
 def _rel(path: Path, root: Path) -> str:
     """``path`` relative to the repository root when below it (``.`` for the root itself)."""
     try:
         return path.relative_to(root).as_posix() or "."
     except ValueError:
         return path.as_posix()
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _names(names: Iterable[str]) -> str:
@@ -116,12 +99,12 @@ def _title(report: PlanReport) -> Line:
     found = report.discovery
     shared = len(found.shared_paths)
     return (
-        _span("jettison plan: ", Tone.STRONG),
-        _span(report.root.as_posix(), Tone.STRONG, code=True),
-        _span(
-            f"  {_plural(len(found.services), 'service')}, "
-            f"{_plural(len(report.split.groups), 'shared group')}, "
-            f"{_plural(shared, 'shared code path')}",
+        span("jettison plan: ", Tone.STRONG),
+        span(report.root.as_posix(), Tone.STRONG, code=True),
+        span(
+            f"  {plural(len(found.services), 'service')}, "
+            f"{plural(len(report.split.groups), 'shared group')}, "
+            f"{plural(shared, 'shared code path')}",
             Tone.DIM,
         ),
     )
@@ -146,36 +129,36 @@ def _services(discovery: Discovery) -> Section:
     items: list[tuple[str, Line]] = []
     if discovery.shared_paths:
         shared = ", ".join(_rel(p, root) for p in discovery.shared_paths)
-        items.append(("Shared code", _code(shared)))
+        items.append(("Shared code", code(shared)))
     if discovery.compose_files:
         compose = ", ".join(_rel(p, root) for p in discovery.compose_files)
-        items.append(("Compose", _code(compose)))
+        items.append(("Compose", code(compose)))
     if items:
         blocks.append(Fields(tuple(items)))
     return Section("Services", tuple(blocks))
 
 
 def _service_row(service: Service, root: Path) -> tuple[Line, ...]:
-    base: Line = _code(service.base_image) if service.base_image else _dim("-")
+    base: Line = code(service.base_image) if service.base_image else dim("-")
     if service.parsed is None:
-        base = (_span("unparsable", Tone.BAD),)
+        base = (span("unparsable", Tone.BAD),)
     return (
-        _line(service.name),
-        _code(_rel(service.dockerfile, root)),
-        _code(_rel(service.context, root)),
+        line(service.name),
+        code(_rel(service.dockerfile, root)),
+        code(_rel(service.context, root)),
         base,
-        _line(str(service.port)) if service.port is not None else _dim("-"),
-        _code(service.health_path) if service.health_path else _dim("-"),
+        line(str(service.port)) if service.port is not None else dim("-"),
+        code(service.health_path) if service.health_path else dim("-"),
     )
 
 
 def _groups(split: Split) -> Section:
     rows = tuple(
         (
-            _line(group.name),
-            _line(str(len(group.pins))),
-            _line(_names(group.services)),
-            _dim(group.reason),
+            line(group.name),
+            line(str(len(group.pins))),
+            line(_names(group.services)),
+            dim(group.reason),
         )
         for group in split.groups
     )
@@ -193,29 +176,29 @@ def _groups(split: Split) -> Section:
 
 def _dropped_cell(dropped: Sequence[Dropped]) -> Line:
     if not dropped:
-        return _line("0")
+        return line("0")
     reasons: dict[str, int] = {}
     for item in dropped:
         reasons[item.reason] = reasons.get(item.reason, 0) + 1
     detail = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
-    return (_span(str(len(dropped))), _span(f" ({detail})", Tone.DIM))
+    return (span(str(len(dropped))), span(f" ({detail})", Tone.DIM))
 
 
 def _per_service(split: Split, generated: Generated) -> Section:
     kept = set(generated.kept_original)
     rows = []
     for plan in split.services:
-        base: Line = _line(plan.base_group)
+        base: Line = line(plan.base_group)
         if plan.service in kept:
-            base = (_span("original Dockerfile", Tone.WARN),)
+            base = (span("original Dockerfile", Tone.WARN),)
         rows.append(
             (
-                _line(plan.service),
+                line(plan.service),
                 base,
-                _line(str(len(plan.needed))),
-                _line(str(len(plan.own))),
+                line(str(len(plan.needed))),
+                line(str(len(plan.own))),
                 _dropped_cell(plan.dropped),
-                _line(str(len(plan.unused_shared))),
+                line(str(len(plan.unused_shared))),
             )
         )
     table = Table(
@@ -230,7 +213,7 @@ def _per_service(split: Split, generated: Generated) -> Section:
         tuple(rows),
     )
     note = Paragraph(
-        _dim(
+        dim(
             "needed: packages the service's code imports or runs, with their dependencies; "
             "own: installed in its own layer; dropped: declared but not installed"
         )
@@ -242,18 +225,18 @@ def _dev(split: Split, generated: Generated, root: Path) -> Section:
     names = sorted({pin.name for pin, _ in split.dev})
     if not names:
         return Section(
-            "Dev file", (Paragraph(_dim("every declared package is needed by an image")),)
+            "Dev file", (Paragraph(dim("every declared package is needed by an image")),)
         )
     shown = ", ".join(names[:DEV_NAMES_SHOWN])
     if len(names) > DEV_NAMES_SHOWN:
         shown += f", … {len(names) - DEV_NAMES_SHOWN} more"
     where = _rel(generated.out_dir / "requirements" / "dev.txt", root)
-    line = (
-        _span(where, code=True),
-        _span(f": {_plural(len(names), 'package')} no image installs: "),
-        _span(shown),
+    summary = (
+        span(where, code=True),
+        span(f": {plural(len(names), 'package')} no image installs: "),
+        span(shown),
     )
-    return Section("Dev file", (Paragraph(line),))
+    return Section("Dev file", (Paragraph(summary),))
 
 
 def _problem_row(problem: Problem, root: Path) -> tuple[Line, ...]:
@@ -261,11 +244,11 @@ def _problem_row(problem: Problem, root: Path) -> tuple[Line, ...]:
     if problem.path is not None:
         where = _rel(problem.path, root) + (f":{problem.line}" if problem.line else "")
     return (
-        (_span(problem.severity, _SEVERITY_TONES.get(problem.severity, Tone.PLAIN)),),
-        _line(problem.kind),
-        _line(problem.service) if problem.service else _dim("-"),
-        _code(where) if where else _dim("-"),
-        _line(problem.message),
+        (span(problem.severity, _SEVERITY_TONES.get(problem.severity, Tone.PLAIN)),),
+        line(problem.kind),
+        line(problem.service) if problem.service else dim("-"),
+        code(where) if where else dim("-"),
+        line(problem.message),
     )
 
 
@@ -298,36 +281,32 @@ def _files(report: PlanReport) -> Section:
     tags = {step.dockerfile: step.tag for step in generated.build_order}
     rows = tuple(
         (
-            _code(f"{out}/{path.as_posix()}"),
-            _code(tags[generated.out_dir / path])
-            if generated.out_dir / path in tags
-            else _dim("-"),
+            code(f"{out}/{path.as_posix()}"),
+            code(tags[generated.out_dir / path]) if generated.out_dir / path in tags else dim("-"),
         )
         for path in generated.files
     )
     table = Table((Column("file", overflow="fold"), Column("builds", overflow="fold")), rows)
     build = (
-        _span("Build them in order (bases first), from "),
-        _span(report.root.as_posix(), code=True),
-        _span(": "),
-        _span(build_command(report), code=True),
-        _span("  (BUILDER=docker by default)", Tone.DIM),
+        span("Build them in order (bases first), from "),
+        span(report.root.as_posix(), code=True),
+        span(": "),
+        span(build_command(report), code=True),
+        span("  (BUILDER=docker by default)", Tone.DIM),
     )
     return Section(title, (table, Paragraph(build)))
 
 
 def _check_cell(check: Check) -> Line:
     if check.kind == "none":
-        return (_span("not checked", Tone.WARN if not check.passed else Tone.DIM),)
+        return (span("not checked", Tone.WARN if not check.passed else Tone.DIM),)
     if check.passed:
-        return (_span("ok", Tone.GOOD), _span(f" ({check.kind})", Tone.DIM))
-    return (_span("FAILED", Tone.BAD), _span(f" ({check.kind})", Tone.DIM))
+        return (span("ok", Tone.GOOD), span(f" ({check.kind})", Tone.DIM))
+    return (span("FAILED", Tone.BAD), span(f" ({check.kind})", Tone.DIM))
 
 
 def _size_cell(image: ImageMeasure | None) -> Line:
-    return (
-        _line(human_bytes(image.size_bytes)) if image is not None else (_span("failed", Tone.BAD),)
-    )
+    return line(human_bytes(image.size_bytes)) if image is not None else (span("failed", Tone.BAD),)
 
 
 def _torch_cell(service: ServiceMeasure) -> Line:
@@ -336,17 +315,17 @@ def _torch_cell(service: ServiceMeasure) -> Line:
 
     before = word(service.ships_torch_before, service.before)
     after = word(service.ships_torch_after, service.after)
-    return _line(f"{before} -> {after}")
+    return line(f"{before} -> {after}")
 
 
 def _measured_row(service: ServiceMeasure) -> tuple[Line, ...]:
-    saving: Line = _dim("")
+    saving: Line = dim("")
     if service.before is not None and service.after is not None:
         change = _saving(service.before.size_bytes, service.after.size_bytes)
         tone = Tone.GOOD if service.after.size_bytes < service.before.size_bytes else Tone.WARN
-        saving = (_span(change, tone),)
+        saving = (span(change, tone),)
     return (
-        _line(service.service),
+        line(service.service),
         _size_cell(service.before),
         _size_cell(service.after),
         saving,
@@ -359,10 +338,10 @@ def _measured_row(service: ServiceMeasure) -> tuple[Line, ...]:
 def _totals_rows(before: Totals, after: Totals) -> tuple[tuple[Line, ...], ...]:
     def sizes(label: str, old: int, new: int) -> tuple[Line, ...]:
         return (
-            _line(label),
-            _line(human_bytes(old)),
-            _line(human_bytes(new)),
-            _line(_saving(old, new)),
+            line(label),
+            line(human_bytes(old)),
+            line(human_bytes(new)),
+            line(_saving(old, new)),
         )
 
     return (
@@ -378,10 +357,10 @@ def _totals_rows(before: Totals, after: Totals) -> tuple[tuple[Line, ...], ...]:
             after.distinct_bytes,
         ),
         (
-            _line("distinct layers"),
-            _line(str(before.distinct_layers)),
-            _line(str(after.distinct_layers)),
-            _line(""),
+            line("distinct layers"),
+            line(str(before.distinct_layers)),
+            line(str(after.distinct_layers)),
+            line(""),
         ),
     )
 
@@ -400,7 +379,7 @@ def _measurement(measurement: Measurement) -> list[Section]:
         tuple(_measured_row(s) for s in measurement.services),
     )
     note = Paragraph(
-        _dim(
+        dim(
             "Every image built on its own, without the layer cache, as CI builds them; sizes "
             "are uncompressed layer tars."
         )
@@ -408,7 +387,7 @@ def _measurement(measurement: Measurement) -> list[Section]:
     sections = [Section("Measured", (services, note))]
     totals = Table(
         (
-            Column(f"over {_plural(measurement.before.images, 'service')}"),
+            Column(f"over {plural(measurement.before.images, 'service')}"),
             Column("before", numeric=True),
             Column("after", numeric=True),
             Column("change", numeric=True),
@@ -422,9 +401,9 @@ def _measurement(measurement: Measurement) -> list[Section]:
         blocks.append(
             Paragraph(
                 (
-                    _span("Registry storage after the plan: "),
-                    _span(f"{ratio:.1%}", tone),
-                    _span(" of before."),
+                    span("Registry storage after the plan: "),
+                    span(f"{ratio:.1%}", tone),
+                    span(" of before."),
                 )
             )
         )
@@ -433,8 +412,8 @@ def _measurement(measurement: Measurement) -> list[Section]:
         blocks.append(
             Paragraph(
                 (
-                    _span(
-                        f"{_plural(left_out, 'service')} left out of the totals: not built both "
+                    span(
+                        f"{plural(left_out, 'service')} left out of the totals: not built both "
                         "ways (see Failures).",
                         Tone.WARN,
                     ),
@@ -445,10 +424,10 @@ def _measurement(measurement: Measurement) -> list[Section]:
     if measurement.bases:
         rows = tuple(
             (
-                _code(base.tag),
-                _line(human_bytes(base.size_bytes)),
-                _line(str(len(base.layers))),
-                _line(f"{base.build_seconds:.0f}s"),
+                code(base.tag),
+                line(human_bytes(base.size_bytes)),
+                line(str(len(base.layers))),
+                line(f"{base.build_seconds:.0f}s"),
             )
             for base in measurement.bases
         )
@@ -464,7 +443,7 @@ def _measurement(measurement: Measurement) -> list[Section]:
         sections.append(Section("Shared bases", (table,)))
     failures = _failures(measurement.services)
     if failures:
-        sections.append(Section("Failures", tuple(Paragraph(line) for line in failures)))
+        sections.append(Section("Failures", tuple(Paragraph(failure) for failure in failures)))
     return sections
 
 
@@ -472,14 +451,14 @@ def _failures(services: Sequence[ServiceMeasure]) -> list[Line]:
     lines: list[Line] = []
     for service in services:
         if service.error:
-            lines.append((_span(f"{service.service}: ", Tone.BAD), _span(service.error)))
+            lines.append((span(f"{service.service}: ", Tone.BAD), span(service.error)))
         for label, check in (("before", service.check_before), ("after", service.check_after)):
             built = service.before if label == "before" else service.after
             if not check.passed and built is not None:
                 lines.append(
                     (
-                        _span(f"{service.service} {label}: ", Tone.BAD),
-                        _span(f"{check.kind}: {check.detail}"),
+                        span(f"{service.service} {label}: ", Tone.BAD),
+                        span(f"{check.kind}: {check.detail}"),
                     )
                 )
     return lines
@@ -504,31 +483,16 @@ def build_document(report: PlanReport) -> Document:
 
 def render_tty(report: PlanReport, *, width: int = 100, color: bool = False) -> str:
     """``report`` as a terminal report ``width`` columns wide, with ANSI colours if ``color``."""
-    from rich.console import Console
+    from jettison.render.tty import render_document  # rich only when drawing for a terminal
 
-    from jettison.render._console import draw
-    from jettison.render.tty import _section, _text
-
-    document = build_document(report)
-
-    def paint(console: Console) -> None:
-        console.print(_text(document.title))
-        for section in document.sections:
-            _section(console, section)
-
-    return draw(paint, width=width, color=color)
+    return render_document(build_document(report), width=width, color=color)
 
 
 def render_markdown(report: PlanReport) -> str:
     """``report`` as GitHub-flavoured Markdown (headings from ``##`` down), for a PR."""
-    from jettison.render.markdown import _line as md_line
-    from jettison.render.markdown import _section as md_section
+    from jettison.render.markdown import render_document
 
-    document = build_document(report)
-    out = [f"## {md_line(document.title, emphasis=False)}"]
-    for section in document.sections:
-        out.extend(["", *md_section(section)])
-    return "\n".join(out) + "\n"
+    return render_document(build_document(report))
 
 
 # --------------------------------------------------------------------------- JSON

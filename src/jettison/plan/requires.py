@@ -16,26 +16,18 @@ index), the answer comes from :data:`TABLE`, the reverse of lint's ``COMMON_DEPE
 partial guess for popular packages. A package neither source knows gives None, and the
 split reports it instead of guessing.
 
-HTTP goes through urllib as :mod:`jettison.lint.sizes` does (proxy variables honoured, the CA
-bundle of ``SSL_CERT_FILE``/``REQUESTS_CA_BUNDLE``, the same timeout); after one network
-failure the index is not asked again during the run.
+HTTP and the cache file are :mod:`jettison.pypi`'s, as for lint's wheel sizes (proxy
+variables honoured, the CA bundle of ``SSL_CERT_FILE``/``REQUESTS_CA_BUNDLE``, the same
+timeout); the wheel route shares this reader's :class:`~jettison.pypi.Index`, so after one
+network failure on either the index is not asked again during the run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import re
-import ssl
-import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,16 +36,20 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from jettison.lint.rules.deps._tables import COMMON_DEPENDENTS
-from jettison.lint.sizes import (
+from jettison.lint.sizes import WheelSizes
+from jettison.lint.tables import COMMON_DEPENDENTS
+from jettison.plan.model import Pin
+from jettison.pypi import (
     DEFAULT_INDEX,
     TIMEOUT_SECONDS,
-    WheelSizes,
-    default_cache_path,
-    ssl_context,
+    Index,
+    JsonCache,
+    NotFound,
+    Unavailable,
+    default_cache_dir,
+    exact_version,
+    quote,
 )
-from jettison.lint.sizes import _Unavailable as _WheelUnavailable
-from jettison.plan.model import Pin
 from jettison.requirements.requirements_txt import (
     UnparsableRequirement,
     logical_lines,
@@ -67,6 +63,7 @@ CACHE_FORMAT = 1
 LATEST_TTL_SECONDS = 24 * 3600
 MAX_RESPONSE_BYTES = 64 << 20
 """The newest-release document lists every release's files; botocore's is tens of MB."""
+USER_AGENT = "jettison (plan)"
 
 ENVIRONMENT: Mapping[str, str] = {
     "python_version": "3.11",
@@ -84,7 +81,6 @@ ENVIRONMENT: Mapping[str, str] = {
 """Marker values of the images the plan builds (``python:3.11-slim`` on x86_64)."""
 
 _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
-_NETWORK_ERRORS = (OSError, HTTPException, ValueError)
 
 
 class Requires(Protocol):
@@ -109,7 +105,7 @@ class PinnedName:
     @property
     def version(self) -> str | None:
         """The exact version of an ``==X``/``===X`` pin, else None."""
-        return _exact_version(self.specifier)
+        return exact_version(self.specifier)
 
 
 def pinned_name(pin: Pin) -> PinnedName | None:
@@ -138,16 +134,6 @@ def _requirement_part(text: str) -> str:
         if word.startswith("-"):
             return " ".join(words[:index]).strip()
     return text
-
-
-def _exact_version(specifier: str) -> str | None:
-    spec = specifier.replace(" ", "")
-    if "," in spec or "*" in spec:
-        return None
-    for operator in ("===", "=="):
-        if spec.startswith(operator) and len(spec) > len(operator):
-            return spec[len(operator) :]
-    return None
 
 
 def evaluate_requires_dist(
@@ -232,14 +218,6 @@ def static_requires(table: Mapping[str, Iterable[str]]) -> Requires:
 # -- the package index --------------------------------------------------------------------------
 
 
-class _Unavailable(Exception):
-    """Internal: the index did not answer usefully (never escapes this module)."""
-
-
-class _NotFound(_Unavailable):
-    """Internal: the index answered 404 (it has no such document)."""
-
-
 class PyPIRequires:
     """:class:`Requires` from the package index (see the module docstring); ``fallback``
     answers what the index cannot.
@@ -262,30 +240,27 @@ class PyPIRequires:
         fallback: Requires | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        directory = cache_dir if cache_dir is not None else default_cache_path().parent
+        directory = cache_dir if cache_dir is not None else default_cache_dir()
         self.cache_path = directory / CACHE_FILE
+        self.index = Index(index_url, offline=offline, timeout=timeout)
         self.offline = offline
-        self.index_url = index_url.rstrip("/")
-        self.timeout = timeout
+        self.index_url = self.index.url
         self.fallback: Requires = fallback if fallback is not None else static_requires(TABLE)
-        self.wheels = WheelSizes(
-            directory / WHEEL_CACHE_FILE,
-            offline,
-            index_url=self.index_url,
-            timeout=timeout,
-            clock=clock,
-        )
+        self.wheels = WheelSizes(directory / WHEEL_CACHE_FILE, index=self.index, clock=clock)
         self._clock = clock
-        self._ssl: ssl.SSLContext | None = None
-        self._cache = self._load_cache()
+        self._cache = JsonCache(self.cache_path, self.index_url, CACHE_FORMAT)
         self._memo: dict[tuple[str, str], list[str] | None] = {}
         self._release_documents = True
         """False once the index answered 404 for a release its wheel route has: a mirror
         without ``/NAME/VERSION/json``; later pins skip that request."""
-        self.unreachable = False
-        """True once the index failed to answer: later look-ups skip the network."""
         self.requests = 0
         """HTTP requests made by this object (the wheel route counts in ``wheels.requests``)."""
+
+    @property
+    def unreachable(self) -> bool:
+        """True once the index failed to answer (here or on the wheel route): later look-ups
+        skip the network."""
+        return self.index.unreachable
 
     def __call__(self, pin: Pin) -> frozenset[str] | None:
         wanted = pinned_name(pin)
@@ -305,7 +280,7 @@ class PyPIRequires:
         return self._memo[key]
 
     def _lookup(self, name: str, specifier: str) -> list[str] | None:
-        version = _exact_version(specifier)
+        version = exact_version(specifier)
         if version is not None:
             versions = [version]
             public = _public_version(version)
@@ -316,18 +291,18 @@ class PyPIRequires:
                 if found is not None:
                     return found
         elif specifier:
-            found = self._from_wheel(name, specifier)
+            found = self.wheels.requires_dist(name, specifier)
             if found is not None:
                 return found
         return self._latest(name)
 
     def _release(self, name: str, version: str) -> list[str] | None:
-        releases = self._table("releases")
+        releases = self._cache.table("releases")
         key = f"{name}=={version}"
         cached = releases.get(key)
         if isinstance(cached, list):
             return [str(item) for item in cached]
-        missing_since = self._table("missing").get(key)
+        missing_since = self._cache.table("missing").get(key)
         if isinstance(missing_since, (int, float)) and (
             self.offline or self._clock() - missing_since < LATEST_TTL_SECONDS
         ):
@@ -336,133 +311,51 @@ class PyPIRequires:
         missing = False
         if self._release_documents:
             try:
-                url = f"{self.index_url}/{_quote(name)}/{_quote(version)}/json"
+                url = f"{self.index_url}/{quote(name)}/{quote(version)}/json"
                 requires = _requires_of(self._get_json(url))
-            except _NotFound:
+            except NotFound:
                 missing = True
-            except _Unavailable:
+            except Unavailable:
                 pass
         if requires is None:
-            requires = self._from_wheel(name, f"=={version}")
+            requires = self.wheels.requires_dist(name, f"=={version}")
             if requires is not None and missing:
                 self._release_documents = False
         if requires is None:
-            if not self.offline and not self.unreachable and not self.wheels.unreachable:
-                self._table("missing")[key] = self._clock()
-                self._save_cache()
+            if not self.offline and not self.unreachable:
+                self._cache.table("missing")[key] = self._clock()
+                self._cache.save()
             return None
         releases[key] = requires
-        self._save_cache()
+        self._cache.save()
         return requires
 
-    def _from_wheel(self, name: str, specifier: str) -> list[str] | None:
-        """``Requires-Dist`` from the METADATA of the wheel lint's size measurement picks.
-
-        Uses :class:`WheelSizes`' private ``_entry`` (it reads that METADATA and caches it in
-        ``wheel-sizes.json``); see the note in the plan helper's report about making it
-        public.
-        """
-        try:
-            entry = self.wheels._entry(name, specifier)
-        except (_WheelUnavailable, KeyError, TypeError, ValueError):
-            return None
-        requires = entry.get("requires_dist")
-        if not isinstance(requires, list):
-            return None
-        return [str(item) for item in requires]
-
     def _latest(self, name: str) -> list[str] | None:
-        latest = self._table("latest")
+        latest = self._cache.table("latest")
         entry = latest.get(name)
         if isinstance(entry, dict) and isinstance(entry.get("version"), str):
             fresh = self._clock() - float(entry.get("checked_at", 0)) < LATEST_TTL_SECONDS
-            cached = self._table("releases").get(f"{name}=={entry['version']}")
+            cached = self._cache.table("releases").get(f"{name}=={entry['version']}")
             if isinstance(cached, list) and (fresh or self.offline):
                 return [str(item) for item in cached]
         try:
-            data = self._get_json(f"{self.index_url}/{_quote(name)}/json")
-        except _Unavailable:
+            data = self._get_json(f"{self.index_url}/{quote(name)}/json")
+        except Unavailable:
             return None
         requires = _requires_of(data)
         info = data.get("info")
         version = info.get("version") if isinstance(info, dict) else None
         if requires is None or not isinstance(version, str):
             return None
-        self._table("releases")[f"{name}=={version}"] = requires
+        self._cache.table("releases")[f"{name}=={version}"] = requires
         latest[name] = {"version": version, "checked_at": self._clock()}
-        self._save_cache()
+        self._cache.save()
         return requires
 
-    # -- HTTP -----------------------------------------------------------------------------------
-
     def _get_json(self, url: str) -> dict[str, Any]:
-        if self.offline:
-            raise _Unavailable("offline")
-        if self.unreachable or self.wheels.unreachable:
-            raise _Unavailable("the package index did not answer earlier")
-        if self._ssl is None and url.startswith("https:"):
-            self._ssl = ssl_context()
+        self.index.check()
         self.requests += 1
-        request = urllib.request.Request(
-            url, headers={"User-Agent": "jettison (plan)", "Accept": "application/json"}
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self._ssl) as resp:
-                body = resp.read(MAX_RESPONSE_BYTES + 1)
-        except urllib.error.HTTPError as exc:
-            exc.close()  # this name, not the network
-            error = _NotFound if exc.code == 404 else _Unavailable
-            raise error(f"{url}: HTTP {exc.code}") from exc
-        except _NETWORK_ERRORS as exc:
-            self.unreachable = self.wheels.unreachable = True
-            raise _Unavailable(f"{url}: {exc}") from exc
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise _Unavailable(f"{url}: response too large")
-        try:
-            data = json.loads(body)
-        except ValueError as exc:
-            raise _Unavailable(f"{url}: not JSON") from exc
-        if not isinstance(data, dict):
-            raise _Unavailable(f"{url}: unexpected JSON")
-        return data
-
-    # -- cache ----------------------------------------------------------------------------------
-
-    def _load_cache(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
-        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
-            data = {"format": CACHE_FORMAT}
-        if not isinstance(data.get("indexes"), dict):
-            data["indexes"] = {}
-        return data
-
-    def _table(self, table: str) -> dict[str, Any]:
-        index = self._cache["indexes"].setdefault(self.index_url, {})
-        if not isinstance(index.get(table), dict):
-            index[table] = {}
-        result: dict[str, Any] = index[table]
-        return result
-
-    def _save_cache(self) -> None:
-        """Write the cache atomically; a cache that cannot be written is no error."""
-        text = json.dumps(self._cache, indent=1, sort_keys=True)
-        tmp: str | None = None
-        try:
-            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".requires-dist.", dir=self.cache_path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            Path(tmp).replace(self.cache_path)
-            tmp = None
-        except OSError:
-            pass
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    Path(tmp).unlink()
+        return self.index.get_json(url, {"User-Agent": USER_AGENT}, max_bytes=MAX_RESPONSE_BYTES)
 
 
 def pypi_requires(
@@ -504,7 +397,3 @@ def _public_version(version: str) -> str | None:
         return Version(version).public
     except InvalidVersion:
         return None
-
-
-def _quote(part: str) -> str:
-    return urllib.parse.quote(part, safe="")

@@ -45,11 +45,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jettison.errors import ConfigError, RequirementsError
-from jettison.fix.requirements import _logical as physical_groups
 from jettison.imports.mapping import candidate_distributions, used_distributions
 from jettison.imports.servers import servers_in_commands
 from jettison.lint.context import final_commands
-from jettison.lint.rules.deps._tables import dev_tool_kind, used_without_import
+from jettison.lint.tables import dev_tool_kind, used_without_import
 from jettison.plan.families import FAMILY_ORDER, family_of
 from jettison.plan.model import (
     Discovery,
@@ -64,9 +63,8 @@ from jettison.plan.model import (
 )
 from jettison.plan.requires import Requires
 from jettison.requirements import load_requirements
-from jettison.requirements._text import decode
 from jettison.requirements.model import Requirement
-from jettison.requirements.requirements_txt import logical_lines
+from jettison.requirements.requirements_txt import file_text, logical_lines, physical_groups
 
 BASE = "base"
 _TEXT_KINDS = frozenset({"requirements"})
@@ -236,10 +234,7 @@ class _Reader:
 
     def _text(self, path: Path) -> str | None:
         if path not in self._texts:
-            try:
-                self._texts[path] = decode(path.read_bytes()).text
-            except OSError:
-                self._texts[path] = None
+            self._texts[path] = file_text(path)
         return self._texts[path]
 
 
@@ -541,7 +536,9 @@ class _Planner:
         return frozenset(self._with_dependencies(chosen, frozenset()))
 
     def _heaviest(self, service: str) -> str | None:
-        outside = self.needs[service].needed - self.base
+        # A family package pinned differently by different services is installed in each
+        # service's own layer, so it gives no reason to build on a family base.
+        outside = self.needs[service].needed - self.base - self.conflicting
         present = {self.families[n] for n in outside if n in self.families}
         return next((family for family in FAMILY_ORDER if family in present), None)
 

@@ -124,24 +124,32 @@ class Document:
 # --------------------------------------------------------------------------- small helpers
 
 
-def _span(text: str, tone: Tone = Tone.PLAIN, *, code: bool = False) -> Span:
+# Every report built on this document (inspect's here, the plan's) makes its cells with these,
+# so that text from an image or a repository is always made printable on the way in.
+
+
+def span(text: str, tone: Tone = Tone.PLAIN, *, code: bool = False) -> Span:
+    """A span of ``text`` made printable (control characters escaped)."""
     return Span(printable(text), tone, code)
 
 
-def _line(*parts: str | Span) -> Line:
-    return tuple(_span(p) if isinstance(p, str) else p for p in parts)
+def line(*parts: str | Span) -> Line:
+    """A line of ``parts``: strings become plain spans, spans are kept."""
+    return tuple(span(p) if isinstance(p, str) else p for p in parts)
 
 
-def _dim(text: str) -> Line:
-    return (_span(text, Tone.DIM),)
+def dim(text: str) -> Line:
+    """A line of dimmed ``text`` (placeholders, notes)."""
+    return (span(text, Tone.DIM),)
 
 
-def _code(text: str) -> Line:
-    return (_span(text, code=True),)
+def code(text: str) -> Line:
+    """A line of literal ``text`` (a reference, path or command), shown verbatim."""
+    return (span(text, code=True),)
 
 
 def _size(size_bytes: int) -> Line:
-    return _line(human_bytes(size_bytes))
+    return line(human_bytes(size_bytes))
 
 
 def _more(n: int, noun: str) -> str:
@@ -149,13 +157,13 @@ def _more(n: int, noun: str) -> str:
 
 
 def _layer(index: int) -> Line:
-    return _line(f"#{index}")
+    return line(f"#{index}")
 
 
 def _exec_form(args: tuple[str, ...] | None) -> Line:
     if args is None:
-        return _dim("not set")
-    return _code(json.dumps(list(args), ensure_ascii=False))
+        return dim("not set")
+    return code(json.dumps(list(args), ensure_ascii=False))
 
 
 def runs_as_root(user: str | None) -> bool:
@@ -166,10 +174,10 @@ def runs_as_root(user: str | None) -> bool:
 
 def _joined(spans: Iterable[Span], separator: str = ", ") -> Line:
     out: list[Span] = []
-    for span in spans:
+    for item in spans:
         if out:
-            out.append(_span(separator))
-        out.append(span)
+            out.append(span(separator))
+        out.append(item)
     return tuple(out)
 
 
@@ -181,18 +189,18 @@ def _header(report: InspectReport) -> Section:
     if runs_as_root(report.user):
         shown = report.user if report.user else "root"
         note = " (running as root)" if report.user else " (USER not set: running as root)"
-        user = (_span(shown, Tone.BAD, code=True), _span(note, Tone.BAD))
+        user = (span(shown, Tone.BAD, code=True), span(note, Tone.BAD))
     else:
-        user = _code(report.user or "")
-    tags = _joined(_span(tag, code=True) for tag in report.tags) or _dim("none")
+        user = code(report.user or "")
+    tags = _joined(span(tag, code=True) for tag in report.tags) or dim("none")
     return Section(
         "Image",
         (
             Fields(
                 (
-                    ("Reference", _code(report.reference)),
-                    ("Source", _line(report.source_kind)),
-                    ("Platform", _line(report.platform) if report.platform else _dim("unknown")),
+                    ("Reference", code(report.reference)),
+                    ("Source", line(report.source_kind)),
+                    ("Platform", line(report.platform) if report.platform else dim("unknown")),
                     ("Tags", tags),
                     ("Entrypoint", _exec_form(report.entrypoint)),
                     ("Cmd", _exec_form(report.cmd)),
@@ -206,12 +214,12 @@ def _header(report: InspectReport) -> Section:
 def _totals(report: InspectReport) -> Section:
     if report.pull_bytes is None:
         pull: Line = (
-            _span("unknown: layers stored uncompressed (--estimate-pull gzips them)", Tone.DIM),
+            span("unknown: layers stored uncompressed (--estimate-pull gzips them)", Tone.DIM),
         )
     elif report.pull_bytes_estimated:
         pull = (
-            _span(human_bytes(report.pull_bytes)),
-            _span(" (estimated: uncompressed layers gzipped as a push would)", Tone.DIM),
+            span(human_bytes(report.pull_bytes)),
+            span(" (estimated: uncompressed layers gzipped as a push would)", Tone.DIM),
         )
     else:
         pull = _size(report.pull_bytes)
@@ -227,7 +235,7 @@ def _totals(report: InspectReport) -> Section:
                     ("Image size", _size(report.size_bytes)),
                     ("Pull size", pull),
                     ("Final filesystem", _size(report.final_bytes)),
-                    ("Layers", _line(steps)),
+                    ("Layers", line(steps)),
                 )
             ),
         ),
@@ -237,19 +245,19 @@ def _totals(report: InspectReport) -> Section:
 def _layer_row(layer: LayerSummary) -> tuple[Line, ...]:
     instruction = ellipsize(shorten_instruction(layer.created_by), INSTRUCTION_CHARS)
     if layer.index is None:
-        return (_dim("-"), _dim(instruction), _dim("0 B"), _dim("-"), _dim("-"))
+        return (dim("-"), dim(instruction), dim("0 B"), dim("-"), dim("-"))
     if layer.compressed_bytes is not None:
         compressed = _size(layer.compressed_bytes)
     elif layer.estimated_gzip_bytes is not None:
-        compressed = _dim(f"~{human_bytes(layer.estimated_gzip_bytes)}")
+        compressed = dim(f"~{human_bytes(layer.estimated_gzip_bytes)}")
     else:
-        compressed = _dim("-")
+        compressed = dim("-")
     return (
-        _line(str(layer.index)),
-        _code(instruction),
+        line(str(layer.index)),
+        code(instruction),
         _size(layer.size_bytes),
         compressed,
-        _line(count(layer.file_count)),
+        line(count(layer.file_count)),
     )
 
 
@@ -262,11 +270,11 @@ def _layers(report: InspectReport) -> Section:
         Column("Files", numeric=True),
     )
     total = (
-        _line(""),
-        _line("total"),
+        line(""),
+        line("total"),
         _size(report.size_bytes),
-        _size(report.pull_bytes) if report.pull_bytes is not None else _dim("-"),
-        _line(count(sum(layer.file_count for layer in report.layers))),
+        _size(report.pull_bytes) if report.pull_bytes is not None else dim("-"),
+        line(count(sum(layer.file_count for layer in report.layers))),
     )
     rows = tuple(_layer_row(layer) for layer in report.layers)
     return Section("Layers", (Table(columns, rows, total),))
@@ -274,12 +282,12 @@ def _layers(report: InspectReport) -> Section:
 
 def _owner_row(owner: OwnerBytes, whole: int) -> tuple[Line, ...]:
     return (
-        _line(owner.kind),
-        _code(owner.name) if owner.kind == "unowned" else _line(owner.name),
-        _line(owner.version) if owner.version else _dim("-"),
+        line(owner.kind),
+        code(owner.name) if owner.kind == "unowned" else line(owner.name),
+        line(owner.version) if owner.version else dim("-"),
         _size(owner.size_bytes),
-        _line(count(owner.file_count)),
-        _line(percent(owner.size_bytes, whole)),
+        line(count(owner.file_count)),
+        line(percent(owner.size_bytes, whole)),
     )
 
 
@@ -292,12 +300,12 @@ def _owners(attribution: Attribution) -> Section:
         rest_bytes = sum(o.size_bytes for o in rest)
         rows.append(
             (
-                _dim(""),
-                _dim(_more(len(rest), "owners")),
-                _dim(""),
-                _dim(human_bytes(rest_bytes)),
-                _dim(count(sum(o.file_count for o in rest))),
-                _dim(percent(rest_bytes, whole)),
+                dim(""),
+                dim(_more(len(rest), "owners")),
+                dim(""),
+                dim(human_bytes(rest_bytes)),
+                dim(count(sum(o.file_count for o in rest))),
+                dim(percent(rest_bytes, whole)),
             )
         )
     columns = (
@@ -334,22 +342,22 @@ def _layer_owners(report: InspectReport) -> Section | None:
         for rank, (size, owner) in enumerate(holders[:OWNERS_PER_LAYER]):
             rows.append(
                 (
-                    _layer(layer.index) if rank == 0 else _line(""),
-                    _code(instruction) if rank == 0 else _line(""),
-                    _line(f"{owner.kind}:{owner.name}"),
+                    _layer(layer.index) if rank == 0 else line(""),
+                    code(instruction) if rank == 0 else line(""),
+                    line(f"{owner.kind}:{owner.name}"),
                     _size(size),
-                    _line(percent(size, layer.size_bytes)),
+                    line(percent(size, layer.size_bytes)),
                 )
             )
         rest = holders[OWNERS_PER_LAYER:]
         if rest:
             rows.append(
                 (
-                    _line(""),
-                    _line(""),
-                    _dim(_more(len(rest), "owners")),
-                    _dim(human_bytes(sum(size for size, _ in rest))),
-                    _dim(percent(sum(size for size, _ in rest), layer.size_bytes)),
+                    line(""),
+                    line(""),
+                    dim(_more(len(rest), "owners")),
+                    dim(human_bytes(sum(size for size, _ in rest))),
+                    dim(percent(sum(size for size, _ in rest), layer.size_bytes)),
                 )
             )
     if not rows:
@@ -370,27 +378,27 @@ def _cuda(attribution: Attribution) -> Section | None:
     whole = attribution.total_bytes
 
     def held_by(owners: Sequence[str]) -> Line:
-        spans = [_span(name) for name in owners[:CUDA_OWNERS_SHOWN]]
+        spans = [span(name) for name in owners[:CUDA_OWNERS_SHOWN]]
         if len(owners) > CUDA_OWNERS_SHOWN:
-            spans.append(_span(f"+{len(owners) - CUDA_OWNERS_SHOWN} more", Tone.DIM))
-        return _joined(spans) or _dim("-")
+            spans.append(span(f"+{len(owners) - CUDA_OWNERS_SHOWN} more", Tone.DIM))
+        return _joined(spans) or dim("-")
 
     rows = tuple(
         (
-            _line(family.family),
+            line(family.family),
             _size(family.size_bytes),
-            _line(count(family.file_count)),
-            _line(percent(family.size_bytes, whole)),
+            line(count(family.file_count)),
+            line(percent(family.size_bytes, whole)),
             held_by(family.owners),
         )
         for family in attribution.cuda
     )
     total = (
-        _line("total"),
+        line("total"),
         _size(attribution.cuda_bytes),
-        _line(count(sum(f.file_count for f in attribution.cuda))),
-        _line(percent(attribution.cuda_bytes, whole)),
-        _line(""),
+        line(count(sum(f.file_count for f in attribution.cuda))),
+        line(percent(attribution.cuda_bytes, whole)),
+        line(""),
     )
     columns = (
         Column("Family"),
@@ -404,17 +412,17 @@ def _cuda(attribution: Attribution) -> Section | None:
 
 def _path_row(item: PathBytes) -> tuple[Line, ...]:
     return (
-        _code(image_path(item.path)),
+        code(image_path(item.path)),
         _size(item.size_bytes),
         _layer(item.layer_index),
-        _line(item.owner) if item.owner else _dim("-"),
+        line(item.owner) if item.owner else dim("-"),
     )
 
 
 def _cause_detail(cause: RemovableCause, final_bytes: int) -> Section:
     blocks: list[Block] = [
         Paragraph(
-            _line(
+            line(
                 f"{human_bytes(cause.size_bytes)} in {count(cause.file_count)} files "
                 f"({percent(cause.size_bytes, final_bytes)} of the final filesystem)"
             )
@@ -430,33 +438,33 @@ def _cause_detail(cause: RemovableCause, final_bytes: int) -> Section:
         rows = [_path_row(item) for item in cause.top[:TOP_CAUSE_ITEMS]]
         hidden = len(cause.top) - TOP_CAUSE_ITEMS
         if hidden > 0:
-            rows.append((_dim(_more(hidden, "items")), _dim(""), _dim(""), _dim("")))
+            rows.append((dim(_more(hidden, "items")), dim(""), dim(""), dim("")))
         blocks.append(Table(columns, tuple(rows)))
-    blocks.append(Paragraph((_span("Advice: ", Tone.STRONG), _span(cause.advice))))
+    blocks.append(Paragraph((span("Advice: ", Tone.STRONG), span(cause.advice))))
     return Section(f"{cause.cause}: {cause.title}", tuple(blocks), level=3)
 
 
 def _removable(report: InspectReport) -> list[Section]:
     if not report.removable:
-        return [Section("Removable", (Paragraph(_line("Nothing removable was found.")),))]
+        return [Section("Removable", (Paragraph(line("Nothing removable was found.")),))]
     final = report.final_bytes
     saved = report.removable_bytes
     rows = tuple(
         (
-            _code(cause.cause),
-            _line(cause.title),
+            code(cause.cause),
+            line(cause.title),
             _size(cause.size_bytes),
-            _line(count(cause.file_count)),
-            _line(percent(cause.size_bytes, final)),
+            line(count(cause.file_count)),
+            line(percent(cause.size_bytes, final)),
         )
         for cause in report.removable
     )
     total = (
-        _line("could save"),
-        _line(""),
+        line("could save"),
+        line(""),
         _size(saved),
-        _line(count(sum(c.file_count for c in report.removable))),
-        _line(percent(saved, final)),
+        line(count(sum(c.file_count for c in report.removable))),
+        line(percent(saved, final)),
     )
     columns = (
         Column("Cause"),
@@ -467,8 +475,8 @@ def _removable(report: InspectReport) -> list[Section]:
     )
     summary = Paragraph(
         (
-            _span(f"Could save {human_bytes(saved)}", Tone.STRONG),
-            _span(f" ({percent(saved, final)} of the final filesystem)"),
+            span(f"Could save {human_bytes(saved)}", Tone.STRONG),
+            span(f" ({percent(saved, final)} of the final filesystem)"),
         )
     )
     details = [
@@ -479,23 +487,23 @@ def _removable(report: InspectReport) -> list[Section]:
 
 def _hidden_row(item: HiddenPath) -> tuple[Line, ...]:
     return (
-        _code(image_path(item.path)),
+        code(image_path(item.path)),
         _size(item.size_bytes),
         _layer(item.layer_index),
         _layer(item.by_layer),
-        _line(item.cause),
+        line(item.cause),
     )
 
 
 def _shadowed(shadowed: Shadowed) -> Section:
     title = "Shadowed (shipped, then hidden by a later layer)"
     if not shadowed.size_bytes and not shadowed.top:
-        return Section(title, (Paragraph(_line("No layer hides bytes of an earlier one.")),))
+        return Section(title, (Paragraph(line("No layer hides bytes of an earlier one.")),))
     blocks: list[Block] = [
         Paragraph(
             (
-                _span(human_bytes(shadowed.size_bytes), Tone.STRONG),
-                _span(
+                span(human_bytes(shadowed.size_bytes), Tone.STRONG),
+                span(
                     f" in {count(shadowed.file_count)} files are shipped in a layer but hidden "
                     "by a later overwrite, delete or opaque directory."
                 ),
@@ -504,9 +512,9 @@ def _shadowed(shadowed: Shadowed) -> Section:
     ]
     if shadowed.by_layer:
         by_layer = _joined(
-            _span(f"#{index} {human_bytes(size)}") for index, size in shadowed.by_layer
+            span(f"#{index} {human_bytes(size)}") for index, size in shadowed.by_layer
         )
-        blocks.append(Paragraph((_span("Shipped by layer: "), *by_layer)))
+        blocks.append(Paragraph((span("Shipped by layer: "), *by_layer)))
     if shadowed.top:
         columns = (
             Column("Hidden path", overflow="fold"),
@@ -518,14 +526,14 @@ def _shadowed(shadowed: Shadowed) -> Section:
         rows = [_hidden_row(item) for item in shadowed.top[:TOP_HIDDEN]]
         more = len(shadowed.top) - TOP_HIDDEN
         if more > 0:
-            rows.append((_dim(_more(more, "paths")), *(_dim("") for _ in range(4))))
+            rows.append((dim(_more(more, "paths")), *(dim("") for _ in range(4))))
         blocks.append(Table(columns, tuple(rows)))
     return Section(title, tuple(blocks))
 
 
 def _both(size_bytes: int, note: str = "") -> Line:
     """A size readable and to the byte, for numbers users compare with dive's output."""
-    return _line(f"{human_bytes(size_bytes)} ({exact_bytes(size_bytes)}){note}")
+    return line(f"{human_bytes(size_bytes)} ({exact_bytes(size_bytes)}){note}")
 
 
 def _dive(report: InspectReport) -> Section:
@@ -533,7 +541,7 @@ def _dive(report: InspectReport) -> Section:
     score = fraction_percent(dive.efficiency_score, EFFICIENCY_DECIMALS)
     fields = Fields(
         (
-            ("Efficiency score", _line(score)),
+            ("Efficiency score", line(score)),
             ("Wasted bytes", _both(dive.wasted_bytes)),
             ("Image size", _both(dive.size_bytes)),
             ("User size", _both(dive.user_size_bytes, ", all layers but the first")),
@@ -547,21 +555,21 @@ def _dive(report: InspectReport) -> Section:
             Column("Path", overflow="fold"),
         )
         rows = [
-            (_line(count(p.count)), _size(p.size_bytes), _code(image_path(p.path)))
+            (line(count(p.count)), _size(p.size_bytes), code(image_path(p.path)))
             for p in dive.inefficient_paths[:TOP_INEFFICIENT]
         ]
         more = len(dive.inefficient_paths) - TOP_INEFFICIENT
         if more > 0:
-            rows.append((_dim(""), _dim(""), _dim(_more(more, "inefficient paths"))))
+            rows.append((dim(""), dim(""), dim(_more(more, "inefficient paths"))))
         blocks.append(Table(columns, tuple(rows)))
     else:
-        blocks.append(Paragraph(_line("No inefficient paths.")))
+        blocks.append(Paragraph(line("No inefficient paths.")))
     return Section(DIVE_LABEL, tuple(blocks))
 
 
 def _budget_row(budget: BudgetResult) -> tuple[Line, ...]:
-    status = _span("PASS", Tone.GOOD) if budget.ok else _span("FAIL", Tone.BAD)
-    return ((status,), _line(budget.name), _line(budget.actual), _line(budget.limit))
+    status = span("PASS", Tone.GOOD) if budget.ok else span("FAIL", Tone.BAD)
+    return ((status,), line(budget.name), line(budget.actual), line(budget.limit))
 
 
 def _budgets(budgets: Sequence[BudgetResult]) -> Section | None:
@@ -569,9 +577,9 @@ def _budgets(budgets: Sequence[BudgetResult]) -> Section | None:
         return None
     failed = sum(1 for b in budgets if not b.ok)
     verdict = (
-        _span(f"{failed} of {len(budgets)} budgets failed", Tone.BAD)
+        span(f"{failed} of {len(budgets)} budgets failed", Tone.BAD)
         if failed
-        else _span(f"All {len(budgets)} budgets passed", Tone.GOOD)
+        else span(f"All {len(budgets)} budgets passed", Tone.GOOD)
     )
     columns = (Column("Status"), Column("Budget"), Column("Actual"), Column("Limit"))
     rows = tuple(_budget_row(b) for b in budgets)
@@ -583,19 +591,19 @@ def _skipped(report: InspectReport) -> Section | None:
         return None
     rows = [
         (
-            _code(item.what),
-            _line(item.reason),
-            _layer(item.layer_index) if item.layer_index is not None else _dim("-"),
+            code(item.what),
+            line(item.reason),
+            _layer(item.layer_index) if item.layer_index is not None else dim("-"),
         )
         for item in report.skipped[:TOP_SKIPPED]
     ]
     more = len(report.skipped) - TOP_SKIPPED
     if more > 0:
-        rows.append((_dim(f"{_more(more, 'items')} (all in the JSON report)"), _dim(""), _dim("")))
+        rows.append((dim(f"{_more(more, 'items')} (all in the JSON report)"), dim(""), dim("")))
     columns = (Column("What", overflow="fold"), Column("Reason"), Column("Layer", numeric=True))
     noun = "item" if len(report.skipped) == 1 else "items"
     intro = Paragraph(
-        _line(
+        line(
             f"{count(len(report.skipped))} {noun} could not be analysed; the numbers above "
             "leave them out."
         )
@@ -619,7 +627,7 @@ def build_document(report: InspectReport) -> Document:
         _skipped(report),
     ]
     title = (
-        _span("jettison report: ", Tone.STRONG),
-        _span(report.reference, Tone.STRONG, code=True),
+        span("jettison report: ", Tone.STRONG),
+        span(report.reference, Tone.STRONG, code=True),
     )
     return Document(title, tuple(s for s in sections if s is not None))

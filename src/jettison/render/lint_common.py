@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jettison.lint.model import Severity
 from jettison.lint.report import LintReport
+from jettison.render.units import plural
 
 SEVERITIES_WORST_FIRST = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
@@ -11,10 +12,6 @@ SEVERITIES_WORST_FIRST = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 def severity_name(severity: Severity) -> str:
     """``error``, ``warning`` or ``info``: the spelling config files and flags use."""
     return severity.name.lower()
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def summary_counts(report: LintReport) -> str:

@@ -17,9 +17,9 @@ from rich.text import Text
 from jettison.lint.model import Finding, Severity
 from jettison.lint.report import LintReport
 from jettison.render._console import draw
-from jettison.render.lint_common import plural, severity_name, summary_counts
+from jettison.render.lint_common import severity_name, summary_counts
 from jettison.render.text import printable
-from jettison.render.units import human_bytes
+from jettison.render.units import human_bytes, plural
 
 _SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _INDENT = "    "

@@ -1,7 +1,8 @@
 """The report as GitHub-flavoured Markdown, for pull-request comments.
 
 The content is the shared document (:mod:`jettison.render.document`); this module only
-escapes text and lays it out as headings, lists and tables.
+escapes text and lays it out as headings, lists and tables (:func:`render_document`, for any
+report built as a document; :func:`render_markdown` is the inspect report's).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from jettison.inspect.report import InspectReport
 from jettison.render.document import (
     Block,
+    Document,
     Fields,
     Line,
     Section,
@@ -107,10 +109,15 @@ def _section(section: Section) -> list[str]:
     return out
 
 
-def render_markdown(report: InspectReport) -> str:
-    """``report`` as GitHub-flavoured Markdown (headings from ``##`` down)."""
-    document = build_document(report)
+def render_document(document: Document) -> str:
+    """``document`` as GitHub-flavoured Markdown (headings from ``##`` down): the layout
+    every report built as a :class:`Document` shares."""
     out = [f"## {_line(document.title, emphasis=False)}"]
     for section in document.sections:
         out.extend(["", *_section(section)])
     return "\n".join(out) + "\n"
+
+
+def render_markdown(report: InspectReport) -> str:
+    """``report`` as GitHub-flavoured Markdown (headings from ``##`` down)."""
+    return render_document(build_document(report))

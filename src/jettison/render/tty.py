@@ -1,5 +1,8 @@
 """The terminal report: the shared document drawn with rich, returned as a string.
 
+:func:`render_document` draws any :class:`~jettison.render.document.Document` (the plan
+report is one too); :func:`render_tty` is the inspect report's.
+
 It is drawn with :func:`jettison.render._console.draw`, so the text depends on the arguments
 only, never on the environment or on stdout. Deciding whether to colour is the CLI's job.
 """
@@ -16,6 +19,7 @@ from jettison.inspect.report import InspectReport
 from jettison.render._console import draw
 from jettison.render.document import (
     Block,
+    Document,
     Fields,
     Line,
     Paragraph,
@@ -122,13 +126,18 @@ def _section(console: Console, section: Section) -> None:
         _block(console, block)
 
 
-def _paint(console: Console, report: InspectReport) -> None:
-    document = build_document(report)
-    console.print(_text(document.title))
-    for section in document.sections:
-        _section(console, section)
+def render_document(document: Document, *, width: int = 100, color: bool = False) -> str:
+    """``document`` drawn for a terminal ``width`` columns wide, with ANSI colours if
+    ``color``: the drawing every report built as a :class:`Document` shares."""
+
+    def paint(console: Console) -> None:
+        console.print(_text(document.title))
+        for section in document.sections:
+            _section(console, section)
+
+    return draw(paint, width=width, color=color)
 
 
 def render_tty(report: InspectReport, *, width: int = 100, color: bool = False) -> str:
     """``report`` as a terminal report ``width`` columns wide, with ANSI colours if ``color``."""
-    return draw(lambda console: _paint(console, report), width=width, color=color)
+    return render_document(build_document(report), width=width, color=color)

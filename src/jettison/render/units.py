@@ -38,6 +38,12 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+def plural(n: int, word: str) -> str:
+    """A count and its noun, the noun plural unless ``n`` is 1: ``1 service``,
+    ``12,345 files``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 def percent(part: int, whole: int) -> str:
     """``part`` as a share of ``whole`` with one decimal (``12.3%``); ``n/a`` when whole is 0.
 

@@ -51,7 +51,7 @@ from packaging.utils import (
 )
 
 from jettison.requirements._collect import Collector
-from jettison.requirements._text import read_bytes
+from jettison.requirements._text import decode, read_bytes
 from jettison.requirements.model import Requirement, RequirementSet
 
 _COMMENT_RE = re.compile(r"(^|\s+)#.*$")
@@ -318,6 +318,35 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
             joined.append(line[:-1])
     if joined:
         yield start, "".join(joined)
+
+
+def physical_groups(text: str) -> Iterator[tuple[int, list[str]]]:
+    """``(first line number, physical lines)`` of each line pip reads: ``\\`` continuations
+    kept together and as written (a comment line ends one, as in :func:`logical_lines`).
+
+    What a rewrite of the file copies or moves verbatim, hashes and comments included.
+    """
+    group: list[str] = []
+    start = 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not group:
+            start = number
+        group.append(line)
+        if not line.endswith("\\") or line.lstrip().startswith("#"):
+            yield start, group
+            group = []
+    if group:
+        yield start, group
+
+
+def file_text(path: Path) -> str | None:
+    """The text of the requirements file ``path``, decoded as pip decodes it (byte-order
+    mark, ``coding:`` comment, UTF-8, Latin-1 as the last resort); None when it cannot be
+    read or is not text. For rewriters: the readers note decoding problems instead."""
+    try:
+        return decode(path.read_bytes()).text
+    except OSError:
+        return None
 
 
 def _split_options(line: str) -> tuple[str, str]:

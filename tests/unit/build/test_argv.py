@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from jettison.build import podman
-from jettison.build.backend import BuildRequest
-from jettison.build.buildah import BuildahBuilder, bud_argv
+from jettison.build._containers import StoreBuilder
+from jettison.build.backend import ARCHIVE_FORMATS, BuildRequest, RunResult
+from jettison.build.buildah import BuildahBuilder
 from jettison.build.docker import DockerBuilder, build_argv
 from jettison.build.errors import BuildError
+from jettison.build.podman import PodmanBuilder
 
 
 def _request(tmp_path: Path, **extra: object) -> BuildRequest:
@@ -31,44 +33,60 @@ def _request(tmp_path: Path, **extra: object) -> BuildRequest:
     return BuildRequest(**fields)  # type: ignore[arg-type]
 
 
-def test_buildah_bud_argv(tmp_path: Path) -> None:
-    argv = bud_argv(_request(tmp_path), iidfile=Path("/tmp/iid"))
-    assert argv == [
-        "bud", "--layers", "--force-rm", "--format", "docker",
-        "--pull=never", "--iidfile", "/tmp/iid",
+STORE_BUILDERS = pytest.mark.parametrize(
+    ("make", "verb"),
+    [(BuildahBuilder, "bud"), (PodmanBuilder, "build")],
+    ids=["buildah", "podman"],
+)
+"""buildah and podman build alike (podman's build is buildah's): the same flags after the verb."""
+
+
+@STORE_BUILDERS
+def test_store_build_argv(make: type[StoreBuilder], verb: str, tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    request = _request(tmp_path, pull=True, mounts=((wheels, "/wheels"),))
+    assert make(env={}).build_argv(request, iidfile=Path("/tmp/iid")) == [
+        verb, "--layers", "--force-rm", "--format", "docker",
+        "--pull=missing", "--iidfile", "/tmp/iid",
         "-f", f"{tmp_path}/ctx/Dockerfile", "-t", "localhost/app:1",
         "--build-arg", "A=1", "--build-arg", "B=x=y",
         "--secret", "id=pip,src=/etc/pip.conf",
         "--platform", "linux/arm64", "--target", "runtime",
         "-v", f"{tmp_path}/ca.crt:/run/host-ca.crt:ro",
+        "-v", f"{wheels}:/wheels:ro",
         f"{tmp_path}/ctx",
     ]  # fmt: skip
 
 
-def test_buildah_minimal_request_and_pull(tmp_path: Path) -> None:
-    request = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t", pull=True)
-    assert bud_argv(request) == [
-        "bud", "--layers", "--force-rm", "--format", "docker",
-        "--pull=missing", "-f", f"{tmp_path}/Dockerfile",
+@STORE_BUILDERS
+def test_store_minimal_request(make: type[StoreBuilder], verb: str, tmp_path: Path) -> None:
+    request = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t")
+    assert make(env={}).build_argv(request) == [
+        verb, "--layers", "--force-rm", "--format", "docker",
+        "--pull=never", "-f", f"{tmp_path}/Dockerfile",
         "-t", "t", str(tmp_path),
     ]  # fmt: skip
 
 
-def test_buildah_private_store_and_env(tmp_path: Path) -> None:
-    builder = BuildahBuilder(root=tmp_path / "r", runroot=tmp_path / "rr", env={"PATH": "/x"})
+@STORE_BUILDERS
+def test_private_store_and_env(make: type[StoreBuilder], verb: str, tmp_path: Path) -> None:
+    builder = make(root=tmp_path / "r", runroot=tmp_path / "rr", env={"PATH": "/x"})
     assert builder.command("images") == [
-        "buildah", "--root", f"{tmp_path}/r", "--runroot", f"{tmp_path}/rr",
+        builder.name, "--root", f"{tmp_path}/r", "--runroot", f"{tmp_path}/rr",
         "--storage-driver", "overlay", "images",
     ]  # fmt: skip
     assert builder.store_reference("localhost/a:1") == (
         f"containers-storage:[overlay@{tmp_path}/r+{tmp_path}/rr]localhost/a:1"
     )
-    assert BuildahBuilder(env={}).command("images") == ["buildah", "images"]
-    assert BuildahBuilder(env={}).store_reference("a") == "containers-storage:a"
+    assert make(env={}).command("images") == [builder.name, "images"]
+    assert make(env={}).store_reference("a") == "containers-storage:a"
 
 
-def test_buildah_keeps_the_users_storage_driver(tmp_path: Path) -> None:
-    builder = BuildahBuilder(root=tmp_path, env={"STORAGE_DRIVER": "vfs"})
+@STORE_BUILDERS
+def test_keeps_the_users_storage_driver(
+    make: type[StoreBuilder], verb: str, tmp_path: Path
+) -> None:
+    builder = make(root=tmp_path, env={"STORAGE_DRIVER": "vfs"})
     assert builder.command()[-2:] == ["--storage-driver", "vfs"]
     assert builder.store_reference("a") == f"containers-storage:[vfs@{tmp_path}]a"
 
@@ -86,16 +104,6 @@ def test_docker_build_argv(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
-def test_buildah_mounts_are_read_only(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    request = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t", mounts=((wheels, "/wheels"),))
-    assert bud_argv(request) == [
-        "bud", "--layers", "--force-rm", "--format", "docker",
-        "--pull=never", "-f", f"{tmp_path}/Dockerfile",
-        "-t", "t", "-v", f"{wheels}:/wheels:ro", str(tmp_path),
-    ]  # fmt: skip
-
-
 def test_docker_refuses_mounts(tmp_path: Path) -> None:
     request = _request(tmp_path, mounts=((tmp_path, "/wheels"),))
     with pytest.raises(BuildError, match="need buildah") as caught:
@@ -105,43 +113,14 @@ def test_docker_refuses_mounts(tmp_path: Path) -> None:
 
 def test_no_cache(tmp_path: Path) -> None:
     request = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t", no_cache=True)
-    assert bud_argv(request)[:7] == [
-        "bud",
-        "--layers",
-        "--force-rm",
-        "--format",
-        "docker",
-        "--pull=never",
-        "--no-cache",
-    ]
+    plain = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t")
     assert build_argv(request)[:6] == [
         "build", "--network", "host", "--progress", "plain", "--no-cache",
     ]  # fmt: skip
-    assert podman.build_argv(request)[:7] == [
-        "build", "--layers", "--force-rm", "--format", "docker",
-        "--pull=never", "--no-cache",
-    ]  # fmt: skip
-    plain = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t")
-    for argv in (bud_argv(plain), build_argv(plain), podman.build_argv(plain)):
-        assert "--no-cache" not in argv
-
-
-def test_podman_build_argv(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    argv = podman.build_argv(
-        _request(tmp_path, pull=True, mounts=((wheels, "/wheels"),)), iidfile=Path("/tmp/iid")
-    )
-    assert argv == [
-        "build", "--layers", "--force-rm", "--format", "docker",
-        "--pull=missing", "--iidfile", "/tmp/iid",
-        "-f", f"{tmp_path}/ctx/Dockerfile", "-t", "localhost/app:1",
-        "--build-arg", "A=1", "--build-arg", "B=x=y",
-        "--secret", "id=pip,src=/etc/pip.conf",
-        "--platform", "linux/arm64", "--target", "runtime",
-        "-v", f"{tmp_path}/ca.crt:/run/host-ca.crt:ro",
-        "-v", f"{wheels}:/wheels:ro",
-        f"{tmp_path}/ctx",
-    ]  # fmt: skip
+    assert "--no-cache" not in build_argv(plain)
+    for make in (BuildahBuilder, PodmanBuilder):
+        assert make(env={}).build_argv(request)[5:7] == ["--pull=never", "--no-cache"]
+        assert "--no-cache" not in make(env={}).build_argv(plain)
 
 
 def test_podman_run_argv() -> None:
@@ -154,22 +133,20 @@ def test_podman_run_argv() -> None:
     ]  # fmt: skip
 
 
-def test_podman_private_store(tmp_path: Path) -> None:
-    builder = podman.PodmanBuilder(root=tmp_path / "r", runroot=tmp_path / "rr", env={})
-    assert builder.command("images") == [
-        "podman", "--root", f"{tmp_path}/r", "--runroot", f"{tmp_path}/rr",
-        "--storage-driver", "overlay", "images",
-    ]  # fmt: skip
-    assert builder.store_reference("abc") == (
-        f"containers-storage:[overlay@{tmp_path}/r+{tmp_path}/rr]abc"
-    )
-    assert podman.PodmanBuilder(env={}).command("images") == ["podman", "images"]
-
-
-# A stand-in for the builder CLIs: logs its arguments, answers inspect, writes save -o.
+# A stand-in for the builder CLIs: logs its arguments, answers inspect, writes the image ID
+# to --iidfile, and an archive where save -o or push names one.
 FAKE_CLI = """#!/bin/sh
 echo "$*" >> "$0.log"
 case "$*" in
+  *--iidfile*)
+    while [ "$#" -gt 0 ]; do
+      if [ "$1" = --iidfile ]; then echo 89abcdef > "$2"; fi
+      shift
+    done ;;
+  *push*)
+    for arg in "$@"; do
+      case "$arg" in *-archive:*) dest=${arg#*-archive:}; echo archive > "${dest%%:*}" ;; esac
+    done ;;
   *"--format {{.FromImageID}}"*) echo 0123abcd ;;
   *"--format {{.Id}}"*) echo 4567ef01 ;;
   *"--format {{json .Config}}"*)
@@ -195,6 +172,25 @@ def _log(cli: Path) -> list[str]:
     return cli.with_name(cli.name + ".log").read_text().splitlines()
 
 
+@STORE_BUILDERS
+def test_store_builds_exports_and_removes(
+    make: type[StoreBuilder], verb: str, tmp_path: Path
+) -> None:
+    cli = _fake_cli(tmp_path, "cli")
+    builder = make(binary=str(cli), env={"PATH": "/usr/bin:/bin"})
+    request = BuildRequest(tmp_path, tmp_path / "Dockerfile", "localhost/a:1")
+    result = builder.build(request, lambda _line: None)
+    assert (result.image, result.image_id) == ("localhost/a:1", "89abcdef")
+    assert _log(cli)[0].startswith(f"{verb} --layers --force-rm ")
+    for fmt in ARCHIVE_FORMATS:
+        dest = builder.export("localhost/a:1", tmp_path / f"{fmt}.tar", fmt)
+        assert dest == (tmp_path / f"{fmt}.tar").resolve()
+        assert dest.read_text() == "archive\n"
+    assert not list(tmp_path.glob(".*.tmp"))  # written under a temporary name, then moved
+    builder.remove_image("localhost/a:1")
+    assert _log(cli)[-1] == "rmi localhost/a:1"
+
+
 def test_image_reference_reads_stores_in_place_and_exports_from_docker(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin"}
     buildah = _fake_cli(tmp_path, "buildah")
@@ -208,7 +204,7 @@ def test_image_reference_reads_stores_in_place_and_exports_from_docker(tmp_path:
     )
 
     podman_cli = _fake_cli(tmp_path, "podman")
-    pod = podman.PodmanBuilder(binary=str(podman_cli), env=env)
+    pod = PodmanBuilder(binary=str(podman_cli), env=env)
     assert pod.image_reference("localhost/a:1", tmp_path) == "containers-storage:4567ef01"
     assert pod.image_command("localhost/a:1") == ("tini", "--", "serve")
     assert pod.exposed_ports("localhost/a:1") == ("53/udp", "8000/tcp")
@@ -245,3 +241,25 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, just not reaped
+
+
+def test_run_container_removes_the_container_only_on_timeout(tmp_path: Path) -> None:
+    from jettison.build import _process
+
+    removed = tmp_path / "removed"
+
+    def run(script: str, timeout_s: float) -> RunResult:
+        return _process.run_container(
+            lambda name: ["/bin/sh", "-c", script, "sh", name],
+            lambda name: ["/bin/sh", "-c", f'echo "$1" >> {removed}', "sh", name],
+            {},
+            timeout_s=timeout_s,
+        )
+
+    done = run('echo "$1"', 10)
+    assert (done.exit_code, done.timed_out) == (0, False)
+    assert done.stdout.startswith("jettison-verify-")
+    assert not removed.exists()
+    late = run("sleep 10", 0.5)
+    assert (late.exit_code, late.timed_out) == (-1, True)
+    assert removed.read_text().startswith("jettison-verify-")  # the name the run was given

@@ -44,10 +44,17 @@ def test_verify_compare_fails_with_exit_1_and_json(fake: FakeBuilder) -> None:
     assert "verification failed: exit code 0 before, 1 after (cat: " in result.stderr
 
 
-def test_verify_three_images_is_bad_input(fake: FakeBuilder) -> None:
-    result = CliRunner().invoke(verify_cmd, ["a", "b", "c"])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["a", "b", "c"], "verify takes one image"),
+        (["old", "--port", "8000"], "--port needs --probe"),
+    ],
+)
+def test_verify_bad_input(fake: FakeBuilder, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(verify_cmd, args)
     assert result.exit_code == 2
-    assert "jettison: error: verify takes one image" in result.stderr
+    assert f"jettison: error: {message}" in result.stderr
 
 
 def test_build_prints_the_image_and_streams(fake: FakeBuilder, tmp_path: Path) -> None:
@@ -128,12 +135,6 @@ def test_verify_probe_tty_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
     assert doc["probe"] == {"path": "/healthz", "port": 9000}
     assert [run["http_status"] for run in doc["runs"]] == [200, 500]
     assert doc["reason"] == "HTTP 200 before, HTTP 500 after"
-
-
-def test_verify_port_without_probe_is_bad_input(fake: FakeBuilder) -> None:
-    result = CliRunner().invoke(verify_cmd, ["old", "--port", "8000"])
-    assert result.exit_code == 2
-    assert "jettison: error: --port needs --probe" in result.stderr
 
 
 def test_build_no_cache(fake: FakeBuilder, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from jettison.errors import ConfigError
 from jettison.optimize import api
 from jettison.optimize.api import optimize
 from jettison.optimize.render import SCHEMA_VERSION, render
-from unit.optimize.test_optimize import NAIVE, STEPS, StoreBuilder
+from unit.optimize.test_optimize import STEPS, StoreBuilder, write_project
 
 OK = RunResult(
     0, 'HTTP 200\n{"ok": true}\n', "probe: GET /healthz on port 8000: HTTP 200\n", 2.0, False
@@ -41,11 +41,7 @@ class ServiceBuilder(StoreBuilder):
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    ctx = tmp_path / "svc"
-    ctx.mkdir()
-    (ctx / "Dockerfile").write_text(NAIVE)
-    (ctx / "requirements.txt").write_text("numpy==1.26.4\n")
-    return ctx
+    return write_project(tmp_path)
 
 
 def test_probe_runs_the_original_command_as_a_service_in_both_images(project: Path) -> None:

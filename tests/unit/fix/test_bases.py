@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from jettison.dockerfile.images import parse_image
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.fix.bases import (
     CudaTag,
@@ -16,7 +17,6 @@ from jettison.fix.bases import (
     runtime_variant,
     system_cuda_users,
 )
-from jettison.lint.rules.deps._images import parse_image
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
-from jettison.imports.scan import DEFAULT_EXCLUDE, imports_in_source, scan_imports, scan_source_tree
+from jettison.imports.scan import (
+    DEFAULT_EXCLUDE,
+    dynamic_import,
+    imports_in_source,
+    parse_python,
+    scan_imports,
+    scan_source_tree,
+    walk_python_files,
+)
 from jettison.lint.model import ImportedName
 from support.files import write_file
 
@@ -113,3 +122,29 @@ def test_single_file_and_missing_source(tmp_path: Path) -> None:
 
 def test_imports_in_source() -> None:
     assert imports_in_source("import a.b.c\nfrom x.y import z\n") == [("a", 1), ("x", 2)]
+
+
+def test_walk_python_files_skips_virtualenvs_and_what_the_caller_says(tmp_path: Path) -> None:
+    for name in ("b.py", "a.py", "notes.txt", "pkg/c.py", "env/lib/d.py", "skip/e.py"):
+        write_file(tmp_path / name, "")
+    write_file(tmp_path / "env/pyvenv.cfg", "home = /usr/bin\n")
+    found = walk_python_files(
+        tmp_path,
+        skip_dir=lambda folder: folder.name == "skip",
+        skip_file=lambda path: path.name == "b.py",
+    )
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.py", "pkg/c.py"]
+
+
+def test_dynamic_import_reads_literal_names_only() -> None:
+    calls = [
+        node
+        for node in ast.walk(
+            parse_python(
+                "import importlib\nimportlib.import_module('yaml')\n__import__('cv2')\n"
+                "importlib.import_module(name)\nimportlib.import_module('.rel')\nprint('x')\n"
+            )
+        )
+        if isinstance(node, ast.Call)
+    ]
+    assert [dynamic_import(call) for call in calls] == ["yaml", "cv2", None, None, None]

@@ -17,6 +17,7 @@ from jettison.lint.report import LintReport
 from jettison.render.lint_formats import LINT_FORMATS, render_lint
 from jettison.render.lint_github import escape_data, escape_property
 from jettison.render.lint_sarif import FINGERPRINT_KEY, SARIF_SCHEMA
+from support import snapshots
 
 from ._helpers import SNAPSHOTS, check_snapshot, make_empty_report, make_report
 
@@ -49,8 +50,7 @@ def test_snapshot(name: str) -> None:
 
 
 def test_no_stale_snapshots() -> None:
-    on_disk = {path.name for path in SNAPSHOTS.iterdir() if path.is_file()}
-    assert on_disk == set(CASES), "delete snapshots no test produces, or add their cases"
+    snapshots.check_no_stale(SNAPSHOTS, CASES)
 
 
 def test_every_format_is_covered_and_unknown_is_an_error() -> None:

@@ -10,11 +10,10 @@ import io
 import json
 import os
 import re
-import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,7 @@ from jettison.lint.sizes import (
     pick_wheel,
     wheel_rank,
 )
-
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+from support.http_server import Answer, local_server, ranged
 
 
 def make_wheel(name: str, version: str, members: dict[str, bytes], requires: list[str]) -> bytes:
@@ -63,64 +61,25 @@ class FakeIndex:
         entry = {"filename": filename, "url": url, "size": len(data), "yanked": False}
         self.projects.setdefault(name, {}).setdefault(version, []).append(entry)
 
-
-def _handler(index: FakeIndex) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # quiet
-            pass
-
-        def do_GET(self) -> None:
-            index.log.append((self.path, self.headers.get("Range")))
-            parts = self.path.strip("/").split("/")
-            if parts[0] == "pypi" and parts[-1] == "json" and parts[1] in index.projects:
-                releases = index.projects[parts[1]]
-                self._send(200, json.dumps({"info": {}, "releases": releases}).encode())
-            elif parts[0] == "files" and parts[1] in index.files:
-                self._file(index.files[parts[1]])
-            else:
-                self._send(404, b"")
-
-        def _file(self, data: bytes) -> None:
-            match = _RANGE.match(self.headers.get("Range") or "")
-            if not index.ranges or match is None:
-                self._send(200, data)
-                return
-            first, last = match.groups()
-            if first == "":
-                start, end = max(len(data) - int(last), 0), len(data) - 1
-            else:
-                start, end = int(first), min(int(last or len(data) - 1), len(data) - 1)
-            extra = {"Content-Range": f"bytes {start}-{end}/{len(data)}"}
-            self._send(206, data[start : end + 1], extra)
-
-        def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(code)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            index.served_bytes += len(body)
-
-    return Handler
+    def respond(self, path: str, headers: Message) -> Answer:
+        self.log.append((path, headers.get("Range")))
+        parts = path.strip("/").split("/")
+        answer: Answer = (404, b"", {})
+        if parts[0] == "pypi" and parts[-1] == "json" and parts[1] in self.projects:
+            releases = self.projects[parts[1]]
+            answer = (200, json.dumps({"info": {}, "releases": releases}).encode(), {})
+        elif parts[0] == "files" and parts[1] in self.files:
+            answer = ranged(self.files[parts[1]], headers.get("Range") if self.ranges else None)
+        self.served_bytes += len(answer[1])
+        return answer
 
 
 @pytest.fixture
 def fake_index(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIndex]:
-    for variable in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
     index = FakeIndex(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(index))
-    index.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with local_server(monkeypatch, index.respond) as url:
+        index.url = url
         yield index
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 BIG = os.urandom(300_000)  # incompressible: the wheel is larger than the first range read
@@ -260,6 +219,17 @@ def test_dependencies_matching_the_globs_are_added(
     )
     # a dependency that cannot be measured: no partial sum
     assert sizes.installed_bytes_with_deps("demo", "==1.0", extra_names=["numpy"]) is None
+
+
+def test_requires_dist_comes_from_the_measured_wheel_and_its_cache(
+    fake_index: FakeIndex, demo: dict[str, bytes], tmp_path: Path
+) -> None:
+    sizes = _sizes(fake_index, tmp_path)
+    requires = sizes.requires_dist("Demo", "== 1.0")
+    assert requires is not None and "numpy>=1" in requires
+    assert len(requires) == 4  # the cp311 wheel's, markers kept as written
+    assert _sizes(fake_index, tmp_path, offline=True).requires_dist("demo", "==1.0") == requires
+    assert sizes.requires_dist("absent") is None
 
 
 def test_a_server_without_range_support_gives_no_size(

@@ -75,6 +75,10 @@ class FakeBuilder:
         dest.write_text(image)
         return dest
 
+    def image_reference(self, image: str, scratch: Path) -> str:
+        """As docker's: an export into ``scratch``."""
+        return str(self.export(image, scratch / "image.tar", "docker-archive"))
+
     def run(
         self, image: str, argv: Sequence[str], *, timeout_s: float, network: Network = "none"
     ) -> RunResult:
@@ -89,7 +93,9 @@ class FakeBuilder:
 
 
 class StoreBuilder(FakeBuilder):
-    def store_reference(self, image: str) -> str:
+    """As buildah's and podman's: images are read in place in the store."""
+
+    def image_reference(self, image: str, scratch: Path) -> str:
         return f"containers-storage:{image}"
 
 
@@ -149,13 +155,18 @@ def fake_fix(
 STEPS = Steps(lint=fake_lint, fix=fake_fix, inspect=fake_inspect)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    ctx = tmp_path / "svc"
+def write_project(parent: Path) -> Path:
+    """``parent/svc``: the naive Dockerfile and a requirements file pinning numpy."""
+    ctx = parent / "svc"
     ctx.mkdir()
     (ctx / "Dockerfile").write_text(NAIVE)
     (ctx / "requirements.txt").write_text("numpy==1.26.4\n")
     return ctx
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path)
 
 
 def test_verified_report(project: Path) -> None:

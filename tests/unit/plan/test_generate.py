@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from jettison.dockerfile.images import runtime_base
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.errors import ConfigError
-from jettison.lint.rules.deps._images import runtime_base
 from jettison.plan.generate import MARKER, generate, rewrite_problems, write
 from jettison.plan.model import (
     Discovery,
@@ -34,6 +34,8 @@ from jettison.plan.model import (
     ServicePlan,
     Split,
 )
+from support.files import write_file
+from support.seeds import seed_dockerfile
 
 GOLDEN = Path(__file__).parent / "golden"
 PREFIX = "localhost/fleet"
@@ -44,9 +46,7 @@ PREFIX = "localhost/fleet"
 
 def write_tree(root: Path, files: dict[str, str]) -> None:
     for relative, text in files.items():
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_file(root / relative, text)
 
 
 def service(
@@ -242,72 +242,12 @@ def three_services(root: Path) -> Case:
     return Case(discovery(root, api, web, worker), split((base, ml), plans, dev))
 
 
-SEED_DOCKERFILE = """\
-# Multi-stage build for svc_ingestion
-FROM python:3.12-slim AS builder
-
-# Install build dependencies
-RUN apt-get update && apt-get install -y \\
-    build-essential \\
-    curl \\
-    && rm -rf /var/lib/apt/lists/*
-
-# Create virtual environment
-RUN python -m venv /opt/venv
-ENV PATH="/opt/venv/bin:$PATH"
-
-# Copy requirements and install dependencies
-COPY libs/requirements-base.txt /tmp/libs-requirements.txt
-COPY apps/svc_ingestion/requirements.txt /tmp/requirements.txt
-RUN pip install --no-cache-dir --upgrade pip && \\
-    pip install --no-cache-dir -r /tmp/libs-requirements.txt -r /tmp/requirements.txt
-
-# Production stage
-FROM python:3.12-slim
-
-# Install runtime dependencies
-RUN apt-get update && apt-get install -y \\
-    curl \\
-    && rm -rf /var/lib/apt/lists/* \\
-    && groupadd -r appuser \\
-    && useradd -r -g appuser appuser
-
-# Copy virtual environment from builder
-COPY --from=builder /opt/venv /opt/venv
-ENV PATH="/opt/venv/bin:$PATH"
-
-# Set working directory
-WORKDIR /app
-
-# Copy application code
-COPY libs/ ./libs/
-COPY apps/svc_ingestion/ ./apps/svc_ingestion/
-
-# Create non-root user and set permissions
-RUN chown -R appuser:appuser /app
-USER appuser
-
-# Health check
-HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 \\
-    CMD curl -f http://localhost:8000/healthz || exit 1
-
-# Expose port
-EXPOSE 8000
-
-# Run the application
-"""
-SEED_DOCKERFILE += (
-    'CMD ["python", "-m", "uvicorn", "apps.svc_ingestion.main:app", '
-    '"--host", "0.0.0.0", "--port", "8000"]\n'
-)
-
-
 def multistage(root: Path) -> Case:
     """The seed's Dockerfile template: a builder venv copied into a production stage."""
     write_tree(
         root,
         {
-            "apps/svc_ingestion/Dockerfile": SEED_DOCKERFILE,
+            "apps/svc_ingestion/Dockerfile": seed_dockerfile("svc_ingestion"),
             "apps/svc_ingestion/requirements.txt": "python-multipart==0.0.9\n",
             "apps/svc_ingestion/main.py": "import fastapi\n",
             "libs/requirements-base.txt": "fastapi==0.111.0\nuvicorn[standard]==0.30.1\n",

@@ -26,6 +26,7 @@ from jettison.plan.model import (
     Measurement,
     Service,
 )
+from support.files import write_file
 from support.imagewriter import (
     ImageSpec,
     LayerSpec,
@@ -198,12 +199,6 @@ def _service(root: Path, name: str, port: int | None, health: str | None) -> Ser
     )
 
 
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
 @pytest.fixture
 def fleet(tmp_path: Path) -> Fleet:
     """Three services: an API (probed), a worker (smoke-run), and an ML API on the ml base.
@@ -215,7 +210,9 @@ def fleet(tmp_path: Path) -> Fleet:
         _service(root, "worker", None, None),
     )
     for s in services:
-        _write(s.dockerfile, "FROM python:3.11\nRUN pip install -r libs/requirements.txt torch\n")
+        write_file(
+            s.dockerfile, "FROM python:3.11\nRUN pip install -r libs/requirements.txt torch\n"
+        )
     out = root / "jettison-plan"
     base = f"{PREFIX}/base:plan"
     ml = f"{PREFIX}/base-ml:plan"
@@ -227,7 +224,7 @@ def fleet(tmp_path: Path) -> Fleet:
         "services/worker/Dockerfile": f"FROM {base}\nCOPY services/worker /app\n",
     }
     for rel, text in texts.items():
-        _write(out / rel, text)
+        write_file(out / rel, text)
     order = (
         BuildStep(base, out / "bases/base/Dockerfile", root, None, "base"),
         BuildStep(ml, out / "bases/ml/Dockerfile", root, None, "ml"),
@@ -290,7 +287,7 @@ def test_builds_originals_then_the_plan_in_order_without_cache(
     fleet: Fleet, tmp_path: Path
 ) -> None:
     builder = FakeBuilder(tmp_path)
-    ca = _write(tmp_path / "ca.pem", "-----BEGIN CERTIFICATE-----\n")
+    ca = write_file(tmp_path / "ca.pem", "-----BEGIN CERTIFICATE-----\n")
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     _measure(fleet, builder, ca_bundle=ca, mounts=((wheels, "/wheels"),), build_args={"V": "1"})

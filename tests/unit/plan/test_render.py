@@ -19,27 +19,11 @@ import pytest
 
 import jettison
 from jettison.dockerfile.model import Dockerfile
+from jettison.plan import render as plan_render
 from jettison.plan.model import ImageMeasure, Measurement, PlanReport, Service, Split
-from jettison.plan.render import (
-    FORMATS,
-    SCHEMA_RESOURCE,
-    SCHEMA_VERSION,
-    build_command,
-    load_schema,
-    render,
-    to_json_model,
-)
+from jettison.plan.render import FORMATS, build_command, render
 from support import snapshots
-from support.schema_drift import (
-    Json,
-    JsonModel,
-    check_every_def_produced,
-    check_objects_closed,
-    check_schema_is_valid,
-    check_schema_version,
-    dataclass_types,
-    object_schemas,
-)
+from support.schema_drift import Json, JsonModel, SchemaTests, dataclass_types
 
 from ._plan_report import dry_run_report, failed_report, full_report
 
@@ -79,8 +63,7 @@ def test_snapshot(name: str) -> None:
 
 
 def test_no_stale_snapshots() -> None:
-    on_disk = {path.name for path in SNAPSHOTS.iterdir() if path.is_file()}
-    assert on_disk == set(CASES), "delete snapshots no test produces, or add their cases"
+    snapshots.check_no_stale(SNAPSHOTS, CASES)
 
 
 def test_unknown_format_is_a_programming_error() -> None:
@@ -164,55 +147,23 @@ class PlanJsonModel(JsonModel):
 MODEL = PlanJsonModel(encoder="jettison/plan/render.py", scalar=_scalar)
 
 
-@pytest.fixture(scope="module")
-def schema() -> Json:
-    return load_schema()
+class TestSchema(SchemaTests):
+    encoder = plan_render
+    model = MODEL
+    file_name = "plan-report.schema.json"
+    min_objects = 15
+    reports_in = "_plan_report.py"
+    not_reported = frozenset(dataclass_types(Dockerfile))
+    """A Dockerfile is summed up as ``parsed: true|false``; its own types are not reported."""
 
+    @pytest.fixture
+    def full_report(self) -> PlanReport:
+        return full_report()
 
-def test_schema_is_valid_draft_2020_12(schema: Json) -> None:
-    check_schema_is_valid(schema)
-
-
-def test_schema_version_matches_the_encoder(schema: Json) -> None:
-    check_schema_version(schema, SCHEMA_VERSION, SCHEMA_RESOURCE, "plan-report.schema.json")
-
-
-def test_every_object_is_closed_and_fully_required(schema: Json) -> None:
-    objects = list(object_schemas(schema))
-    assert len(objects) >= 15
-    check_objects_closed(objects)
-
-
-@pytest.mark.parametrize("name", sorted(REPORTS))
-def test_json_validates_against_schema(name: str, schema: Json) -> None:
-    text = render(REPORTS[name](), "json")
-    jsonschema.Draft202012Validator(schema).validate(json.loads(text))
-
-
-def test_every_domain_field_is_in_the_json_model() -> None:
-    report = full_report()
-    visited: set[type] = set()
-    MODEL.walk(report, to_json_model(report), "$", visited)
-    # A Dockerfile is summed up as parsed: true|false; its own types are not reported.
-    dockerfile_types = dataclass_types(Dockerfile)
-    reachable = dataclass_types(PlanReport) - dockerfile_types
-    assert reachable - visited == set(), (
-        "the test report leaves these types unchecked; give them a value in _plan_report.py"
-    )
-
-
-def test_every_schema_property_is_produced(schema: Json) -> None:
-    check_every_def_produced(schema, to_json_model(full_report()))
-
-
-def test_the_drift_check_catches_a_new_field() -> None:
-    @dataclasses.dataclass(frozen=True)
-    class Grown:
-        images: int
-        new_field_bytes: int
-
-    with pytest.raises(AssertionError, match="new_field_bytes"):
-        MODEL.walk(Grown(1, 2), {"images": 1}, "$", set())
+    @pytest.mark.parametrize("name", sorted(REPORTS))
+    def test_json_validates_against_schema(self, name: str, schema: Json) -> None:
+        text = render(REPORTS[name](), "json")
+        jsonschema.Draft202012Validator(schema).validate(json.loads(text))
 
 
 def test_formats_are_those_the_cli_offers() -> None:

@@ -8,11 +8,10 @@ import io
 import json
 import re
 import socket
-import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from jettison.plan.requires import (
     pypi_requires,
     static_requires,
 )
+from support.http_server import Answer, local_server, ranged, without_proxies
 
 
 def pin(line: str, name: str | None = None, source: Path = Path("/ctx/requirements.txt")) -> Pin:
@@ -117,8 +117,6 @@ def test_fallback_table_is_lint_table_reversed() -> None:
 
 # -- a fake package index ------------------------------------------------------------------
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
 
 def _wheel(name: str, version: str, requires: list[str]) -> bytes:
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
@@ -173,67 +171,24 @@ class FakeIndex:
             "releases": {v: self._files(name, v) for v in versions},
         }
 
-
-def _handler(index: FakeIndex) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # quiet
-            pass
-
-        def do_GET(self) -> None:
-            index.log.append(self.path)
-            parts = self.path.strip("/").split("/")
-            if parts[0] == "pypi" and parts[-1] == "json" and len(parts) in (3, 4):
-                found = index.document(parts[1], parts[2] if len(parts) == 4 else None)
-                if found is None:
-                    self._send(404, b"")
-                else:
-                    self._send(200, json.dumps(found).encode())
-            elif parts[0] == "files" and (parts[1], parts[2]) in index.releases:
-                requires = index.releases[(parts[1], parts[2])] or []
-                self._ranged(_wheel(parts[1], parts[2], requires))
-            else:
-                self._send(404, b"")
-
-        def _ranged(self, data: bytes) -> None:
-            match = _RANGE.match(self.headers.get("Range") or "")
-            if match is None:
-                self._send(200, data)
-                return
-            first, last = match.groups()
-            if first == "":
-                start, end = max(len(data) - int(last), 0), len(data) - 1
-            else:
-                start, end = int(first), min(int(last or len(data) - 1), len(data) - 1)
-            headers = {"Content-Range": f"bytes {start}-{end}/{len(data)}"}
-            self._send(206, data[start : end + 1], headers)
-
-        def _send(self, code: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(code)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
+    def respond(self, path: str, headers: Message) -> Answer:
+        self.log.append(path)
+        parts = path.strip("/").split("/")
+        if parts[0] == "pypi" and parts[-1] == "json" and len(parts) in (3, 4):
+            found = self.document(parts[1], parts[2] if len(parts) == 4 else None)
+            return (404, b"", {}) if found is None else (200, json.dumps(found).encode(), {})
+        if parts[0] == "files" and (parts[1], parts[2]) in self.releases:
+            requires = self.releases[(parts[1], parts[2])] or []
+            return ranged(_wheel(parts[1], parts[2], requires), headers.get("Range"))
+        return 404, b"", {}
 
 
 @pytest.fixture
 def index(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIndex]:
-    for variable in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
     fake = FakeIndex()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with local_server(monkeypatch, fake.respond) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def _requires(index: FakeIndex, cache: Path) -> PyPIRequires:
@@ -349,8 +304,7 @@ def test_offline_uses_the_cache_then_the_table_and_makes_no_request(
 def test_an_unreachable_index_is_asked_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for variable in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy"):
-        monkeypatch.delenv(variable, raising=False)
+    without_proxies(monkeypatch)
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -17,6 +17,7 @@ from jettison.errors import ConfigError
 from jettison.plan.model import Discovery, Pin, Service, ServiceImports, ServicePlan, Split
 from jettison.plan.requires import Requires, static_requires
 from jettison.plan.split import split
+from support.files import write
 
 DEPENDENCIES: dict[str, set[str]] = {
     # web
@@ -88,10 +89,7 @@ class Fleet:
     imports: list[ServiceImports] = field(default_factory=list)
 
     def write(self, relative: str, text: str) -> Path:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return path
+        return write(self.root, relative, text)
 
     def add(
         self,
@@ -460,6 +458,18 @@ def test_conflicting_pins_are_never_shared(fleet: Fleet) -> None:
     assert conflicts[0].severity == "warning"
     assert "requests==2.31.0" in conflicts[0].message
     assert "requests==2.32.3" in conflicts[0].message
+
+
+def test_a_conflicting_family_package_makes_no_empty_family_base(fleet: Fleet) -> None:
+    fleet.write("a/requirements.txt", "fastapi==0.110.0\npypdf==4.0.0\n")
+    fleet.write("b/requirements.txt", "fastapi==0.110.0\npypdf==5.0.0\n")
+    for name in "ab":
+        fleet.add(name, [f"{name}/requirements.txt"], ["fastapi", "pypdf"])
+    result = fleet.split()
+    assert [g.name for g in result.groups] == ["base"]
+    assert {p.base_group for p in result.services} == {"base"}
+    assert [p.line for p in plan_of(result, "a").own] == ["pypdf==4.0.0"]
+    assert [p.line for p in plan_of(result, "b").own] == ["pypdf==5.0.0"]
 
 
 def test_a_bare_name_next_to_a_pin_is_no_conflict(fleet: Fleet) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from jettison.inspect.report import InspectReport
 from jettison.render import render
+from support import snapshots
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -35,5 +36,4 @@ def test_snapshot(
 
 
 def test_no_stale_snapshots() -> None:
-    on_disk = {path.name for path in SNAPSHOTS.iterdir() if path.is_file()}
-    assert on_disk == set(CASES), "delete snapshots no test produces, or add their cases"
+    snapshots.check_no_stale(SNAPSHOTS, CASES)

@@ -8,6 +8,7 @@ import pytest
 
 from jettison.errors import RequirementsError
 from jettison.requirements import RequirementSet, parse_requirements_txt
+from jettison.requirements.requirements_txt import file_text, physical_groups
 from support.files import write_file
 
 
@@ -204,3 +205,22 @@ def test_unreadable_top_level_file_raises_one_line(tmp_path: Path) -> None:
     assert missing.value.hint
     with pytest.raises(RequirementsError, match="is a directory"):
         parse_requirements_txt(tmp_path)
+
+
+def test_physical_groups_keep_continuations_as_written() -> None:
+    text = "numpy==1.26.4 \\\n    --hash=sha256:aa\n# a comment \\\nrequests\n\\\n"
+    assert list(physical_groups(text)) == [
+        (1, ["numpy==1.26.4 \\", "    --hash=sha256:aa"]),
+        (3, ["# a comment \\"]),  # a comment ends a continuation
+        (4, ["requests"]),
+        (5, ["\\"]),  # a continuation left open at the end
+    ]
+
+
+def test_file_text_decodes_as_pip_does(tmp_path: Path) -> None:
+    bom = write_file(tmp_path / "bom.txt", "torch==2.3.1\n".encode("utf-16"))  # BOM first
+    assert file_text(bom) == "torch==2.3.1\n"
+    latin = write_file(tmp_path / "latin.txt", "caf\xe9==1.0\n".encode("latin-1"))
+    assert file_text(latin) == "caf\xe9==1.0\n"
+    assert file_text(write_file(tmp_path / "bin.txt", b"\x00\x01")) is None
+    assert file_text(tmp_path / "absent.txt") is None

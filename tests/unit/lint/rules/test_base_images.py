@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from jettison.dockerfile.images import ImageRef, is_cuda_base, parse_image
 from jettison.lint.rules.base import (
     jt201_full_python_base,
     jt202_cuda_devel_base,
@@ -13,7 +14,6 @@ from jettison.lint.rules.base import (
     jt204_framework_base,
 )
 from jettison.lint.rules.base._eol import cycles_of
-from jettison.lint.rules.deps._images import ImageRef, is_cuda_base, parse_image
 
 from ._stack_helpers import make_ctx, requirements_file, run
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from jettison.dockerfile.pip import parse_package, pip_installs, pip_subcommand, project_extras
 from jettison.dockerfile.shell import split_commands
-from jettison.lint.rules.deps._packages import production_packages, production_stages
-from jettison.lint.rules.deps._pip import parse_package, pip_installs, project_extras
+from jettison.lint.packages import production_packages, production_stages
 
 from ._stack_helpers import make_ctx, requirements_file
 
@@ -127,3 +127,18 @@ def test_requirements_come_first_and_only_group_main(tmp_path: Path) -> None:
         ("flask", "requirements.txt:1"),
         ("gunicorn", "Dockerfile:2"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("install", "-r", "r.txt"), ("install", ("-r", "r.txt"))),
+        (("--no-cache-dir", "--index-url", "https://x", "install", "a"), ("install", ("a",))),
+        (("-q", "uninstall", "-y", "torch"), ("uninstall", ("-y", "torch"))),
+        (("--version",), ("", ())),
+    ],
+)
+def test_pip_subcommand_skips_global_options_and_their_values(
+    args: tuple[str, ...], expected: tuple[str, tuple[str, ...]]
+) -> None:
+    assert pip_subcommand(args) == expected

@@ -1,10 +1,11 @@
-"""The .dockerignore matcher JT402 uses, against BuildKit's documented semantics."""
+"""The .dockerignore matcher (JT402 reads contexts through it, and fix and plan too),
+against BuildKit's documented semantics."""
 
 from __future__ import annotations
 
 import pytest
 
-from jettison.lint.rules.hygiene._dockerignore import DockerIgnore, clean
+from jettison.dockerfile.ignore import DockerIgnore, clean
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from jettison.lint.rules.runtime import (
     jt604_dev_server,
     jt605_no_healthcheck,
 )
+from support.seeds import seed_dockerfile
 
 from ._stack_helpers import make_ctx, make_image, run
 
@@ -27,62 +28,6 @@ ROOT = Path(__file__).resolve().parents[4]
 NAIVE_BERT = ROOT / "examples" / "bert-classifier" / "naive_image" / "Dockerfile"
 TEXT_SERVICE = ROOT / "examples" / "text-service"
 OWNED = (*size.RULES, *hygiene.RULES, *RUNTIME_RULES)
-
-TEMPLATE_14_SERVICES = """\
-# Multi-stage build for svc_xxx
-FROM python:3.12-slim AS builder
-
-# Install build dependencies
-RUN apt-get update && apt-get install -y \\
-    build-essential \\
-    curl \\
-    && rm -rf /var/lib/apt/lists/*
-
-# Create virtual environment
-RUN python -m venv /opt/venv
-ENV PATH="/opt/venv/bin:$PATH"
-
-# Copy requirements and install dependencies
-COPY libs/requirements-base.txt /tmp/libs-requirements.txt
-COPY apps/svc_xxx/requirements.txt /tmp/requirements.txt
-RUN pip install --no-cache-dir --upgrade pip && \\
-    pip install --no-cache-dir -r /tmp/libs-requirements.txt -r /tmp/requirements.txt
-
-# Production stage
-FROM python:3.12-slim
-
-# Install runtime dependencies
-RUN apt-get update && apt-get install -y \\
-    curl \\
-    && rm -rf /var/lib/apt/lists/* \\
-    && groupadd -r appuser \\
-    && useradd -r -g appuser appuser
-
-# Copy virtual environment from builder
-COPY --from=builder /opt/venv /opt/venv
-ENV PATH="/opt/venv/bin:$PATH"
-
-# Set working directory
-WORKDIR /app
-
-# Copy application code
-COPY libs/ ./libs/
-COPY apps/svc_xxx/ ./apps/svc_xxx/
-
-# Create non-root user and set permissions
-RUN chown -R appuser:appuser /app
-USER appuser
-
-# Health check
-HEALTHCHECK --interval=30s --timeout=10s --start-period=5s --retries=3 \\
-    CMD curl -f http://localhost:8000/healthz || exit 1
-
-# Expose port
-EXPOSE 8000
-
-# Run the application
-CMD ["python", "-m", "uvicorn", "apps.svc_xxx.main:app", "--host", "0.0.0.0", "--port", "8000"]
-"""
 
 
 def lint(rule: Rule, tmp_path: Path, text: str, **kwargs: object) -> list[Finding]:
@@ -334,7 +279,7 @@ def test_text_service_example() -> None:
 
 
 def test_fourteen_service_template_has_nothing_above_info(tmp_path: Path) -> None:
-    ctx = make_ctx(tmp_path, TEMPLATE_14_SERVICES)
+    ctx = make_ctx(tmp_path, seed_dockerfile("svc_xxx"))
     found = [f for rule in OWNED for f in run(rule, ctx)]
     assert [f for f in found if f.severity > Severity.INFO] == []
     assert codes(found) == {"JT102", "JT405"}

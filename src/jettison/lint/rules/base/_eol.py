@@ -22,7 +22,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from jettison.lint.rules.deps._images import ImageRef
+from jettison.dockerfile.images import ImageRef
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.images import ImageRef, runtime_base
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._images import ImageRef, runtime_base
 
 _NOT_FULL = ("slim", "alpine", "windowsservercore", "nanoserver")
 

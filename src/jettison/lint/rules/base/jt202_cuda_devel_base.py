@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.images import runtime_base
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._images import runtime_base
 
 CUDA_REPOSITORIES = frozenset(
     {"nvidia/cuda", "nvcr.io/nvidia/cuda", "nvidia/cudagl", "nvcr.io/nvidia/cudagl"}

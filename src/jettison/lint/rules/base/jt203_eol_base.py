@@ -12,13 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from jettison.dockerfile.images import runtime_base
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.base import _eol
-from jettison.lint.rules.deps._images import option, runtime_base
 
 
 def today(ctx: LintContext) -> dt.date:
-    value = option(ctx, "JT203", "today")
+    value = ctx.option("JT203", "today")
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from jettison.dockerfile.images import ImageRef, runtime_base
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._images import ImageRef, option, runtime_base
-from jettison.lint.rules.deps._packages import production_packages
+from jettison.lint.packages import production_packages
 
 DEFAULT_MAX_PACKAGES = 15
 
@@ -57,7 +57,7 @@ def framework_image(ref: ImageRef) -> str | None:
 
 
 def _limit(ctx: LintContext) -> int:
-    value = option(ctx, "JT204", "max_packages")
+    value = ctx.option("JT204", "max_packages")
     return value if isinstance(value, int) and not isinstance(value, bool) else DEFAULT_MAX_PACKAGES
 
 

@@ -14,18 +14,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.pip import project_extras
 from jettison.dockerfile.shell import Command, split_commands
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._packages import (
+from jettison.lint.packages import (
     env_pairs,
     finding_at,
     production_installs,
     production_instructions,
     production_packages,
 )
-from jettison.lint.rules.deps._pip import project_extras
-from jettison.lint.rules.deps._tables import DEV_GROUP_NAMES, dev_tool_kind
 from jettison.lint.savings import distributions_saving
+from jettison.lint.tables import DEV_GROUP_NAMES, dev_tool_kind
 from jettison.requirements.model import Requirement
 
 

@@ -24,8 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
-from jettison.lint.rules.deps._images import option
-from jettison.lint.rules.deps._packages import (
+from jettison.lint.packages import (
     TORCH_CPU_INDEX,
     Declared,
     by_location,
@@ -35,8 +34,8 @@ from jettison.lint.rules.deps._packages import (
     production_packages,
     torch_variant,
 )
-from jettison.lint.rules.deps._tables import TORCH_FAMILY
 from jettison.lint.savings import cuda_saving
+from jettison.lint.tables import TORCH_FAMILY
 
 
 def cuda_wheels_saving(ctx: LintContext, torch: Declared | None) -> Saving | None:
@@ -70,7 +69,7 @@ def _fix(family: list[Declared]) -> str:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    if not ctx.imports and option(ctx, "JT302", "gpu") is not False:
+    if not ctx.imports and ctx.option("JT302", "gpu") is not False:
         return  # no code to tell GPU use from
     family = [
         d

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.shell import split_commands
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._packages import (
+from jettison.lint.packages import (
     finding_at,
     production_instructions,
     production_packages,

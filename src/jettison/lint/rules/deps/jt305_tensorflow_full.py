@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from jettison.dockerfile.images import is_cuda_base, runtime_base
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._images import is_cuda_base, option, runtime_base
-from jettison.lint.rules.deps._packages import (
+from jettison.lint.packages import (
     Declared,
     finding_at,
     production_packages,
@@ -31,7 +31,7 @@ LITE_RUNTIME = "ai-edge-litert"
 
 
 def _cuda_available(ctx: LintContext, packages: list[Declared]) -> bool:
-    forced = option(ctx, "JT305", "gpu")
+    forced = ctx.option("JT305", "gpu")
     if isinstance(forced, bool):
         return forced
     base = runtime_base(ctx.dockerfile)

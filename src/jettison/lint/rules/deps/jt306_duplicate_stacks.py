@@ -17,15 +17,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._packages import (
+from jettison.lint.packages import (
     Declared,
     finding_at,
     gpu_evidence,
     production_packages,
     torch_variant,
 )
-from jettison.lint.rules.deps._tables import TORCH_FAMILY
 from jettison.lint.savings import distributions_saving
+from jettison.lint.tables import TORCH_FAMILY
 
 # (what they share, members in order of preference without a GPU, with a GPU)
 STACKS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (

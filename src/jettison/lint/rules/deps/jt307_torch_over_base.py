@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from jettison.dockerfile.images import ImageRef, runtime_base
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._images import ImageRef, runtime_base
-from jettison.lint.rules.deps._packages import (
+from jettison.lint.packages import (
     Declared,
     finding_at,
     production_packages,

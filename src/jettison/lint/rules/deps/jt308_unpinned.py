@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._packages import (
+from jettison.lint.packages import (
     Declared,
     by_location,
     finding_at,

@@ -23,24 +23,18 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.shell import split_commands
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.deps._images import option
-from jettison.lint.rules.deps._packages import (
+from jettison.lint.packages import (
     Declared,
     finding_at,
     production_instructions,
     production_packages,
 )
-from jettison.lint.rules.deps._tables import (
-    COMMON_DEPENDENTS,
-    TORCH_ADDONS,
-    dev_tool_kind,
-    used_without_import,
-)
 from jettison.lint.savings import distributions_saving
+from jettison.lint.tables import COMMON_DEPENDENTS, TORCH_ADDONS, dev_tool_kind, used_without_import
 
 
 def _allowed(ctx: LintContext) -> frozenset[str]:
-    value = option(ctx, "JT309", "allow")
+    value = ctx.option("JT309", "allow")
     if isinstance(value, list | tuple):
         return frozenset(str(v).lower().replace("_", "-") for v in value)
     return frozenset()

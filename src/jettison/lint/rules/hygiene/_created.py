@@ -16,20 +16,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.dockerfile.context import tree_bytes
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import Step, expand, runtime_steps
 from jettison.lint.model import LintContext
-from jettison.lint.rules.hygiene._context import tree_bytes
-from jettison.lint.rules.size._scripts import (
-    Step,
-    absolute,
-    covers,
-    expand,
-    has_glob,
-    positionals,
-    removes,
-    runtime_steps,
-)
+from jettison.lint.rules.size._scripts import has_glob, positionals, removes
 
 _URL = re.compile(r"^(?:https?|ftp)://", re.IGNORECASE)
 _ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$", re.IGNORECASE)

@@ -14,9 +14,10 @@ import re
 from collections.abc import Iterator
 
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import Step, runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.size._packages import Verbs, is_apk, packages_if
-from jettison.lint.rules.size._scripts import Step, runs, runtime_steps, stage_label
+from jettison.lint.rules.size._scripts import runs, stage_label
 
 TOOLCHAIN = frozenset(
     {"build-essential", "build-base", "alpine-sdk", "gcc", "g++", "gcc-c++", "clang", "cmake",

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.context import Junk, find_junk
+from jettison.dockerfile.ignore import DockerIgnore
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.steps import all_steps
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
-from jettison.lint.rules.hygiene._context import Junk, find_junk
-from jettison.lint.rules.hygiene._dockerignore import DockerIgnore
-from jettison.lint.rules.size._scripts import all_steps, scoped_severity, stage_label
+from jettison.lint.rules.size._scripts import scoped_severity, stage_label
 
 SHOWN = 6
 DEFAULT_PATTERNS = (".git", ".venv", "**/__pycache__", "**/*.ipynb", ".env")

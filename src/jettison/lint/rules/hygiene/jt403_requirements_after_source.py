@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import Step, steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene.jt402_copy_whole_context import whole_context
-from jettison.lint.rules.size._scripts import Step, positionals, stage_label, steps
+from jettison.lint.rules.size._scripts import positionals, stage_label
 from jettison.lint.rules.size.jt107_pip_cache import PIP_VALUED, pip_argv
 
 _MANIFEST = re.compile(

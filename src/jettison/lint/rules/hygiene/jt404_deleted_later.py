@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import Step
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import reached_later
 from jettison.lint.rules.hygiene.jt402_copy_whole_context import human
-from jettison.lint.rules.size._scripts import Step, hidden_saving, removed_paths
+from jettison.lint.rules.size._scripts import hidden_saving, removed_paths
 
 SHOWN = 4
 SMALL_BYTES = 1_000_000

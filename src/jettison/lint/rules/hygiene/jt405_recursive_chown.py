@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.paths import absolute
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import Step
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import reached_later
-from jettison.lint.rules.size._scripts import Step, absolute, has_option, hidden_saving, positionals
+from jettison.lint.rules.size._scripts import has_option, hidden_saving, positionals
 
 TOOLS = frozenset({"chown", "chmod", "chgrp"})
 

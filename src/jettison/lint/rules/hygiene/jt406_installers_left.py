@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.steps import runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import copied, run_created
-from jettison.lint.rules.size._scripts import has_glob, removes, runtime_steps, stage_label
+from jettison.lint.rules.size._scripts import has_glob, removes, stage_label
 
 INSTALLER = re.compile(
     r"(?:get-pip\.py|.*\.(?:deb|rpm|apk|whl|run)|"

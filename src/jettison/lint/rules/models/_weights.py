@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.dockerfile.ignore import DockerIgnore
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.shell import Command, split_commands
 from jettison.inspect.removable.model_weights import (
@@ -23,12 +24,8 @@ from jettison.inspect.removable.model_weights import (
     WEIGHT_SUFFIXES,
 )
 from jettison.lint.model import LintContext, Saving
-from jettison.lint.rules.deps._packages import env_pairs
-from jettison.lint.rules.hygiene._dockerignore import DockerIgnore
+from jettison.lint.packages import env_pairs
 
-NAME_SUFFIXES = frozenset({*WEIGHT_SUFFIXES, *LARGE_ONLY_SUFFIXES, ".bin"})
-"""Suffixes that say "weights" by name alone (a COPY source not found in the context)."""
-MODEL_DIR_NAMES = frozenset({"models", "model", "checkpoints", "checkpoint", "weights"})
 MAX_WALK_FILES = 50_000
 """Stop walking a context directory after this many files (a linter must stay fast)."""
 HF_CACHE_PATH = re.compile(
@@ -139,11 +136,6 @@ def context_weights(
                 found[relative] = size
     files = sorted(found.items(), key=lambda item: (-item[1], item[0]))
     return WeightFiles(tuple(files))
-
-
-def named_like_weights(source: str) -> bool:
-    name = posixpath.basename(source.rstrip("/")).lower()
-    return posixpath.splitext(name)[1] in NAME_SUFFIXES or name in MODEL_DIR_NAMES
 
 
 def copy_parts(instruction: Instruction) -> tuple[list[str], str] | None:

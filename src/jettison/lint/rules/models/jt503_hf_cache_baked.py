@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
-from jettison.lint.rules.deps._packages import env_pairs
+from jettison.lint.packages import env_pairs
 from jettison.lint.rules.models._weights import (
     CACHE_ENV,
     HF_CACHE_PATH,

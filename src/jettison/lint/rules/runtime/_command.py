@@ -6,8 +6,7 @@ import posixpath
 from dataclasses import dataclass
 
 from jettison.dockerfile.model import Dockerfile, Instruction
-from jettison.dockerfile.shell import Command
-from jettison.lint.rules.size._scripts import commands_of
+from jettison.dockerfile.shell import Command, commands_of
 
 SERVERS = frozenset(
     {"uvicorn", "gunicorn", "hypercorn", "daphne", "waitress-serve", "granian", "flask",

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.dockerfile.steps import chain, expand, runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._scripts import chain, expand, runtime_steps
 
 ROOT = frozenset({"root", "0"})
 NONROOT_REPOSITORIES = ("cgr.dev/chainguard/", "jupyter/", "quay.io/jupyter/")

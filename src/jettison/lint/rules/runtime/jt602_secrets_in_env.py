@@ -13,8 +13,8 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from jettison.dockerfile.steps import assignment_items
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._scripts import assignment_items
 
 SUBSTRINGS = ("PASSWORD", "PASSWD", "SECRET")
 """Anywhere in a part of the name (``PGPASSWORD``, ``CLIENTSECRET``)."""

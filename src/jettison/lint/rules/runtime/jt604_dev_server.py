@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.steps import assignment_items, runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.runtime._command import Launch, launches
-from jettison.lint.rules.size._scripts import assignment_items, runtime_steps
 
 RELOADERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "granian"})
 TRUTHY = frozenset({"1", "true", "yes", "on"})

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.steps import runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.runtime._command import is_server, launches
-from jettison.lint.rules.size._scripts import runtime_steps
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -14,14 +14,12 @@ import shlex
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import Step, all_steps
 from jettison.lint.model import Finding, LintContext, Rule
 from jettison.lint.rules.size._scripts import (
-    Step,
-    absolute,
-    all_steps,
     cache_saving,
-    covers,
     removes,
     runs,
     scoped_severity,

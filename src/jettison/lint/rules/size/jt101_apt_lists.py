@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.size._packages import is_apt
 from jettison.lint.rules.size._scripts import (
@@ -20,7 +21,6 @@ from jettison.lint.rules.size._scripts import (
     mounted_over,
     removes,
     runs,
-    runtime_steps,
     stage_label,
     with_saving,
 )

@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterator
 
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.size._packages import APT, APT_VALUED, is_apt, packages
-from jettison.lint.rules.size._scripts import runs, scoped_severity, stage_label, steps
+from jettison.lint.rules.size._scripts import runs, scoped_severity, stage_label
 
 _OFF = re.compile(r"APT::Install-Recommends\s*=?\s*\"?(?:0|false|no)\b", re.IGNORECASE)
 

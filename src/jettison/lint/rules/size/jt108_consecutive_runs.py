@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.shell import commands_of
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._scripts import commands_of
 
 _CONDITIONS = frozenset({"[", "[["})
 """Test brackets are shell syntax, not commands, for the count."""

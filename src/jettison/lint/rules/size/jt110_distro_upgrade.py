@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.size._packages import (
     APK_VALUED,
@@ -21,7 +22,7 @@ from jettison.lint.rules.size._packages import (
     Verbs,
     packages_if,
 )
-from jettison.lint.rules.size._scripts import positionals, runs, runtime_steps, stage_label
+from jettison.lint.rules.size._scripts import positionals, runs, stage_label
 
 _UPGRADE = Verbs(
     apt=("upgrade", "dist-upgrade", "full-upgrade"),

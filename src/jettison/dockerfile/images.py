@@ -1,18 +1,16 @@
 """Image references and the base the shipped image is built on.
 
-Shared by the base-image rules (JT2xx) and the dependency rules (does the base bring CUDA,
-or its own torch?). It lives here, in the package the other families import from, so that
-importing any family never cycles back into another.
+Read by lint's base-image rules (JT2xx) and dependency rules (does the base bring CUDA, or
+its own torch?), by ``fix`` when it picks a runtime base, and by ``plan`` when it writes
+shared bases.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
-from jettison.lint.model import LintContext
 
 _HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
 
@@ -104,12 +102,3 @@ def is_cuda_base(ref: ImageRef) -> bool:
     if ref.name.startswith("huggingface/") and "gpu" in ref.name:
         return True
     return _GPU_TAG.search(ref.tag.lower()) is not None
-
-
-def option(ctx: LintContext, code: str, key: str) -> object | None:
-    """``options = { JT302 = { gpu = true } }`` in the lint config: this rule's value of
-    ``key``, or None."""
-    table = ctx.options.get(code)
-    if isinstance(table, Mapping):
-        return table.get(key)
-    return None

@@ -1,4 +1,5 @@
-"""``pip install`` command lines as the dependency rules need them.
+"""``pip install`` command lines of RUN instructions: what lint's dependency rules read,
+what ``fix`` and ``plan`` rewrite.
 
 ``pip``, ``pip3``, ``python -m pip`` and ``uv pip`` are understood; options that take a
 value are skipped with their value, so ``--index-url URL`` never reads as a package.
@@ -89,8 +90,9 @@ def pip_argv(command: Command) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def _subcommand(args: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    """The subcommand (``install``) and what follows it, global options skipped."""
+def pip_subcommand(args: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The subcommand (``install``) of pip's arguments (as :func:`pip_argv` gives them) and
+    what follows it, global options (and their values) skipped."""
     index = 0
     while index < len(args):
         arg = args[index]
@@ -134,7 +136,7 @@ def parse_install(instruction: Instruction, command: Command) -> PipInstall | No
     if found is None:
         return None
     tool, args = found
-    sub, rest = _subcommand(args)
+    sub, rest = pip_subcommand(args)
     if sub != "install":
         return None
     packages: list[PackageArg] = []

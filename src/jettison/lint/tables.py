@@ -2,7 +2,9 @@
 
 The relations come from the packages' own metadata (``Requires-Dist``, entry points) and
 documentation as of 2025-2026; they decide wording and whether a saving is claimed, never a
-byte count.
+byte count. ``fix`` and ``plan`` read the same tables (dev tools, the torch family, packages
+used without an import, common dependents), so that they move or keep exactly what lint
+reports.
 """
 
 from __future__ import annotations

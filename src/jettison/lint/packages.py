@@ -1,4 +1,5 @@
-"""What the production image installs, and what the shipped code shows, for the JT3xx rules.
+"""What the production image installs, and what the shipped code shows: the JT3xx rules use
+this, and fix and plan reuse it so they act on exactly what lint reports.
 
 Production packages are the requirements of group ``main`` plus the packages named on
 ``pip install`` lines of the production stages: the final stage, the stages it is built
@@ -14,11 +15,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.dockerfile.images import is_cuda_base, runtime_base
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.dockerfile.pip import PipInstall, pip_argv, pip_installs
 from jettison.dockerfile.shell import split_commands
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
-from jettison.lint.rules.deps._images import is_cuda_base, option, runtime_base
-from jettison.lint.rules.deps._pip import PipInstall, pip_argv, pip_installs
 from jettison.requirements.model import Requirement
 
 _ENV_PATH = re.compile(
@@ -54,7 +55,7 @@ def production_stages(dockerfile: Dockerfile | None) -> list[Stage]:
             continue
         chosen.append(stage)
         for copy in stage.of("COPY"):
-            source_stage = _stage_ref(dockerfile, copy.flag("from"))
+            source_stage = dockerfile.stage_ref(copy.flag("from") or "")
             if source_stage is None or source_stage in chosen:
                 continue
             if any(_copies_environment(source_stage, src) for src in copy.args[:-1]):
@@ -64,15 +65,6 @@ def production_stages(dockerfile: Dockerfile | None) -> list[Stage]:
                     pending.append(parent)
                     parent = dockerfile.stage_named(parent.base_expanded)
     return sorted(chosen, key=lambda s: s.index)
-
-
-def _stage_ref(dockerfile: Dockerfile, ref: str | None) -> Stage | None:
-    if not ref:
-        return None
-    if ref.isdigit():
-        index = int(ref)
-        return dockerfile.stages[index] if index < len(dockerfile.stages) else None
-    return dockerfile.stage_named(ref)
 
 
 def _copies_environment(stage: Stage, source: str) -> bool:
@@ -327,7 +319,7 @@ _GPU_DOCKERFILE = re.compile(r"cuda|nvidia|\bgpus?\b", re.IGNORECASE)
 def gpu_evidence(ctx: LintContext, code: str) -> str | None:
     """Why the service looks like it uses a GPU (for the message), or None when nothing
     says so. ``options = { <code> = { gpu = true|false } }`` overrides the guess."""
-    forced = option(ctx, code, "gpu")
+    forced = ctx.option(code, "gpu")
     if isinstance(forced, bool):
         return "the gpu option is set" if forced else None
     base = runtime_base(ctx.dockerfile)

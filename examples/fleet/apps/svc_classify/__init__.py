@@ -1,0 +1,1 @@
+"""svc-classify: sentiment of customer messages, sentence by sentence."""

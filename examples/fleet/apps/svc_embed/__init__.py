@@ -1,0 +1,1 @@
+"""svc-embed: sentence embeddings for retrieval."""

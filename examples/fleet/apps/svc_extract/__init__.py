@@ -1,0 +1,1 @@
+"""svc-extract: text out of PDF documents."""

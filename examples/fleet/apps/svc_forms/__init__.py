@@ -1,0 +1,1 @@
+"""svc-forms: validates and normalises submitted forms."""

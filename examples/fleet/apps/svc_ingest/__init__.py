@@ -1,0 +1,1 @@
+"""svc-ingest: accepts uploaded documents and hands them to the extractor."""

@@ -1,0 +1,1 @@
+"""svc-kg: the knowledge graph of suppliers and invoices."""

@@ -1,0 +1,1 @@
+"""Configuration, logging and the health route that every service uses."""

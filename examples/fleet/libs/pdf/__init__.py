@@ -1,0 +1,1 @@
+"""PDF helpers (pypdf to write and read, pdfplumber for layout-aware text)."""

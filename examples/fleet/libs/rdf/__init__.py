@@ -1,0 +1,1 @@
+"""RDF helpers for the knowledge graph (rdflib)."""

@@ -1,0 +1,128 @@
+"""Each instruction of a stage with what is in effect when it runs: the working directory
+and the environment (``ENV``, ``ARG`` defaults), following ``FROM <stage>`` chains.
+
+Everything here is static: no variable is expanded except where the Dockerfile itself sets
+it, and an unknown value is never guessed. Lint's rules read RUN lines through it, and the
+plan reads COPY destinations, ports and health checks the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.dockerfile.paths import absolute
+from jettison.dockerfile.shell import Command, commands_of
+
+_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
+_VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def chain(dockerfile: Dockerfile, stage: Stage) -> list[Stage]:
+    """``stage`` and the stages it is built ``FROM``, the first-built first."""
+    out: list[Stage] = []
+    current: Stage | None = stage
+    while current is not None and current not in out:
+        out.append(current)
+        current = dockerfile.stage_named(current.base_expanded)
+        if current is not None and current.index >= out[-1].index:
+            break  # FROM a later stage's name is an image, not that stage
+    return out[::-1]
+
+
+def runtime_indexes(dockerfile: Dockerfile) -> frozenset[int]:
+    """Indexes of the stages whose files end up in the final image."""
+    return frozenset(s.index for s in dockerfile.runtime_stages())
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """An instruction of a stage, with what is in effect when it runs."""
+
+    instruction: Instruction
+    stage: Stage
+    cwd: str
+    """The working directory (``WORKDIR`` so far, ``/`` when none is set)."""
+    env: dict[str, str] = field(hash=False, compare=False)
+    """``ENV`` values set so far (in this stage and the ones it is built on) and this stage's
+    ``ARG`` defaults."""
+    runtime: bool = False
+    """The stage is part of the final image."""
+
+    @property
+    def commands(self) -> list[Command]:
+        return commands_of(self.instruction)
+
+
+def steps(dockerfile: Dockerfile, stage: Stage, *, inherited: bool = False) -> list[Step]:
+    """The instructions of ``stage`` (and, with ``inherited``, of the stages it is built on,
+    first-built first), each with its working directory and environment."""
+    runtime = runtime_indexes(dockerfile)
+    out: list[Step] = []
+    cwd, env = "/", dict[str, str]()
+    for current in chain(dockerfile, stage):
+        own = current.index == stage.index
+        args: dict[str, str] = {}  # an ARG is scoped to its stage; ENV is inherited
+        for instruction in current.instructions:
+            if instruction.keyword == "WORKDIR" and instruction.args:
+                cwd = absolute(expand(instruction.args[0], {**env, **args}), cwd)
+            elif instruction.keyword == "ENV":
+                env = {**env, **assignments(instruction)}
+            elif instruction.keyword == "ARG":
+                args = {**args, **assignments(instruction)}
+            if own or inherited:
+                step_env = {**args, **env}
+                out.append(Step(instruction, current, cwd, step_env, current.index in runtime))
+    return out
+
+
+def all_steps(dockerfile: Dockerfile) -> list[Step]:
+    """Every instruction of every stage, in file order."""
+    return [step for stage in dockerfile.stages for step in steps(dockerfile, stage)]
+
+
+def runtime_steps(dockerfile: Dockerfile) -> list[Step]:
+    """The instructions that build the final image, first-built first."""
+    final = dockerfile.final_stage
+    return steps(dockerfile, final, inherited=True) if final is not None else []
+
+
+def assignments(instruction: Instruction) -> dict[str, str]:
+    """``NAME -> value`` set by an ``ENV`` or an ``ARG`` with a default (quotes removed)."""
+    out: dict[str, str] = {}
+    if instruction.keyword == "ENV":
+        args = instruction.args
+        for index in range(0, len(args) - 1, 2):
+            out[args[index]] = unquote(args[index + 1])
+    elif instruction.keyword == "ARG":
+        for word in instruction.args:
+            match = _ASSIGNMENT.match(word)
+            if match:
+                out[match.group(1)] = unquote(match.group(2))
+    return out
+
+
+def assignment_items(instruction: Instruction) -> list[tuple[str, str | None]]:
+    """Every name an ``ENV``/``ARG`` declares, with its literal value (None: no default)."""
+    if instruction.keyword == "ENV":
+        args = instruction.args
+        return [(args[i], unquote(args[i + 1])) for i in range(0, len(args) - 1, 2)]
+    out: list[tuple[str, str | None]] = []
+    for word in instruction.args:
+        match = _ASSIGNMENT.match(word)
+        out.append((match.group(1), unquote(match.group(2))) if match else (word, None))
+    return out
+
+
+def unquote(value: str) -> str:
+    """``value`` without one pair of matching outer quotes (``"a b"`` -> ``a b``)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def expand(text: str, env: Mapping[str, str]) -> str:
+    """``$X``/``${X}`` replaced where the Dockerfile sets X; unknown ones are left as written."""
+    return _VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
