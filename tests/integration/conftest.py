@@ -409,7 +409,8 @@ def real_images() -> Iterator[dict[str, BuiltImage]]:
     # prunes old ones, and would trip over a store left mounted by a crash or by KEEP_ENV.
     top = Path(tempfile.mkdtemp(prefix="jettison-it-"))
     store = Store(top / "store" / "root", top / "store" / "run")
-    token = top.name.rpartition("-")[2].lower()
+    # not the temp dir's random suffix: it may hold "_", and "_-" is no valid image name
+    token = uuid.uuid4().hex[:10]
     containers: list[str] = []
     try:
         try:

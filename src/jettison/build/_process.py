@@ -172,14 +172,20 @@ def run_container(
     """Run ``argv_for(name)``, a ``run --rm --name NAME ...`` of a throwaway container.
 
     A timeout kills the CLI, not the container (the daemon, or podman's conmon, keeps it),
-    so ``remove_argv_for(name)`` then force-removes it, and what it started with it.
+    so ``remove_argv_for(name)`` then force-removes it, and what it started with it; so does
+    an interruption (Ctrl-C), before it goes on.
     """
     name = f"jettison-verify-{uuid.uuid4().hex[:12]}"
 
     def remove() -> None:
         run(remove_argv_for(name), env, timeout_s=60)
 
-    done = run(argv_for(name), env, timeout_s=timeout_s, on_timeout=remove)
+    try:
+        done = run(argv_for(name), env, timeout_s=timeout_s, on_timeout=remove)
+    except BaseException:
+        with contextlib.suppress(BuildError):  # the CLI could not even start
+            remove()
+        raise
     return RunResult(done.exit_code, done.stdout, done.stderr, done.seconds, done.timed_out)
 
 

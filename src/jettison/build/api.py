@@ -18,6 +18,7 @@ from jettison.build.errors import BuildError
 from jettison.build.select import choose_builder
 from jettison.build.verify import Verdict, check, compare, smoke
 from jettison.build.verify import probe as probe_run
+from jettison.dockerfile.images import name_component
 from jettison.errors import ConfigError
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
@@ -79,8 +80,7 @@ def resolve_dockerfile(path: Path, context: Path | None) -> tuple[Path, Path]:
 
 
 def default_tag(context: Path) -> str:
-    name = "".join(c if c.isalnum() or c in "._-" else "-" for c in context.resolve().name.lower())
-    return f"localhost/{name.strip('.-_') or 'image'}:latest"
+    return f"localhost/{name_component(context.resolve().name, 'image')}:latest"
 
 
 def parse_build_args(values: Sequence[str]) -> dict[str, str]:

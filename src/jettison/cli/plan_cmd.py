@@ -43,17 +43,11 @@ def failures(report: PlanReport) -> list[str]:
     """One line per measured build or check that failed (empty when nothing was measured)."""
     if report.measurement is None:
         return []
-    lines = []
-    for service in report.measurement.services:
-        if service.error:
-            lines.append(f"{service.service}: {service.error}")
-        for label, check, built in (
-            ("before", service.check_before, service.before),
-            ("after", service.check_after, service.after),
-        ):
-            if not check.passed and built is not None:
-                lines.append(f"{service.service} ({label}): {check.kind} failed: {check.detail}")
-    return lines
+    return [
+        f"{s.service} ({label}): {kind} failed: {detail}" if label else f"{s.service}: {detail}"
+        for s in report.measurement.services
+        for label, kind, detail in s.failures()
+    ]
 
 
 @click.command("plan", context_settings=CONTEXT_SETTINGS)

@@ -102,3 +102,21 @@ def is_cuda_base(ref: ImageRef) -> bool:
     if ref.name.startswith("huggingface/") and "gpu" in ref.name:
         return True
     return _GPU_TAG.search(ref.tag.lower()) is not None
+
+
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def name_component(text: str, fallback: str) -> str:
+    """``text`` as one path component of an image name (``localhost/<this>:tag``).
+
+    The reference grammar allows lower-case letters and digits joined by ``.``, ``_``,
+    ``__`` or any run of ``-``, and nothing at either end; every other run of characters
+    becomes ``-`` (so ``My_-App`` is ``my-app``). ``fallback`` when nothing is left.
+    """
+
+    def separator(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return run if run in {".", "_", "__"} or set(run) == {"-"} else "-"
+
+    return _NOT_NAME.sub(separator, text.lower()).strip("._-") or fallback

@@ -32,6 +32,7 @@ from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
 from jettison.lint.context import Sizes, build_context
 from jettison.lint.model import Finding, LintContext
 from jettison.lint.packages import TORCH_CPU_INDEX, gpu_evidence, production_packages
+from jettison.requirements.requirements_txt import file_text
 
 Target = Literal["cpu", "gpu", "auto"]
 RUNTIME_NAME = "requirements.runtime.txt"
@@ -102,7 +103,13 @@ def fix(
         )
     chosen = _target(ctx, target)
     folder = local_folder(torch_index)
-    text = req_path.read_text(encoding="utf-8")
+    # decoded as lint's parser decoded it, so line numbers and names agree
+    text = file_text(req_path)
+    if text is None:
+        raise FixError(
+            f"{req_path}: cannot read the requirements file as text",
+            hint="make it a readable text file, then run fix again",
+        )
     requirements = [r for r in ctx.requirements.requirements if r.file == req_path]
     provided = torch_from_base(dockerfile, requirements)
 

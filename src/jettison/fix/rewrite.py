@@ -25,6 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.dockerfile.apt import (
+    apt_installs,
+    is_apt,
+    is_apt_cleanup,
+    is_movable_apt,
+    sets_apt_source,
+)
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.pip import pip_argv, pip_subcommand
 from jettison.dockerfile.shell import Command, split_commands
@@ -51,9 +58,6 @@ DEV_RUNTIME_LIBRARIES = {
     "default-libmysqlclient-dev": "libmariadb3",
 }
 """Debian ``-dev`` packages and the runtime library they bring (bookworm names)."""
-_APT = frozenset({"apt-get", "apt"})
-_APT_VERBS = frozenset({"update", "install", "clean", "autoclean", "autoremove"})
-_APT_SOURCES = frozenset({"add-apt-repository", "apt-key"})
 _PYTHON_TOOLING = re.compile(
     r"^(?:lib)?python3(?:\.\d+)?-(?:pip|venv|dev|setuptools|wheel|distutils)$"
 )
@@ -139,17 +143,12 @@ def _requirement_arg(command: Command) -> str | None:
     return None
 
 
-def _is_apt_cleanup(command: Command) -> bool:
-    return command.name == "rm" and any(a.startswith("/var/lib/apt/lists") for a in command.args)
-
-
 def _classify(dockerfile: Dockerfile, run: Instruction) -> str:
     """``apt``, ``pip`` or ``other`` for a RUN; mixed ones are refused."""
     kinds = set()
     for command in split_commands(run.shell_text):
-        if command.name in _APT:
-            words = command.words()
-            if not words or words[0] not in _APT_VERBS:
+        if is_apt(command):
+            if not is_movable_apt(command):
                 raise _refuse(
                     dockerfile,
                     f"line {run.position.line}: `{' '.join(command.argv[:3])}` is not an "
@@ -157,11 +156,11 @@ def _classify(dockerfile: Dockerfile, run: Instruction) -> str:
                     "keep apt-get to update/install/clean lines, then run fix again",
                 )
             kinds.add("apt")
-        elif _is_apt_cleanup(command):
+        elif is_apt_cleanup(command):
             kinds.add("apt")
         elif pip_argv(command) is not None:
             kinds.add("pip")
-        elif command.name in _APT_SOURCES or any("/etc/apt/" in a for a in command.argv):
+        elif sets_apt_source(command):
             raise _refuse(
                 dockerfile,
                 f"line {run.position.line}: `{command.name}` sets up an apt source; the "
@@ -180,12 +179,7 @@ def _classify(dockerfile: Dockerfile, run: Instruction) -> str:
 
 
 def _apt_packages(run: Instruction) -> list[str]:
-    out: list[str] = []
-    for command in split_commands(run.shell_text):
-        words = command.words()
-        if command.name in _APT and words[:1] == ["install"]:
-            out.extend(words[1:])
-    return out
+    return [p for command in split_commands(run.shell_text) for p in apt_installs(command)]
 
 
 def apt_packages(dockerfile: Dockerfile) -> list[str]:

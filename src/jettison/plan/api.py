@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jettison.build.backend import Builder
+from jettison.dockerfile.images import name_component
 from jettison.errors import ConfigError
 from jettison.plan.model import PlanReport, Problem
 from jettison.progress import Progress
@@ -84,7 +85,7 @@ def plan(
     chosen = _builder(builder, mounts) if measure else None
 
     from jettison.plan.discover import discover
-    from jettison.plan.generate import generate, rewrite_problems
+    from jettison.plan.generate import generate_with_problems
     from jettison.plan.generate import write as write_files
     from jettison.plan.graph import service_imports
     from jettison.plan.requires import pypi_requires
@@ -110,7 +111,9 @@ def plan(
         pypi_requires(offline=offline, cache_dir=None),
         share_threshold=share_threshold,
     )
-    generated = generate(discovery, planned, out_dir=out, tag_prefix=prefix)
+    generated, rewrite_problems = generate_with_problems(
+        discovery, planned, out_dir=out, tag_prefix=prefix
+    )
     if write:
         on_step(f"write {len(generated.files)} files to {out}")
         write_files(generated, force=force)
@@ -134,7 +137,7 @@ def plan(
         *discovery.problems,
         *(p for found in imports for p in found.problems),
         *planned.problems,
-        *rewrite_problems(discovery, planned),
+        *rewrite_problems,
     ]
     return PlanReport(
         root=top,
@@ -192,8 +195,7 @@ def _out_dir(root: Path, given: Path | None) -> Path:
 
 def default_tag_prefix(root: Path) -> str:
     """``localhost/<root dir name>``, lower-cased, other characters turned into dashes."""
-    name = "".join(c if c.isalnum() or c in "._-" else "-" for c in root.name.lower())
-    return f"localhost/{name.strip('.-_') or 'plan'}"
+    return f"localhost/{name_component(root.name, 'plan')}"
 
 
 def _tag_prefix(given: str | None, root: Path) -> str:

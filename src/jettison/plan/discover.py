@@ -73,7 +73,7 @@ from jettison.lint.context import (
     final_commands,
     resolve_context,
 )
-from jettison.plan.model import Discovery, Problem, Service
+from jettison.plan.model import Discovery, Problem, Service, problem_key
 from jettison.requirements import load_requirements
 
 PLAN_DIR = "jettison-plan"
@@ -142,17 +142,6 @@ def discover(root: Path) -> Discovery:
         shared_paths=tuple(every_shared),
         compose_files=tuple(compose_files),
         problems=tuple(sorted(set(problems), key=problem_key)),
-    )
-
-
-def problem_key(problem: Problem) -> tuple[str, str, int, str, str]:
-    """Sort key of problems: service, path, line, then kind and message."""
-    return (
-        problem.service or "",
-        str(problem.path or ""),
-        problem.line or 0,
-        problem.kind,
-        problem.message,
     )
 
 
@@ -338,14 +327,17 @@ def _compose_services(path: Path, problems: list[Problem]) -> dict[str, dict[str
 
 
 def _merge(old: Mapping[str, object], new: Mapping[str, object]) -> dict[str, object]:
-    """An override file's service over the base one: keys replaced, ``build`` merged."""
+    """An override file's service over the base one: keys replaced, ``build`` merged (a
+    ``build: PATH`` is its short form, ``build: {context: PATH}``, on either side)."""
     out = {**old, **new}
-    old_build, new_build = old.get("build"), new.get("build")
+    old_build, new_build = _build_spec(old.get("build")), _build_spec(new.get("build"))
     if isinstance(old_build, dict) and isinstance(new_build, dict):
         out["build"] = {**old_build, **new_build}
-    elif isinstance(old_build, dict) and isinstance(new_build, str):
-        out["build"] = {**old_build, "context": new_build}
     return out
+
+
+def _build_spec(build: object) -> object:
+    return {"context": build} if isinstance(build, str) else build
 
 
 def _compose_entry(
@@ -519,8 +511,9 @@ def _draft(entry: _Declared, root: Path, problems: list[Problem]) -> _Draft:
         problems.append(_unparsable(entry.name, dockerfile, f"{dockerfile}: no FROM instruction"))
         return _Draft(entry.name, dockerfile, fallback_context, None)
     context = entry.context or _walk_context(parsed, root)
-    requirement_files = _requirement_files(entry.name, parsed, context, problems)
-    not_code = set(requirement_files) | set(copied_requirement_files(parsed, context))
+    copied = copied_requirement_files(parsed, context)
+    requirement_files = _requirement_files(entry.name, parsed, context, copied, problems)
+    not_code = set(requirement_files) | set(copied)
     runtime = steps(parsed, parsed.final_stage, inherited=True)
     base = parsed.runtime_stages()[-1].base_expanded.strip()
     return _Draft(
@@ -553,25 +546,32 @@ def _walk_context(parsed: Dockerfile, root: Path) -> Path:
 
 
 def _requirement_files(
-    name: str, parsed: Dockerfile, context: Path, problems: list[Problem]
+    name: str,
+    parsed: Dockerfile,
+    context: Path,
+    copied: Sequence[Path],
+    problems: list[Problem],
 ) -> tuple[Path, ...]:
-    """What the image installs, includes followed, constraint files left out.
+    """What the image installs (``copied`` by name, or read by ``pip install -r``), includes
+    followed, constraint files left out.
 
     A constraints file copied by name (``COPY requirements.txt constraints.txt ./``) is not
     a requirements file: read as one, its pins would look like packages to install. It is
     known by being named after ``-c`` (in a requirements file or on the pip command line).
     """
     installed, pip_constraints = _pip_files(parsed, context)
-    files = [_norm(p) for p in copied_requirement_files(parsed, context)]
+    files = [_norm(p) for p in copied]
     files.extend(p for p in installed if p not in files)
     if not files:
         return ()
     try:
-        first = load_requirements(context, files)
-        constraints = {_norm(r.file) for r in first.requirements if r.group == "constraint"}
-        constraints = (constraints | set(pip_constraints)) - set(installed)
-        files = [p for p in files if p not in constraints]
         loaded = load_requirements(context, files)
+        constraints = {_norm(r.file) for r in loaded.requirements if r.group == "constraint"}
+        constraints = (constraints | set(pip_constraints)) - set(installed)
+        kept = [p for p in files if p not in constraints]
+        if kept != files:  # read again without them: their includes are not installed
+            files = kept
+            loaded = load_requirements(context, files)
     except RequirementsError as exc:
         problems.append(
             Problem(

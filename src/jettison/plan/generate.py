@@ -63,10 +63,25 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from jettison.dockerfile.images import ImageRef, is_cuda_base, parse_image, runtime_base
+from jettison.dockerfile.apt import (
+    apt_installs,
+    is_apt,
+    is_apt_cleanup,
+    is_movable_apt,
+    sets_apt_source,
+)
+from jettison.dockerfile.images import (
+    ImageRef,
+    is_cuda_base,
+    name_component,
+    parse_image,
+    runtime_base,
+)
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.pip import pip_argv, pip_subcommand
 from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.steps import assignments
+from jettison.dockerfile.steps import chain as stage_chain
 from jettison.errors import ConfigError
 from jettison.fix.bases import (
     CONDA_PYTHON,
@@ -102,8 +117,6 @@ TAG_SUFFIX = "plan"
 _ENV_LINE = (
     f"ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH={VENV}/bin:$PATH"
 )
-_APT = frozenset({"apt-get", "apt"})
-_APT_VERBS = frozenset({"update", "install", "clean", "autoclean", "autoremove"})
 _PYTHON_APT = re.compile(
     r"^(?:python3(?:\.\d+)?(?:-(?:pip|venv|minimal|distutils|setuptools|wheel))?"
     r"|python-is-python3)$"
@@ -212,6 +225,14 @@ def generate(discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: s
     requirement files from it with the root as build context. Raises :class:`ConfigError`
     otherwise.
     """
+    return generate_with_problems(discovery, split, out_dir=out_dir, tag_prefix=tag_prefix)[0]
+
+
+def generate_with_problems(
+    discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: str
+) -> tuple[Generated, tuple[Problem, ...]]:
+    """:func:`generate` and :func:`rewrite_problems` from one analysis of the Dockerfiles
+    (each one replayed once, not once per question)."""
     root = discovery.root
     out_rel = _out_relative(root, out_dir)
     prefix = tag_prefix.rstrip("/").lower()
@@ -282,13 +303,14 @@ def generate(discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: s
     service_steps.sort(key=lambda s: s.service or "")
     steps.extend(service_steps)
     files.append(("build.sh", _build_script(steps, root, out_rel)))
-    return Generated(
+    generated = Generated(
         out_dir=out_dir,
         files=tuple(Path(p) for p, _ in files),
         contents=tuple(t for _, t in files),
         build_order=tuple(steps),
         kept_original=tuple(sorted(s.name for s in analysis.kept)),
     )
+    return generated, analysis.problems
 
 
 def rewrite_problems(discovery: Discovery, split: Split) -> tuple[Problem, ...]:
@@ -714,7 +736,7 @@ def _replay_run(
         raise _Unsupported("one RUN mixes pip with other commands; give pip its own RUN", line)
     segments = _and_chain(instruction.shell_text)
     if set(kinds) == {"apt"}:
-        state.apt.extend(p for c in commands for p in _apt_packages(c))
+        state.apt.extend(p for c in commands for p in apt_installs(c))
         state.parts.append(_Part((_short(instruction),), slot="apt"))
         return
     if set(kinds) == {"pip"}:
@@ -730,7 +752,7 @@ def _replay_run(
             "(only `apt ... && other ...` chains)",
             line,
         )
-    state.apt.extend(p for c in commands[:first_other] for p in _apt_packages(c))
+    state.apt.extend(p for c in commands[:first_other] for p in apt_installs(c))
     state.parts.append(_Part((_short(instruction),), slot="apt"))
     state.uses.update(c.name for c in commands[first_other:])
     state.parts.append(
@@ -889,29 +911,25 @@ def _pip_role(command: Command, known: frozenset[str], line: int) -> _PipRole:
 
 
 def _command_kind(command: Command, line: int) -> Literal["apt", "pip", "other"]:
-    if command.name in _APT:
-        words = command.words()
-        if not words or words[0] not in _APT_VERBS:
+    if is_apt(command):
+        if not is_movable_apt(command):
             raise _Unsupported(
                 f"`{' '.join(command.argv[:3])}` is not an apt step plan can "
                 "move (update, install, clean)",
                 line,
             )
         return "apt"
-    if command.name == "rm" and any(a.startswith("/var/lib/apt/lists") for a in command.args):
+    if is_apt_cleanup(command):
         return "apt"
     if pip_argv(command) is not None:
         return "pip"
+    if sets_apt_source(command):
+        raise _Unsupported(
+            f"`{command.name}` sets up an apt source; the plan installs the apt packages in "
+            "one layer before the other steps, where that source does not exist yet",
+            line,
+        )
     return "other"
-
-
-def _apt_packages(command: Command) -> list[str]:
-    if command.name not in _APT:
-        return []
-    words = command.words()
-    if words[:1] != ["install"]:
-        return []
-    return [w for w in words[1:] if "::" not in w]
 
 
 def _check_user_commands(commands: Sequence[Command], line: int) -> None:
@@ -1088,21 +1106,16 @@ def _drop_venv_copy(
     line = instruction.position.line
     venvs: set[str] = {"/root/.local", "/usr/local"}
     installs = False
-    chain = [stage]
-    while (parent := dockerfile.stage_named(chain[-1].base_expanded)) is not None:
-        if parent in chain:
-            break
-        chain.append(parent)
-    for ancestor in reversed(chain):
+    for ancestor in stage_chain(dockerfile, stage):
         for step in ancestor.instructions:
-            if step.keyword == "ENV":
-                venvs.update(_env_values(step, "VIRTUAL_ENV"))
+            if step.keyword == "ENV" and (venv := assignments(step).get("VIRTUAL_ENV")):
+                venvs.add(venv)
             if step.keyword != "RUN":
                 continue
             commands = split_commands(step.shell_text)
             for command in commands:
                 if _command_kind(command, step.position.line) == "apt":
-                    for package in _apt_packages(command):
+                    for package in apt_installs(command):
                         if is_build_tool(package) and package not in state.build_tools:
                             state.build_tools.append(package)
                 elif pip_argv(command) is not None:
@@ -1142,13 +1155,6 @@ def _drop_venv_copy(
             build_step=True,
         )
     )
-
-
-def _env_values(instruction: Instruction, name: str) -> list[str]:
-    """The values ``ENV`` gives ``name`` (the parser lists ENV's arguments as key, value
-    pairs)."""
-    args = instruction.args
-    return [args[n + 1].strip('"') for n in range(0, len(args) - 1, 2) if args[n] == name]
 
 
 def _healthcheck_commands(instruction: Instruction) -> list[Command]:
@@ -1241,7 +1247,7 @@ def _relative(path: Path, root: Path) -> str:
 def _safe_name(name: str) -> str:
     """A service name as a path component and an image name (lower case, ``[a-z0-9._-]``);
     a name that had to change gets a short hash of itself, so two names never meet."""
-    cleaned = re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip(".-") or "service"
+    cleaned = name_component(name, "service")
     if cleaned == name:
         return name
     return f"{cleaned}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
@@ -1525,7 +1531,12 @@ def _service_dockerfile(replay: _Replay, root: Path, out_rel: PurePosixPath, bas
     parts = list(replay.parts)
     if not any(p.slot == "own" for p in parts) and own_lines:
         parts.insert(0, _Part(slot="own", build_step=True))
-    last_step = max((n for n, p in enumerate(parts) if p.build_step), default=-1)
+    # USER app after the last build step (at the end when there is none)
+    last_step = max((n for n, p in enumerate(parts) if p.build_step), default=len(parts) - 1)
+    user_lines = [
+        f"# jettison: JT601 the unprivileged user `{APP_USER}` runs the service",
+        f"USER {APP_USER}",
+    ]
     own_done = False
     for index, part in enumerate(parts):
         out.extend(part.lines)
@@ -1537,11 +1548,9 @@ def _service_dockerfile(replay: _Replay, root: Path, out_rel: PurePosixPath, bas
         elif part.slot == "apt":
             out.extend(apt_lines)
         if index == last_step and replay.add_user:
-            out.append(f"# jettison: JT601 the unprivileged user `{APP_USER}` runs the service")
-            out.append(f"USER {APP_USER}")
-    if last_step == -1 and replay.add_user:
-        out.append(f"# jettison: JT601 the unprivileged user `{APP_USER}` runs the service")
-        out.append(f"USER {APP_USER}")
+            out.extend(user_lines)
+    if not parts and replay.add_user:
+        out.extend(user_lines)
     if replay.healthcheck is not None:
         port = service.port
         what = "answers on" if service.health_path else "accepts connections on"
@@ -1607,8 +1616,10 @@ def _read_marker(out_dir: Path) -> frozenset[str] | None:
         data = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    files = data.get("files") if isinstance(data, dict) else None
-    if data.get("generator") != "jettison plan" or not isinstance(files, list):
+    if not isinstance(data, dict) or data.get("generator") != "jettison plan":
+        return None
+    files = data.get("files")
+    if not isinstance(files, list):
         return None
     out = set()
     for item in files:

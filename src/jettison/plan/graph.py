@@ -50,8 +50,7 @@ from jettison.imports.scan import (
     walk_python_files,
 )
 from jettison.lint.context import dockerignore_path, read_dockerignore
-from jettison.plan.discover import problem_key
-from jettison.plan.model import Discovery, Problem, Service, ServiceImports
+from jettison.plan.model import Discovery, Problem, Service, ServiceImports, problem_key
 
 _STDLIB = frozenset(sys.stdlib_module_names)
 

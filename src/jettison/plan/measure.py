@@ -27,6 +27,7 @@ from pathlib import Path
 from jettison.build.api import build as build_image
 from jettison.build.backend import Builder
 from jettison.build.verify import check, probe, smoke
+from jettison.dockerfile.images import name_component
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.errors import JettisonError
 from jettison.image.filesystem import MergedFilesystem
@@ -228,8 +229,7 @@ def _prefix(generated: Generated, root: Path) -> str:
 
 
 def _slug(name: str) -> str:
-    text = "".join(c if c.isalnum() or c in "._-" else "-" for c in name.lower())
-    return text.strip(".-_") or "service"
+    return name_component(name, "service")
 
 
 def before_tag(service: str, generated: Generated, root: Path) -> str:

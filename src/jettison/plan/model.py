@@ -42,6 +42,18 @@ class Problem:
     line: int | None = None
 
 
+def problem_key(problem: Problem) -> tuple[str, str, int, str, str]:
+    """Sort key of a stage's problems: service, path, line, then kind and message (the
+    report's own order, worst first, is :func:`jettison.plan.api.sort_problems`)."""
+    return (
+        problem.service or "",
+        str(problem.path or ""),
+        problem.line or 0,
+        problem.kind,
+        problem.message,
+    )
+
+
 # -- discovery ------------------------------------------------------------------------------
 
 
@@ -240,6 +252,21 @@ class ServiceMeasure:
     ships_torch_before: bool
     ships_torch_after: bool
     error: str | None = None
+
+    def failures(self) -> tuple[tuple[str | None, str | None, str], ...]:
+        """What failed, as ``(image, check kind, detail)``: ``(None, None, error)`` for a
+        build, ``("before" | "after", "probe" | "smoke", detail)`` for the check of an image
+        that was built."""
+        out: list[tuple[str | None, str | None, str]] = []
+        if self.error:
+            out.append((None, None, self.error))
+        for label, check, built in (
+            ("before", self.check_before, self.before),
+            ("after", self.check_after, self.after),
+        ):
+            if not check.passed and built is not None:
+                out.append((label, check.kind, check.detail))
+        return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -448,20 +448,14 @@ def _measurement(measurement: Measurement) -> list[Section]:
 
 
 def _failures(services: Sequence[ServiceMeasure]) -> list[Line]:
-    lines: list[Line] = []
-    for service in services:
-        if service.error:
-            lines.append((span(f"{service.service}: ", Tone.BAD), span(service.error)))
-        for label, check in (("before", service.check_before), ("after", service.check_after)):
-            built = service.before if label == "before" else service.after
-            if not check.passed and built is not None:
-                lines.append(
-                    (
-                        span(f"{service.service} {label}: ", Tone.BAD),
-                        span(f"{check.kind}: {check.detail}"),
-                    )
-                )
-    return lines
+    return [
+        (
+            span(f"{s.service} {label}: " if label else f"{s.service}: ", Tone.BAD),
+            span(f"{kind}: {detail}" if kind else detail),
+        )
+        for s in services
+        for label, kind, detail in s.failures()
+    ]
 
 
 def build_document(report: PlanReport) -> Document:

@@ -334,7 +334,11 @@ class PyPIRequires:
         latest = self._cache.table("latest")
         entry = latest.get(name)
         if isinstance(entry, dict) and isinstance(entry.get("version"), str):
-            fresh = self._clock() - float(entry.get("checked_at", 0)) < LATEST_TTL_SECONDS
+            checked_at = entry.get("checked_at")
+            fresh = (
+                isinstance(checked_at, (int, float))
+                and self._clock() - checked_at < LATEST_TTL_SECONDS
+            )
             cached = self._cache.table("releases").get(f"{name}=={entry['version']}")
             if isinstance(cached, list) and (fresh or self.offline):
                 return [str(item) for item in cached]

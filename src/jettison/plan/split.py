@@ -60,6 +60,7 @@ from jettison.plan.model import (
     ServiceImports,
     ServicePlan,
     Split,
+    problem_key,
 )
 from jettison.plan.requires import Requires
 from jettison.requirements import load_requirements
@@ -129,7 +130,7 @@ def split(
             _undeclared(service.name, declared[service.name], by_service.get(service.name), needs)
         )
     problems.extend(metadata.problems(needs))
-    problems.sort(key=_problem_order)
+    problems.sort(key=problem_key)
     return Split(
         groups=plan.groups(),
         services=tuple(plan.service_plan(s.name) for s in planned),
@@ -505,6 +506,8 @@ class _Planner:
         self.conflicting = conflicting
         self.families = families
         self.metadata = metadata
+        self.all_declared = frozenset().union(*(d.names for d in declared.values()))
+        self.all_needed = frozenset().union(*(n.needed for n in needs.values()))
         count = len(self.names)
         self.required = min(count, max(1, math.ceil(share_threshold * count - _EPSILON)))
         self.threshold = share_threshold
@@ -524,7 +527,7 @@ class _Planner:
     def _base(self) -> frozenset[str]:
         everyone = len(self.names)
         chosen: set[str] = set()
-        for name in sorted(frozenset().union(*(n.needed for n in self.needs.values()))):
+        for name in sorted(self.all_needed):
             if name in self.conflicting:
                 continue
             count = self._count(name)
@@ -557,8 +560,6 @@ class _Planner:
         """``chosen`` plus the declared packages they require, transitively (pip installs
         them with ``chosen`` anyway; listing them keeps their pins), except what ``below``
         (the parent image) has and packages pinned differently by different services."""
-        declared = frozenset().union(*(d.names for d in self.declared.values()))
-        needed = frozenset().union(*(n.needed for n in self.needs.values()))
         out = set(chosen)
         seen = set(chosen)
         stack = sorted(chosen)
@@ -567,11 +568,11 @@ class _Planner:
             for dependency in sorted(self.metadata.edges.get(name, ())):
                 if dependency in seen or dependency in below:
                     continue
-                if dev_tool_kind(dependency) is not None and dependency not in needed:
+                if dev_tool_kind(dependency) is not None and dependency not in self.all_needed:
                     continue  # as in the needs: a development tool only when used
                 seen.add(dependency)
                 stack.append(dependency)
-                if dependency in declared and dependency not in self.conflicting:
+                if dependency in self.all_declared and dependency not in self.conflicting:
                     out.add(dependency)
         return out
 
@@ -643,10 +644,8 @@ class _Planner:
         )
 
     def dev(self) -> tuple[tuple[Pin, Dropped], ...]:
-        needed = frozenset().union(*(self.needs[s].needed for s in self.names))
-        declared = frozenset().union(*(self.declared[s].names for s in self.names))
         out: list[tuple[Pin, Dropped]] = []
-        for name in sorted(declared - needed):
+        for name in sorted(self.all_declared - self.all_needed):
             pin = self._pins([name], self.names)[0]
             out.append((pin, _dropped(name, "no service imports it or runs it")))
         return tuple(out)
@@ -668,13 +667,3 @@ def _name(service: Service) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(part.strip().rstrip("\\").strip() for part in text.splitlines())
-
-
-def _problem_order(problem: Problem) -> tuple[str, str, int, str, str]:
-    return (
-        problem.service or "",
-        str(problem.path) if problem.path is not None else "",
-        problem.line or 0,
-        problem.kind,
-        problem.message,
-    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -263,3 +265,29 @@ def test_run_container_removes_the_container_only_on_timeout(tmp_path: Path) -> 
     late = run("sleep 10", 0.5)
     assert (late.exit_code, late.timed_out) == (-1, True)
     assert removed.read_text().startswith("jettison-verify-")  # the name the run was given
+
+
+def test_run_container_removes_the_container_when_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jettison.build import _process
+
+    removed = tmp_path / "removed"
+    real_run = _process.run
+    calls: list[str] = []
+
+    def interrupted_run(argv: Sequence[str], *args: Any, **kwargs: Any) -> _process.Finished:
+        calls.append(argv[2])
+        if len(calls) == 1:  # Ctrl-C while the container runs: the CLI dies, it does not
+            raise KeyboardInterrupt
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(_process, "run", interrupted_run)
+    with pytest.raises(KeyboardInterrupt):
+        _process.run_container(
+            lambda name: ["/bin/sh", "-c", "sleep 10", "sh", name],
+            lambda name: ["/bin/sh", "-c", f'echo "$1" >> {removed}', "sh", name],
+            {},
+            timeout_s=10,
+        )
+    assert removed.read_text().startswith("jettison-verify-")

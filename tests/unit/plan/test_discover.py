@@ -623,3 +623,19 @@ def test_copy_sources_outside_the_context_or_missing_are_not_code(tmp_path: Path
     write(tmp_path, "svc/setup.cfg", "")
     (svc,) = discover(tmp_path).services
     assert svc.code_paths == (tmp_path / "svc/app.py", tmp_path / "svc/setup.cfg")
+
+
+def test_compose_override_keeps_the_base_files_short_form_context(tmp_path: Path) -> None:
+    # `build: ./api` is `build: {context: ./api}`: an override naming only the Dockerfile
+    # builds it in that context, not in the compose file's folder
+    write(tmp_path, "docker-compose.yml", "services:\n  api:\n    build: ./api\n")
+    write(
+        tmp_path,
+        "docker-compose.override.yml",
+        "services:\n  api:\n    build:\n      dockerfile: Dockerfile.dev\n",
+    )
+    write(tmp_path, "api/Dockerfile.dev", SLIM)
+    found = discover(tmp_path)
+    assert [p.kind for p in found.problems] == []
+    api = by_name(found)["api"]
+    assert (api.dockerfile, api.context) == (tmp_path / "api/Dockerfile.dev", tmp_path / "api")

@@ -562,6 +562,8 @@ def test_pytorch_base_keeps_its_torch(tmp_path: Path) -> None:
         ("RUN useradd --uid 10001 svc", "already has"),
         ("RUN echo hi; apt-get install -y curl", "cannot split"),
         ("RUN apt-get install -y ca-certificates || true", "cannot split"),
+        ("RUN add-apt-repository ppa:deadsnakes/ppa", "sets up an apt source"),
+        ("RUN echo 'deb http://x/ y main' > /etc/apt/sources.list.d/x.list", "apt source"),
     ],
 )
 def test_unsupported_runs_keep_the_original(run: str, reason: str, tmp_path: Path) -> None:
@@ -819,6 +821,50 @@ def test_a_command_that_runs_the_builders_venv_keeps_the_original(tmp_path: Path
     text = dockerfiles(generated)["services/s/Dockerfile"]
     assert "COPY --from" not in text.replace("# jettison: plan:venv drops line 6 `COPY --from", "")
     assert "plan:venv" in text
+
+
+@pytest.mark.parametrize(
+    ("env", "kept"),
+    [
+        ("ENV VIRTUAL_ENV='/opt/env'", False),  # quoted: still the builder's environment
+        ('ENV VIRTUAL_ENV=""', True),  # empty: names no folder, let alone every one
+    ],
+)
+def test_virtual_env_of_a_builder_stage_is_read_like_any_env(
+    env: str, kept: bool, tmp_path: Path
+) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "s/Dockerfile": (
+                f"FROM python:3.11 AS build\n{env}\nCOPY requirements.txt .\n"
+                "RUN pip install -r requirements.txt\n"
+                "FROM python:3.11-slim\nCOPY --from=build /opt/env /opt/env\nCOPY app.py .\n"
+                'CMD ["python", "app.py"]\n'
+            ),
+            "s/requirements.txt": "httpx==0.27.0\n",
+        },
+    )
+    svc = service(tmp_path, "s", "s/Dockerfile", requirements=("s/requirements.txt",))
+    case = Case(discovery(tmp_path, svc), split((Group("base", (), ("s",), ""),), (plan("s"),)))
+    problems = rewrite_problems(case.discovery, case.split)
+    if kept:
+        (problem,) = problems
+        assert "not a Python environment" in problem.message
+        assert problem.line == 6
+    else:
+        assert problems == ()
+
+
+def test_write_treats_a_marker_that_is_not_an_object_as_not_ours(tmp_path: Path) -> None:
+    generated = generated_for(tmp_path)
+    out = tmp_path / "jettison-plan"
+    out.mkdir()
+    (out / MARKER).write_text('["build.sh"]\n')
+    before = snapshot(tmp_path)
+    with pytest.raises(ConfigError, match="not written by jettison plan"):
+        write(generated, force=True)
+    assert snapshot(tmp_path) == before
 
 
 def one_service(

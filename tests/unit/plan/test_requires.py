@@ -329,3 +329,18 @@ def test_a_release_the_index_lacks_is_not_asked_again_the_same_day(
     again = _requires(index, tmp_path)
     assert again(pin("scikit-learn==1.4.1")) == {"numpy", "scipy"}
     assert len(index.log) == asked
+
+
+def test_a_newest_release_entry_without_a_readable_time_is_asked_again(
+    index: FakeIndex, tmp_path: Path
+) -> None:
+    index.add("fastapi", "0.111.0", ["starlette"])
+    assert _requires(index, tmp_path)(pin("fastapi")) == {"starlette"}
+    cache = tmp_path / "requires-dist.json"
+    data = json.loads(cache.read_text())
+    (tables,) = data["indexes"].values()
+    tables["latest"]["fastapi"]["checked_at"] = "yesterday"  # a hand-edited cache
+    cache.write_text(json.dumps(data))
+    again = _requires(index, tmp_path)
+    assert again(pin("fastapi")) == {"starlette"}
+    assert again.requests == 1
