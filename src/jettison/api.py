@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # The builder verbs live with their backends; re-exported so the facade has every verb.
-from jettison.build.api import build, verify
+from jettison.builder.api import build, verify
 from jettison.errors import ConfigError
 from jettison.image.blobs import DigestChecker
 from jettison.image.model import Layer, Platform

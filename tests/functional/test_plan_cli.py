@@ -16,7 +16,7 @@ from pathlib import Path
 import jsonschema  # type: ignore[import-untyped]  # no stubs (types-jsonschema)
 import pytest
 
-from jettison.build.backend import RunResult
+from jettison.builder.backend import RunResult
 from jettison.plan.render import SCHEMA_VERSION, load_schema
 from unit.plan.test_measure import FakeBuilder
 
@@ -111,7 +111,7 @@ def test_a_failed_measured_check_exits_1(
     store.mkdir()
     down = RunResult(1, "", "probe: the service exited before answering\n", 2.0, False)
     builder = FakeBuilder(store, results={"localhost/fleet/svc_users:plan": down})
-    monkeypatch.setattr("jettison.build.select.choose_builder", lambda _name="auto": builder)
+    monkeypatch.setattr("jettison.builder.select.choose_builder", lambda _name="auto": builder)
     done = run_cli("plan", repo, "--offline", "--measure", "-f", "json")
     assert done.exit_code == 1, done.stderr
     doc = json.loads(done.stdout)
@@ -128,7 +128,7 @@ def test_a_measured_plan_that_passes_exits_0(
     store = tmp_path / "store"
     store.mkdir()
     builder = FakeBuilder(store)
-    monkeypatch.setattr("jettison.build.select.choose_builder", lambda _name="auto": builder)
+    monkeypatch.setattr("jettison.builder.select.choose_builder", lambda _name="auto": builder)
     done = run_cli("plan", repo, "--offline", "--measure", "-q")
     assert done.exit_code == 0, done.stderr
     assert "Registry storage after the plan" in done.stdout

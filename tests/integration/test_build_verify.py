@@ -23,12 +23,12 @@ from click.testing import CliRunner
 
 from integration.conftest import HOST_CA_BUNDLE, Store, _base_images, _cleanup, _run
 from integration.conftest import missing_requirements as _missing
-from jettison.build import api
-from jettison.build.backend import ARCHIVE_FORMATS, Builder, BuildRequest
-from jettison.build.buildah import BuildahBuilder
-from jettison.build.errors import BuildError
+from jettison.builder import api
+from jettison.builder.backend import ARCHIVE_FORMATS, Builder, BuildRequest
+from jettison.builder.buildah import BuildahBuilder
+from jettison.builder.errors import BuildError
 from jettison.image.sources import open_image
-from unit.build.test_probe import answers, free_port
+from unit.builder.test_probe import answers, free_port
 
 pytestmark = pytest.mark.integration
 

@@ -28,7 +28,7 @@ from integration.conftest import (
     _run,
 )
 from integration.conftest import missing_requirements as _missing
-from jettison.build.buildah import BuildahBuilder
+from jettison.builder.buildah import BuildahBuilder
 from jettison.cli import optimize_cmd as cli_module
 from jettison.optimize import api
 from jettison.optimize.render import SCHEMA_VERSION

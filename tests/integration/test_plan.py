@@ -23,7 +23,7 @@ import pytest
 from integration.conftest import HOST_CA_BUNDLE, REPO, Store, _base_images, _cleanup, _run
 from integration.conftest import missing_requirements as _missing
 from integration.test_optimize import _pypi_unreachable
-from jettison.build.buildah import BuildahBuilder
+from jettison.builder.buildah import BuildahBuilder
 from jettison.image.sources import open_image
 from jettison.plan.api import plan
 from jettison.plan.model import ImageMeasure, PlanReport

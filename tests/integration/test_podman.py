@@ -29,9 +29,9 @@ import pytest
 
 from integration.conftest import HOST_CA_BUNDLE, Store, _run
 from integration.test_build_verify import BASE, GOOD, PY_BASE, build_all, private_store
-from jettison.build import api
-from jettison.build.backend import ARCHIVE_FORMATS
-from jettison.build.podman import PodmanBuilder
+from jettison.builder import api
+from jettison.builder.backend import ARCHIVE_FORMATS
+from jettison.builder.podman import PodmanBuilder
 from jettison.image.sources import open_image
 
 pytestmark = pytest.mark.integration

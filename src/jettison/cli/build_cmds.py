@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from jettison.build.backend import ARCHIVE_FORMATS, ArchiveFormat
-from jettison.build.errors import BuildError
+from jettison.builder.backend import ARCHIVE_FORMATS, ArchiveFormat
+from jettison.builder.errors import BuildError
 from jettison.cli.output import (
     CONTEXT_SETTINGS,
     Narration,
@@ -103,7 +103,7 @@ def build_cmd(
     The builder's output streams to stderr, dimmed; a failed build names the failing step
     and shows its last lines. Exit 0 when built, 2 when the build fails.
     """
-    from jettison.build import api as build_api
+    from jettison.builder import api as build_api
 
     show = Narration().line
 
@@ -167,8 +167,8 @@ def verify_cmd(
     is a service, asked over HTTP from inside its container (with the image's python, curl
     or wget). Exit 0 when verification passes, 1 when it fails, 2 on bad input.
     """
-    from jettison.build import api as build_api
-    from jettison.build.render import render_verify
+    from jettison.builder import api as build_api
+    from jettison.builder.render import render_verify
 
     def run() -> int:
         if len(images) > 2:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from jettison.build.select import BUILDER_CHOICES
+from jettison.builder.select import BUILDER_CHOICES
 from jettison.errors import ConfigError
 
 if TYPE_CHECKING:

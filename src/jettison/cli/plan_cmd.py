@@ -166,7 +166,7 @@ def plan_cmd(
     Exit 0 when planned (and every measured check passes), 1 when a measured build or check
     fails, 2 on bad input.
     """
-    from jettison.build.api import parse_build_args
+    from jettison.builder.api import parse_build_args
     from jettison.cli.main import run_guarded
     from jettison.cli.output import progress_bars, refuse_overwrite, terminal_look, write_report
     from jettison.plan.api import plan

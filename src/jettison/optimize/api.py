@@ -26,19 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from jettison.build import probe as probe_script
-from jettison.build.api import build as build_image
-from jettison.build.api import (
+from jettison.builder import probe as probe_script
+from jettison.builder.api import build as build_image
+from jettison.builder.api import (
     default_port,
     default_tag,
     resolve_dockerfile,
     smoke_argv,
     validate_check_options,
 )
-from jettison.build.api import verify as verify_images
-from jettison.build.backend import Builder, RunResult
-from jettison.build.errors import BuildError
-from jettison.build.select import choose_builder
+from jettison.builder.api import verify as verify_images
+from jettison.builder.backend import Builder, RunResult
+from jettison.builder.errors import BuildError
+from jettison.builder.select import choose_builder
 from jettison.optimize.report import (
     CauseSaving,
     FixChange,

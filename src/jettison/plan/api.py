@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from jettison.build.backend import Builder
+from jettison.builder.backend import Builder
 from jettison.dockerfile.images import name_component
 from jettison.errors import ConfigError
 from jettison.plan.model import PlanReport, Problem
@@ -241,7 +241,7 @@ def _check_options(
 
 
 def _builder(builder: str | Builder, mounts: Sequence[tuple[Path, str]]) -> Builder:
-    from jettison.build.select import choose_builder
+    from jettison.builder.select import choose_builder
 
     chosen = choose_builder(builder) if isinstance(builder, str) else builder
     if mounts and chosen.name == "docker":

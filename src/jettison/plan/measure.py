@@ -24,9 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.build.api import build as build_image
-from jettison.build.backend import Builder
-from jettison.build.verify import check, probe, smoke
+from jettison.builder.api import build as build_image
+from jettison.builder.backend import Builder
+from jettison.builder.verify import check, probe, smoke
 from jettison.dockerfile.images import name_component
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.errors import JettisonError

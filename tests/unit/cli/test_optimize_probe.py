@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jettison.build import probe
-from jettison.build.backend import RunResult
+from jettison.builder import probe
+from jettison.builder.backend import RunResult
 from jettison.cli.optimize_cmd import optimize_cmd
 from jettison.errors import ConfigError
 from jettison.optimize import api

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jettison.build.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
-from jettison.build.errors import BuildError
+from jettison.builder.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
+from jettison.builder.errors import BuildError
 from jettison.cli.optimize_cmd import optimize_cmd
 from jettison.errors import ConfigError
 from jettison.fix.api import FixReport

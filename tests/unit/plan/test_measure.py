@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from jettison.build.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
-from jettison.build.errors import BuildError
+from jettison.builder.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
+from jettison.builder.errors import BuildError
 from jettison.image.sources import open_image
 from jettison.plan.measure import before_tag, measure, totals
 from jettison.plan.model import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jettison.build.errors import BuildError
+from jettison.builder.errors import BuildError
 
 
 def parse(text: str, image: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The facade for ``build`` and ``verify``: one function per verb, each returning a report.
 
-Raises :class:`jettison.build.errors.BuildError` (or another ``JettisonError``) on failure;
+Raises :class:`jettison.builder.errors.BuildError` (or another ``JettisonError``) on failure;
 never prints.
 """
 
@@ -12,12 +12,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.build import probe as probe_script
-from jettison.build.backend import ArchiveFormat, Builder, BuildRequest, RunResult
-from jettison.build.errors import BuildError
-from jettison.build.select import choose_builder
-from jettison.build.verify import Verdict, check, compare, smoke
-from jettison.build.verify import probe as probe_run
+from jettison.builder import probe as probe_script
+from jettison.builder.backend import ArchiveFormat, Builder, BuildRequest, RunResult
+from jettison.builder.errors import BuildError
+from jettison.builder.select import choose_builder
+from jettison.builder.verify import Verdict, check, compare, smoke
+from jettison.builder.verify import probe as probe_run
 from jettison.dockerfile.images import name_component
 from jettison.errors import ConfigError
 

@@ -1,7 +1,7 @@
 """The podman backend: daemonless builds into the containers/storage store buildah uses too.
 
 Builds run ``podman build --layers`` with the flags buildah's ``bud`` takes
-(:class:`~jettison.build._containers.StoreBuilder`: the CA bundle and the request's
+(:class:`~jettison.builder._containers.StoreBuilder`: the CA bundle and the request's
 ``mounts`` are bind-mounted read-only, never written into a layer). Commands run in
 ``podman run --rm --network none`` containers, whose output podman passes on whole (unlike
 ``buildah run`` with chroot isolation), and which podman stops, with everything they
@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jettison.build import _config, _process
-from jettison.build._containers import StoreBuilder
-from jettison.build.backend import ArchiveFormat, Network, RunResult
+from jettison.builder import _config, _process
+from jettison.builder._containers import StoreBuilder
+from jettison.builder.backend import ArchiveFormat, Network, RunResult
 
 
 def run_argv(image: str, argv: Sequence[str], *, name: str, network: Network) -> list[str]:

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from jettison.build import podman
-from jettison.build._containers import StoreBuilder
-from jettison.build.backend import ARCHIVE_FORMATS, BuildRequest, RunResult
-from jettison.build.buildah import BuildahBuilder
-from jettison.build.docker import DockerBuilder, build_argv
-from jettison.build.errors import BuildError
-from jettison.build.podman import PodmanBuilder
+from jettison.builder import podman
+from jettison.builder._containers import StoreBuilder
+from jettison.builder.backend import ARCHIVE_FORMATS, BuildRequest, RunResult
+from jettison.builder.buildah import BuildahBuilder
+from jettison.builder.docker import DockerBuilder, build_argv
+from jettison.builder.errors import BuildError
+from jettison.builder.podman import PodmanBuilder
 
 
 def _request(tmp_path: Path, **extra: object) -> BuildRequest:
@@ -225,7 +225,7 @@ def test_image_reference_reads_stores_in_place_and_exports_from_docker(tmp_path:
 
 
 def test_kill_leftovers_stops_what_the_command_left_running() -> None:
-    from jettison.build import _process
+    from jettison.builder import _process
 
     done = _process.run(
         ["/bin/sh", "-c", "sleep 60 >/dev/null 2>&1 & echo $!"], {}, kill_leftovers=True
@@ -246,7 +246,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_run_container_removes_the_container_only_on_timeout(tmp_path: Path) -> None:
-    from jettison.build import _process
+    from jettison.builder import _process
 
     removed = tmp_path / "removed"
 
@@ -270,7 +270,7 @@ def test_run_container_removes_the_container_only_on_timeout(tmp_path: Path) -> 
 def test_run_container_removes_the_container_when_interrupted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jettison.build import _process
+    from jettison.builder import _process
 
     removed = tmp_path / "removed"
     real_run = _process.run

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jettison.build.backend import Builder
-from jettison.build.buildah import BuildahBuilder
-from jettison.build.docker import DockerBuilder
-from jettison.build.errors import BuildError
-from jettison.build.podman import PodmanBuilder
+from jettison.builder.backend import Builder
+from jettison.builder.buildah import BuildahBuilder
+from jettison.builder.docker import DockerBuilder
+from jettison.builder.errors import BuildError
+from jettison.builder.podman import PodmanBuilder
 
 BUILDERS: dict[str, Callable[[], Builder]] = {
     "buildah": BuildahBuilder,

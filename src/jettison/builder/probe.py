@@ -6,7 +6,7 @@ container: one container runs :data:`SCRIPT` under ``/bin/sh``, which starts the
 in the background, polls it with whatever client the image has (its Python's ``urllib``,
 else ``curl``, else ``wget``), prints the answer and stops the service.
 
-What the script prints, so that :mod:`jettison.build.verify` can judge and compare runs:
+What the script prints, so that :mod:`jettison.builder.verify` can judge and compare runs:
 
 - stdout: ``HTTP <status>`` and the response body (at most ``limit`` bytes), only when the
   service answered; two images are compared on exactly this;

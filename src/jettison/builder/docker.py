@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jettison.build import _config, _process
-from jettison.build.backend import (
+from jettison.builder import _config, _process
+from jettison.builder.backend import (
     ArchiveFormat,
     BuildRequest,
     BuildResult,
@@ -27,7 +27,7 @@ from jettison.build.backend import (
     RunResult,
     request_flags,
 )
-from jettison.build.errors import BuildError
+from jettison.builder.errors import BuildError
 
 CA_SECRET_ID = "ca"
 

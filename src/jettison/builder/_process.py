@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.build.backend import BuildResult, RunResult
-from jettison.build.errors import BuildError
-from jettison.build.log import TAIL_LINES, failing_step
+from jettison.builder.backend import BuildResult, RunResult
+from jettison.builder.errors import BuildError
+from jettison.builder.log import TAIL_LINES, failing_step
 
 KEEP_LINES = 200
 _DRAIN_S = 10

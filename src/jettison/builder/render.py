@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import shlex
 
-from jettison.build.api import SmokeRun, VerifyReport
-from jettison.build.probe import http_status
+from jettison.builder.api import SmokeRun, VerifyReport
+from jettison.builder.probe import http_status
 
 VERIFY_SCHEMA_VERSION = 2
 """2: ``probe`` (null, or path and port) and each run's ``http_status``."""

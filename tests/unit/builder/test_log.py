@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jettison.build.log import failing_step
+from jettison.builder.log import failing_step
 
 BUILDAH_LOG = Path(__file__).with_name("buildah_failed_build.log")
 

@@ -2,9 +2,9 @@
 
 podman builds with buildah's own code, so ``buildah bud`` and ``podman build`` take the
 same flags; both CLIs take the same global options for a private store
-(:class:`~jettison.build._store.Store`), and jettison reads an image of either in place by
-its ID. :class:`StoreBuilder` holds that once; :mod:`jettison.build.buildah` and
-:mod:`jettison.build.podman` keep only what differs: how a command runs in a container,
+(:class:`~jettison.builder._store.Store`), and jettison reads an image of either in place by
+its ID. :class:`StoreBuilder` holds that once; :mod:`jettison.builder.buildah` and
+:mod:`jettison.builder.podman` keep only what differs: how a command runs in a container,
 how an image is exported, and how its ID and config are asked for.
 """
 
@@ -17,16 +17,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
-from jettison.build import _process
-from jettison.build._store import Store
-from jettison.build.backend import CA_MOUNT_TARGET, BuildRequest, BuildResult, request_flags
-from jettison.build.errors import BuildError
+from jettison.builder import _process
+from jettison.builder._store import Store
+from jettison.builder.backend import CA_MOUNT_TARGET, BuildRequest, BuildResult, request_flags
+from jettison.builder.errors import BuildError
 
 DEFAULT_DRIVER = "overlay"
 
 
 class StoreBuilder:
-    """The part of the :class:`~jettison.build.backend.Builder` interface that buildah and
+    """The part of the :class:`~jettison.builder.backend.Builder` interface that buildah and
     podman implement alike.
 
     A subclass says what differs in class attributes: ``NAME`` (``--builder`` and the

@@ -1,7 +1,7 @@
 """Smoke-run a command in an image, or probe the HTTP service it starts, and tell whether
 two images behave the same.
 
-A probe's run is judged on what :mod:`jettison.build.probe`'s script prints: the HTTP
+A probe's run is judged on what :mod:`jettison.builder.probe`'s script prints: the HTTP
 status and body on stdout (what two images must agree on), the service's last lines and a
 ``probe:`` summary on stderr (what explains a failure).
 """
@@ -12,9 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jettison.build import probe as probe_script
-from jettison.build.backend import Builder, RunResult
-from jettison.build.errors import BuildError
+from jettison.builder import probe as probe_script
+from jettison.builder.backend import Builder, RunResult
+from jettison.builder.errors import BuildError
 
 # What a slimmed image typically lost, as the failing program says it.
 _DIAGNOSES = (

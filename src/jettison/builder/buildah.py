@@ -1,7 +1,7 @@
 """The buildah backend: daemonless builds into a containers/storage store.
 
 Builds run ``buildah bud --layers`` with the flags podman's build takes too
-(:class:`~jettison.build._containers.StoreBuilder`: the CA bundle and the request's
+(:class:`~jettison.builder._containers.StoreBuilder`: the CA bundle and the request's
 ``mounts`` are bind-mounted read-only, never written into a layer).
 ``STORAGE_DRIVER=overlay`` and ``BUILDAH_ISOLATION=chroot`` are set unless the environment
 already chooses. ``root``/``runroot`` select a private store (``buildah --root``).
@@ -19,10 +19,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from jettison.build import _process
-from jettison.build._containers import StoreBuilder
-from jettison.build.backend import ArchiveFormat, Network, RunResult
-from jettison.build.errors import BuildError
+from jettison.builder import _process
+from jettison.builder._containers import StoreBuilder
+from jettison.builder.backend import ArchiveFormat, Network, RunResult
+from jettison.builder.errors import BuildError
 from jettison.errors import ImageError
 from jettison.image.model import ImageConfig
 from jettison.image.sources import open_image

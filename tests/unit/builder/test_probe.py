@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from jettison.build import probe
-from jettison.build.backend import RunResult
-from jettison.build.verify import check, compare, diagnose
+from jettison.builder import probe
+from jettison.builder.backend import RunResult
+from jettison.builder.verify import check, compare, diagnose
 
 PY = sys.executable
 # What the script needs besides a client (kill, command, echo... are shell builtins).

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from jettison.build import api, probe
-from jettison.build.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
-from jettison.build.errors import BuildError
-from jettison.build.verify import check, compare, smoke
+from jettison.builder import api, probe
+from jettison.builder.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
+from jettison.builder.errors import BuildError
+from jettison.builder.verify import check, compare, smoke
 from jettison.errors import ConfigError
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jettison.build import api, select
-from jettison.build.errors import BuildError
+from jettison.builder import api, select
+from jettison.builder.errors import BuildError
 from jettison.cli.build_cmds import build_cmd, verify_cmd
 
 from .test_verify import FakeBuilder, _answer, _r
@@ -103,7 +103,7 @@ def test_choose_builder(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_process_timeout_kills_the_group() -> None:
-    from jettison.build import _process
+    from jettison.builder import _process
 
     stopped: list[bool] = []
     code = "import subprocess,sys; subprocess.run(['sleep','30']); print('never')"
