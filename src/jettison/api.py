@@ -22,6 +22,7 @@ from jettison.image.sources import open_image
 from jettison.inspect.analyze import CAPTURE_GLOBS, analyze
 from jettison.inspect.budgets import Budgets
 from jettison.inspect.report import InspectReport
+from jettison.notices import Notice, Severity
 from jettison.plan.api import plan
 from jettison.progress import NullProgress, Progress
 
@@ -156,8 +157,12 @@ def lint(
     )
     report = run_rules(ctx, _rules(rules), settings, files=input_files(ctx))
     if isinstance(measure, WheelSizes) and measure.unreachable:
-        note = "the package index did not answer: savings from wheel sizes are left out"
-        report = replace(report, notes=(*report.notes, note))
+        note = Notice(
+            Severity.WARNING,
+            "the package index did not answer: savings from wheel sizes are left out",
+            kind="index-unreachable",
+        )
+        report = replace(report, notices=(*report.notices, note))
     return report
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # no stubs
 import pytest
 
-from jettison.render.json_report import load_schema
+from jettison.render.inspect.json_model import load_schema
 from support.imagewriter import ImageSpec, LayerSpec, build_image, sized
 
 from .conftest import FORMATS, ML_SPEC, PYTEST_RECORD, SITE, Run, write_image

@@ -17,7 +17,7 @@ import jsonschema  # type: ignore[import-untyped]  # no stubs (types-jsonschema)
 import pytest
 
 from jettison.builder.backend import RunResult
-from jettison.plan.render import SCHEMA_VERSION, load_schema
+from jettison.render.plan import SCHEMA_VERSION, load_schema
 from unit.plan.test_measure import FakeBuilder
 
 from .conftest import Run

@@ -31,8 +31,8 @@ from integration.conftest import missing_requirements as _missing
 from jettison.builder.buildah import BuildahBuilder
 from jettison.cli import optimize_cmd as cli_module
 from jettison.optimize import api
-from jettison.optimize.render import SCHEMA_VERSION
 from jettison.optimize.report import OptimizeReport
+from jettison.render.optimize import SCHEMA_VERSION
 
 pytestmark = pytest.mark.integration
 

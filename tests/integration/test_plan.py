@@ -27,7 +27,10 @@ from jettison.builder.buildah import BuildahBuilder
 from jettison.image.sources import open_image
 from jettison.plan.api import plan
 from jettison.plan.model import ImageMeasure, PlanReport
-from jettison.plan.render import load_schema, render
+from jettison.render.plan import load_schema
+from support.render import renderer_for
+
+render = renderer_for("plan")
 
 pytestmark = pytest.mark.integration
 

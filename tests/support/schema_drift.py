@@ -16,6 +16,8 @@ from typing import ClassVar
 import jsonschema  # type: ignore[import-untyped]  # no stubs (types-jsonschema)
 import pytest
 
+from jettison.render.jsonout import NOTICE_SCHEMA
+
 Json = typing.Any
 
 
@@ -35,6 +37,9 @@ class JsonModel:
     """How a domain scalar is spelled in JSON."""
     pairs_as_objects: bool = False
     """Whether (layer index, bytes) pairs are encoded as objects."""
+    flattened: frozenset[tuple[type, str]] = frozenset()
+    """Domain fields holding a dataclass whose fields the JSON model writes into the
+    parent object itself (``verdict.ok`` as ``ok``)."""
 
     def walk(self, obj: object, node: Json, where: str, visited: set[type]) -> None:
         """Every field of ``obj`` (a dataclass) is in ``node`` with the same value, recursively;
@@ -42,16 +47,19 @@ class JsonModel:
         cls = type(obj)
         visited.add(cls)
         assert isinstance(node, dict), f"{where}: expected a JSON object for {cls.__name__}"
-        for field in dataclasses.fields(obj):  # type: ignore[arg-type]
-            key = self.renamed.get((cls, field.name), field.name)
+        for name in _field_names(obj):
+            if (cls, name) in self.flattened:
+                self.walk(getattr(obj, name), node, where, visited)
+                continue
+            key = self.renamed.get((cls, name), name)
             assert key in node, (
-                f"{cls.__name__}.{field.name} is not in the JSON model at {where}; "
+                f"{cls.__name__}.{name} is not in the JSON model at {where}; "
                 f"map it in {self.encoder} and the schema (and bump SCHEMA_VERSION)"
             )
-            self._walk_value(getattr(obj, field.name), node[key], f"{where}.{key}", visited)
+            self._walk_value(getattr(obj, name), node[key], f"{where}.{key}", visited)
 
     def _walk_value(self, value: object, node: Json, where: str, visited: set[type]) -> None:
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if _is_record(value):
             self.walk(value, node, where, visited)
         elif self.pairs_as_objects and isinstance(value, tuple) and isinstance(node, dict):
             assert node == {"layer_index": value[0], "size_bytes": value[1]}, where
@@ -66,9 +74,34 @@ class JsonModel:
 
     def check_renames(self, reachable: set[type]) -> None:
         """Every rename names a field of a reachable dataclass."""
-        for cls, field in self.renamed:
+        for cls, field in {*self.renamed, *self.flattened}:
             assert cls in reachable
-            assert field in {f.name for f in dataclasses.fields(cls)}, f"stale rename {field}"
+            assert field in _field_names_of(cls), f"stale rename {field}"
+
+
+def _is_record(value: object) -> bool:
+    """A dataclass instance or a NamedTuple: walked field by field, as a JSON object."""
+    if isinstance(value, type):
+        return False
+    return dataclasses.is_dataclass(value) or (
+        isinstance(value, tuple) and hasattr(value, "_fields")
+    )
+
+
+def _field_names(obj: object) -> list[str]:
+    if dataclasses.is_dataclass(obj):
+        return [f.name for f in dataclasses.fields(obj)]
+    return list(obj._fields)  # type: ignore[attr-defined]  # a NamedTuple
+
+
+def _field_names_of(cls: type) -> list[str]:
+    if dataclasses.is_dataclass(cls):
+        return [f.name for f in dataclasses.fields(cls)]
+    return list(getattr(cls, "_fields", ()))
+
+
+def _is_record_type(cls: type) -> bool:
+    return dataclasses.is_dataclass(cls) or (issubclass(cls, tuple) and hasattr(cls, "_fields"))
 
 
 def dataclass_types(cls: type, seen: set[type] | None = None) -> set[type]:
@@ -78,9 +111,10 @@ def dataclass_types(cls: type, seen: set[type] | None = None) -> set[type]:
         return seen
     seen.add(cls)
     hints = typing.get_type_hints(cls)
-    for field in dataclasses.fields(cls):
-        for inner in _annotation_types(hints[field.name]):
-            if dataclasses.is_dataclass(inner):
+    names = [f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) else []
+    for name in names or list(getattr(cls, "_fields", ())):
+        for inner in _annotation_types(hints[name]):
+            if _is_record_type(inner):
                 dataclass_types(inner, seen)
     return seen
 
@@ -216,6 +250,11 @@ class SchemaTests:
 
     def test_every_schema_property_is_produced(self, schema: Json, full_report: object) -> None:
         check_every_def_produced(schema, self.encoder.to_json_model(full_report))
+
+    def test_notices_are_encoded_as_everywhere(self, schema: Json) -> None:
+        """A report that carries notices declares them with the one shared definition."""
+        if "notice" in schema.get("$defs", {}):
+            assert schema["$defs"]["notice"] == NOTICE_SCHEMA
 
     def test_the_drift_check_catches_a_new_field(self) -> None:
         """A field added to the domain model without a JSON mapping must fail the walk."""

@@ -24,6 +24,7 @@ from jettison.cli.output import (
     context_option,
     format_option,
 )
+from jettison.render import formats
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -148,7 +149,7 @@ def build_cmd(
 @click.argument("images", metavar="IMAGE [IMAGE2]", nargs=-1, required=True)
 @check_options("the image", timeout_s=60)
 @builder_option
-@format_option(("tty", "json"))
+@format_option(formats("verify"))
 def verify_cmd(
     images: tuple[str, ...],
     smoke_command: str | None,
@@ -168,7 +169,7 @@ def verify_cmd(
     or wget). Exit 0 when verification passes, 1 when it fails, 2 on bad input.
     """
     from jettison.builder import api as build_api
-    from jettison.builder.render import render_verify
+    from jettison.render import render
 
     def run() -> int:
         if len(images) > 2:
@@ -182,7 +183,7 @@ def verify_cmd(
             probe=probe,
             port=port,
         )
-        click.echo(render_verify(report, fmt), nl=False)
+        click.echo(render("verify", report, fmt), nl=False)
         if not report.verdict.ok:
             click.echo(f"jettison: verification failed: {report.verdict.reason}", err=True)
             return EXIT_FAILED

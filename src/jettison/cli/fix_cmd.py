@@ -62,7 +62,7 @@ def fix_cmd(
     """Write an optimized multi-stage Dockerfile and split requirements next to PATH."""
     from jettison.cli.main import run_guarded
     from jettison.fix.api import fix
-    from jettison.fix.render import render_changes
+    from jettison.render.fix import changes_text
 
     def run() -> int:
         report = fix(
@@ -77,7 +77,7 @@ def fix_cmd(
             offline=offline,
         )
         click.echo(report.diff, nl=False)
-        click.echo(render_changes(report.changes, report.target), err=True, nl=False)
+        click.echo(changes_text(report.changes, report.target), err=True, nl=False)
         verb = "written" if report.written else "not written (--dry-run)"
         for file, _ in report.files:
             click.echo(f"jettison: {verb}: {file}", err=True)

@@ -32,8 +32,7 @@ from jettison.config import find_config, inspect_budgets_table, load_section
 from jettison.errors import ConfigError, JettisonError
 from jettison.image.model import Platform
 from jettison.inspect.budgets import Budgets, parse_ratio, parse_size
-from jettison.render import FORMATS, render
-from jettison.render.lint_formats import LINT_FORMATS
+from jettison.render import Look, formats, render
 
 EXIT_OK, EXIT_BUDGET, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -81,7 +80,9 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
 
 @cli.command("inspect")
 @click.argument("image", metavar="IMAGE")
-@format_option(FORMATS, "Report format: a terminal report, JSON (versioned schema) or Markdown.")
+@format_option(
+    formats("inspect"), "Report format: a terminal report, JSON (versioned schema) or Markdown."
+)
 @output_options
 @click.option(
     "--platform",
@@ -191,7 +192,8 @@ def inspect_cmd(
                 estimate_pull=estimate_pull,
             )
         columns, use_color = terminal_look(output, color, width)
-        write_report(render(report, fmt, width=columns, color=use_color), output, color=use_color)
+        text = render("inspect", report, fmt, Look(columns, use_color))
+        write_report(text, output, color=use_color)
         broken = [b for b in report.budgets if not b.ok]
         for b in broken:
             click.echo(
@@ -238,7 +240,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     "instead of finding them in the context. Repeatable.",
 )
 @format_option(
-    LINT_FORMATS,
+    formats("lint"),
     "Report format: terminal, JSON (versioned schema), SARIF 2.1.0 (GitHub code scanning) "
     "or GitHub Actions annotations.",
 )
@@ -336,12 +338,11 @@ def lint_cmd(
                 progress=sink,
             )
         from jettison.lint.docs import docs_url
-        from jettison.render.lint_common import summary_counts
-        from jettison.render.lint_formats import render_lint
-        from jettison.render.units import human_bytes, plural
+        from jettison.render.lint.common import summary_counts
+        from jettison.units import human_bytes, plural
 
         columns, use_color = terminal_look(output, color, width)
-        text = render_lint(report, fmt, width=columns, color=use_color, docs_url=docs_url())
+        text = render("lint", report, fmt, Look(columns, use_color, docs_url()))
         write_report(text, output, color=use_color)
         if fmt != "tty" or output is not None:  # the terminal report has its own summary
             summary = f"jettison: {plural(len(report.findings), 'finding')}"
@@ -350,8 +351,8 @@ def lint_cmd(
             if report.saving_bytes:
                 summary += f", up to {human_bytes(report.saving_bytes)} to save"
             click.echo(summary, err=True)
-            for note in report.notes:
-                click.echo(f"jettison: note: {note}", err=True)
+            for notice in report.notices:
+                click.echo(f"jettison: note: {notice.message}", err=True)
         failing = report.at_or_above(config.fail_on)
         return EXIT_BUDGET if failing else EXIT_OK
 

@@ -23,7 +23,7 @@ from jettison.cli.output import (
     runtime_base_option,
     target_option,
 )
-from jettison.optimize.render import FORMATS
+from jettison.render import formats
 
 EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
 
@@ -48,7 +48,7 @@ EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
 @builder_option
 @ca_bundle_option()
 @click.option("--keep-images", is_flag=True, help="Keep both images in the builder's store.")
-@format_option(FORMATS, short=False)
+@format_option(formats("optimize"), short=False)
 @output_option
 @click.option(
     "--force",
@@ -86,7 +86,7 @@ def optimize_cmd(
     from jettison.cli.main import run_guarded
     from jettison.cli.output import refuse_overwrite
     from jettison.optimize.api import optimize
-    from jettison.optimize.render import render
+    from jettison.render import render
 
     narration = Narration(quiet)
 
@@ -110,7 +110,7 @@ def optimize_cmd(
             on_step=narration.step,
             on_line=narration.line,
         )
-        text = render(report, fmt)
+        text = render("optimize", report, fmt)
         if output is None:
             click.echo(text, nl=False)
         else:

@@ -23,9 +23,9 @@ from jettison.cli.output import (
 )
 from jettison.errors import ConfigError
 from jettison.plan.model import PlanReport
+from jettison.render import formats
 
 EXIT_OK, EXIT_FAILED = 0, 1
-FORMATS = ("tty", "json", "markdown")
 
 
 def parse_mount(value: str) -> tuple[Path, str]:
@@ -117,7 +117,8 @@ def failures(report: PlanReport) -> list[str]:
     help="Seconds a service's check may take (HTTP probe or smoke command).",
 )
 @format_option(
-    FORMATS, "Report format: terminal, JSON (versioned schema) or Markdown (for a pull request)."
+    formats("plan"),
+    "Report format: terminal, JSON (versioned schema) or Markdown (for a pull request).",
 )
 @output_option
 @terminal_options
@@ -170,7 +171,7 @@ def plan_cmd(
     from jettison.cli.main import run_guarded
     from jettison.cli.output import progress_bars, refuse_overwrite, terminal_look, write_report
     from jettison.plan.api import plan
-    from jettison.plan.render import render
+    from jettison.render import Look, render
 
     narration = Narration(quiet)
 
@@ -198,7 +199,8 @@ def plan_cmd(
                 on_line=narration.line,
             )
         columns, use_color = terminal_look(output, color, width)
-        write_report(render(report, fmt, width=columns, color=use_color), output, color=use_color)
+        text = render("plan", report, fmt, Look(columns, use_color))
+        write_report(text, output, color=use_color)
         generated = report.generated
         if report.written:
             click.echo(
@@ -213,7 +215,7 @@ def plan_cmd(
         if report.measurement is not None:
             m = report.measurement
             if m.storage_ratio is not None:
-                from jettison.render.units import human_bytes
+                from jettison.units import human_bytes
 
                 click.echo(
                     "jettison: registry storage "

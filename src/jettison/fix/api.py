@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import difflib
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError
+from jettison.fix.report import FixReport, Mount, OutputFile
 from jettison.fix.requirements import CPU_RENAMES, RequirementsSplit, split_requirements
 from jettison.fix.rewrite import TorchPlan, apt_packages, requirements_copy, rewrite_dockerfile
 from jettison.fix.savings import assign_savings, dockerignore_saving, requirement_saving
@@ -48,20 +48,6 @@ venv
 .mypy_cache
 *.bak
 """
-
-
-@dataclass(frozen=True)
-class FixReport:
-    files: tuple[tuple[Path, str], ...]
-    """(path, text) of every file written (or that would be written)."""
-    changes: tuple[Change, ...]
-    diff: str
-    """Unified diff of the original Dockerfile and the new one."""
-    target: str
-    written: bool
-    mounts: tuple[tuple[Path, str], ...] = ()
-    """(host folder, target) the optimized Dockerfile's build needs mounted read-only (a
-    local ``torch_index`` folder at ``/wheels``)."""
 
 
 def fix(
@@ -132,7 +118,7 @@ def fix(
         if name in TORCH_FAMILY
     )
     plan: TorchPlan | None = None
-    mounts: tuple[tuple[Path, str], ...] = ()
+    mounts: tuple[Mount, ...] = ()
     repinned: list[Change] = []
     if chosen == "cpu" and torch_lines and folder is not None:
         by_name = {r.name: r for r in requirements}
@@ -149,7 +135,7 @@ def fix(
         if pins:
             split = split_with(pins)
         plan = TorchPlan(tuple(p.pin for p in picks), str(folder), WHEELS_MOUNT)
-        mounts = ((folder, WHEELS_MOUNT),)
+        mounts = (Mount(folder, WHEELS_MOUNT),)
     elif chosen == "cpu" and torch_lines:
         plan = TorchPlan(torch_lines, torch_index)
     runtime_source = str(Path(source).with_name(RUNTIME_NAME).as_posix())
@@ -189,13 +175,13 @@ def fix(
     )
     new_dockerfile = dockerfile.path if write else dockerfile.path.with_name("Dockerfile.jettison")
     files = [
-        (new_dockerfile, rewrite.text),
-        (req_path.with_name(RUNTIME_NAME), split.runtime_text),
-        (req_path.with_name(DEV_NAME), split.dev_text),
+        OutputFile(new_dockerfile, rewrite.text),
+        OutputFile(req_path.with_name(RUNTIME_NAME), split.runtime_text),
+        OutputFile(req_path.with_name(DEV_NAME), split.dev_text),
     ]
     ignore = ctx.context_dir / ".dockerignore"
     if ctx.dockerignore is None:
-        files.append((ignore, DOCKERIGNORE))
+        files.append(OutputFile(ignore, DOCKERIGNORE))
         patterns = [p for p in DOCKERIGNORE.splitlines() if p and not p.startswith("#")]
         changes.append(
             Change(
@@ -256,7 +242,7 @@ def _target(ctx: LintContext, target: Target) -> str:
     return "gpu" if gpu_evidence(ctx, "JT302") is not None else "cpu"
 
 
-def _write(files: list[tuple[Path, str]], replaced: Path | None, *, force: bool) -> None:
+def _write(files: list[OutputFile], replaced: Path | None, *, force: bool) -> None:
     existing = [p for p, _ in files if p.exists() and p != replaced]
     if replaced is not None and replaced.with_name(replaced.name + ".bak").exists():
         existing.append(replaced.with_name(replaced.name + ".bak"))

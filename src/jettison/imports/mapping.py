@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 
 from packaging.utils import canonicalize_name
 
-from jettison.lint.model import ImportedName
+from jettison.imports.model import ImportedName
 from jettison.requirements.model import RequirementSet
 
 NAMESPACE_PACKAGES: frozenset[str] = frozenset(

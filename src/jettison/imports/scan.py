@@ -34,7 +34,7 @@ from functools import partial
 from pathlib import Path
 
 from jettison.imports.mapping import significant_module
-from jettison.lint.model import ImportedName
+from jettison.imports.model import ImportedName
 
 DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".venv",

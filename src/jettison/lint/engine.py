@@ -24,6 +24,7 @@ from pathlib import Path
 from jettison.lint.config import LintConfig, severity_for
 from jettison.lint.model import Finding, LintContext, Rule
 from jettison.lint.report import LintReport, RuleInfo
+from jettison.notices import Notice, Severity
 
 _INLINE = re.compile(r"#\s*jettison:\s*ignore\s*=\s*([\w, ]+)", re.IGNORECASE)
 MAX_LINE_FILE_BYTES = 8 << 20
@@ -46,16 +47,21 @@ def run_rules(
     """
     root = (base or Path.cwd()).absolute()
     selected = sorted((r for r in rules if config.runs(r.code)), key=lambda r: r.code)
-    notes: list[str] = []
+    notices: list[Notice] = []
     raw: list[Finding] = []
     for rule in selected:
         try:
             found = list(rule.check(ctx))
         except Exception as exc:  # a crashing rule must not take the others down
-            notes.append(
-                f"internal error: rule {rule.code} ({rule.name}) failed with "
-                f"{type(exc).__name__}: {exc}; its findings are missing (a bug in jettison, "
-                "please report it)"
+            notices.append(
+                Notice(
+                    Severity.ERROR,
+                    f"internal error: rule {rule.code} ({rule.name}) failed with "
+                    f"{type(exc).__name__}: {exc}; its findings are missing (a bug in "
+                    "jettison, please report it)",
+                    kind="rule-failed",
+                    subject=rule.code,
+                )
             )
             continue
         raw.extend(found)
@@ -80,7 +86,7 @@ def run_rules(
         files=tuple(dict.fromkeys(_display(p, root) for p in inputs)),
         rules_run=tuple(RuleInfo.of(r) for r in selected),
         saving_bytes=sum(f.saving.size_bytes for f in findings if f.saving is not None),
-        notes=tuple(notes),
+        notices=tuple(notices),
     )
 
 

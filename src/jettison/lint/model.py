@@ -8,30 +8,18 @@ never raises on odd input (it yields nothing instead).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.imports.model import ImportedName as ImportedName  # re-exported for rules
+from jettison.notices import Severity as Severity  # the one severity, re-exported for rules
 from jettison.requirements.model import Requirement, RequirementSet
 
 if TYPE_CHECKING:
     from jettison.inspect.report import InspectReport
-
-
-class Severity(enum.IntEnum):
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls[text.strip().upper()]
-        except KeyError as exc:
-            raise ValueError(f"unknown severity {text!r}: info, warning or error") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +46,6 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (str(self.file), self.line, self.column, self.code, self.message)
-
-
-@dataclass(frozen=True, slots=True)
-class ImportedName:
-    """A top-level module imported by the shipped code."""
-
-    module: str
-    file: Path
-    line: int
 
 
 @dataclass(frozen=True)

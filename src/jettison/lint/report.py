@@ -1,7 +1,7 @@
 """The lint report: frozen dataclasses, no I/O.
 
-Renderers (``jettison.render.lint_*``) turn a :class:`LintReport` into text; the JSON
-encoding is a separate, versioned model (``jettison.render.lint_json``).
+Renderers (``jettison.render.lint``) turn a :class:`LintReport` into text; the JSON
+encoding is a separate, versioned model (``jettison.render.lint.json_model``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jettison.lint.model import Finding, Rule, Severity
+from jettison.notices import Notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ class LintReport:
     saving_bytes: int
     """Sum of the findings' savings. Savings may overlap (two findings about the same
     packages), so this is an upper bound: show it as "up to"."""
-    notes: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
     """What could not be done, as values: a rule that crashed, sizes left unmeasured..."""
 
     def count(self, severity: Severity) -> int:
@@ -72,5 +73,5 @@ def merge_reports(reports: Iterable[LintReport]) -> LintReport:
         files=files,
         rules_run=tuple(rules),
         saving_bytes=sum(f.saving.size_bytes for f in findings if f.saving is not None),
-        notes=tuple(dict.fromkeys(n for r in items for n in r.notes)),
+        notices=tuple(dict.fromkeys(n for r in items for n in r.notices)),
     )

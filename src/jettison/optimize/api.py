@@ -41,7 +41,7 @@ from jettison.builder.errors import BuildError
 from jettison.builder.select import choose_builder
 from jettison.optimize.report import (
     CauseSaving,
-    FixChange,
+    CodeCount,
     ImageFacts,
     LintSummary,
     OptimizeReport,
@@ -50,7 +50,7 @@ from jettison.optimize.report import (
 from jettison.progress import Progress
 
 if TYPE_CHECKING:
-    from jettison.fix.api import FixReport
+    from jettison.fix.report import FixReport
     from jettison.inspect.report import InspectReport
     from jettison.lint.report import LintReport
 
@@ -254,10 +254,9 @@ def optimize(
         expect=expect,
         verified=verified.verdict.ok,
         verdict=verified.verdict.reason,
-        probe_path=probe,
-        probe_port=port if probe is not None else None,
+        probe=verified.probe,
         causes=_causes(reports[0], reports[1]),
-        changes=tuple(FixChange(c.code, c.description, c.saving_bytes) for c in fixed.changes),
+        changes=fixed.changes,
         lint=_lint_summary(linted),
         files_written=tuple(p for p, _ in fixed.files),
         images_kept=keep_images,
@@ -320,7 +319,7 @@ def _lint_summary(report: LintReport) -> LintSummary:
         counts[finding.code] = counts.get(finding.code, 0) + 1
     return LintSummary(
         finding_count=len(report.findings),
-        codes=tuple(sorted(counts.items())),
+        codes=tuple(CodeCount(code, n) for code, n in sorted(counts.items())),
         saving_bytes=report.saving_bytes,
     )
 

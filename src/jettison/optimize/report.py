@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.builder.api import HttpProbe
+from jettison.fix.changes import Change
+
 
 @dataclass(frozen=True, slots=True)
 class SmokeFacts:
@@ -49,19 +52,16 @@ class CauseSaving:
 
 
 @dataclass(frozen=True, slots=True)
-class FixChange:
+class CodeCount:
     code: str
-    """The lint code(s) the change resolves, space-separated (``JT301 JT309``)."""
-    description: str
-    saving_bytes: int | None = None
-    """Lint's estimate of what the change saves, when it measured one (fix's figure)."""
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
 class LintSummary:
     finding_count: int
-    codes: tuple[tuple[str, int], ...]
-    """(code, findings) sorted by code."""
+    codes: tuple[CodeCount, ...]
+    """Findings per code, sorted by code."""
     saving_bytes: int
     """Lint's own estimate of what its findings would save (offline: from cached sizes)."""
 
@@ -82,13 +82,21 @@ class OptimizeReport:
     verdict: str
     """Why verification failed (verify's reason), or a short confirmation."""
     causes: tuple[CauseSaving, ...]
-    changes: tuple[FixChange, ...]
+    changes: tuple[Change, ...]
+    """What fix changed, each with lint's estimated saving when it measured one."""
     lint: LintSummary
     files_written: tuple[Path, ...]
     images_kept: bool
-    probe_path: str | None = None
-    """The URL path probed (``smoke_command`` then started the service), or None."""
-    probe_port: int | None = None
+    probe: HttpProbe | None = None
+    """The HTTP check (``smoke_command`` then started the service), or None."""
+
+    @property
+    def probe_path(self) -> str | None:
+        return self.probe.path if self.probe is not None else None
+
+    @property
+    def probe_port(self) -> int | None:
+        return self.probe.port if self.probe is not None else None
 
     @property
     def saved_bytes(self) -> int:

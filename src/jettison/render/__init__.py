@@ -1,36 +1,74 @@
-"""Renderers: pure functions from an :class:`~jettison.inspect.report.InspectReport` to text.
+"""Renderers: pure functions from a command's report to text, found through one registry.
 
-They return strings and never print; the CLI decides where the text goes.
+Every renderer is ``render(report, look) -> str``; it never prints (the CLI decides where
+the text goes). :data:`FORMATS` names, per command, its formats and the function that draws
+each; modules are imported on use, so that a CI job asking for JSON never imports rich (peak
+memory is one of our benchmarks against dive).
+
+This package is the presentation tier: it reads the core's reports; no core package imports
+it (``tests/unit/test_layering.py``).
 """
 
 from __future__ import annotations
 
-from jettison.inspect.report import InspectReport
+import importlib
+from collections.abc import Callable
+from typing import Any, cast
 
-FORMATS = ("tty", "json", "markdown")
+from jettison.render.look import Look
+
+Renderer = Callable[[Any, Look], str]
+
+FORMATS: dict[str, dict[str, str]] = {
+    "inspect": {
+        "tty": "inspect.document:render_tty",
+        "json": "inspect.json_model:render_json",
+        "markdown": "inspect.document:render_markdown",
+    },
+    "lint": {
+        "tty": "lint.tty:render_lint_tty",
+        "json": "lint.json_model:render_json",
+        "sarif": "lint.sarif:render_lint_sarif",
+        "github": "lint.github:render_lint_github",
+    },
+    "fix": {"tty": "fix:render_text", "json": "fix:render_json"},
+    "build": {"tty": "builder:render_build_text", "json": "builder:render_build_json"},
+    "verify": {"tty": "builder:render_verify_text", "json": "builder:render_verify_json"},
+    "optimize": {
+        "tty": "optimize:render_text",
+        "markdown": "optimize:render_markdown",
+        "json": "optimize:render_json",
+    },
+    "plan": {
+        "tty": "plan:render_tty",
+        "json": "plan:render_json",
+        "markdown": "plan:render_markdown",
+    },
+}
+"""command -> format -> ``module:function`` under ``jettison.render``; the first format of
+each command is its default."""
 
 
-def render(report: InspectReport, fmt: str, *, width: int = 100, color: bool = False) -> str:
-    """``report`` in format ``fmt`` (one of :data:`FORMATS`).
-
-    ``width`` and ``color`` apply to ``tty`` only; the other formats do not depend on the
-    terminal. An unknown ``fmt`` is a programming error (the CLI offers only ``FORMATS``).
-    """
-    # Imported on use: rich is only needed for the terminal report, and a CI job asking for
-    # JSON need not pay for it (memory is one of our benchmarks against dive).
-    if fmt == "tty":
-        from jettison.render.tty import render_tty
-
-        return render_tty(report, width=width, color=color)
-    if fmt == "json":
-        from jettison.render.json_report import render_json
-
-        return render_json(report)
-    if fmt == "markdown":
-        from jettison.render.markdown import render_markdown
-
-        return render_markdown(report)
-    raise ValueError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+def formats(command: str) -> tuple[str, ...]:
+    """The formats ``command`` offers, its default first."""
+    return tuple(FORMATS[command])
 
 
-__all__ = ["FORMATS", "render"]
+def renderer(command: str, fmt: str) -> Renderer:
+    """The function drawing ``command``'s report in ``fmt``; ValueError for an unknown pair
+    (a programming error: the CLI offers only :func:`formats`)."""
+    try:
+        where = FORMATS[command][fmt]
+    except KeyError:
+        known = ", ".join(FORMATS.get(command, {})) or "none"
+        raise ValueError(f"unknown format {fmt!r} of {command}; expected one of: {known}") from None
+    module, _, function = where.partition(":")
+    return cast(Renderer, getattr(importlib.import_module(f"jettison.render.{module}"), function))
+
+
+def render(command: str, report: object, fmt: str, look: Look | None = None) -> str:
+    """``report`` (the report of ``command``) as text in format ``fmt``."""
+    return renderer(command, fmt)(report, look or Look())
+
+
+__all__ = ["FORMATS", "Look", "Renderer", "formats", "render", "renderer"]

@@ -2,14 +2,13 @@
 
 The content is the shared document (:mod:`jettison.render.document`); this module only
 escapes text and lays it out as headings, lists and tables (:func:`render_document`, for any
-report built as a document; :func:`render_markdown` is the inspect report's).
+report built as a document).
 """
 
 from __future__ import annotations
 
 import re
 
-from jettison.inspect.report import InspectReport
 from jettison.render.document import (
     Block,
     Document,
@@ -19,7 +18,6 @@ from jettison.render.document import (
     Span,
     Table,
     Tone,
-    build_document,
 )
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the
@@ -116,8 +114,3 @@ def render_document(document: Document) -> str:
     for section in document.sections:
         out.extend(["", *_section(section)])
     return "\n".join(out) + "\n"
-
-
-def render_markdown(report: InspectReport) -> str:
-    """``report`` as GitHub-flavoured Markdown (headings from ``##`` down)."""
-    return render_document(build_document(report))

@@ -1,7 +1,7 @@
 """The terminal report: the shared document drawn with rich, returned as a string.
 
-:func:`render_document` draws any :class:`~jettison.render.document.Document` (the plan
-report is one too); :func:`render_tty` is the inspect report's.
+:func:`render_document` draws any :class:`~jettison.render.document.Document` (the inspect
+and the plan report are documents).
 
 It is drawn with :func:`jettison.render._console.draw`, so the text depends on the arguments
 only, never on the environment or on stdout. Deciding whether to colour is the CLI's job.
@@ -15,7 +15,6 @@ from rich.rule import Rule
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from jettison.inspect.report import InspectReport
 from jettison.render._console import draw
 from jettison.render.document import (
     Block,
@@ -26,7 +25,6 @@ from jettison.render.document import (
     Section,
     Table,
     Tone,
-    build_document,
 )
 
 _TONE_STYLES: dict[Tone, str] = {
@@ -136,8 +134,3 @@ def render_document(document: Document, *, width: int = 100, color: bool = False
             _section(console, section)
 
     return draw(paint, width=width, color=color)
-
-
-def render_tty(report: InspectReport, *, width: int = 100, color: bool = False) -> str:
-    """``report`` as a terminal report ``width`` columns wide, with ANSI colours if ``color``."""
-    return render_document(build_document(report), width=width, color=color)

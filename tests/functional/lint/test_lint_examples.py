@@ -17,7 +17,7 @@ def _lint(run_cli: Callable[..., Run], *args: str | Path) -> dict[str, Any]:
     run = run_cli("lint", *args, "--offline", "-f", "json")
     assert run.exit_code == 1, run.stderr
     document: dict[str, Any] = json.loads(run.stdout)
-    assert document["notes"] == []  # no rule crashed
+    assert document["notices"] == []  # no rule crashed
     return document
 
 
@@ -96,5 +96,5 @@ def test_fourteen_service_template_has_nothing_above_info(run_cli: Callable[...,
     run = run_cli("lint", SEEDS / "fourteen-services", "--offline", "-f", "json")
     assert run.exit_code == 0, run.stdout  # the default --fail-on is warning
     document = json.loads(run.stdout)
-    assert document["notes"] == []
+    assert document["notices"] == []
     assert {severity for f in _codes(document).values() for severity, _ in f} == {"info"}

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from jettison.builder import api, select
 from jettison.builder.errors import BuildError
 from jettison.cli.build_cmds import build_cmd, verify_cmd
+from jettison.render.builder import VERIFY_SCHEMA_VERSION
 
 from .test_verify import FakeBuilder, _answer, _r
 
@@ -33,7 +34,7 @@ def test_verify_compare_fails_with_exit_1_and_json(fake: FakeBuilder) -> None:
     result = CliRunner().invoke(verify_cmd, ["old", "new", "--smoke", "cat /x", "-f", "json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert doc["schema_version"] == 2
+    assert doc["schema_version"] == VERIFY_SCHEMA_VERSION
     assert doc["probe"] is None
     assert [run["http_status"] for run in doc["runs"]] == [None, None]
     assert (doc["ok"], doc["reason"]) == (

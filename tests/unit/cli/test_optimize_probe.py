@@ -17,8 +17,11 @@ from jettison.cli.optimize_cmd import optimize_cmd
 from jettison.errors import ConfigError
 from jettison.optimize import api
 from jettison.optimize.api import optimize
-from jettison.optimize.render import SCHEMA_VERSION, render
+from jettison.render.optimize import SCHEMA_VERSION
+from support.render import renderer_for
 from unit.optimize.test_optimize import STEPS, StoreBuilder, write_project
+
+render = renderer_for("optimize")
 
 OK = RunResult(
     0, 'HTTP 200\n{"ok": true}\n', "probe: GET /healthz on port 8000: HTTP 200\n", 2.0, False
@@ -66,7 +69,7 @@ def test_probe_runs_the_original_command_as_a_service_in_both_images(project: Pa
         report, "markdown"
     )
     doc = json.loads(render(report, "json"))
-    assert doc["schema_version"] == SCHEMA_VERSION == "1.1"
+    assert doc["schema_version"] == SCHEMA_VERSION == "2.0"
     assert doc["probe"] == {"path": "/healthz", "port": 8000}
     assert doc["original"]["smoke"]["http_status"] == 200
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from jettison.api import lint
 from jettison.fix.api import fix
 from jettison.fix.changes import Change
-from jettison.fix.render import render_changes
 from jettison.fix.savings import assign_savings
 from jettison.lint.model import Finding, Saving, Severity
+from jettison.render.fix import changes_text as render_changes
 
 TORCH_ALONE = 1_700_000_000
 TORCH_WITH_CUDA_WHEELS = 5_750_000_000

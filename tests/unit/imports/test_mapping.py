@@ -11,7 +11,7 @@ from jettison.imports.mapping import (
     significant_module,
     used_distributions,
 )
-from jettison.lint.model import ImportedName
+from jettison.imports.model import ImportedName
 from jettison.requirements.model import Requirement, RequirementSet
 
 

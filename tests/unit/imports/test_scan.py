@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from jettison.imports.model import ImportedName
 from jettison.imports.scan import (
     DEFAULT_EXCLUDE,
     dynamic_import,
@@ -14,7 +15,6 @@ from jettison.imports.scan import (
     scan_source_tree,
     walk_python_files,
 )
-from jettison.lint.model import ImportedName
 from support.files import write_file
 
 

@@ -78,7 +78,7 @@ def test_findings_are_relative_to_cwd_and_sorted(project: Path) -> None:
     assert [r.code for r in report.rules_run] == ["JT906", "JT907", "JT908", "JT909"]
     assert report.files == (Path("Dockerfile"), Path("requirements.txt"))
     assert report.ignored_count == 0
-    assert report.notes == ()
+    assert report.notices == ()
 
 
 def test_order_does_not_depend_on_rule_or_yield_order(project: Path) -> None:
@@ -254,9 +254,9 @@ def test_a_rule_that_raises_is_a_note_and_the_others_still_run(project: Path) ->
     rules = [make_rule("JT950", broken, name="broken"), _at("JT951", project / "Dockerfile", 2)]
     report = run_rules(_ctx(project), rules, LintConfig())
     assert [f.code for f in report.findings] == ["JT951"]
-    assert len(report.notes) == 1
-    assert report.notes[0].startswith("internal error: rule JT950 (broken) failed with ")
-    assert "RuntimeError: boom" in report.notes[0]
+    assert len(report.notices) == 1
+    assert report.notices[0].message.startswith("internal error: rule JT950 (broken) failed with ")
+    assert "RuntimeError: boom" in report.notices[0].message
     assert [r.code for r in report.rules_run] == ["JT950", "JT951"]
 
 

@@ -32,7 +32,10 @@ from jettison.inspect.report import (
 from jettison.lint.report import LintReport
 from jettison.optimize import api
 from jettison.optimize.api import Steps, Target, optimize
-from jettison.optimize.render import SCHEMA_VERSION, render
+from jettison.render.optimize import SCHEMA_VERSION
+from support.render import renderer_for
+
+render = renderer_for("optimize")
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "text-service"
 NAIVE = """FROM python:3.11

@@ -29,7 +29,7 @@ from jettison.lint.rules.models._weights import (
     destination,
     weights_in_image,
 )
-from jettison.render.units import human_bytes
+from jettison.units import human_bytes
 
 NAME_SUFFIXES = frozenset({*WEIGHT_SUFFIXES, *LARGE_ONLY_SUFFIXES, ".bin"})
 """Suffixes that say "weights" by name alone (a COPY source not found in the context)."""

@@ -1,0 +1,37 @@
+"""The fix report: what fix wrote (or would write), each change with its estimated saving."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from jettison.fix.changes import Change
+
+
+class OutputFile(NamedTuple):
+    """A file fix writes (or would write, on a dry run)."""
+
+    path: Path
+    text: str
+
+
+class Mount(NamedTuple):
+    """A host folder the rewritten Dockerfile's build needs mounted read-only."""
+
+    host: Path
+    target: str
+
+
+@dataclass(frozen=True)
+class FixReport:
+    files: tuple[OutputFile, ...]
+    """Every file written (or that would be written), the Dockerfile first."""
+    changes: tuple[Change, ...]
+    diff: str
+    """Unified diff of the original Dockerfile and the new one."""
+    target: str
+    written: bool
+    mounts: tuple[Mount, ...] = ()
+    """What the optimized Dockerfile's build needs mounted read-only (a local
+    ``torch_index`` folder at ``/wheels``)."""

@@ -1,0 +1,48 @@
+"""The JSON model, its schema and the domain model must not drift apart.
+
+- the rendered JSON validates against ``inspect-report.schema.json``;
+- every field of every dataclass reachable from ``InspectReport`` appears in the JSON model,
+  with the same value (a new domain field without a JSON mapping fails here);
+- every property the schema declares is produced, and nothing else (a schema property the
+  encoder forgot, or an encoder key the schema lacks, fails here);
+- every object in the schema is closed and requires all its properties.
+"""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema  # type: ignore[import-untyped]  # no stubs (types-jsonschema)
+import pytest
+
+from jettison.inspect.report import HiddenPath, InspectReport
+from jettison.render import Look
+from jettison.render.inspect import json_model as json_report
+from support.schema_drift import Json, JsonModel, SchemaTests
+
+MODEL = JsonModel(
+    encoder="jettison/render/inspect/json_model.py",
+    renamed={(HiddenPath, "by_layer"): "hidden_by_layer_index"},
+    pairs_as_objects=True,
+)
+
+
+class TestSchema(SchemaTests):
+    encoder = json_report
+    model = MODEL
+    file_name = "inspect-report.schema.json"
+    min_objects = 11
+    reports_in = "conftest.py"
+
+    @pytest.fixture
+    def full_report(self, bert_report: InspectReport) -> InspectReport:
+        return bert_report
+
+    @pytest.mark.usefixtures("pinned_version")
+    @pytest.mark.parametrize("report_name", ["bert_report", "minimal_report"])
+    def test_json_validates_against_schema(
+        self, report_name: str, schema: Json, request: pytest.FixtureRequest
+    ) -> None:
+        report: InspectReport = request.getfixturevalue(report_name)
+        document = json.loads(json_report.render_json(report, Look()))
+        jsonschema.Draft202012Validator(schema).validate(document)
