@@ -132,7 +132,7 @@ def test_a_measured_plan_that_passes_exits_0(
     done = run_cli("plan", repo, "--offline", "--measure", "-q")
     assert done.exit_code == 0, done.stderr
     assert "Registry storage after the plan" in done.stdout
-    assert all(r.no_cache for r in builder.built)
+    assert all(r.options.no_cache for r in builder.built)
 
 
 # --------------------------------------------------------------------------- bad input

@@ -23,10 +23,12 @@ from click.testing import CliRunner
 
 from integration.conftest import HOST_CA_BUNDLE, Store, _base_images, _cleanup, _run
 from integration.conftest import missing_requirements as _missing
-from jettison.builder import api
+from jettison.builder import core as api
+from jettison.builder import select
 from jettison.builder.backend import ARCHIVE_FORMATS, Builder, BuildRequest
 from jettison.builder.buildah import BuildahBuilder
 from jettison.builder.errors import BuildError
+from jettison.builder.options import BuildOptions, CheckOptions
 from jettison.image.sources import open_image
 from unit.builder.test_probe import answers, free_port
 
@@ -87,8 +89,7 @@ def build_all(
         report = api.build(
             context(top, name, dockerfile),
             tag=f"localhost/{prefix}-{name}:latest",
-            builder=builder,
-            ca_bundle=HOST_CA_BUNDLE,
+            options=BuildOptions(builder=builder, ca_bundle=HOST_CA_BUNDLE),
         )
         assert report.builder == builder.name and report.image_id
         built[name] = report.image
@@ -126,7 +127,7 @@ def test_failing_build_names_the_step(store: tuple[BuildahBuilder, Path]) -> Non
         api.build(
             context(top, "broken", BROKEN),
             tag="localhost/jt-build-it-broken",
-            builder=builder,
+            options=BuildOptions(builder=builder),
             on_line=lines.append,
         )
     assert info.value.step == "3/4: RUN echo about to fail && exit 1"
@@ -155,14 +156,18 @@ def test_smoke_default_command_and_given_one(
     default = api.verify([images["good"]], builder=builder)
     assert default.verdict.ok and default.runs[0].result.stdout == "hello\n"
     given = api.verify(
-        [images["good"]], smoke_command="cat /etc/debian_version", expect=r"^12\.", builder=builder
+        [images["good"]],
+        CheckOptions.from_text("cat /etc/debian_version", expect=r"^12\."),
+        builder=builder,
     )
     assert given.verdict.ok, given.verdict.reason
 
 
 def test_timeout(store: tuple[BuildahBuilder, Path], images: dict[str, str]) -> None:
     builder, _top = store
-    report = api.verify([images["good"]], smoke_command="sleep 30", timeout_s=2, builder=builder)
+    report = api.verify(
+        [images["good"]], CheckOptions.from_text("sleep 30", timeout_s=2), builder=builder
+    )
     result = report.runs[0].result
     assert result.timed_out and result.seconds < 20
     # the seconds are measured (killing the container takes a moment on a busy machine)
@@ -190,10 +195,10 @@ def test_compare_names_the_missing_file(
 def test_cli_verify_json(
     store: tuple[BuildahBuilder, Path], images: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jettison.cli.build_cmds import verify_cmd
+    from jettison.cli.verify_cmd import verify_cmd
 
     builder, _top = store
-    monkeypatch.setattr(api, "choose_builder", lambda _name: builder)
+    monkeypatch.setattr(select, "choose_builder", lambda _name: builder)
     args = [images["good"], images["slim"], "--smoke", "cat /greeting", "--format", "json"]
     result = CliRunner().invoke(verify_cmd, args)
     assert result.exit_code == 1
@@ -225,7 +230,7 @@ def test_no_cache_runs_every_step_again(store: tuple[BuildahBuilder, Path]) -> N
     logs: list[list[str]] = [[], [], []]
     builder.build(request, logs[0].append)
     builder.build(request, logs[1].append)
-    builder.build(dataclasses.replace(request, no_cache=True), logs[2].append)
+    builder.build(dataclasses.replace(request, options=BuildOptions(no_cache=True)), logs[2].append)
     cached = [sum("Using cache" in line for line in log) for log in logs]
     assert cached[1] >= 2 and cached[2] == 0, cached
 
@@ -257,7 +262,9 @@ def test_probe_answers_on_the_exposed_port(
 ) -> None:
     builder, _top = store
     images, port = http_images
-    report = api.verify([images["served"]], probe="/health.json", timeout_s=30, builder=builder)
+    report = api.verify(
+        [images["served"]], CheckOptions(probe="/health.json", timeout_s=30), builder=builder
+    )
     assert report.probe == api.HttpProbe("/health.json", port)
     result = report.runs[0].result
     assert (report.verdict.ok, report.verdict.reason) == (True, "HTTP 200"), result.stderr
@@ -265,7 +272,7 @@ def test_probe_answers_on_the_exposed_port(
     assert '"GET /health.json HTTP/1.1" 200' in result.stderr  # the server's own log
     assert not answers(port)  # stopped, not left running on the host
     assert _run(builder.command("containers", "--quiet", "--all")).split() == []
-    listing = api.verify([images["served"]], probe="/", builder=builder)
+    listing = api.verify([images["served"]], CheckOptions(probe="/"), builder=builder)
     assert listing.verdict.ok, listing.verdict.reason
     assert "health.json" in listing.runs[0].result.stdout  # http.server's directory listing
 
@@ -276,7 +283,9 @@ def test_probe_compares_and_names_the_missing_module(
     builder, _top = store
     images, port = http_images
     report = api.verify(
-        [images["served"], images["dies"]], probe="/health.json", timeout_s=30, builder=builder
+        [images["served"], images["dies"]],
+        CheckOptions(probe="/health.json", timeout_s=30),
+        builder=builder,
     )
     assert (report.verdict.ok, report.verdict.reason) == (
         False,
@@ -288,5 +297,5 @@ def test_probe_compares_and_names_the_missing_module(
     assert after.stderr.splitlines()[-1] == (
         f"probe: the service exited with code 1 before answering GET /health.json on port {port}"
     )
-    missing = api.verify([images["served"]], probe="/nope", builder=builder)
+    missing = api.verify([images["served"]], CheckOptions(probe="/nope"), builder=builder)
     assert missing.verdict.reason == f"GET /nope on port {port}: HTTP 404"

@@ -8,6 +8,7 @@ command (``python app/main.py --selftest``) prints the same line in both. Both b
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tempfile
@@ -28,9 +29,9 @@ from integration.conftest import (
     _run,
 )
 from integration.conftest import missing_requirements as _missing
+from jettison import api
 from jettison.builder.buildah import BuildahBuilder
 from jettison.cli import optimize_cmd as cli_module
-from jettison.optimize import api
 from jettison.optimize.report import OptimizeReport
 from jettison.render.optimize import SCHEMA_VERSION
 
@@ -78,7 +79,7 @@ def test_optimize_the_example(
     real = api.optimize
 
     def in_private_store(path: Path, **kwargs: object) -> OptimizeReport:
-        kwargs["builder"] = builder
+        kwargs["build"] = dataclasses.replace(kwargs["build"], builder=builder)  # type: ignore[type-var]
         return real(path, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(api, "optimize", in_private_store)

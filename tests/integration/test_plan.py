@@ -24,8 +24,9 @@ from integration.conftest import HOST_CA_BUNDLE, REPO, Store, _base_images, _cle
 from integration.conftest import missing_requirements as _missing
 from integration.test_optimize import _pypi_unreachable
 from jettison.builder.buildah import BuildahBuilder
+from jettison.builder.options import BuildOptions
 from jettison.image.sources import open_image
-from jettison.plan.api import plan
+from jettison.plan.core import plan
 from jettison.plan.model import ImageMeasure, PlanReport
 from jettison.render.plan import load_schema
 from support.render import renderer_for
@@ -58,7 +59,8 @@ def report(store: Store, tmp_path_factory: pytest.TempPathFactory) -> PlanReport
     root = tmp_path_factory.mktemp("plan-it") / "mini"
     shutil.copytree(MINI, root)
     builder = BuildahBuilder(root=store.root, runroot=store.runroot)
-    return plan(root, measure=True, builder=builder, ca_bundle=HOST_CA_BUNDLE, timeout_s=90)
+    build = BuildOptions(builder=builder, ca_bundle=HOST_CA_BUNDLE)
+    return plan(root, measure=True, build=build, timeout_s=90)
 
 
 def _diff_ids(store: Store, image: ImageMeasure) -> list[str]:

@@ -29,8 +29,9 @@ import pytest
 
 from integration.conftest import HOST_CA_BUNDLE, Store, _run
 from integration.test_build_verify import BASE, GOOD, PY_BASE, build_all, private_store
-from jettison.builder import api
+from jettison.builder import core as api
 from jettison.builder.backend import ARCHIVE_FORMATS
+from jettison.builder.options import CheckOptions
 from jettison.builder.podman import PodmanBuilder
 from jettison.image.sources import open_image
 
@@ -147,7 +148,7 @@ def test_export_both_formats(podman: Podman, images: dict[str, str], tmp_path: P
 
 def test_timeout_removes_the_container(podman: Podman, images: dict[str, str]) -> None:
     report = api.verify(
-        [images["good"]], smoke_command="sleep 60", timeout_s=3, builder=podman.builder
+        [images["good"]], CheckOptions.from_text("sleep 60", timeout_s=3), builder=podman.builder
     )
     result = report.runs[0].result
     assert result.timed_out and 3 <= result.seconds < 20  # with podman rm's own time
@@ -158,12 +159,14 @@ def test_timeout_removes_the_container(podman: Podman, images: dict[str, str]) -
 def test_probe_inside_the_containers_own_network(podman: Podman, images: dict[str, str]) -> None:
     """Port 8000 inside each container: podman gives it a network namespace of its own."""
     report = api.verify(
-        [images["served"], images["served"]], probe="/health.json", builder=podman.builder
+        [images["served"], images["served"]],
+        CheckOptions(probe="/health.json"),
+        builder=podman.builder,
     )
     assert report.probe == api.HttpProbe("/health.json", 8000)
     assert (report.verdict.ok, report.verdict.reason) == (True, "same HTTP status (200) and body")
     assert report.runs[0].result.stdout == 'HTTP 200\n{"status": "ok"}\n'
-    bare = api.verify([images["good"]], probe="/", port=8000, builder=podman.builder)
+    bare = api.verify([images["good"]], CheckOptions(probe="/", port=8000), builder=podman.builder)
     assert (bare.verdict.ok, bare.verdict.reason) == (
         False,
         "the image has no python, curl or wget to send GET / on port 8000 with",

@@ -77,13 +77,13 @@ class StoreBuilder:
         # --force-rm: a failed build leaves no working container behind.
         # --format docker: the OCI image format has no HEALTHCHECK, which buildah would drop.
         argv = [self.BUILD_VERB, "--layers", "--force-rm", "--format", "docker"]
-        argv.append(f"--pull={'missing' if request.pull else 'never'}")
-        if request.no_cache:
+        argv.append(f"--pull={'missing' if request.options.pull else 'never'}")
+        if request.options.no_cache:
             argv.append("--no-cache")
         argv += request_flags(request, iidfile)
-        if request.ca_bundle is not None:
-            argv += ["-v", f"{request.ca_bundle.resolve()}:{CA_MOUNT_TARGET}:ro"]
-        for host, target in request.mounts:
+        if request.options.ca_bundle is not None:
+            argv += ["-v", f"{request.options.ca_bundle.resolve()}:{CA_MOUNT_TARGET}:ro"]
+        for host, target in request.options.mounts:
             argv += ["-v", f"{host.resolve()}:{target}:ro"]
         argv.append(str(request.context))
         return argv

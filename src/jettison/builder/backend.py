@@ -7,10 +7,12 @@ requests and results are frozen dataclasses shared by all of them, and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
+
+from jettison.builder.options import BuildOptions
 
 ArchiveFormat = Literal["docker-archive", "oci-archive"]
 Network = Literal["none", "host"]
@@ -21,28 +23,16 @@ CA_MOUNT_TARGET = "/run/host-ca.crt"
 
 @dataclass(frozen=True)
 class BuildRequest:
-    """What to build. ``secrets`` are ``id=ID,src=FILE`` specs as ``docker build`` takes.
-
-    ``ca_bundle`` is made visible to RUN steps at :data:`CA_MOUNT_TARGET` and never written
-    into the image. ``mounts`` are ``(host folder, target)`` pairs made visible read-only to
-    RUN steps (e.g. a local wheel folder at ``/wheels``), never written into the image either;
-    only buildah and podman can do that. ``pull=False`` uses only base images already in the
-    builder's store. ``no_cache=True`` runs every step again instead of reusing layers cached
-    by earlier builds (so an image's layers are its own, as on a fresh CI machine); base
-    images are still taken from the store.
-    """
+    """What to build: a Dockerfile in a context, tagged, up to a stage, with the verb's
+    :class:`~jettison.builder.options.BuildOptions` (the CA bundle is made visible to RUN
+    steps at :data:`CA_MOUNT_TARGET`; ``no_cache`` makes an image's layers its own, as on a
+    fresh CI machine, base images still taken from the store)."""
 
     context: Path
     dockerfile: Path
     tag: str
-    build_args: Mapping[str, str] = field(default_factory=dict)
-    secrets: Sequence[str] = ()
-    ca_bundle: Path | None = None
-    platform: str | None = None
     target: str | None = None
-    pull: bool = False
-    mounts: Sequence[tuple[Path, str]] = ()
-    no_cache: bool = False
+    options: BuildOptions = field(default_factory=BuildOptions)
 
 
 def request_flags(
@@ -56,12 +46,13 @@ def request_flags(
     """
     argv = ["--iidfile", str(iidfile)] if iidfile is not None else []
     argv += ["-f", str(request.dockerfile), "-t", request.tag]
-    for key, value in request.build_args.items():
+    options = request.options
+    for key, value in options.build_args:
         argv += ["--build-arg", f"{key}={value}"]
-    for secret in (*request.secrets, *extra_secrets):
+    for secret in (*options.secrets, *extra_secrets):
         argv += ["--secret", secret]
-    if request.platform:
-        argv += ["--platform", request.platform]
+    if options.platform:
+        argv += ["--platform", options.platform]
     if request.target:
         argv += ["--target", request.target]
     return argv

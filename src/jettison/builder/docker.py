@@ -34,19 +34,19 @@ CA_SECRET_ID = "ca"
 
 def build_argv(request: BuildRequest, iidfile: Path | None = None) -> list[str]:
     """The ``docker build`` arguments for ``request`` (after ``docker``)."""
-    if request.mounts:
+    if request.options.mounts:
         raise BuildError(
             "local wheel folders need buildah (docker build cannot bind-mount host directories)",
             hint="build with --builder buildah, or give --torch-index an index URL",
         )
     argv = ["build", "--network", "host", "--progress", "plain"]
-    if request.pull:
+    if request.options.pull:
         argv.append("--pull")
-    if request.no_cache:
+    if request.options.no_cache:
         argv.append("--no-cache")
     ca_secret = []
-    if request.ca_bundle is not None:
-        ca_secret.append(f"id={CA_SECRET_ID},src={request.ca_bundle.resolve()}")
+    if request.options.ca_bundle is not None:
+        ca_secret.append(f"id={CA_SECRET_ID},src={request.options.ca_bundle.resolve()}")
     argv += request_flags(request, iidfile, extra_secrets=ca_secret)
     argv.append(str(request.context))
     return argv

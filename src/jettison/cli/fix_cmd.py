@@ -1,6 +1,5 @@
-"""``jettison fix``: a standalone click command (the group in :mod:`jettison.cli.main`
-registers it). Parses flags, calls :func:`jettison.fix.api.fix`, prints the diff (stdout)
-and the changes with their estimated savings (stderr, :mod:`jettison.fix.render`)."""
+"""``jettison fix``: parse flags, call :func:`jettison.api.fix`, print the diff (stdout) and
+the changes with their estimated savings (stderr), or the whole report as JSON."""
 
 from __future__ import annotations
 
@@ -9,15 +8,18 @@ from typing import Literal, cast
 
 import click
 
+from jettison import api
+from jettison.cli.exits import EXIT_OK, exit_with
 from jettison.cli.output import (
     CONTEXT_SETTINGS,
     context_option,
+    format_option,
     runtime_base_option,
     target_option,
 )
 from jettison.lint.packages import TORCH_CPU_INDEX
-
-EXIT_OK = 0
+from jettison.render import formats, render
+from jettison.render.fix import changes_text
 
 
 @click.command(
@@ -48,6 +50,11 @@ EXIT_OK = 0
     is_flag=True,
     help="Estimate savings from cached wheel sizes only (no package index requests).",
 )
+@format_option(
+    formats("fix"),
+    "tty: the diff on stdout, the changes on stderr; json: the whole report (versioned "
+    "schema: files, changes with their savings, diff, mounts).",
+)
 def fix_cmd(
     path: Path,
     context_dir: Path | None,
@@ -58,14 +65,12 @@ def fix_cmd(
     force: bool,
     dry_run: bool,
     offline: bool,
+    fmt: str,
 ) -> None:
     """Write an optimized multi-stage Dockerfile and split requirements next to PATH."""
-    from jettison.cli.main import run_guarded
-    from jettison.fix.api import fix
-    from jettison.render.fix import changes_text
 
     def run() -> int:
-        report = fix(
+        report = api.fix(
             path,
             context_dir=context_dir,
             target=cast(Literal["cpu", "gpu", "auto"], target),
@@ -76,11 +81,12 @@ def fix_cmd(
             dry_run=dry_run,
             offline=offline,
         )
-        click.echo(report.diff, nl=False)
-        click.echo(changes_text(report.changes, report.target), err=True, nl=False)
+        click.echo(render("fix", report, fmt), nl=False)
+        if fmt == "tty":
+            click.echo(changes_text(report.changes, report.target), err=True, nl=False)
         verb = "written" if report.written else "not written (--dry-run)"
         for file, _ in report.files:
             click.echo(f"jettison: {verb}: {file}", err=True)
         return EXIT_OK
 
-    raise SystemExit(run_guarded(run))
+    exit_with(run)

@@ -1,31 +1,32 @@
 """``jettison optimize``: a standalone click command (the group in :mod:`jettison.cli.main`
-registers it). Parses flags, calls :func:`jettison.optimize.api.optimize`, writes the report
+registers it). Parses flags, calls :func:`jettison.optimize.core.optimize`, writes the report
 (stdout or ``--output``) and the steps (stderr)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Literal, cast
 
 import click
 
+from jettison import api
+from jettison.cli.exits import EXIT_FAILED, EXIT_OK, exit_with
 from jettison.cli.output import (
     CONTEXT_SETTINGS,
     Narration,
     builder_option,
     ca_bundle_option,
+    check_from_flags,
     check_options,
     context_option,
     format_option,
     output_option,
     quiet_option,
+    refuse_overwrite,
     runtime_base_option,
     target_option,
 )
-from jettison.render import formats
-
-EXIT_OK, EXIT_NOT_VERIFIED = 0, 1
+from jettison.render import formats, render
 
 
 @click.command(
@@ -83,28 +84,18 @@ def optimize_cmd(
     Exit 0 when optimized and verified, 1 when verification fails, 2 on bad input or a
     failed build.
     """
-    from jettison.cli.main import run_guarded
-    from jettison.cli.output import refuse_overwrite
-    from jettison.optimize.api import optimize
-    from jettison.render import render
-
     narration = Narration(quiet)
 
     def run() -> int:
         refuse_overwrite(output, force)
-        report = optimize(
+        report = api.optimize(
             path,
             context_dir=context_dir,
-            smoke=smoke_command,
-            expect=expect,
-            timeout_s=timeout_s,
-            probe=probe,
-            port=port,
+            check=check_from_flags(smoke_command, probe, port, timeout_s, expect),
+            build=api.BuildOptions(builder=builder, ca_bundle=ca_bundle),
             target=cast(Literal["cpu", "gpu", "auto"], target),
             torch_index=torch_index,
             runtime_base=runtime_base,
-            builder=builder,
-            ca_bundle=ca_bundle,
             keep_images=keep_images,
             force=force,
             on_step=narration.step,
@@ -118,7 +109,7 @@ def optimize_cmd(
             click.echo(f"jettison: wrote {output}", err=True)
         if not report.verified:
             click.echo(f"jettison: the optimized image failed: {report.verdict}", err=True)
-            return EXIT_NOT_VERIFIED
+            return EXIT_FAILED
         return EXIT_OK
 
-    sys.exit(run_guarded(run))
+    exit_with(run)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from jettison.builder.options import CheckOptions, smoke_argv
 from jettison.builder.select import BUILDER_CHOICES
 from jettison.errors import ConfigError
 
@@ -174,6 +175,16 @@ def check_options(image: str, timeout_s: float) -> Callable[[Command], Command]:
         return command
 
     return apply
+
+
+def check_from_flags(
+    smoke: str | None, probe: str | None, port: int | None, timeout_s: float, expect: str | None
+) -> CheckOptions:
+    """What :func:`check_options` parsed, as the facade takes it (``--smoke`` split like a
+    shell would)."""
+    return CheckOptions(
+        smoke=smoke_argv(smoke), probe=probe, port=port, timeout_s=timeout_s, expect=expect
+    )
 
 
 quiet_option = click.option(

@@ -1,5 +1,5 @@
 """``jettison plan``: a standalone click command (the group in :mod:`jettison.cli.main`
-registers it). Parses flags, calls :func:`jettison.plan.api.plan`, writes the report (stdout
+registers it). Parses flags, calls :func:`jettison.plan.core.plan`, writes the report (stdout
 or ``--output``) and the steps and builder output (stderr), and maps the outcome to an exit
 code: 0 planned (and every measured check passed), 1 a measured build or check failed, 2 bad
 input."""
@@ -11,6 +11,9 @@ from pathlib import Path
 
 import click
 
+from jettison import api
+from jettison.builder.options import parse_build_args, parse_mount
+from jettison.cli.exits import EXIT_FAILED, EXIT_OK, exit_with
 from jettison.cli.output import (
     CONTEXT_SETTINGS,
     Narration,
@@ -18,25 +21,15 @@ from jettison.cli.output import (
     ca_bundle_option,
     format_option,
     output_option,
+    progress_bars,
     quiet_option,
+    refuse_overwrite,
+    terminal_look,
     terminal_options,
+    write_report,
 )
-from jettison.errors import ConfigError
 from jettison.plan.model import PlanReport
-from jettison.render import formats
-
-EXIT_OK, EXIT_FAILED = 0, 1
-
-
-def parse_mount(value: str) -> tuple[Path, str]:
-    """``HOST:TARGET`` -> (host folder, target path in the build); checked by the facade."""
-    host, sep, target = value.rpartition(":")
-    if not sep or not host or not target:
-        raise ConfigError(
-            f"--mount {value!r} is not HOST:TARGET",
-            hint="e.g. --mount ./wheels:/wheels (a folder made visible to RUN steps)",
-        )
-    return Path(host).expanduser(), target
+from jettison.render import Look, formats, render
 
 
 def failures(report: PlanReport) -> list[str]:
@@ -167,20 +160,18 @@ def plan_cmd(
     Exit 0 when planned (and every measured check passes), 1 when a measured build or check
     fails, 2 on bad input.
     """
-    from jettison.builder.api import parse_build_args
-    from jettison.cli.main import run_guarded
-    from jettison.cli.output import progress_bars, refuse_overwrite, terminal_look, write_report
-    from jettison.plan.api import plan
-    from jettison.render import Look, render
-
     narration = Narration(quiet)
 
     def run() -> int:
         refuse_overwrite(output, force)
-        parsed_mounts = tuple(parse_mount(value) for value in mounts)
-        args = parse_build_args(build_args)
+        options = api.BuildOptions(
+            builder=builder,
+            ca_bundle=ca_bundle,
+            mounts=tuple(parse_mount(value) for value in mounts),
+            build_args=parse_build_args(build_args),
+        )
         with progress_bars(measure and not quiet and sys.stderr.isatty()) as sink:
-            report = plan(
+            report = api.plan(
                 repo,
                 out_dir=out_dir,
                 tag_prefix=tag_prefix,
@@ -189,10 +180,7 @@ def plan_cmd(
                 write=not dry_run,
                 force=force,
                 measure=measure,
-                builder=builder,
-                ca_bundle=ca_bundle,
-                mounts=parsed_mounts,
-                build_args=args,
+                build=options,
                 timeout_s=timeout_s,
                 progress=sink,
                 on_step=narration.step,
@@ -228,4 +216,4 @@ def plan_cmd(
             click.echo(f"jettison: failed: {text}", err=True)
         return EXIT_FAILED if failed else EXIT_OK
 
-    sys.exit(run_guarded(run))
+    exit_with(run)

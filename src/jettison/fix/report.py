@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from jettison.builder.options import Mount
 from jettison.fix.changes import Change
 
 
@@ -14,13 +15,6 @@ class OutputFile(NamedTuple):
 
     path: Path
     text: str
-
-
-class Mount(NamedTuple):
-    """A host folder the rewritten Dockerfile's build needs mounted read-only."""
-
-    host: Path
-    target: str
 
 
 @dataclass(frozen=True)

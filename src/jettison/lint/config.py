@@ -75,9 +75,9 @@ class LintConfig:
         known_codes = sorted(set(known))
         out = self
         if select is not None:
-            out = replace(out, select=_codes(select, "--select", known_codes))
+            out = replace(out, select=parse_codes(select, "--select", known_codes))
         if ignore:
-            out = replace(out, ignore=(*out.ignore, *_codes(ignore, "--ignore", known_codes)))
+            out = replace(out, ignore=(*out.ignore, *parse_codes(ignore, "--ignore", known_codes)))
         if fail_on is not None:
             out = replace(out, fail_on=parse_fail_on(fail_on, "--fail-on"))
         return out
@@ -157,9 +157,13 @@ def parse_lint_table(
         )
     config = LintConfig(source=source)
     if "select" in table:
-        config = replace(config, select=_codes(table["select"], f"{where} select", known_codes))
+        config = replace(
+            config, select=parse_codes(table["select"], f"{where} select", known_codes)
+        )
     if "ignore" in table:
-        config = replace(config, ignore=_codes(table["ignore"], f"{where} ignore", known_codes))
+        config = replace(
+            config, ignore=parse_codes(table["ignore"], f"{where} ignore", known_codes)
+        )
     if "per-path-ignores" in table:
         config = replace(
             config, per_path_ignores=_per_path(table["per-path-ignores"], where, known_codes)
@@ -176,7 +180,7 @@ def parse_lint_table(
     return config
 
 
-def _codes(value: object, where: str, known: Sequence[str]) -> tuple[str, ...]:
+def parse_codes(value: object, where: str, known: Sequence[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         items: list[object] = [v for v in re.split(r"[,\s]+", value) if v]
     elif isinstance(value, list | tuple):
@@ -212,7 +216,9 @@ def _per_path(
         )
     out = []
     for pattern, codes in value.items():
-        out.append((str(pattern), _codes(codes, f"{where} per-path-ignores {pattern!r}", known)))
+        out.append(
+            (str(pattern), parse_codes(codes, f"{where} per-path-ignores {pattern!r}", known))
+        )
     return tuple(out)
 
 

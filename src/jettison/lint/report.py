@@ -75,3 +75,40 @@ def merge_reports(reports: Iterable[LintReport]) -> LintReport:
         saving_bytes=sum(f.saving.size_bytes for f in findings if f.saving is not None),
         notices=tuple(dict.fromkeys(n for r in items for n in r.notices)),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDoc:
+    """A rule as ``jettison rules`` shows it: what it finds, an example and its fix."""
+
+    code: str
+    name: str
+    family: str
+    severity: Severity
+    summary: str
+    example: str
+    fix_example: str
+    peer: str | None
+    """The equivalent hadolint code, when there is one."""
+
+    @classmethod
+    def of(cls, rule: Rule, family: str) -> RuleDoc:
+        return cls(
+            rule.code,
+            rule.name,
+            family,
+            rule.severity,
+            rule.summary,
+            rule.example,
+            rule.fix_example,
+            rule.peer,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RulesReport:
+    """The rules ``jettison rules`` lists, by code."""
+
+    rules: tuple[RuleDoc, ...]
+    asked: tuple[str, ...] = ()
+    """The codes or prefixes asked for (empty: every rule, listed rather than explained)."""

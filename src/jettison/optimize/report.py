@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.builder.api import HttpProbe
+from jettison.builder.core import HttpProbe
 from jettison.fix.changes import Change
 
 

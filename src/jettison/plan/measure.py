@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from jettison.builder.api import build as build_image
 from jettison.builder.backend import Builder
+from jettison.builder.core import build as build_image
+from jettison.builder.options import BuildOptions
 from jettison.builder.verify import check, probe, smoke
 from jettison.dockerfile.images import name_component
 from jettison.dockerfile.parser import parse_dockerfile
@@ -99,18 +100,15 @@ class _Measurer:
         self,
         builder: Builder,
         *,
-        ca_bundle: Path | None,
-        mounts: Sequence[tuple[Path, str]],
-        build_args: Mapping[str, str] | None,
+        options: BuildOptions,
         timeout_s: float,
         progress: Progress,
         on_line: Callable[[str], None],
         on_step: Callable[[str], None],
     ) -> None:
         self.builder = builder
-        self.ca_bundle = ca_bundle
-        self.mounts = tuple(mounts)
-        self.build_args = dict(build_args or {})
+        # every image on its own, as on a fresh CI machine: no layer cache
+        self.options = replace(options, builder=builder, no_cache=True)
         self.timeout_s = timeout_s
         self.progress = progress
         self.on_line = on_line
@@ -123,13 +121,9 @@ class _Measurer:
         try:
             report = build_image(
                 dockerfile,
-                context=context,
+                context_dir=context,
                 tag=tag,
-                builder=self.builder,
-                build_args=self.build_args,
-                ca_bundle=self.ca_bundle,
-                mounts=self.mounts,
-                no_cache=True,
+                options=self.options,
                 on_line=self.on_line,
             )
         except JettisonError as exc:
@@ -253,9 +247,7 @@ def measure(
     generated: Generated,
     *,
     builder: Builder,
-    ca_bundle: Path | None = None,
-    mounts: Sequence[tuple[Path, str]] = (),
-    build_args: Mapping[str, str] | None = None,
+    options: BuildOptions | None = None,
     timeout_s: float = 120.0,
     progress: Progress | None = None,
     on_line: Callable[[str], None] = _ignore,
@@ -269,9 +261,7 @@ def measure(
     """
     run = _Measurer(
         builder,
-        ca_bundle=ca_bundle,
-        mounts=mounts,
-        build_args=build_args,
+        options=options or BuildOptions(),
         timeout_s=timeout_s,
         progress=progress or NullProgress(),
         on_line=on_line,

@@ -44,7 +44,7 @@ class Problem:
 
 def problem_key(problem: Problem) -> tuple[str, str, int, str, str]:
     """Sort key of a stage's problems: service, path, line, then kind and message (the
-    report's own order, worst first, is :func:`jettison.plan.api.sort_problems`)."""
+    report's own order, worst first, is :func:`jettison.plan.core.sort_problems`)."""
     return (
         problem.service or "",
         str(problem.path or ""),

@@ -31,6 +31,7 @@ FORMATS: dict[str, dict[str, str]] = {
         "sarif": "lint.sarif:render_lint_sarif",
         "github": "lint.github:render_lint_github",
     },
+    "rules": {"tty": "rules:render_text", "json": "rules:render_json"},
     "fix": {"tty": "fix:render_text", "json": "fix:render_json"},
     "build": {"tty": "builder:render_build_text", "json": "builder:render_build_json"},
     "verify": {"tty": "builder:render_verify_text", "json": "builder:render_verify_json"},

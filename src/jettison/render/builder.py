@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 
-from jettison.builder.api import BuildReport, SmokeRun, VerifyReport
+from jettison.builder.core import BuildReport, SmokeRun, VerifyReport
 from jettison.builder.probe import http_status
 from jettison.render.jsonout import JsonObject, header, json_text, opt_path, read_schema
 from jettison.render.look import Look

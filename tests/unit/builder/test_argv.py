@@ -15,24 +15,27 @@ from jettison.builder.backend import ARCHIVE_FORMATS, BuildRequest, RunResult
 from jettison.builder.buildah import BuildahBuilder
 from jettison.builder.docker import DockerBuilder, build_argv
 from jettison.builder.errors import BuildError
+from jettison.builder.options import BuildOptions, Mount
 from jettison.builder.podman import PodmanBuilder
 
 
 def _request(tmp_path: Path, **extra: object) -> BuildRequest:
     ca = tmp_path / "ca.crt"
     ca.write_text("x")
-    fields: dict[str, object] = {
-        "context": tmp_path / "ctx",
-        "dockerfile": tmp_path / "ctx" / "Dockerfile",
-        "tag": "localhost/app:1",
-        "build_args": {"A": "1", "B": "x=y"},
+    options: dict[str, object] = {
+        "build_args": (("A", "1"), ("B", "x=y")),
         "secrets": ("id=pip,src=/etc/pip.conf",),
         "ca_bundle": ca,
         "platform": "linux/arm64",
-        "target": "runtime",
     }
-    fields.update(extra)
-    return BuildRequest(**fields)  # type: ignore[arg-type]
+    options.update(extra)
+    return BuildRequest(
+        tmp_path / "ctx",
+        tmp_path / "ctx" / "Dockerfile",
+        "localhost/app:1",
+        "runtime",
+        BuildOptions(**options),  # type: ignore[arg-type]
+    )
 
 
 STORE_BUILDERS = pytest.mark.parametrize(
@@ -46,7 +49,7 @@ STORE_BUILDERS = pytest.mark.parametrize(
 @STORE_BUILDERS
 def test_store_build_argv(make: type[StoreBuilder], verb: str, tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    request = _request(tmp_path, pull=True, mounts=((wheels, "/wheels"),))
+    request = _request(tmp_path, pull=True, mounts=(Mount(wheels, "/wheels"),))
     assert make(env={}).build_argv(request, iidfile=Path("/tmp/iid")) == [
         verb, "--layers", "--force-rm", "--format", "docker",
         "--pull=missing", "--iidfile", "/tmp/iid",
@@ -107,14 +110,16 @@ def test_docker_build_argv(tmp_path: Path) -> None:
 
 
 def test_docker_refuses_mounts(tmp_path: Path) -> None:
-    request = _request(tmp_path, mounts=((tmp_path, "/wheels"),))
+    request = _request(tmp_path, mounts=(Mount(tmp_path, "/wheels"),))
     with pytest.raises(BuildError, match="need buildah") as caught:
         build_argv(request)
     assert caught.value.hint
 
 
 def test_no_cache(tmp_path: Path) -> None:
-    request = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t", no_cache=True)
+    request = BuildRequest(
+        tmp_path, tmp_path / "Dockerfile", "t", options=BuildOptions(no_cache=True)
+    )
     plain = BuildRequest(tmp_path, tmp_path / "Dockerfile", "t")
     assert build_argv(request)[:6] == [
         "build", "--network", "host", "--progress", "plain", "--no-cache",

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jettison.builder import api, select
+from jettison.builder import select
 from jettison.builder.errors import BuildError
-from jettison.cli.build_cmds import build_cmd, verify_cmd
+from jettison.cli.build_cmd import build_cmd
+from jettison.cli.verify_cmd import verify_cmd
 from jettison.render.builder import VERIFY_SCHEMA_VERSION
 
 from .test_verify import FakeBuilder, _answer, _r
@@ -20,7 +21,7 @@ from .test_verify import FakeBuilder, _answer, _r
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeBuilder:
     builder = FakeBuilder({"old": _r("3.1\n"), "new": _r("", 1, "cat: /x: No such file")})
-    monkeypatch.setattr(api, "choose_builder", lambda _name: builder)
+    monkeypatch.setattr(select, "choose_builder", lambda _name: builder)
     return builder
 
 
@@ -121,7 +122,7 @@ def test_verify_probe_tty_and_json(monkeypatch: pytest.MonkeyPatch) -> None:
         commands={"old": ("uvicorn", "app:app"), "new": ("uvicorn", "app:app")},
         ports={"old": ("8000/tcp",)},
     )
-    monkeypatch.setattr(api, "choose_builder", lambda _name: fake)
+    monkeypatch.setattr(select, "choose_builder", lambda _name: fake)
     one = CliRunner().invoke(verify_cmd, ["old", "--probe", "/healthz"])
     assert one.exit_code == 0, one.output
     assert one.stdout.splitlines()[0] == (
@@ -142,4 +143,4 @@ def test_build_no_cache(fake: FakeBuilder, tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     assert CliRunner().invoke(build_cmd, [str(tmp_path), "--no-cache", "-q"]).exit_code == 0
     assert CliRunner().invoke(build_cmd, [str(tmp_path), "-q"]).exit_code == 0
-    assert [request.no_cache for request in fake.built] == [True, False]
+    assert [request.options.no_cache for request in fake.built] == [True, False]

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from jettison.builder import api, probe
+from jettison.builder import core as api
+from jettison.builder import probe
 from jettison.builder.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
 from jettison.builder.errors import BuildError
+from jettison.builder.options import BuildOptions, CheckOptions, parse_build_args
 from jettison.builder.verify import check, compare, smoke
 from jettison.errors import ConfigError
 
@@ -131,7 +133,7 @@ def test_smoke_without_any_command() -> None:
 
 def test_verify_two_images() -> None:
     fake = FakeBuilder({"old": _r("x\n"), "new": _r("y\n")})
-    report = api.verify(["old", "new"], smoke_command="cat '/etc/a b'", builder=fake)
+    report = api.verify(["old", "new"], CheckOptions.from_text("cat '/etc/a b'"), builder=fake)
     assert [r.command for r in report.runs] == [("cat", "/etc/a b")] * 2
     assert report.builder == "fake"
     assert not report.verdict.ok
@@ -141,15 +143,15 @@ def test_verify_two_images() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"smoke_command": ""}, "--smoke is empty"),
-        ({"smoke_command": "'open"}, "No closing quotation"),
+        ({"smoke": ""}, "--smoke is empty"),
+        ({"smoke": "'open"}, "No closing quotation"),
         ({"expect": "("}, "not a regular expression"),
         ({"timeout_s": 0}, "--timeout must be positive"),
     ],
 )
 def test_verify_bad_input(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        api.verify(["a"], builder=FakeBuilder({"a": _r()}), **kwargs)  # type: ignore[arg-type]
+        api.verify(["a"], CheckOptions.from_text(**kwargs), builder=FakeBuilder({"a": _r()}))  # type: ignore[arg-type]
 
 
 def test_build_facade(tmp_path: Path) -> None:
@@ -160,8 +162,8 @@ def test_build_facade(tmp_path: Path) -> None:
     lines: list[str] = []
     out = tmp_path / "img.tar"
     report = api.build(
-        ctx, builder=fake, build_args={"A": "1"}, output=out, archive_format="oci-archive",
-        on_line=lines.append,
+        ctx, options=BuildOptions(builder=fake, build_args=(("A", "1"),)), output=out,
+        archive_format="oci-archive", on_line=lines.append,
     )  # fmt: skip
     assert fake.built[0].dockerfile == ctx / "Containerfile"
     assert fake.built[0].tag == "localhost/my-app:latest"
@@ -176,12 +178,12 @@ def test_build_facade(tmp_path: Path) -> None:
 
 def test_build_facade_bad_input(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="holds no Dockerfile"):
-        api.build(tmp_path, builder=FakeBuilder({}))
+        api.build(tmp_path, options=BuildOptions(builder=FakeBuilder({})))
     with pytest.raises(ConfigError, match="is not KEY=VALUE"):
-        api.parse_build_args(["NOEQUALS"])
+        parse_build_args(["NOEQUALS"])
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     with pytest.raises(ConfigError, match="has no id="):
-        api.build(tmp_path, builder=FakeBuilder({}), secrets=["src=/x"])
+        api.build(tmp_path, options=BuildOptions(builder=FakeBuilder({}), secrets=("src=/x",)))
 
 
 def _answer(status: int, body: str = "ok", summary: str = "") -> RunResult:
@@ -206,7 +208,7 @@ def test_verify_probe_starts_the_image_command_on_its_lowest_port() -> None:
         commands={"a": ("uvicorn", "app:app")},
         ports={"a": ("9000/tcp", "8000/tcp", "53/udp")},
     )
-    report = api.verify(["a"], probe="/healthz", timeout_s=5, builder=fake)
+    report = api.verify(["a"], CheckOptions(probe="/healthz", timeout_s=5), builder=fake)
     assert report.probe == api.HttpProbe("/healthz", 8000)
     assert fake.ran == [
         ("a", probe.argv(("uvicorn", "app:app"), path="/healthz", port=8000, wait_s=5), "none")
@@ -218,7 +220,9 @@ def test_verify_probe_starts_the_image_command_on_its_lowest_port() -> None:
 
 def test_verify_probe_with_a_given_port_and_command() -> None:
     fake = FakeBuilder({"a": _answer(200), "b": _answer(200)})
-    report = api.verify(["a", "b"], smoke_command="python -m app", probe="/", port=81, builder=fake)
+    report = api.verify(
+        ["a", "b"], CheckOptions.from_text("python -m app", probe="/", port=81), builder=fake
+    )
     assert [argv[4:6] for _image, argv, _net in fake.ran] == [("81", "/")] * 2
     assert [argv[-3:] for _image, argv, _net in fake.ran] == [("python", "-m", "app")] * 2
     assert report.verdict.reason == "same HTTP status (200) and body"
@@ -236,7 +240,7 @@ def test_verify_probe_with_a_given_port_and_command() -> None:
 def test_verify_probe_bad_input(kwargs: dict[str, object], message: str) -> None:
     fake = FakeBuilder({"a": _answer(200)}, commands={"a": ("serve",)})
     with pytest.raises(ConfigError, match=message):
-        api.verify(["a"], builder=fake, **kwargs)  # type: ignore[arg-type]
+        api.verify(["a"], CheckOptions(**kwargs), builder=fake)  # type: ignore[arg-type]
     assert fake.ran == []
 
 

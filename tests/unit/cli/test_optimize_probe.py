@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from jettison import api
 from jettison.builder import probe
 from jettison.builder.backend import RunResult
 from jettison.cli.optimize_cmd import optimize_cmd
 from jettison.errors import ConfigError
-from jettison.optimize import api
-from jettison.optimize.api import optimize
+from jettison.optimize.core import optimize
 from jettison.render.optimize import SCHEMA_VERSION
+from support.options import check, using
 from support.render import renderer_for
 from unit.optimize.test_optimize import STEPS, StoreBuilder, write_project
 
@@ -49,7 +51,9 @@ def project(tmp_path: Path) -> Path:
 
 def test_probe_runs_the_original_command_as_a_service_in_both_images(project: Path) -> None:
     builder = ServiceBuilder(results={"original": OK, "optimized": OK})
-    report = optimize(project, probe="/healthz", timeout_s=30, builder=builder, steps=STEPS)
+    report = optimize(
+        project, check=check(probe="/healthz", timeout_s=30), build=using(builder), steps=STEPS
+    )
     expected = probe.argv(("python", "main.py"), path="/healthz", port=8000, wait_s=30)
     assert builder.ran == [
         ("localhost/svc:original", expected),
@@ -75,7 +79,7 @@ def test_probe_runs_the_original_command_as_a_service_in_both_images(project: Pa
 
 
 def test_without_probe_the_report_has_no_probe(project: Path) -> None:
-    report = optimize(project, builder=ServiceBuilder(), steps=STEPS)
+    report = optimize(project, build=using(ServiceBuilder()), steps=STEPS)
     assert (report.probe_path, report.probe_port, report.original.smoke.http_status) == (
         None,
         None,
@@ -89,7 +93,10 @@ def test_without_probe_the_report_has_no_probe(project: Path) -> None:
 def test_a_failing_probe_fails_verification(project: Path) -> None:
     builder = ServiceBuilder(results={"original": OK, "optimized": BROKEN})
     report = optimize(
-        project, smoke="uvicorn app:app", probe="/healthz", port=9090, builder=builder, steps=STEPS
+        project,
+        check=check("uvicorn app:app", probe="/healthz", port=9090),
+        build=using(builder),
+        steps=STEPS,
     )
     assert builder.ran[0][1][4:6] == ("9090", "/healthz")
     assert builder.ran[0][1][-2:] == ("uvicorn", "app:app")
@@ -106,7 +113,7 @@ def test_probe_bad_input_builds_nothing(
 ) -> None:
     builder = ServiceBuilder()
     with pytest.raises(ConfigError, match=message):
-        optimize(project, builder=builder, steps=STEPS, **kwargs)  # type: ignore[arg-type]
+        optimize(project, check=check(**kwargs), build=using(builder), steps=STEPS)  # type: ignore[arg-type]
     assert builder.built == []
 
 
@@ -115,7 +122,7 @@ def test_cli_passes_probe_and_port(project: Path, monkeypatch: pytest.MonkeyPatc
     real = api.optimize
 
     def patched(path: Path, **kwargs: object) -> object:
-        kwargs["builder"] = builder
+        kwargs["build"] = replace(kwargs["build"], builder=builder)  # type: ignore[type-var]
         kwargs["steps"] = STEPS
         return real(path, **kwargs)  # type: ignore[arg-type]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jettison.fix.api import fix
+from jettison.fix.core import fix
 
 DOCKERFILE = (
     "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"

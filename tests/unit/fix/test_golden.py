@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jettison.fix.api import fix
+from jettison.fix.core import fix
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir())

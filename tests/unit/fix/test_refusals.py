@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jettison.fix.api import fix
+from jettison.fix.core import fix
 from jettison.fix.errors import FixError
 
 CASES = {

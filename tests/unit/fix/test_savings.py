@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from jettison.api import lint
-from jettison.fix.api import fix
 from jettison.fix.changes import Change
+from jettison.fix.core import fix
 from jettison.fix.savings import assign_savings
 from jettison.lint.model import Finding, Saving, Severity
 from jettison.render.fix import changes_text as render_changes

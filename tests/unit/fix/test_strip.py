@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jettison.dockerfile.parser import parse_dockerfile
-from jettison.fix.api import compiles_at_run_time
+from jettison.fix.core import compiles_at_run_time
 from jettison.fix.rewrite import rewrite_dockerfile
 from jettison.lint.context import build_context
 

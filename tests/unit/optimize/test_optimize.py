@@ -8,18 +8,20 @@ import dataclasses
 import json
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from jettison import api as facade
 from jettison.builder.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
 from jettison.builder.errors import BuildError
+from jettison.builder.options import Mount
 from jettison.cli.optimize_cmd import optimize_cmd
 from jettison.errors import ConfigError
-from jettison.fix.api import FixReport
 from jettison.fix.errors import FixError
+from jettison.fix.report import FixReport, OutputFile
 from jettison.fix.rewrite import Change
 from jettison.inspect.dive import DiveMetrics
 from jettison.inspect.report import (
@@ -30,9 +32,9 @@ from jettison.inspect.report import (
     Shadowed,
 )
 from jettison.lint.report import LintReport
-from jettison.optimize import api
-from jettison.optimize.api import Steps, Target, optimize
+from jettison.optimize.core import Steps, Target, optimize
 from jettison.render.optimize import SCHEMA_VERSION
+from support.options import check, using
 from support.render import renderer_for
 
 render = renderer_for("optimize")
@@ -145,7 +147,7 @@ def fake_fix(
     dry_run: bool,
 ) -> FixReport:
     out = path.with_name("Dockerfile.jettison")
-    files = ((out, f"FROM {runtime_base or 'python:3.11-slim'}\n"),)
+    files = (OutputFile(out, f"FROM {runtime_base or 'python:3.11-slim'}\n"),)
     if not dry_run:
         out.write_text(files[0][1])
     changes = (
@@ -174,7 +176,9 @@ def project(tmp_path: Path) -> Path:
 
 def test_verified_report(project: Path) -> None:
     builder = StoreBuilder()
-    report = optimize(project, smoke="python main.py --selftest", builder=builder, steps=STEPS)
+    report = optimize(
+        project, check=check("python main.py --selftest"), build=using(builder), steps=STEPS
+    )
     assert report.verified
     assert [r.tag for r in builder.built] == ["localhost/svc:original", "localhost/svc:optimized"]
     assert builder.built[1].dockerfile == project / "Dockerfile.jettison"
@@ -196,21 +200,21 @@ def test_verified_report(project: Path) -> None:
 
 def test_default_smoke_is_the_image_command_and_images_can_be_kept(project: Path) -> None:
     builder = StoreBuilder()
-    report = optimize(project, builder=builder, steps=STEPS, keep_images=True)
+    report = optimize(project, build=using(builder), steps=STEPS, keep_images=True)
     assert report.smoke_command == ("python", "main.py")
     assert {argv for _, argv in builder.ran} == {("python", "main.py")}
     assert builder.removed == []
 
 
 def test_without_a_store_reference_images_are_exported(project: Path) -> None:
-    report = optimize(project, builder=FakeBuilder(), steps=STEPS)
+    report = optimize(project, build=using(FakeBuilder()), steps=STEPS)
     assert report.optimized.size_bytes == SIZES["optimized"]
 
 
 def test_failed_verification_names_the_cause_and_leaves_the_original(project: Path) -> None:
     before = {p.name: p.read_bytes() for p in project.iterdir()}
     builder = StoreBuilder(results={"optimized": LOST})
-    report = optimize(project, smoke="python main.py", builder=builder, steps=STEPS)
+    report = optimize(project, check=check("python main.py"), build=using(builder), steps=STEPS)
     assert not report.verified
     assert report.verdict == "after: ModuleNotFoundError: No module named 'numpy'"
     for name, data in before.items():
@@ -228,14 +232,14 @@ def test_fix_refusal_stops_before_any_build(project: Path) -> None:
     builder = StoreBuilder()
     steps = Steps(lint=fake_lint, fix=refusing_fix, inspect=fake_inspect)
     with pytest.raises(FixError, match="several stages"):
-        optimize(project, builder=builder, steps=steps)
+        optimize(project, build=using(builder), steps=steps)
     assert builder.built == []
     assert not (project / "Dockerfile.jettison").exists()
 
 
 def test_failed_original_build_writes_nothing(project: Path) -> None:
     with pytest.raises(BuildError, match="original failed"):
-        optimize(project, builder=StoreBuilder(fail_build=":original"), steps=STEPS)
+        optimize(project, build=using(StoreBuilder(fail_build=":original")), steps=STEPS)
     assert sorted(p.name for p in project.iterdir()) == ["Dockerfile", "requirements.txt"]
 
 
@@ -251,12 +255,14 @@ def test_failed_original_build_writes_nothing(project: Path) -> None:
 def test_bad_input(project: Path, kwargs: dict[str, object], message: str) -> None:
     builder = StoreBuilder()
     with pytest.raises(ConfigError, match=message):
-        optimize(project, builder=builder, steps=STEPS, **kwargs)  # type: ignore[arg-type]
+        optimize(project, check=check(**kwargs), build=using(builder), steps=STEPS)  # type: ignore[arg-type]
     assert builder.built == []
 
 
 def test_renderers(project: Path) -> None:
-    report = optimize(project, smoke="python main.py", builder=StoreBuilder(), steps=STEPS)
+    report = optimize(
+        project, check=check("python main.py"), build=using(StoreBuilder()), steps=STEPS
+    )
     doc = json.loads(render(report, "json"))
     assert doc["schema_version"] == SCHEMA_VERSION
     assert doc["verified"] is True
@@ -289,7 +295,7 @@ def test_real_fix_on_the_example(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE, ctx)
     steps = Steps(inspect=fake_inspect)
     report = optimize(
-        ctx, smoke="python app/main.py --selftest", builder=StoreBuilder(), steps=steps
+        ctx, check=check("python app/main.py --selftest"), build=using(StoreBuilder()), steps=steps
     )
     assert report.verified
     runtime = (ctx / "requirements.runtime.txt").read_text()
@@ -307,13 +313,13 @@ def test_cli_exit_codes(
     project: Path, monkeypatch: pytest.MonkeyPatch, result: RunResult, code: int
 ) -> None:
     builder = StoreBuilder(results={"optimized": result})
-    real = api.optimize
+    real = facade.optimize
 
     def patched(path: Path, **kwargs: object) -> object:
-        kwargs["builder"] = builder
+        kwargs["build"] = replace(kwargs["build"], builder=builder)  # type: ignore[type-var]
         return real(path, steps=STEPS, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(api, "optimize", patched)
+    monkeypatch.setattr(facade, "optimize", patched)
     out = project / "report.md"
     done = CliRunner().invoke(
         optimize_cmd,
@@ -334,7 +340,7 @@ def test_cli_bad_input_exits_2(project: Path) -> None:
 def _fix_with_mount(folder: Path) -> Steps:
     def fix_mounting(path: Path, **kwargs: object) -> FixReport:
         report = fake_fix(path, **kwargs)  # type: ignore[arg-type]
-        return dataclasses.replace(report, mounts=((folder, "/wheels"),))
+        return dataclasses.replace(report, mounts=(Mount(folder, "/wheels"),))
 
     return Steps(lint=fake_lint, fix=fix_mounting, inspect=fake_inspect)
 
@@ -343,9 +349,9 @@ def test_a_local_wheel_folder_is_mounted_in_the_optimized_build(
     project: Path, tmp_path: Path
 ) -> None:
     builder = StoreBuilder()
-    report = optimize(project, builder=builder, steps=_fix_with_mount(tmp_path))
+    report = optimize(project, build=using(builder), steps=_fix_with_mount(tmp_path))
     assert report.verified
-    assert [tuple(r.mounts) for r in builder.built] == [(), ((tmp_path, "/wheels"),)]
+    assert [tuple(r.options.mounts) for r in builder.built] == [(), ((tmp_path, "/wheels"),)]
 
 
 def test_a_local_wheel_folder_with_docker_stops_before_any_build(
@@ -359,12 +365,14 @@ def test_a_local_wheel_folder_with_docker_stops_before_any_build(
 
     builder = Docker()
     with pytest.raises(BuildError, match="need buildah"):
-        optimize(project, builder=builder, steps=_fix_with_mount(tmp_path))
+        optimize(project, build=using(builder), steps=_fix_with_mount(tmp_path))
     assert builder.built == []
 
 
 def test_each_change_shows_its_estimated_saving(project: Path) -> None:
-    report = optimize(project, smoke="python main.py", builder=StoreBuilder(), steps=STEPS)
+    report = optimize(
+        project, check=check("python main.py"), build=using(StoreBuilder()), steps=STEPS
+    )
     assert [(c.code, c.saving_bytes) for c in report.changes] == [
         ("JT309", 40_000_000),
         ("JT601", None),
@@ -378,5 +386,10 @@ def test_each_change_shows_its_estimated_saving(project: Path) -> None:
 
 
 def test_runtime_base_reaches_fix(project: Path) -> None:
-    optimize(project, builder=StoreBuilder(), steps=STEPS, runtime_base="python:3.11-slim-bookworm")
+    optimize(
+        project,
+        build=using(StoreBuilder()),
+        steps=STEPS,
+        runtime_base="python:3.11-slim-bookworm",
+    )
     assert (project / "Dockerfile.jettison").read_text() == "FROM python:3.11-slim-bookworm\n"

@@ -13,7 +13,7 @@ import dataclasses
 from pathlib import Path
 
 from jettison.dockerfile.model import Dockerfile
-from jettison.plan.api import sort_problems
+from jettison.plan.core import sort_problems
 from jettison.plan.measure import totals
 from jettison.plan.model import (
     BuildStep,

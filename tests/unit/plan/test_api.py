@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from jettison import api as facade
+from jettison.builder.options import BuildOptions, Mount
 from jettison.errors import ConfigError
-from jettison.plan.api import default_tag_prefix, plan, sort_problems
+from jettison.plan.core import default_tag_prefix, plan, sort_problems
 from jettison.plan.model import Problem
+from support.options import using
 
 from .test_measure import FakeBuilder
 
@@ -115,9 +117,9 @@ def test_default_tag_prefix() -> None:
         ("mini", {"out_dir": "ROOT"}, "is not inside"),
         ("mini", {"tag_prefix": "Not A Prefix"}, "is not an image name prefix"),
         ("mini", {"measure": True, "write": False}, "cannot be a dry run"),
-        ("mini", {"ca_bundle": "MISSING"}, "is not a file"),
-        ("mini", {"mounts": (("MISSING", "/wheels"),)}, "is not a directory"),
-        ("mini", {"mounts": (("HERE", "wheels"),)}, "must be an absolute path"),
+        ("mini", {"build": {"ca_bundle": "MISSING"}}, "is not a file"),
+        ("mini", {"build": {"mounts": (("MISSING", "/wheels"),)}}, "is not a directory"),
+        ("mini", {"build": {"mounts": (("HERE", "wheels"),)}}, "must be an absolute path"),
     ],
 )
 def test_bad_input_is_refused_before_any_work(
@@ -144,6 +146,8 @@ def test_bad_input_is_refused_before_any_work(
             return replacements[value]
         if isinstance(value, tuple):
             return tuple(resolve(v) for v in value)
+        if isinstance(value, dict):  # the build options
+            return BuildOptions(**{k: resolve(v) for k, v in value.items()})  # type: ignore[arg-type]
         return value
 
     before = _files_under(tmp_path)
@@ -160,7 +164,12 @@ def test_mounts_need_buildah(mini: Path, tmp_path: Path) -> None:
             return "docker"
 
     with pytest.raises(ConfigError, match="--mount needs buildah"):
-        plan(mini, offline=True, measure=True, builder=Docker(tmp_path), mounts=((tmp_path, "/w"),))
+        plan(
+            mini,
+            offline=True,
+            measure=True,
+            build=using(Docker(tmp_path), mounts=(Mount(tmp_path, "/w"),)),
+        )
 
 
 # --------------------------------------------------------------------------- measure
@@ -171,7 +180,7 @@ def test_measure_builds_the_written_plan(mini: Path, tmp_path: Path) -> None:
     store.mkdir()
     builder = FakeBuilder(store)
     steps: list[str] = []
-    report = plan(mini, offline=True, measure=True, builder=builder, on_step=steps.append)
+    report = plan(mini, offline=True, measure=True, build=using(builder), on_step=steps.append)
     measured = report.measurement
     assert measured is not None
     assert [s.service for s in measured.services] == ["svc_docs", "svc_orders", "svc_users"]

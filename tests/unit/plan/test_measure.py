@@ -15,6 +15,7 @@ import pytest
 
 from jettison.builder.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
 from jettison.builder.errors import BuildError
+from jettison.builder.options import BuildOptions, Mount
 from jettison.image.sources import open_image
 from jettison.plan.measure import before_tag, measure, totals
 from jettison.plan.model import (
@@ -274,9 +275,11 @@ def _measure(
         fleet.discovery,
         fleet.generated,
         builder=builder,
-        ca_bundle=ca_bundle,
-        mounts=mounts,
-        build_args=build_args,
+        options=BuildOptions(
+            ca_bundle=ca_bundle,
+            mounts=tuple(Mount(*m) for m in mounts),
+            build_args=tuple((build_args or {}).items()),
+        ),
         timeout_s=30,
         progress=progress,
         on_line=lambda _line: None,
@@ -301,11 +304,12 @@ def test_builds_originals_then_the_plan_in_order_without_cache(
         f"{PREFIX}/ml:plan",
         f"{PREFIX}/worker:plan",
     ]
-    assert all(r.no_cache for r in builder.built)
+    assert all(r.options.no_cache for r in builder.built)
     assert all(
-        r.ca_bundle == ca and tuple(r.mounts) == ((wheels, "/wheels"),) for r in builder.built
+        r.options.ca_bundle == ca and tuple(r.options.mounts) == ((wheels, "/wheels"),)
+        for r in builder.built
     )
-    assert all(dict(r.build_args) == {"V": "1"} for r in builder.built)
+    assert all(dict(r.options.build_args) == {"V": "1"} for r in builder.built)
     originals = builder.built[:3]
     assert [r.dockerfile for r in originals] == [s.dockerfile for s in fleet.discovery.services]
     assert {r.context for r in builder.built} == {fleet.discovery.root}

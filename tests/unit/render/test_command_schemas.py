@@ -11,11 +11,15 @@ from types import SimpleNamespace
 import jsonschema  # type: ignore[import-untyped]  # no stubs (types-jsonschema)
 import pytest
 
-from jettison.builder.api import BuildReport, HttpProbe, SmokeRun, VerifyReport
+from jettison import api
 from jettison.builder.backend import RunResult
+from jettison.builder.core import BuildReport, HttpProbe, SmokeRun, VerifyReport
+from jettison.builder.options import Mount
 from jettison.builder.verify import Verdict
 from jettison.fix.changes import Change
-from jettison.fix.report import FixReport, Mount, OutputFile
+from jettison.fix.report import FixReport, OutputFile
+from jettison.lint.report import RulesReport
+from jettison.notices import Severity
 from jettison.optimize.report import (
     CauseSaving,
     CodeCount,
@@ -28,11 +32,14 @@ from jettison.render import FORMATS, Look, render
 from jettison.render import builder as builder_render
 from jettison.render import fix as fix_render
 from jettison.render import optimize as optimize_render
+from jettison.render import rules as rules_render
 from support.schema_drift import Json, JsonModel, SchemaTests
 
 
 def _scalar(value: object) -> object:
-    return value.as_posix() if isinstance(value, Path) else value
+    if isinstance(value, Path):
+        return value.as_posix()
+    return value.label if isinstance(value, Severity) else value
 
 
 CHANGES = (
@@ -209,3 +216,20 @@ def test_every_json_report_has_the_same_header_form() -> None:
         assert isinstance(version, str) and version.count(".") == 1, (command, version)
         assert set(document["tool"]) == {"name", "version"}
         assert list(document) == sorted(document), f"{command}: keys not sorted"
+
+
+class TestRulesSchema(SchemaTests):
+    encoder = rules_render
+    model = JsonModel(encoder="jettison/render/rules.py", scalar=_scalar)
+    file_name = "rules-report.schema.json"
+    min_objects = 3
+    reports_in = "jettison.api.rules (the real registry)"
+
+    @pytest.fixture
+    def full_report(self) -> RulesReport:
+        return api.rules(["JT1"])
+
+    def test_json_validates_against_schema(self, schema: Json) -> None:
+        for report in (api.rules(), api.rules(["JT302", "JT6"])):
+            text = render("rules", report, "json")
+            jsonschema.Draft202012Validator(schema).validate(json.loads(text))

@@ -21,10 +21,11 @@ import shutil
 from pathlib import Path
 from typing import Literal
 
+from jettison.builder.options import Mount
 from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError
-from jettison.fix.report import FixReport, Mount, OutputFile
+from jettison.fix.report import FixReport, OutputFile
 from jettison.fix.requirements import CPU_RENAMES, RequirementsSplit, split_requirements
 from jettison.fix.rewrite import TorchPlan, apt_packages, requirements_copy, rewrite_dockerfile
 from jettison.fix.savings import assign_savings, dockerignore_saving, requirement_saving

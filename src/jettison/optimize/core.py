@@ -22,23 +22,17 @@ from __future__ import annotations
 import shlex
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from jettison.builder import probe as probe_script
-from jettison.builder.api import build as build_image
-from jettison.builder.api import (
-    default_port,
-    default_tag,
-    resolve_dockerfile,
-    smoke_argv,
-    validate_check_options,
-)
-from jettison.builder.api import verify as verify_images
 from jettison.builder.backend import Builder, RunResult
+from jettison.builder.core import backend, default_port, default_tag, resolve_dockerfile
+from jettison.builder.core import build as build_image
+from jettison.builder.core import verify as verify_images
 from jettison.builder.errors import BuildError
-from jettison.builder.select import choose_builder
+from jettison.builder.options import BuildOptions, CheckOptions
 from jettison.optimize.report import (
     CauseSaving,
     CodeCount,
@@ -90,7 +84,7 @@ def _default_fix(
     force: bool,
     dry_run: bool,
 ) -> FixReport:
-    from jettison.fix.api import fix
+    from jettison.fix.core import fix
 
     # offline, as the lint step: the changes' savings come from cached wheel sizes
     return fix(
@@ -106,13 +100,13 @@ def _default_fix(
 
 
 def _default_lint(path: Path, *, context_dir: Path | None, offline: bool) -> LintReport:
-    from jettison.api import lint
+    from jettison.lint.core import lint
 
     return lint(path, context_dir=context_dir, offline=offline)
 
 
 def _default_inspect(reference: str, *, progress: Progress | None) -> InspectReport:
-    from jettison.api import inspect
+    from jettison.inspect.core import inspect
 
     return inspect(reference, progress=progress)
 
@@ -130,16 +124,11 @@ def optimize(
     path: Path,
     *,
     context_dir: Path | None = None,
-    smoke: str | None = None,
-    expect: str | None = None,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    probe: str | None = None,
-    port: int | None = None,
+    check: CheckOptions | None = None,
+    build: BuildOptions | None = None,
     target: Target = "auto",
     torch_index: str | None = None,
     runtime_base: str | None = None,
-    builder: str | Builder = "auto",
-    ca_bundle: Path | None = None,
     keep_images: bool = False,
     force: bool = False,
     progress: Progress | None = None,
@@ -149,13 +138,13 @@ def optimize(
 ) -> OptimizeReport:
     """Optimize the Dockerfile ``path`` (or the one in directory ``path``) and prove it.
 
-    ``smoke`` (split like a shell would; default: the original image's ENTRYPOINT + CMD)
-    runs in both images, without network, within ``timeout_s``; both must exit alike and
-    print the same (or, with ``expect``, both match the regex). With ``probe`` (a URL path)
-    the command starts a service in each image instead, and ``GET /PROBE`` on ``port``
+    ``check``'s smoke command (default: the original image's ENTRYPOINT + CMD) runs in both
+    images, without network, within its timeout (default here: 120 s); both must exit alike
+    and print the same (or, with ``expect``, both match the regex). With a probe (a URL
+    path) the command starts a service in each image instead, and ``GET /PROBE`` on the port
     (default: the original's lowest exposed TCP port), sent from inside the container, must
-    answer 2xx within ``timeout_s``, with the same status and body in both images (or both
-    matching ``expect``). ``keep_images=False`` removes
+    answer 2xx in time, with the same status and body in both images (or both matching
+    ``expect``). Both images are built with ``build``'s options. ``keep_images=False`` removes
     both images from the builder's store at the end. ``force`` lets fix replace its own
     earlier outputs; ``target``, ``torch_index`` and ``runtime_base`` are fix's. Raises
     ``JettisonError`` subclasses on bad input or a failed build; a failed verification is a
@@ -165,9 +154,12 @@ def optimize(
 
     verbs = steps or Steps()
     dockerfile, ctx = resolve_dockerfile(path, context_dir)
-    argv = smoke_argv(smoke)
-    validate_check_options(timeout_s=timeout_s, expect=expect, probe=probe, port=port)
-    chosen = choose_builder(builder) if isinstance(builder, str) else builder
+    check = check or CheckOptions(timeout_s=DEFAULT_TIMEOUT_S)
+    check.validate()
+    build = build or BuildOptions()
+    build.validate()
+    chosen = backend(build.builder)
+    probe = check.probe
     index = torch_index or TORCH_CPU_INDEX
 
     on_step(f"lint {dockerfile}")
@@ -195,20 +187,19 @@ def optimize(
     name = default_tag(ctx).rsplit(":", 1)[0]
     tags = (f"{name}:original", f"{name}:optimized")
     on_step(f"build {tags[0]} from {dockerfile}")
+    with_backend = replace(build, builder=chosen)
     before = build_image(
-        dockerfile, context=ctx, tag=tags[0], builder=chosen, ca_bundle=ca_bundle, on_line=on_line
+        dockerfile, context_dir=ctx, tag=tags[0], options=with_backend, on_line=on_line
     )
     on_step("fix: write the optimized files")
     fixed = run_fix(dry_run=False)
-    optimized_dockerfile = fixed.files[0][0]
+    optimized_dockerfile = fixed.files[0].path
     on_step(f"build {tags[1]} from {optimized_dockerfile}")
     after = build_image(
         optimized_dockerfile,
-        context=ctx,
+        context_dir=ctx,
         tag=tags[1],
-        builder=chosen,
-        ca_bundle=ca_bundle,
-        mounts=fixed.mounts,
+        options=replace(with_backend, mounts=(*build.mounts, *fixed.mounts)),
         on_line=on_line,
     )
     try:
@@ -217,7 +208,7 @@ def optimize(
             on_step(f"inspect {tag}")
             reports.append(_inspect(verbs.inspect, chosen, tag, progress))
         # Both images run the same command: the original's, unless one was given.
-        command = argv if argv is not None else chosen.image_command(tags[0])
+        command = check.smoke if check.smoke is not None else chosen.image_command(tags[0])
         if not command:
             raise BuildError(
                 f"{tags[0]} has no CMD or ENTRYPOINT to run",
@@ -226,17 +217,10 @@ def optimize(
         if probe is None:
             on_step(f"verify: smoke-run {shlex.join(command)} in both images")
         else:
-            port = port if port is not None else default_port(chosen, tags[0])
+            port = check.port if check.port is not None else default_port(chosen, tags[0])
+            check = replace(check, port=port)
             on_step(f"verify: start {shlex.join(command)}, GET {probe} on port {port}, both images")
-        verified = verify_images(
-            tags,
-            smoke_command=command,
-            timeout_s=timeout_s,
-            expect=expect,
-            builder=chosen,
-            probe=probe,
-            port=port,
-        )
+        verified = verify_images(tags, replace(check, smoke=command), builder=chosen)
     finally:
         if not keep_images:
             for tag in tags:
@@ -251,14 +235,14 @@ def optimize(
         original=_facts(tags[0], reports[0], before.build_seconds, runs[0].result, probed),
         optimized=_facts(tags[1], reports[1], after.build_seconds, runs[1].result, probed),
         smoke_command=command,
-        expect=expect,
+        expect=check.expect,
         verified=verified.verdict.ok,
         verdict=verified.verdict.reason,
         probe=verified.probe,
         causes=_causes(reports[0], reports[1]),
         changes=fixed.changes,
         lint=_lint_summary(linted),
-        files_written=tuple(p for p, _ in fixed.files),
+        files_written=tuple(f.path for f in fixed.files),
         images_kept=keep_images,
     )
 

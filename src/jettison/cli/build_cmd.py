@@ -1,38 +1,25 @@
-"""``jettison build`` and ``jettison verify``: standalone click commands.
-
-The group in :mod:`jettison.cli.main` registers them (``cli.add_command(build_cmd)``).
-``run_guarded`` is imported when a command runs, not at import time, so that ``main`` can
-import this module at its top without a circular import.
-"""
+"""``jettison build``: parse flags, call :func:`jettison.api.build`, stream the builder's
+output (stderr) and print the image built."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
 
+from jettison import api
 from jettison.builder.backend import ARCHIVE_FORMATS, ArchiveFormat
 from jettison.builder.errors import BuildError
+from jettison.builder.options import parse_build_args
+from jettison.cli.exits import EXIT_OK, exit_with
 from jettison.cli.output import (
     CONTEXT_SETTINGS,
     Narration,
     builder_option,
     ca_bundle_option,
-    check_options,
     context_option,
-    format_option,
 )
-from jettison.render import formats
-
-EXIT_OK, EXIT_FAILED = 0, 1
-
-
-def _guarded(fn: Callable[[], int]) -> int:
-    from jettison.cli.main import run_guarded
-
-    return run_guarded(fn)
+from jettison.render import formats, render
 
 
 @click.command("build", context_settings=CONTEXT_SETTINGS)
@@ -82,6 +69,13 @@ def _guarded(fn: Callable[[], int]) -> int:
     show_default=True,
     help="Archive format of --output.",
 )
+@click.option(
+    "--report-format",
+    type=click.Choice(formats("build")),
+    default="tty",
+    show_default=True,
+    help="What goes to stdout: the image's name (tty), or a JSON report (versioned schema).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Do not stream the builder's output.")
 def build_cmd(
     path: Path,
@@ -97,6 +91,7 @@ def build_cmd(
     no_cache: bool,
     output: Path | None,
     archive_format: ArchiveFormat,
+    report_format: str,
     quiet: bool,
 ) -> None:
     """Build an image from PATH (a Dockerfile, or a directory holding one).
@@ -104,24 +99,25 @@ def build_cmd(
     The builder's output streams to stderr, dimmed; a failed build names the failing step
     and shows its last lines. Exit 0 when built, 2 when the build fails.
     """
-    from jettison.builder import api as build_api
-
     show = Narration().line
 
     def run() -> int:
+        options = api.BuildOptions(
+            builder=builder,
+            ca_bundle=ca_bundle,
+            build_args=parse_build_args(build_args),
+            secrets=secrets,
+            platform=platform,
+            pull=pull,
+            no_cache=no_cache,
+        )
         try:
-            report = build_api.build(
+            report = api.build(
                 path,
-                context=context_dir,
+                context_dir=context_dir,
                 tag=tag,
-                builder=builder,
-                build_args=build_api.parse_build_args(build_args),
-                secrets=secrets,
-                ca_bundle=ca_bundle,
-                platform=platform,
                 target=target,
-                pull=pull,
-                no_cache=no_cache,
+                options=options,
                 output=output,
                 archive_format=archive_format,
                 on_line=(lambda _line: None) if quiet else show,
@@ -139,54 +135,7 @@ def build_cmd(
         )
         if report.archive is not None:
             click.echo(f"jettison: wrote {report.archive_format} {report.archive}", err=True)
-        click.echo(report.image)
+        click.echo(render("build", report, report_format), nl=False)
         return EXIT_OK
 
-    sys.exit(_guarded(run))
-
-
-@click.command("verify", context_settings=CONTEXT_SETTINGS)
-@click.argument("images", metavar="IMAGE [IMAGE2]", nargs=-1, required=True)
-@check_options("the image", timeout_s=60)
-@builder_option
-@format_option(formats("verify"))
-def verify_cmd(
-    images: tuple[str, ...],
-    smoke_command: str | None,
-    probe: str | None,
-    port: int | None,
-    timeout_s: float,
-    expect: str | None,
-    builder: str,
-    fmt: str,
-) -> None:
-    """Run a smoke command in IMAGE, or in IMAGE and IMAGE2 and compare them.
-
-    IMAGE names an image in the builder's store. Commands run without network. With one
-    image the command must exit 0 in time (and match --expect); with two, both must give the
-    same exit code and the same stdout (or both match --expect). With --probe the command
-    is a service, asked over HTTP from inside its container (with the image's python, curl
-    or wget). Exit 0 when verification passes, 1 when it fails, 2 on bad input.
-    """
-    from jettison.builder import api as build_api
-    from jettison.render import render
-
-    def run() -> int:
-        if len(images) > 2:
-            raise BuildError("verify takes one image, or two to compare")
-        report = build_api.verify(
-            images,
-            smoke_command=smoke_command,
-            timeout_s=timeout_s,
-            expect=expect,
-            builder=builder,
-            probe=probe,
-            port=port,
-        )
-        click.echo(render("verify", report, fmt), nl=False)
-        if not report.verdict.ok:
-            click.echo(f"jettison: verification failed: {report.verdict.reason}", err=True)
-            return EXIT_FAILED
-        return EXIT_OK
-
-    sys.exit(_guarded(run))
+    exit_with(run)

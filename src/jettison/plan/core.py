@@ -19,10 +19,11 @@ input raises (:class:`~jettison.errors.ConfigError` with a hint).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from jettison.builder.backend import Builder
+from jettison.builder.options import BuildOptions
 from jettison.dockerfile.images import name_component
 from jettison.errors import ConfigError
 from jettison.plan.model import PlanReport, Problem
@@ -51,10 +52,7 @@ def plan(
     write: bool = True,
     force: bool = False,
     measure: bool = False,
-    builder: str | Builder = "auto",
-    ca_bundle: Path | None = None,
-    mounts: Sequence[tuple[Path, str]] = (),
-    build_args: Mapping[str, str] | None = None,
+    build: BuildOptions | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     progress: Progress | None = None,
     on_step: Callable[[str], None] = _ignore,
@@ -70,19 +68,21 @@ def plan(
     the cache only. ``write=False`` is a dry run. ``measure`` builds every service before and
     after (each image without the layer cache), checks them (HTTP probe on the health path,
     else the image's command, within ``timeout_s``) and counts the distinct layers;
-    ``ca_bundle``, ``mounts`` (``(host folder, target)``, not with docker) and ``build_args``
-    apply to every build.
+    ``build``'s options (CA bundle, mounts (not with docker), build arguments) apply to every
+    build.
     """
     top = _root(Path(root))
     out = _out_dir(top, Path(out_dir) if out_dir is not None else None)
     prefix = _tag_prefix(tag_prefix, top)
-    _check_options(share_threshold, timeout_s, ca_bundle, mounts)
+    _check_options(share_threshold, timeout_s)
+    build = build or BuildOptions()
+    build.validate()
     if measure and not write:
         raise ConfigError(
             "measuring builds the generated files, so it cannot be a dry run",
             hint="drop --dry-run (or --measure)",
         )
-    chosen = _builder(builder, mounts) if measure else None
+    chosen = _builder(build) if measure else None
 
     from jettison.plan.discover import discover
     from jettison.plan.generate import generate_with_problems
@@ -125,9 +125,7 @@ def plan(
             discovery,
             generated,
             builder=chosen,
-            ca_bundle=ca_bundle,
-            mounts=mounts,
-            build_args=build_args,
+            options=build,
             timeout_s=timeout_s,
             progress=progress,
             on_line=on_line,
@@ -211,12 +209,7 @@ def _tag_prefix(given: str | None, root: Path) -> str:
     return prefix
 
 
-def _check_options(
-    share_threshold: float,
-    timeout_s: float,
-    ca_bundle: Path | None,
-    mounts: Sequence[tuple[Path, str]],
-) -> None:
+def _check_options(share_threshold: float, timeout_s: float) -> None:
     if not 0 < share_threshold <= 1:
         raise ConfigError(
             f"--share-threshold must be above 0 and at most 1, got {share_threshold:g}",
@@ -225,31 +218,13 @@ def _check_options(
         )
     if timeout_s <= 0:
         raise ConfigError("--timeout must be positive", hint="seconds, e.g. 120")
-    if ca_bundle is not None and not ca_bundle.is_file():
-        raise ConfigError(f"CA bundle {ca_bundle} is not a file", hint="give a PEM file")
-    for host, target in mounts:
-        if not host.is_dir():
-            raise ConfigError(
-                f"--mount {host}:{target}: {host} is not a directory",
-                hint="give an existing folder, e.g. --mount ./wheels:/wheels",
-            )
-        if not target.startswith("/"):
-            raise ConfigError(
-                f"--mount {host}:{target}: the target must be an absolute path",
-                hint="e.g. --mount ./wheels:/wheels",
-            )
 
 
-def _builder(builder: str | Builder, mounts: Sequence[tuple[Path, str]]) -> Builder:
-    from jettison.builder.select import choose_builder
+def _builder(build: BuildOptions) -> Builder:
+    from jettison.builder.core import backend
 
-    chosen = choose_builder(builder) if isinstance(builder, str) else builder
-    if mounts and chosen.name == "docker":
-        raise ConfigError(
-            "--mount needs buildah or podman (docker build cannot bind-mount host folders into "
-            "RUN steps)",
-            hint="build with --builder buildah",
-        )
+    chosen = backend(build.builder)
+    build.require_mount_support(chosen)
     return chosen
 
 

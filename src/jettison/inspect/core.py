@@ -1,0 +1,79 @@
+"""``inspect``: open an image without a daemon, read each layer once, report where its bytes are."""
+
+from __future__ import annotations
+
+from jettison.errors import ConfigError
+from jettison.image.blobs import DigestChecker
+from jettison.image.model import Layer, Platform
+from jettison.image.pull_size import estimate_gzip_sizes
+from jettison.image.scan import glob_filter, scan_image
+from jettison.image.sources import open_image
+from jettison.inspect.analyze import CAPTURE_GLOBS, analyze
+from jettison.inspect.budgets import Budgets
+from jettison.inspect.report import InspectReport
+from jettison.progress import NullProgress, Progress
+
+VERIFY_MODES = ("auto", "all", "none")
+
+
+def inspect(
+    reference: str,
+    *,
+    platform: Platform | None = None,
+    budgets: Budgets | None = None,
+    progress: Progress | None = None,
+    verify: str = "auto",
+    estimate_pull: bool = False,
+) -> InspectReport:
+    """Open an image without a daemon, read each layer once, and report where its bytes are.
+
+    ``verify``: ``auto`` checks every digest whose bytes are read anyway (configs, manifests,
+    compressed or streamed layers) and notes the uncompressed layers whose contents were
+    seeked over; ``all`` also hashes those (in the background, while parsing and analysis
+    run); ``none`` checks nothing.
+
+    ``estimate_pull`` gzips the layers stored uncompressed (as a push would) to report a
+    pull size for docker-archives and store images; it costs a full compression pass.
+    """
+    with open_image(reference, platform) as image:
+        # Digests of uncompressed layers are hashed in the background while the layers are
+        # parsed and the image analysed; the report is returned only once they all match.
+        if verify not in VERIFY_MODES:
+            raise ConfigError(f"unknown verify mode {verify!r}", hint="auto, all or none")
+        checker = DigestChecker() if verify == "all" else None
+        try:
+            scanned = scan_image(
+                image,
+                glob_filter(CAPTURE_GLOBS),
+                progress,
+                verify=verify != "none",
+                checker=checker,
+                hash_seekable=verify == "all",
+            )
+            estimates = None
+            if estimate_pull:
+                plain = [
+                    listing.layer
+                    for listing in scanned.listings
+                    if listing.compressed_bytes is None
+                ]
+                estimates = _estimate(plain, progress)
+            report = analyze(scanned, budgets, estimates)
+        except BaseException:
+            if checker is not None:
+                checker.cancel()
+            raise
+        if checker is not None:
+            checker.finish()
+        return report
+
+
+def _estimate(layers: list[Layer], progress: Progress | None) -> dict[int, int]:
+    sink = progress or NullProgress()
+    sink.begin(
+        f"gzip estimate of {len(layers)} layers", sum(layer.stored_size_bytes for layer in layers)
+    )
+    try:
+        return estimate_gzip_sizes(layers, sink.advance)
+    finally:
+        sink.end()
