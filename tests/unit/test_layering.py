@@ -20,7 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"notices", "units", "progress", "config", "pypi"}),
     frozenset({"dockerfile", "requirements", "facts", "image"}),
     frozenset({"imports", "inspect", "builder"}),
-    frozenset({"lint"}),
+    frozenset({"lint", "diff"}),
     frozenset({"fix"}),
     frozenset({"plan", "optimize"}),
     frozenset({"render"}),
