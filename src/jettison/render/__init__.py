@@ -25,6 +25,11 @@ FORMATS: dict[str, dict[str, str]] = {
         "json": "inspect.json_model:render_json",
         "markdown": "inspect.document:render_markdown",
     },
+    "diff": {
+        "tty": "diff.document:render_tty",
+        "markdown": "diff.document:render_markdown",
+        "json": "diff.json_model:render_json",
+    },
     "lint": {
         "tty": "lint.tty:render_lint_tty",
         "json": "lint.json_model:render_json",
