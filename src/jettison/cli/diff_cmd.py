@@ -31,8 +31,8 @@ from jettison.units import human_bytes
 @click.argument("after", metavar="IMAGE2")
 @format_option(
     formats("diff"),
-    "Report format: a terminal report, Markdown (a pull-request comment) or JSON (versioned "
-    "schema).",
+    "Report format: a terminal report, Markdown (a pull-request comment), JSON (versioned "
+    "schema) or one self-contained HTML file (treemaps of both images and the diff).",
 )
 @output_options
 @click.option(

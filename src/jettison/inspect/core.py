@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from jettison.errors import ConfigError
@@ -16,6 +16,7 @@ from jettison.inspect.analyze import CAPTURE_GLOBS, analyze, analyze_with_files
 from jettison.inspect.budgets import Budgets
 from jettison.inspect.files import ImageFiles
 from jettison.inspect.report import InspectReport
+from jettison.inspect.tree import byte_tree
 from jettison.progress import NullProgress, Progress
 
 VERIFY_MODES = ("auto", "all", "none")
@@ -41,6 +42,7 @@ def inspect(
     progress: Progress | None = None,
     verify: str = "auto",
     estimate_pull: bool = False,
+    tree: bool = False,
 ) -> InspectReport:
     """Open an image without a daemon, read each layer once, and report where its bytes are.
 
@@ -51,8 +53,15 @@ def inspect(
 
     ``estimate_pull`` gzips the layers stored uncompressed (as a push would) to report a
     pull size for docker-archives and store images; it costs a full compression pass.
+
+    ``tree`` adds the report's byte tree (:mod:`jettison.inspect.tree`), for the treemap.
     """
-    return _inspect(reference, platform, budgets, progress, verify, estimate_pull, analyze)
+    if not tree:
+        return _inspect(reference, platform, budgets, progress, verify, estimate_pull, analyze)
+    report, files = _inspect(
+        reference, platform, budgets, progress, verify, estimate_pull, analyze_with_files
+    )
+    return replace(report, tree=byte_tree(files, report.layers))
 
 
 def inspect_files(

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from jettison.inspect.files import ImageFiles
-from jettison.inspect.report import LayerSummary
+if TYPE_CHECKING:  # report.py holds a ByteTree: import its types for annotations only
+    from jettison.inspect.files import ImageFiles
+    from jettison.inspect.report import LayerSummary
 
 NodeKind = Literal["image", "layer", "owner", "dir", "file", "rest"]
 DEFAULT_MAX_NODES = 3000

@@ -298,6 +298,17 @@ def _files(report: DiffReport, limit: int) -> Section:
     return Section("Largest changed files", (Table(columns, tuple(rows), total),))
 
 
+def change_sections(report: DiffReport, limits: Limits = MARKDOWN_LIMITS) -> tuple[Section, ...]:
+    """The packages and the largest files that changed: what other reports (optimize) add
+    to say what was removed and why."""
+    sections = []
+    if report.owners:
+        sections.append(_owners(report, limits.owners))
+    if report.changed_file_count:
+        sections.append(_files(report, limits.files))
+    return tuple(sections)
+
+
 def build_document(report: DiffReport, limits: Limits = TTY_LIMITS) -> Document:
     """What the terminal and Markdown reports say about ``report``."""
     if report.identical:
