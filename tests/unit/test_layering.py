@@ -25,11 +25,11 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"plan", "optimize"}),
     frozenset({"render"}),
     frozenset({"api"}),
-    frozenset({"cli"}),
+    frozenset({"cli", "ci"}),
     frozenset({"__main__"}),
 )
 """Lowest first. The core is every layer below ``render``."""
-PRESENTATION = frozenset({"render", "cli"})
+PRESENTATION = frozenset({"render", "cli", "ci"})
 """The only packages that may import rich (terminal drawing)."""
 
 
