@@ -7,6 +7,7 @@ them, with the option objects the verbs that build or check images take.
 
 =========  =====================================================================
 inspect    where every byte of an image lives, what is wasted and removable
+diff       what changed between two images, attributed the way inspect attributes
 lint       a Dockerfile and its requirements, with rules that know AI stacks
 rules      the lint rules, with their codes, summaries and examples
 fix        an optimized Dockerfile and split requirements, written next to them
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from jettison.builder.core import build, verify
 from jettison.builder.options import BuildOptions, CheckOptions, Mount
+from jettison.diff.core import diff
 from jettison.fix.core import fix
 from jettison.inspect.core import VERIFY_MODES, inspect
 from jettison.lint.core import lint, lint_config, lint_paths, rules
@@ -33,6 +35,7 @@ __all__ = [
     "CheckOptions",
     "Mount",
     "build",
+    "diff",
     "fix",
     "inspect",
     "lint",

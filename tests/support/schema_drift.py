@@ -40,6 +40,8 @@ class JsonModel:
     flattened: frozenset[tuple[type, str]] = frozenset()
     """Domain fields holding a dataclass whose fields the JSON model writes into the
     parent object itself (``verdict.ok`` as ``ok``)."""
+    omitted: frozenset[tuple[type, str]] = frozenset()
+    """Domain fields the JSON model deliberately leaves out (say why in the encoder)."""
 
     def walk(self, obj: object, node: Json, where: str, visited: set[type]) -> None:
         """Every field of ``obj`` (a dataclass) is in ``node`` with the same value, recursively;
@@ -50,6 +52,8 @@ class JsonModel:
         for name in _field_names(obj):
             if (cls, name) in self.flattened:
                 self.walk(getattr(obj, name), node, where, visited)
+                continue
+            if (cls, name) in self.omitted:
                 continue
             key = self.renamed.get((cls, name), name)
             assert key in node, (
@@ -74,7 +78,7 @@ class JsonModel:
 
     def check_renames(self, reachable: set[type]) -> None:
         """Every rename names a field of a reachable dataclass."""
-        for cls, field in {*self.renamed, *self.flattened}:
+        for cls, field in {*self.renamed, *self.flattened, *self.omitted}:
             assert cls in reachable
             assert field in _field_names_of(cls), f"stale rename {field}"
 

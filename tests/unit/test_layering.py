@@ -20,16 +20,16 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"notices", "units", "progress", "config", "pypi"}),
     frozenset({"dockerfile", "requirements", "facts", "image"}),
     frozenset({"imports", "inspect", "builder"}),
-    frozenset({"lint"}),
+    frozenset({"lint", "diff"}),
     frozenset({"fix"}),
     frozenset({"plan", "optimize"}),
     frozenset({"render"}),
     frozenset({"api"}),
-    frozenset({"cli"}),
+    frozenset({"cli", "ci"}),
     frozenset({"__main__"}),
 )
 """Lowest first. The core is every layer below ``render``."""
-PRESENTATION = frozenset({"render", "cli"})
+PRESENTATION = frozenset({"render", "cli", "ci"})
 """The only packages that may import rich (terminal drawing)."""
 
 

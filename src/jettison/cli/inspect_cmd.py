@@ -36,7 +36,9 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
 @click.command("inspect", context_settings=CONTEXT_SETTINGS)
 @click.argument("image", metavar="IMAGE")
 @format_option(
-    formats("inspect"), "Report format: a terminal report, JSON (versioned schema) or Markdown."
+    formats("inspect"),
+    "Report format: a terminal report, JSON (versioned schema), Markdown, or one "
+    "self-contained HTML file (a treemap of the image, sortable tables).",
 )
 @output_options
 @click.option(
@@ -145,6 +147,7 @@ def inspect_cmd(
                 progress=sink,
                 verify=verify,
                 estimate_pull=estimate_pull,
+                tree=fmt == "html",
             )
         columns, use_color = terminal_look(output, color, width)
         text = render("inspect", report, fmt, Look(columns, use_color))

@@ -11,6 +11,7 @@ import click
 
 from jettison import __version__
 from jettison.cli.build_cmd import build_cmd
+from jettison.cli.diff_cmd import diff_cmd
 from jettison.cli.fix_cmd import fix_cmd
 from jettison.cli.inspect_cmd import inspect_cmd
 from jettison.cli.lint_cmd import lint_cmd
@@ -34,6 +35,7 @@ def cli() -> None:
 
 for command in (
     inspect_cmd,
+    diff_cmd,
     lint_cmd,
     rules_cmd,
     fix_cmd,

@@ -9,6 +9,7 @@ from jettison.image.scan import ScannedImage
 from jettison.inspect import attribution, removable
 from jettison.inspect.budgets import Budgets, check_budgets
 from jettison.inspect.dive import dive_metrics
+from jettison.inspect.files import ImageFiles, image_files
 from jettison.inspect.layers import summarize_layers
 from jettison.inspect.report import InspectReport
 from jettison.inspect.shadowed import find_shadowed
@@ -23,9 +24,31 @@ def analyze(
     gzip_estimates: Mapping[int, int] | None = None,
 ) -> InspectReport:
     """``gzip_estimates``: layer index -> estimated gzip bytes of uncompressed layers."""
+    return _analyze(scanned, budgets, gzip_estimates, with_files=False)[0]
+
+
+def analyze_with_files(
+    scanned: ScannedImage,
+    budgets: Budgets | None = None,
+    gzip_estimates: Mapping[int, int] | None = None,
+) -> tuple[InspectReport, ImageFiles]:
+    """:func:`analyze`, and every file with the owner and cause the report counted it under."""
+    report, files = _analyze(scanned, budgets, gzip_estimates, with_files=True)
+    assert files is not None
+    return report, files
+
+
+def _analyze(
+    scanned: ScannedImage,
+    budgets: Budgets | None,
+    gzip_estimates: Mapping[int, int] | None,
+    *,
+    with_files: bool,
+) -> tuple[InspectReport, ImageFiles | None]:
     image = scanned.image
     resolver = scanned.resolver
     owners, ownership = attribution.attribute(resolver)
+    claimed = removable.claim_files(resolver, ownership)
     estimates = gzip_estimates or {}
     layers = summarize_layers(image, scanned.listings, estimates)
     compressed = [
@@ -50,11 +73,11 @@ def analyze(
         final_bytes=scanned.fs.total_bytes(),
         dive=dive_metrics([listing.entries for listing in scanned.listings]),
         shadowed=find_shadowed(scanned.fs),
-        removable=removable.find_removable(resolver, ownership),
+        removable=removable.summarize(claimed, resolver),
         attribution=owners,
         skipped=scanned.skipped,
         pull_bytes_estimated=bool(estimates) and None not in compressed,
     )
     if budgets is not None:
         report = replace(report, budgets=check_budgets(report, budgets))
-    return report
+    return report, image_files(resolver, ownership, claimed) if with_files else None

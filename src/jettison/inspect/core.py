@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
 from jettison.errors import ConfigError
 from jettison.image.blobs import DigestChecker
 from jettison.image.model import Layer, Platform
 from jettison.image.pull_size import estimate_gzip_sizes
-from jettison.image.scan import glob_filter, scan_image
+from jettison.image.scan import ScannedImage, glob_filter, scan_image
 from jettison.image.sources import open_image
-from jettison.inspect.analyze import CAPTURE_GLOBS, analyze
+from jettison.inspect.analyze import CAPTURE_GLOBS, analyze, analyze_with_files
 from jettison.inspect.budgets import Budgets
+from jettison.inspect.files import ImageFiles
 from jettison.inspect.report import InspectReport
+from jettison.inspect.tree import byte_tree
 from jettison.progress import NullProgress, Progress
 
 VERIFY_MODES = ("auto", "all", "none")
+
+T = TypeVar("T")
+Analyzer = Callable[[ScannedImage, Budgets | None, Mapping[int, int] | None], T]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """An inspect report with the per-file facts it was summed from (for diff and the
+    treemap: :mod:`jettison.inspect.files`)."""
+
+    report: InspectReport
+    files: ImageFiles
 
 
 def inspect(
@@ -24,6 +42,7 @@ def inspect(
     progress: Progress | None = None,
     verify: str = "auto",
     estimate_pull: bool = False,
+    tree: bool = False,
 ) -> InspectReport:
     """Open an image without a daemon, read each layer once, and report where its bytes are.
 
@@ -34,7 +53,43 @@ def inspect(
 
     ``estimate_pull`` gzips the layers stored uncompressed (as a push would) to report a
     pull size for docker-archives and store images; it costs a full compression pass.
+
+    ``tree`` adds the report's byte tree (:mod:`jettison.inspect.tree`), for the treemap.
     """
+    if not tree:
+        return _inspect(reference, platform, budgets, progress, verify, estimate_pull, analyze)
+    report, files = _inspect(
+        reference, platform, budgets, progress, verify, estimate_pull, analyze_with_files
+    )
+    return replace(report, tree=byte_tree(files, report.layers))
+
+
+def inspect_files(
+    reference: str,
+    *,
+    platform: Platform | None = None,
+    budgets: Budgets | None = None,
+    progress: Progress | None = None,
+    verify: str = "auto",
+    estimate_pull: bool = False,
+) -> Inspection:
+    """:func:`inspect`, keeping every file of the final filesystem with its bytes, layer,
+    owner and removable cause (memory: a few hundred bytes per file)."""
+    report, files = _inspect(
+        reference, platform, budgets, progress, verify, estimate_pull, analyze_with_files
+    )
+    return Inspection(report, files)
+
+
+def _inspect(
+    reference: str,
+    platform: Platform | None,
+    budgets: Budgets | None,
+    progress: Progress | None,
+    verify: str,
+    estimate_pull: bool,
+    analyzer: Analyzer[T],
+) -> T:
     with open_image(reference, platform) as image:
         # Digests of uncompressed layers are hashed in the background while the layers are
         # parsed and the image analysed; the report is returned only once they all match.
@@ -58,7 +113,7 @@ def inspect(
                     if listing.compressed_bytes is None
                 ]
                 estimates = _estimate(plain, progress)
-            report = analyze(scanned, budgets, estimates)
+            report = analyzer(scanned, budgets, estimates)
         except BaseException:
             if checker is not None:
                 checker.cancel()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from jettison.image.skipped import Skipped
 from jettison.inspect.dive import DiveMetrics
+from jettison.inspect.tree import ByteTree
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,9 @@ class InspectReport:
     skipped: tuple[Skipped, ...] = ()
     pull_bytes_estimated: bool = False
     """True when ``pull_bytes`` includes gzip estimates of uncompressed layers."""
+    tree: ByteTree | None = None
+    """Where the bytes are, layer -> owner -> directory -> file (for the HTML treemap);
+    None unless asked for."""
 
     @property
     def removable_bytes(self) -> int:

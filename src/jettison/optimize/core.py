@@ -33,6 +33,7 @@ from jettison.builder.core import build as build_image
 from jettison.builder.core import verify as verify_images
 from jettison.builder.errors import BuildError
 from jettison.builder.options import BuildOptions, CheckOptions
+from jettison.diff.core import compare
 from jettison.optimize.report import (
     CauseSaving,
     CodeCount,
@@ -45,6 +46,7 @@ from jettison.progress import Progress
 
 if TYPE_CHECKING:
     from jettison.fix.report import FixReport
+    from jettison.inspect.core import Inspection
     from jettison.inspect.report import InspectReport
     from jettison.lint.report import LintReport
 
@@ -71,7 +73,7 @@ class LintFn(Protocol):
 
 
 class InspectFn(Protocol):
-    def __call__(self, reference: str, *, progress: Progress | None) -> InspectReport: ...
+    def __call__(self, reference: str, *, progress: Progress | None) -> Inspection: ...
 
 
 def _default_fix(
@@ -105,10 +107,10 @@ def _default_lint(path: Path, *, context_dir: Path | None, offline: bool) -> Lin
     return lint(path, context_dir=context_dir, offline=offline)
 
 
-def _default_inspect(reference: str, *, progress: Progress | None) -> InspectReport:
-    from jettison.inspect.core import inspect
+def _default_inspect(reference: str, *, progress: Progress | None) -> Inspection:
+    from jettison.inspect.core import inspect_files
 
-    return inspect(reference, progress=progress)
+    return inspect_files(reference, progress=progress)
 
 
 @dataclass(frozen=True)
@@ -203,10 +205,13 @@ def optimize(
         on_line=on_line,
     )
     try:
-        reports = []
+        inspections = []
         for tag in tags:
             on_step(f"inspect {tag}")
-            reports.append(_inspect(verbs.inspect, chosen, tag, progress))
+            inspections.append(_inspect(verbs.inspect, chosen, tag, progress))
+        reports = [inspection.report for inspection in inspections]
+        diff = compare(inspections[0], inspections[1], trees=True)
+        del inspections  # the per-file facts of two images: free them before verifying
         # Both images run the same command: the original's, unless one was given.
         command = check.smoke if check.smoke is not None else chosen.image_command(tags[0])
         if not command:
@@ -244,12 +249,13 @@ def optimize(
         lint=_lint_summary(linted),
         files_written=tuple(f.path for f in fixed.files),
         images_kept=keep_images,
+        diff=diff,
     )
 
 
 def _inspect(
     inspect: InspectFn, builder: Builder, tag: str, progress: Progress | None
-) -> InspectReport:
+) -> Inspection:
     """Read ``tag`` where the builder says it can be read: in place in buildah's or podman's
     store, else an export into a temporary folder, removed when read."""
     with tempfile.TemporaryDirectory(prefix="jettison-optimize-") as tmp:

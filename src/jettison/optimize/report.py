@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jettison.builder.core import HttpProbe
+from jettison.diff.model import DiffReport
 from jettison.fix.changes import Change
 
 
@@ -89,6 +90,9 @@ class OptimizeReport:
     images_kept: bool
     probe: HttpProbe | None = None
     """The HTTP check (``smoke_command`` then started the service), or None."""
+    diff: DiffReport | None = None
+    """What changed from the original to the optimized image (``jettison diff``), with both
+    images' byte trees; None only when a caller built the report without inspections."""
 
     @property
     def probe_path(self) -> str | None:

@@ -28,6 +28,8 @@ from jettison.builder.backend import Builder
 from jettison.builder.core import build as build_image
 from jettison.builder.options import BuildOptions
 from jettison.builder.verify import check, probe, smoke
+from jettison.diff.core import compare
+from jettison.diff.model import DiffReport
 from jettison.dockerfile.images import name_component
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.errors import JettisonError
@@ -35,6 +37,7 @@ from jettison.image.filesystem import MergedFilesystem
 from jettison.image.layer_reader import read_layer
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.sources import open_image
+from jettison.inspect.core import Inspection, inspect_files
 from jettison.plan.model import (
     BuildStep,
     Check,
@@ -90,6 +93,9 @@ class _Built:
     image: ImageMeasure | None
     ships_torch: bool
     error: str | None
+    inspection: Inspection | None = None
+    """The image read as inspect reads it, for the before/after diff (None: not built, or
+    not readable)."""
 
 
 class _Measurer:
@@ -135,7 +141,18 @@ class _Measurer:
         except JettisonError as exc:
             return _Built(None, False, f"cannot read the layers of {tag}: {exc}")
         measured = ImageMeasure(tag, report.image_id, layers, report.build_seconds)
-        return _Built(measured, torch, None)
+        return _Built(measured, torch, None, self._inspect(report.image_id, tag))
+
+    def _inspect(self, image_id: str, tag: str) -> Inspection | None:
+        """The image as ``jettison inspect`` reads it; None when that fails (the diff is then
+        left out, the measurement stands)."""
+        self.on_step(f"inspect {tag}")
+        with tempfile.TemporaryDirectory(prefix="jettison-plan-") as scratch:
+            reference = self.builder.image_reference(image_id, Path(scratch))
+            try:
+                return inspect_files(reference, progress=self.progress)
+            except JettisonError:
+                return None
 
     def _read(self, image_id: str, tag: str) -> tuple[tuple[LayerRef, ...], bool]:
         """The image's layers (diff_id, uncompressed size) and whether it ships torch."""
@@ -316,10 +333,17 @@ def measure(
                 ships_torch_before=old.ships_torch,
                 ships_torch_after=new.ships_torch,
                 error=_errors(old, new),
+                diff=_diff(old, new),
             )
         )
     on_step(f"measured {count} services in {time.monotonic() - started:.0f}s")
     return _measurement(tuple(measures), tuple(bases))
+
+
+def _diff(before: _Built, after: _Built) -> DiffReport | None:
+    if before.inspection is None or after.inspection is None:
+        return None
+    return compare(before.inspection, after.inspection, trees=True)
 
 
 def _errors(before: _Built, after: _Built) -> str | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from jettison.diff.model import DiffReport
 from jettison.dockerfile.model import Dockerfile
 
 ProblemKind = Literal[
@@ -252,6 +253,9 @@ class ServiceMeasure:
     ships_torch_before: bool
     ships_torch_after: bool
     error: str | None = None
+    diff: DiffReport | None = None
+    """What changed from the before to the after image (``jettison diff``, with byte trees);
+    None when either was not built or could not be inspected."""
 
     def failures(self) -> tuple[tuple[str | None, str | None, str], ...]:
         """What failed, as ``(image, check kind, detail)``: ``(None, None, error)`` for a

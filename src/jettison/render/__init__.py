@@ -24,6 +24,13 @@ FORMATS: dict[str, dict[str, str]] = {
         "tty": "inspect.document:render_tty",
         "json": "inspect.json_model:render_json",
         "markdown": "inspect.document:render_markdown",
+        "html": "html.reports:render_inspect_html",
+    },
+    "diff": {
+        "tty": "diff.document:render_tty",
+        "markdown": "diff.document:render_markdown",
+        "json": "diff.json_model:render_json",
+        "html": "html.reports:render_diff_html",
     },
     "lint": {
         "tty": "lint.tty:render_lint_tty",
@@ -39,11 +46,13 @@ FORMATS: dict[str, dict[str, str]] = {
         "tty": "optimize:render_text",
         "markdown": "optimize:render_markdown",
         "json": "optimize:render_json",
+        "html": "html.reports:render_optimize_html",
     },
     "plan": {
         "tty": "plan:render_tty",
         "json": "plan:render_json",
         "markdown": "plan:render_markdown",
+        "html": "html.reports:render_plan_html",
     },
 }
 """command -> format -> ``module:function`` under ``jettison.render``; the first format of

@@ -107,6 +107,14 @@ def _section(section: Section) -> list[str]:
     return out
 
 
+def render_sections(sections: tuple[Section, ...]) -> str:
+    """Sections alone (``###`` headings), to append to another report's Markdown."""
+    out: list[str] = []
+    for section in sections:
+        out.extend(["", *_section(section)])
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
 def render_document(document: Document) -> str:
     """``document`` as GitHub-flavoured Markdown (headings from ``##`` down): the layout
     every report built as a :class:`Document` shares."""

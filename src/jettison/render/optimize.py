@@ -11,6 +11,8 @@ import shlex
 
 from jettison.fix.changes import Change
 from jettison.optimize.report import ImageFacts, OptimizeReport, SmokeFacts
+from jettison.render.diff.document import change_sections, owner_label, signed_bytes
+from jettison.render.diff.json_model import diff_json
 from jettison.render.fix import change_json
 from jettison.render.jsonout import (
     JsonObject,
@@ -21,14 +23,18 @@ from jettison.render.jsonout import (
     read_schema,
 )
 from jettison.render.look import Look
+from jettison.render.markdown import render_sections
 from jettison.render.text import printable
 from jettison.units import human_bytes
 
-SCHEMA_VERSION = "2.0"
-"""2.0: the ``tool`` header; ``lint.codes`` a list of ``{code, count}``; durations unrounded;
-keys sorted, as in every report. 1.1: ``probe`` and each image's ``smoke.http_status``; each
-change's ``saving_bytes``."""
+SCHEMA_VERSION = "2.1"
+"""2.1: ``diff``, what changed from the original to the optimized image (``jettison diff``'s
+JSON without its header). 2.0: the ``tool`` header; ``lint.codes`` a list of
+``{code, count}``; durations unrounded; keys sorted, as in every report. 1.1: ``probe``
+and each image's ``smoke.http_status``; each change's ``saving_bytes``."""
 SCHEMA_RESOURCE = "schema/optimize-report.schema.json"
+TEXT_OWNERS = 12
+"""Packages listed in the terminal report's "what changed"."""
 
 
 def _smoke(smoke: SmokeFacts, probed: bool) -> str:
@@ -137,6 +143,18 @@ def render_text(report: OptimizeReport, look: Look) -> str:
                 ),
             ]
         )
+    if report.diff is not None and report.diff.owners:
+        lines += ["", "What changed, by package (jettison diff original optimized):"]
+        lines += _aligned(
+            [
+                (o.change, owner_label(o.kind, o.name), signed_bytes(o.delta_bytes))
+                for o in report.diff.owners[:TEXT_OWNERS]
+            ]
+        )
+        more = report.diff.owners[TEXT_OWNERS:]
+        if more:
+            rest = signed_bytes(sum(o.delta_bytes for o in more))
+            lines.append(f"  … and {len(more)} more ({rest})")
     if report.changes:
         lines += ["", f"Changes made by fix (target {report.target}):"]
         lines += [f"  {c.code}: {c.description}{_saving(c, '  ~')}" for c in report.changes]
@@ -203,6 +221,8 @@ def render_markdown(report: OptimizeReport, look: Look) -> str:
             f"| {human_bytes(c.after_bytes)} |"
             for c in report.causes
         ]
+    if report.diff is not None and not report.diff.identical:
+        lines += ["", render_sections(change_sections(report.diff)).rstrip("\n")]
     if report.changes:
         lines += ["", f"### Changes (target {report.target})", ""]
         lines += [
@@ -271,6 +291,7 @@ def to_json_model(report: OptimizeReport) -> JsonObject:
         },
         "files_written": [path_text(p) for p in report.files_written],
         "images_kept": report.images_kept,
+        "diff": None if report.diff is None else diff_json(report.diff),
     }
 
 

@@ -37,6 +37,7 @@ from jettison.plan.model import (
     Split,
     Totals,
 )
+from jettison.render.diff.json_model import diff_json
 from jettison.render.document import (
     Column,
     Document,
@@ -64,7 +65,8 @@ from jettison.render.look import Look
 from jettison.render.text import printable
 from jettison.units import human_bytes, plural
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1: each measured service's ``diff`` (``jettison diff``'s JSON without its header)."""
 SCHEMA_RESOURCE = "schema/plan-report.schema.json"
 """The schema file, relative to the ``jettison.render`` package."""
 DEV_NAMES_SHOWN = 12
@@ -644,6 +646,7 @@ def _service_measure(measure: ServiceMeasure) -> JsonObject:
         "ships_torch_before": measure.ships_torch_before,
         "ships_torch_after": measure.ships_torch_after,
         "error": None if measure.error is None else printable(measure.error),
+        "diff": None if measure.diff is None else diff_json(measure.diff),
     }
 
 

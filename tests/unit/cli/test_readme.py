@@ -29,7 +29,7 @@ def _blocks() -> dict[str, str]:
     return {m["cmd"].strip(): m["text"] for m in BLOCK.finditer(README.read_text(encoding="utf-8"))}
 
 
-COMMANDS = ["", "inspect", "lint", "rules", "optimize", "fix", "build", "verify", "plan"]
+COMMANDS = ["", "inspect", "diff", "lint", "rules", "optimize", "fix", "build", "verify", "plan"]
 
 
 def test_readme_has_help_blocks() -> None:

@@ -23,11 +23,14 @@ from jettison.errors import ConfigError
 from jettison.fix.errors import FixError
 from jettison.fix.report import FixReport, OutputFile
 from jettison.fix.rewrite import Change
+from jettison.inspect.core import Inspection
 from jettison.inspect.dive import DiveMetrics
+from jettison.inspect.files import FileFacts, ImageFiles
 from jettison.inspect.report import (
     Attribution,
     InspectReport,
     LayerSummary,
+    OwnerBytes,
     RemovableCause,
     Shadowed,
 )
@@ -104,13 +107,13 @@ class StoreBuilder(FakeBuilder):
         return f"containers-storage:{image}"
 
 
-def fake_inspect(reference: str, *, progress: object = None) -> InspectReport:
+def fake_inspect(reference: str, *, progress: object = None) -> Inspection:
     if not reference.startswith("containers-storage:"):
         reference = Path(reference).read_text()  # the fake export wrote the tag
     role = reference.rsplit(":", 1)[1]
     size = SIZES[role]
     cache = RemovableCause("package-cache", "Package manager caches", "", size // 10, 3)
-    return InspectReport(
+    report = InspectReport(
         reference=reference,
         source_kind="containers-storage",
         platform="linux/amd64",
@@ -128,8 +131,10 @@ def fake_inspect(reference: str, *, progress: object = None) -> InspectReport:
         dive=DiveMetrics(1.0, 0, size, 0, (), ()),
         shadowed=Shadowed(5_000 if role == "original" else 0, 1, ()),
         removable=(cache,) if role == "original" else (),
-        attribution=Attribution((), (), size),
+        attribution=Attribution((OwnerBytes("unowned", "/app", size, 1),), (), size),
     )
+    files = ImageFiles({f"app/{role}.bin": FileFacts(size, 0, "unowned:/app", None)})
+    return Inspection(report, files)
 
 
 def fake_lint(path: Path, *, context_dir: Path | None, offline: bool) -> LintReport:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from jettison.diff.core import check_growth, compare, parse_growth
 from jettison.dockerfile.model import Dockerfile
 from jettison.plan.core import sort_problems
 from jettison.plan.measure import totals
@@ -34,6 +35,7 @@ from jettison.plan.model import (
     ServicePlan,
     Split,
 )
+from support.diffimages import inspection, naive_layers, slim_layers
 
 ROOT = Path("/repo")
 OUT = ROOT / "jettison-plan"
@@ -231,7 +233,15 @@ SMOKE_OK = Check(True, "smoke", "exit code 0")
 
 def _measured(name: str, torch_before: bool, torch_after: bool) -> ServiceMeasure:
     ok = SMOKE_OK if name == "svc-worker" else PROBE_OK
-    return ServiceMeasure(name, BEFORE[name], AFTER[name], ok, ok, torch_before, torch_after)
+    diff = SAMPLE_DIFF if name == "svc-api" else None
+    return ServiceMeasure(
+        name, BEFORE[name], AFTER[name], ok, ok, torch_before, torch_after, diff=diff
+    )
+
+
+_DIFF = compare(inspection(naive_layers()), inspection(slim_layers()))
+SAMPLE_DIFF = dataclasses.replace(_DIFF, gate=check_growth(_DIFF, *parse_growth("0")))
+"""A before/after diff (made from in-memory images: every array filled)."""
 
 
 def _measurement(services: tuple[ServiceMeasure, ...]) -> Measurement:

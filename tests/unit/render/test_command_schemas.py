@@ -5,6 +5,7 @@ must not drift apart (the same checks as inspect's, lint's and the plan's: see
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,8 +17,11 @@ from jettison.builder.backend import RunResult
 from jettison.builder.core import BuildReport, HttpProbe, SmokeRun, VerifyReport
 from jettison.builder.options import Mount
 from jettison.builder.verify import Verdict
+from jettison.diff.core import check_growth, compare, parse_growth
+from jettison.diff.model import DiffReport
 from jettison.fix.changes import Change
 from jettison.fix.report import FixReport, OutputFile
+from jettison.inspect.tree import ByteTree, TreeNode
 from jettison.lint.report import RulesReport
 from jettison.notices import Severity
 from jettison.optimize.report import (
@@ -33,6 +37,7 @@ from jettison.render import builder as builder_render
 from jettison.render import fix as fix_render
 from jettison.render import optimize as optimize_render
 from jettison.render import rules as rules_render
+from support.diffimages import inspection, naive_layers, slim_layers
 from support.schema_drift import Json, JsonModel, SchemaTests
 
 
@@ -106,7 +111,13 @@ def optimize_report() -> OptimizeReport:
         files_written=(Path("svc/Dockerfile.jettison"),),
         images_kept=False,
         probe=HttpProbe("/healthz", 8000),
+        diff=_sample_diff(),
     )
+
+
+def _sample_diff() -> DiffReport:
+    report = compare(inspection(naive_layers()), inspection(slim_layers()))
+    return replace(report, gate=check_growth(report, *parse_growth("0")))
 
 
 class TestFixSchema(SchemaTests):
@@ -177,7 +188,12 @@ class TestVerifySchema(SchemaTests):
 
 class TestOptimizeSchema(SchemaTests):
     encoder = optimize_render
-    model = JsonModel(encoder="jettison/render/optimize.py", scalar=_scalar)
+    model = JsonModel(
+        encoder="jettison/render/optimize.py",
+        scalar=_scalar,
+        omitted=frozenset({(DiffReport, "before_tree"), (DiffReport, "after_tree")}),
+    )
+    not_reported = frozenset({ByteTree, TreeNode})
     file_name = "optimize-report.schema.json"
     min_objects = 9
     reports_in = "test_command_schemas.py"

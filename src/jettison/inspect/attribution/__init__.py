@@ -26,7 +26,7 @@ from jettison.inspect.attribution._catalog import Catalog
 from jettison.inspect.attribution.model import DebianPackage, Ownership, PythonDist
 from jettison.inspect.report import Attribution, OwnerBytes
 
-__all__ = ["CAPTURE_GLOBS", "CATALOGERS", "attribute"]
+__all__ = ["CAPTURE_GLOBS", "CATALOGERS", "attribute", "owner_key"]
 
 # Precedence, first wins: Debian packages, then Python distributions. Where both name one
 # file it is a Debian-packaged Python module whose dist-info keeps its RECORD (bookworm's
@@ -72,7 +72,7 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
     total = 0
     for entry in resolver.files():
         size = resolver.size(entry)
-        owner = owner_by_path.get(entry.path) or f"{UNOWNED}:{_top_level(entry.path)}"
+        owner = owner_by_path.get(entry.path) or _unowned(entry.path)
         tally = tallies.get(owner)
         if tally is None:
             tally = tallies[owner] = _Tally()
@@ -93,6 +93,15 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
     attribution = Attribution(owners=tuple(owners), cuda=cuda.families(triples), total_bytes=total)
     ownership = Ownership(owner_by_path=owner_by_path, python=python_dists, debian=debian_packages)
     return attribution, ownership
+
+
+def owner_key(ownership: Ownership, path: str) -> str:
+    """The owner key (``kind:name``) :func:`attribute` gave the file at ``path``."""
+    return ownership.owner_of(path) or _unowned(path)
+
+
+def _unowned(path: str) -> str:
+    return f"{UNOWNED}:{_top_level(path)}"
 
 
 def _top_level(path: str) -> str:

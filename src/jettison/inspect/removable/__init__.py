@@ -22,7 +22,7 @@ Adding a cause: write a module exposing ``CAUSE`` (a :class:`~._cause.Cause`) an
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from types import MappingProxyType
 
 from jettison.image.model import EntryKind, FileEntry
@@ -41,7 +41,7 @@ from jettison.inspect.removable import (
 from jettison.inspect.removable._cause import Cause, Claim, Unclaimed
 from jettison.inspect.report import PathBytes, RemovableCause
 
-__all__ = ["CAPTURE_GLOBS", "CAUSES", "TOP_ROWS", "find_removable"]
+__all__ = ["CAPTURE_GLOBS", "CAUSES", "TOP_ROWS", "Claimed", "claim_files", "find_removable"]
 
 CAUSES: tuple[Cause, ...] = (
     package_cache.CAUSE,
@@ -61,8 +61,17 @@ CAPTURE_GLOBS: tuple[str, ...] = tuple(sorted({g for c in CAUSES for g in c.capt
 TOP_ROWS = 10
 
 
+Claimed = tuple[tuple[Cause, Mapping[str, Claim]], ...]
+"""Each cause, in registry order, with the files it claims (path -> claim)."""
+
+
 def find_removable(resolver: FileResolver, ownership: Ownership) -> tuple[RemovableCause, ...]:
     """One :class:`RemovableCause` per registered cause (zero-byte ones included), in order."""
+    return summarize(claim_files(resolver, ownership), resolver)
+
+
+def claim_files(resolver: FileResolver, ownership: Ownership) -> Claimed:
+    """Run every cause in priority order; a path goes to the first cause that claims it."""
     remaining = {e.path: e for e in sorted(resolver.files(), key=lambda e: e.path)}
     links = _hard_links(remaining.values())
     results = []
@@ -71,8 +80,13 @@ def find_removable(resolver: FileResolver, ownership: Ownership) -> tuple[Remova
         accepted = _accept(claims, remaining, links)
         for path in accepted:
             del remaining[path]
-        results.append(_summarize(cause, accepted.values(), resolver))
+        results.append((cause, MappingProxyType(accepted)))
     return tuple(results)
+
+
+def summarize(claimed: Claimed, resolver: FileResolver) -> tuple[RemovableCause, ...]:
+    """The report's rows: bytes, files and the largest items of each cause."""
+    return tuple(_summarize(cause, claims.values(), resolver) for cause, claims in claimed)
 
 
 def _hard_links(files: Collection[FileEntry]) -> dict[str, list[str]]:

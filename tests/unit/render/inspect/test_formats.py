@@ -25,7 +25,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def test_formats_and_unknown_format(bert_report: InspectReport) -> None:
-    assert FORMATS == ("tty", "json", "markdown")
+    assert FORMATS == ("tty", "json", "markdown", "html")
     with pytest.raises(ValueError, match="unknown format 'yaml'"):
         render(bert_report, "yaml")
 

@@ -1,0 +1,1 @@
+"""Renderers of the diff report: terminal and Markdown (one document), JSON, HTML."""
