@@ -26,7 +26,7 @@ import csv
 import json
 import os
 import sys
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,9 +160,13 @@ def load_labels() -> list[Label]:
     with LABELS.open(encoding="utf-8") as handle:
         return [
             Label(
-                r["entry"], r["class"], int(r["line"]), r["severity"], r["note"],
+                r["entry"],
+                r["class"],
+                int(r["line"]),
+                r["severity"],
+                r["note"],
                 r["doubtful"] == "yes",
-            )  # fmt: skip
+            )
             for r in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         ]
 
@@ -185,9 +189,14 @@ def lint(entry: Entry) -> list[Found]:
         os.chdir(cwd)
     return [
         Found(
-            entry.name, f.code, f.severity.label, f.file.as_posix(), f.line,
-            f.end_line or f.line, f.message,
-        )  # fmt: skip
+            entry.name,
+            f.code,
+            f.severity.label,
+            f.file.as_posix(),
+            f.line,
+            f.end_line or f.line,
+            f.message,
+        )
         for f in report.findings
     ]
 
@@ -253,7 +262,9 @@ def score(entries: list[Entry], labels: list[Label]) -> dict[str, object]:
                 wrong.append((finding, verdict[1]))
                 if entry.family == "control":
                     above_info_on_controls.append(finding)
-    total = Score(sum(s.labels for s in per_class.values()), sum(s.found for s in per_class.values()))
+    total = Score(
+        sum(s.labels for s in per_class.values()), sum(s.found for s in per_class.values())
+    )
     judged = confirmed + reviewed_ok + reviewed_wrong
     return {
         "recall": total.recall,
