@@ -1,8 +1,8 @@
 """Image references and the base the shipped image is built on.
 
-Read by lint's base-image rules (JT2xx) and dependency rules (does the base bring CUDA, or
-its own torch?), by ``fix`` when it picks a runtime base, and by ``plan`` when it writes
-shared bases.
+Read by lint's base-image rules (JT2xx) and dependency rules, by ``fix`` when it picks a
+runtime base, and by ``plan`` when it writes shared bases; what a base ships (CUDA, its own
+torch) is :mod:`jettison.facts.bases`'.
 """
 
 from __future__ import annotations
@@ -84,24 +84,6 @@ def runtime_base(dockerfile: Dockerfile | None) -> RuntimeBase | None:
     stage = chain[-1]
     ref = parse_image(stage.base_expanded)
     return RuntimeBase(ref, stage) if ref is not None else None
-
-
-_CUDA_REPOSITORIES = re.compile(
-    r"^(?:nvcr\.io/)?nvidia/(?:cuda|cudagl)$|^nvcr\.io/nvidia/|^rapidsai/",
-)
-_GPU_TAG = re.compile(r"(?:^|[-_.])(?:cuda|cu\d{2,3}|gpu|cudnn\d*)(?:[-_.\d]|$)")
-
-
-def is_cuda_base(ref: ImageRef) -> bool:
-    """Whether the image brings CUDA libraries (NVIDIA's images, GPU-tagged framework
-    images such as ``pytorch/pytorch:*-cuda12.1-*`` or ``tensorflow/tensorflow:*-gpu``)."""
-    if _CUDA_REPOSITORIES.search(ref.name):
-        return True
-    if ref.name == "pytorch/pytorch":
-        return not ref.tag.lower().endswith("cpu")  # every published tag but CPU ones has CUDA
-    if ref.name.startswith("huggingface/") and "gpu" in ref.name:
-        return True
-    return _GPU_TAG.search(ref.tag.lower()) is not None
 
 
 _NOT_NAME = re.compile(r"[^a-z0-9]+")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from jettison.facts.packages import TORCH_CPU_INDEX
 from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError
@@ -31,7 +32,7 @@ from jettison.fix.savings import assign_savings, dockerignore_saving, requiremen
 from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
 from jettison.lint.context import Sizes, build_context
 from jettison.lint.model import Finding, LintContext
-from jettison.lint.packages import TORCH_CPU_INDEX, gpu_evidence, production_packages
+from jettison.lint.packages import gpu_evidence, production_packages
 from jettison.requirements.requirements_txt import file_text
 
 Target = Literal["cpu", "gpu", "auto"]

@@ -19,7 +19,6 @@ stage installs its apt packages first), a base :mod:`~jettison.fix.bases` refuse
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,37 +31,20 @@ from jettison.dockerfile.apt import (
     is_movable_apt,
     sets_apt_source,
 )
+from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.pip import pip_argv, pip_subcommand
 from jettison.dockerfile.shell import Command, split_commands
+from jettison.facts.system import DEV_RUNTIME_LIBRARIES, PYTHON_TOOLING, is_build_tool
+from jettison.facts.weights import named_like_weights
 from jettison.fix.bases import TORCH_FAMILY, BasePlan, plan_base, single_stage
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, refuse
 from jettison.lint.context import is_requirements_input
-from jettison.lint.rules.hygiene.jt401_build_tools_in_final import is_build_tool
-from jettison.lint.rules.models.jt501_weights_copied import named_like_weights
 
 VENV = "/opt/venv"
 APP_USER = "app"
 REQUIREMENTS_IN_BUILDER = "/tmp/requirements.txt"
-DEV_RUNTIME_LIBRARIES = {
-    "libpq-dev": "libpq5",
-    "libgl1-mesa-dev": "libgl1",
-    "libglib2.0-dev": "libglib2.0-0",
-    "libjpeg-dev": "libjpeg62-turbo",
-    "libpng-dev": "libpng16-16",
-    "libffi-dev": "libffi8",
-    "libssl-dev": "libssl3",
-    "libxml2-dev": "libxml2",
-    "libsndfile1-dev": "libsndfile1",
-    "default-libmysqlclient-dev": "libmariadb3",
-}
-"""Debian ``-dev`` packages and the runtime library they bring (bookworm names)."""
-_PYTHON_TOOLING = re.compile(
-    r"^(?:lib)?python3(?:\.\d+)?-(?:pip|venv|dev|setuptools|wheel|distutils)$"
-)
-"""apt packages that build or install Python packages: the builder's business only, where
-the runtime stage's interpreter comes from apt."""
 NONINTERACTIVE = "ARG DEBIAN_FRONTEND=noninteractive"
 """Build-time only (an ARG, not an ENV): apt never stops at a question (tzdata...)."""
 
@@ -266,7 +248,7 @@ def rewrite_dockerfile(
     if base.builder_apt:
         out.append(NONINTERACTIVE)
     out.extend(i.original for i in build_env)
-    build_tools = list(dict.fromkeys(p for p in apt if is_build_tool(p)))
+    build_tools = list(dict.fromkeys(p for p in apt if is_build_tool(package_name(p))))
     builder_apt = list(dict.fromkeys([*base.builder_apt, *build_tools]))
     if builder_apt:
         out.append(_apt_run(builder_apt))
@@ -346,9 +328,9 @@ def rewrite_dockerfile(
     )
     runtime_apt: list[str] = list(base.runtime_apt)
     for package in dict.fromkeys(apt):
-        if base.runtime_apt and _PYTHON_TOOLING.match(package.split("=")[0].lower()):
+        if base.runtime_apt and PYTHON_TOOLING.match(package_name(package)):
             continue  # the runtime stage's interpreter is base.runtime_apt's; pip is the venv's
-        if not is_build_tool(package):
+        if not is_build_tool(package_name(package)):
             runtime_apt.append(package)
         elif package in DEV_RUNTIME_LIBRARIES:
             runtime_apt.append(DEV_RUNTIME_LIBRARIES[package])
@@ -410,7 +392,6 @@ def _http_port(instructions: Sequence[Instruction]) -> int | None:
 
 __all__ = [
     "APP_USER",
-    "DEV_RUNTIME_LIBRARIES",
     "NONINTERACTIVE",
     "REQUIREMENTS_IN_BUILDER",
     "TORCH_CONSTRAINTS",

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.images import is_cuda_base, runtime_base
+from jettison.dockerfile.images import runtime_base
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.pip import PipInstall, pip_argv, pip_installs
 from jettison.dockerfile.shell import split_commands
+from jettison.facts.bases import is_cuda_base
+from jettison.facts.packages import TORCH_CPU_INDEX as TORCH_CPU_INDEX  # the CLI reads it here
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.requirements.model import Requirement
 
@@ -26,7 +28,6 @@ _ENV_PATH = re.compile(
     r"venv|site-packages|dist-packages|/root/\.local|^/usr/local/?$|^/usr/local/lib|/opt/conda"
 )
 """Paths that hold an installed Python environment (wheels to install later do not count)."""
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 _CPU_INDEX = re.compile(r"download\.pytorch\.org/whl/(?:nightly/)?cpu\b")
 _CUDA_INDEX = re.compile(r"download\.pytorch\.org/whl/(?:nightly/)?(?:cu\d+|rocm)")
 _INDEX_ENV = frozenset(

@@ -161,7 +161,7 @@ def optimize(
     ``JettisonError`` subclasses on bad input or a failed build; a failed verification is a
     report with ``verified`` False.
     """
-    from jettison.lint.packages import TORCH_CPU_INDEX
+    from jettison.facts.packages import TORCH_CPU_INDEX
 
     verbs = steps or Steps()
     dockerfile, ctx = resolve_dockerfile(path, context_dir)

@@ -70,9 +70,9 @@ from jettison.dockerfile.apt import (
     is_movable_apt,
     sets_apt_source,
 )
+from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.images import (
     ImageRef,
-    is_cuda_base,
     name_component,
     parse_image,
     runtime_base,
@@ -83,6 +83,13 @@ from jettison.dockerfile.shell import Command, split_commands
 from jettison.dockerfile.steps import assignments
 from jettison.dockerfile.steps import chain as stage_chain
 from jettison.errors import ConfigError
+from jettison.facts.bases import is_cuda_base
+from jettison.facts.system import (
+    DEV_RUNTIME_LIBRARIES,
+    PYTHON_PACKAGES,
+    has_runtime_half,
+    is_build_tool,
+)
 from jettison.fix.bases import (
     CONDA_PYTHON,
     CUDA_REPOSITORIES,
@@ -91,9 +98,8 @@ from jettison.fix.bases import (
     runtime_variant,
     slim_variant,
 )
-from jettison.fix.rewrite import APP_USER, DEV_RUNTIME_LIBRARIES, VENV
+from jettison.fix.rewrite import APP_USER, VENV
 from jettison.lint.context import dockerignore_path, read_dockerignore
-from jettison.lint.rules.hygiene.jt401_build_tools_in_final import is_build_tool
 from jettison.plan.model import (
     BuildStep,
     Discovery,
@@ -117,11 +123,6 @@ TAG_SUFFIX = "plan"
 _ENV_LINE = (
     f"ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH={VENV}/bin:$PATH"
 )
-_PYTHON_APT = re.compile(
-    r"^(?:python3(?:\.\d+)?(?:-(?:pip|venv|minimal|distutils|setuptools|wheel))?"
-    r"|python-is-python3)$"
-)
-"""Debian packages of the Python the base image already provides."""
 _SLIM_MISSING = ("curl", "wget", "git")
 """Tools the full python:X image has and its slim variant lacks: a kept RUN that calls one
 gets it installed, as the original image had it."""
@@ -566,15 +567,15 @@ def _replay(
     apt_notes: list[str] = []
     runtime: list[str] = []
     for package in dict.fromkeys(state.apt):
-        if _PYTHON_APT.match(_apt_name(package)):
+        if PYTHON_PACKAGES.match(package_name(package)):
             apt_notes.append(f"plan:base {package} not installed: the base image has Python")
-        elif not is_build_tool(package):
+        elif not is_build_tool(package_name(package)):
             runtime.append(package)
         elif package in DEV_RUNTIME_LIBRARIES:
             runtime.append(DEV_RUNTIME_LIBRARIES[package])
-        elif package.endswith("-dev") and not _is_header_only(package):
+        elif package.endswith("-dev") and has_runtime_half(package_name(package)):
             runtime.append(package)  # its runtime library is unknown: keep it, safely
-        if is_build_tool(package) and package not in state.build_tools:
+        if is_build_tool(package_name(package)) and package not in state.build_tools:
             state.build_tools.append(package)
     if state.health_replaced:
         for client in sorted(_HEALTH_CLIENTS - state.uses):
@@ -628,15 +629,6 @@ def _check_dropped_paths(stages: Sequence[Stage], dropped: Sequence[str]) -> Non
                         f"builder's environment (the shared bases have it at {VENV})",
                         instruction.position.line,
                     )
-
-
-def _is_header_only(package: str) -> bool:
-    """``python3-dev`` and ``build-essential``-like packages have no runtime half."""
-    return _apt_name(package).startswith(("python3", "python-"))
-
-
-def _apt_name(package: str) -> str:
-    return re.split(r"[=:]", package, maxsplit=1)[0].lower()
 
 
 def _place_apt(parts: list[_Part], *, runtime: bool, notes: bool, up: bool) -> list[_Part]:
@@ -1116,7 +1108,10 @@ def _drop_venv_copy(
             for command in commands:
                 if _command_kind(command, step.position.line) == "apt":
                     for package in apt_installs(command):
-                        if is_build_tool(package) and package not in state.build_tools:
+                        if (
+                            is_build_tool(package_name(package))
+                            and package not in state.build_tools
+                        ):
                             state.build_tools.append(package)
                 elif pip_argv(command) is not None:
                     role = _pip_role(command, known, step.position.line)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.pip import project_extras
 from jettison.dockerfile.shell import Command, split_commands
+from jettison.facts.packages import DEV_GROUP_NAMES, dev_tool_kind
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     env_pairs,
@@ -25,7 +26,6 @@ from jettison.lint.packages import (
     production_packages,
 )
 from jettison.lint.savings import distributions_saving
-from jettison.lint.tables import DEV_GROUP_NAMES, dev_tool_kind
 from jettison.requirements.model import Requirement
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.facts.packages import TORCH_ADDONS
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import finding_at, production_packages
 from jettison.lint.savings import distributions_saving
-from jettison.lint.tables import TORCH_ADDONS
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -22,6 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.shell import split_commands
+from jettison.facts.packages import (
+    COMMON_DEPENDENTS,
+    TORCH_ADDONS,
+    dev_tool_kind,
+    used_without_import,
+)
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,
@@ -30,7 +36,6 @@ from jettison.lint.packages import (
     production_packages,
 )
 from jettison.lint.savings import distributions_saving
-from jettison.lint.tables import COMMON_DEPENDENTS, TORCH_ADDONS, dev_tool_kind, used_without_import
 
 
 def _allowed(ctx: LintContext) -> frozenset[str]:

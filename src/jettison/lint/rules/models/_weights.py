@@ -1,8 +1,9 @@
 """Model weights in a build: what COPY brings from the context, what RUN downloads, and the
 bytes ``--image`` measured for them. Shared by the JT5xx rules.
 
-Weight files are recognised as inspect's ``model-weights`` cause recognises them in an image
-(same suffixes, same size floor for ``.h5``/``.keras``/``.bin``), so lint and inspect agree.
+Weight files are recognised with :mod:`jettison.facts.weights`, the table inspect's
+``model-weights`` cause reads too (same suffixes, same size floor for
+``.h5``/``.keras``/``.bin``), so lint and inspect agree.
 """
 
 from __future__ import annotations
@@ -18,42 +19,16 @@ from pathlib import Path
 from jettison.dockerfile.ignore import DockerIgnore
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.shell import Command, split_commands
-from jettison.inspect.removable.model_weights import (
-    LARGE_BYTES,
-    LARGE_ONLY_SUFFIXES,
-    WEIGHT_SUFFIXES,
-)
+from jettison.facts.weights import cache_dirs, looks_like_weights
 from jettison.lint.model import LintContext, Saving
 from jettison.lint.packages import env_pairs
 
 MAX_WALK_FILES = 50_000
 """Stop walking a context directory after this many files (a linter must stay fast)."""
-HF_CACHE_PATH = re.compile(
-    r"(?:^|/)\.cache/(?:huggingface|torch)(?:/|$)|(?:^|/)huggingface/hub(?:/|$)|(?:^|/)models--[^/]+"
-)
-CACHE_ENV = (
-    "HF_HOME",
-    "HF_HUB_CACHE",
-    "HUGGINGFACE_HUB_CACHE",
-    "TRANSFORMERS_CACHE",
-    "SENTENCE_TRANSFORMERS_HOME",
-    "TORCH_HOME",
-    "HF_DATASETS_CACHE",
-)
-DEFAULT_CACHES = ("/root/.cache/huggingface", "/root/.cache/torch")
 
 
 def is_weight_file(path: Path, size: int) -> bool:
-    suffix = path.suffix.lower()
-    if suffix in WEIGHT_SUFFIXES:
-        return True
-    if suffix in LARGE_ONLY_SUFFIXES:
-        return size >= LARGE_BYTES
-    if suffix == ".bin":
-        return path.name.startswith("pytorch_model") or (
-            size >= LARGE_BYTES and (path.parent / "config.json").is_file()
-        )
-    return False
+    return looks_like_weights(path.name, size, lambda: (path.parent / "config.json").is_file())
 
 
 # -- COPY sources in the build context -------------------------------------------------------
@@ -182,12 +157,6 @@ def env_values(stages: Iterable[Stage], before_line: int | None = None) -> dict[
             break
         values.update(env_pairs(instruction))
     return values
-
-
-def cache_dirs(values: dict[str, str]) -> list[str]:
-    """Where the Hugging Face and torch caches live, given ``ENV`` values."""
-    out = [v for name in CACHE_ENV if (v := values.get(name))]
-    return out or list(DEFAULT_CACHES)
 
 
 def weights_in_image(ctx: LintContext, prefixes: Iterable[str]) -> Saving | None:
