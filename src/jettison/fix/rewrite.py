@@ -24,16 +24,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.apt import (
+from jettison.dockerfile.commands.python import parse_install, pip_argv, without_cache
+from jettison.dockerfile.commands.system import (
     apt_installs,
-    is_apt,
     is_apt_cleanup,
+    is_apt_tool,
     is_movable_apt,
+    package_name,
     sets_apt_source,
 )
-from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.model import Dockerfile, Instruction
-from jettison.dockerfile.pip import pip_argv, pip_subcommand
 from jettison.dockerfile.shell import Command, split_commands
 from jettison.facts.system import DEV_RUNTIME_LIBRARIES, PYTHON_TOOLING, is_build_tool
 from jettison.facts.weights import named_like_weights
@@ -86,7 +86,9 @@ def requirements_copy(dockerfile: Dockerfile) -> Instruction:
         and not i.heredocs
         and is_requirements_input(Path(i.args[0]))
     ]
-    installs = [c for run in stage.of("RUN") for c in _pip_commands(run) if _requirement_arg(c)]
+    installs = [
+        c for run in stage.of("RUN") for c in _pip_commands(run) if _requirement_arg(run, c)
+    ]
     if not installs:
         raise _refuse(
             dockerfile,
@@ -108,28 +110,17 @@ def _pip_commands(run: Instruction) -> list[Command]:
     return [c for c in split_commands(run.shell_text) if pip_argv(c) is not None]
 
 
-def _requirement_arg(command: Command) -> str | None:
-    found = pip_argv(command)
-    if found is None:
-        return None
-    verb, args = pip_subcommand(found[1])
-    if verb != "install":
-        return None
-    for index, arg in enumerate(args):
-        if arg in {"-r", "--requirement"} and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--requirement="):
-            return arg.split("=", 1)[1]
-        if arg.startswith("-r") and len(arg) > 2:
-            return arg[2:]
-    return None
+def _requirement_arg(run: Instruction, command: Command) -> str | None:
+    """The requirements file a ``pip install -r`` reads (the first one)."""
+    install = parse_install(run, command)
+    return install.requirement_files[0] if install and install.requirement_files else None
 
 
 def _classify(dockerfile: Dockerfile, run: Instruction) -> str:
     """``apt``, ``pip`` or ``other`` for a RUN; mixed ones are refused."""
     kinds = set()
     for command in split_commands(run.shell_text):
-        if is_apt(command):
+        if is_apt_tool(command):
             if not is_movable_apt(command):
                 raise _refuse(
                     dockerfile,
@@ -175,13 +166,6 @@ def _apt_run(packages: Sequence[str]) -> str:
         f"    && apt-get install -y --no-install-recommends {' '.join(packages)} \\\n"
         "    && rm -rf /var/lib/apt/lists/*"
     )
-
-
-def _pip_line(command: Command) -> str:
-    argv = list(command.argv)
-    if pip_argv(command) is not None and "install" in argv and "--no-cache-dir" not in argv:
-        argv.insert(argv.index("install") + 1, "--no-cache-dir")
-    return shlex.join(argv)
 
 
 def rewrite_dockerfile(
@@ -290,12 +274,12 @@ def rewrite_dockerfile(
         change(base.torch_note.code, base.torch_note.description)
     for run in pip_runs:
         for command in _pip_commands(run):
-            if _requirement_arg(command) is not None:
+            if _requirement_arg(run, command) is not None:
                 steps.append(
                     f"pip install --no-cache-dir{extra_index} -r {REQUIREMENTS_IN_BUILDER}"
                 )
             else:
-                steps.append(_pip_line(command))
+                steps.append(without_cache(command))
     change("JT107", "pip without a download cache")
     out.append("RUN " + " \\\n    && ".join(steps))
     # The builder's venv is what the runtime stage copies: strip what no import needs.

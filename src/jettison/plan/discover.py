@@ -57,11 +57,11 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from jettison.dockerfile.commands.python import pip_installs
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.parser import expand as expand_vars
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.dockerfile.paths import absolute, covers
-from jettison.dockerfile.pip import pip_installs
 from jettison.dockerfile.steps import Step, expand, steps
 from jettison.errors import ConfigError, DockerfileError, RequirementsError
 from jettison.imports.scan import DEFAULT_EXCLUDE

@@ -63,14 +63,21 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from jettison.dockerfile.apt import (
+from jettison.dockerfile.commands.python import (
+    PipOption,
+    carried,
+    handling,
+    parse_install,
+    pip_argv,
+)
+from jettison.dockerfile.commands.system import (
     apt_installs,
-    is_apt,
     is_apt_cleanup,
+    is_apt_tool,
     is_movable_apt,
+    package_name,
     sets_apt_source,
 )
-from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.images import (
     ImageRef,
     name_component,
@@ -78,7 +85,6 @@ from jettison.dockerfile.images import (
     runtime_base,
 )
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
-from jettison.dockerfile.pip import pip_argv, pip_subcommand
 from jettison.dockerfile.shell import Command, split_commands
 from jettison.dockerfile.steps import assignments
 from jettison.dockerfile.steps import chain as stage_chain
@@ -131,25 +137,7 @@ _USER_TOOLS = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
 _VENV_MAKERS = re.compile(r"^(?:python\d*(?:\.\d+)?|virtualenv|uv)$")
 _SAFE_PATH = re.compile(r"^/[A-Za-z0-9._~/%&=+,;:@!$-]*$")
 
-# pip install options: dropped (the generated layer has its own), carried onto the RUN
-# that installs the service's requirements, or not understood (the Dockerfile is kept).
-_PIP_DROPPED_FLAGS = frozenset(
-    {"--no-cache-dir", "--no-cache", "-U", "--upgrade", "--user", "--no-compile", "--compile",
-     "--disable-pip-version-check", "--no-warn-script-location", "--break-system-packages",
-     "--force-reinstall", "--reinstall", "--no-deps", "--require-hashes", "--no-input",
-     "--system", "--isolated", "--ignore-installed", "-I"}
-)  # fmt: skip
-_PIP_DROPPED_VALUES = frozenset(
-    {"--root-user-action", "--progress-bar", "--prefix", "--target", "-t", "--root",
-     "--upgrade-strategy", "--cache-dir", "--timeout", "--retries", "--python", "--log"}
-)  # fmt: skip
-_PIP_CARRIED_FLAGS = frozenset({"--pre", "--prefer-binary", "--no-build-isolation"})
-_PIP_CARRIED_VALUES = frozenset(
-    {"--extra-index-url", "--trusted-host", "--only-binary", "--no-binary", "--find-links",
-     "-f"}
-)  # fmt: skip
 _PIP_TOOLING = frozenset({"pip", "setuptools", "wheel"})
-_VERBOSITY = re.compile(r"^-[qv]+$")
 
 
 # -- results of the analysis ----------------------------------------------------------------
@@ -767,7 +755,7 @@ def _replay_pip(
     state: _State,
 ) -> None:
     line = instruction.position.line
-    roles = [_pip_role(c, known, line) for c in commands]
+    roles = [_pip_role(instruction, c, known, line) for c in commands]
     for role in roles:
         if role.kind == "requirements":
             state.pip_options.extend(role.options)
@@ -814,68 +802,24 @@ class _PipRole:
     """``--prefix``/``--target``/``--root`` values (what a builder stage's COPY may copy)."""
 
 
-def _pip_role(command: Command, known: frozenset[str], line: int) -> _PipRole:
+def _pip_role(
+    instruction: Instruction, command: Command, known: frozenset[str], line: int
+) -> _PipRole:
     """What a pip command does: install requirement files the split read, upgrade pip's
     own tooling, or anything else (kept as written)."""
-    found = pip_argv(command)
-    assert found is not None
-    verb, args = pip_subcommand(found[1])
-    if verb != "install":
+    install = parse_install(instruction, command)
+    if install is None:
         return _PipRole("other")
-    files: list[str] = []
-    positional: list[str] = []
     options: list[str] = []
-    destinations: list[str] = []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        index += 1
-        if not arg.startswith("-") or arg == "-":
-            positional.append(arg)
-            continue
-        if arg in _PIP_DROPPED_FLAGS or _VERBOSITY.match(arg):
-            continue
-        if arg in _PIP_CARRIED_FLAGS:
-            options.append(arg)
-            continue
-        name, value = arg, None
-        if arg.startswith("--") and "=" in arg:
-            name, value = arg.split("=", 1)
-        elif arg[:2] in {"-r", "-c", "-e", "-f", "-t", "-i"} and len(arg) > 2:
-            name, value = arg[:2], arg[2:]
-        takes_value = name in _PIP_DROPPED_VALUES or name in _PIP_CARRIED_VALUES or name in {
-            "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i",
-            "--index-url",
-        }  # fmt: skip
-        if not takes_value:
-            raise _Unsupported(f"pip option {arg} is not one plan can carry", line)
-        if value is None:
-            if index >= len(args):
-                raise _Unsupported(f"pip option {arg} has no value", line)
-            value = args[index]
-            index += 1
-        if name in {"-r", "--requirement"}:
-            files.append(value)
-        elif name in {"-e", "--editable"}:
-            positional.append(value)
-        elif name in {"-c", "--constraint"}:
-            raise _Unsupported(
-                f"pip installs under the constraints file {value}, which the "
-                "shared bases would not use",
-                line,
-            )
-        elif name in {"-i", "--index-url"}:
-            raise _Unsupported(
-                f"pip installs from the index {value} instead of PyPI, which the "
-                "shared bases would not use",
-                line,
-            )
-        elif name in {"-f", "--find-links"} and "://" not in value:
-            raise _Unsupported(f"pip finds links in the local folder {value}", line)
-        elif name in _PIP_CARRIED_VALUES:
-            options.append(f"{name} {shlex.quote(value)}")
-        elif name in {"--prefix", "--target", "-t", "--root"}:
-            destinations.append(value)
+    for option in install.options:
+        refusal = _refusal(option)
+        if refusal is not None:
+            raise _Unsupported(refusal, line)
+        kept = carried(option)
+        if kept is not None:
+            options.append(kept)
+    files = install.requirement_files
+    positional = list(install.words)
     if files and positional:
         raise _Unsupported(
             f"one pip install names requirement files and packages "
@@ -888,22 +832,45 @@ def _pip_role(command: Command, known: frozenset[str], line: int) -> _PipRole:
                 f"pip installs {file}, a requirements file the plan did not read",
                 line,
             )
+    destinations = install.destinations
     if files:
-        return _PipRole("requirements", tuple(options), tuple(destinations))
+        return _PipRole("requirements", tuple(options), destinations)
     names = {re.split(r"[<>=!~\[ ;@]", p, maxsplit=1)[0].lower() for p in positional}
     if names and names <= _PIP_TOOLING:
-        return _PipRole("tooling", destinations=tuple(destinations))
-    if "--user" in args:
+        return _PipRole("tooling", destinations=destinations)
+    if any(o.name == "--user" for o in install.options):
         raise _Unsupported(
             "`pip install --user` fails in the shared bases' virtualenv (user site-packages "
             "are not visible there)",
             line,
         )
-    return _PipRole("other", destinations=tuple(destinations))
+    return _PipRole("other", destinations=destinations)
+
+
+def _refusal(option: PipOption) -> str | None:
+    """Why plan cannot carry ``option`` onto the shared bases' install; None when it drops
+    or carries it, or reads it itself."""
+    if handling(option) == "unknown":
+        return f"pip option {option.written} is not one plan can carry"
+    if option.missing_value or option.value is None:
+        return None if not option.missing_value else f"pip option {option.written} has no value"
+    value = option.value
+    if option.name in {"-c", "--constraint"}:
+        return (
+            f"pip installs under the constraints file {value}, which the shared bases would not use"
+        )
+    if option.name in {"-i", "--index-url"}:
+        return (
+            f"pip installs from the index {value} instead of PyPI, which the shared bases "
+            "would not use"
+        )
+    if option.name in {"-f", "--find-links"} and "://" not in value:
+        return f"pip finds links in the local folder {value}"
+    return None
 
 
 def _command_kind(command: Command, line: int) -> Literal["apt", "pip", "other"]:
-    if is_apt(command):
+    if is_apt_tool(command):
         if not is_movable_apt(command):
             raise _Unsupported(
                 f"`{' '.join(command.argv[:3])}` is not an apt step plan can "
@@ -1114,7 +1081,7 @@ def _drop_venv_copy(
                         ):
                             state.build_tools.append(package)
                 elif pip_argv(command) is not None:
-                    role = _pip_role(command, known, step.position.line)
+                    role = _pip_role(step, command, known, step.position.line)
                     if role.kind == "other":
                         raise _Unsupported(
                             f"the stage {stage.name or stage.index} "

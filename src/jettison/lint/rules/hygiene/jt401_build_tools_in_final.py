@@ -12,42 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.commands.system import package_name
+from jettison.dockerfile.commands.system import (
+    INSTALL,
+    REMOVE,
+    apk_virtual,
+    package_name,
+    packages_if,
+)
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, runtime_steps
 from jettison.facts.system import is_build_tool
+from jettison.lint.helpers import runs, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._packages import Verbs, is_apk, packages_if
-from jettison.lint.rules.size._scripts import runs, stage_label
-
-_INSTALL = Verbs(
-    apt=("install",), apk=("add",), rpm=("install", "groupinstall"), zypper=("install", "in")
-)
-_REMOVE = Verbs(
-    apt=("purge", "remove", "autoremove"),
-    apk=("del",),
-    rpm=("remove", "erase", "autoremove"),
-    zypper=("remove", "rm"),
-)
 
 
 def _installed(command: Command) -> list[str]:
-    return packages_if(command, _INSTALL) or []
+    return packages_if(command, INSTALL) or []
 
 
 def _removed(command: Command) -> list[str]:
-    return packages_if(command, _REMOVE) or []
-
-
-def _apk_virtual(command: Command) -> str | None:
-    """The ``--virtual``/``-t`` name of an ``apk add`` (``apk del NAME`` removes the lot)."""
-    args = list(command.args)
-    for index, arg in enumerate(args):
-        if arg in ("--virtual", "-t") and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--virtual="):
-            return arg.split("=", 1)[1]
-    return None
+    return packages_if(command, REMOVE) or []
 
 
 def left_installed(step: Step) -> list[str]:
@@ -56,7 +40,7 @@ def left_installed(step: Step) -> list[str]:
     virtual: dict[str, list[str]] = {}
     for command in step.commands:
         tools = [p for p in _installed(command) if is_build_tool(package_name(p))]
-        group = _apk_virtual(command) if is_apk(command, "add") else None
+        group = apk_virtual(command)
         for package in tools:
             kept[package_name(package)] = package_name(package)
         if group:
