@@ -33,6 +33,7 @@ from jettison.dockerfile.commands.system import (
     package_name,
     sets_apt_source,
 )
+from jettison.dockerfile.discover import is_requirements_input
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.shell import Command, split_commands
 from jettison.facts.system import DEV_RUNTIME_LIBRARIES, PYTHON_TOOLING, is_build_tool
@@ -40,7 +41,6 @@ from jettison.facts.weights import named_like_weights
 from jettison.fix.bases import TORCH_FAMILY, BasePlan, plan_base, single_stage
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, refuse
-from jettison.lint.context import is_requirements_input
 
 VENV = "/opt/venv"
 APP_USER = "app"

@@ -164,7 +164,7 @@ def optimize(
     from jettison.facts.packages import TORCH_CPU_INDEX
 
     verbs = steps or Steps()
-    dockerfile, ctx = resolve_dockerfile(path, context_dir)
+    dockerfile, ctx = resolve_dockerfile(path, context_dir, verb="optimize")
     argv = smoke_argv(smoke)
     validate_check_options(timeout_s=timeout_s, expect=expect, probe=probe, port=port)
     chosen = choose_builder(builder) if isinstance(builder, str) else builder

@@ -78,6 +78,7 @@ from jettison.dockerfile.commands.system import (
     package_name,
     sets_apt_source,
 )
+from jettison.dockerfile.ignore import dockerignore_path, read_dockerignore
 from jettison.dockerfile.images import (
     ImageRef,
     name_component,
@@ -105,7 +106,6 @@ from jettison.fix.bases import (
     slim_variant,
 )
 from jettison.fix.rewrite import APP_USER, VENV
-from jettison.lint.context import dockerignore_path, read_dockerignore
 from jettison.plan.model import (
     BuildStep,
     Discovery,
