@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.dockerfile import writer
 from jettison.dockerfile.commands.python import parse_install, pip_argv, without_cache
 from jettison.dockerfile.commands.system import (
     apt_installs,
@@ -36,17 +37,14 @@ from jettison.dockerfile.commands.system import (
 from jettison.dockerfile.discover import is_requirements_input
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.writer import APP_USER, NONINTERACTIVE, VENV
 from jettison.facts.system import DEV_RUNTIME_LIBRARIES, PYTHON_TOOLING, is_build_tool
 from jettison.facts.weights import named_like_weights
 from jettison.fix.bases import TORCH_FAMILY, BasePlan, plan_base, single_stage
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, refuse
 
-VENV = "/opt/venv"
-APP_USER = "app"
 REQUIREMENTS_IN_BUILDER = "/tmp/requirements.txt"
-NONINTERACTIVE = "ARG DEBIAN_FRONTEND=noninteractive"
-"""Build-time only (an ARG, not an ENV): apt never stops at a question (tzdata...)."""
 
 
 @dataclass(frozen=True)
@@ -160,12 +158,54 @@ def apt_packages(dockerfile: Dockerfile) -> list[str]:
     return [p for run in single_stage(dockerfile).of("RUN") for p in _apt_packages(run)]
 
 
-def _apt_run(packages: Sequence[str]) -> str:
-    return (
-        "RUN apt-get update \\\n"
-        f"    && apt-get install -y --no-install-recommends {' '.join(packages)} \\\n"
-        "    && rm -rf /var/lib/apt/lists/*"
-    )
+@dataclass(frozen=True)
+class _Stage:
+    """The single stage, sorted: apt packages (gathered), pip RUNs (rewritten), the rest."""
+
+    apt: tuple[str, ...]
+    pip_runs: tuple[Instruction, ...]
+    kept: tuple[Instruction, ...]
+    """Every other instruction, in order (the requirements COPY left out)."""
+    build_env: tuple[Instruction, ...]
+    """ENV/ARG before the first pip install: proxies, index URLs... the install may need."""
+
+    @property
+    def build_tools(self) -> list[str]:
+        return list(dict.fromkeys(p for p in self.apt if is_build_tool(package_name(p))))
+
+
+def _sort_stage(dockerfile: Dockerfile, req_copy: Instruction) -> _Stage:
+    stage = single_stage(dockerfile)
+    apt: list[str] = []
+    pip_runs: list[Instruction] = []
+    kept: list[Instruction] = []
+    for instruction in stage.instructions:
+        kind = _classify(dockerfile, instruction) if instruction.keyword == "RUN" else None
+        if kind == "apt":
+            apt.extend(_apt_packages(instruction))
+        elif kind == "pip":
+            pip_runs.append(instruction)
+        elif instruction is not req_copy:
+            kept.append(instruction)
+    first_pip = min(i.position.line for i in pip_runs)
+    build_env = tuple(i for i in stage.of("ENV", "ARG") if i.position.line < first_pip)
+    return _Stage(tuple(apt), tuple(pip_runs), tuple(kept), build_env)
+
+
+class _Text:
+    """The lines of the new Dockerfile and the changes, in the order they are written."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.changes: list[Change] = []
+
+    def change(self, code: str, description: str) -> None:
+        self.changes.append(Change(code, description))
+        self.lines.append(writer.change(code, description))
+
+    def note(self, item: Change | None) -> None:
+        if item is not None:
+            self.change(item.code, item.description)
 
 
 def rewrite_dockerfile(
@@ -187,80 +227,79 @@ def rewrite_dockerfile(
     development file; ``keep_headers`` keeps C headers in the virtualenv (the code compiles
     at run time: torch.compile, C++ extensions).
     """
-    stage = single_stage(dockerfile)
     if base is None:
         base = plan_base(
             dockerfile, apt_packages=apt_packages(dockerfile), keep_compiler=keep_headers
         )
-    req_copy = requirements_copy(dockerfile)
-    out: list[str] = []
-    changes: list[Change] = []
-
-    def change(code: str, description: str) -> None:
-        changes.append(Change(code, description))
-        out.append(f"# jettison: {code} {description}")
-
-    apt: list[str] = []
-    pip_runs: list[Instruction] = []
-    kept: list[Instruction] = []
-    for instruction in stage.instructions:
-        if instruction.keyword == "RUN":
-            kind = _classify(dockerfile, instruction)
-            if kind == "apt":
-                apt.extend(_apt_packages(instruction))
-                continue
-            if kind == "pip":
-                pip_runs.append(instruction)
-                continue
-        if instruction is req_copy:
-            continue
-        kept.append(instruction)
-    first_pip = min(i.position.line for i in pip_runs)
-    build_env = [
-        i for i in stage.of("ENV", "ARG") if i.position.line < first_pip
-    ]  # proxies, index URLs... the install may need
-
-    out.extend(i.original for i in dockerfile.global_args)
+    stage = _sort_stage(dockerfile, requirements_copy(dockerfile))
+    text = _Text()
+    text.lines.extend(i.original for i in dockerfile.global_args)
     if dockerfile.global_args:
-        out.append("")
-    # -- builder ----------------------------------------------------------------------------
+        text.lines.append("")
+    _builder_stage(text, dockerfile, stage, base, runtime_requirements_source, moved_codes)
+    _install_step(text, stage, base, torch)
+    _strip_step(text, keep_headers)
+    text.lines.append("")
+    _runtime_stage(text, stage, base)
+    return Rewrite(text="\n".join(text.lines) + "\n", changes=tuple(text.changes))
+
+
+def _builder_stage(
+    text: _Text,
+    dockerfile: Dockerfile,
+    stage: _Stage,
+    base: BasePlan,
+    requirements_source: str,
+    moved_codes: Sequence[str],
+) -> None:
+    """The builder's FROM, its apt layer (interpreter and build tools) and the virtualenv."""
     if base.kind == "python" or "devel" in base.image.tag_parts:
-        out.append("# Build stage: the full image's compilers build any source distribution.")
+        text.lines.append(
+            "# Build stage: the full image's compilers build any source distribution."
+        )
     else:
-        out.append("# Build stage on the original base: the requirements go into a virtualenv.")
-    out.append(f"FROM {stage.base} AS builder")
+        text.lines.append(
+            "# Build stage on the original base: the requirements go into a virtualenv."
+        )
+    text.lines.append(f"FROM {single_stage(dockerfile).base} AS builder")
     if base.builder_apt:
-        out.append(NONINTERACTIVE)
-    out.extend(i.original for i in build_env)
-    build_tools = list(dict.fromkeys(p for p in apt if is_build_tool(package_name(p))))
-    builder_apt = list(dict.fromkeys([*base.builder_apt, *build_tools]))
+        text.lines.append(writer.NONINTERACTIVE)
+    text.lines.extend(i.original for i in stage.build_env)
+    builder_apt = list(dict.fromkeys([*base.builder_apt, *stage.build_tools]))
     if builder_apt:
-        out.append(_apt_run(builder_apt))
+        text.lines.append(writer.apt_layer(builder_apt))
     if base.python_comment:
-        out.append(f"# {base.python_comment}")
-    site = " --system-site-packages" if base.system_site_packages else ""
-    out.append(f"RUN {base.python} -m venv{site} {VENV}")
-    out.append(f"ENV PATH={VENV}/bin:$PATH")
+        text.lines.append(f"# {base.python_comment}")
+    venv = writer.venv_command(base.python, system_site_packages=base.system_site_packages)
+    text.lines.append(writer.run([venv]))
+    text.lines.append(writer.venv_on_path())
     if moved_codes:
         codes = " ".join(sorted(set(moved_codes)))
-        change(codes, "only runtime requirements; dev/unused ones are in requirements-dev.txt")
-    out.append(f"COPY {runtime_requirements_source} {REQUIREMENTS_IN_BUILDER}")
+        text.change(codes, "only runtime requirements; dev/unused ones are in requirements-dev.txt")
+    text.lines.append(f"COPY {requirements_source} {REQUIREMENTS_IN_BUILDER}")
+
+
+def _install_step(text: _Text, stage: _Stage, base: BasePlan, torch: TorchPlan | None) -> None:
+    """The builder's pip layer: torch from its index or folder first, then the runtime
+    requirements and the Dockerfile's other pip commands, without a download cache."""
     steps: list[str] = []
     extra_index = ""
     if torch is not None and torch.lines and torch.wheel_mount is not None:
-        change(
+        text.change(
             "JT302",
             f"CPU target: torch from the local folder {torch.index_url}, not PyPI's CUDA "
             f"build (mounted read-only at {torch.wheel_mount} during the build, never copied "
             "into the image)",
         )
-        out.append(f"# build with: buildah bud -v {torch.index_url}:{torch.wheel_mount}:ro ...")
+        text.lines.append(
+            f"# build with: buildah bud -v {torch.index_url}:{torch.wheel_mount}:ro ..."
+        )
         pins = " ".join(shlex.quote(t) for t in torch.lines)
         steps.append(f"pip install --no-cache-dir --find-links {torch.wheel_mount} {pins}")
         steps.append(f"printf '%s\\n' {pins} > {TORCH_CONSTRAINTS}")
         extra_index = f" -c {TORCH_CONSTRAINTS}"
     elif torch is not None and torch.lines:
-        change("JT302", f"CPU target: torch from {torch.index_url}, not PyPI's CUDA build")
+        text.change("JT302", f"CPU target: torch from {torch.index_url}, not PyPI's CUDA build")
         steps.append(
             "pip install --no-cache-dir --index-url "
             f"{shlex.quote(torch.index_url)} {' '.join(shlex.quote(t) for t in torch.lines)}"
@@ -270,9 +309,8 @@ def rewrite_dockerfile(
         # the base's torch, as pip sees it through --system-site-packages, pins the install
         steps.append(f"pip list --format=freeze | grep -i '^torch==' > {TORCH_CONSTRAINTS}")
         extra_index = f" -c {TORCH_CONSTRAINTS}"
-    if base.torch_note is not None:
-        change(base.torch_note.code, base.torch_note.description)
-    for run in pip_runs:
+    text.note(base.torch_note)
+    for run in stage.pip_runs:
         for command in _pip_commands(run):
             if _requirement_arg(run, command) is not None:
                 steps.append(
@@ -280,86 +318,82 @@ def rewrite_dockerfile(
                 )
             else:
                 steps.append(without_cache(command))
-    change("JT107", "pip without a download cache")
-    out.append("RUN " + " \\\n    && ".join(steps))
-    # The builder's venv is what the runtime stage copies: strip what no import needs.
-    # Test suites are only those below a package (site-packages/<pkg>/.../tests), as
-    # inspect's `tests` cause counts them; bytecode is rebuilt in memory at import.
+    text.change("JT107", "pip without a download cache")
+    text.lines.append(writer.run(steps))
+
+
+def _strip_step(text: _Text, keep_headers: bool) -> None:
+    """The builder's venv is what the runtime stage copies: strip what no import needs."""
     stripped = "bytecode and the packages' bundled test suites"
-    find = (
-        f"find {VENV} -depth -type d \\( -name __pycache__ "
-        "-o -path '*/site-packages/*/tests' -o -path '*/site-packages/*/test' \\) "
-        "-exec rm -rf {} +"
-    )
     if not keep_headers:
         stripped += ", C/C++ headers and static libraries (nothing compiles at run time)"
-        find += (
-            f" \\\n    && find {VENV} -type f \\( -name '*.h' -o -name '*.hpp' "
-            "-o -name '*.cuh' -o -name '*.a' \\) -delete"
-        )
     causes = "removable:bytecode,tests" + ("" if keep_headers else ",toolchain")
-    change(causes, f"the copied virtualenv leaves out {stripped}")
-    out.append(f"RUN {find}")
-    out.append("")
-    # -- runtime ----------------------------------------------------------------------------
-    if base.runtime_note is not None:
-        change(base.runtime_note.code, base.runtime_note.description)
-    out.append(f"FROM {base.runtime}")
-    if base.runtime_apt:
-        out.append(NONINTERACTIVE)
-    out.append(
-        f"ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH={VENV}/bin:$PATH"
-    )
+    text.change(causes, f"the copied virtualenv leaves out {stripped}")
+    text.lines.append(writer.run(writer.strip_venv(tests=True, headers=not keep_headers)))
+
+
+def _runtime_apt(stage: _Stage, base: BasePlan) -> list[str]:
+    """The runtime stage's apt packages: the interpreter (on a base without Python), the
+    Dockerfile's packages without build tools, the runtime library of a known ``-dev``."""
     runtime_apt: list[str] = list(base.runtime_apt)
-    for package in dict.fromkeys(apt):
-        if base.runtime_apt and PYTHON_TOOLING.match(package_name(package)):
+    for package in dict.fromkeys(stage.apt):
+        name = package_name(package)
+        if base.runtime_apt and PYTHON_TOOLING.match(name):
             continue  # the runtime stage's interpreter is base.runtime_apt's; pip is the venv's
-        if not is_build_tool(package_name(package)):
+        if not is_build_tool(name):
             runtime_apt.append(package)
         elif package in DEV_RUNTIME_LIBRARIES:
             runtime_apt.append(DEV_RUNTIME_LIBRARIES[package])
         elif package.endswith("-dev"):
             runtime_apt.append(package)  # its runtime library is unknown: keep it, safely
-    if build_tools:
-        change("JT401", f"build tools only in the builder: {' '.join(build_tools)}")
-    runtime_apt = list(dict.fromkeys(runtime_apt))
+    return list(dict.fromkeys(runtime_apt))
+
+
+def _runtime_stage(text: _Text, stage: _Stage, base: BasePlan) -> None:
+    """The runtime stage: the slimmer base, its apt layer, the user, the copied virtualenv,
+    the original instructions in order, and a health check."""
+    text.note(base.runtime_note)
+    text.lines.append(f"FROM {base.runtime}")
+    if base.runtime_apt:
+        text.lines.append(writer.NONINTERACTIVE)
+    text.lines.append(writer.RUNTIME_ENV)
+    if stage.build_tools:
+        text.change("JT401", f"build tools only in the builder: {' '.join(stage.build_tools)}")
+    runtime_apt = _runtime_apt(stage, base)
     if runtime_apt:
-        change("JT101 JT102", "apt in one layer, no recommended packages, lists removed")
-        out.append(_apt_run(runtime_apt))
-    has_user = any(i.keyword == "USER" for i in kept)
+        text.change("JT101 JT102", "apt in one layer, no recommended packages, lists removed")
+        text.lines.append(writer.apt_layer(runtime_apt))
+    has_user = any(i.keyword == "USER" for i in stage.kept)
     if not has_user:
-        change("JT601", f"an unprivileged user `{APP_USER}` runs the service")
-        out.append(f"RUN useradd --create-home --uid 10001 {APP_USER}")
-    out.append(f"COPY --from=builder {VENV} {VENV}")
-    last_build_step = max(
-        (n for n, i in enumerate(kept) if i.keyword in {"RUN", "COPY", "ADD", "WORKDIR"}),
-        default=-1,
-    )
-    for index, instruction in enumerate(kept):
-        if instruction.keyword in {"COPY", "ADD"} and any(
-            named_like_weights(s) for s in instruction.args[:-1]
-        ):
-            change(
-                "JT501",
-                "model weights stay baked in (kept); consider mounting them as a volume "
-                "(docker run -v ./models:/models) or fetching them at start",
-            )
-        out.append(instruction.original)
-        if index == last_build_step and not has_user:
-            out.append(f"USER {APP_USER}")
-    if last_build_step == -1 and not has_user:
-        out.append(f"USER {APP_USER}")
-    port = _http_port(kept)
-    if port is not None and not any(i.keyword == "HEALTHCHECK" for i in kept):
-        # A TCP connect with the image's own Python: no curl installed just for the check,
-        # and no guess at a health path the service may not have.
-        change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
-        out.append(
-            "HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 "
-            f'CMD ["python", "-c", "import socket; socket.create_connection('
-            f"('127.0.0.1', {port}), 4).close()\"]"
+        text.change("JT601", f"an unprivileged user `{writer.APP_USER}` runs the service")
+        text.lines.append(writer.run([writer.add_user()]))
+    text.lines.append(f"COPY --from=builder {VENV} {VENV}")
+    groups = [_kept_lines(text, i) for i in stage.kept]
+    if has_user:
+        text.lines.extend(line for group in groups for line in group)
+    else:
+        steps = [i.keyword in {"RUN", "COPY", "ADD", "WORKDIR"} for i in stage.kept]
+        text.lines.extend(writer.with_user(groups, steps))
+    port = _http_port(stage.kept)
+    if port is not None and not any(i.keyword == "HEALTHCHECK" for i in stage.kept):
+        text.change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
+        text.lines.append(writer.healthcheck(port))
+
+
+def _kept_lines(text: _Text, instruction: Instruction) -> list[str]:
+    """An original instruction as written, with the JT501 warning above a copy of weights."""
+    lines: list[str] = []
+    if instruction.keyword in {"COPY", "ADD"} and any(
+        named_like_weights(s) for s in instruction.args[:-1]
+    ):
+        description = (
+            "model weights stay baked in (kept); consider mounting them as a volume "
+            "(docker run -v ./models:/models) or fetching them at start"
         )
-    return Rewrite(text="\n".join(out) + "\n", changes=tuple(changes))
+        text.changes.append(Change("JT501", description))
+        lines.append(writer.change("JT501", description))
+    lines.append(instruction.original)
+    return lines
 
 
 def _http_port(instructions: Sequence[Instruction]) -> int | None:

@@ -229,7 +229,7 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
 
-def _norm(path: Path) -> Path:
+def normal(path: Path) -> Path:
     """``path`` made absolute and normalised (``..`` folded) without resolving symlinks."""
     return Path(os.path.normpath(path.absolute()))
 
@@ -348,7 +348,7 @@ def _compose_entry(
     if _REMOTE_CONTEXT.match(context_text):
         problem(f"compose service {name}: remote build context {context_text} is not planned")
         return None
-    context = _norm(path.parent / context_text)
+    context = normal(path.parent / context_text)
     if not context.is_dir():
         problem(f"compose service {name}: build context {context} does not exist")
         return None
@@ -357,7 +357,7 @@ def _compose_entry(
         return None
     given = build.get("dockerfile")
     if given is not None:
-        dockerfile = _norm(context / expand_vars(str(given), {}))
+        dockerfile = normal(context / expand_vars(str(given), {}))
     else:
         dockerfile = next(
             (context / n for n in DOCKERFILE_NAMES if (context / n).is_file()),
@@ -487,7 +487,7 @@ class _Draft:
 
 
 def _draft(entry: _Declared, root: Path, problems: list[Problem]) -> _Draft:
-    dockerfile = _norm(entry.dockerfile)
+    dockerfile = normal(entry.dockerfile)
     fallback_context = entry.context or dockerfile.parent
     try:
         parsed = parse_dockerfile(dockerfile, entry.build_args or None)
@@ -528,7 +528,7 @@ def _unparsable(name: str, dockerfile: Path, message: str) -> Problem:
 
 def _walk_context(parsed: Dockerfile, root: Path) -> Path:
     """The shared context rule, kept inside the root (what a repository's CI can see)."""
-    context = _norm(resolve_context(parsed))
+    context = normal(resolve_context(parsed))
     return context if _inside(context, root) else root
 
 
@@ -547,13 +547,13 @@ def _requirement_files(
     known by being named after ``-c`` (in a requirements file or on the pip command line).
     """
     installed, pip_constraints = _pip_files(parsed, context)
-    files = [_norm(p) for p in copied]
+    files = [normal(p) for p in copied]
     files.extend(p for p in installed if p not in files)
     if not files:
         return ()
     try:
         loaded = load_requirements(context, files)
-        constraints = {_norm(r.file) for r in loaded.requirements if r.group == "constraint"}
+        constraints = {normal(r.file) for r in loaded.requirements if r.group == "constraint"}
         constraints = (constraints | set(pip_constraints)) - set(installed)
         kept = [p for p in files if p not in constraints]
         if kept != files:  # read again without them: their includes are not installed
@@ -570,7 +570,7 @@ def _requirement_files(
             )
         )
         return tuple(files)
-    for path in map(_norm, loaded.files):
+    for path in map(normal, loaded.files):
         if path not in files and path not in constraints:
             files.append(path)
     return tuple(files)
@@ -675,7 +675,7 @@ def _matches(context: Path, source: str) -> list[Path]:
         candidates = [context / pattern]
     out = []
     for candidate in candidates:
-        path = _norm(candidate)
+        path = normal(candidate)
         if _inside(path, context) and path.exists():
             out.append(path)
     return out

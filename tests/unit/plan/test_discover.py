@@ -283,9 +283,9 @@ def test_skipped_folders_and_symlinks_out_of_the_root(tmp_path: Path) -> None:
 
 
 def test_plan_marker_is_the_one_generate_writes() -> None:
-    from jettison.plan import generate
+    from jettison.plan import write
 
-    assert generate.MARKER == PLAN_MARKER
+    assert write.MARKER == PLAN_MARKER
 
 
 def test_discovery_does_not_parse_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
