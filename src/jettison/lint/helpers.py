@@ -18,6 +18,7 @@ from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, all_steps
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.lint.savings import cache_saving
+from jettison.render.units import human_bytes as human_bytes  # sizes as the reports print them
 
 SHOWN_COMMAND = 60
 """A command quoted in a message is cut to this many characters."""

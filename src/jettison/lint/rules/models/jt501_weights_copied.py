@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from jettison.dockerfile.copies import copy_parts, destination
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.facts.weights import HF_CACHE_PATH, named_like_weights
+from jettison.lint.helpers import human_bytes
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.lint.rules.models._weights import (
     context_weights,
     weights_in_image,
 )
-from jettison.render.units import human_bytes
 
 
 def _stage_sources(dockerfile: Dockerfile, ref: str, path: str) -> list[str] | None:
