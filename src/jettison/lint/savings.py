@@ -44,6 +44,15 @@ def distributions_saving(ctx: LintContext, names: Iterable[str]) -> Saving | Non
     return Saving(total, f"installed size of {', '.join(wanted)} wheels (package index)")
 
 
+def saving_once(ctx: LintContext, claimed: set[str], name: str) -> Saving | None:
+    """What removing ``name`` saves, the first time a rule asks (``claimed`` remembers):
+    a distribution declared twice is counted once."""
+    if name in claimed:
+        return None
+    claimed.add(name)
+    return distributions_saving(ctx, [name])
+
+
 def cuda_saving(ctx: LintContext) -> Saving | None:
     """Bytes of CUDA/NVIDIA libraries in the image (``--image`` only)."""
     if ctx.image is None or not ctx.image.attribution.cuda:

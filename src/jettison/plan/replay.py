@@ -338,8 +338,14 @@ def chain_groups(chain: Chain, replays: Sequence[Replay], groups: dict[str, Grou
 
 @dataclass
 class _State:
-    """What the walk over a Dockerfile's instructions collects (private, mutable)."""
+    """The walk over a service Dockerfile's instructions: what it reads and what it collects
+    (private, mutable)."""
 
+    dockerfile: Dockerfile
+    service: Service
+    root: Path
+    known: frozenset[str]
+    """File names a ``pip install -r`` may give for the requirement files the split read."""
     parts: list[Part] = field(default_factory=list)
     apt: list[str] = field(default_factory=list)
     build_tools: list[str] = field(default_factory=list)
@@ -365,10 +371,10 @@ def _replay(
     assert dockerfile is not None
     stages = list(reversed(dockerfile.runtime_stages()))
     known = _requirement_names(dockerfile, service)
-    state = _State()
+    state = _State(dockerfile, service, root, known)
     for stage in stages:
         for instruction in stage.instructions:
-            _replay_instruction(instruction, dockerfile, service, root, known, state)
+            _replay_instruction(instruction, state)
     _check_dropped_paths(stages, state.dropped_paths)
     apt_notes: list[str] = []
     runtime: list[str] = []
@@ -472,20 +478,14 @@ def _is_run(part: Part) -> bool:
     return any(line[:4].upper() == "RUN " for line in part.lines)
 
 
-def _replay_instruction(
-    instruction: Instruction,
-    dockerfile: Dockerfile,
-    service: Service,
-    root: Path,
-    known: frozenset[str],
-    state: _State,
-) -> None:
+def _replay_instruction(instruction: Instruction, state: _State) -> None:
+    dockerfile, service = state.dockerfile, state.service
     keyword = instruction.keyword
     line = instruction.position.line
     if keyword == "RUN":
-        _replay_run(instruction, dockerfile, known, state)
+        _replay_run(instruction, state)
     elif keyword in {"COPY", "ADD"}:
-        _replay_copy(instruction, dockerfile, service, root, known, state)
+        _replay_copy(instruction, state)
     elif keyword == "HEALTHCHECK":
         state.has_healthcheck = True
         replaced = _replace_healthcheck(instruction, service)
@@ -512,9 +512,8 @@ def _replay_instruction(
         state.parts.append(Part(_source(instruction, dockerfile), build_step=keyword == "WORKDIR"))
 
 
-def _replay_run(
-    instruction: Instruction, dockerfile: Dockerfile, known: frozenset[str], state: _State
-) -> None:
+def _replay_run(instruction: Instruction, state: _State) -> None:
+    dockerfile = state.dockerfile
     line = instruction.position.line
     commands = (
         [Command(instruction.args)] if instruction.json else split_commands(instruction.shell_text)
@@ -538,7 +537,7 @@ def _replay_run(
         state.parts.append(Part((_short(instruction),), slot="apt"))
         return
     if set(kinds) == {"pip"}:
-        _replay_pip(instruction, dockerfile, commands, segments, known, state)
+        _replay_pip(instruction, commands, segments, state)
         return
     # apt then other commands (`apt-get install ... && useradd ...`): the apt part joins the
     # apt layer, the rest stays a RUN of its own, in order. Only plain `&&` chains whose apt
@@ -566,12 +565,11 @@ def _replay_run(
 
 def _replay_pip(
     instruction: Instruction,
-    dockerfile: Dockerfile,
     commands: Sequence[Command],
     segments: Sequence[str] | None,
-    known: frozenset[str],
     state: _State,
 ) -> None:
+    dockerfile, known = state.dockerfile, state.known
     line = instruction.position.line
     roles = [_pip_role(instruction, c, known, line) for c in commands]
     for role in roles:
@@ -797,14 +795,8 @@ def _requirement_names(dockerfile: Dockerfile, service: Service) -> frozenset[st
     return frozenset(names)
 
 
-def _replay_copy(
-    instruction: Instruction,
-    dockerfile: Dockerfile,
-    service: Service,
-    root: Path,
-    known: frozenset[str],
-    state: _State,
-) -> None:
+def _replay_copy(instruction: Instruction, state: _State) -> None:
+    dockerfile, service, root = state.dockerfile, state.service, state.root
     line = instruction.position.line
     source_stage = instruction.flag("from")
     if source_stage is not None:
@@ -812,7 +804,7 @@ def _replay_copy(
         if stage is None:  # an image: COPY --from=ghcr.io/... copies from it, as before
             state.parts.append(Part(_source(instruction, dockerfile), build_step=True))
             return
-        _drop_venv_copy(instruction, dockerfile, stage, known, state)
+        _drop_venv_copy(instruction, stage, state)
         return
     if instruction.heredocs:
         state.parts.append(Part(_source(instruction, dockerfile), build_step=True))
@@ -879,15 +871,10 @@ def _is_requirement_source(source: str, service: Service) -> bool:
     return candidate in service.requirement_files and candidate.suffix in {".txt", ".in"}
 
 
-def _drop_venv_copy(
-    instruction: Instruction,
-    dockerfile: Dockerfile,
-    stage: Stage,
-    known: frozenset[str],
-    state: _State,
-) -> None:
+def _drop_venv_copy(instruction: Instruction, stage: Stage, state: _State) -> None:
     """Drop ``COPY --from=<stage>`` of the Python environment a builder stage installed
     (the base images and the service's own layer install it); refuse any other copy."""
+    dockerfile, known = state.dockerfile, state.known
     line = instruction.position.line
     venvs: set[str] = {"/root/.local", "/usr/local"}
     installs = False

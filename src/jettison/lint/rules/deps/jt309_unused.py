@@ -35,7 +35,7 @@ from jettison.lint.packages import (
     production_instructions,
     production_packages,
 )
-from jettison.lint.savings import distributions_saving
+from jettison.lint.savings import saving_once
 
 
 def _allowed(ctx: LintContext) -> frozenset[str]:
@@ -105,8 +105,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 severity=Severity.INFO,
             )
             continue
-        saving = None if declared.name in claimed else distributions_saving(ctx, [declared.name])
-        claimed.add(declared.name)
+        saving = saving_once(ctx, claimed, declared.name)
         yield finding_at(
             RULE,
             ctx,
