@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.commands.python import PipInstall, pip_installs
+from jettison.dockerfile.commands.python import PipInstall, pip_installs, sets_pip_config
 from jettison.dockerfile.images import runtime_base
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.shell import split_commands
@@ -250,7 +250,7 @@ def _global_index_texts(ctx: LintContext, *, for_requirement_files: bool) -> lis
                 out.append(value if name != "UV_TORCH_BACKEND" else f"backend:{value}")
     for run in production_instructions(ctx, "RUN"):
         for command in split_commands(run.shell_text):
-            if "config" in command.argv and ("set" in command.argv or "--global" in command.argv):
+            if sets_pip_config(command):
                 out.extend(command.argv)
     if for_requirement_files:
         for install in production_installs(ctx):

@@ -19,6 +19,7 @@ from jettison.dockerfile.commands.python import (
     pip_subcommand,
     project_extras,
     requirements_without_project,
+    sets_pip_config,
     venv_dirs,
     without_cache,
 )
@@ -335,3 +336,17 @@ def test_parse_install_needs_an_install() -> None:
         "a",
         "b",
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("pip config set global.index-url https://download.pytorch.org/whl/cpu", True),
+        ("pip3 config --global set global.extra-index-url https://x", True),
+        ("python -m pip config --user set global.index-url https://x", True),
+        ("pip config list", False),
+        ("git config --global user.name x", False),
+    ],
+)
+def test_pip_config(line: str, expected: bool) -> None:
+    assert sets_pip_config(command(line)) is expected

@@ -98,6 +98,12 @@ def is_pip_install(command: Command) -> bool:
     return pip_verb(command) == "install"
 
 
+def sets_pip_config(command: Command) -> bool:
+    """``pip config set ...`` (or ``pip config --global ...``): settings, index URLs
+    included, for every later pip."""
+    return pip_verb(command) == "config" and any(a in ("set", "--global") for a in command.args)
+
+
 def disables_cache(command: Command) -> bool:
     """pip (or uv pip) is told to keep no download cache, before or after its verb."""
     found = pip_argv(command)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jettison.lint.packages import production_packages, production_stages
+from jettison.lint.packages import production_packages, production_stages, torch_variant
 
 from ._stack_helpers import make_ctx, requirements_file
 
@@ -95,3 +95,15 @@ def test_requirements_come_first_and_only_group_main(tmp_path: Path) -> None:
         ("flask", "requirements.txt:1"),
         ("gunicorn", "Dockerfile:2"),
     ]
+
+
+def test_pip_config_sets_the_index_of_later_installs(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim\n"
+        "RUN pip config set global.index-url https://download.pytorch.org/whl/cpu\n"
+        "RUN git config --global url.https://x/.insteadOf https://download.pytorch.org/whl/cu121\n"
+        "RUN pip install torch\n"
+    )
+    ctx = make_ctx(tmp_path, text)
+    (torch,) = production_packages(ctx)
+    assert torch_variant(ctx, torch) == "cpu"
