@@ -25,15 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jettison.dockerfile import writer
+from jettison.dockerfile.commands.layers import layer_of
 from jettison.dockerfile.commands.python import parse_install, pip_argv, without_cache
-from jettison.dockerfile.commands.system import (
-    apt_installs,
-    is_apt_cleanup,
-    is_apt_tool,
-    is_movable_apt,
-    package_name,
-    sets_apt_source,
-)
+from jettison.dockerfile.commands.system import apt_installs, package_name
 from jettison.dockerfile.discover import is_requirements_input
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.shell import Command, split_commands
@@ -118,28 +112,22 @@ def _classify(dockerfile: Dockerfile, run: Instruction) -> str:
     """``apt``, ``pip`` or ``other`` for a RUN; mixed ones are refused."""
     kinds = set()
     for command in split_commands(run.shell_text):
-        if is_apt_tool(command):
-            if not is_movable_apt(command):
-                raise _refuse(
-                    dockerfile,
-                    f"line {run.position.line}: `{' '.join(command.argv[:3])}` is not an "
-                    "apt step fix can move",
-                    "keep apt-get to update/install/clean lines, then run fix again",
-                )
-            kinds.add("apt")
-        elif is_apt_cleanup(command):
-            kinds.add("apt")
-        elif pip_argv(command) is not None:
-            kinds.add("pip")
-        elif sets_apt_source(command):
+        layer = layer_of(command)
+        if layer == "unmovable-apt":
+            raise _refuse(
+                dockerfile,
+                f"line {run.position.line}: `{' '.join(command.argv[:3])}` is not an "
+                "apt step fix can move",
+                "keep apt-get to update/install/clean lines, then run fix again",
+            )
+        if layer == "apt-source":
             raise _refuse(
                 dockerfile,
                 f"line {run.position.line}: `{command.name}` sets up an apt source; the "
                 "rewrite installs the apt packages before the other steps, so it would fail",
                 "install from the base's own archive, or rewrite this Dockerfile by hand",
             )
-        else:
-            kinds.add("other")
+        kinds.add(layer)
     if len(kinds) > 1:
         raise _refuse(
             dockerfile,

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from jettison.dockerfile import writer
+from jettison.dockerfile.commands.layers import layer_of
 from jettison.dockerfile.commands.python import (
     PipOption,
     carried,
@@ -44,11 +45,7 @@ from jettison.dockerfile.commands.python import (
 )
 from jettison.dockerfile.commands.system import (
     apt_installs,
-    is_apt_cleanup,
-    is_apt_tool,
-    is_movable_apt,
     package_name,
-    sets_apt_source,
 )
 from jettison.dockerfile.images import (
     ImageRef,
@@ -694,25 +691,20 @@ def _refusal(option: PipOption) -> str | None:
 
 
 def _command_kind(command: Command, line: int) -> Literal["apt", "pip", "other"]:
-    if is_apt_tool(command):
-        if not is_movable_apt(command):
-            raise _Unsupported(
-                f"`{' '.join(command.argv[:3])}` is not an apt step plan can "
-                "move (update, install, clean)",
-                line,
-            )
-        return "apt"
-    if is_apt_cleanup(command):
-        return "apt"
-    if pip_argv(command) is not None:
-        return "pip"
-    if sets_apt_source(command):
+    layer = layer_of(command)
+    if layer == "unmovable-apt":
+        raise _Unsupported(
+            f"`{' '.join(command.argv[:3])}` is not an apt step plan can "
+            "move (update, install, clean)",
+            line,
+        )
+    if layer == "apt-source":
         raise _Unsupported(
             f"`{command.name}` sets up an apt source; the plan installs the apt packages in "
             "one layer before the other steps, where that source does not exist yet",
             line,
         )
-    return "other"
+    return layer
 
 
 def _check_user_commands(commands: Sequence[Command], line: int) -> None:
