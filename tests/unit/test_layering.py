@@ -17,8 +17,9 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "jettison"
 
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "__init__"}),
-    frozenset({"notices", "units", "progress", "config", "pypi"}),
-    frozenset({"dockerfile", "requirements", "facts", "image"}),
+    frozenset({"notices", "units", "progress", "config", "pypi", "imageref"}),
+    frozenset({"facts"}),
+    frozenset({"dockerfile", "requirements", "image"}),
     frozenset({"imports", "inspect", "builder"}),
     frozenset({"lint", "diff"}),
     frozenset({"fix"}),

@@ -18,10 +18,9 @@ from jettison.builder.options import BuildOptions, CheckOptions
 from jettison.builder.verify import Verdict, compare, smoke
 from jettison.builder.verify import check as check_run
 from jettison.builder.verify import probe as probe_run
-from jettison.dockerfile.images import name_component
-from jettison.errors import ConfigError
-
-DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
+from jettison.dockerfile.discover import dockerfiles_in, locate
+from jettison.errors import ConfigError, DockerfileError
+from jettison.imageref import name_component
 
 
 @dataclass(frozen=True)
@@ -62,21 +61,21 @@ class VerifyReport:
     """Set when the runs probed an HTTP service instead of running a command to its end."""
 
 
-def resolve_dockerfile(path: Path, context: Path | None) -> tuple[Path, Path]:
-    """``(dockerfile, context)`` for a Dockerfile or a directory holding one."""
-    if path.is_dir():
-        found = next((path / n for n in DOCKERFILE_NAMES if (path / n).is_file()), None)
-        if found is None:
-            raise ConfigError(f"{path} holds no Dockerfile or Containerfile", hint="give its path")
-        dockerfile = found
-    elif path.is_file():
-        dockerfile = path
-    else:
-        raise ConfigError(f"{path}: no such file or directory")
-    ctx = context if context is not None else dockerfile.parent
-    if not ctx.is_dir():
-        raise ConfigError(f"build context {ctx} is not a directory")
-    return dockerfile, ctx
+def resolve_dockerfile(
+    path: Path, context: Path | None, *, verb: str = "build"
+) -> tuple[Path, Path]:
+    """``(dockerfile, context)`` for a Dockerfile or a directory holding one, found and
+    inferred as ``jettison lint`` finds them (:mod:`jettison.dockerfile.discover`); the
+    builder's errors are configuration errors."""
+    if path.is_dir() and not dockerfiles_in(path):
+        raise ConfigError(
+            f"{path} holds no Dockerfile or Containerfile",
+            hint="give its path (any name), e.g. docker/app.Dockerfile",
+        )
+    try:
+        return locate(path, context, verb=verb)
+    except DockerfileError as exc:
+        raise ConfigError(str(exc), hint=exc.hint) from exc
 
 
 def default_tag(context: Path) -> str:

@@ -1,4 +1,5 @@
-"""``.dockerignore`` matching as BuildKit does it (moby's ``patternmatcher``).
+"""``.dockerignore`` files: which one applies to a build, and matching as BuildKit does it
+(moby's ``patternmatcher``).
 
 Each pattern is cleaned like Go's ``filepath.Clean`` (a leading ``/`` dropped) and matched
 against a slash-separated path relative to the context root:
@@ -18,6 +19,9 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+
+from jettison.errors import DockerfileError
 
 _ESCAPED = frozenset(".+()|{}$")
 """Regex characters docker escapes; everything else is copied into the regex as written."""
@@ -121,3 +125,23 @@ class DockerIgnore:
             if found:
                 matched = not pattern.exclusion
         return matched
+
+
+def dockerignore_path(dockerfile_path: Path | None, context_dir: Path) -> Path | None:
+    """``<Dockerfile name>.dockerignore`` next to the Dockerfile (BuildKit prefers it), else
+    the context's ``.dockerignore``; None when neither exists."""
+    candidates = []
+    if dockerfile_path is not None:
+        candidates.append(dockerfile_path.with_name(dockerfile_path.name + ".dockerignore"))
+    candidates.append(context_dir / ".dockerignore")
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def read_dockerignore(path: Path) -> tuple[str, ...]:
+    """The patterns of a ``.dockerignore`` (comments and blank lines dropped)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig", "replace")
+    except OSError as exc:
+        raise DockerfileError(f"{path}: cannot read ({exc.strerror})") from exc
+    patterns = (line.strip() for line in text.splitlines())
+    return tuple(p for p in patterns if p and not p.startswith("#"))

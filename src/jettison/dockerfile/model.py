@@ -10,6 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+KEYWORDS = (
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+)
+"""The instructions ``docker build`` knows."""
+
 
 @dataclass(frozen=True, slots=True)
 class Position:

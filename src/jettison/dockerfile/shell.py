@@ -18,6 +18,13 @@ from jettison.dockerfile.model import Instruction
 
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "\n", "(", ")", "|&"})
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "nice", "command", "xargs"})
+_WRAPPER_VALUED = {
+    "sudo": frozenset({"-u", "--user", "-g", "--group", "-C", "-D", "-h", "-p", "-r", "-t"}),
+    "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S"}),
+    "nice": frozenset({"-n", "--adjustment"}),
+    "xargs": frozenset({"-n", "-I", "-P", "-d", "-L", "-s", "-E", "-a"}),
+}
+"""Options of the wrappers that take a value (``sudo -u app``): skipped with it."""
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 """Programs that run a script given with ``-c`` (or a heredoc) as shell commands."""
 _HEREDOC_MARK = re.compile(r"<<-?\s*([\"']?)(\w+)\1")
@@ -63,29 +70,57 @@ def _tokens(script: str) -> list[str]:
         return script.replace("\\\n", " ").split()
 
 
+def _is_assignment(word: str) -> bool:
+    return "=" in word and not word.startswith("=") and word.split("=")[0].isidentifier()
+
+
+def _unwrapped(argv: list[str]) -> list[str]:
+    """``argv`` without what runs before the program: environment assignments
+    (``FOO=bar cmd``), shell keywords (``if``, ``then``...) and wrappers with their options
+    (``sudo -u app``, ``env -i X=1``, ``nice -n 10``)."""
+    while argv:
+        if _is_assignment(argv[0]):
+            argv.pop(0)
+            continue
+        name = posixpath.basename(argv[0])
+        if argv[0] not in _KEYWORDS and name not in _WRAPPERS:
+            break
+        argv.pop(0)
+        valued = _WRAPPER_VALUED.get(name, frozenset())
+        while argv and argv[0].startswith("-") and argv[0] != "-":
+            option = argv.pop(0)
+            if option in valued and argv:
+                argv.pop(0)
+    return argv
+
+
+def _script_argument(argv: list[str]) -> str | None:
+    """The script of ``sh -c SCRIPT`` (``-c`` alone or in a cluster: ``bash -lc``,
+    ``sh -euxc``), None for any other command."""
+    if posixpath.basename(argv[0]) not in SHELLS:
+        return None
+    for index, arg in enumerate(argv[1:-1], start=1):
+        if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
+            return argv[index + 1]
+        if not arg.startswith(("-", "+")) and argv[index - 1] != "-o":
+            return None  # a script file: sh script.sh -c ...
+    return None
+
+
 def split_commands(script: str) -> list[Command]:
     """The simple commands of ``script``, in order, with ``sh -c '...'`` bodies expanded."""
     commands: list[Command] = []
     current: list[str] = []
 
     def flush() -> None:
-        argv = list(current)
+        argv = _unwrapped(list(current))
         current.clear()
-        while argv and (
-            "=" in argv[0] and not argv[0].startswith("=") and argv[0].split("=")[0].isidentifier()
-        ):
-            argv.pop(0)  # FOO=bar cmd: environment assignments
-        while argv and (argv[0] in _KEYWORDS or posixpath.basename(argv[0]) in _WRAPPERS):
-            argv.pop(0)
-            while argv and argv[0].startswith("-"):  # sudo -E, env -i, nice -n ...
-                argv.pop(0)
         if not argv:
             return
-        if posixpath.basename(argv[0]) in SHELLS and "-c" in argv[1:]:
-            body = argv[argv.index("-c") + 1 : argv.index("-c") + 2]
-            if body:
-                commands.extend(split_commands(body[0]))
-                return
+        body = _script_argument(argv)
+        if body is not None:
+            commands.extend(split_commands(body))
+            return
         commands.append(Command(tuple(argv)))
 
     for token in _tokens(script):

@@ -59,18 +59,21 @@ from typing import Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from jettison.dockerfile.images import ImageRef, parse_image
+from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.model import Dockerfile, Stage
+from jettison.facts import packages
+from jettison.facts.bases import NVIDIA_CUDA, PYTORCH, base_torch
+from jettison.facts.system import PYTHON_INTERPRETER
 from jettison.fix.changes import Change
 from jettison.fix.errors import refuse
-from jettison.lint import tables
-from jettison.lint.rules.deps.jt307_torch_over_base import base_torch
+from jettison.imageref import ImageRef, parse_image
 from jettison.requirements.model import Requirement
 
 BaseKind = Literal["python", "cuda", "pytorch"]
-TORCH_FAMILY = frozenset(tables.TORCH_FAMILY)
-CUDA_REPOSITORIES = frozenset({"nvidia/cuda", "nvcr.io/nvidia/cuda"})
-PYTORCH_REPOSITORY = "pytorch/pytorch"
+TORCH_FAMILY = frozenset(packages.TORCH_FAMILY)
+CUDA_REPOSITORIES = NVIDIA_CUDA
+"""The CUDA images fix rewrites (their tags say the CUDA version, flavour and OS)."""
+PYTORCH_REPOSITORY = PYTORCH
 CONDA_PYTHON = "/opt/conda/bin/python"
 SYSTEM_CUDA_USERS = frozenset(
     {
@@ -95,7 +98,6 @@ _CUDA_TAG = re.compile(
     r"(?P<flavor>base|runtime|devel)-(?P<os>[a-z]+)(?P<release>\d+(?:\.\d+)?)$"
 )
 _PYTORCH_FLAVOR = re.compile(r"-(?P<flavor>devel|runtime)$")
-_APT_PYTHON = re.compile(r"^python3\.\d+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,10 +289,6 @@ class BasePlan:
     """torch comes with the base: pip in the builder is constrained to it."""
 
 
-def _apt_name(package: str) -> str:
-    return re.split(r"[=:]", package, maxsplit=1)[0].strip().lower()
-
-
 def plan_base(
     dockerfile: Dockerfile,
     *,
@@ -345,7 +343,7 @@ def _cuda_plan(
 ) -> BasePlan:
     tag = CudaTag.parse(ref.tag)
     assert tag is not None  # supported_base refused other tags
-    named = [n for n in map(_apt_name, apt_packages) if _APT_PYTHON.match(n)]
+    named = [n for n in map(package_name, apt_packages) if PYTHON_INTERPRETER.match(n)]
     python = named[0] if named else "python3"
     devel = tag.flavor == "devel"
     code = "JT202" if devel else "cuda"

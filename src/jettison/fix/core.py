@@ -18,21 +18,32 @@ from __future__ import annotations
 
 import difflib
 import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from jettison.builder.options import Mount
+from jettison.dockerfile.model import Dockerfile
+from jettison.facts.packages import TORCH_CPU_INDEX
 from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError
 from jettison.fix.report import FixReport, OutputFile
 from jettison.fix.requirements import CPU_RENAMES, RequirementsSplit, split_requirements
-from jettison.fix.rewrite import TorchPlan, apt_packages, requirements_copy, rewrite_dockerfile
+from jettison.fix.rewrite import (
+    Rewrite,
+    TorchPlan,
+    apt_packages,
+    requirements_copy,
+    rewrite_dockerfile,
+)
 from jettison.fix.savings import assign_savings, dockerignore_saving, requirement_saving
 from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
 from jettison.lint.context import Sizes, build_context
 from jettison.lint.model import Finding, LintContext
-from jettison.lint.packages import TORCH_CPU_INDEX, gpu_evidence, production_packages
+from jettison.lint.packages import gpu_evidence, production_packages
+from jettison.requirements.model import Requirement
 from jettison.requirements.requirements_txt import file_text
 
 Target = Literal["cpu", "gpu", "auto"]
@@ -70,13 +81,58 @@ def fix(
     from jettison.lint.sizes import WheelSizes
 
     measure = sizes if sizes is not None else WheelSizes(offline=offline)
-    ctx = build_context(path, context_dir=context_dir, sizes=measure)
+    inputs = _read_inputs(path, context_dir, measure)
+    chosen = _target(inputs.ctx, target)
+    split, torch = _split(inputs, chosen, torch_index)
+    rewrite = _rewrite(inputs, split, torch, chosen, runtime_base)
+    findings = _lint_findings(inputs.ctx)
+    changes = _changes(inputs, findings, split, rewrite, torch.repinned)
+    dockerfile = inputs.dockerfile
+    new_dockerfile = dockerfile.path if write else dockerfile.path.with_name("Dockerfile.jettison")
+    files = [
+        OutputFile(new_dockerfile, rewrite.text),
+        OutputFile(inputs.requirements.with_name(RUNTIME_NAME), split.runtime_text),
+        OutputFile(inputs.requirements.with_name(DEV_NAME), split.dev_text),
+    ]
+    if inputs.ctx.dockerignore is None:
+        ignore = inputs.ctx.context_dir / ".dockerignore"
+        files.append(OutputFile(ignore, DOCKERIGNORE))
+        changes.append(_dockerignore_change(inputs.ctx, findings, ignore))
+    if not dry_run:
+        _write(files, dockerfile.path if write else None, force=force)
+    return FixReport(
+        files=tuple(files),
+        changes=tuple(changes),
+        diff=_diff(dockerfile, rewrite.text, new_dockerfile),
+        target=chosen,
+        written=not dry_run,
+        mounts=torch.mounts,
+    )
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What fix reads: lint's context, the Dockerfile, its one requirements file."""
+
+    ctx: LintContext
+    dockerfile: Dockerfile
+    source: str
+    """The requirements file's path in the build context, as the Dockerfile copies it."""
+    requirements: Path
+    text: str
+    """The requirements file, decoded as lint's parser decoded it."""
+    parsed: tuple[Requirement, ...]
+
+
+def _read_inputs(path: Path, context_dir: Path | None, sizes: Sizes) -> _Inputs:
+    """The inputs, or a refusal: not a Dockerfile, a base fix cannot rewrite, no requirements
+    file copied on its own, a file that includes others, a file that cannot be read."""
+    ctx = build_context(path, context_dir=context_dir, sizes=sizes)
     dockerfile = ctx.dockerfile
     if dockerfile is None:
         raise FixError(f"{path}: not a Dockerfile", hint="give the Dockerfile to rewrite")
     supported_base(dockerfile)
-    copy = requirements_copy(dockerfile)
-    source = copy.args[0].lstrip("/")
+    source = requirements_copy(dockerfile).args[0].lstrip("/")
     req_path = ctx.context_dir / source
     if not req_path.is_file():
         raise FixError(
@@ -88,24 +144,38 @@ def fix(
             f"{req_path}: includes other requirement files (-r/-c); fix splits one file only",
             hint="inline the included requirements, then run fix again",
         )
-    chosen = _target(ctx, target)
-    folder = local_folder(torch_index)
-    # decoded as lint's parser decoded it, so line numbers and names agree
-    text = file_text(req_path)
+    text = file_text(req_path)  # decoded as lint's parser decoded it: lines and names agree
     if text is None:
         raise FixError(
             f"{req_path}: cannot read the requirements file as text",
             hint="make it a readable text file, then run fix again",
         )
-    requirements = [r for r in ctx.requirements.requirements if r.file == req_path]
-    provided = torch_from_base(dockerfile, requirements)
+    parsed = tuple(r for r in ctx.requirements.requirements if r.file == req_path)
+    return _Inputs(ctx, dockerfile, source, req_path, text, parsed)
+
+
+@dataclass(frozen=True)
+class _Torch:
+    """How the builder installs the torch family on a CPU target."""
+
+    plan: TorchPlan | None = None
+    mounts: tuple[Mount, ...] = ()
+    repinned: tuple[Change, ...] = ()
+    """Re-pins to what a local wheel folder has (the JT302 change has the saving)."""
+
+
+def _split(inputs: _Inputs, chosen: str, torch_index: str) -> tuple[RequirementsSplit, _Torch]:
+    """The runtime/development split of the requirements, and the CPU torch plan (a local
+    wheel folder re-pins torch to what it holds)."""
+    folder = local_folder(torch_index)
+    provided = torch_from_base(inputs.dockerfile, inputs.parsed)
 
     def split_with(pins: dict[str, tuple[str, str]] | None = None) -> RequirementsSplit:
         return split_requirements(
-            text,
-            requirements,
-            ctx.used_distributions,
-            have_imports=bool(ctx.imports),
+            inputs.text,
+            inputs.parsed,
+            inputs.ctx.used_distributions,
+            have_imports=bool(inputs.ctx.imports),
             renames=CPU_RENAMES if chosen == "cpu" else None,
             runtime_name=RUNTIME_NAME,
             pins=pins,
@@ -118,28 +188,36 @@ def fix(
         for line, name in zip(split.runtime_lines, split.runtime_names, strict=True)
         if name in TORCH_FAMILY
     )
-    plan: TorchPlan | None = None
-    mounts: tuple[Mount, ...] = ()
+    if chosen != "cpu" or not torch_lines:
+        return split, _Torch()
+    if folder is None:
+        return split, _Torch(TorchPlan(torch_lines, torch_index))
+    by_name = {r.name: r for r in inputs.parsed}
+    family = [n for n in split.runtime_names if n in TORCH_FAMILY]
+    picks = pick_wheels(folder, [(n, by_name[n].specifier) for n in family])
+    pins: dict[str, tuple[str, str]] = {}
     repinned: list[Change] = []
-    if chosen == "cpu" and torch_lines and folder is not None:
-        by_name = {r.name: r for r in requirements}
-        family = [n for n in split.runtime_names if n in TORCH_FAMILY]
-        picks = pick_wheels(folder, [(n, by_name[n].specifier) for n in family])
-        pins: dict[str, tuple[str, str]] = {}
-        for pick in picks:
-            if pick.reason is None:
-                continue
-            wanted = f"{pick.name}{by_name[pick.name].specifier}"
-            description = f"{wanted} -> {pick.version}: {pick.reason}"
-            pins[pick.name] = (pick.pin, f"# jettison: JT302 {description}")
-            repinned.append(Change("JT302", description))  # the JT302 change has the saving
-        if pins:
-            split = split_with(pins)
-        plan = TorchPlan(tuple(p.pin for p in picks), str(folder), WHEELS_MOUNT)
-        mounts = (Mount(folder, WHEELS_MOUNT),)
-    elif chosen == "cpu" and torch_lines:
-        plan = TorchPlan(torch_lines, torch_index)
-    runtime_source = str(Path(source).with_name(RUNTIME_NAME).as_posix())
+    for pick in picks:
+        if pick.reason is None:
+            continue
+        wanted = f"{pick.name}{by_name[pick.name].specifier}"
+        description = f"{wanted} -> {pick.version}: {pick.reason}"
+        pins[pick.name] = (pick.pin, f"# jettison: JT302 {description}")
+        repinned.append(Change("JT302", description))
+    if pins:
+        split = split_with(pins)
+    plan = TorchPlan(tuple(p.pin for p in picks), str(folder), WHEELS_MOUNT)
+    return split, _Torch(plan, (Mount(folder, WHEELS_MOUNT),), tuple(repinned))
+
+
+def _rewrite(
+    inputs: _Inputs,
+    split: RequirementsSplit,
+    torch: _Torch,
+    chosen: str,
+    runtime_base: str | None,
+) -> Rewrite:
+    dockerfile, ctx = inputs.dockerfile, inputs.ctx
     keep_headers = compiles_at_run_time(ctx)
     installed = {*split.runtime_names, *(d.name for d in production_packages(ctx) if d.install)}
     base = plan_base(
@@ -150,19 +228,28 @@ def fix(
         apt_packages=apt_packages(dockerfile),
         keep_compiler=keep_headers,
     )
-    rewrite = rewrite_dockerfile(
+    return rewrite_dockerfile(
         dockerfile,
-        runtime_requirements_source=runtime_source,
-        torch=plan,
+        runtime_requirements_source=str(Path(inputs.source).with_name(RUNTIME_NAME).as_posix()),
+        torch=torch.plan,
         base=base,
         moved_codes=[m.code for m in split.moved],
         keep_headers=keep_headers,
     )
-    findings = _lint_findings(ctx)
-    line_of = {r.name: r.line for r in requirements}
+
+
+def _changes(
+    inputs: _Inputs,
+    findings: Sequence[Finding],
+    split: RequirementsSplit,
+    rewrite: Rewrite,
+    repinned: Sequence[Change],
+) -> list[Change]:
+    """Every change, each with lint's saving (``findings``) for what it resolves."""
+    line_of = {r.name: r.line for r in inputs.parsed}
 
     def at_requirement(code: str, name: str, description: str) -> Change:
-        saving = requirement_saving(findings, code, req_path, line_of[name])
+        saving = requirement_saving(findings, code, inputs.requirements, line_of[name])
         return Change(code, description, saving)
 
     changes = list(assign_savings(rewrite.changes, findings))
@@ -174,41 +261,27 @@ def fix(
         at_requirement(r.code, r.name, f"{r.name} -> {r.replacement}: {r.reason}")
         for r in split.renamed
     )
-    new_dockerfile = dockerfile.path if write else dockerfile.path.with_name("Dockerfile.jettison")
-    files = [
-        OutputFile(new_dockerfile, rewrite.text),
-        OutputFile(req_path.with_name(RUNTIME_NAME), split.runtime_text),
-        OutputFile(req_path.with_name(DEV_NAME), split.dev_text),
-    ]
-    ignore = ctx.context_dir / ".dockerignore"
-    if ctx.dockerignore is None:
-        files.append(OutputFile(ignore, DOCKERIGNORE))
-        patterns = [p for p in DOCKERIGNORE.splitlines() if p and not p.startswith("#")]
-        changes.append(
-            Change(
-                "JT402",
-                f"{ignore.name} written: the context was unfiltered",
-                dockerignore_saving(findings, ctx.context_dir, patterns),
-            )
-        )
+    return changes
+
+
+def _dockerignore_change(ctx: LintContext, findings: Sequence[Finding], ignore: Path) -> Change:
+    patterns = [p for p in DOCKERIGNORE.splitlines() if p and not p.startswith("#")]
+    return Change(
+        "JT402",
+        f"{ignore.name} written: the context was unfiltered",
+        dockerignore_saving(findings, ctx.context_dir, patterns),
+    )
+
+
+def _diff(dockerfile: Dockerfile, text: str, new_dockerfile: Path) -> str:
     original = "\n".join(dockerfile.lines) + "\n"
-    diff = "".join(
+    return "".join(
         difflib.unified_diff(
             original.splitlines(keepends=True),
-            rewrite.text.splitlines(keepends=True),
+            text.splitlines(keepends=True),
             fromfile=str(dockerfile.path),
             tofile=str(new_dockerfile),
         )
-    )
-    if not dry_run:
-        _write(files, dockerfile.path if write else None, force=force)
-    return FixReport(
-        files=tuple(files),
-        changes=tuple(changes),
-        diff=diff,
-        target=chosen,
-        written=not dry_run,
-        mounts=mounts,
     )
 
 

@@ -21,7 +21,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from jettison.lint.tables import COMMON_DEPENDENTS, TORCH_ADDONS, dev_tool_kind, used_without_import
+from jettison.facts.packages import (
+    COMMON_DEPENDENTS,
+    TORCH_ADDONS,
+    dev_tool_kind,
+    used_without_import,
+)
 from jettison.requirements.model import Requirement
 from jettison.requirements.requirements_txt import physical_groups
 

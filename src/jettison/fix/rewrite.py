@@ -19,52 +19,26 @@ stage installs its apt packages first), a base :mod:`~jettison.fix.bases` refuse
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.apt import (
-    apt_installs,
-    is_apt,
-    is_apt_cleanup,
-    is_movable_apt,
-    sets_apt_source,
-)
+from jettison.dockerfile import writer
+from jettison.dockerfile.commands.layers import layer_of
+from jettison.dockerfile.commands.python import parse_install, pip_argv, without_cache
+from jettison.dockerfile.commands.system import apt_installs, package_name
+from jettison.dockerfile.discover import is_requirements_input
 from jettison.dockerfile.model import Dockerfile, Instruction
-from jettison.dockerfile.pip import pip_argv, pip_subcommand
 from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.writer import APP_USER, NONINTERACTIVE, VENV
+from jettison.facts.system import DEV_RUNTIME_LIBRARIES, PYTHON_TOOLING, is_build_tool
+from jettison.facts.weights import named_like_weights
 from jettison.fix.bases import TORCH_FAMILY, BasePlan, plan_base, single_stage
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, refuse
-from jettison.lint.context import is_requirements_input
-from jettison.lint.rules.hygiene.jt401_build_tools_in_final import is_build_tool
-from jettison.lint.rules.models.jt501_weights_copied import named_like_weights
 
-VENV = "/opt/venv"
-APP_USER = "app"
 REQUIREMENTS_IN_BUILDER = "/tmp/requirements.txt"
-DEV_RUNTIME_LIBRARIES = {
-    "libpq-dev": "libpq5",
-    "libgl1-mesa-dev": "libgl1",
-    "libglib2.0-dev": "libglib2.0-0",
-    "libjpeg-dev": "libjpeg62-turbo",
-    "libpng-dev": "libpng16-16",
-    "libffi-dev": "libffi8",
-    "libssl-dev": "libssl3",
-    "libxml2-dev": "libxml2",
-    "libsndfile1-dev": "libsndfile1",
-    "default-libmysqlclient-dev": "libmariadb3",
-}
-"""Debian ``-dev`` packages and the runtime library they bring (bookworm names)."""
-_PYTHON_TOOLING = re.compile(
-    r"^(?:lib)?python3(?:\.\d+)?-(?:pip|venv|dev|setuptools|wheel|distutils)$"
-)
-"""apt packages that build or install Python packages: the builder's business only, where
-the runtime stage's interpreter comes from apt."""
-NONINTERACTIVE = "ARG DEBIAN_FRONTEND=noninteractive"
-"""Build-time only (an ARG, not an ENV): apt never stops at a question (tzdata...)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +78,9 @@ def requirements_copy(dockerfile: Dockerfile) -> Instruction:
         and not i.heredocs
         and is_requirements_input(Path(i.args[0]))
     ]
-    installs = [c for run in stage.of("RUN") for c in _pip_commands(run) if _requirement_arg(c)]
+    installs = [
+        c for run in stage.of("RUN") for c in _pip_commands(run) if _requirement_arg(run, c)
+    ]
     if not installs:
         raise _refuse(
             dockerfile,
@@ -126,49 +102,32 @@ def _pip_commands(run: Instruction) -> list[Command]:
     return [c for c in split_commands(run.shell_text) if pip_argv(c) is not None]
 
 
-def _requirement_arg(command: Command) -> str | None:
-    found = pip_argv(command)
-    if found is None:
-        return None
-    verb, args = pip_subcommand(found[1])
-    if verb != "install":
-        return None
-    for index, arg in enumerate(args):
-        if arg in {"-r", "--requirement"} and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--requirement="):
-            return arg.split("=", 1)[1]
-        if arg.startswith("-r") and len(arg) > 2:
-            return arg[2:]
-    return None
+def _requirement_arg(run: Instruction, command: Command) -> str | None:
+    """The requirements file a ``pip install -r`` reads (the first one)."""
+    install = parse_install(run, command)
+    return install.requirement_files[0] if install and install.requirement_files else None
 
 
 def _classify(dockerfile: Dockerfile, run: Instruction) -> str:
     """``apt``, ``pip`` or ``other`` for a RUN; mixed ones are refused."""
     kinds = set()
     for command in split_commands(run.shell_text):
-        if is_apt(command):
-            if not is_movable_apt(command):
-                raise _refuse(
-                    dockerfile,
-                    f"line {run.position.line}: `{' '.join(command.argv[:3])}` is not an "
-                    "apt step fix can move",
-                    "keep apt-get to update/install/clean lines, then run fix again",
-                )
-            kinds.add("apt")
-        elif is_apt_cleanup(command):
-            kinds.add("apt")
-        elif pip_argv(command) is not None:
-            kinds.add("pip")
-        elif sets_apt_source(command):
+        layer = layer_of(command)
+        if layer == "unmovable-apt":
+            raise _refuse(
+                dockerfile,
+                f"line {run.position.line}: `{' '.join(command.argv[:3])}` is not an "
+                "apt step fix can move",
+                "keep apt-get to update/install/clean lines, then run fix again",
+            )
+        if layer == "apt-source":
             raise _refuse(
                 dockerfile,
                 f"line {run.position.line}: `{command.name}` sets up an apt source; the "
                 "rewrite installs the apt packages before the other steps, so it would fail",
                 "install from the base's own archive, or rewrite this Dockerfile by hand",
             )
-        else:
-            kinds.add("other")
+        kinds.add(layer)
     if len(kinds) > 1:
         raise _refuse(
             dockerfile,
@@ -187,19 +146,54 @@ def apt_packages(dockerfile: Dockerfile) -> list[str]:
     return [p for run in single_stage(dockerfile).of("RUN") for p in _apt_packages(run)]
 
 
-def _apt_run(packages: Sequence[str]) -> str:
-    return (
-        "RUN apt-get update \\\n"
-        f"    && apt-get install -y --no-install-recommends {' '.join(packages)} \\\n"
-        "    && rm -rf /var/lib/apt/lists/*"
-    )
+@dataclass(frozen=True)
+class _Stage:
+    """The single stage, sorted: apt packages (gathered), pip RUNs (rewritten), the rest."""
+
+    apt: tuple[str, ...]
+    pip_runs: tuple[Instruction, ...]
+    kept: tuple[Instruction, ...]
+    """Every other instruction, in order (the requirements COPY left out)."""
+    build_env: tuple[Instruction, ...]
+    """ENV/ARG before the first pip install: proxies, index URLs... the install may need."""
+
+    @property
+    def build_tools(self) -> list[str]:
+        return list(dict.fromkeys(p for p in self.apt if is_build_tool(package_name(p))))
 
 
-def _pip_line(command: Command) -> str:
-    argv = list(command.argv)
-    if pip_argv(command) is not None and "install" in argv and "--no-cache-dir" not in argv:
-        argv.insert(argv.index("install") + 1, "--no-cache-dir")
-    return shlex.join(argv)
+def _sort_stage(dockerfile: Dockerfile, req_copy: Instruction) -> _Stage:
+    stage = single_stage(dockerfile)
+    apt: list[str] = []
+    pip_runs: list[Instruction] = []
+    kept: list[Instruction] = []
+    for instruction in stage.instructions:
+        kind = _classify(dockerfile, instruction) if instruction.keyword == "RUN" else None
+        if kind == "apt":
+            apt.extend(_apt_packages(instruction))
+        elif kind == "pip":
+            pip_runs.append(instruction)
+        elif instruction is not req_copy:
+            kept.append(instruction)
+    first_pip = min(i.position.line for i in pip_runs)
+    build_env = tuple(i for i in stage.of("ENV", "ARG") if i.position.line < first_pip)
+    return _Stage(tuple(apt), tuple(pip_runs), tuple(kept), build_env)
+
+
+class _Text:
+    """The lines of the new Dockerfile and the changes, in the order they are written."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.changes: list[Change] = []
+
+    def change(self, code: str, description: str) -> None:
+        self.changes.append(Change(code, description))
+        self.lines.append(writer.change(code, description))
+
+    def note(self, item: Change | None) -> None:
+        if item is not None:
+            self.change(item.code, item.description)
 
 
 def rewrite_dockerfile(
@@ -221,80 +215,79 @@ def rewrite_dockerfile(
     development file; ``keep_headers`` keeps C headers in the virtualenv (the code compiles
     at run time: torch.compile, C++ extensions).
     """
-    stage = single_stage(dockerfile)
     if base is None:
         base = plan_base(
             dockerfile, apt_packages=apt_packages(dockerfile), keep_compiler=keep_headers
         )
-    req_copy = requirements_copy(dockerfile)
-    out: list[str] = []
-    changes: list[Change] = []
-
-    def change(code: str, description: str) -> None:
-        changes.append(Change(code, description))
-        out.append(f"# jettison: {code} {description}")
-
-    apt: list[str] = []
-    pip_runs: list[Instruction] = []
-    kept: list[Instruction] = []
-    for instruction in stage.instructions:
-        if instruction.keyword == "RUN":
-            kind = _classify(dockerfile, instruction)
-            if kind == "apt":
-                apt.extend(_apt_packages(instruction))
-                continue
-            if kind == "pip":
-                pip_runs.append(instruction)
-                continue
-        if instruction is req_copy:
-            continue
-        kept.append(instruction)
-    first_pip = min(i.position.line for i in pip_runs)
-    build_env = [
-        i for i in stage.of("ENV", "ARG") if i.position.line < first_pip
-    ]  # proxies, index URLs... the install may need
-
-    out.extend(i.original for i in dockerfile.global_args)
+    stage = _sort_stage(dockerfile, requirements_copy(dockerfile))
+    text = _Text()
+    text.lines.extend(i.original for i in dockerfile.global_args)
     if dockerfile.global_args:
-        out.append("")
-    # -- builder ----------------------------------------------------------------------------
+        text.lines.append("")
+    _builder_stage(text, dockerfile, stage, base, runtime_requirements_source, moved_codes)
+    _install_step(text, stage, base, torch)
+    _strip_step(text, keep_headers)
+    text.lines.append("")
+    _runtime_stage(text, stage, base)
+    return Rewrite(text="\n".join(text.lines) + "\n", changes=tuple(text.changes))
+
+
+def _builder_stage(
+    text: _Text,
+    dockerfile: Dockerfile,
+    stage: _Stage,
+    base: BasePlan,
+    requirements_source: str,
+    moved_codes: Sequence[str],
+) -> None:
+    """The builder's FROM, its apt layer (interpreter and build tools) and the virtualenv."""
     if base.kind == "python" or "devel" in base.image.tag_parts:
-        out.append("# Build stage: the full image's compilers build any source distribution.")
+        text.lines.append(
+            "# Build stage: the full image's compilers build any source distribution."
+        )
     else:
-        out.append("# Build stage on the original base: the requirements go into a virtualenv.")
-    out.append(f"FROM {stage.base} AS builder")
+        text.lines.append(
+            "# Build stage on the original base: the requirements go into a virtualenv."
+        )
+    text.lines.append(f"FROM {single_stage(dockerfile).base} AS builder")
     if base.builder_apt:
-        out.append(NONINTERACTIVE)
-    out.extend(i.original for i in build_env)
-    build_tools = list(dict.fromkeys(p for p in apt if is_build_tool(p)))
-    builder_apt = list(dict.fromkeys([*base.builder_apt, *build_tools]))
+        text.lines.append(writer.NONINTERACTIVE)
+    text.lines.extend(i.original for i in stage.build_env)
+    builder_apt = list(dict.fromkeys([*base.builder_apt, *stage.build_tools]))
     if builder_apt:
-        out.append(_apt_run(builder_apt))
+        text.lines.append(writer.apt_layer(builder_apt))
     if base.python_comment:
-        out.append(f"# {base.python_comment}")
-    site = " --system-site-packages" if base.system_site_packages else ""
-    out.append(f"RUN {base.python} -m venv{site} {VENV}")
-    out.append(f"ENV PATH={VENV}/bin:$PATH")
+        text.lines.append(f"# {base.python_comment}")
+    venv = writer.venv_command(base.python, system_site_packages=base.system_site_packages)
+    text.lines.append(writer.run([venv]))
+    text.lines.append(writer.venv_on_path())
     if moved_codes:
         codes = " ".join(sorted(set(moved_codes)))
-        change(codes, "only runtime requirements; dev/unused ones are in requirements-dev.txt")
-    out.append(f"COPY {runtime_requirements_source} {REQUIREMENTS_IN_BUILDER}")
+        text.change(codes, "only runtime requirements; dev/unused ones are in requirements-dev.txt")
+    text.lines.append(f"COPY {requirements_source} {REQUIREMENTS_IN_BUILDER}")
+
+
+def _install_step(text: _Text, stage: _Stage, base: BasePlan, torch: TorchPlan | None) -> None:
+    """The builder's pip layer: torch from its index or folder first, then the runtime
+    requirements and the Dockerfile's other pip commands, without a download cache."""
     steps: list[str] = []
     extra_index = ""
     if torch is not None and torch.lines and torch.wheel_mount is not None:
-        change(
+        text.change(
             "JT302",
             f"CPU target: torch from the local folder {torch.index_url}, not PyPI's CUDA "
             f"build (mounted read-only at {torch.wheel_mount} during the build, never copied "
             "into the image)",
         )
-        out.append(f"# build with: buildah bud -v {torch.index_url}:{torch.wheel_mount}:ro ...")
+        text.lines.append(
+            f"# build with: buildah bud -v {torch.index_url}:{torch.wheel_mount}:ro ..."
+        )
         pins = " ".join(shlex.quote(t) for t in torch.lines)
         steps.append(f"pip install --no-cache-dir --find-links {torch.wheel_mount} {pins}")
         steps.append(f"printf '%s\\n' {pins} > {TORCH_CONSTRAINTS}")
         extra_index = f" -c {TORCH_CONSTRAINTS}"
     elif torch is not None and torch.lines:
-        change("JT302", f"CPU target: torch from {torch.index_url}, not PyPI's CUDA build")
+        text.change("JT302", f"CPU target: torch from {torch.index_url}, not PyPI's CUDA build")
         steps.append(
             "pip install --no-cache-dir --index-url "
             f"{shlex.quote(torch.index_url)} {' '.join(shlex.quote(t) for t in torch.lines)}"
@@ -304,96 +297,91 @@ def rewrite_dockerfile(
         # the base's torch, as pip sees it through --system-site-packages, pins the install
         steps.append(f"pip list --format=freeze | grep -i '^torch==' > {TORCH_CONSTRAINTS}")
         extra_index = f" -c {TORCH_CONSTRAINTS}"
-    if base.torch_note is not None:
-        change(base.torch_note.code, base.torch_note.description)
-    for run in pip_runs:
+    text.note(base.torch_note)
+    for run in stage.pip_runs:
         for command in _pip_commands(run):
-            if _requirement_arg(command) is not None:
+            if _requirement_arg(run, command) is not None:
                 steps.append(
                     f"pip install --no-cache-dir{extra_index} -r {REQUIREMENTS_IN_BUILDER}"
                 )
             else:
-                steps.append(_pip_line(command))
-    change("JT107", "pip without a download cache")
-    out.append("RUN " + " \\\n    && ".join(steps))
-    # The builder's venv is what the runtime stage copies: strip what no import needs.
-    # Test suites are only those below a package (site-packages/<pkg>/.../tests), as
-    # inspect's `tests` cause counts them; bytecode is rebuilt in memory at import.
+                steps.append(without_cache(command))
+    text.change("JT107", "pip without a download cache")
+    text.lines.append(writer.run(steps))
+
+
+def _strip_step(text: _Text, keep_headers: bool) -> None:
+    """The builder's venv is what the runtime stage copies: strip what no import needs."""
     stripped = "bytecode and the packages' bundled test suites"
-    find = (
-        f"find {VENV} -depth -type d \\( -name __pycache__ "
-        "-o -path '*/site-packages/*/tests' -o -path '*/site-packages/*/test' \\) "
-        "-exec rm -rf {} +"
-    )
     if not keep_headers:
         stripped += ", C/C++ headers and static libraries (nothing compiles at run time)"
-        find += (
-            f" \\\n    && find {VENV} -type f \\( -name '*.h' -o -name '*.hpp' "
-            "-o -name '*.cuh' -o -name '*.a' \\) -delete"
-        )
     causes = "removable:bytecode,tests" + ("" if keep_headers else ",toolchain")
-    change(causes, f"the copied virtualenv leaves out {stripped}")
-    out.append(f"RUN {find}")
-    out.append("")
-    # -- runtime ----------------------------------------------------------------------------
-    if base.runtime_note is not None:
-        change(base.runtime_note.code, base.runtime_note.description)
-    out.append(f"FROM {base.runtime}")
-    if base.runtime_apt:
-        out.append(NONINTERACTIVE)
-    out.append(
-        f"ENV PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH={VENV}/bin:$PATH"
-    )
+    text.change(causes, f"the copied virtualenv leaves out {stripped}")
+    text.lines.append(writer.run(writer.strip_venv(tests=True, headers=not keep_headers)))
+
+
+def _runtime_apt(stage: _Stage, base: BasePlan) -> list[str]:
+    """The runtime stage's apt packages: the interpreter (on a base without Python), the
+    Dockerfile's packages without build tools, the runtime library of a known ``-dev``."""
     runtime_apt: list[str] = list(base.runtime_apt)
-    for package in dict.fromkeys(apt):
-        if base.runtime_apt and _PYTHON_TOOLING.match(package.split("=")[0].lower()):
+    for package in dict.fromkeys(stage.apt):
+        name = package_name(package)
+        if base.runtime_apt and PYTHON_TOOLING.match(name):
             continue  # the runtime stage's interpreter is base.runtime_apt's; pip is the venv's
-        if not is_build_tool(package):
+        if not is_build_tool(name):
             runtime_apt.append(package)
         elif package in DEV_RUNTIME_LIBRARIES:
             runtime_apt.append(DEV_RUNTIME_LIBRARIES[package])
         elif package.endswith("-dev"):
             runtime_apt.append(package)  # its runtime library is unknown: keep it, safely
-    if build_tools:
-        change("JT401", f"build tools only in the builder: {' '.join(build_tools)}")
-    runtime_apt = list(dict.fromkeys(runtime_apt))
+    return list(dict.fromkeys(runtime_apt))
+
+
+def _runtime_stage(text: _Text, stage: _Stage, base: BasePlan) -> None:
+    """The runtime stage: the slimmer base, its apt layer, the user, the copied virtualenv,
+    the original instructions in order, and a health check."""
+    text.note(base.runtime_note)
+    text.lines.append(f"FROM {base.runtime}")
+    if base.runtime_apt:
+        text.lines.append(writer.NONINTERACTIVE)
+    text.lines.append(writer.RUNTIME_ENV)
+    if stage.build_tools:
+        text.change("JT401", f"build tools only in the builder: {' '.join(stage.build_tools)}")
+    runtime_apt = _runtime_apt(stage, base)
     if runtime_apt:
-        change("JT101 JT102", "apt in one layer, no recommended packages, lists removed")
-        out.append(_apt_run(runtime_apt))
-    has_user = any(i.keyword == "USER" for i in kept)
+        text.change("JT101 JT102", "apt in one layer, no recommended packages, lists removed")
+        text.lines.append(writer.apt_layer(runtime_apt))
+    has_user = any(i.keyword == "USER" for i in stage.kept)
     if not has_user:
-        change("JT601", f"an unprivileged user `{APP_USER}` runs the service")
-        out.append(f"RUN useradd --create-home --uid 10001 {APP_USER}")
-    out.append(f"COPY --from=builder {VENV} {VENV}")
-    last_build_step = max(
-        (n for n, i in enumerate(kept) if i.keyword in {"RUN", "COPY", "ADD", "WORKDIR"}),
-        default=-1,
-    )
-    for index, instruction in enumerate(kept):
-        if instruction.keyword in {"COPY", "ADD"} and any(
-            named_like_weights(s) for s in instruction.args[:-1]
-        ):
-            change(
-                "JT501",
-                "model weights stay baked in (kept); consider mounting them as a volume "
-                "(docker run -v ./models:/models) or fetching them at start",
-            )
-        out.append(instruction.original)
-        if index == last_build_step and not has_user:
-            out.append(f"USER {APP_USER}")
-    if last_build_step == -1 and not has_user:
-        out.append(f"USER {APP_USER}")
-    port = _http_port(kept)
-    if port is not None and not any(i.keyword == "HEALTHCHECK" for i in kept):
-        # A TCP connect with the image's own Python: no curl installed just for the check,
-        # and no guess at a health path the service may not have.
-        change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
-        out.append(
-            "HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 "
-            f'CMD ["python", "-c", "import socket; socket.create_connection('
-            f"('127.0.0.1', {port}), 4).close()\"]"
+        text.change("JT601", f"an unprivileged user `{writer.APP_USER}` runs the service")
+        text.lines.append(writer.run([writer.add_user()]))
+    text.lines.append(f"COPY --from=builder {VENV} {VENV}")
+    groups = [_kept_lines(text, i) for i in stage.kept]
+    if has_user:
+        text.lines.extend(line for group in groups for line in group)
+    else:
+        steps = [i.keyword in {"RUN", "COPY", "ADD", "WORKDIR"} for i in stage.kept]
+        text.lines.extend(writer.with_user(groups, steps))
+    port = _http_port(stage.kept)
+    if port is not None and not any(i.keyword == "HEALTHCHECK" for i in stage.kept):
+        text.change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
+        text.lines.append(writer.healthcheck(port))
+
+
+def _kept_lines(text: _Text, instruction: Instruction) -> list[str]:
+    """An original instruction as written, with the JT501 warning above a copy of weights."""
+    lines: list[str] = []
+    if instruction.keyword in {"COPY", "ADD"} and any(
+        named_like_weights(s) for s in instruction.args[:-1]
+    ):
+        description = (
+            "model weights stay baked in (kept); consider mounting them as a volume "
+            "(docker run -v ./models:/models) or fetching them at start"
         )
-    return Rewrite(text="\n".join(out) + "\n", changes=tuple(changes))
+        text.changes.append(Change("JT501", description))
+        lines.append(writer.change("JT501", description))
+    lines.append(instruction.original)
+    return lines
 
 
 def _http_port(instructions: Sequence[Instruction]) -> int | None:
@@ -410,7 +398,6 @@ def _http_port(instructions: Sequence[Instruction]) -> int | None:
 
 __all__ = [
     "APP_USER",
-    "DEV_RUNTIME_LIBRARIES",
     "NONINTERACTIVE",
     "REQUIREMENTS_IN_BUILDER",
     "TORCH_CONSTRAINTS",

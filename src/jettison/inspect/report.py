@@ -1,7 +1,7 @@
 """The inspect report: frozen dataclasses, units in field names, no I/O.
 
 Renderers (``jettison.render``) turn an :class:`InspectReport` into text; the JSON encoding
-is a separate, versioned model (``jettison.render.json_report``).
+is a separate, versioned model (``jettison.render.inspect.json_model``).
 """
 
 from __future__ import annotations

@@ -15,10 +15,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.images import is_cuda_base, runtime_base
+from jettison.dockerfile.commands.python import PipInstall, pip_installs, sets_pip_config
+from jettison.dockerfile.images import runtime_base
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
-from jettison.dockerfile.pip import PipInstall, pip_argv, pip_installs
 from jettison.dockerfile.shell import split_commands
+from jettison.dockerfile.steps import assignment_items
+from jettison.facts.bases import is_cuda_base
+from jettison.facts.packages import TORCH_CPU_INDEX as TORCH_CPU_INDEX  # the CLI reads it here
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.requirements.model import Requirement
 
@@ -26,7 +29,6 @@ _ENV_PATH = re.compile(
     r"venv|site-packages|dist-packages|/root/\.local|^/usr/local/?$|^/usr/local/lib|/opt/conda"
 )
 """Paths that hold an installed Python environment (wheels to install later do not count)."""
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 _CPU_INDEX = re.compile(r"download\.pytorch\.org/whl/(?:nightly/)?cpu\b")
 _CUDA_INDEX = re.compile(r"download\.pytorch\.org/whl/(?:nightly/)?(?:cu\d+|rocm)")
 _INDEX_ENV = frozenset(
@@ -72,19 +74,12 @@ def _copies_environment(stage: Stage, source: str) -> bool:
     site-packages, ``/usr/local``, or the ``--prefix``/``--target`` of a pip install there."""
     if _ENV_PATH.search(source):
         return True
-    targets: set[str] = set()
-    for run in stage.of("RUN"):
-        for command in split_commands(run.shell_text):
-            found = pip_argv(command)
-            if found is None:
-                continue
-            args = found[1]
-            for index, arg in enumerate(args):
-                for flag in ("--prefix", "--target", "-t", "--root"):
-                    if arg == flag and index + 1 < len(args):
-                        targets.add(args[index + 1].rstrip("/"))
-                    elif arg.startswith(flag + "="):
-                        targets.add(arg.split("=", 1)[1].rstrip("/"))
+    targets = {
+        destination.rstrip("/")
+        for run in stage.of("RUN")
+        for install in pip_installs(run)
+        for destination in install.destinations
+    }
     return source.rstrip("/") in targets
 
 
@@ -237,20 +232,11 @@ def torch_variant(ctx: LintContext, declared: Declared) -> str:
 
 
 def env_pairs(instruction: Instruction) -> list[tuple[str, str]]:
-    """(name, value) pairs an ``ENV`` sets (buildkit hands them over as pairs, quotes kept)
-    or an ``ARG`` declares (``NAME=default``)."""
-    words = list(instruction.args)
-    if instruction.keyword == "ARG":
-        return [(w.split("=", 1)[0], w.split("=", 1)[1] if "=" in w else "") for w in words]
-    if instruction.keyword != "ENV" or len(words) % 2:
+    """(name, value) pairs an ``ENV`` sets or an ``ARG`` declares (``""`` without a
+    default), quotes removed."""
+    if instruction.keyword not in ("ENV", "ARG"):
         return []
-    return [(n, _unquote(v)) for n, v in zip(words[::2], words[1::2], strict=True)]
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value
+    return [(name, value or "") for name, value in assignment_items(instruction)]
 
 
 def _global_index_texts(ctx: LintContext, *, for_requirement_files: bool) -> list[str]:
@@ -264,7 +250,7 @@ def _global_index_texts(ctx: LintContext, *, for_requirement_files: bool) -> lis
                 out.append(value if name != "UV_TORCH_BACKEND" else f"backend:{value}")
     for run in production_instructions(ctx, "RUN"):
         for command in split_commands(run.shell_text):
-            if "config" in command.argv and ("set" in command.argv or "--global" in command.argv):
+            if sets_pip_config(command):
                 out.extend(command.argv)
     if for_requirement_files:
         for install in production_installs(ctx):

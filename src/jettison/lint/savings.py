@@ -8,8 +8,9 @@ claimed: a finding without a number beats a number without a source.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from jettison.dockerfile.paths import covers
 from jettison.lint.model import LintContext, Saving
 
 
@@ -43,8 +44,54 @@ def distributions_saving(ctx: LintContext, names: Iterable[str]) -> Saving | Non
     return Saving(total, f"installed size of {', '.join(wanted)} wheels (package index)")
 
 
+def saving_once(ctx: LintContext, claimed: set[str], name: str) -> Saving | None:
+    """What removing ``name`` saves, the first time a rule asks (``claimed`` remembers):
+    a distribution declared twice is counted once."""
+    if name in claimed:
+        return None
+    claimed.add(name)
+    return distributions_saving(ctx, [name])
+
+
 def cuda_saving(ctx: LintContext) -> Saving | None:
     """Bytes of CUDA/NVIDIA libraries in the image (``--image`` only)."""
     if ctx.image is None or not ctx.image.attribution.cuda:
         return None
     return Saving(ctx.image.attribution.cuda_bytes, f"measured in image {ctx.image.reference}")
+
+
+def cache_saving(ctx: LintContext, wanted: Callable[[str], bool]) -> Saving | None:
+    """Bytes of the package caches ``wanted`` selects (by directory, e.g.
+    ``var/lib/apt/lists``), measured in the image given with ``--image``."""
+    if ctx.image is None:
+        return None
+    rows = [
+        row
+        for cause in ctx.image.removable
+        if cause.cause == "package-cache"
+        for row in cause.top
+        if wanted(row.path.strip("/"))
+    ]
+    total = sum(row.size_bytes for row in rows)
+    if not total:
+        return None
+    paths = ", ".join(sorted({"/" + row.path.strip("/") for row in rows}))
+    return Saving(total, f"measured in image {ctx.image.reference} ({paths})")
+
+
+def hidden_saving(ctx: LintContext, targets: Iterable[str]) -> Saving | None:
+    """Bytes under ``targets`` that later layers hide (shipped, yet invisible), measured in
+    the image given with ``--image``; only its largest hidden paths are listed there, so
+    this is a lower bound, and says so."""
+    if ctx.image is None:
+        return None
+    wanted = list(targets)
+    rows = [
+        row
+        for row in ctx.image.shadowed.top
+        if any(covers(t, "/" + row.path.strip("/")) for t in wanted)
+    ]
+    total = sum(row.size_bytes for row in rows)
+    if not total:
+        return None
+    return Saving(total, f"measured in image {ctx.image.reference} (largest hidden files under it)")

@@ -152,10 +152,10 @@ def optimize(
     ``JettisonError`` subclasses on bad input or a failed build; a failed verification is a
     report with ``verified`` False.
     """
-    from jettison.lint.packages import TORCH_CPU_INDEX
+    from jettison.facts.packages import TORCH_CPU_INDEX
 
     verbs = steps or Steps()
-    dockerfile, ctx = resolve_dockerfile(path, context_dir)
+    dockerfile, ctx = resolve_dockerfile(path, context_dir, verb="optimize")
     check = check or CheckOptions(timeout_s=DEFAULT_TIMEOUT_S)
     check.validate()
     build = build or BuildOptions()

@@ -7,7 +7,7 @@ Order of the steps, and why:
    a typo costs nothing;
 2. discover the services, follow each one's imports, split the requirements, generate the
    files: all pure after discovery, so a dry run shows exactly what would be written;
-3. write the files (``generate.write`` refuses to overwrite an existing output folder unless
+3. write the files (``write.write`` refuses to overwrite an existing output folder unless
    ``force``), *then* measure: the plan's Dockerfiles are built from the files on disk, as
    ``build.sh`` would build them.
 
@@ -24,8 +24,8 @@ from pathlib import Path
 
 from jettison.builder.backend import Builder
 from jettison.builder.options import BuildOptions
-from jettison.dockerfile.images import name_component
 from jettison.errors import ConfigError
+from jettison.imageref import name_component
 from jettison.plan.model import PlanReport, Problem
 from jettison.progress import Progress
 
@@ -86,10 +86,10 @@ def plan(
 
     from jettison.plan.discover import discover
     from jettison.plan.generate import generate_with_problems
-    from jettison.plan.generate import write as write_files
     from jettison.plan.graph import service_imports
     from jettison.plan.requires import pypi_requires
     from jettison.plan.split import split
+    from jettison.plan.write import write as write_files
 
     discovery = discover(top)
     if not discovery.services:

@@ -3,9 +3,10 @@ requirement files its image installs, the local code it copies, its port and hea
 
 What counts as a service
 ------------------------
-Every ``Dockerfile``, ``Containerfile``, ``*.Dockerfile``, ``*.Containerfile``,
-``Dockerfile.*`` and ``Containerfile.*`` under the root, except in hidden directories
-(``.git``, ``.venv``, ``.jettison*``), virtualenvs, installed packages, ``node_modules`` and
+Every file :func:`jettison.dockerfile.discover.is_dockerfile_name` accepts (``Dockerfile``,
+``Containerfile``, ``*.Dockerfile``, ``*.Containerfile``, ``Dockerfile.*`` and
+``Containerfile.*``) under the root, except in hidden directories (``.git``, ``.venv``,
+``.jettison*``), virtualenvs, installed packages, ``node_modules`` and
 a plan's own output (``jettison-plan/``, or any folder holding the ``.jettison-plan``
 marker a plan writes). Backup, template and documentation names (``Dockerfile.bak``,
 ``Dockerfile.j2``, ``Dockerfile.md``, ``Dockerfile.dockerignore``...) are not Dockerfiles.
@@ -17,15 +18,16 @@ say how they are built (``build.context``, ``build.dockerfile``, ``build.args``)
 (``ports``, ``healthcheck.test``). A compose service wins over the walk for its Dockerfile;
 services that are only an ``image:`` are not built here and not planned. Several compose
 files are merged by service name in reading order (base files first, then overrides).
-Without compose, the build context is the one ``jettison lint`` infers
-(:func:`jettison.lint.context.resolve_context`: the Dockerfile's folder, or a folder above
-it when the ``COPY`` sources only resolve there), kept inside the root. A walked service is
+Without compose, the build context is the one every verb infers
+(:func:`jettison.dockerfile.discover.resolve_context`: the Dockerfile's folder, or a folder
+above it when the ``COPY`` sources only resolve there), kept inside the root. A walked service is
 named after its folder (``svc-ocr``; ``svc-ocr-gpu`` for ``Dockerfile.gpu``), with parent
 folders prefixed only as far as needed to keep names unique.
 
 What the image gets
 -------------------
-* Requirement files: those copied by name (:func:`~jettison.lint.context.copied_requirement_files`,
+* Requirement files: those copied by name
+  (:func:`~jettison.dockerfile.discover.copied_requirement_files`,
   every stage), plus those a ``pip install -r FILE`` reads after a folder copy brought them
   in (``COPY . .`` then ``pip install -r requirements.txt``: without this a whole-context
   copy would declare nothing) or through a ``RUN --mount=type=bind`` of the context, then
@@ -57,22 +59,23 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.dockerfile.commands.cleanup import mounts
+from jettison.dockerfile.commands.python import pip_installs
+from jettison.dockerfile.copies import copy_sources, local_sources
+from jettison.dockerfile.discover import (
+    DOCKERFILE_NAMES,
+    copied_requirement_files,
+    is_dockerfile_name,
+    resolve_context,
+)
+from jettison.dockerfile.launch import final_commands
+from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import expand as expand_vars
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.dockerfile.paths import absolute, covers
-from jettison.dockerfile.pip import pip_installs
 from jettison.dockerfile.steps import Step, expand, steps
 from jettison.errors import ConfigError, DockerfileError, RequirementsError
 from jettison.imports.scan import DEFAULT_EXCLUDE
-from jettison.lint.context import (
-    DOCKERFILE_GLOBS,
-    DOCKERFILE_NAMES,
-    copied_requirement_files,
-    copy_sources,
-    final_commands,
-    resolve_context,
-)
 from jettison.plan.model import Discovery, Problem, Service, problem_key
 from jettison.requirements import load_requirements
 
@@ -89,12 +92,6 @@ COMPOSE_PATTERNS = (
     "docker-compose*.yaml",
     "docker-compose*.yml",
 )
-_VARIANT_PREFIXES = tuple(f"{name}." for name in DOCKERFILE_NAMES)
-_DOC_SUFFIXES = ("md", "rst", "txt", "dockerignore")
-_LEFTOVER_SUFFIXES = ("bak", "orig", "rej", "swp", "tmp", "old")
-_TEMPLATE_SUFFIXES = ("template", "tmpl", "tpl", "j2", "jinja", "jinja2", "in")
-_NOT_DOCKERFILE_SUFFIXES = frozenset((*_DOC_SUFFIXES, *_LEFTOVER_SUFFIXES, *_TEMPLATE_SUFFIXES))
-"""``Dockerfile.<suffix>`` names that are documentation, editor leftovers or templates."""
 _MAGIC = re.compile(r"[*?[]")
 _URL = re.compile(r"https?://[^\s'\"|;&)<>`]+", re.IGNORECASE)
 _NAME_JUNK = re.compile(r"[^a-z0-9._-]+")
@@ -146,16 +143,6 @@ def discover(root: Path) -> Discovery:
 
 
 # -- the walk -----------------------------------------------------------------------------
-
-
-def is_dockerfile_name(name: str) -> bool:
-    """Whether a file name is one this module treats as a Dockerfile."""
-    if name in DOCKERFILE_NAMES or any(fnmatch.fnmatchcase(name, g) for g in DOCKERFILE_GLOBS):
-        return True
-    if not name.startswith(_VARIANT_PREFIXES):
-        return False
-    suffix = name.rsplit(".", 1)[-1].lower()
-    return suffix not in _NOT_DOCKERFILE_SUFFIXES and not name.endswith("~")
 
 
 def _skipped_dir(path: Path) -> bool:
@@ -242,7 +229,7 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or path.is_relative_to(folder)
 
 
-def _norm(path: Path) -> Path:
+def normal(path: Path) -> Path:
     """``path`` made absolute and normalised (``..`` folded) without resolving symlinks."""
     return Path(os.path.normpath(path.absolute()))
 
@@ -361,7 +348,7 @@ def _compose_entry(
     if _REMOTE_CONTEXT.match(context_text):
         problem(f"compose service {name}: remote build context {context_text} is not planned")
         return None
-    context = _norm(path.parent / context_text)
+    context = normal(path.parent / context_text)
     if not context.is_dir():
         problem(f"compose service {name}: build context {context} does not exist")
         return None
@@ -370,7 +357,7 @@ def _compose_entry(
         return None
     given = build.get("dockerfile")
     if given is not None:
-        dockerfile = _norm(context / expand_vars(str(given), {}))
+        dockerfile = normal(context / expand_vars(str(given), {}))
     else:
         dockerfile = next(
             (context / n for n in DOCKERFILE_NAMES if (context / n).is_file()),
@@ -500,7 +487,7 @@ class _Draft:
 
 
 def _draft(entry: _Declared, root: Path, problems: list[Problem]) -> _Draft:
-    dockerfile = _norm(entry.dockerfile)
+    dockerfile = normal(entry.dockerfile)
     fallback_context = entry.context or dockerfile.parent
     try:
         parsed = parse_dockerfile(dockerfile, entry.build_args or None)
@@ -540,8 +527,8 @@ def _unparsable(name: str, dockerfile: Path, message: str) -> Problem:
 
 
 def _walk_context(parsed: Dockerfile, root: Path) -> Path:
-    """lint's context heuristic, kept inside the root (what a repository's CI can see)."""
-    context = _norm(resolve_context(parsed))
+    """The shared context rule, kept inside the root (what a repository's CI can see)."""
+    context = normal(resolve_context(parsed))
     return context if _inside(context, root) else root
 
 
@@ -560,13 +547,13 @@ def _requirement_files(
     known by being named after ``-c`` (in a requirements file or on the pip command line).
     """
     installed, pip_constraints = _pip_files(parsed, context)
-    files = [_norm(p) for p in copied]
+    files = [normal(p) for p in copied]
     files.extend(p for p in installed if p not in files)
     if not files:
         return ()
     try:
         loaded = load_requirements(context, files)
-        constraints = {_norm(r.file) for r in loaded.requirements if r.group == "constraint"}
+        constraints = {normal(r.file) for r in loaded.requirements if r.group == "constraint"}
         constraints = (constraints | set(pip_constraints)) - set(installed)
         kept = [p for p in files if p not in constraints]
         if kept != files:  # read again without them: their includes are not installed
@@ -583,7 +570,7 @@ def _requirement_files(
             )
         )
         return tuple(files)
-    for path in map(_norm, loaded.files):
+    for path in map(normal, loaded.files):
         if path not in files and path not in constraints:
             files.append(path)
     return tuple(files)
@@ -632,16 +619,13 @@ def _pip_files(parsed: Dockerfile, context: Path) -> tuple[list[Path], list[Path
 def _bind_mounts(step: Step, context: Path) -> list[_Copy]:
     """The context paths ``RUN --mount=type=bind`` shows (not another stage or image's)."""
     out: list[_Copy] = []
-    for spec in step.instruction.flag_values("mount"):
-        options: dict[str, str] = {}
-        for part in spec.split(","):
-            key, _, value = part.partition("=")
-            options[key.strip().lower()] = value.strip()
-        target = options.get("target") or options.get("dst") or options.get("destination")
-        if options.get("type", "bind") != "bind" or "from" in options or not target:
+    for mount in mounts(step.instruction):
+        if mount.type != "bind" or mount.from_ is not None or not mount.target:
             continue
-        for host in _matches(context, options.get("source") or options.get("src") or "."):
-            out.append(_Copy(host, absolute(expand(target, step.env), step.cwd), into_dir=False))
+        target = absolute(expand(mount.target, step.env), step.cwd)
+        out.extend(
+            _Copy(host, target, into_dir=False) for host in _matches(context, mount.source or ".")
+        )
     return out
 
 
@@ -651,7 +635,7 @@ def _copies(step: Step, context: Path) -> list[_Copy]:
         return []
     raw_dest = instruction.args[-1]
     dest = absolute(expand(raw_dest, step.env), step.cwd)
-    sources = _sources_of(instruction)
+    sources = local_sources(instruction)
     many = len(sources) > 1 or any(_MAGIC.search(s) for s in sources)
     out: list[_Copy] = []
     for source in sources:
@@ -661,12 +645,6 @@ def _copies(step: Step, context: Path) -> list[_Copy]:
             else:
                 out.append(_Copy(host, dest, into_dir=many or raw_dest.endswith("/")))
     return out
-
-
-def _sources_of(instruction: Instruction) -> list[str]:
-    """The local sources of one ``COPY``/``ADD``, filtered exactly as :func:`copy_sources`
-    filters a whole Dockerfile's (it reads instructions, so it is given just this one)."""
-    return copy_sources(Dockerfile(path=Path(), stages=(), global_args=(instruction,)))
 
 
 def _host_file(copies: Sequence[_Copy], wanted: str) -> Path | None:
@@ -697,7 +675,7 @@ def _matches(context: Path, source: str) -> list[Path]:
         candidates = [context / pattern]
     out = []
     for candidate in candidates:
-        path = _norm(candidate)
+        path = normal(candidate)
         if _inside(path, context) and path.exists():
             out.append(path)
     return out

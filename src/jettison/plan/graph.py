@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jettison.dockerfile.ignore import DockerIgnore
+from jettison.dockerfile.ignore import DockerIgnore, dockerignore_path, read_dockerignore
 from jettison.errors import DockerfileError
 from jettison.imports.scan import (
     DEFAULT_EXCLUDE,
@@ -49,7 +49,6 @@ from jettison.imports.scan import (
     parse_python,
     walk_python_files,
 )
-from jettison.lint.context import dockerignore_path, read_dockerignore
 from jettison.plan.model import Discovery, Problem, Service, ServiceImports, problem_key
 
 _STDLIB = frozenset(sys.stdlib_module_names)

@@ -30,13 +30,13 @@ from jettison.builder.options import BuildOptions
 from jettison.builder.verify import check, probe, smoke
 from jettison.diff.core import compare
 from jettison.diff.model import DiffReport
-from jettison.dockerfile.images import name_component
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.errors import JettisonError
 from jettison.image.filesystem import MergedFilesystem
 from jettison.image.layer_reader import read_layer
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.sources import open_image
+from jettison.imageref import name_component
 from jettison.inspect.core import Inspection, inspect_files
 from jettison.plan.model import (
     BuildStep,

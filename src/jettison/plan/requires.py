@@ -36,8 +36,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from jettison.facts.packages import COMMON_DEPENDENTS
 from jettison.lint.sizes import WheelSizes
-from jettison.lint.tables import COMMON_DEPENDENTS
 from jettison.plan.model import Pin
 from jettison.pypi import (
     DEFAULT_INDEX,

@@ -44,11 +44,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jettison.dockerfile.launch import final_commands
 from jettison.errors import ConfigError, RequirementsError
+from jettison.facts.packages import dev_tool_kind, used_without_import
 from jettison.imports.mapping import candidate_distributions, used_distributions
 from jettison.imports.servers import servers_in_commands
-from jettison.lint.context import final_commands
-from jettison.lint.tables import dev_tool_kind, used_without_import
 from jettison.plan.families import FAMILY_ORDER, family_of
 from jettison.plan.model import (
     Discovery,

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from jettison.dockerfile.images import parse_image
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.fix.bases import (
     CudaTag,
@@ -17,6 +16,7 @@ from jettison.fix.bases import (
     runtime_variant,
     system_cuda_users,
 )
+from jettison.imageref import parse_image
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from jettison.errors import ConfigError, RequirementsError
 from jettison.plan import discover as discover_module
-from jettison.plan.discover import PLAN_MARKER, discover, is_dockerfile_name
+from jettison.plan.discover import PLAN_MARKER, discover
 from jettison.plan.model import Discovery, Service
 from support.files import write
 
@@ -217,22 +217,6 @@ def test_final_stage_built_on_another_stage_reports_the_real_base(tmp_path: Path
     assert svc.port == 9000  # inherited from the stage it is built on
 
 
-def test_dockerfile_names(tmp_path: Path) -> None:
-    for name in ("Dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.gpu"):
-        assert is_dockerfile_name(name), name
-    for name in (
-        "Dockerfile.dockerignore",
-        "api.Dockerfile.dockerignore",
-        "Dockerfile.bak",
-        "Dockerfile.md",
-        "Dockerfile.j2",
-        "Dockerfile~",
-        "README.md",
-        "dockerfile.py",
-    ):
-        assert not is_dockerfile_name(name), name
-
-
 def test_variants_in_one_folder_get_distinct_names(tmp_path: Path) -> None:
     write(tmp_path, "svc/main.py", "")
     write(tmp_path, "svc/Dockerfile", SLIM + "COPY . .\n")
@@ -299,9 +283,9 @@ def test_skipped_folders_and_symlinks_out_of_the_root(tmp_path: Path) -> None:
 
 
 def test_plan_marker_is_the_one_generate_writes() -> None:
-    from jettison.plan import generate
+    from jettison.plan import write
 
-    assert generate.MARKER == PLAN_MARKER
+    assert write.MARKER == PLAN_MARKER
 
 
 def test_discovery_does_not_parse_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,38 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
-from jettison.inspect.removable.toolchain import is_toolchain_package
 from support.memimage import File
 
 from .helpers import SITE, deb, dist, ownership, removable, rows
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "gcc", "gcc-12", "g++-12", "cpp-12", "cpp-12-x86-64-linux-gnu", "binutils",
-        "binutils-x86-64-linux-gnu", "libbinutils", "make", "build-essential", "dpkg-dev",
-        "libc6-dev", "libc6-dev:amd64", "linux-libc-dev", "libgcc-12-dev", "libstdc++-12-dev",
-        "libpython3.11-dev", "python3.11-dev", "python3-dev", "gfortran-12", "cmake",
-        "libssl-dev", "libcublas-dev-12-1", "cuda-cudart-dev-12-1", "cuda-nvcc-12-1",
-    ],
-)  # fmt: skip
-def test_toolchain_packages(name: str) -> None:
-    assert is_toolchain_package(name)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "git", "gcc-12-base", "libgcc-s1", "libstdc++6", "libgomp1", "libquadmath0", "udev",
-        "libpython3.11", "python3.11", "cuda-nvrtc-12-1", "cuda-nvvm-12-1", "libcublas-12-1",
-        "cppcheck-gui-no",
-    ],
-)  # fmt: skip
-def test_not_toolchain_packages(name: str) -> None:
-    assert not is_toolchain_package(name)
 
 
 def test_packages_roll_up_per_package_with_their_dpkg_list() -> None:

@@ -5,8 +5,8 @@ Removable distributions are found on the ``Requires-Dist`` graph of the installe
 * roots are the distributions no other installed one requires; a group of distributions
   requiring each other in a cycle that nothing else requires is a root group (``torch`` and
   old ``triton`` require each other: without this, neither would be a root);
-* a root group is a dev root when every member is a dev tool (:data:`DEV_TOOLS`,
-  :data:`DEV_TOOL_PREFIXES`), else a runtime root;
+* a root group is a dev root when every member is a dev tool (the table lint's JT301 reads,
+  :data:`jettison.facts.packages.DEV_TOOLS` and its prefixes), else a runtime root;
 * kept = every distribution reachable from a runtime root; the rest is removable. That is
   each dev tool nothing at runtime requires, plus its exclusive dependencies (``tornado``
   reached only through ``jupyter``). A dev tool that a runtime distribution requires (say
@@ -32,39 +32,15 @@ from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from jettison.facts.packages import dev_tool_kind
 from jettison.inspect.attribution.model import PythonDist
 from jettison.inspect.removable._cause import Cause, Claim, Unclaimed
-
-DEV_TOOLS = frozenset(
-    {
-        # test runners and test helpers
-        "pytest", "hypothesis", "coverage", "tox", "nox",
-        # formatters, linters, type checkers
-        "black", "flake8", "pycodestyle", "pyflakes", "mccabe", "autopep8", "yapf", "isort",
-        "pylint", "mypy", "ruff", "pyright", "bandit", "pre-commit",
-        # notebooks and interactive shells
-        "jupyter", "jupyterlab", "notebook", "nbclassic", "ipython", "ipykernel", "ipywidgets",
-        "widgetsnbextension", "nbconvert", "nbformat", "nbclient", "qtconsole",
-        # debuggers
-        "debugpy", "ipdb", "pdbpp",
-        # documentation builders
-        "sphinx", "mkdocs",
-    }
-)  # fmt: skip
-"""Canonical names of development and test tools."""
-
-DEV_TOOL_PREFIXES = (
-    "pytest-", "flake8-", "jupyter-", "jupyterlab-", "sphinx-", "sphinxcontrib-", "mkdocs-",
-    "types-",
-)  # fmt: skip
-"""Canonical name prefixes of their plugins (and of typing stub packages)."""
 
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 def is_dev_tool(name: str) -> bool:
-    canonical = canonicalize_name(name)
-    return canonical in DEV_TOOLS or canonical.startswith(DEV_TOOL_PREFIXES)
+    return dev_tool_kind(canonicalize_name(name)) is not None
 
 
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:

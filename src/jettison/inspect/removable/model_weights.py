@@ -20,14 +20,10 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from jettison.facts.weights import looks_like_weights
 from jettison.image.model import FileEntry
-from jettison.inspect.removable._cause import MIB, Cause, Claim, Unclaimed
+from jettison.inspect.removable._cause import Cause, Claim, Unclaimed
 
-WEIGHT_SUFFIXES = frozenset(
-    {".safetensors", ".pt", ".pth", ".ckpt", ".onnx", ".gguf", ".ggml", ".tflite"}
-)
-LARGE_ONLY_SUFFIXES = frozenset({".h5", ".keras"})
-LARGE_BYTES = MIB
 HUB_REPO = re.compile(r"((?:.+/)?models--[^/]+)/(?:blobs|snapshots|refs)/.+")
 PYTHON_ENV = re.compile(r"(?:^|/)(?:site|dist)-packages/")
 
@@ -43,18 +39,10 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
 
 def _looks_like_weights(unclaimed: Unclaimed, entry: FileEntry) -> bool:
     directory, name = posixpath.split(entry.path)
-    suffix = posixpath.splitext(name)[1].lower()
-    if suffix in WEIGHT_SUFFIXES:
-        return True
-    large = unclaimed.size(entry) >= LARGE_BYTES
-    if suffix in LARGE_ONLY_SUFFIXES:
-        return large
-    if suffix == ".bin":
-        if name.startswith("pytorch_model"):
-            return True
-        config = posixpath.join(directory, "config.json")
-        return large and unclaimed.resolver.get(config) is not None
-    return False
+    config = posixpath.join(directory, "config.json")
+    return looks_like_weights(
+        name, unclaimed.size(entry), lambda: unclaimed.resolver.get(config) is not None
+    )
 
 
 CAUSE = Cause(

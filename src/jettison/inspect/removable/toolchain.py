@@ -2,11 +2,11 @@
 
 Two sources, in this order:
 
-* every file of a Debian package that is part of a build toolchain (:data:`PACKAGES`, minus
-  :data:`NOT_PACKAGES`): compilers, binutils, make/cmake, ``build-essential``, ``dpkg-dev``,
-  any ``*-dev`` package (NVIDIA's ``libcublas-dev-12-1`` style included) and the private
-  libraries only compilers and binutils use. ``gcc-12-base`` is not one (``libgcc-s1``
-  depends on it), nor is ``git``;
+* every file of a Debian package that is part of a build toolchain
+  (:func:`jettison.facts.system.is_toolchain_package`): compilers, binutils, make/cmake,
+  ``build-essential``, ``dpkg-dev``, any ``*-dev`` package (NVIDIA's ``libcublas-dev-12-1``
+  style included) and the private libraries only compilers and binutils use.
+  ``gcc-12-base`` is not one (``libgcc-s1`` depends on it), nor is ``git``;
 * files that only a build reads, whoever owns them: ``usr/include``, ``usr/local/include``,
   static libraries (``*.a``, read only at link time) anywhere, and C/C++/CUDA headers in an
   ``include`` directory inside ``site-packages`` (``torch/include``, ``nvidia/*/include``).
@@ -17,33 +17,11 @@ files roll up by include directory, or by the directory of a static library, wit
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 from collections.abc import Iterator
 
+from jettison.facts.system import is_toolchain_package
 from jettison.inspect.removable._cause import Cause, Claim, PathPatterns, Unclaimed, common_dir
-
-PACKAGES = (
-    # compilers and their private libraries
-    "gcc", "gcc-[0-9]*", "g++", "g++-[0-9]*", "cpp", "cpp-[0-9]*", "gfortran", "gfortran-[0-9]*",
-    "clang", "clang-[0-9]*", "libcc1-[0-9]*", "libisl[0-9]*", "libmpc[0-9]*",
-    "libasan[0-9]*", "liblsan[0-9]*", "libtsan[0-9]*", "libubsan[0-9]*", "libhwasan[0-9]*",
-    # binutils and its private libraries
-    "binutils", "binutils-*", "libbinutils", "libctf0", "libctf-nobfd0", "libgprofng[0-9]*",
-    "libsframe[0-9]*",
-    # build drivers
-    "make", "build-essential", "dpkg-dev", "cmake", "cmake-data", "ninja-build", "autoconf",
-    "automake", "libtool", "pkg-config", "pkgconf", "pkgconf-bin",
-    # headers, static libraries and link-time files
-    "*-dev", "*-dev-[0-9]*", "libc-dev-bin", "rpcsvc-proto",
-    # the CUDA compiler (not libNVVM or NVRTC, which JIT compilers load at run time)
-    "cuda-nvcc-*", "cuda-compiler-*", "cuda-minimal-build-*", "cuda-crt-*", "cuda-cuobjdump-*",
-    "cuda-nvprune-*",
-)  # fmt: skip
-"""fnmatch patterns of Debian package names (architecture qualifier dropped)."""
-
-NOT_PACKAGES = ("*-base",)
-"""Matches of :data:`PACKAGES` that runtime libraries depend on (``gcc-12-base``)."""
 
 HEADER_DIRS = PathPatterns(
     r"(usr/include)/.+",
@@ -52,13 +30,6 @@ HEADER_DIRS = PathPatterns(
     needles=("include/",),
 )
 """Files only a build reads; group 1 is the include directory reported in ``top``."""
-
-
-def is_toolchain_package(name: str) -> bool:
-    base = name.partition(":")[0]
-    return any(fnmatch.fnmatchcase(base, p) for p in PACKAGES) and not any(
-        fnmatch.fnmatchcase(base, p) for p in NOT_PACKAGES
-    )
 
 
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:

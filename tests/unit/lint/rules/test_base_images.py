@@ -6,14 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from jettison.dockerfile.images import ImageRef, is_cuda_base, parse_image
 from jettison.lint.rules.base import (
     jt201_full_python_base,
     jt202_cuda_devel_base,
     jt203_eol_base,
     jt204_framework_base,
 )
-from jettison.lint.rules.base._eol import cycles_of
 
 from ._stack_helpers import make_ctx, requirements_file, run
 
@@ -21,47 +19,6 @@ JT201 = jt201_full_python_base.RULE
 JT202 = jt202_cuda_devel_base.RULE
 JT203 = jt203_eol_base.RULE
 JT204 = jt204_framework_base.RULE
-
-
-# -- image references ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "name", "tag", "digest"),
-    [
-        ("python:3.11", "python", "3.11", None),
-        ("docker.io/library/python:3.11-slim", "python", "3.11-slim", None),
-        ("python", "python", "latest", None),
-        ("localhost:5000/team/app:1.2", "localhost:5000/team/app", "1.2", None),
-        ("nvcr.io/nvidia/pytorch:24.01-py3", "nvcr.io/nvidia/pytorch", "24.01-py3", None),
-        ("python@sha256:abc", "python", "", "sha256:abc"),
-        ("Python:3.11", "python", "3.11", None),
-    ],
-)
-def test_parse_image(text: str, name: str, tag: str, digest: str | None) -> None:
-    assert parse_image(text) == ImageRef(name, tag, digest)
-
-
-@pytest.mark.parametrize("text", ["scratch", "${BASE}", "", "  "])
-def test_parse_image_gives_up_on_unknowable_bases(text: str) -> None:
-    assert parse_image(text) is None
-
-
-@pytest.mark.parametrize(
-    ("text", "cuda"),
-    [
-        ("nvidia/cuda:12.1.0-runtime-ubuntu22.04", True),
-        ("nvcr.io/nvidia/tritonserver:24.01-py3", True),
-        ("pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime", True),
-        ("tensorflow/tensorflow:2.14.0-gpu", True),
-        ("python:3.11-slim", False),
-        ("tensorflow/tensorflow:2.14.0", False),
-    ],
-)
-def test_is_cuda_base(text: str, cuda: bool) -> None:
-    ref = parse_image(text)
-    assert ref is not None
-    assert is_cuda_base(ref) is cuda
 
 
 # -- JT201 -----------------------------------------------------------------------------------
@@ -227,12 +184,6 @@ def test_jt203_uses_todays_date_without_the_option(tmp_path: Path) -> None:
 def test_jt203_bad_today_option_falls_back_to_today(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, "FROM python:2.7\n", options={"JT203": {"today": "someday"}})
     assert len(run(JT203, ctx)) == 1
-
-
-def test_eol_cycles_in_fixed_order() -> None:
-    ref = parse_image("python:3.9-slim-buster")
-    assert ref is not None
-    assert [c.product for c in cycles_of(ref)] == ["Python", "Debian"]
 
 
 # -- JT204 -----------------------------------------------------------------------------------

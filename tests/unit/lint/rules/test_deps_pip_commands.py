@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jettison.dockerfile.pip import parse_package, pip_installs, pip_subcommand, project_extras
-from jettison.dockerfile.shell import split_commands
-from jettison.lint.packages import production_packages, production_stages
+from jettison.lint.packages import production_packages, production_stages, torch_variant
 
 from ._stack_helpers import make_ctx, requirements_file
 
@@ -51,36 +49,6 @@ def _installs(tmp_path: Path, run_line: str) -> list[tuple[str, str]]:
 )
 def test_pip_arguments(tmp_path: Path, line: str, expected: list[tuple[str, str]]) -> None:
     assert _installs(tmp_path, line) == expected
-
-
-def test_install_options_are_recorded(tmp_path: Path) -> None:
-    ctx = make_ctx(
-        tmp_path,
-        "FROM python:3.11-slim\n"
-        "RUN pip install -U -r req.txt -c c.txt --extra-index-url https://i/cpu "
-        "--torch-backend=cpu -e .[dev,test] --group lint\n",
-    )
-    assert ctx.dockerfile is not None
-    (install,) = pip_installs(ctx.dockerfile.stages[0].instructions[0])
-    assert install.upgrade
-    assert install.requirement_files == ("req.txt",)
-    assert install.constraint_files == ("c.txt",)
-    assert install.index_urls == ("https://i/cpu",)
-    assert install.torch_backend == "cpu"
-    assert install.local_projects == (".[dev,test]",)
-    assert install.groups == ("lint",)
-    assert project_extras(install.local_projects[0]) == ("dev", "test")
-
-
-@pytest.mark.parametrize("word", ["", "$X", "./x", "https://host/x.tar.gz", "not a req!"])
-def test_unreadable_package_words(word: str) -> None:
-    assert parse_package(word) is None
-
-
-def test_non_pip_commands_are_ignored() -> None:
-    commands = split_commands("apt-get install -y python3-pip && pipx install black")
-    assert commands  # sanity: the split works; none of them is a pip install
-    assert all(c.name != "pip" for c in commands)
 
 
 def test_production_stages_include_copied_environments(tmp_path: Path) -> None:
@@ -129,16 +97,13 @@ def test_requirements_come_first_and_only_group_main(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (("install", "-r", "r.txt"), ("install", ("-r", "r.txt"))),
-        (("--no-cache-dir", "--index-url", "https://x", "install", "a"), ("install", ("a",))),
-        (("-q", "uninstall", "-y", "torch"), ("uninstall", ("-y", "torch"))),
-        (("--version",), ("", ())),
-    ],
-)
-def test_pip_subcommand_skips_global_options_and_their_values(
-    args: tuple[str, ...], expected: tuple[str, tuple[str, ...]]
-) -> None:
-    assert pip_subcommand(args) == expected
+def test_pip_config_sets_the_index_of_later_installs(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim\n"
+        "RUN pip config set global.index-url https://download.pytorch.org/whl/cpu\n"
+        "RUN git config --global url.https://x/.insteadOf https://download.pytorch.org/whl/cu121\n"
+        "RUN pip install torch\n"
+    )
+    ctx = make_ctx(tmp_path, text)
+    (torch,) = production_packages(ctx)
+    assert torch_variant(ctx, torch) == "cpu"

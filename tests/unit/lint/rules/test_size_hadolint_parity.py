@@ -139,7 +139,6 @@ CASES: dict[str, str] = {
         "RUN echo\nFROM debian:12 AS one\nENV PIP_NO_CACHE_DIR=1\nFROM debian:12 AS two\n"
         "RUN pip install flask"
     ),
-    "uv-pip": "RUN uv pip install flask",
     # DL3059 / JT108: consecutive RUNs
     "runs-two": "RUN echo a\nRUN echo b",
     "runs-comment-between": "RUN echo a\n# a comment\nRUN echo b",
@@ -423,6 +422,14 @@ DIVERGENCES: list[tuple[str, str, str, bool, bool, str]] = [
         True,
         False,
         "the cache is removed in the same RUN",
+    ),
+    (
+        "uv-pip",
+        "RUN uv pip install flask",
+        "DL3042",
+        False,
+        True,
+        "uv's pip interface keeps every wheel in ~/.cache/uv as pip does in ~/.cache/pip",
     ),
     (
         "runs-sh-c",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.images import ImageRef, runtime_base
+from jettison.dockerfile.images import runtime_base
+from jettison.imageref import ImageRef
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 _NOT_FULL = ("slim", "alpine", "windowsservercore", "nanoserver")

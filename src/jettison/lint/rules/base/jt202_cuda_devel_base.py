@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.images import runtime_base
+from jettison.facts.bases import NVIDIA_CUDA, NVIDIA_CUDAGL, PYTORCH
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
-CUDA_REPOSITORIES = frozenset(
-    {"nvidia/cuda", "nvcr.io/nvidia/cuda", "nvidia/cudagl", "nvcr.io/nvidia/cudagl"}
-)
-FRAMEWORK_REPOSITORIES = frozenset({"pytorch/pytorch"})
+DEVEL_REPOSITORIES = NVIDIA_CUDA | NVIDIA_CUDAGL | {PYTORCH}
+"""Images whose ``-devel`` tags have a ``-runtime`` twin."""
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -24,7 +23,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if ctx.dockerfile is None or base is None:
         return
     ref = base.ref
-    if ref.name not in CUDA_REPOSITORIES | FRAMEWORK_REPOSITORIES:
+    if ref.name not in DEVEL_REPOSITORIES:
         return
     if "devel" not in ref.tag_parts:
         return

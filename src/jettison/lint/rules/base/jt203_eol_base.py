@@ -2,9 +2,9 @@
 
 Why it matters: once a Python release, a distribution or a Node.js line reaches its end of
 life, nobody publishes security fixes for it any more; every CVE found later stays in the
-image for good. The dates come from one table (``_eol.py``) that cites each project's own
-schedule; the comparison uses today's date, or ``options = { JT203 = { today = "YYYY-MM-DD" } }``
-for reproducible runs.
+image for good. The dates come from one table (:mod:`jettison.facts.bases`) that cites each
+project's own schedule; the comparison uses today's date, or
+``options = { JT203 = { today = "YYYY-MM-DD" } }`` for reproducible runs.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import datetime as dt
 from collections.abc import Iterator
 
 from jettison.dockerfile.images import runtime_base
+from jettison.facts import bases
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.base import _eol
 
 
 def today(ctx: LintContext) -> dt.date:
@@ -30,21 +30,21 @@ def today(ctx: LintContext) -> dt.date:
 
 
 _UPGRADE_TABLES = {
-    "Python": _eol.PYTHON,
-    "Node.js": _eol.NODE,
-    "Alpine": _eol.ALPINE,
+    "Python": bases.PYTHON,
+    "Node.js": bases.NODE,
+    "Alpine": bases.ALPINE,
 }
 
 
 def _upgrade(product: str, now: dt.date) -> str:
     if product == "Debian":
-        debian = [(int(v), c) for c, (v, end) in _eol.DEBIAN.items() if end >= now]
+        debian = [(int(v), c) for c, (v, end) in bases.DEBIAN.items() if end >= now]
         return f"Debian {min(debian)[1]}" if debian else "a newer Debian"
     if product == "Ubuntu":
-        ubuntu = [v for v, (_, end) in _eol.UBUNTU.items() if end >= now]
+        ubuntu = [v for v, (_, end) in bases.UBUNTU.items() if end >= now]
         return f"Ubuntu {min(ubuntu)}" if ubuntu else "a newer Ubuntu"
     table = _UPGRADE_TABLES.get(product)
-    version = _eol.oldest_supported(table, now) if table is not None else None
+    version = bases.oldest_supported(table, now) if table is not None else None
     return f"{product} {version}" if version else f"a supported {product}"
 
 
@@ -53,7 +53,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if ctx.dockerfile is None or base is None:
         return
     now = today(ctx)
-    ended = [c for c in _eol.cycles_of(base.ref) if c.end < now]
+    ended = [c for c in bases.cycles_of(base.ref) if c.end < now]
     if not ended:
         return
     reasons = "; ".join(

@@ -14,46 +14,14 @@ requirements and the distributions the shipped code imports:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from jettison.dockerfile.images import ImageRef, runtime_base
+from jettison.dockerfile.images import runtime_base
+from jettison.facts.bases import framework_image
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import production_packages
 
 DEFAULT_MAX_PACKAGES = 15
-
-FRAMEWORK_IMAGES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
-    (re.compile(r"^nvcr\.io/nvidia/pytorch$"), re.compile(""), "NGC's PyTorch container"),
-    (re.compile(r"^nvcr\.io/nvidia/tensorflow$"), re.compile(""), "NGC's TensorFlow container"),
-    (re.compile(r"^nvcr\.io/nvidia/nemo$"), re.compile(""), "NGC's NeMo container"),
-    (
-        re.compile(r"^nvcr\.io/nvidia/tritonserver$"),
-        re.compile(r"sdk"),
-        "the Triton SDK image (clients, perf tools, examples)",
-    ),
-    (re.compile(r"^pytorch/pytorch$"), re.compile(""), "the PyTorch image (conda, CUDA, cuDNN)"),
-    (
-        re.compile(r"^tensorflow/tensorflow$"),
-        re.compile(r"gpu|jupyter"),
-        "TensorFlow's GPU/Jupyter image",
-    ),
-    (re.compile(r"^huggingface/transformers-"), re.compile(""), "a Hugging Face CI image"),
-    (
-        re.compile(r"^(?:quay\.io/)?jupyter/|^jupyter/"),
-        re.compile(""),
-        "a Jupyter notebook stack",
-    ),
-    (re.compile(r"^continuumio/anaconda\d*$"), re.compile(""), "the full Anaconda distribution"),
-)
-
-
-def framework_image(ref: ImageRef) -> str | None:
-    """What the heavy image is, when ``ref`` names one."""
-    for name, tag, what in FRAMEWORK_IMAGES:
-        if name.search(ref.name) and tag.search(ref.tag.lower()):
-            return what
-    return None
 
 
 def _limit(ctx: LintContext) -> int:

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.facts.packages import TORCH_CPU_INDEX, TORCH_FAMILY
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.lint.packages import (
-    TORCH_CPU_INDEX,
     Declared,
     by_location,
     finding_at,
@@ -35,7 +35,6 @@ from jettison.lint.packages import (
     torch_variant,
 )
 from jettison.lint.savings import cuda_saving
-from jettison.lint.tables import TORCH_FAMILY
 
 
 def cuda_wheels_saving(ctx: LintContext, torch: Declared | None) -> Saving | None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.facts.packages import TORCH_ADDONS
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import finding_at, production_packages
-from jettison.lint.savings import distributions_saving
-from jettison.lint.tables import TORCH_ADDONS
+from jettison.lint.savings import saving_once
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -26,8 +26,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if declared.name not in TORCH_ADDONS or declared.name in ctx.used_distributions:
             continue
         module = declared.name  # torchvision and torchaudio import under their own names
-        saving = None if declared.name in claimed else distributions_saving(ctx, [declared.name])
-        claimed.add(declared.name)
+        saving = saving_once(ctx, claimed, declared.name)
         yield finding_at(
             RULE,
             ctx,

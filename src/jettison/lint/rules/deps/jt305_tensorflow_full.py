@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from jettison.dockerfile.images import is_cuda_base, runtime_base
+from jettison.dockerfile.images import runtime_base
+from jettison.facts.bases import is_cuda_base
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.facts.packages import TORCH_FAMILY
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,
@@ -25,7 +26,6 @@ from jettison.lint.packages import (
     torch_variant,
 )
 from jettison.lint.savings import distributions_saving
-from jettison.lint.tables import TORCH_FAMILY
 
 # (what they share, members in order of preference without a GPU, with a GPU)
 STACKS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (

@@ -13,13 +13,14 @@ pin matches; an unpinned or range requirement is satisfied by them and left alon
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from jettison.dockerfile.images import ImageRef, runtime_base
+from jettison.dockerfile.images import runtime_base
+from jettison.facts.bases import base_torch
+from jettison.imageref import ImageRef
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,
@@ -28,23 +29,6 @@ from jettison.lint.packages import (
     torch_variant,
 )
 from jettison.lint.savings import distributions_saving
-
-_TAG_VERSION = re.compile(r"^(\d+\.\d+(?:\.\d+)?)(?:-|$)")
-
-
-def base_torch(ref: ImageRef) -> tuple[bool, Version | None]:
-    """(ships torch, its version when the tag tells)."""
-    if ref.name == "pytorch/pytorch":
-        match = _TAG_VERSION.match(ref.tag)
-        try:
-            return True, Version(match.group(1)) if match else None
-        except InvalidVersion:
-            return True, None
-    if ref.name == "nvcr.io/nvidia/pytorch" or ref.name.startswith(
-        "huggingface/transformers-pytorch"
-    ):
-        return True, None
-    return False, None
 
 
 def _replaces(

@@ -22,6 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.shell import split_commands
+from jettison.facts.packages import (
+    COMMON_DEPENDENTS,
+    TORCH_ADDONS,
+    dev_tool_kind,
+    used_without_import,
+)
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,
@@ -29,8 +35,7 @@ from jettison.lint.packages import (
     production_instructions,
     production_packages,
 )
-from jettison.lint.savings import distributions_saving
-from jettison.lint.tables import COMMON_DEPENDENTS, TORCH_ADDONS, dev_tool_kind, used_without_import
+from jettison.lint.savings import saving_once
 
 
 def _allowed(ctx: LintContext) -> frozenset[str]:
@@ -100,8 +105,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 severity=Severity.INFO,
             )
             continue
-        saving = None if declared.name in claimed else distributions_saving(ctx, [declared.name])
-        claimed.add(declared.name)
+        saving = saving_once(ctx, claimed, declared.name)
         yield finding_at(
             RULE,
             ctx,

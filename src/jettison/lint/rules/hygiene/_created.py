@@ -16,32 +16,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.dockerfile.commands.cleanup import has_glob, removes
+from jettison.dockerfile.commands.downloads import URL, Fetch, fetches, git_clone
+from jettison.dockerfile.commands.options import positionals
+from jettison.dockerfile.commands.python import venv_dirs
 from jettison.dockerfile.context import tree_bytes
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, expand, runtime_steps
 from jettison.lint.model import LintContext
-from jettison.lint.rules.size._scripts import has_glob, positionals, removes
 
-_URL = re.compile(r"^(?:https?|ftp)://", re.IGNORECASE)
 _ARCHIVE = re.compile(r"\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst)$", re.IGNORECASE)
-WGET_SHORT_VALUED = frozenset("OPoaetTUwiDlQAR")
-"""Short wget options that take a value (``-O FILE``, ``-P DIR``...)."""
-WGET_LONG_VALUED = frozenset(
-    {"--output-document", "--directory-prefix", "--output-file", "--append-output",
-     "--execute", "--tries", "--timeout", "--user-agent", "--header", "--user", "--password",
-     "--wait", "--input-file", "--ca-certificate", "--certificate", "--post-data"}
-)  # fmt: skip
-CURL_SHORT_VALUED = frozenset("oHdueAxXmbcTwFrEKQYyzCD")
-"""Short curl options that take a value (``-o FILE``, ``-H HEADER``...)."""
-CURL_LONG_VALUED = frozenset(
-    {"--output", "--header", "--data", "--user", "--proxy", "--request", "--max-time",
-     "--cookie", "--cookie-jar", "--upload-file", "--write-out", "--form", "--range",
-     "--cert", "--cacert", "--connect-timeout", "--retry", "--retry-delay", "--retry-max-time",
-     "--output-dir", "--user-agent", "--referer", "--data-binary", "--data-raw", "--config",
-     "--create-file-mode", "--dump-header", "--limit-rate", "--resolve"}
-)  # fmt: skip
 
 
 MAX_MATCHES = 1_000
@@ -119,7 +105,7 @@ def copied(step: Step, ctx: LintContext) -> list[Created]:
     from_stage = instruction.flag("from") is not None
     out = []
     for source in sources:
-        if _URL.match(source):
+        if URL.match(source):
             continue  # ADD <url>: JT603's business
         in_context = None if from_stage else _context_path(ctx, source)
         is_dir = in_context is not None and in_context.is_dir()
@@ -217,114 +203,23 @@ def created_by(command: Command, step: Step) -> list[Created]:
     for at, word in enumerate(argv[:-1]):
         if word in (">", ">>") and argv[at + 1] not in ("/dev/null", "-"):
             out.append(Created(absolute(argv[at + 1], cwd), instruction, "redirect"))
-    name = command.name
-    if name == "wget":
-        out.extend(_wget(command, step))
-    elif name == "curl":
-        out.extend(_curl(command, step))
-    elif name == "git" and positionals(command)[:1] == ["clone"]:
-        words = positionals(command, {"-b", "--branch", "--depth", "-o", "--origin", "-c"})[1:]
-        if words:
-            target = words[1] if len(words) > 1 else _stem(words[0]).removesuffix(".git")
-            out.append(Created(absolute(target, cwd), instruction, "git clone", owns_below=True))
-    elif _is_venv(command):
-        words = [w for w in positionals(command) if w not in ("venv", "virtualenv")]
-        if words:
-            out.append(Created(absolute(words[-1], cwd), instruction, "venv", owns_below=True))
-    elif name == "cp":
+    written: dict[str, Fetch] = {}
+    for fetch in fetches(command):
+        if fetch.path is not None:
+            written.setdefault(fetch.path, fetch)  # several URLs into one file: the first
+    out.extend(
+        Created(absolute(path, cwd), instruction, fetch.tool, download=fetch.url)
+        for path, fetch in written.items()
+    )
+    clone = git_clone(command)
+    if clone is not None:
+        out.append(Created(absolute(clone.path, cwd), instruction, "git clone", owns_below=True))
+    out.extend(
+        Created(absolute(path, cwd), instruction, "venv", owns_below=True)
+        for path in venv_dirs(command)
+    )
+    if command.name == "cp":
         words = positionals(command, {"-t", "--target-directory"})
         if len(words) >= 2:
             out.append(Created(absolute(words[-1], cwd), instruction, "cp"))
     return out
-
-
-def _is_venv(command: Command) -> bool:
-    if command.name == "virtualenv":
-        return True
-    return command.name.startswith("python") and "-m" in command.args and "venv" in command.args
-
-
-def _stem(url: str) -> str:
-    return posixpath.basename(url.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
-
-
-def getopt(
-    args: tuple[str, ...] | list[str], short: frozenset[str], long: frozenset[str]
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """GNU-style option parsing: (option, value) pairs and positional arguments.
-
-    ``short`` are the letters that take a value (``-o FILE``, ``-oFILE``, clustered as in
-    ``-sSLo FILE``); ``long`` the ``--options`` that take one (``--output FILE``,
-    ``--output=FILE``). Other options get an empty value.
-    """
-    options: list[tuple[str, str]] = []
-    words: list[str] = []
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            words.extend(args[index + 1 :])
-            break
-        if arg.startswith("--"):
-            key, eq, value = arg.partition("=")
-            if key in long and not eq and index + 1 < len(args):
-                index += 1
-                value = args[index]
-            options.append((key, value))
-        elif arg.startswith("-") and len(arg) > 1:
-            letters = arg[1:]
-            for at, letter in enumerate(letters):
-                if letter in short:
-                    value = letters[at + 1 :]
-                    if not value and index + 1 < len(args):
-                        index += 1
-                        value = args[index]
-                    options.append(("-" + letter, value))
-                    break
-                options.append(("-" + letter, ""))
-        else:
-            words.append(arg)
-        index += 1
-    return options, words
-
-
-def _last(options: list[tuple[str, str]], *names: str) -> str | None:
-    values = [value for name, value in options if name in names]
-    return values[-1] if values else None
-
-
-def _wget(command: Command, step: Step) -> list[Created]:
-    options, words = getopt(command.args, WGET_SHORT_VALUED, WGET_LONG_VALUED)
-    urls = [w for w in words if _URL.match(w)]
-    output = _last(options, "-O", "--output-document")
-    if output == "-" or not urls:
-        return []
-    if output:
-        return [Created(absolute(output, step.cwd), step.instruction, "wget", download=urls[0])]
-    prefix = _last(options, "-P", "--directory-prefix")
-    base = absolute(prefix, step.cwd) if prefix else step.cwd
-    return [
-        Created(absolute(_stem(u), base), step.instruction, "wget", download=u)
-        for u in urls
-        if _stem(u)
-    ]
-
-
-def _curl(command: Command, step: Step) -> list[Created]:
-    options, words = getopt(command.args, CURL_SHORT_VALUED, CURL_LONG_VALUED)
-    urls = [w for w in words if _URL.match(w)]
-    if not urls:
-        return []
-    out_dir = _last(options, "--output-dir")
-    base = absolute(out_dir, step.cwd) if out_dir else step.cwd
-    outputs = [v for name, v in options if name in ("-o", "--output") and v and v != "-"]
-    created = [
-        Created(absolute(o, base), step.instruction, "curl", download=urls[0]) for o in outputs
-    ]
-    if not outputs and any(n in ("-O", "--remote-name", "--remote-name-all") for n, _ in options):
-        created.extend(
-            Created(absolute(_stem(u), base), step.instruction, "curl", download=u)
-            for u in urls
-            if _stem(u)
-        )
-    return created

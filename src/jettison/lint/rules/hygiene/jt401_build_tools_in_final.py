@@ -10,62 +10,28 @@ same RUN purges again (``apt-get purge``, ``apk del .build-deps``) is not report
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from jettison.dockerfile.commands.system import (
+    INSTALL,
+    REMOVE,
+    apk_virtual,
+    package_name,
+    packages_if,
+)
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, runtime_steps
+from jettison.facts.system import is_build_tool
+from jettison.lint.helpers import runs, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._packages import Verbs, is_apk, packages_if
-from jettison.lint.rules.size._scripts import runs, stage_label
-
-TOOLCHAIN = frozenset(
-    {"build-essential", "build-base", "alpine-sdk", "gcc", "g++", "gcc-c++", "clang", "cmake",
-     "gfortran", "gcc-gfortran", "ninja-build", "rustc", "cargo", "golang",
-     "@development-tools", "development-tools", "patterns-devel-base-devel_basis"}
-)  # fmt: skip
-_VERSIONED = re.compile(r"^(?:gcc|g\+\+|clang|cpp|gfortran)-\d+(?:\.\d+)?$")
-_DEV = re.compile(r"^[a-z0-9][a-z0-9.+-]*-(?:dev|devel)$")
-
-
-def _name(package: str) -> str:
-    """``gcc=4:12.2.0-3`` -> ``gcc``, ``libpq-dev:amd64`` -> ``libpq-dev``."""
-    return re.split(r"[=:<>~]", package, maxsplit=1)[0].strip().lower()
-
-
-def is_build_tool(package: str) -> bool:
-    name = _name(package)
-    return name in TOOLCHAIN or bool(_VERSIONED.match(name)) or bool(_DEV.match(name))
-
-
-_INSTALL = Verbs(
-    apt=("install",), apk=("add",), rpm=("install", "groupinstall"), zypper=("install", "in")
-)
-_REMOVE = Verbs(
-    apt=("purge", "remove", "autoremove"),
-    apk=("del",),
-    rpm=("remove", "erase", "autoremove"),
-    zypper=("remove", "rm"),
-)
 
 
 def _installed(command: Command) -> list[str]:
-    return packages_if(command, _INSTALL) or []
+    return packages_if(command, INSTALL) or []
 
 
 def _removed(command: Command) -> list[str]:
-    return packages_if(command, _REMOVE) or []
-
-
-def _apk_virtual(command: Command) -> str | None:
-    """The ``--virtual``/``-t`` name of an ``apk add`` (``apk del NAME`` removes the lot)."""
-    args = list(command.args)
-    for index, arg in enumerate(args):
-        if arg in ("--virtual", "-t") and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--virtual="):
-            return arg.split("=", 1)[1]
-    return None
+    return packages_if(command, REMOVE) or []
 
 
 def left_installed(step: Step) -> list[str]:
@@ -73,14 +39,14 @@ def left_installed(step: Step) -> list[str]:
     kept: dict[str, str] = {}
     virtual: dict[str, list[str]] = {}
     for command in step.commands:
-        tools = [p for p in _installed(command) if is_build_tool(p)]
-        group = _apk_virtual(command) if is_apk(command, "add") else None
+        tools = [p for p in _installed(command) if is_build_tool(package_name(p))]
+        group = apk_virtual(command)
         for package in tools:
-            kept[_name(package)] = _name(package)
+            kept[package_name(package)] = package_name(package)
         if group:
-            virtual.setdefault(group, []).extend(_name(p) for p in tools)
+            virtual.setdefault(group, []).extend(package_name(p) for p in tools)
         for package in _removed(command):
-            kept.pop(_name(package), None)
+            kept.pop(package_name(package), None)
             for member in virtual.pop(package, []):
                 kept.pop(member, None)
     return sorted(kept)

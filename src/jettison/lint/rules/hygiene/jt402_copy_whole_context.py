@@ -14,32 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.dockerfile.context import Junk, find_junk
+from jettison.dockerfile.copies import whole_context
 from jettison.dockerfile.ignore import DockerIgnore
-from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.steps import all_steps
+from jettison.lint.helpers import human, scoped_severity, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
-from jettison.lint.rules.size._scripts import scoped_severity, stage_label
 
 SHOWN = 6
 DEFAULT_PATTERNS = (".git", ".venv", "**/__pycache__", "**/*.ipynb", ".env")
-
-
-def whole_context(instruction: Instruction) -> bool:
-    """A COPY/ADD from the build context whose sources include the context root."""
-    if instruction.keyword not in ("COPY", "ADD") or len(instruction.args) < 2:
-        return False
-    if instruction.flag("from") is not None or instruction.heredocs:
-        return False
-    return any(s.strip() in (".", "./", "*", "./*", "/") for s in instruction.args[:-1])
-
-
-def human(size_bytes: int) -> str:
-    value = float(size_bytes)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{size_bytes} B"  # pragma: no cover
 
 
 def _listing(junk: list[Junk]) -> str:

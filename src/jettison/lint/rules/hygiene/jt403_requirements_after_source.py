@@ -12,12 +12,11 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from jettison.dockerfile.shell import Command
+from jettison.dockerfile.commands.python import requirements_without_project
+from jettison.dockerfile.copies import whole_context
 from jettison.dockerfile.steps import Step, steps
+from jettison.lint.helpers import stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.hygiene.jt402_copy_whole_context import whole_context
-from jettison.lint.rules.size._scripts import positionals, stage_label
-from jettison.lint.rules.size.jt107_pip_cache import PIP_VALUED, pip_argv
 
 _MANIFEST = re.compile(
     r"(?:.*requirements.*\.(?:txt|in)|.*constraints.*\.txt|pyproject\.toml|setup\.cfg|"
@@ -25,32 +24,6 @@ _MANIFEST = re.compile(
     re.IGNORECASE,
 )
 MAX_FILES = 2_000
-
-
-def requirement_files(command: Command) -> list[str] | None:
-    """The ``-r`` files of a ``pip install`` that installs only requirements (None: not such
-    a command, or it also installs the project itself, which needs the source anyway)."""
-    argv = pip_argv(command)
-    if command.name == "uv" and command.args[:2] == ("pip", "install"):
-        argv = ("pip", *command.args[1:])
-    if argv is None:
-        return None
-    args = list(argv[1:])
-    files: list[str] = []
-    for index, arg in enumerate(args):
-        if arg in ("-r", "--requirement") and index + 1 < len(args):
-            files.append(args[index + 1])
-        elif arg.startswith("--requirement="):
-            files.append(arg.split("=", 1)[1])
-        elif arg.startswith("-r") and len(arg) > 2 and not arg.startswith("--"):
-            files.append(arg[2:])
-    valued = PIP_VALUED | {"-r", "--requirement", "-c", "--constraint", "-e", "--editable"}
-    words = positionals(Command(("pip", *args)), valued)
-    if not files or words[:1] != ["install"] or "-e" in args or "--editable" in args:
-        return None
-    if any(w in (".", "./") or w.startswith(("./", "/")) for w in words[1:]):
-        return None
-    return files
 
 
 def _source_dir(ctx: LintContext, source: str) -> bool:
@@ -88,7 +61,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             if step.instruction.keyword != "RUN" or not pending:
                 continue
             files = next(
-                (f for c in step.commands if (f := requirement_files(c)) is not None), None
+                (f for c in step.commands if (f := requirements_without_project(c)) is not None),
+                None,
             )
             if files is None:
                 continue

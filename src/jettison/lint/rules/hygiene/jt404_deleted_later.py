@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.commands.cleanup import removed_paths
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step
+from jettison.lint.helpers import human
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import reached_later
-from jettison.lint.rules.hygiene.jt402_copy_whole_context import human
-from jettison.lint.rules.size._scripts import hidden_saving, removed_paths
+from jettison.lint.savings import hidden_saving
 
 SHOWN = 4
 SMALL_BYTES = 1_000_000

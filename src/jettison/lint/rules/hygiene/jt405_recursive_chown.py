@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.commands.options import has_option, positionals
 from jettison.dockerfile.paths import absolute
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import reached_later
-from jettison.lint.rules.size._scripts import has_option, hidden_saving, positionals
+from jettison.lint.savings import hidden_saving
 
 TOOLS = frozenset({"chown", "chmod", "chgrp"})
 

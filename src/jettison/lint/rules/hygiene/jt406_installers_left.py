@@ -15,11 +15,13 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from jettison.dockerfile.commands.cleanup import has_glob, removes
+from jettison.dockerfile.commands.downloads import url_name
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.steps import runtime_steps
+from jettison.lint.helpers import stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import copied, run_created
-from jettison.lint.rules.size._scripts import has_glob, removes, stage_label
 
 INSTALLER = re.compile(
     r"(?:get-pip\.py|.*\.(?:deb|rpm|apk|whl|run)|"
@@ -30,10 +32,6 @@ INSTALLER = re.compile(
 """Installer names: kept after use, they are dead weight."""
 ARCHIVE = re.compile(r".*\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|zip|7z)", re.I)
 """Archives: dead weight once extracted (downloaded ones only: a COPY'd archive may be data)."""
-
-
-def url_name(url: str) -> str:
-    return posixpath.basename(url.split("?", 1)[0].split("#", 1)[0].rstrip("/"))
 
 
 def is_installer(name: str) -> bool:

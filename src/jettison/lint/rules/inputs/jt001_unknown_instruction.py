@@ -5,43 +5,23 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from jettison.dockerfile.model import KEYWORDS
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-
-KNOWN = (
-    "ADD",
-    "ARG",
-    "CMD",
-    "COPY",
-    "ENTRYPOINT",
-    "ENV",
-    "EXPOSE",
-    "FROM",
-    "HEALTHCHECK",
-    "LABEL",
-    "MAINTAINER",
-    "ONBUILD",
-    "RUN",
-    "SHELL",
-    "STOPSIGNAL",
-    "USER",
-    "VOLUME",
-    "WORKDIR",
-)
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     if ctx.dockerfile is None:
         return
     for instruction in ctx.dockerfile.instructions():
-        if instruction.keyword in KNOWN:
+        if instruction.keyword in KEYWORDS:
             continue
-        close = difflib.get_close_matches(instruction.keyword, KNOWN, n=1)
+        close = difflib.get_close_matches(instruction.keyword, KEYWORDS, n=1)
         hint = f"Did you mean {close[0]}?" if close else "Check the spelling."
         yield RULE.finding(
             ctx.dockerfile.path,
             instruction,
             f"unknown instruction {instruction.keyword}: docker build fails here",
-            fix=f"{hint} Known instructions: {', '.join(KNOWN)}.",
+            fix=f"{hint} Known instructions: {', '.join(KEYWORDS)}.",
         )
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.model import KEYWORDS
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.inputs.jt001_unknown_instruction import KNOWN
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     if ctx.dockerfile is None:
         return
     for instruction in ctx.dockerfile.global_args:
-        if instruction.keyword == "ARG" or instruction.keyword not in KNOWN:
+        if instruction.keyword == "ARG" or instruction.keyword not in KEYWORDS:
             continue  # unknown instructions are JT001's
         yield RULE.finding(
             ctx.dockerfile.path,

@@ -1,8 +1,9 @@
 """Model weights in a build: what COPY brings from the context, what RUN downloads, and the
 bytes ``--image`` measured for them. Shared by the JT5xx rules.
 
-Weight files are recognised as inspect's ``model-weights`` cause recognises them in an image
-(same suffixes, same size floor for ``.h5``/``.keras``/``.bin``), so lint and inspect agree.
+Weight files are recognised with :mod:`jettison.facts.weights`, the table inspect's
+``model-weights`` cause reads too (same suffixes, same size floor for
+``.h5``/``.keras``/``.bin``), so lint and inspect agree.
 """
 
 from __future__ import annotations
@@ -10,50 +11,32 @@ from __future__ import annotations
 import glob
 import os
 import posixpath
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.ignore import DockerIgnore
-from jettison.dockerfile.model import Dockerfile, Instruction, Stage
-from jettison.dockerfile.shell import Command, split_commands
-from jettison.inspect.removable.model_weights import (
-    LARGE_BYTES,
-    LARGE_ONLY_SUFFIXES,
-    WEIGHT_SUFFIXES,
+from jettison.dockerfile.commands.cleanup import mounted_over
+from jettison.dockerfile.commands.downloads import (
+    WEIGHT_URL,
+    model_download,
+    python_calls,
+    url_name,
 )
+from jettison.dockerfile.copies import copy_parts
+from jettison.dockerfile.ignore import DockerIgnore
+from jettison.dockerfile.model import Instruction, Stage
+from jettison.dockerfile.shell import split_commands
+from jettison.dockerfile.steps import steps
+from jettison.facts.weights import cache_dirs, looks_like_weights
 from jettison.lint.model import LintContext, Saving
 from jettison.lint.packages import env_pairs
 
 MAX_WALK_FILES = 50_000
 """Stop walking a context directory after this many files (a linter must stay fast)."""
-HF_CACHE_PATH = re.compile(
-    r"(?:^|/)\.cache/(?:huggingface|torch)(?:/|$)|(?:^|/)huggingface/hub(?:/|$)|(?:^|/)models--[^/]+"
-)
-CACHE_ENV = (
-    "HF_HOME",
-    "HF_HUB_CACHE",
-    "HUGGINGFACE_HUB_CACHE",
-    "TRANSFORMERS_CACHE",
-    "SENTENCE_TRANSFORMERS_HOME",
-    "TORCH_HOME",
-    "HF_DATASETS_CACHE",
-)
-DEFAULT_CACHES = ("/root/.cache/huggingface", "/root/.cache/torch")
 
 
 def is_weight_file(path: Path, size: int) -> bool:
-    suffix = path.suffix.lower()
-    if suffix in WEIGHT_SUFFIXES:
-        return True
-    if suffix in LARGE_ONLY_SUFFIXES:
-        return size >= LARGE_BYTES
-    if suffix == ".bin":
-        return path.name.startswith("pytorch_model") or (
-            size >= LARGE_BYTES and (path.parent / "config.json").is_file()
-        )
-    return False
+    return looks_like_weights(path.name, size, lambda: (path.parent / "config.json").is_file())
 
 
 # -- COPY sources in the build context -------------------------------------------------------
@@ -138,41 +121,6 @@ def context_weights(
     return WeightFiles(tuple(files))
 
 
-def copy_parts(instruction: Instruction) -> tuple[list[str], str] | None:
-    """(sources, destination) of a COPY/ADD; None for heredocs and malformed ones."""
-    if instruction.keyword not in {"COPY", "ADD"} or len(instruction.args) < 2:
-        return None
-    if instruction.heredocs or any(a.startswith("<<") for a in instruction.args):
-        return None
-    return list(instruction.args[:-1]), instruction.args[-1]
-
-
-# -- paths inside the image --------------------------------------------------------------------
-
-
-def workdirs(dockerfile: Dockerfile, stage: Stage) -> dict[int, str]:
-    """Instruction line -> the working directory in effect there."""
-    parent = dockerfile.stage_named(stage.base_expanded)
-    current = "/"
-    if parent is not None and parent.index < stage.index:
-        parent_dirs = workdirs(dockerfile, parent)
-        current = parent_dirs.get(-1, "/")
-    out: dict[int, str] = {}
-    for instruction in stage.instructions:
-        if instruction.keyword == "WORKDIR" and instruction.args:
-            current = posixpath.normpath(posixpath.join(current, instruction.args[0]))
-        out[instruction.position.line] = current
-    out[-1] = current
-    return out
-
-
-def destination(dockerfile: Dockerfile, stage: Stage, instruction: Instruction, dest: str) -> str:
-    """The absolute destination of a COPY (``./models/`` under ``WORKDIR /app``:
-    ``/app/models``)."""
-    workdir = workdirs(dockerfile, stage).get(instruction.position.line, "/")
-    return posixpath.normpath(posixpath.join(workdir, dest))
-
-
 def env_values(stages: Iterable[Stage], before_line: int | None = None) -> dict[str, str]:
     """``ENV`` values set in ``stages`` (in file order), up to ``before_line``."""
     values: dict[str, str] = {}
@@ -182,12 +130,6 @@ def env_values(stages: Iterable[Stage], before_line: int | None = None) -> dict[
             break
         values.update(env_pairs(instruction))
     return values
-
-
-def cache_dirs(values: dict[str, str]) -> list[str]:
-    """Where the Hugging Face and torch caches live, given ``ENV`` values."""
-    out = [v for name in CACHE_ENV if (v := values.get(name))]
-    return out or list(DEFAULT_CACHES)
 
 
 def weights_in_image(ctx: LintContext, prefixes: Iterable[str]) -> Saving | None:
@@ -214,23 +156,6 @@ def weights_in_image(ctx: LintContext, prefixes: Iterable[str]) -> Saving | None
 
 # -- downloads during the build ----------------------------------------------------------------
 
-_PY_DOWNLOAD = re.compile(
-    r"\b(from_pretrained|snapshot_download|hf_hub_download|SentenceTransformer|"
-    r"load_state_dict_from_url|torch\.hub\.load|whisper\.load_model|spacy\.cli\.download|"
-    r"nltk\.download|pipeline)\s*\("
-)
-_URL_WEIGHTS = re.compile(
-    r"https?://\S+?(?:\.(?:safetensors|bin|pt|pth|ckpt|onnx|gguf|ggml|h5|keras|tflite)"
-    r"|/resolve/[^\s?]+)(?:\?\S*)?$",
-    re.IGNORECASE,
-)
-_PYTHON = re.compile(r"^python\d*(?:\.\d+)?$")
-_SCRIPT_NAME = re.compile(
-    r"(?:download|fetch|prefetch|cache|pull).*(?:model|weight|checkpoint)|"
-    r"(?:model|weight|checkpoint).*(?:download|fetch|prefetch|cache|pull)",
-    re.IGNORECASE,
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Download:
@@ -243,82 +168,58 @@ class Download:
     """Explicit destinations (``--local-dir``, ``-O``), absolute when known."""
 
 
-def _option_value(argv: Sequence[str], *names: str) -> str | None:
-    for index, arg in enumerate(argv):
-        for name in names:
-            if arg == name and index + 1 < len(argv):
-                return argv[index + 1]
-            if arg.startswith(name + "=") and name.startswith("--"):
-                return arg.split("=", 1)[1]
-    return None
+def _script_reader(ctx: LintContext) -> Callable[[str], str | None]:
+    """Reads a script ``python SCRIPT.py`` runs from the build context (by its path, or by
+    its name at the context's root)."""
+
+    def read(script: str) -> str | None:
+        for candidate in (
+            ctx.context_dir / script.lstrip("/"),
+            ctx.context_dir / Path(script).name,
+        ):
+            try:
+                if candidate.is_file() and candidate.stat().st_size < (1 << 20):
+                    return candidate.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+        return None
+
+    return read
 
 
-def _script_text(ctx: LintContext, script: str) -> str | None:
-    for candidate in (ctx.context_dir / script.lstrip("/"), ctx.context_dir / Path(script).name):
-        try:
-            if candidate.is_file() and candidate.stat().st_size < (1 << 20):
-                return candidate.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-    return None
+def _place(workdir: str, path: str) -> str:
+    return workdir if path == "." else posixpath.join(workdir, path)
 
 
-def _command_downloads(
-    ctx: LintContext, command: Command, workdir: str
-) -> tuple[list[str], bool, list[str]]:
-    """(what, uses_cache, targets) for one simple command."""
-    argv = command.argv
-    name = command.name
-    words = command.words()
-    if name in {"huggingface-cli", "hf"} and words[:1] == ["download"]:
-        target = _option_value(argv, "--local-dir", "--cache-dir")
-        targets = [posixpath.join(workdir, target)] if target else []
-        return [f"{name} download"], not target, targets
-    if name == "git" and words[:2] == ["lfs", "pull"]:
-        return ["git lfs pull"], False, [workdir]
-    if name == "git" and words[:1] == ["clone"] and any("huggingface.co" in w for w in words):
-        dest = words[2] if len(words) > 2 else posixpath.basename(words[1].rstrip("/"))
-        return ["git clone of a Hugging Face repository"], False, [posixpath.join(workdir, dest)]
-    if name == "ollama" and words[:1] == ["pull"]:
-        return ["ollama pull"], False, ["/root/.ollama"]
-    if name in {"wget", "curl"}:
-        urls = [w for w in argv[1:] if _URL_WEIGHTS.search(w)]
-        if urls:
-            out = _option_value(argv, "-O", "-o", "--output", "--output-document")
-            files = [posixpath.basename(u.split("?")[0]) for u in urls]
-            targets = [posixpath.join(workdir, out or f) for f in files]
-            return [f"{name} {', '.join(files)}"], False, targets
-    if _PYTHON.match(name):
-        module = argv[argv.index("-m") + 1 :] if "-m" in argv else ()
-        if list(module[:2]) == ["spacy", "download"] or module[:1] == ("nltk.downloader",):
-            return [f"python -m {' '.join(module[:2])}"], False, []
-        if "-c" in argv and argv.index("-c") + 1 < len(argv):
-            found = _PY_DOWNLOAD.findall(argv[argv.index("-c") + 1])
-            if found:
-                return [f"{f}()" for f in dict.fromkeys(found)], True, []
-        script = next((w for w in words if w.endswith(".py")), None)
-        if script is not None:
-            text = _script_text(ctx, script)
-            found = _PY_DOWNLOAD.findall(text) if text else []
-            if found:
-                calls = ", ".join(f"{f}()" for f in dict.fromkeys(found))
-                return [f"{script} ({calls})"], True, []
-            if text is None and _SCRIPT_NAME.search(posixpath.basename(script)):
-                return [f"{script} (by its name)"], True, []
-    return [], False, []
+def _add_download(instruction: Instruction, workdir: str) -> Download | None:
+    parts = copy_parts(instruction)
+    urls = [s for s in parts[0] if WEIGHT_URL.search(s)] if parts else []
+    if parts is None or not urls:
+        return None
+    files = ", ".join(url_name(u) for u in urls)
+    return Download(instruction, (f"ADD {files}",), False, (posixpath.join(workdir, parts[1]),))
 
 
-def _cache_mounted(instruction: Instruction, caches: Sequence[str]) -> bool:
-    """A ``--mount=type=cache`` (or tmpfs) over the cache: downloads do not stay."""
-    for mount in instruction.flag_values("mount"):
-        fields = dict(f.split("=", 1) for f in mount.split(",") if "=" in f)
-        if fields.get("type") not in {"cache", "tmpfs"}:
-            continue
-        target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
-        target = target.rstrip("/")
-        if target and any(c.rstrip("/") == target or c.startswith(target + "/") for c in caches):
-            return True
-    return False
+def _run_download(
+    instruction: Instruction, workdir: str, read: Callable[[str], str | None]
+) -> Download | None:
+    what: list[str] = []
+    uses_cache = False
+    targets: list[str] = []
+    for command in split_commands(instruction.shell_text):
+        found = model_download(command, read)
+        if found is not None:
+            what.extend(found.what)
+            uses_cache = uses_cache or found.uses_cache
+            targets.extend(_place(workdir, t) for t in found.targets)
+    for doc in instruction.heredocs:
+        calls = python_calls(doc.content)
+        if calls and "python" in " ".join(instruction.args):
+            what.extend(calls)
+            uses_cache = True
+    if not what:
+        return None
+    return Download(instruction, tuple(dict.fromkeys(what)), uses_cache, tuple(targets))
 
 
 def downloads(ctx: LintContext) -> list[Download]:
@@ -327,40 +228,25 @@ def downloads(ctx: LintContext) -> list[Download]:
     if dockerfile is None:
         return []
     stages = dockerfile.runtime_stages()
+    read = _script_reader(ctx)
     out: list[Download] = []
     for stage in stages:
-        dirs = workdirs(dockerfile, stage)
-        for instruction in stage.instructions:
-            workdir = dirs.get(instruction.position.line, "/")
+        for step in steps(dockerfile, stage):
+            instruction = step.instruction
             if instruction.keyword == "ADD":
-                parts = copy_parts(instruction)
-                urls = [s for s in parts[0] if _URL_WEIGHTS.search(s)] if parts else []
-                if parts and urls:
-                    dest = posixpath.join(workdir, parts[1])
-                    files = [posixpath.basename(u.split("?")[0]) for u in urls]
-                    out.append(Download(instruction, (f"ADD {', '.join(files)}",), False, (dest,)))
+                found = _add_download(instruction, step.cwd)
+            elif instruction.keyword == "RUN":
+                found = _run_download(instruction, step.cwd, read)
+            else:
                 continue
-            if instruction.keyword != "RUN":
-                continue
-            what: list[str] = []
-            uses_cache = False
-            targets: list[str] = []
-            for command in split_commands(instruction.shell_text):
-                found, cached, where = _command_downloads(ctx, command, workdir)
-                what.extend(found)
-                uses_cache = uses_cache or cached
-                targets.extend(where)
-            for doc in instruction.heredocs:
-                found_calls = _PY_DOWNLOAD.findall(doc.content)
-                if found_calls and "python" in " ".join(instruction.args):
-                    what.extend(f"{f}()" for f in dict.fromkeys(found_calls))
-                    uses_cache = True
-            if not what:
+            if found is None:
                 continue
             caches = cache_dirs(env_values(stages, instruction.position.line))
-            if uses_cache and not targets and _cache_mounted(instruction, caches):
-                continue
-            out.append(
-                Download(instruction, tuple(dict.fromkeys(what)), uses_cache, tuple(targets))
-            )
+            if (
+                found.uses_cache
+                and not found.targets
+                and any(mounted_over(instruction, c, step.cwd) for c in caches)
+            ):
+                continue  # into a cache mount: nothing stays in the image
+            out.append(found)
     return out

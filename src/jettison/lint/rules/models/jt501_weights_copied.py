@@ -19,29 +19,15 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from jettison.dockerfile.copies import copy_parts, destination
 from jettison.dockerfile.model import Dockerfile, Instruction
-from jettison.inspect.removable.model_weights import LARGE_ONLY_SUFFIXES, WEIGHT_SUFFIXES
+from jettison.facts.weights import HF_CACHE_PATH, named_like_weights
+from jettison.lint.helpers import human_bytes
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.lint.rules.models._weights import (
-    HF_CACHE_PATH,
     context_weights,
-    copy_parts,
-    destination,
     weights_in_image,
 )
-from jettison.units import human_bytes
-
-NAME_SUFFIXES = frozenset({*WEIGHT_SUFFIXES, *LARGE_ONLY_SUFFIXES, ".bin"})
-"""Suffixes that say "weights" by name alone (a COPY source not found in the context)."""
-MODEL_DIR_NAMES = frozenset({"models", "model", "checkpoints", "checkpoint", "weights"})
-
-
-def named_like_weights(source: str) -> bool:
-    """Whether a COPY source's name says "model weights" (a weight file's suffix, or a
-    ``models``/``checkpoints`` folder); for sources that cannot be looked at in the context.
-    ``fix`` uses it to move the same COPY lines this rule reports."""
-    name = posixpath.basename(source.rstrip("/")).lower()
-    return posixpath.splitext(name)[1] in NAME_SUFFIXES or name in MODEL_DIR_NAMES
 
 
 def _stage_sources(dockerfile: Dockerfile, ref: str, path: str) -> list[str] | None:

@@ -16,13 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.facts.weights import cache_dirs
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.models._weights import (
-    cache_dirs,
-    downloads,
-    env_values,
-    weights_in_image,
-)
+from jettison.lint.rules.models._weights import downloads, env_values, weights_in_image
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

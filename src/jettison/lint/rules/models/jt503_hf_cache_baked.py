@@ -18,14 +18,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from jettison.dockerfile.copies import copy_parts, destination
+from jettison.facts.weights import CACHE_ENV, HF_CACHE_PATH
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.lint.packages import env_pairs
 from jettison.lint.rules.models._weights import (
-    CACHE_ENV,
-    HF_CACHE_PATH,
     MAX_WALK_FILES,
-    copy_parts,
-    destination,
     downloads,
     weights_in_image,
 )

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.steps import chain, expand, runtime_steps
+from jettison.imageref import parse_image
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 ROOT = frozenset({"root", "0"})
@@ -30,12 +31,10 @@ def base_runs_unprivileged(dockerfile: Dockerfile) -> bool:
     final = dockerfile.final_stage
     if final is None:
         return False
-    reference = chain(dockerfile, final)[0].base_expanded.split("@", 1)[0].lower()
-    name, tag = reference, ""
-    if ":" in reference.rsplit("/", 1)[-1]:
-        name, tag = reference.rsplit(":", 1)
-    name = name.removeprefix("docker.io/").removeprefix("library/")
-    tag_parts = tag.split("-")
+    ref = parse_image(chain(dockerfile, final)[0].base_expanded)
+    if ref is None:
+        return False
+    name, tag_parts = ref.name, ref.tag_parts
     if name.startswith("gcr.io/distroless/"):
         return "nonroot" in tag_parts
     if name.startswith("cgr.dev/chainguard/"):

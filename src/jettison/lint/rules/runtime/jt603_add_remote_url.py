@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 
 from jettison.dockerfile.steps import all_steps
+from jettison.lint.helpers import stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._scripts import stage_label
 
 _URL = re.compile(r"^(?:https?|ftp)://", re.IGNORECASE)
 _GIT = re.compile(r"(?:\.git(?:[#?].*)?$|^git@)", re.IGNORECASE)

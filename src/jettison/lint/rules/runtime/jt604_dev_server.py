@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.launch import Launch, launches
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.steps import assignment_items, runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.runtime._command import Launch, launches
 
 RELOADERS = frozenset({"uvicorn", "gunicorn", "hypercorn", "granian"})
 TRUTHY = frozenset({"1", "true", "yes", "on"})

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.launch import launches
 from jettison.dockerfile.steps import runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.runtime._command import is_server, launches
+from jettison.lint.rules.runtime._command import is_server
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

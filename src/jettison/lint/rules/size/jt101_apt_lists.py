@@ -11,21 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.commands.cleanup import mounted_over, removes
+from jettison.dockerfile.commands.system import LISTS, is_apt
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import runtime_steps
+from jettison.lint.helpers import index_of, runs, stage_label, with_saving
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._packages import is_apt
-from jettison.lint.rules.size._scripts import (
-    cache_saving,
-    index_of,
-    mounted_over,
-    removes,
-    runs,
-    stage_label,
-    with_saving,
-)
-
-LISTS = "/var/lib/apt/lists"
+from jettison.lint.savings import cache_saving
 
 
 def _updates(command: Command) -> bool:

@@ -8,25 +8,31 @@ recommendations off installs only the dependencies a package cannot work without
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from jettison.dockerfile.commands.system import (
+    configures_no_recommends,
+    is_apt,
+    system_command,
+    without_recommends,
+)
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import steps
+from jettison.lint.helpers import runs, scoped_severity, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._packages import APT, APT_VALUED, is_apt, packages
-from jettison.lint.rules.size._scripts import runs, scoped_severity, stage_label
-
-_OFF = re.compile(r"APT::Install-Recommends\s*=?\s*\"?(?:0|false|no)\b", re.IGNORECASE)
-
-
-def _disables(command: Command) -> bool:
-    """``--no-install-recommends`` or ``-o APT::Install-Recommends=false`` on the command."""
-    return command.has("--no-install-recommends") or any(_OFF.search(a) for a in command.args)
 
 
 def _offends(command: Command) -> bool:
-    return is_apt(command, "install") and command.name != "aptitude" and not _disables(command)
+    return (
+        is_apt(command, "install")
+        and command.name != "aptitude"
+        and not without_recommends(command)
+    )
+
+
+def _packages(command: Command) -> list[str]:
+    found = system_command(command)
+    return list(found.packages) if found is not None else []
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -37,13 +43,13 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         for step in runs(steps(ctx.dockerfile, stage, inherited=True)):
             offending: list[Command] = []
             for command in step.commands:
-                if command.name not in APT and _OFF.search(" ".join(command.args)):
+                if configures_no_recommends(command):
                     configured = True
                 elif _offends(command) and not configured:
                     offending.append(command)
             if not offending or step.stage.index != stage.index:
                 continue
-            names = [name for c in offending for name in packages(c, APT_VALUED)]
+            names = [name for c in offending for name in _packages(c)]
             yield RULE.finding(
                 ctx.dockerfile.path,
                 step.instruction,

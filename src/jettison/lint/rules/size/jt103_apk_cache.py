@@ -9,38 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.shell import Command
+from jettison.dockerfile.commands.caches import APK
+from jettison.lint.helpers import cache_findings
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._caches import CacheSpec, Env, cache_findings
-from jettison.lint.rules.size._packages import is_apk
 
-CACHE_DIRS = ("/var/cache/apk", "/etc/apk/cache")
-
-
-def _installs(command: Command) -> bool:
-    return is_apk(command, "add")
-
-
-def _disables(command: Command) -> bool:
-    return command.has("--no-cache")
-
-
-def _dirs(_: Env) -> tuple[str, ...]:
-    return CACHE_DIRS
-
-
-SPEC = CacheSpec(
-    cache="apk's index cache (/var/cache/apk)",
-    fix="Use `apk add --no-cache ...`.",
-    installs=_installs,
-    disables=_disables,
-    cache_dirs=_dirs,
-    image_rows=lambda path: path == "var/cache/apk",
-)
+FIX = "Use `apk add --no-cache ...`."
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    return cache_findings(RULE, SPEC, ctx)
+    return cache_findings(RULE, ctx, APK, FIX)
 
 
 RULE = Rule(

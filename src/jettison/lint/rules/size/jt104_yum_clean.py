@@ -9,40 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.shell import Command
+from jettison.dockerfile.commands.caches import YUM_CACHE
+from jettison.lint.helpers import cache_findings
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._caches import CacheSpec, Env, cache_findings
-from jettison.lint.rules.size._packages import RPM_VALUED, is_rpm_tool, packages
 
-YUM = frozenset({"yum"})
-INSTALLS = ("install", "groupinstall", "localinstall", "reinstall")
-
-
-def _installs(command: Command) -> bool:
-    return is_rpm_tool(command, YUM, *INSTALLS)
-
-
-def _cleans(command: Command) -> bool:
-    return is_rpm_tool(command, YUM, "clean") and "all" in packages(command, RPM_VALUED)
-
-
-def _dirs(_: Env) -> tuple[str, ...]:
-    return ("/var/cache/yum",)
-
-
-SPEC = CacheSpec(
-    cache="yum's metadata and package cache (/var/cache/yum)",
-    fix="End the same RUN with `&& yum clean all` (or use "
-    "`--mount=type=cache,target=/var/cache/yum`).",
-    installs=_installs,
-    cleans=_cleans,
-    cache_dirs=_dirs,
-    image_rows=lambda path: path == "var/cache/yum",
+FIX = (
+    "End the same RUN with `&& yum clean all` (or use `--mount=type=cache,target=/var/cache/yum`)."
 )
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    return cache_findings(RULE, SPEC, ctx)
+    return cache_findings(RULE, ctx, YUM_CACHE, FIX)
 
 
 RULE = Rule(

@@ -9,42 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.shell import Command
+from jettison.dockerfile.commands.caches import DNF_CACHE
+from jettison.lint.helpers import cache_findings
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._caches import CacheSpec, Env, cache_findings
-from jettison.lint.rules.size._packages import RPM_VALUED, is_rpm_tool, packages
 
-DNF = frozenset({"dnf", "dnf5", "microdnf"})
-INSTALLS = ("install", "reinstall", "upgrade", "update")
-CACHE_DIRS = ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5")
-
-
-def _installs(command: Command) -> bool:
-    return is_rpm_tool(command, DNF, *INSTALLS)
-
-
-def _cleans(command: Command) -> bool:
-    return is_rpm_tool(command, DNF, "clean") and "all" in packages(command, RPM_VALUED)
-
-
-def _dirs(_: Env) -> tuple[str, ...]:
-    return CACHE_DIRS
-
-
-SPEC = CacheSpec(
-    cache="dnf's metadata and package cache (/var/cache/dnf)",
-    fix="End the same RUN with `&& dnf clean all` (`microdnf clean all`), or use "
-    "`--mount=type=cache,target=/var/cache/dnf`.",
-    installs=_installs,
-    cleans=_cleans,
-    cache_dirs=_dirs,
-    image_rows=lambda path: path in ("var/cache/dnf", "var/cache/yum"),
-    mount_suffixes=(".cache/libdnf5",),
+FIX = (
+    "End the same RUN with `&& dnf clean all` (`microdnf clean all`), or use "
+    "`--mount=type=cache,target=/var/cache/dnf`."
 )
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    return cache_findings(RULE, SPEC, ctx)
+    return cache_findings(RULE, ctx, DNF_CACHE, FIX)
 
 
 RULE = Rule(

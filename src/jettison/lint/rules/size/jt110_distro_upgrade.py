@@ -11,30 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.shell import Command
+from jettison.dockerfile.commands.system import system_command, upgrades_all
 from jettison.dockerfile.steps import runtime_steps
+from jettison.lint.helpers import runs, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.size._packages import (
-    APK_VALUED,
-    APT_VALUED,
-    RPM_VALUED,
-    ZYPPER_VALUED,
-    Verbs,
-    packages_if,
-)
-from jettison.lint.rules.size._scripts import positionals, runs, stage_label
-
-_UPGRADE = Verbs(
-    apt=("upgrade", "dist-upgrade", "full-upgrade"),
-    apk=("upgrade",),
-    rpm=("upgrade", "update", "distro-sync", "upgrade-minimal"),
-    zypper=("update", "up", "dist-upgrade", "dup", "patch"),
-)
-
-
-def upgrades_all(command: Command) -> bool:
-    """The command upgrades every installed package (not just the ones it names)."""
-    return packages_if(command, _UPGRADE) == []
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
@@ -44,7 +24,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         found = next((c for c in step.commands if upgrades_all(c)), None)
         if found is None:
             continue
-        verb = positionals(found, APT_VALUED | APK_VALUED | RPM_VALUED | ZYPPER_VALUED)[:1]
+        read = system_command(found)
+        verb = [read.verb] if read is not None and read.verb else []
         yield RULE.finding(
             ctx.dockerfile.path,
             step.instruction,

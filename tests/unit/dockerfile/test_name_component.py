@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from jettison.dockerfile.images import name_component
+from jettison.imageref import name_component
 
 # docker/distribution's reference grammar for one path component
 COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")

@@ -1,15 +1,15 @@
-"""What the dependency rules know about packages, in tables (no logic here).
+"""What jettison knows about Python distributions, in tables (and lookups on them).
 
 The relations come from the packages' own metadata (``Requires-Dist``, entry points) and
 documentation as of 2025-2026; they decide wording and whether a saving is claimed, never a
-byte count. ``fix`` and ``plan`` read the same tables (dev tools, the torch family, packages
-used without an import, common dependents), so that they move or keep exactly what lint
-reports.
+byte count. lint's dependency rules, ``fix``, ``plan`` and inspect's ``dev-tools`` cause read
+the same tables (dev tools, the torch family, packages used without an import, common
+dependents), so that each moves, keeps or reports exactly what the others do.
 """
 
 from __future__ import annotations
 
-# -- development and test tools (JT301) -------------------------------------------------------
+# -- development and test tools (lint's JT301, inspect's dev-tools) ----------------------------
 
 DEV_TOOLS: dict[str, str] = {
     **dict.fromkeys(
@@ -25,6 +25,11 @@ DEV_TOOLS: dict[str, str] = {
             "ipywidgets",
             "nbconvert",
             "voila",
+            "nbclassic",
+            "nbformat",
+            "nbclient",
+            "widgetsnbextension",
+            "qtconsole",
         ),
         "notebook tool",
     ),
@@ -43,6 +48,7 @@ DEV_TOOLS: dict[str, str] = {
             "bandit",
             "autoflake",
             "pyupgrade",
+            "mccabe",
         ),
         "formatter/linter",
     ),
@@ -60,10 +66,12 @@ DEV_TOOLS: dict[str, str] = {
             "pip-tools",
             "ipdb",
             "pdbpp",
+            "debugpy",
         ),
         "development tool",
     ),
 }
+"""Canonical name -> what kind of tool it is (for messages)."""
 DEV_PREFIXES: tuple[tuple[str, str], ...] = (
     ("pytest-", "test tool"),
     ("flake8-", "formatter/linter"),
@@ -71,8 +79,10 @@ DEV_PREFIXES: tuple[tuple[str, str], ...] = (
     ("jupyterlab-", "notebook tool"),
     ("types-", "type stubs"),
     ("sphinx-", "development tool"),
+    ("sphinxcontrib-", "development tool"),
     ("mkdocs-", "development tool"),
 )
+"""Name prefixes of the tools' plug-ins (and of typing stub packages)."""
 DEV_SUFFIXES: tuple[tuple[str, str], ...] = (("-stubs", "type stubs"),)
 
 DEV_GROUP_NAMES = frozenset(
@@ -102,7 +112,8 @@ DEV_GROUP_NAMES = frozenset(
 
 
 def dev_tool_kind(name: str) -> str | None:
-    """``test tool``, ``notebook tool``... when ``name`` (canonical) is a development tool."""
+    """``test tool``, ``notebook tool``... when ``name`` (canonical) is a development tool;
+    None for anything else."""
     if name in DEV_TOOLS:
         return DEV_TOOLS[name]
     for prefix, kind in DEV_PREFIXES:
@@ -118,6 +129,8 @@ def dev_tool_kind(name: str) -> str | None:
 
 TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 TORCH_ADDONS = ("torchvision", "torchaudio")
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+"""The package index of PyTorch's CPU builds."""
 
 
 # -- used without being imported (JT309) -----------------------------------------------------

@@ -1,11 +1,14 @@
-"""The .dockerignore matcher (JT402 reads contexts through it, and fix and plan too),
-against BuildKit's documented semantics."""
+"""The .dockerignore that applies to a build, and its matcher (JT402 reads contexts
+through it, and fix and plan too) against BuildKit's documented semantics."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from jettison.dockerfile.ignore import DockerIgnore, clean
+from jettison.dockerfile.ignore import DockerIgnore, clean, dockerignore_path, read_dockerignore
+from support.files import write
 
 
 @pytest.mark.parametrize(
@@ -56,3 +59,17 @@ def test_clean() -> None:
 
 def test_a_broken_class_matches_nothing() -> None:
     assert DockerIgnore(["[z-a]"]).excludes("b") is False
+
+
+def test_dockerignore_next_to_the_dockerfile_wins(tmp_path: Path) -> None:
+    dockerfile = write(tmp_path, "docker/app.Dockerfile", "FROM x\n")
+    assert dockerignore_path(dockerfile, tmp_path) is None
+    write(tmp_path, ".dockerignore", "# comment\n\n.git\n  __pycache__  \n!keep\n")
+    assert dockerignore_path(dockerfile, tmp_path) == tmp_path / ".dockerignore"
+    own = write(tmp_path, "docker/app.Dockerfile.dockerignore", "*\n")
+    assert dockerignore_path(dockerfile, tmp_path) == own
+
+
+def test_read_dockerignore(tmp_path: Path) -> None:
+    path = write(tmp_path, ".dockerignore", "\ufeff# comment\n\n.git\n  __pycache__  \n!keep\n")
+    assert read_dockerignore(path) == (".git", "__pycache__", "!keep")

@@ -1,5 +1,12 @@
-"""End-of-life dates of the distributions and runtimes base images carry, in one table.
+"""What a base image ships, read from its name and tag: CUDA, its own torch, the heavy
+framework images, and when its distribution or runtime reaches end of life.
 
+Read by lint's base-image and dependency rules, by ``fix`` when it picks a runtime base and
+by ``plan`` when it writes shared bases. Everything is decided from the reference alone; no
+image is pulled.
+
+End-of-life dates
+-----------------
 Each date is the last day of free security support as its project publishes it (checked
 November 2026); a cycle is end-of-life the day after. Where a project gives only a month,
 the last day of that month is used.
@@ -22,7 +29,94 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from jettison.dockerfile.images import ImageRef
+from packaging.version import InvalidVersion, Version
+
+from jettison.imageref import ImageRef
+
+# -- CUDA --------------------------------------------------------------------------------------
+
+NVIDIA_CUDA = frozenset({"nvidia/cuda", "nvcr.io/nvidia/cuda"})
+"""NVIDIA's CUDA images (``base``, ``runtime`` and ``devel`` flavours)."""
+NVIDIA_CUDAGL = frozenset({"nvidia/cudagl", "nvcr.io/nvidia/cudagl"})
+"""NVIDIA's CUDA images with OpenGL (discontinued; same flavours)."""
+PYTORCH = "pytorch/pytorch"
+"""PyTorch's images: conda's Python at ``/opt/conda`` with torch and its CUDA libraries."""
+_CUDA_REPOSITORIES = re.compile(
+    r"^(?:nvcr\.io/)?nvidia/(?:cuda|cudagl)$|^nvcr\.io/nvidia/|^rapidsai/",
+)
+_GPU_TAG = re.compile(r"(?:^|[-_.])(?:cuda|cu\d{2,3}|gpu|cudnn\d*)(?:[-_.\d]|$)")
+
+
+def is_cuda_base(ref: ImageRef) -> bool:
+    """Whether the image brings CUDA libraries (NVIDIA's images, GPU-tagged framework
+    images such as ``pytorch/pytorch:*-cuda12.1-*`` or ``tensorflow/tensorflow:*-gpu``)."""
+    if _CUDA_REPOSITORIES.search(ref.name):
+        return True
+    if ref.name == PYTORCH:
+        return not ref.tag.lower().endswith("cpu")  # every published tag but CPU ones has CUDA
+    if ref.name.startswith("huggingface/") and "gpu" in ref.name:
+        return True
+    return _GPU_TAG.search(ref.tag.lower()) is not None
+
+
+# -- torch and the framework images ------------------------------------------------------------
+
+_TAG_VERSION = re.compile(r"^(\d+\.\d+(?:\.\d+)?)(?:-|$)")
+
+
+def base_torch(ref: ImageRef) -> tuple[bool, Version | None]:
+    """(the image ships torch, its version when the tag tells): ``pytorch/pytorch:2.1.0-...``
+    ships 2.1.0; NGC's PyTorch and Hugging Face's PyTorch images ship one of unknown
+    version."""
+    if ref.name == PYTORCH:
+        match = _TAG_VERSION.match(ref.tag)
+        try:
+            return True, Version(match.group(1)) if match else None
+        except InvalidVersion:
+            return True, None
+    if ref.name == "nvcr.io/nvidia/pytorch" or ref.name.startswith(
+        "huggingface/transformers-pytorch"
+    ):
+        return True, None
+    return False, None
+
+
+FRAMEWORK_IMAGES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
+    (re.compile(r"^nvcr\.io/nvidia/pytorch$"), re.compile(""), "NGC's PyTorch container"),
+    (re.compile(r"^nvcr\.io/nvidia/tensorflow$"), re.compile(""), "NGC's TensorFlow container"),
+    (re.compile(r"^nvcr\.io/nvidia/nemo$"), re.compile(""), "NGC's NeMo container"),
+    (
+        re.compile(r"^nvcr\.io/nvidia/tritonserver$"),
+        re.compile(r"sdk"),
+        "the Triton SDK image (clients, perf tools, examples)",
+    ),
+    (re.compile(r"^pytorch/pytorch$"), re.compile(""), "the PyTorch image (conda, CUDA, cuDNN)"),
+    (
+        re.compile(r"^tensorflow/tensorflow$"),
+        re.compile(r"gpu|jupyter"),
+        "TensorFlow's GPU/Jupyter image",
+    ),
+    (re.compile(r"^huggingface/transformers-"), re.compile(""), "a Hugging Face CI image"),
+    (
+        re.compile(r"^(?:quay\.io/)?jupyter/|^jupyter/"),
+        re.compile(""),
+        "a Jupyter notebook stack",
+    ),
+    (re.compile(r"^continuumio/anaconda\d*$"), re.compile(""), "the full Anaconda distribution"),
+)
+"""(repository, tag, what it is) of the multi-GB framework images: a whole development
+environment (conda or hundreds of packages, CUDA, compilers, often notebooks)."""
+
+
+def framework_image(ref: ImageRef) -> str | None:
+    """What the heavy image is, when ``ref`` names one."""
+    for name, tag, what in FRAMEWORK_IMAGES:
+        if name.search(ref.name) and tag.search(ref.tag.lower()):
+            return what
+    return None
+
+
+# -- end of life -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,586 @@
+"""Python installers on a RUN line: pip (every way it is run), uv, poetry, pdm, pipenv and
+conda/mamba/micromamba. What lint's dependency rules read, what ``fix`` and ``plan``
+rewrite.
+
+pip is ``pip``, ``pip3``, ``pip3.11``, ``/opt/venv/bin/pip``, ``python -m pip``,
+``python3 -m pip3.11`` or ``uv pip``, one recogniser for all (:func:`pip_argv`). Options
+that take a value are skipped with their value (the tables below hold pip's and uv's), so
+``--index-url URL`` never reads as a package, and attached values (``-rfile``,
+``--opt=value``) are split off. What cannot be read as a requirement (``$VARS``, sdists, URLs
+without a name) is left out of :attr:`PipInstall.packages` but kept in
+:attr:`PipInstall.words`.
+
+:class:`EnvInstall` says, for any of the installers, what an install reads (requirement
+files, an environment file, the project), which groups or extras it asks for, and whether
+it brings the development dependencies along.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+
+from jettison.dockerfile.commands.options import option_values, positionals
+from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.shell import Command, split_commands
+from jettison.facts.packages import DEV_GROUP_NAMES
+
+_PIP = re.compile(r"^pip\d*(?:\.\d+)*$")
+_PYTHON = re.compile(r"^python\d*(?:\.\d+)*$")
+
+_PIP_VALUE_OPTIONS = """
+    -r --requirement -c --constraint -e --editable -t --target --platform --python-version
+    --implementation --abi --root --prefix --src --upgrade-strategy -C --config-settings
+    --global-option --install-option --build-option -i --index-url --extra-index-url -f
+    --find-links --trusted-host --report --progress-bar --root-user-action --no-binary
+    --only-binary --log --log-file --proxy --retries --timeout --exists-action --cert
+    --client-cert --cache-dir --python --keyring-provider --group --use-feature
+    --use-deprecated --resume-retries
+"""
+_UV_VALUE_OPTIONS = """
+    --index --default-index --torch-backend -p --extra --overrides --constraints -P
+    --upgrade-package --reinstall-package --index-strategy --resolution --prerelease
+    --exclude-newer --link-mode --config-file --python-platform --no-build-package
+    --no-binary-package --build-constraints --build-constraint --refresh-package --directory
+    --project --color --allow-insecure-host --excludes --exclude
+"""
+VALUE_OPTIONS = frozenset((_PIP_VALUE_OPTIONS + _UV_VALUE_OPTIONS).split())
+"""Options of ``pip install`` (and pip's general ones) and ``uv pip install`` that take a
+value."""
+ATTACHED = ("-r", "-c", "-e", "-i", "-f", "-t", "-p", "-P", "-C")
+"""Short options whose value may be glued on (``-rrequirements.txt``)."""
+NO_CACHE = {"pip": ("--no-cache-dir",), "uv pip": ("--no-cache", "-n")}
+"""The options that keep each tool's download cache out of the layer (the first one is
+what a rewritten install writes)."""
+
+
+def pip_argv(command: Command) -> tuple[str, tuple[str, ...]] | None:
+    """(tool, arguments after ``pip``) when ``command`` runs pip, else None. The tool is
+    ``pip`` or ``uv pip``."""
+    argv = command.argv
+    if _PIP.match(command.name):
+        return "pip", argv[1:]
+    if _PYTHON.match(command.name) and "-m" in argv:
+        at = argv.index("-m")
+        if at + 1 < len(argv) and _PIP.match(argv[at + 1]):
+            return "pip", argv[at + 2 :]
+    if command.name == "uv" and len(argv) > 1 and argv[1] == "pip":
+        return "uv pip", argv[2:]
+    return None
+
+
+def pip_subcommand(args: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """The subcommand (``install``) of pip's arguments (as :func:`pip_argv` gives them) and
+    what follows it, global options (and their values) skipped."""
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if not arg.startswith("-"):
+            return arg, tuple(args[index + 1 :])
+        index += 2 if arg in VALUE_OPTIONS else 1
+    return "", ()
+
+
+def pip_verb(command: Command) -> str | None:
+    """pip's subcommand (``install``, ``cache``...) when ``command`` runs pip, else None."""
+    found = pip_argv(command)
+    return pip_subcommand(found[1])[0] if found is not None else None
+
+
+def is_pip_install(command: Command) -> bool:
+    return pip_verb(command) == "install"
+
+
+def sets_pip_config(command: Command) -> bool:
+    """``pip config set ...`` (or ``pip config --global ...``): settings, index URLs
+    included, for every later pip."""
+    return pip_verb(command) == "config" and any(a in ("set", "--global") for a in command.args)
+
+
+def disables_cache(command: Command) -> bool:
+    """pip (or uv pip) is told to keep no download cache, before or after its verb."""
+    found = pip_argv(command)
+    if found is None:
+        return False
+    options = NO_CACHE[found[0]]
+    return any(a == o or a.startswith(o + "=") for a in found[1] for o in options)
+
+
+# -- what one pip install names ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PackageArg:
+    """One requirement named on a ``pip install`` command line."""
+
+    name: str
+    """Canonical (PEP 503)."""
+    specifier: str
+    extras: tuple[str, ...]
+    raw: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PipOption:
+    """One option of a pip install, its value split off."""
+
+    name: str
+    """``--index-url``, ``-r``, ``--no-cache-dir``..."""
+    value: str | None
+    """None for a flag, and for a value option last on the line (its value is missing)."""
+    written: str
+    """The option's word as written (``-rrequirements.txt``, ``--index-url=URL``, ``-i``)."""
+
+    @property
+    def missing_value(self) -> bool:
+        return self.value is None and self.name in VALUE_OPTIONS
+
+
+@dataclass(frozen=True, slots=True)
+class PipInstall:
+    instruction: Instruction
+    tool: str
+    """``pip`` or ``uv pip``."""
+    packages: tuple[PackageArg, ...]
+    requirement_files: tuple[str, ...] = ()
+    constraint_files: tuple[str, ...] = ()
+    index_urls: tuple[str, ...] = ()
+    """``--index-url``/``--extra-index-url``/``--index``/``--find-links`` values, in order."""
+    local_projects: tuple[str, ...] = ()
+    """Paths installed as projects: ``.``, ``.[dev]``, ``-e ./lib[test]``."""
+    upgrade: bool = False
+    """``-U``/``--upgrade``/``--force-reinstall``: installed packages may be replaced."""
+    torch_backend: str | None = None
+    """uv's ``--torch-backend`` (``cpu``, ``cu126``, ``auto``)."""
+    groups: tuple[str, ...] = ()
+    """``--group``/``--extra`` values."""
+    options: tuple[PipOption, ...] = ()
+    """Every option, in order."""
+    words: tuple[str, ...] = ()
+    """Every positional argument and ``-e`` value as written (packages, paths, ``$VARS``),
+    in order."""
+    destinations: tuple[str, ...] = ()
+    """``--prefix``/``--target``/``--root`` values: where the packages go instead."""
+
+    @property
+    def editable(self) -> bool:
+        return any(o.name in {"-e", "--editable"} for o in self.options)
+
+
+def parse_package(word: str) -> PackageArg | None:
+    """``torch==2.1.0+cpu``, ``uvicorn[standard]``, ``x.whl``; None for anything else."""
+    if "$" in word or not word:
+        return None
+    if word.endswith(".whl"):
+        try:
+            name, version, _, _ = parse_wheel_filename(word.rsplit("/", 1)[-1])
+        except InvalidWheelFilename:
+            return None
+        return PackageArg(str(name), f"=={version}", (), word, url=word)
+    if word.startswith((".", "/", "~")) or "://" in word.split("@")[0]:
+        return None
+    try:
+        parsed = PackagingRequirement(word)
+    except InvalidRequirement:
+        return None
+    return PackageArg(
+        canonicalize_name(parsed.name),
+        str(parsed.specifier),
+        tuple(sorted(parsed.extras)),
+        word,
+        url=parsed.url,
+    )
+
+
+def _is_local_project(word: str) -> bool:
+    return word.startswith((".", "/", "~")) and not word.endswith((".whl", ".tar.gz", ".zip"))
+
+
+@dataclass(frozen=True, slots=True)
+class PipArguments:
+    """pip install's arguments, read."""
+
+    options: tuple[PipOption, ...]
+    words: tuple[str, ...]
+    """Positional arguments (packages, paths, ``$VARS``), as written."""
+    targets: tuple[str, ...]
+    """What gets installed as written: the positional arguments and the ``-e`` values, in
+    the order they appear."""
+
+
+def pip_options(args: Sequence[str]) -> PipArguments:
+    """pip install's arguments split into options (values attached or not) and positional
+    words, in order."""
+    options: list[PipOption] = []
+    words: list[str] = []
+    targets: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if not arg.startswith("-") or arg == "-":
+            words.append(arg)
+            targets.append(arg)
+            continue
+        name, value = arg, None
+        if "=" in arg and arg.startswith("--"):
+            name, value = arg.split("=", 1)
+        elif arg[:2] in ATTACHED and len(arg) > 2 and not arg.startswith("--"):
+            name, value = arg[:2], arg[2:]
+        if name in VALUE_OPTIONS and value is None and index < len(args):
+            value = args[index]
+            index += 1
+        options.append(PipOption(name, value, arg))
+        if name in {"-e", "--editable"} and value is not None:
+            targets.append(value)
+    return PipArguments(tuple(options), tuple(words), tuple(targets))
+
+
+_INDEX_OPTIONS = frozenset(
+    {"-i", "--index-url", "--extra-index-url", "--index", "--default-index", "-f", "--find-links"}
+)
+_DESTINATIONS = frozenset({"--prefix", "--target", "-t", "--root"})
+_UPGRADES = frozenset({"-U", "--upgrade", "--force-reinstall", "--reinstall"})
+
+
+def _values(options: Sequence[PipOption], *names: str) -> tuple[str, ...]:
+    return tuple(o.value for o in options if o.name in names and o.value is not None)
+
+
+def _install_parts(command: Command) -> tuple[str, PipArguments] | None:
+    """(tool, arguments) of a ``pip install``/``uv pip install``, else None."""
+    found = pip_argv(command)
+    if found is None:
+        return None
+    sub, rest = pip_subcommand(found[1])
+    if sub != "install":
+        return None
+    return found[0], pip_options(rest)
+
+
+def requirements_without_project(command: Command) -> tuple[str, ...] | None:
+    """The ``-r`` files of a pip install that does not also install a local project
+    (``.``, ``./lib``, ``-e``): such an install needs only the requirement files. None for
+    any other command, and for an install of the project, which needs its source anyway."""
+    parts = _install_parts(command)
+    if parts is None:
+        return None
+    arguments = parts[1]
+    files = _values(arguments.options, "-r", "--requirement")
+    if not files or any(o.name in {"-e", "--editable"} for o in arguments.options):
+        return None
+    if any(w in (".", "./") or w.startswith(("./", "/")) for w in arguments.words):
+        return None
+    return files
+
+
+def parse_install(instruction: Instruction, command: Command) -> PipInstall | None:
+    """The ``pip install`` (or ``uv pip install``) ``command`` runs, None for anything else."""
+    parts = _install_parts(command)
+    if parts is None:
+        return None
+    tool, arguments = parts
+    options, words = arguments.options, arguments.words
+
+    def values(*names: str) -> tuple[str, ...]:
+        return _values(options, *names)
+
+    backends = values("--torch-backend")
+    return PipInstall(
+        instruction=instruction,
+        tool=tool,
+        packages=tuple(
+            p for w in words if not _is_local_project(w) and (p := parse_package(w)) is not None
+        ),
+        requirement_files=values("-r", "--requirement"),
+        constraint_files=values("-c", "--constraint", "--constraints"),
+        index_urls=values(*_INDEX_OPTIONS),
+        local_projects=tuple(w for w in arguments.targets if _is_local_project(w)),
+        upgrade=any(o.name in _UPGRADES for o in options),
+        torch_backend=backends[-1] if backends else None,
+        groups=values("--group", "--extra"),
+        options=options,
+        words=arguments.targets,
+        destinations=values(*_DESTINATIONS),
+    )
+
+
+def pip_installs(instruction: Instruction) -> list[PipInstall]:
+    """Every ``pip install`` a ``RUN`` instruction runs, in order."""
+    if instruction.keyword != "RUN":
+        return []
+    out = []
+    for command in split_commands(instruction.shell_text):
+        parsed = parse_install(instruction, command)
+        if parsed is not None:
+            out.append(parsed)
+    return out
+
+
+def project_extras(spec: str) -> tuple[str, ...]:
+    """The extras of a local project argument: ``.[dev,test]`` -> ``dev``, ``test``."""
+    match = re.search(r"\[([^\]]*)\]\s*$", spec)
+    if not match:
+        return ()
+    return tuple(e.strip().lower() for e in match.group(1).split(",") if e.strip())
+
+
+def without_cache(command: Command) -> str:
+    """``command`` as a shell line, its pip install made to keep no download cache (the
+    option :data:`NO_CACHE` names inserted after ``install``); any other command as is."""
+    argv = list(command.argv)
+    found = pip_argv(command)
+    if found is not None and "install" in argv:
+        option = NO_CACHE[found[0]][0]
+        if option not in argv:
+            argv.insert(argv.index("install") + 1, option)
+    return shlex.join(argv)
+
+
+# -- virtualenvs ---------------------------------------------------------------------------------
+
+_VENV_VALUED = frozenset({"--prompt", "-p", "--python", "--upgrade-deps-from", "--seeder"})
+
+
+def venv_dirs(command: Command) -> list[str]:
+    """The folders a virtualenv is created in, as written: ``python -m venv DIR...``,
+    ``virtualenv DIR``, ``uv venv [DIR]`` (``.venv`` when it names none)."""
+    argv = command.argv
+    if command.name == "virtualenv":
+        return positionals(command, _VENV_VALUED)
+    if command.name == "uv" and argv[1:2] == ("venv",):
+        return positionals(command, _VENV_VALUED)[1:] or [".venv"]
+    if _PYTHON.match(command.name) and "-m" in argv:
+        at = argv.index("-m")
+        if argv[at + 1 : at + 2] == ("venv",):
+            return positionals(Command(("venv", *argv[at + 2 :])), _VENV_VALUED)
+    return []
+
+
+# -- which pip options a rewritten install keeps -------------------------------------------------
+
+DROPPED_FLAGS = frozenset(
+    {"--no-cache-dir", "--no-cache", "-U", "--upgrade", "--user", "--no-compile", "--compile",
+     "--disable-pip-version-check", "--no-warn-script-location", "--break-system-packages",
+     "--force-reinstall", "--reinstall", "--no-deps", "--require-hashes", "--no-input",
+     "--system", "--isolated", "--ignore-installed", "-I"}
+)  # fmt: skip
+"""Flags a generated install drops: it has its own (cache, upgrade, target environment)."""
+DROPPED_VALUES = frozenset(
+    {"--root-user-action", "--progress-bar", "--prefix", "--target", "-t", "--root",
+     "--upgrade-strategy", "--cache-dir", "--timeout", "--retries", "--python", "--log"}
+)  # fmt: skip
+"""Value options a generated install drops."""
+CARRIED_FLAGS = frozenset({"--pre", "--prefer-binary", "--no-build-isolation"})
+"""Flags that change what gets installed: carried onto the generated install."""
+CARRIED_VALUES = frozenset(
+    {"--extra-index-url", "--trusted-host", "--only-binary", "--no-binary", "--find-links",
+     "-f"}
+)  # fmt: skip
+"""Value options carried onto the generated install (``--extra-index-url URL``...)."""
+_VERBOSITY = re.compile(r"^-[qv]+$")
+
+
+READ = frozenset(
+    {"-r", "--requirement", "-e", "--editable", "-c", "--constraint", "-i", "--index-url"}
+)
+"""Value options a rewrite reads itself: the files it installs, the projects, the
+constraints and index it must keep or refuse."""
+
+
+def handling(option: PipOption) -> str:
+    """What a rewritten install does with ``option``: ``drop`` it, ``carry`` it (see
+    :func:`carried`), ``read`` it (:data:`READ`), or ``unknown``: an option no table knows,
+    which a rewrite cannot keep safely."""
+    if option.value is None and not option.missing_value:
+        if option.name in DROPPED_FLAGS or _VERBOSITY.match(option.name):
+            return "drop"
+        return "carry" if option.name in CARRIED_FLAGS else "unknown"
+    for kind, names in (("drop", DROPPED_VALUES), ("carry", CARRIED_VALUES), ("read", READ)):
+        if option.name in names:
+            return kind
+    return "unknown"
+
+
+def carried(option: PipOption) -> str | None:
+    """The option as a rewritten install writes it, when it is carried; else None."""
+    if handling(option) != "carry" or option.missing_value:
+        return None
+    if option.value is None:
+        return option.name
+    return f"{option.name} {shlex.quote(option.value)}"
+
+
+# -- what an environment install brings: uv sync, poetry, pdm, pipenv, conda, pip ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class EnvInstall:
+    """An install of a Python environment, by any installer."""
+
+    tool: str
+    """``pip``, ``uv pip``, ``uv``, ``poetry``, ``pdm``, ``pipenv``, ``conda``, ``mamba``,
+    ``micromamba``."""
+    verb: str
+    """``install``, ``sync``, ``create``, ``env create``, ``env update``..."""
+    files: tuple[str, ...] = ()
+    """Requirement or environment files it reads (``-r``, ``-f``/``--file``)."""
+    projects: tuple[str, ...] = ()
+    """Project folders it installs (``pip install .``); the lock file of poetry/uv/pdm/
+    pipenv is the project's, in the working directory."""
+    packages: tuple[str, ...] = ()
+    """Packages named on the line, as written."""
+    groups: tuple[str, ...] = ()
+    """Dependency groups or extras asked for, lower case."""
+    dev: bool | None = None
+    """Whether the development groups come along; None when the line does not say."""
+    dev_reason: str | None = None
+    """How they come along (``uv sync without --no-dev``), when they do."""
+    environment: str | None = None
+    """conda's ``-n NAME`` or ``-p PREFIX``."""
+    channels: tuple[str, ...] = ()
+
+
+POETRY_VALUED = frozenset({"--with", "--without", "--only", "-E", "--extras", "-C", "--directory"})
+PDM_VALUED = frozenset({"-G", "--group", "-p", "--project", "-L", "--lockfile"})
+UV_VALUED = frozenset({"--group", "--extra", "--package", "--directory", "--project", "-p"})
+CONDA = frozenset({"conda", "mamba", "micromamba"})
+CONDA_VALUED = frozenset(
+    {"-n", "--name", "-p", "--prefix", "-c", "--channel", "-f", "--file", "--repodata-fn",
+     "--platform", "--subdir", "-r", "--root-prefix"}
+)  # fmt: skip
+CONDA_INSTALLS = frozenset({"install", "create", "update", "upgrade", "env create", "env update"})
+_FALSE = frozenset({"", "0", "false", "no"})
+
+
+def _listed(command: Command, *options: str) -> list[str]:
+    """Values of ``options``, split on commas, lower case (``--with dev,test``)."""
+    return [
+        v.strip().lower()
+        for value in option_values(command.args, *options)
+        for v in value.split(",")
+        if v.strip()
+    ]
+
+
+def env_install(command: Command, env: Mapping[str, str] | None = None) -> EnvInstall | None:
+    """The environment install ``command`` runs, None for anything else. ``env`` is the
+    environment it runs in (``UV_NO_DEV``)."""
+    name = command.name
+    if name == "poetry":
+        return _poetry(command)
+    if name == "uv" and command.args[:1] == ("sync",):
+        return _uv_sync(command, env or {})
+    if name == "pdm":
+        return _pdm(command)
+    if name == "pipenv":
+        return _pipenv(command)
+    if name in CONDA:
+        return _conda(command)
+    return _pip(command)
+
+
+def _poetry(command: Command) -> EnvInstall | None:
+    if positionals(command, POETRY_VALUED)[:1] != ["install"]:
+        return None
+    with_, only, without = (_listed(command, o) for o in ("--with", "--only", "--without"))
+    found = EnvInstall("poetry", "install", groups=tuple(with_ or only))
+    if command.has("--all-groups") or set(with_) & DEV_GROUP_NAMES:
+        return _with_dev(found, "poetry install --with/--all-groups")
+    if command.has("--no-dev", "--only-root"):
+        return _without_dev(found)
+    if only:
+        if set(only) & DEV_GROUP_NAMES:
+            return _with_dev(found, "poetry install --only <dev group>")
+        return _without_dev(found)
+    if set(without) & DEV_GROUP_NAMES:
+        return _without_dev(found)
+    return _with_dev(found, "poetry install without --only main")
+
+
+def _with_dev(found: EnvInstall, reason: str) -> EnvInstall:
+    return dataclasses.replace(found, dev=True, dev_reason=reason)
+
+
+def _without_dev(found: EnvInstall) -> EnvInstall:
+    return dataclasses.replace(found, dev=False)
+
+
+def _uv_sync(command: Command, env: Mapping[str, str]) -> EnvInstall:
+    groups = _listed(command, "--group")
+    found = EnvInstall("uv", "sync", groups=tuple(groups))
+    if command.has("--all-groups", "--only-dev"):
+        return _with_dev(found, "uv sync --all-groups/--only-dev")
+    if set(groups) & DEV_GROUP_NAMES:
+        return _with_dev(found, "uv sync --group <dev group>")
+    no_dev = env.get("UV_NO_DEV", "").lower() not in _FALSE
+    if no_dev or command.has("--no-dev", "--no-default-groups", "--only-group"):
+        return _without_dev(found)
+    return _with_dev(found, "uv sync without --no-dev")
+
+
+def _pdm(command: Command) -> EnvInstall | None:
+    verb = positionals(command, PDM_VALUED)[:1]
+    if verb not in (["install"], ["sync"]):
+        return None
+    found = EnvInstall("pdm", verb[0], groups=tuple(_listed(command, "-G", "--group")))
+    if command.has("--prod", "--production"):
+        return _without_dev(found)
+    return _with_dev(found, f"pdm {verb[0]} without --prod")
+
+
+def _pipenv(command: Command) -> EnvInstall | None:
+    verb = command.words()[:1]
+    if verb not in (["install"], ["sync"]):
+        return None
+    found = EnvInstall("pipenv", verb[0], packages=tuple(command.words()[1:]))
+    if command.has("--dev", "-d"):
+        return _with_dev(found, f"pipenv {verb[0]} --dev")
+    return _without_dev(found)
+
+
+def _conda(command: Command) -> EnvInstall | None:
+    words = positionals(command, CONDA_VALUED)
+    verb = " ".join(words[:2]) if words[:1] == ["env"] else " ".join(words[:1])
+    if verb not in CONDA_INSTALLS:
+        return None
+    names = option_values(command.args, "-n", "--name", "-p", "--prefix")
+    return EnvInstall(
+        command.name,
+        verb,
+        files=tuple(option_values(command.args, "-f", "--file")),
+        packages=tuple(words[len(verb.split()) :]),
+        environment=names[-1] if names else None,
+        channels=tuple(option_values(command.args, "-c", "--channel")),
+    )
+
+
+def _pip(command: Command) -> EnvInstall | None:
+    parts = _install_parts(command)
+    if parts is None:
+        return None
+    tool, arguments = parts
+    options, words = arguments.options, arguments.words
+    projects = tuple(w for w in arguments.targets if _is_local_project(w))
+    extras = [e for p in projects for e in project_extras(p)]
+    asked = [g.lower() for g in _values(options, "--group", "--extra")]
+    groups = tuple(dict.fromkeys([*extras, *asked]))
+    dev = sorted({g for g in groups if g in DEV_GROUP_NAMES})
+    return EnvInstall(
+        tool,
+        "install",
+        files=_values(options, "-r", "--requirement"),
+        projects=projects,
+        packages=tuple(w for w in words if not _is_local_project(w)),
+        groups=groups,
+        dev=True if dev else None,
+        dev_reason=f"{tool} install takes the project's {', '.join(dev)}" if dev else None,
+    )

@@ -1,0 +1,63 @@
+"""What ``COPY``/``ADD`` instructions bring from the build context, and where it lands.
+
+Shared by the build-context inference (:mod:`jettison.dockerfile.discover`), lint's rules
+(whole-context copies, weights copied in) and the plan's discovery of the code a service
+copies.
+"""
+
+from __future__ import annotations
+
+import re
+
+from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.dockerfile.paths import absolute
+from jettison.dockerfile.steps import steps
+
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@)", re.IGNORECASE)
+WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/"})
+"""COPY sources that name the context root."""
+
+
+def local_sources(instruction: Instruction) -> list[str]:
+    """The build-context sources of one ``COPY``/``ADD`` (not ``--from`` stages, URLs,
+    heredocs or ``$VAR``); empty for any other instruction."""
+    if instruction.keyword not in {"COPY", "ADD"} or instruction.flag("from") is not None:
+        return []
+    return [
+        source
+        for source in instruction.args[:-1]
+        if not (source.startswith("<<") or "$" in source or _REMOTE.match(source))
+    ]
+
+
+def copy_sources(dockerfile: Dockerfile) -> list[str]:
+    """Local sources of every ``COPY``/``ADD`` of the Dockerfile, in file order."""
+    return [s for instruction in dockerfile.instructions() for s in local_sources(instruction)]
+
+
+def copy_parts(instruction: Instruction) -> tuple[list[str], str] | None:
+    """(sources, destination) of a COPY/ADD; None for heredocs and malformed ones."""
+    if instruction.keyword not in {"COPY", "ADD"} or len(instruction.args) < 2:
+        return None
+    if instruction.heredocs or any(a.startswith("<<") for a in instruction.args):
+        return None
+    return list(instruction.args[:-1]), instruction.args[-1]
+
+
+def whole_context(instruction: Instruction) -> bool:
+    """A COPY/ADD from the build context whose sources include the context root."""
+    if instruction.keyword not in ("COPY", "ADD") or len(instruction.args) < 2:
+        return False
+    if instruction.flag("from") is not None or instruction.heredocs:
+        return False
+    return any(s.strip() in WHOLE_CONTEXT for s in instruction.args[:-1])
+
+
+def destination(dockerfile: Dockerfile, stage: Stage, instruction: Instruction, dest: str) -> str:
+    """The absolute destination of a COPY in ``stage`` (``./models/`` under ``WORKDIR /app``:
+    ``/app/models``), against the working directory in effect there."""
+    cwd = next(
+        (s.cwd for s in steps(dockerfile, stage) if s.instruction is instruction),
+        "/",
+    )
+    return absolute(dest, cwd)

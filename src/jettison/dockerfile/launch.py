@@ -1,0 +1,86 @@
+"""What the image runs: its last ENTRYPOINT and CMD (in the final stage or the stages it is
+built on), as the simple commands ``docker run`` starts.
+
+lint's runtime rules read :func:`launches`; lint's import scan and the plan read
+:func:`final_commands` for the servers a command names.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.dockerfile.shell import Command, commands_of, split_commands
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """One command the image starts, and the instruction that sets it."""
+
+    instruction: Instruction
+    command: Command
+
+    @property
+    def program(self) -> str:
+        """``uvicorn`` for ``uvicorn ...`` and for ``python -m uvicorn ...``."""
+        module = python_module(self.command)
+        return module if module is not None else self.command.name
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """The program's arguments (after ``-m module`` for ``python -m``)."""
+        argv = self.command.args
+        if python_module(self.command) is not None:
+            return argv[argv.index("-m") + 2 :]
+        return argv
+
+
+def python_module(command: Command) -> str | None:
+    """``uvicorn`` for ``python3 -m uvicorn ...``; None when not ``python -m``."""
+    if not command.name.startswith("python") or "-m" not in command.args:
+        return None
+    at = command.args.index("-m")
+    return command.args[at + 1] if at + 1 < len(command.args) else None
+
+
+def last_of(dockerfile: Dockerfile, keyword: str) -> Instruction | None:
+    """The last ``keyword`` instruction of the final stage or the stages it is built on."""
+    for stage in dockerfile.runtime_stages():  # final stage first
+        found = stage.of(keyword)
+        if found:
+            return found[-1]
+    return None
+
+
+def launches(dockerfile: Dockerfile) -> list[Launch]:
+    """What the image runs: ENTRYPOINT's commands, CMD's, and (both in exec form) the
+    ENTRYPOINT with CMD as its arguments, as ``docker run`` joins them. CMD is looked at on
+    its own too: entrypoint scripts and init wrappers (``tini --``) usually ``exec "$@"``."""
+    entrypoint = last_of(dockerfile, "ENTRYPOINT")
+    cmd = last_of(dockerfile, "CMD")
+    out: list[Launch] = []
+    if entrypoint is not None:
+        out.extend(Launch(entrypoint, c) for c in commands_of(entrypoint))
+        if cmd is not None and entrypoint.json and cmd.json and entrypoint.args:
+            joined = Command((*entrypoint.args, *cmd.args))
+            if posixpath.basename(joined.argv[0]) not in ("sh", "bash"):
+                out.append(Launch(cmd, joined))
+    if cmd is not None:
+        out.extend(Launch(cmd, c) for c in commands_of(cmd))
+    return [launch for launch in out if launch.command.argv]
+
+
+def final_commands(dockerfile: Dockerfile) -> list[list[str]]:
+    """The argv lists of the image's ENTRYPOINT and CMD (the last of each in the final stage
+    or the stages it is built on); shell forms are split into their simple commands."""
+    out: list[list[str]] = []
+    for keyword in ("ENTRYPOINT", "CMD"):
+        last = last_of(dockerfile, keyword)
+        if last is None:
+            continue
+        if last.json:
+            out.append(list(last.args))
+        else:
+            out.extend(list(c.argv) for c in split_commands(last.shell_text))
+    return [argv for argv in out if argv]

@@ -1,0 +1,105 @@
+"""System packages: which ones build software (compilers, ``-dev`` headers), which runtime
+library a Debian ``-dev`` package stands for, and the packages of Python itself.
+
+Two questions, two tables that share their compilers:
+
+- :func:`is_build_tool`: does an *install command* name a build tool? The names people
+  write after ``apt-get install``, ``apk add``, ``dnf install`` or ``zypper install``, on any
+  distribution (lint's JT401, and ``fix``/``plan`` when they keep build tools out of the
+  runtime image);
+- :func:`is_toolchain_package`: is an *installed* Debian package part of a toolchain? The
+  package names dpkg lists, globs included, with the private libraries only compilers use
+  (inspect's ``toolchain`` cause).
+
+Names are package names as :func:`jettison.dockerfile.commands.system.package_name` gives
+them (no version, no architecture, lower case).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+
+COMPILERS = ("gcc", "g++", "cpp", "gfortran", "clang")
+"""Compiler packages; ``NAME-N`` (``gcc-12``) is the same compiler in one version."""
+
+BUILD_TOOLS = frozenset(
+    {*COMPILERS, "build-essential", "build-base", "alpine-sdk", "gcc-c++", "cmake",
+     "gcc-gfortran", "ninja-build", "rustc", "cargo", "golang", "@development-tools",
+     "development-tools", "patterns-devel-base-devel_basis"}
+)  # fmt: skip
+"""Toolchains and compilers as install commands name them (Debian, Alpine, RHEL, SUSE)."""
+_VERSIONED = re.compile(rf"^(?:{'|'.join(map(re.escape, COMPILERS))})-\d+(?:\.\d+)?$")
+_DEV = re.compile(r"^[a-z0-9][a-z0-9.+-]*-(?:dev|devel)$")
+
+
+def is_build_tool(name: str) -> bool:
+    """A compiler, a toolchain meta-package, or development headers (``*-dev``,
+    ``*-devel``)."""
+    return name in BUILD_TOOLS or bool(_VERSIONED.match(name)) or bool(_DEV.match(name))
+
+
+TOOLCHAIN_PACKAGES = (
+    # compilers and their private libraries
+    *COMPILERS, *(f"{compiler}-[0-9]*" for compiler in COMPILERS),
+    "libcc1-[0-9]*", "libisl[0-9]*", "libmpc[0-9]*",
+    "libasan[0-9]*", "liblsan[0-9]*", "libtsan[0-9]*", "libubsan[0-9]*", "libhwasan[0-9]*",
+    # binutils and its private libraries
+    "binutils", "binutils-*", "libbinutils", "libctf0", "libctf-nobfd0", "libgprofng[0-9]*",
+    "libsframe[0-9]*",
+    # build drivers
+    "make", "build-essential", "dpkg-dev", "cmake", "cmake-data", "ninja-build", "autoconf",
+    "automake", "libtool", "pkg-config", "pkgconf", "pkgconf-bin",
+    # headers, static libraries and link-time files
+    "*-dev", "*-dev-[0-9]*", "libc-dev-bin", "rpcsvc-proto",
+    # the CUDA compiler (not libNVVM or NVRTC, which JIT compilers load at run time)
+    "cuda-nvcc-*", "cuda-compiler-*", "cuda-minimal-build-*", "cuda-crt-*", "cuda-cuobjdump-*",
+    "cuda-nvprune-*",
+)  # fmt: skip
+"""fnmatch patterns of installed Debian package names (architecture qualifier dropped)."""
+NOT_TOOLCHAIN_PACKAGES = ("*-base",)
+"""Matches of :data:`TOOLCHAIN_PACKAGES` that runtime libraries depend on (``gcc-12-base``)."""
+
+
+def is_toolchain_package(name: str) -> bool:
+    """An installed Debian package (``name`` as dpkg lists it, ``:arch`` allowed) that only
+    building software needs."""
+    base = name.partition(":")[0]
+    return any(fnmatch.fnmatchcase(base, p) for p in TOOLCHAIN_PACKAGES) and not any(
+        fnmatch.fnmatchcase(base, p) for p in NOT_TOOLCHAIN_PACKAGES
+    )
+
+
+DEV_RUNTIME_LIBRARIES = {
+    "libpq-dev": "libpq5",
+    "libgl1-mesa-dev": "libgl1",
+    "libglib2.0-dev": "libglib2.0-0",
+    "libjpeg-dev": "libjpeg62-turbo",
+    "libpng-dev": "libpng16-16",
+    "libffi-dev": "libffi8",
+    "libssl-dev": "libssl3",
+    "libxml2-dev": "libxml2",
+    "libsndfile1-dev": "libsndfile1",
+    "default-libmysqlclient-dev": "libmariadb3",
+}
+"""Debian ``-dev`` packages and the runtime library they bring (bookworm names)."""
+
+PYTHON_TOOLING = re.compile(
+    r"^(?:lib)?python3(?:\.\d+)?-(?:pip|venv|dev|setuptools|wheel|distutils)$"
+)
+"""apt packages that build or install Python packages (pip, venv, headers): a builder's
+business only, where a runtime image gets its interpreter from apt."""
+PYTHON_PACKAGES = re.compile(
+    r"^(?:python3(?:\.\d+)?(?:-(?:pip|venv|minimal|distutils|setuptools|wheel))?"
+    r"|python-is-python3)$"
+)
+"""apt packages of the interpreter itself and its packaging tools: what a base image that
+already has Python makes unnecessary."""
+PYTHON_INTERPRETER = re.compile(r"^python3\.\d+$")
+"""An apt package naming one interpreter version (``python3.11``)."""
+
+
+def has_runtime_half(name: str) -> bool:
+    """A ``-dev`` package with a runtime library behind it; ``python3-dev`` and the like
+    only have headers."""
+    return not name.startswith(("python3", "python-"))

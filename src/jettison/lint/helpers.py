@@ -1,0 +1,101 @@
+"""What lint's rules share beyond the Dockerfile layer: how they name a stage, scope a
+severity, count sizes in messages, and turn a cache row into findings.
+
+Rules read commands through :mod:`jettison.dockerfile.commands` and facts through
+:mod:`jettison.facts`; this module only holds what is lint's own (wording, severities,
+where a measured saving goes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from jettison.dockerfile.commands.caches import Cache, left_by
+from jettison.dockerfile.model import Stage
+from jettison.dockerfile.shell import Command
+from jettison.dockerfile.steps import Step, all_steps
+from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
+from jettison.lint.savings import cache_saving
+from jettison.units import human_bytes as human_bytes  # sizes as the reports print them
+
+SHOWN_COMMAND = 60
+"""A command quoted in a message is cut to this many characters."""
+
+
+def stage_label(stage: Stage) -> str:
+    """``stage "builder"`` or ``stage 2 (python:3.11)`` for messages."""
+    if stage.name:
+        return f'stage "{stage.name}"'
+    return f"stage {stage.index + 1} ({stage.base})"
+
+
+def scoped_severity(rule: Rule, runtime: bool) -> Severity:
+    """The rule's severity in a stage of the final image; ``info`` in other stages, whose
+    waste does not reach the image unless copied from."""
+    return rule.severity if runtime else Severity.INFO
+
+
+def runs(step_list: Iterable[Step]) -> Iterator[Step]:
+    """The ``RUN`` steps."""
+    return (s for s in step_list if s.instruction.keyword == "RUN")
+
+
+def index_of(commands: Sequence[Command], test: Callable[[Command], bool]) -> int | None:
+    return next((i for i, c in enumerate(commands) if test(c)), None)
+
+
+def with_saving(findings: list[Finding], saving: Saving | None) -> list[Finding]:
+    """Attach a measured saving to the last finding only, so a total never counts it twice."""
+    if saving is None or not findings:
+        return findings
+    return [*findings[:-1], dataclasses.replace(findings[-1], saving=saving)]
+
+
+def human(size_bytes: int) -> str:
+    """``1.5 MB``: one decimal, decimal units, for sizes measured in a build context."""
+    value = float(size_bytes)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size_bytes} B"  # pragma: no cover
+
+
+def shown(command: Command) -> str:
+    """The command as a message quotes it (cut at :data:`SHOWN_COMMAND` characters)."""
+    text = shlex.join(command.argv)
+    return text if len(text) <= SHOWN_COMMAND else text[: SHOWN_COMMAND - 3] + "..."
+
+
+def cache_findings(rule: Rule, ctx: LintContext, cache: Cache, fix: str) -> Iterator[Finding]:
+    """A finding per RUN that leaves ``cache`` in its layer (stages outside the final image
+    at ``info``); the cache's bytes measured in ``--image`` go on the last one of the final
+    image."""
+    if ctx.dockerfile is None:
+        return
+    findings: list[tuple[Step, Finding]] = []
+    for step in runs(all_steps(ctx.dockerfile)):
+        commands = step.commands
+        index = left_by(cache, step.instruction, commands, step.cwd, step.env)
+        if index is None:
+            continue
+        message = (
+            f"`{shown(commands[index])}` in {stage_label(step.stage)} leaves {cache.what} "
+            "in the layer"
+        )
+        finding = rule.finding(
+            ctx.dockerfile.path,
+            step.instruction,
+            message,
+            fix=fix,
+            severity=scoped_severity(rule, step.runtime),
+        )
+        findings.append((step, finding))
+    saving = cache_saving(ctx, cache.image_rows)
+    last_runtime = max((i for i, (s, _) in enumerate(findings) if s.runtime), default=None)
+    for index, (_, finding) in enumerate(findings):
+        if index == last_runtime and saving is not None:
+            finding = dataclasses.replace(finding, saving=saving)
+        yield finding

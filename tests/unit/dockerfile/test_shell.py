@@ -1,0 +1,40 @@
+"""RUN scripts split into simple commands: separators, wrappers, ``sh -c`` bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+from jettison.dockerfile.shell import split_commands
+
+
+@pytest.mark.parametrize(
+    ("script", "argvs"),
+    [
+        ("a && b || c; d | e", [["a"], ["b"], ["c"], ["d"], ["e"]]),
+        ("FOO=1 BAR=2 pip install x", [["pip", "install", "x"]]),
+        ("sudo -E pip install x", [["pip", "install", "x"]]),
+        ("sudo -u app pip install x", [["pip", "install", "x"]]),
+        ("env X=1 pip install x", [["pip", "install", "x"]]),
+        ("env -i PATH=/bin X=1 /usr/bin/pip3 install x", [["/usr/bin/pip3", "install", "x"]]),
+        ("nice -n 10 make", [["make"]]),
+        ("exec uvicorn app:app", [["uvicorn", "app:app"]]),
+        (
+            "sh -c 'pip install a && rm -rf /tmp/x'",
+            [["pip", "install", "a"], ["rm", "-rf", "/tmp/x"]],
+        ),
+        ('bash -lc "apt-get update"', [["apt-get", "update"]]),
+        ("if true; then apt-get update; fi", [["true"], ["apt-get", "update"]]),
+        ("pip install \\\n    flask", [["pip", "install", "flask"]]),
+        ("echo 'unbalanced", [["echo", "'unbalanced"]]),
+    ],
+)
+def test_split_commands(script: str, argvs: list[list[str]]) -> None:
+    assert [list(c.argv) for c in split_commands(script)] == argvs
+
+
+def test_command_name_and_words() -> None:
+    (command,) = split_commands("/opt/venv/bin/pip3.11 install -q --no-deps x")
+    assert command.name == "pip3.11"
+    assert command.words() == ["install", "x"]
+    assert command.has("--no-deps")
+    assert not command.has("--no")
