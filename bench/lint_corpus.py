@@ -15,7 +15,7 @@ A label is found when lint reports one of its class's codes (:data:`CLASS_CODES`
 class says: on the labelled instruction (``line``), in the same stage (``stage``), or
 anywhere in the entry, requirement files included (``entry``). A finding at warning or above
 is confirmed when it finds a label (doubtful ones included); the others are judged by hand
-in ``bench/corpus/reviewed.tsv`` (entry, code, line, verdict ok|wrong, note). Precision is
+in ``bench/corpus/reviewed*.tsv`` (entry, code, line, verdict ok|wrong, note). Precision is
 confirmed plus reviewed-ok over all judged findings.
 """
 
@@ -39,7 +39,8 @@ from jettison.errors import JettisonError  # noqa: E402
 
 CORPUS = Path(os.environ.get("JETTISON_CORPUS", ROOT.parent / "shared" / "corpus"))
 LABELS = ROOT / "bench" / "corpus" / "labels.tsv"
-REVIEWED = ROOT / "bench" / "corpus" / "reviewed.tsv"
+REVIEWED = ROOT / "bench" / "corpus"
+"""``reviewed*.tsv`` here: hand verdicts on findings no label confirms."""
 
 LINE, STAGE, ENTRY = "line", "stage", "entry"
 
@@ -172,11 +173,14 @@ def load_labels() -> list[Label]:
 
 
 def load_reviews() -> dict[tuple[str, str, int], tuple[str, str]]:
-    if not REVIEWED.exists():
-        return {}
-    with REVIEWED.open(encoding="utf-8") as handle:
-        rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        return {(r["entry"], r["code"], int(r["line"])): (r["verdict"], r["note"]) for r in rows}
+    out: dict[tuple[str, str, int], tuple[str, str]] = {}
+    for path in sorted(REVIEWED.glob("reviewed*.tsv")):
+        with path.open(encoding="utf-8") as handle:
+            rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            out.update(
+                {(r["entry"], r["code"], int(r["line"])): (r["verdict"], r["note"]) for r in rows}
+            )
+    return out
 
 
 def lint(entry: Entry) -> list[Found]:
