@@ -12,7 +12,7 @@ Order of the steps, and why:
    ``build.sh`` would build them.
 
 What goes wrong with one service (an unparsable Dockerfile, conflicting pins, a failed
-build) is a :class:`~jettison.plan.model.Problem` or a recorded error in the report; only bad
+build) is a :class:`~jettison.plan.model.Notice` or a recorded error in the report; only bad
 input raises (:class:`~jettison.errors.ConfigError` with a hint).
 """
 
@@ -26,7 +26,8 @@ from jettison.builder.backend import Builder
 from jettison.builder.options import BuildOptions
 from jettison.errors import ConfigError
 from jettison.imageref import name_component
-from jettison.plan.model import PlanReport, Problem
+from jettison.notices import Notice
+from jettison.plan.model import PlanReport
 from jettison.progress import Progress
 
 DEFAULT_OUT_DIR = "jettison-plan"
@@ -35,7 +36,6 @@ DEFAULT_TIMEOUT_S = 120.0
 _TAG_PREFIX = re.compile(
     r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$"
 )
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def _ignore(_text: str) -> None:
@@ -149,15 +149,15 @@ def plan(
     )
 
 
-def sort_problems(problems: Sequence[Problem]) -> tuple[Problem, ...]:
+def sort_problems(problems: Sequence[Notice]) -> tuple[Notice, ...]:
     """Problems without duplicates, sorted by (service, path, line), worst first."""
 
-    def key(p: Problem) -> tuple[str, str, int, int, str, str]:
+    def key(p: Notice) -> tuple[str, str, int, int, str, str]:
         return (
-            p.service or "",
+            p.subject or "",
             p.path.as_posix() if p.path else "",
             p.line or 0,
-            _SEVERITY_ORDER.get(p.severity, 3),
+            -p.severity,
             p.kind,
             p.message,
         )

@@ -43,7 +43,7 @@ What the image gets
   wget or Python's urllib alike), else compose's ``healthcheck.test``'s.
 
 Nothing here raises for one bad service: an unreadable Dockerfile or compose file becomes a
-:class:`~jettison.plan.model.Problem` and discovery goes on.
+:class:`~jettison.plan.model.Notice` and discovery goes on.
 """
 
 from __future__ import annotations
@@ -76,7 +76,13 @@ from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.steps import Step, expand, steps
 from jettison.errors import ConfigError, DockerfileError, RequirementsError
 from jettison.imports.scan import DEFAULT_EXCLUDE
-from jettison.plan.model import Discovery, Problem, Service, problem_key
+from jettison.notices import Notice
+from jettison.plan.model import (
+    Discovery,
+    Service,
+    problem,
+    problem_key,
+)
 from jettison.requirements import load_requirements
 
 PLAN_DIR = "jettison-plan"
@@ -111,7 +117,7 @@ def discover(root: Path) -> Discovery:
             hint="give the repository folder that holds the services' Dockerfiles",
         )
     root = root.resolve()
-    problems: list[Problem] = []
+    problems: list[Notice] = []
     compose_files = _compose_files(root)
     declared = _declared_services(compose_files, problems)
     covered = {d.dockerfile for d in declared}
@@ -125,7 +131,7 @@ def discover(root: Path) -> Discovery:
     )
     if not services:
         problems.append(
-            Problem(
+            problem(
                 kind="no-services",
                 severity="error",
                 message=f"no Dockerfile found under {root}",
@@ -264,7 +270,7 @@ def _compose_files(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: ("override" in p.name, p.name))
 
 
-def _declared_services(files: Sequence[Path], problems: list[Problem]) -> list[_Declared]:
+def _declared_services(files: Sequence[Path], problems: list[Notice]) -> list[_Declared]:
     merged: dict[str, dict[str, object]] = {}
     origin: dict[str, Path] = {}
     for path in files:
@@ -279,37 +285,37 @@ def _declared_services(files: Sequence[Path], problems: list[Problem]) -> list[_
     return _unique_builds(out, problems)
 
 
-def _compose_services(path: Path, problems: list[Problem]) -> dict[str, dict[str, object]]:
+def _compose_services(path: Path, problems: list[Notice]) -> dict[str, dict[str, object]]:
     """The ``services`` mapping of one compose file (empty, with a problem, when unusable)."""
 
-    def problem(message: str, line: int | None = None) -> dict[str, dict[str, object]]:
+    def complain(message: str, line: int | None = None) -> dict[str, dict[str, object]]:
         problems.append(
-            Problem(kind="compose", severity="warning", message=message, path=path, line=line)
+            problem(kind="compose", severity="warning", message=message, path=path, line=line)
         )
         return {}
 
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        return problem(f"{path.name}: cannot read ({exc.strerror or exc})")
+        return complain(f"{path.name}: cannot read ({exc.strerror or exc})")
     except UnicodeDecodeError:
-        return problem(f"{path.name}: not UTF-8 text, not a compose file")
+        return complain(f"{path.name}: not UTF-8 text, not a compose file")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or "invalid YAML"
-        return problem(f"{path.name}: not valid YAML ({reason}); services found by the walk", line)
+        return complain(f"{path.name}: not valid YAML ({reason}); services found by the walk", line)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        return problem(f"{path.name}: not a compose file (the top level is not a mapping)")
+        return complain(f"{path.name}: not a compose file (the top level is not a mapping)")
     services = data.get("services")
     if services is None:
         return {}
     if not isinstance(services, dict):
-        return problem(f"{path.name}: 'services' is not a mapping")
+        return complain(f"{path.name}: 'services' is not a mapping")
     return {str(k): v for k, v in services.items() if isinstance(v, dict)}
 
 
@@ -328,32 +334,32 @@ def _build_spec(build: object) -> object:
 
 
 def _compose_entry(
-    name: str, spec: Mapping[str, object], path: Path, problems: list[Problem]
+    name: str, spec: Mapping[str, object], path: Path, problems: list[Notice]
 ) -> _Declared | None:
     build = spec.get("build")
     if build is None:
         return None  # an image pulled as it is (a database, a cache): nothing to build
 
-    def problem(message: str) -> None:
+    def complain(message: str) -> None:
         problems.append(
-            Problem(kind="compose", severity="warning", message=message, service=name, path=path)
+            problem(kind="compose", severity="warning", message=message, service=name, path=path)
         )
 
     if isinstance(build, str):
         build = {"context": build}
     if not isinstance(build, dict):
-        problem(f"compose service {name}: 'build' is neither a path nor a mapping")
+        complain(f"compose service {name}: 'build' is neither a path nor a mapping")
         return None
     context_text = expand_vars(str(build.get("context") or "."), {})
     if _REMOTE_CONTEXT.match(context_text):
-        problem(f"compose service {name}: remote build context {context_text} is not planned")
+        complain(f"compose service {name}: remote build context {context_text} is not planned")
         return None
     context = normal(path.parent / context_text)
     if not context.is_dir():
-        problem(f"compose service {name}: build context {context} does not exist")
+        complain(f"compose service {name}: build context {context} does not exist")
         return None
     if "dockerfile_inline" in build:
-        problem(f"compose service {name}: an inline Dockerfile (dockerfile_inline) is not planned")
+        complain(f"compose service {name}: an inline Dockerfile (dockerfile_inline) is not planned")
         return None
     given = build.get("dockerfile")
     if given is not None:
@@ -364,10 +370,10 @@ def _compose_entry(
             context / DOCKERFILE_NAMES[0],
         )
     if not dockerfile.is_file():
-        problem(f"compose service {name}: Dockerfile {dockerfile} not found")
+        complain(f"compose service {name}: Dockerfile {dockerfile} not found")
         return None
     if build.get("target"):
-        problem(
+        complain(
             f"compose service {name}: build target {build['target']!r} is ignored; "
             "the plan uses the Dockerfile's last stage"
         )
@@ -382,7 +388,7 @@ def _compose_entry(
     )
 
 
-def _unique_builds(entries: list[_Declared], problems: list[Problem]) -> list[_Declared]:
+def _unique_builds(entries: list[_Declared], problems: list[Notice]) -> list[_Declared]:
     """One service per image: compose services built the same way (an ``api`` and a
     ``worker`` sharing a build with different commands) are planned once, under the first
     name."""
@@ -394,7 +400,7 @@ def _unique_builds(entries: list[_Declared], problems: list[Problem]) -> list[_D
             kept[key] = entry
             continue
         problems.append(
-            Problem(
+            problem(
                 kind="compose",
                 severity="info",
                 message=(
@@ -486,7 +492,7 @@ class _Draft:
         )
 
 
-def _draft(entry: _Declared, root: Path, problems: list[Problem]) -> _Draft:
+def _draft(entry: _Declared, root: Path, problems: list[Notice]) -> _Draft:
     dockerfile = normal(entry.dockerfile)
     fallback_context = entry.context or dockerfile.parent
     try:
@@ -516,8 +522,8 @@ def _draft(entry: _Declared, root: Path, problems: list[Problem]) -> _Draft:
     )
 
 
-def _unparsable(name: str, dockerfile: Path, message: str) -> Problem:
-    return Problem(
+def _unparsable(name: str, dockerfile: Path, message: str) -> Notice:
+    return problem(
         kind="unparsable-dockerfile",
         severity="error",
         message=f"{message}; the service is not planned",
@@ -537,7 +543,7 @@ def _requirement_files(
     parsed: Dockerfile,
     context: Path,
     copied: Sequence[Path],
-    problems: list[Problem],
+    problems: list[Notice],
 ) -> tuple[Path, ...]:
     """What the image installs (``copied`` by name, or read by ``pip install -r``), includes
     followed, constraint files left out.
@@ -561,7 +567,7 @@ def _requirement_files(
             loaded = load_requirements(context, files)
     except RequirementsError as exc:
         problems.append(
-            Problem(
+            problem(
                 kind="unreadable-requirements",
                 severity="warning",
                 message=str(exc),

@@ -53,6 +53,7 @@ from jettison.fix.bases import (
     CONDA_PYTHON,
 )
 from jettison.imageref import name_component
+from jettison.notices import Notice
 from jettison.plan.discover import normal
 from jettison.plan.model import (
     BuildStep,
@@ -60,7 +61,6 @@ from jettison.plan.model import (
     Generated,
     Group,
     Pin,
-    Problem,
     Split,
 )
 from jettison.plan.replay import (
@@ -91,7 +91,7 @@ def generate(discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: s
 
 def generate_with_problems(
     discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: str
-) -> tuple[Generated, tuple[Problem, ...]]:
+) -> tuple[Generated, tuple[Notice, ...]]:
     """:func:`generate` and :func:`rewrite_problems` from one analysis of the Dockerfiles
     (each one replayed once, not once per question)."""
     root = discovery.root

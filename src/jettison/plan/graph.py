@@ -49,7 +49,14 @@ from jettison.imports.scan import (
     parse_python,
     walk_python_files,
 )
-from jettison.plan.model import Discovery, Problem, Service, ServiceImports, problem_key
+from jettison.notices import Notice
+from jettison.plan.model import (
+    Discovery,
+    Service,
+    ServiceImports,
+    problem,
+    problem_key,
+)
 
 _STDLIB = frozenset(sys.stdlib_module_names)
 
@@ -255,7 +262,7 @@ class _Walk:
     order: list[Path] = field(default_factory=list)
     edges: dict[Path, set[Path]] = field(default_factory=dict)
     third_party: dict[Path, frozenset[str]] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Notice] = field(default_factory=list)
     found: dict[tuple[Path, tuple[str, ...]], _Found | None] = field(default_factory=dict)
     """Absolute lookups by (importing folder, name): a big service asks the same often."""
 
@@ -336,7 +343,7 @@ class _Walk:
     def _unparsable(self, path: Path, line: int, reason: str) -> None:
         shared = any(path.is_relative_to(p) for p in self.service.shared_paths)
         self.problems.append(
-            Problem(
+            problem(
                 kind="unparsable-source",
                 severity="warning",
                 message=f"{path.name}: {reason}; its imports are not counted",
@@ -350,7 +357,7 @@ class _Walk:
 # -- cycles ---------------------------------------------------------------------------------
 
 
-def _cycles(walk: _Walk, service: Service, roots: Sequence[Path]) -> list[Problem]:
+def _cycles(walk: _Walk, service: Service, roots: Sequence[Path]) -> list[Notice]:
     """One info problem per import cycle among the shared modules the service reached.
 
     An import of the package a module belongs to (``from libs import x`` inside
@@ -376,7 +383,7 @@ def _cycles(walk: _Walk, service: Service, roots: Sequence[Path]) -> list[Proble
         cycle = _cycle_through(min(component), graph, set(component))
         names = " -> ".join(_module_name(p, roots) for p in [*cycle, cycle[0]])
         out.append(
-            Problem(
+            problem(
                 kind="import-cycle",
                 severity="info",
                 message=f"import cycle in shared code: {names}",

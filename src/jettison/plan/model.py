@@ -3,7 +3,7 @@ their requirements split into shared groups, the files generated, and what was m
 
 Every stage of the plan is a pure function from the previous stage's values to the next
 (frozen dataclasses), except discovery (reads the repository), the PyPI metadata lookup and
-measuring (builds images). Whatever goes wrong with one service is a :class:`Problem` in the
+measuring (builds images). Whatever goes wrong with one service is a :class:`Notice` in the
 report, never an exception that stops the whole plan.
 """
 
@@ -15,6 +15,7 @@ from typing import Literal
 
 from jettison.diff.model import DiffReport
 from jettison.dockerfile.model import Dockerfile
+from jettison.notices import Notice, Severity
 
 ProblemKind = Literal[
     "unparsable-dockerfile",  # the service's Dockerfile cannot be read or parsed
@@ -28,26 +29,27 @@ ProblemKind = Literal[
     "no-services",  # nothing to plan
     "compose",  # a compose file that could not be read or names a missing Dockerfile
 ]
-Severity = Literal["error", "warning", "info"]
+SeverityName = Literal["error", "warning", "info"]
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something the plan could not do or wants the user to know, with where it is."""
+def problem(
+    kind: ProblemKind,
+    severity: SeverityName,
+    message: str,
+    service: str | None = None,
+    path: Path | None = None,
+    line: int | None = None,
+) -> Notice:
+    """A notice of the plan: something it could not do or wants the user to know, about
+    ``service`` (None: the repository or its shared code) and where it is."""
+    return Notice(Severity.parse(severity), message, kind, service, path, line)
 
-    kind: ProblemKind
-    severity: Severity
-    message: str
-    service: str | None = None
-    path: Path | None = None
-    line: int | None = None
 
-
-def problem_key(problem: Problem) -> tuple[str, str, int, str, str]:
+def problem_key(problem: Notice) -> tuple[str, str, int, str, str]:
     """Sort key of a stage's problems: service, path, line, then kind and message (the
     report's own order, worst first, is :func:`jettison.plan.core.sort_problems`)."""
     return (
-        problem.service or "",
+        problem.subject or "",
         str(problem.path or ""),
         problem.line or 0,
         problem.kind,
@@ -72,7 +74,7 @@ class Service:
     dockerfile: Path
     context: Path
     parsed: Dockerfile | None
-    """None when the Dockerfile could not be parsed (a Problem says why)."""
+    """None when the Dockerfile could not be parsed (a Notice says why)."""
     requirement_files: tuple[Path, ...]
     """The requirement files the image installs (copied by name), in the order copied."""
     code_paths: tuple[Path, ...]
@@ -94,7 +96,7 @@ class Discovery:
     shared_paths: tuple[Path, ...]
     """Every local source copied by two or more services, sorted."""
     compose_files: tuple[Path, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Notice, ...]
 
 
 # -- imports --------------------------------------------------------------------------------
@@ -111,7 +113,7 @@ class ServiceImports:
     """The subset of ``modules`` only reached through shared code."""
     files: tuple[Path, ...]
     """The Python files reached: the service's own code and the shared modules it imports."""
-    problems: tuple[Problem, ...]
+    problems: tuple[Notice, ...]
 
 
 # -- requirements split ---------------------------------------------------------------------
@@ -179,7 +181,7 @@ class Split:
     options: tuple[str, ...]
     """pip option lines (``--extra-index-url``, ``--find-links``...) from the source files,
     written at the top of every generated requirements file that needs them."""
-    problems: tuple[Problem, ...]
+    problems: tuple[Notice, ...]
 
 
 # -- generated files ------------------------------------------------------------------------
@@ -310,5 +312,5 @@ class PlanReport:
     written: bool
     """Whether the generated files were written (False on a dry run)."""
     measurement: Measurement | None
-    problems: tuple[Problem, ...]
+    problems: tuple[Notice, ...]
     """Every problem of every stage, sorted (service, path, line)."""

@@ -68,13 +68,14 @@ from jettison.fix.bases import (
     slim_variant,
 )
 from jettison.imageref import ImageRef, parse_image
+from jettison.notices import Notice
 from jettison.plan.model import (
     Discovery,
     Group,
-    Problem,
     Service,
     ServicePlan,
     Split,
+    problem,
 )
 
 BASE_GROUP = "base"
@@ -140,18 +141,18 @@ class Analysis:
     chains: tuple[Chain, ...]
     replays: tuple[Replay, ...]
     kept: tuple[Service, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[Notice, ...]
 
 
 class _Unsupported(Exception):
-    """The service's Dockerfile cannot be replayed safely; carries the Problem's text."""
+    """The service's Dockerfile cannot be replayed safely; carries the Notice's text."""
 
     def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(message)
         self.line = line
 
 
-def rewrite_problems(discovery: Discovery, split: Split) -> tuple[Problem, ...]:
+def rewrite_problems(discovery: Discovery, split: Split) -> tuple[Notice, ...]:
     """Why each service in :attr:`Generated.kept_original` keeps its original Dockerfile
     (``unsupported-dockerfile`` warnings), for the same inputs as :func:`generate`."""
     return analyse(discovery, split).problems
@@ -163,13 +164,13 @@ def rewrite_problems(discovery: Discovery, split: Split) -> tuple[Problem, ...]:
 def analyse(discovery: Discovery, split: Split) -> Analysis:
     plans = {p.service: p for p in split.services}
     candidates: list[tuple[Service, ServicePlan, ImageRef, bool]] = []
-    problems: list[Problem] = []
+    problems: list[Notice] = []
     kept: list[Service] = []
 
     def keep(service: Service, message: str, line: int | None = None) -> None:
         kept.append(service)
         problems.append(
-            Problem(
+            problem(
                 kind="unsupported-dockerfile",
                 severity="warning",
                 message=f"{message}; the service keeps its original Dockerfile",
@@ -236,7 +237,7 @@ def analyse(discovery: Discovery, split: Split) -> Analysis:
         chains=tuple(chains),
         replays=tuple(sorted(replays, key=lambda r: r.service.name)),
         kept=tuple(sorted(kept, key=lambda s: s.name)),
-        problems=tuple(sorted(problems, key=lambda p: (p.service or "", p.line or 0))),
+        problems=tuple(sorted(problems, key=lambda p: (p.subject or "", p.line or 0))),
     )
 
 

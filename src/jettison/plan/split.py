@@ -49,17 +49,18 @@ from jettison.errors import ConfigError, RequirementsError
 from jettison.facts.packages import dev_tool_kind, used_without_import
 from jettison.imports.mapping import candidate_distributions, used_distributions
 from jettison.imports.servers import servers_in_commands
+from jettison.notices import Notice
 from jettison.plan.families import FAMILY_ORDER, family_of
 from jettison.plan.model import (
     Discovery,
     Dropped,
     Group,
     Pin,
-    Problem,
     Service,
     ServiceImports,
     ServicePlan,
     Split,
+    problem,
     problem_key,
 )
 from jettison.plan.requires import Requires
@@ -113,7 +114,7 @@ def split(
     planned = sorted((s for s in discovery.services if s.parsed is not None), key=_name)
     reader = _Reader()
     declared = {s.name: reader.declare(s) for s in planned}
-    problems: list[Problem] = [*reader.problems()]
+    problems: list[Notice] = [*reader.problems()]
     if not planned:
         return Split(groups=(), services=(), dev=(), options=(), problems=tuple(problems))
 
@@ -165,14 +166,14 @@ class _Reader:
     _groups: dict[Path, dict[int, str]] = field(default_factory=dict)
     """File -> first line number -> the physical lines of that logical line."""
     _problems: dict[tuple[Path, int, str], list[str]] = field(default_factory=dict)
-    _errors: list[Problem] = field(default_factory=list)
+    _errors: list[Notice] = field(default_factory=list)
 
     def declare(self, service: Service) -> _Declared:
         try:
             found = load_requirements(service.context, list(service.requirement_files))
         except RequirementsError as exc:
             self._errors.append(
-                Problem(
+                problem(
                     "unreadable-requirements",
                     "error",
                     f"{exc}; the service is planned without its requirements",
@@ -198,12 +199,12 @@ class _Reader:
             files=found.files,
         )
 
-    def problems(self) -> list[Problem]:
+    def problems(self) -> list[Notice]:
         out = list(self._errors)
         for (path, line, message), services in self._problems.items():
             only = services[0] if len(set(services)) == 1 else None
             out.append(
-                Problem("unreadable-requirements", "warning", message, only, path=path, line=line)
+                problem("unreadable-requirements", "warning", message, only, path=path, line=line)
             )
         return out
 
@@ -326,10 +327,10 @@ class _Metadata:
         self.edges.setdefault(name, set()).update(found)
         return found
 
-    def problems(self, needs: Mapping[str, _Needs]) -> list[Problem]:
+    def problems(self, needs: Mapping[str, _Needs]) -> list[Notice]:
         needed = frozenset().union(*(n.needed for n in needs.values()))
         return [
-            Problem(
+            problem(
                 "no-metadata",
                 "info",
                 f"what {name} requires is unknown (offline, or not on the package index): "
@@ -430,8 +431,8 @@ def _conflicts(planned: Sequence[Service], declared: Mapping[str, _Declared]) ->
 
 def _conflict_problems(
     planned: Sequence[Service], declared: Mapping[str, _Declared], conflicting: frozenset[str]
-) -> list[Problem]:
-    out: list[Problem] = []
+) -> list[Notice]:
+    out: list[Notice] = []
     for name in sorted(conflicting):
         variants: dict[str, list[str]] = {}
         for service in planned:
@@ -441,7 +442,7 @@ def _conflict_problems(
                 variants.setdefault(text, []).append(service.name)
         described = "; ".join(f"{text} ({', '.join(users)})" for text, users in variants.items())
         out.append(
-            Problem(
+            problem(
                 "conflicting-pins",
                 "warning",
                 f"{name} is declared differently by different services: {described}; it is "
@@ -456,10 +457,10 @@ def _undeclared(
     declared: _Declared,
     imports: ServiceImports | None,
     needs: Mapping[str, _Needs],
-) -> list[Problem]:
+) -> list[Notice]:
     if imports is None:
         return []
-    out: list[Problem] = []
+    out: list[Notice] = []
     reached = needs[service].reached
     for module in sorted(imports.modules):
         if any(c in declared.pins for c in candidate_distributions(module)):
@@ -474,7 +475,7 @@ def _undeclared(
         else:
             detail = ": the image may fail to import it"
         out.append(
-            Problem(
+            problem(
                 "undeclared-import",
                 "warning",
                 f"imports {module}{where}, which no requirement of the service declares{detail}",

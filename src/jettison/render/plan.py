@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from jettison.notices import Notice, Severity
 from jettison.plan.model import (
     BuildStep,
     Check,
@@ -29,7 +30,6 @@ from jettison.plan.model import (
     Measurement,
     Pin,
     PlanReport,
-    Problem,
     Service,
     ServiceImports,
     ServiceMeasure,
@@ -57,7 +57,7 @@ from jettison.render.jsonout import (
     JsonValue,
     header,
     json_text,
-    opt_path,
+    notice,
     path_text,
     read_schema,
 )
@@ -65,14 +65,15 @@ from jettison.render.look import Look
 from jettison.render.text import printable
 from jettison.units import human_bytes, plural
 
-SCHEMA_VERSION = "1.1"
-"""1.1: each measured service's ``diff`` (``jettison diff``'s JSON without its header)."""
+SCHEMA_VERSION = "2.0"
+"""2.0: each problem is a notice, as in every report (``service`` became ``subject``).
+1.1: each measured service's ``diff`` (``jettison diff``'s JSON without its header)."""
 SCHEMA_RESOURCE = "schema/plan-report.schema.json"
 """The schema file, relative to the ``jettison.render`` package."""
 DEV_NAMES_SHOWN = 12
 """Names of dev-only packages listed in the human reports (the file has them all)."""
 
-_SEVERITY_TONES = {"error": Tone.BAD, "warning": Tone.WARN, "info": Tone.DIM}
+_SEVERITY_TONES = {Severity.ERROR: Tone.BAD, Severity.WARNING: Tone.WARN, Severity.INFO: Tone.DIM}
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -245,20 +246,20 @@ def _dev(split: Split, generated: Generated, root: Path) -> Section:
     return Section("Dev file", (Paragraph(summary),))
 
 
-def _problem_row(problem: Problem, root: Path) -> tuple[Line, ...]:
+def _problem_row(problem: Notice, root: Path) -> tuple[Line, ...]:
     where = ""
     if problem.path is not None:
         where = _rel(problem.path, root) + (f":{problem.line}" if problem.line else "")
     return (
-        (span(problem.severity, _SEVERITY_TONES.get(problem.severity, Tone.PLAIN)),),
+        (span(problem.severity.label, _SEVERITY_TONES[problem.severity]),),
         line(problem.kind),
-        line(problem.service) if problem.service else dim("-"),
+        line(problem.subject) if problem.subject else dim("-"),
         code(where) if where else dim("-"),
         line(problem.message),
     )
 
 
-def _problems(problems: Sequence[Problem], root: Path) -> Section | None:
+def _problems(problems: Sequence[Notice], root: Path) -> Section | None:
     if not problems:
         return None
     table = Table(
@@ -507,17 +508,6 @@ def _strings(items: Iterable[str]) -> list[JsonValue]:
     return [printable(s) for s in items]
 
 
-def _problem(problem: Problem) -> JsonObject:
-    return {
-        "kind": problem.kind,
-        "severity": problem.severity,
-        "message": printable(problem.message),
-        "service": problem.service,
-        "path": opt_path(problem.path),
-        "line": problem.line,
-    }
-
-
 def _service(service: Service) -> JsonObject:
     return {
         "name": service.name,
@@ -539,7 +529,7 @@ def _discovery(discovery: Discovery) -> JsonObject:
         "services": [_service(s) for s in discovery.services],
         "shared_paths": _paths(discovery.shared_paths),
         "compose_files": _paths(discovery.compose_files),
-        "problems": [_problem(p) for p in discovery.problems],
+        "problems": [notice(p) for p in discovery.problems],
     }
 
 
@@ -549,7 +539,7 @@ def _imports(found: ServiceImports) -> JsonObject:
         "modules": _strings(sorted(found.modules)),
         "via_shared": _strings(sorted(found.via_shared)),
         "files": _paths(found.files),
-        "problems": [_problem(p) for p in found.problems],
+        "problems": [notice(p) for p in found.problems],
     }
 
 
@@ -592,7 +582,7 @@ def _split(split: Split) -> JsonObject:
         "services": [_service_plan(s) for s in split.services],
         "dev": [{"pin": _pin(pin), "dropped": _dropped(why)} for pin, why in split.dev],
         "options": _strings(split.options),
-        "problems": [_problem(p) for p in split.problems],
+        "problems": [notice(p) for p in split.problems],
     }
 
 
@@ -683,7 +673,7 @@ def to_json_model(report: PlanReport) -> JsonObject:
         "generated": _generated(report.generated),
         "written": report.written,
         "measurement": _measurement_json(report.measurement),
-        "problems": [_problem(p) for p in report.problems],
+        "problems": [notice(p) for p in report.problems],
     }
 
 

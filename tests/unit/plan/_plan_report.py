@@ -28,12 +28,12 @@ from jettison.plan.model import (
     Measurement,
     Pin,
     PlanReport,
-    Problem,
     Service,
     ServiceImports,
     ServiceMeasure,
     ServicePlan,
     Split,
+    problem,
 )
 from support.diffimages import inspection, naive_layers, slim_layers
 
@@ -95,7 +95,7 @@ SERVICES = (
 )
 
 PROBLEMS = (
-    Problem(
+    problem(
         "conflicting-pins",
         "warning",
         "numpy pinned 1.26.4 here and 1.24.0 in svc-ml",
@@ -103,8 +103,8 @@ PROBLEMS = (
         path=REQS,
         line=3,
     ),
-    Problem("import-cycle", "info", "libs.common.a -> libs.common.b -> libs.common.a"),
-    Problem(
+    problem("import-cycle", "info", "libs.common.a -> libs.common.b -> libs.common.a"),
+    problem(
         "unsupported-dockerfile",
         "warning",
         "RUN mixes pip with other commands",

@@ -14,7 +14,7 @@ from jettison import api as facade
 from jettison.builder.options import BuildOptions, Mount
 from jettison.errors import ConfigError
 from jettison.plan.core import default_tag_prefix, plan, sort_problems
-from jettison.plan.model import Problem
+from jettison.plan.model import problem
 from support.options import using
 
 from .test_measure import FakeBuilder
@@ -90,9 +90,9 @@ def test_an_unparsable_dockerfile_is_a_problem_not_a_crash() -> None:
 
 
 def test_sort_problems_drops_duplicates_worst_first() -> None:
-    info = Problem("import-cycle", "info", "a -> b -> a", service="svc")
-    warning = Problem("conflicting-pins", "warning", "numpy", service="svc")
-    other = Problem("compose", "error", "bad compose file")
+    info = problem("import-cycle", "info", "a -> b -> a", service="svc")
+    warning = problem("conflicting-pins", "warning", "numpy", service="svc")
+    other = problem("compose", "error", "bad compose file")
     assert sort_problems([info, warning, info, other]) == (other, warning, info)
 
 

@@ -334,7 +334,7 @@ def test_unreadable_requirements_file_is_a_problem(
     monkeypatch.setattr(discover_module, "load_requirements", unreadable)
     found = discover(tmp_path)
     (problem,) = found.problems
-    assert (problem.kind, problem.severity, problem.service) == (
+    assert (problem.kind, problem.severity.label, problem.subject) == (
         "unreadable-requirements",
         "warning",
         "svc",
@@ -484,9 +484,9 @@ def test_compose_naming_a_missing_dockerfile_or_context(tmp_path: Path) -> None:
     write(tmp_path, "api/Dockerfile", SLIM)
     found = discover(tmp_path)
     assert [s.name for s in found.services] == ["api"]  # the walk still finds api/Dockerfile
-    problems = {p.service: p for p in found.problems}
+    problems = {p.subject: p for p in found.problems}
     assert set(problems) == {"ghost", "nowhere", "remote", "inline"}
-    assert all(p.kind == "compose" and p.severity == "warning" for p in problems.values())
+    assert all(p.kind == "compose" and p.severity.label == "warning" for p in problems.values())
     assert "Dockerfile.prod" in problems["ghost"].message
     assert "not found" in problems["ghost"].message
 
@@ -501,7 +501,7 @@ def test_compose_services_with_the_same_build_are_planned_once(tmp_path: Path) -
     found = discover(tmp_path)
     assert [s.name for s in found.services] == ["beat"]
     (problem,) = found.problems
-    assert (problem.kind, problem.severity, problem.service) == ("compose", "info", "web")
+    assert (problem.kind, problem.severity.label, problem.subject) == ("compose", "info", "web")
     assert "planned once as beat" in problem.message
 
 
@@ -571,7 +571,7 @@ def test_unparsable_dockerfile_is_a_problem_not_a_crash(
     assert broken.context == tmp_path / "broken"
     assert broken.code_paths == broken.requirement_files == ()
     (problem,) = found.problems
-    assert (problem.kind, problem.severity, problem.service) == (
+    assert (problem.kind, problem.severity.label, problem.subject) == (
         "unparsable-dockerfile",
         "error",
         "broken",

@@ -20,6 +20,7 @@ import pytest
 from jettison.dockerfile.images import runtime_base
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.errors import ConfigError
+from jettison.notices import Notice
 from jettison.plan.generate import generate
 from jettison.plan.model import (
     Discovery,
@@ -27,7 +28,6 @@ from jettison.plan.model import (
     Generated,
     Group,
     Pin,
-    Problem,
     Service,
     ServicePlan,
     Split,
@@ -429,9 +429,9 @@ def render_order(generated: Generated, root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_problems(problems: tuple[Problem, ...], root: Path) -> str:
+def render_problems(problems: tuple[Notice, ...], root: Path) -> str:
     lines = [
-        f"{p.kind} {p.severity} {p.service} "
+        f"{p.kind} {p.severity.label} {p.subject} "
         f"{p.path.relative_to(root) if p.path else '-'}:{p.line}: {p.message}"
         for p in problems
     ]

@@ -196,13 +196,13 @@ def test_import_cycle_in_shared_code_is_reported_once(tmp_path: Path) -> None:
     a = imports_of(tmp_path)["a"]
     assert a.modules == {"attrs", "cattrs"}
     (problem,) = a.problems
-    assert (problem.kind, problem.severity) == ("import-cycle", "info")
+    assert (problem.kind, problem.severity.label) == ("import-cycle", "info")
     assert problem.message == (
         "import cycle in shared code: libs.cyc.first -> libs.cyc.second -> libs.cyc.third"
         " -> libs.cyc.first"
     )
     assert problem.path == tmp_path / "libs/cyc/first.py"
-    assert problem.service is None  # about the shared code: the same for every service
+    assert problem.subject is None  # about the shared code: the same for every service
 
 
 def test_package_init_importing_its_submodules_is_not_a_cycle(tmp_path: Path) -> None:
@@ -251,10 +251,10 @@ def test_unparsable_source_is_reported_and_the_rest_still_counts(tmp_path: Path)
     problems = {p.path: p for p in a.problems}
     assert set(problems) == {tmp_path / "libs/broken.py", tmp_path / "services/a/py2.py"}
     assert all(p.kind == "unparsable-source" for p in problems.values())
-    assert all(p.severity == "warning" for p in problems.values())
+    assert all(p.severity.label == "warning" for p in problems.values())
     own = problems[tmp_path / "services/a/py2.py"]
-    assert (own.service, own.line) == ("a", 1)
-    assert problems[tmp_path / "libs/broken.py"].service is None
+    assert (own.subject, own.line) == ("a", 1)
+    assert problems[tmp_path / "libs/broken.py"].subject is None
 
 
 def test_local_names_are_not_third_party_but_config_folders_do_not_hide_packages(

@@ -167,7 +167,7 @@ def dev_names(result: Split) -> set[str]:
 
 
 def kinds(result: Split) -> list[tuple[str, str | None]]:
-    return [(p.kind, p.service) for p in result.problems]
+    return [(p.kind, p.subject) for p in result.problems]
 
 
 # -- the seed's fleet -------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def test_seed_fleet_shares_the_web_stack_and_gives_ml_only_to_ml_services(fleet:
     dev = {pin.name: dropped.reason for pin, dropped in result.dev}
     assert dev == {"pytest": "dev", "black": "dev"}
     assert result.options == ()
-    assert not [p for p in result.problems if p.severity != "info"]
+    assert not [p for p in result.problems if p.severity.label != "info"]
 
 
 def test_svc_ocr_with_ml_and_pdf_installs_pdf_in_its_own_layer(fleet: Fleet) -> None:
@@ -455,7 +455,7 @@ def test_conflicting_pins_are_never_shared(fleet: Fleet) -> None:
     assert [p.line for p in plan_of(result, "c").own] == ["requests==2.32.3"]
     conflicts = [p for p in result.problems if p.kind == "conflicting-pins"]
     assert len(conflicts) == 1
-    assert conflicts[0].severity == "warning"
+    assert conflicts[0].severity.label == "warning"
     assert "requests==2.31.0" in conflicts[0].message
     assert "requests==2.32.3" in conflicts[0].message
 
@@ -621,7 +621,7 @@ def test_services_whose_dockerfile_did_not_parse_are_not_planned(fleet: Fleet) -
     result = fleet.split()
     assert [p.service for p in result.services] == ["api"]
     assert dev_names(result) == {"pytest"}
-    assert all(p.service != "broken" for p in result.problems)
+    assert all(p.subject != "broken" for p in result.problems)
 
 
 def test_nothing_to_plan(fleet: Fleet) -> None:
@@ -635,7 +635,9 @@ def test_undeclared_imports_are_warned_with_where_they_come_from(fleet: Fleet) -
     fleet.add("api", ["requirements.txt"], ["fastapi", "starlette", "boto3"], via_shared=["jwt"])
     found = {p.message.split(",")[0]: p for p in fleet.split().problems}
     assert set(found) == {"imports boto3", "imports jwt (from shared code)", "imports starlette"}
-    assert all(p.kind == "undeclared-import" and p.severity == "warning" for p in found.values())
+    assert all(
+        p.kind == "undeclared-import" and p.severity.label == "warning" for p in found.values()
+    )
     assert "only as a dependency" in found["imports starlette"].message
     assert "may fail to import" in found["imports boto3"].message
 
@@ -645,7 +647,7 @@ def test_unknown_metadata_is_reported_once_per_package(fleet: Fleet) -> None:
     fleet.add("a", modules=["fastapi", "internal_sdk"])
     fleet.add("b", modules=["fastapi", "internal_sdk"])
     problems = [p for p in fleet.split().problems if p.kind == "no-metadata"]
-    assert [(p.severity, p.line) for p in problems] == [("info", 2)]
+    assert [(p.severity.label, p.line) for p in problems] == [("info", 2)]
     assert "internal-sdk" in problems[0].message
 
 
@@ -656,7 +658,7 @@ def test_unreadable_requirement_lines_are_reported_once(fleet: Fleet) -> None:
     fleet.add("c", ["nowhere/requirements.txt"], ["fastapi"])
     result = fleet.split()
     unreadable = [p for p in result.problems if p.kind == "unreadable-requirements"]
-    assert [(p.service, p.line, p.severity) for p in unreadable] == [
+    assert [(p.subject, p.line, p.severity.label) for p in unreadable] == [
         (None, 2, "warning"),
         (None, 3, "warning"),
         ("c", None, "error"),

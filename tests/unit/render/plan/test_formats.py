@@ -21,6 +21,7 @@ import jettison
 from jettison.diff.model import DiffReport
 from jettison.dockerfile.model import Dockerfile
 from jettison.inspect.tree import ByteTree, TreeNode
+from jettison.notices import Severity
 from jettison.plan.model import ImageMeasure, Measurement, PlanReport, Service, Split
 from jettison.render import formats
 from jettison.render import plan as plan_render
@@ -119,6 +120,8 @@ def _scalar(value: object) -> object:
         return value.as_posix()
     if isinstance(value, frozenset):
         return sorted(value)
+    if isinstance(value, Severity):
+        return value.label
     return value
 
 
