@@ -42,9 +42,30 @@ from jettison.render.fix import changes_text
     "never copied into the image.",
 )
 @runtime_base_option
+@click.option(
+    "--unsafe-fixes",
+    "unsafe",
+    is_flag=True,
+    help="Also apply the fixes that may change what the service sees at run time: the "
+    "multi-stage restructure (runtime requirements only, CPU torch, slim runtime stage), "
+    "--no-install-recommends, a slim base, a non-root user.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Apply exactly these fixes, safe or not: lint codes or prefixes, comma-separated, "
+    "and `restructure` for the multi-stage rewrite.",
+)
 @click.option("--write", is_flag=True, help="Replace the Dockerfile (after a .bak copy).")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-@click.option("--dry-run", is_flag=True, help="Print the diff and changes, write nothing.")
+@click.option(
+    "--diff",
+    "--dry-run",
+    "dry_run",
+    is_flag=True,
+    help="Print the diff and changes, write nothing.",
+)
 @click.option(
     "--offline",
     is_flag=True,
@@ -61,13 +82,25 @@ def fix_cmd(
     target: str,
     torch_index: str,
     runtime_base: str | None,
+    unsafe: bool,
+    select: tuple[str, ...],
     write: bool,
     force: bool,
     dry_run: bool,
     offline: bool,
     fmt: str,
 ) -> None:
-    """Write an optimized multi-stage Dockerfile and split requirements next to PATH."""
+    """Fix the Dockerfile PATH (or the one in directory PATH): what lint finds that has a
+    mechanical remedy, as small edits that keep every other line as written.
+
+    Safe fixes apply by default (caches cleaned in the layer that made them, pip without a
+    download cache, a .dockerignore for history, venvs and tool caches); --unsafe-fixes also
+    applies those that may change what the service sees (the multi-stage restructure,
+    --no-install-recommends, a slim base, a non-root user). The result goes to
+    Dockerfile.jettison next to PATH (--write: PATH itself, after a .bak copy); the original
+    is never changed otherwise. Each change says its lint code and estimated saving; each
+    fix not made says why.
+    """
 
     def run() -> int:
         report = api.fix(
@@ -76,6 +109,8 @@ def fix_cmd(
             target=cast(Literal["cpu", "gpu", "auto"], target),
             torch_index=torch_index,
             runtime_base=runtime_base,
+            unsafe=unsafe,
+            select=[c for value in select for c in value.replace(",", " ").split()] or None,
             write=write,
             force=force,
             dry_run=dry_run,
@@ -84,7 +119,9 @@ def fix_cmd(
         click.echo(render("fix", report, fmt), nl=False)
         if fmt == "tty":
             click.echo(changes_text(report.changes, report.target), err=True, nl=False)
-        verb = "written" if report.written else "not written (--dry-run)"
+            for notice in report.notices:
+                click.echo(f"jettison: note: {notice.message}", err=True)
+        verb = "written" if report.written else "not written (--diff)"
         for file, _ in report.files:
             click.echo(f"jettison: {verb}: {file}", err=True)
         return EXIT_OK

@@ -57,7 +57,12 @@ def expand(text: str, values: Mapping[str, str]) -> str:
 
 
 def parse_dockerfile(path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
-    text = read_text(path)
+    return parse_text(read_text(path), path, build_args)
+
+
+def parse_text(text: str, path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """``text`` parsed as the Dockerfile at ``path`` (which need not exist: ``fix`` parses
+    what it would write before writing it)."""
     lines = tuple(text.splitlines())
     try:
         commands = buildkit.parse_string(text)

@@ -25,7 +25,10 @@ from typing import Literal
 
 from jettison.builder.options import Mount
 from jettison.dockerfile.model import Dockerfile
+from jettison.dockerfile.parser import parse_text
 from jettison.facts.packages import TORCH_CPU_INDEX
+from jettison.fix.apply import Lint, fix_text
+from jettison.fix.autofix.jt402_dockerignore import template as dockerignore_template
 from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError
@@ -43,23 +46,14 @@ from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
 from jettison.lint.context import Sizes, build_context
 from jettison.lint.model import Finding, LintContext
 from jettison.lint.packages import gpu_evidence, production_packages
+from jettison.notices import Notice, Severity
 from jettison.requirements.model import Requirement
 from jettison.requirements.requirements_txt import file_text
 
 Target = Literal["cpu", "gpu", "auto"]
 RUNTIME_NAME = "requirements.runtime.txt"
 DEV_NAME = "requirements-dev.txt"
-DOCKERIGNORE = """\
-# written by `jettison fix`: keep the build context (and COPY . .) small
-.git
-**/__pycache__
-**/*.pyc
-.venv
-venv
-.pytest_cache
-.mypy_cache
-*.bak
-"""
+DOCKERIGNORE = dockerignore_template()
 
 
 def fix(
@@ -69,45 +63,142 @@ def fix(
     target: Target = "auto",
     torch_index: str = TORCH_CPU_INDEX,
     runtime_base: str | None = None,
+    unsafe: bool = False,
+    select: Sequence[str] | None = None,
     write: bool = False,
     force: bool = False,
     dry_run: bool = False,
     offline: bool = False,
     sizes: Sizes | None = None,
 ) -> FixReport:
-    """Rewrite the Dockerfile ``path`` names (see the module docstring); ``dry_run`` writes
-    nothing and only reports. ``runtime_base`` replaces the runtime stage's image (it must
-    run the builder's Python at the same path, see :mod:`jettison.fix.bases`)."""
+    """Fix the Dockerfile ``path`` names: each finding of lint that has an autofix gets its
+    edit (safe ones; ``unsafe`` ones too when asked; with ``select``, exactly the codes or
+    prefixes selected, ``restructure`` included). The multi-stage restructure (an unsafe
+    fix) runs first when asked and the Dockerfile's shape allows it; with ``unsafe`` a
+    refusal is a notice and the edits still apply, selected by name it is a FixError.
+    ``dry_run`` writes nothing and only reports.
+    ``runtime_base`` replaces the restructured runtime stage's image (it must run the
+    builder's Python at the same path, see :mod:`jettison.fix.bases`)."""
     from jettison.lint.sizes import WheelSizes
 
     measure = sizes if sizes is not None else WheelSizes(offline=offline)
-    inputs = _read_inputs(path, context_dir, measure)
-    chosen = _target(inputs.ctx, target)
-    split, torch = _split(inputs, chosen, torch_index)
-    rewrite = _rewrite(inputs, split, torch, chosen, runtime_base)
-    findings = _lint_findings(inputs.ctx)
-    changes = _changes(inputs, findings, split, rewrite, torch.repinned)
-    dockerfile = inputs.dockerfile
+    ctx = build_context(path, context_dir=context_dir, sizes=measure)
+    if ctx.dockerfile is None:
+        raise FixError(f"{path}: not a Dockerfile", hint="give the Dockerfile to fix")
+    dockerfile = ctx.dockerfile
     new_dockerfile = dockerfile.path if write else dockerfile.path.with_name("Dockerfile.jettison")
-    files = [
-        OutputFile(new_dockerfile, rewrite.text),
-        OutputFile(inputs.requirements.with_name(RUNTIME_NAME), split.runtime_text),
-        OutputFile(inputs.requirements.with_name(DEV_NAME), split.dev_text),
-    ]
-    if inputs.ctx.dockerignore is None:
-        ignore = inputs.ctx.context_dir / ".dockerignore"
-        files.append(OutputFile(ignore, DOCKERIGNORE))
-        changes.append(_dockerignore_change(inputs.ctx, findings, ignore))
+    files: list[OutputFile] = []
+    changes: list[Change] = []
+    notices: list[Notice] = []
+    mounts: tuple[Mount, ...] = ()
+    chosen = _target(ctx, target)
+    current = dockerfile
+    resolved: frozenset[str] = frozenset()
+    if _wants_restructure(unsafe, select):
+        try:
+            done = _restructure(path, context_dir, measure, chosen, torch_index, runtime_base)
+        except FixError as exc:
+            if select:  # asked for by name: its refusal is the answer
+                raise
+            notices.append(_refused(dockerfile.path, exc))
+        else:
+            current = parse_text(done.text, dockerfile.path)
+            files.extend(done.files)
+            changes.extend(done.changes)
+            mounts = done.mounts
+            resolved = done.resolved
+    outcome = fix_text(current, ctx, _linter(path), unsafe=unsafe, select=select, exclude=resolved)
+    changes.extend(outcome.changes)
+    notices.extend(outcome.skipped)
+    files.insert(0, OutputFile(new_dockerfile, outcome.text))
+    files.extend(OutputFile(p, text) for p, text in outcome.files)
     if not dry_run:
         _write(files, dockerfile.path if write else None, force=force)
     return FixReport(
         files=tuple(files),
         changes=tuple(changes),
-        diff=_diff(dockerfile, rewrite.text, new_dockerfile),
+        diff=_diff(dockerfile, outcome.text, new_dockerfile),
         target=chosen,
         written=not dry_run,
-        mounts=torch.mounts,
+        mounts=mounts,
+        notices=tuple(notices),
     )
+
+
+RESTRUCTURE = "restructure"
+"""The selector of the multi-stage restructure (``--select restructure``)."""
+
+
+def _wants_restructure(unsafe: bool, select: Sequence[str] | None) -> bool:
+    if select:
+        return any(code.lower() == RESTRUCTURE for code in select)
+    return unsafe
+
+
+def _refused(path: Path, exc: FixError) -> Notice:
+    return Notice(
+        Severity.INFO,
+        f"no multi-stage restructure: {exc}" + (f" ({exc.hint})" if exc.hint else ""),
+        kind="fix-skipped",
+        subject=RESTRUCTURE,
+        path=path,
+    )
+
+
+@dataclass(frozen=True)
+class _Restructured:
+    text: str
+    files: tuple[OutputFile, ...]
+    """The requirement files (and a ``.dockerignore``) beside the Dockerfile."""
+    changes: tuple[Change, ...]
+    mounts: tuple[Mount, ...]
+    resolved: frozenset[str]
+    """Codes the restructure resolved itself (the edit fixes leave them alone)."""
+
+
+def _restructure(
+    path: Path,
+    context_dir: Path | None,
+    sizes: Sizes,
+    chosen: str,
+    torch_index: str,
+    runtime_base: str | None,
+) -> _Restructured:
+    """The multi-stage rewrite of a single-stage Dockerfile that installs one requirements
+    file (a builder stage with a venv, a slim runtime stage), or a refusal (FixError)."""
+    inputs = _read_inputs(path, context_dir, sizes)
+    split, torch = _split(inputs, chosen, torch_index)
+    rewrite = _rewrite(inputs, split, torch, chosen, runtime_base)
+    findings = _lint_findings(inputs.ctx)
+    changes = _changes(inputs, findings, split, rewrite, torch.repinned)
+    files = [
+        OutputFile(inputs.requirements.with_name(RUNTIME_NAME), split.runtime_text),
+        OutputFile(inputs.requirements.with_name(DEV_NAME), split.dev_text),
+    ]
+    resolved: set[str] = set()
+    if inputs.ctx.dockerignore is None:
+        ignore = inputs.ctx.context_dir / ".dockerignore"
+        files.append(OutputFile(ignore, DOCKERIGNORE))
+        changes.append(_dockerignore_change(inputs.ctx, findings, ignore))
+        resolved.add("JT402")
+    return _Restructured(
+        rewrite.text, tuple(files), tuple(changes), torch.mounts, frozenset(resolved)
+    )
+
+
+def _linter(path: Path) -> Lint:
+    """lint as the user configured it for ``path`` (an ignored code is not fixed)."""
+    from jettison.lint.config import load_lint_config
+    from jettison.lint.engine import run_rules
+    from jettison.lint.rules import RULES
+
+    start = path if path.is_dir() else path.parent
+    config = load_lint_config(None, start=start, known=[r.code for r in RULES])
+
+    def lint(ctx: LintContext) -> tuple[Finding, ...]:
+        return run_rules(ctx, RULES, config, files=()).findings
+
+    return lint
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from jettison.builder.options import Mount
 from jettison.fix.changes import Change
+from jettison.notices import Notice
 
 
 class OutputFile(NamedTuple):
@@ -29,3 +30,5 @@ class FixReport:
     mounts: tuple[Mount, ...] = ()
     """What the optimized Dockerfile's build needs mounted read-only (a local
     ``torch_index`` folder at ``/wheels``)."""
+    notices: tuple[Notice, ...] = ()
+    """The fixes not made, and why (a shape the restructure refuses, a RUN in exec form...)."""

@@ -12,12 +12,20 @@ from collections.abc import Sequence
 
 from jettison.fix.changes import Change
 from jettison.fix.report import FixReport
-from jettison.render.jsonout import JsonObject, header, json_text, path_text, read_schema
+from jettison.render.jsonout import (
+    JsonObject,
+    header,
+    json_text,
+    notice,
+    path_text,
+    read_schema,
+)
 from jettison.render.look import Look
 from jettison.render.text import printable
 from jettison.units import human_bytes
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1: ``notices``: the fixes not made, and why."""
 SCHEMA_RESOURCE = "schema/fix-report.schema.json"
 
 
@@ -68,6 +76,7 @@ def to_json_model(report: FixReport) -> JsonObject:
         "changes": [change_json(c) for c in report.changes],
         "diff": report.diff,
         "mounts": [{"host": path_text(m.host), "target": m.target} for m in report.mounts],
+        "notices": [notice(n) for n in report.notices],
     }
 
 

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from jettison.api import lint
 from jettison.cli.fix_cmd import fix_cmd
 
+RESTRUCTURE = ("--select", "restructure")  # the multi-stage rewrite, asked for by name
+
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "bert-classifier"
 
 
@@ -20,7 +22,7 @@ def test_fix_bert_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     shutil.copytree(EXAMPLE, work, ignore=shutil.ignore_patterns("__pycache__"))
     dockerfile = work / "naive_image" / "Dockerfile"
     original = dockerfile.read_text()
-    result = CliRunner().invoke(fix_cmd, [str(dockerfile), "--offline"])
+    result = CliRunner().invoke(fix_cmd, [str(dockerfile), "--offline", *RESTRUCTURE])
     assert result.exit_code == 0, result.output
     assert "+FROM python:3.10-slim" in result.stdout
     assert "JT302:" in result.stderr
@@ -31,7 +33,7 @@ def test_fix_bert_example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert (work / ".dockerignore").is_file()
     codes = {f.code for f in lint(new, offline=True).findings}
     assert not codes & {"JT201", "JT301", "JT302", "JT601", "JT101", "JT102"}, codes
-    again = CliRunner().invoke(fix_cmd, [str(dockerfile), "--offline"])
+    again = CliRunner().invoke(fix_cmd, [str(dockerfile), "--offline", *RESTRUCTURE])
     assert again.exit_code == 2
     assert "not overwriting" in again.stderr
 
@@ -46,7 +48,14 @@ def test_fix_a_cuda_base_with_a_runtime_base(
     work = tmp_path / "svc"
     shutil.copytree(GOLDEN / "cuda_torch", work, ignore=shutil.ignore_patterns("expected.*"))
     image = "registry.example.com/cuda-python:12.1"
-    args = [str(work / "Dockerfile"), "--runtime-base", image, "--offline", "--dry-run"]
+    args = [
+        str(work / "Dockerfile"),
+        "--runtime-base",
+        image,
+        "--offline",
+        "--dry-run",
+        *RESTRUCTURE,
+    ]
     result = CliRunner().invoke(fix_cmd, args)
     assert result.exit_code == 0, result.output
     assert "+FROM nvidia/cuda:12.1.1-cudnn8-devel-ubuntu22.04 AS builder" in result.stdout
@@ -61,7 +70,9 @@ def test_fix_refuses_a_cpu_target_on_pytorch(tmp_path: Path) -> None:
         "RUN pip install -r requirements.txt\n"
     )
     (tmp_path / "requirements.txt").write_text("transformers==4.36.2\n")
-    result = CliRunner().invoke(fix_cmd, [str(tmp_path), "--target", "cpu", "--offline"])
+    result = CliRunner().invoke(
+        fix_cmd, [str(tmp_path), "--target", "cpu", "--offline", *RESTRUCTURE]
+    )
     assert result.exit_code == 2
     assert "torch is a CUDA build" in result.stderr
     assert "--target gpu" in result.stderr

@@ -26,6 +26,8 @@ from jettison.plan.core import plan
 from jettison.plan.model import PlanReport
 from support.files import write
 
+RESTRUCTURE = ["restructure"]  # the multi-stage rewrite alone, no edit fixes
+
 PIP_LINES = ("uv pip install --system", "python3 -m pip3.11 install")
 APT_LINE = "apt-get -o Acquire::Retries=3 install -y curl"
 SERVICE = (
@@ -77,7 +79,9 @@ def test_every_pip_is_pip_to_lint_fix_and_plan(pip: str, tmp_path: Path) -> None
     # fix: the install of the requirements file is the one it rewrites
     root = tmp_path / "service"
     _service(root, f"RUN {pip} -r requirements.txt")
-    report = fix(root / "Dockerfile", target="cpu", dry_run=True, sizes=_no_sizes)
+    report = fix(
+        root / "Dockerfile", target="cpu", dry_run=True, sizes=_no_sizes, select=RESTRUCTURE
+    )
     text = report.files[0][1]
     assert "-r /tmp/requirements.txt" in text
     assert pip not in text  # replaced in the builder, not kept in the runtime stage
@@ -100,7 +104,9 @@ def test_apt_with_options_is_an_install_for_lint_fix_and_plan(tmp_path: Path) ->
 
     root = tmp_path / "service"
     _service(root, f"{run}\nRUN pip install -r requirements.txt")
-    text = fix(root / "Dockerfile", target="cpu", dry_run=True, sizes=_no_sizes).files[0][1]
+    text = fix(
+        root / "Dockerfile", target="cpu", dry_run=True, sizes=_no_sizes, select=RESTRUCTURE
+    ).files[0][1]
     assert "apt-get install -y --no-install-recommends curl \\\n" in text
     assert "Acquire::Retries" not in text
 
@@ -126,7 +132,7 @@ def test_a_lone_app_dockerfile_is_found_with_one_context(tmp_path: Path) -> None
     assert (ctx.dockerfile.path, ctx.context_dir) == (dockerfile, root)
     assert resolve_dockerfile(folder, None) == (dockerfile, root)  # build
     assert resolve_dockerfile(folder, None, verb="optimize") == (dockerfile, root)  # optimize
-    report = fix(folder, target="cpu", dry_run=True, sizes=_no_sizes)  # fix
+    report = fix(folder, target="cpu", dry_run=True, sizes=_no_sizes, select=RESTRUCTURE)  # fix
     written = [path for path, _ in report.files]
     assert written[:2] == [folder / "Dockerfile.jettison", root / "requirements.runtime.txt"]
     (service,) = plan(root, offline=True, write=False).discovery.services  # plan

@@ -10,6 +10,8 @@ from jettison.fix.core import fix
 from jettison.fix.errors import FixError
 from jettison.fix.wheels import local_folder, pick_wheel
 
+RESTRUCTURE = ["restructure"]  # the multi-stage rewrite alone, no edit fixes
+
 NAIVE = "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
 APP = "import torch\nimport transformers\n"
 
@@ -72,7 +74,12 @@ def test_fix_installs_torch_from_the_mount(tmp_path: Path) -> None:
     folder = _wheels(tmp_path, CPU_213)
     ctx = _project(tmp_path, "transformers==4.52.3\ntorch==2.7.0\n")
     report = fix(
-        ctx / "Dockerfile", target="cpu", torch_index=folder.as_uri(), dry_run=True, offline=True
+        ctx / "Dockerfile",
+        target="cpu",
+        torch_index=folder.as_uri(),
+        dry_run=True,
+        offline=True,
+        select=RESTRUCTURE,
     )
     assert report.mounts == ((folder, "/wheels"),)
     dockerfile = report.files[0][1]
@@ -92,7 +99,12 @@ def test_a_pin_the_folder_has_stays(tmp_path: Path) -> None:
     folder = _wheels(tmp_path, CPU_213)
     ctx = _project(tmp_path, "torch==2.13.0\n")
     report = fix(
-        ctx / "Dockerfile", target="cpu", torch_index=str(folder), dry_run=True, offline=True
+        ctx / "Dockerfile",
+        target="cpu",
+        torch_index=str(folder),
+        dry_run=True,
+        offline=True,
+        select=RESTRUCTURE,
     )
     assert report.files[1][1] == "torch==2.13.0\n"
     assert "torch==2.13.0+cpu" in report.files[0][1]
@@ -102,7 +114,12 @@ def test_gpu_target_needs_no_mount(tmp_path: Path) -> None:
     folder = _wheels(tmp_path, CPU_213)
     ctx = _project(tmp_path, "torch==2.7.0\n")
     report = fix(
-        ctx / "Dockerfile", target="gpu", torch_index=str(folder), dry_run=True, offline=True
+        ctx / "Dockerfile",
+        target="gpu",
+        torch_index=str(folder),
+        dry_run=True,
+        offline=True,
+        select=RESTRUCTURE,
     )
     assert report.mounts == ()
     assert "/wheels" not in report.files[0][1]
@@ -113,7 +130,13 @@ def test_no_compatible_wheel_is_refused_without_output(tmp_path: Path) -> None:
     ctx = _project(tmp_path, "torch==1.13.1\n")
     before = sorted(p.name for p in ctx.iterdir())
     with pytest.raises(FixError, match=r"no CPU build of torch 1\.x") as caught:
-        fix(ctx / "Dockerfile", target="cpu", torch_index=str(folder), offline=True)
+        fix(
+            ctx / "Dockerfile",
+            target="cpu",
+            torch_index=str(folder),
+            offline=True,
+            select=RESTRUCTURE,
+        )
     assert "--torch-index" in (caught.value.hint or "")
     assert sorted(p.name for p in ctx.iterdir()) == before
 
@@ -123,4 +146,11 @@ def test_a_torch_addon_the_folder_lacks_is_refused(tmp_path: Path) -> None:
     ctx = _project(tmp_path, "torch==2.7.0\ntorchvision==0.22.0\n")
     (ctx / "main.py").write_text("import torch\nimport torchvision\n")
     with pytest.raises(FixError, match="no torchvision wheel"):
-        fix(ctx / "Dockerfile", target="cpu", torch_index=str(folder), dry_run=True, offline=True)
+        fix(
+            ctx / "Dockerfile",
+            target="cpu",
+            torch_index=str(folder),
+            dry_run=True,
+            offline=True,
+            select=RESTRUCTURE,
+        )

@@ -9,6 +9,8 @@ import pytest
 from jettison.fix.core import fix
 from jettison.fix.errors import FixError
 
+RESTRUCTURE = ["restructure"]  # the multi-stage rewrite alone, no edit fixes
+
 CASES = {
     "multi_stage": (
         "FROM python:3.11 AS b\nRUN pip install -r r.txt\nFROM python:3.11-slim\n",
@@ -38,7 +40,7 @@ def test_refused_without_output(case: str, tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
     before = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(FixError, match=expected) as caught:
-        fix(tmp_path / "Dockerfile", offline=True)
+        fix(tmp_path / "Dockerfile", offline=True, select=RESTRUCTURE)
     assert caught.value.hint
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
@@ -50,10 +52,10 @@ def test_existing_output_refused_then_forced(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
     (tmp_path / "Dockerfile.jettison").write_text("mine\n")
     with pytest.raises(FixError, match="not overwriting"):
-        fix(tmp_path / "Dockerfile", offline=True)
+        fix(tmp_path / "Dockerfile", offline=True, select=RESTRUCTURE)
     assert (tmp_path / "Dockerfile.jettison").read_text() == "mine\n"
     assert not (tmp_path / "requirements.runtime.txt").exists()
-    fix(tmp_path / "Dockerfile", force=True, offline=True)
+    fix(tmp_path / "Dockerfile", force=True, offline=True, select=RESTRUCTURE)
     assert (tmp_path / "Dockerfile.jettison").read_text().startswith("# Build stage")
 
 
@@ -61,7 +63,7 @@ def test_write_replaces_with_backup(tmp_path: Path) -> None:
     original = "FROM python:3.11\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
     (tmp_path / "Dockerfile").write_text(original)
     (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
-    fix(tmp_path / "Dockerfile", write=True, offline=True)
+    fix(tmp_path / "Dockerfile", write=True, offline=True, select=RESTRUCTURE)
     assert (tmp_path / "Dockerfile.bak").read_text() == original
     assert "AS builder" in (tmp_path / "Dockerfile").read_text()
     assert not (tmp_path / "Dockerfile.jettison").exists()
@@ -110,7 +112,7 @@ def test_gpu_bases_refused_without_output(case: str, tmp_path: Path) -> None:
     (tmp_path / "main.py").write_text(GPU_APP)
     before = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(FixError, match=expected) as caught:
-        fix(tmp_path / "Dockerfile", offline=True, **options)  # type: ignore[arg-type]
+        fix(tmp_path / "Dockerfile", offline=True, **options, select=RESTRUCTURE)  # type: ignore[arg-type]
     assert caught.value.hint
     assert "--target gpu" in caught.value.hint or case != "pytorch_on_cpu"
     assert sorted(p.name for p in tmp_path.iterdir()) == before

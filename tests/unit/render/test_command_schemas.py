@@ -23,7 +23,7 @@ from jettison.fix.changes import Change
 from jettison.fix.report import FixReport, OutputFile
 from jettison.inspect.tree import ByteTree, TreeNode
 from jettison.lint.report import RulesReport
-from jettison.notices import Severity
+from jettison.notices import Notice, Severity
 from jettison.optimize.report import (
     CauseSaving,
     CodeCount,
@@ -64,6 +64,16 @@ def fix_report() -> FixReport:
         target="cpu",
         written=False,
         mounts=(Mount(Path("/opt/wheels"), "/wheels"),),
+        notices=(
+            Notice(
+                Severity.INFO,
+                "JT107 not fixed: a RUN in exec form (JSON) is left as written",
+                kind="fix-skipped",
+                subject="JT107",
+                path=Path("svc/Dockerfile"),
+                line=4,
+            ),
+        ),
     )
 
 
