@@ -18,6 +18,7 @@ from jettison.image.blobs import DigestChecker
 from jettison.image.model import Layer, Platform
 from jettison.image.pull_size import estimate_gzip_sizes
 from jettison.image.scan import glob_filter, scan_image
+from jettison.image.scan_cache import ScanCache, capture_key
 from jettison.image.sources import open_image
 from jettison.inspect.analyze import CAPTURE_GLOBS, analyze
 from jettison.inspect.budgets import Budgets
@@ -41,6 +42,7 @@ def inspect(
     progress: Progress | None = None,
     verify: str = "auto",
     estimate_pull: bool = False,
+    cache: bool = True,
 ) -> InspectReport:
     """Open an image without a daemon, read each layer once, and report where its bytes are.
 
@@ -51,6 +53,9 @@ def inspect(
 
     ``estimate_pull`` gzips the layers stored uncompressed (as a push would) to report a
     pull size for docker-archives and store images; it costs a full compression pass.
+
+    ``cache``: take layers scanned before from the per-layer scan cache (keyed by digest,
+    under the cache directory; see :mod:`jettison.image.scan_cache`) and keep the new ones.
     """
     with open_image(reference, platform) as image:
         # Digests of uncompressed layers are hashed in the background while the layers are
@@ -66,6 +71,7 @@ def inspect(
                 verify=verify != "none",
                 checker=checker,
                 hash_seekable=verify == "all",
+                cache=ScanCache(capture=capture_key(CAPTURE_GLOBS)) if cache else None,
             )
             estimates = None
             if estimate_pull:

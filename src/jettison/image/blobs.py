@@ -2,6 +2,10 @@
 
 Compression is decided from the blob's first bytes, not from the media type: docker-archives
 name every layer ``layer.tar`` whatever it holds, and estargz is plain gzip to a reader.
+
+gzip is inflated by ISA-L (the ``isal`` package) when it is installed: measured on the 3.5 GB
+gzip layer of the naive BERT image, twice as fast as zlib (8.0 s against 17.7 s for all of
+its layers, one core); zlib otherwise, with the same results.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hashlib
 import lzma
 import queue
 import threading
+import types
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from typing import BinaryIO, Protocol
@@ -20,7 +25,24 @@ import zstandard
 
 from jettison.errors import ImageFormatError
 
+_gzip_zlib: types.ModuleType
+try:  # ISA-L's inflate: same API and results as zlib's, about twice as fast
+    from isal import isal_zlib
+
+    _gzip_zlib = isal_zlib
+except ImportError:  # pragma: no cover - isal is a dependency; a platform without its wheel
+    _gzip_zlib = zlib
+_GZIP_ERROR: type[Exception] = _gzip_zlib.error
+
 CHUNK_BYTES = 1 << 20
+STREAM_CHUNK_BYTES = 4 << 20
+"""Read size of compressed blobs: each inflate call (which releases the GIL) then runs long
+enough that waiting for the GIL to come back costs little."""
+OUT_CHUNK_BYTES = 4 << 20
+"""Most bytes one gzip inflate call returns: a run of zeros inflates 1000-fold, and an
+unbounded call would hold gigabytes at once."""
+GZIP_INFLATER = "isal" if _gzip_zlib is not zlib else "zlib"
+"""Which inflater gzip layers get (for benchmarks and reports)."""
 
 
 class Compression(enum.Enum):
@@ -56,8 +78,10 @@ class HashedChunks:
         on_read: Callable[[int], None] | None = None,
         hash_bytes: bool = True,
         head: bytes = b"",
+        chunk_bytes: int = CHUNK_BYTES,
     ) -> None:
         """``head``: bytes already read from ``raw`` (to sniff it), served first."""
+        self._chunk_bytes = chunk_bytes
         self._head = head
         self._raw = raw
         self._on_read = on_read
@@ -67,7 +91,7 @@ class HashedChunks:
 
     def __iter__(self) -> Iterator[bytes]:
         head, self._head = self._head, b""
-        while chunk := head + self._raw.read(CHUNK_BYTES):
+        while chunk := head + self._raw.read(self._chunk_bytes):
             head = b""
             if self._hash is not None:
                 self._hash.update(chunk)
@@ -86,7 +110,8 @@ class _Decompressor(Protocol):
 
 def _new_decompressor(kind: Compression) -> _Decompressor:
     if kind is Compression.GZIP:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        inflater: _Decompressor = _gzip_zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return inflater
     if kind is Compression.ZSTD:
         return zstandard.ZstdDecompressor().decompressobj()
     if kind is Compression.BZIP2:
@@ -97,7 +122,8 @@ def _new_decompressor(kind: Compression) -> _Decompressor:
 def decompressed(chunks: Iterator[bytes], kind: Compression, label: str) -> Iterator[bytes]:
     """Decompress a chunk stream; concatenated gzip/zstd members (pigz, estargz) continue."""
     dec = _new_decompressor(kind)
-    errors = (zlib.error, zstandard.ZstdError, OSError, EOFError, lzma.LZMAError)
+    errors = (zlib.error, _GZIP_ERROR, zstandard.ZstdError, OSError, EOFError, lzma.LZMAError)
+    bounded = kind is Compression.GZIP  # zlib's API: max_length and unconsumed_tail
     try:
         for chunk in chunks:
             data = chunk
@@ -106,10 +132,14 @@ def decompressed(chunks: Iterator[bytes], kind: Compression, label: str) -> Iter
             elif getattr(dec, "eof", False):
                 continue  # zero padding after the last member
             while data:
-                out = dec.decompress(data)
+                if bounded:
+                    out = dec.decompress(data, OUT_CHUNK_BYTES)  # type: ignore[call-arg]
+                    data = dec.unconsumed_tail  # type: ignore[attr-defined]
+                else:
+                    out = dec.decompress(data)
+                    data = b""
                 if out:
                     yield out
-                data = b""
                 if getattr(dec, "eof", False):
                     data = getattr(dec, "unused_data", b"")
                     if data.strip(b"\0"):
@@ -140,20 +170,24 @@ def uncompressed_chunks(chunks: Iterator[bytes], label: str) -> tuple[Compressio
 class CountingChunks:
     """Pass chunks through, hashing them (the uncompressed side, for diff_id checks)."""
 
-    def __init__(self, chunks: Iterator[bytes], algorithm: str = "sha256") -> None:
+    def __init__(
+        self, chunks: Iterator[bytes], algorithm: str = "sha256", hash_bytes: bool = True
+    ) -> None:
         self._chunks = chunks
-        self._hash = hashlib.new(algorithm)
+        self._hash = hashlib.new(algorithm) if hash_bytes else None
         self.algorithm = algorithm
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[bytes]:
+        digest = self._hash
         for chunk in self._chunks:
-            self._hash.update(chunk)
+            if digest is not None:
+                digest.update(chunk)
             self.bytes_read += len(chunk)
             yield chunk
 
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
+    def hexdigest(self) -> str | None:
+        return self._hash.hexdigest() if self._hash is not None else None
 
 
 _DONE = object()

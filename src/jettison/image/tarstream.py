@@ -16,6 +16,7 @@ import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from zlib import adler32
 
 from jettison.errors import ImageFormatError
 
@@ -209,6 +210,10 @@ def _octal(field: bytes, what: str) -> int:
     """A numeric field: plain octal takes the fast path, anything else ``_number``."""
     if field[0] & 0x80:
         return _number(field, what)
+    try:
+        return int(field.rstrip(b"\0"), 8)  # int() takes the spaces some writers pad with
+    except ValueError:
+        pass
     text = field.split(b"\0", 1)[0].strip()
     try:
         return int(text, 8) if text else 0
@@ -223,15 +228,34 @@ def _pax_int(pax: dict[str, bytes], key: str, label: str) -> int:
     return int(raw)
 
 
+Header = tuple[str, bytes, int, int, int, int, str, int]
+"""(name, type, size, mode, uid, gid, linkname, offset of the body): one member, as
+:func:`iter_headers` yields it (a tuple: cheaper to build than an object, on the hot path)."""
+
+
+def _header_sum(header: bytes) -> int:
+    """The sum of a header's 512 bytes, in C: Adler-32's low half is 1 + the byte sum modulo
+    65521, exact for 256 bytes (at most 65,280); two halves give the whole sum."""
+    return (adler32(header[:256]) & 0xFFFF) + (adler32(header[256:]) & 0xFFFF) - 2
+
+
 def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
     """Yield each member. Its body is the consumer's to take with :func:`read_body` or
     :func:`hash_body` before asking for the next member; whatever is left is skipped."""
+    for fields in iter_headers(reader, label):
+        yield TarMember(*fields)
+
+
+def iter_headers(reader: ChunkReader, label: str) -> Iterator[Header]:
+    """:func:`iter_members` as tuples (see :data:`Header`); same contract for bodies."""
     read, skip = reader.read, reader.skip
     global_pax: dict[str, bytes] = {}
     pending_pax: dict[str, bytes] = {}
     long_name: bytes | None = None
     long_link: bytes | None = None
     seen_any = False
+    unpack = _HEADER.unpack_from
+    not_files = _NOT_FILES
     while True:
         header = read(BLOCK)
         if len(header) < BLOCK:
@@ -257,12 +281,12 @@ def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
             _devmajor,
             _devminor,
             prefix,
-        ) = _HEADER.unpack(header[:500])
+        ) = unpack(header)
         try:
             stored_sum = _octal(checksum, "checksum")
         except ImageFormatError:
             stored_sum = -1  # an unreadable checksum field is a bad checksum
-        if stored_sum != sum(header) - sum(checksum) + 256 and not _checksum_ok(header):
+        if stored_sum != _header_sum(header) - sum(checksum) + 256 and not _checksum_ok(header):
             if header == _ZERO_BLOCK:
                 return
             raise ImageFormatError(
@@ -303,30 +327,37 @@ def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
             raw_link = long_link
         else:
             raw_link = link.split(b"\0", 1)[0]
-        if pax and "size" in pax:
-            size = _pax_int(pax, "size", label)
+        if pax:
+            if "size" in pax:
+                size = _pax_int(pax, "size", label)
+            uid_value = _pax_int(pax, "uid", label) if "uid" in pax else _octal(uid, "uid")
+            gid_value = _pax_int(pax, "gid", label) if "gid" in pax else _octal(gid, "gid")
+            pending_pax = {}
+        else:
+            uid_value, gid_value = _octal(uid, "uid"), _octal(gid, "gid")
         if typeflag == b"\0":
             typeflag = DIRECTORY if raw_name.endswith(b"/") else REGULAR  # pre-POSIX
-        member = TarMember(
-            name=raw_name.decode("utf-8", "surrogateescape"),
-            type=typeflag,
-            size=size,
-            mode=_octal(mode, "mode"),
-            uid=_pax_int(pax, "uid", label) if pax and "uid" in pax else _octal(uid, "uid"),
-            gid=_pax_int(pax, "gid", label) if pax and "gid" in pax else _octal(gid, "gid"),
-            linkname=raw_link.decode("utf-8", "surrogateescape") if raw_link else "",
-            offset_data=reader.offset,
-        )
-        if pending_pax:
-            pending_pax = {}
+        offset = reader.offset
         long_name = long_link = None
-        yield member
+        yield (
+            raw_name.decode("utf-8", "surrogateescape"),
+            typeflag,
+            size,
+            _octal(mode, "mode"),
+            uid_value,
+            gid_value,
+            raw_link.decode("utf-8", "surrogateescape") if raw_link else "",
+            offset,
+        )
         # Only regular files carry a body in layers; other types' size field is not data.
-        body_end = member.offset_data + (0 if typeflag in _NOT_FILES else size)
+        body_end = offset + (0 if typeflag in not_files else size)
         left = body_end - reader.offset
         if left > 0 and skip(left) < left:
-            raise ImageFormatError(f"{label}: truncated tar (file {member.name!r} is cut short)")
-        skip(-body_end % BLOCK)
+            name_text = raw_name.decode("utf-8", "surrogateescape")
+            raise ImageFormatError(f"{label}: truncated tar (file {name_text!r} is cut short)")
+        pad = -body_end % BLOCK
+        if pad:
+            skip(pad)
 
 
 def read_body(reader: ChunkReader, member: TarMember, label: str = "tar") -> bytes:
