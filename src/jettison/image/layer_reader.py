@@ -32,7 +32,13 @@ from jettison.image.blobs import (
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.skipped import Skipped
 from jettison.image.table import EntryTable
-from jettison.image.tarstream import ChunkReader, hash_body, iter_headers, iter_members
+from jettison.image.tarstream import (
+    ChunkReader,
+    WindowReader,
+    hash_body,
+    iter_headers,
+    iter_members,
+)
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -160,7 +166,7 @@ def read_layer(
 
 
 def _collect(
-    reader: ChunkReader,
+    reader: ChunkReader | WindowReader,
     label: str,
     index: int,
     capture: CaptureFilter | None,
@@ -181,7 +187,7 @@ def _collect(
     read = reader.read
     digests = table.digests
     sha256 = hashlib.sha256
-    for name, typeflag, size, mode, uid, gid, linkname, offset in iter_headers(reader, label):
+    for name, typeflag, size, ids, linkname, offset in iter_headers(reader, label):
         path = name.strip("/")
         if path.startswith(".") or "/." in path or "//" in path or not name.isascii():
             path = _odd_path(name, index, skipped)  # type: ignore[assignment]
@@ -197,7 +203,7 @@ def _collect(
             skipped.append(Skipped(name, "non-directory entry at the image root", index))
             continue
         if kind == regular:
-            row = append(path, regular, size, offset, mode, uid, gid)
+            row = append(path, regular, size, offset, ids)
             if capture is not None and size <= MAX_CAPTURE_BYTES and capture(path, size):
                 body = read(size)
                 if len(body) < size:
@@ -219,7 +225,7 @@ def _collect(
             if link is None:
                 skipped.append(Skipped(path, "hard link target escapes the image root", index))
                 continue
-        append(path, kind, 0, -1, mode, uid, gid, link, size)
+        append(path, kind, 0, -1, ids, link, size)
     return table, captured, skipped
 
 
@@ -281,16 +287,10 @@ def _read_seeking(
     if verify and queue_to is not None:
         queue_to.submit(layer.open_blob, label, expected)
 
-    def seek(n: int) -> None:
-        target = raw.tell() + n
-        # Seeking does not notice the end of the file: check the target against it, so a
-        # truncated blob is caught even without digests.
-        if target > layer.stored_size_bytes or raw.seek(n, 1) != target:
-            raise ImageFormatError(f"{label}: truncated tar (a file body runs past the blob's end)")
-
-    reader = ChunkReader(iter(lambda: raw.read(SEEK_CHUNK_BYTES), b""), seek, on_bytes)
+    reader = WindowReader(raw, layer.stored_size_bytes, SEEK_CHUNK_BYTES, on_bytes)
     try:
         table, captured, skipped = _collect(reader, label, layer.index, capture)
+        reader.drain()
     except BaseException:
         if own is not None:
             own.cancel()

@@ -78,6 +78,16 @@ class FileResolver:
         end = bisect.bisect_left(paths, prefix[:-1] + "0", start)  # "0" follows "/"
         return paths[start:end]
 
+    def exists(self, path: str) -> bool:
+        """Whether anything (file, directory, link...) is at ``path`` in the final tree."""
+        return self._fs.ref(path) is not None
+
+    def sized_files(self) -> Iterator[tuple[str, int, int]]:
+        """(path, bytes it contributes, layer index) of every file, without entry objects."""
+        owned = self._fs.owned_size
+        for path, ref in self._files.items():
+            yield path, owned(path, ref), ref_layer(ref)
+
     def is_file(self, path: str) -> bool:
         """Whether ``path`` is a regular file or hard link of the final filesystem."""
         return path in self._files
@@ -100,6 +110,10 @@ class FileResolver:
         """Index of the layer that supplied the file at ``path`` (-1 when there is none)."""
         ref = self._files.get(path)
         return -1 if ref is None else ref_layer(ref)
+
+    def hard_links(self) -> list[str]:
+        """Paths of the hard links of the final filesystem."""
+        return [p for p, ref in self._files.items() if ref & 0xFF == k.HARDLINK]
 
     def is_hardlink(self, path: str) -> bool:
         ref = self._files.get(path)

@@ -9,7 +9,9 @@ in columns (row ``i`` of every column is entry ``i``, in tar order):
 - ``kinds``: one byte per entry, the index of its :class:`EntryKind` in :data:`KINDS`;
 - ``sizes``: content bytes (0 for anything but a regular file);
 - ``offsets``: offset of the content in the uncompressed layer stream (-1: none);
-- ``modes``, ``uids``, ``gids``;
+- ``ids``: the 24 raw header bytes of mode, uid and gid per entry, parsed only for the
+  entries someone builds a ``FileEntry`` of (``id_values`` holds the numbers where pax
+  records or a caller gave them);
 - sparse maps for what few entries have: link targets, a header size field that differs
   from the content size (dive sums it), the sha256 of a file's content when the scan
   hashed it.
@@ -26,6 +28,7 @@ from array import array
 from collections.abc import Iterable
 
 from jettison.image.model import EntryKind, FileEntry
+from jettison.image.tarstream import Ids, parse_ids
 
 KINDS: tuple[EntryKind, ...] = tuple(EntryKind)
 """Kind codes: ``kinds[i]`` of a table is an index into this tuple."""
@@ -37,9 +40,12 @@ HARDLINK = KIND_CODE[EntryKind.HARDLINK]
 WHITEOUT = KIND_CODE[EntryKind.WHITEOUT]
 OPAQUE = KIND_CODE[EntryKind.OPAQUE]
 
-_MAGIC = b"JTTB1\n"
-_COUNTS = struct.Struct("<QQQQQ")
-"""rows, bytes of the path blob, link rows, header-size rows, digest rows."""
+_MAGIC = b"JTTB2\n"
+_COUNTS = struct.Struct("<QQQQQQ")
+"""rows, bytes of the path blob, link rows, header-size rows, digest rows, id rows."""
+_DEFAULT_IDS = (0o644, 0, 0)
+_NO_IDS = bytes(24)
+"""``ids`` of a row whose numbers are in ``id_values``."""
 
 
 class TableFormatError(ValueError):
@@ -51,16 +57,15 @@ class EntryTable:
 
     __slots__ = (
         "digests",
-        "gids",
         "header_sizes",
+        "id_values",
+        "ids",
         "kinds",
         "layer_index",
         "links",
-        "modes",
         "offsets",
         "paths",
         "sizes",
-        "uids",
     )
 
     def __init__(self, layer_index: int) -> None:
@@ -69,9 +74,9 @@ class EntryTable:
         self.kinds = bytearray()
         self.sizes = array("q")
         self.offsets = array("q")
-        self.modes = array("I")
-        self.uids = array("I")
-        self.gids = array("I")
+        self.ids = bytearray()
+        self.id_values: dict[int, tuple[int, int, int]] = {}
+        """Row -> (mode, uid, gid) where ``ids`` does not hold them."""
         self.links: dict[int, str] = {}
         """Row -> link target (symlink target as written; hard link target normalised)."""
         self.header_sizes: dict[int, int] = {}
@@ -85,22 +90,22 @@ class EntryTable:
         kind: int,
         size: int,
         offset: int = -1,
-        mode: int = 0o644,
-        uid: int = 0,
-        gid: int = 0,
+        ids: Ids = _DEFAULT_IDS,
         link: str | None = None,
         header_size: int | None = None,
     ) -> int:
-        """Add one entry; returns its row. ``header_size``: the raw size field, if it
-        differs from ``size``."""
+        """Add one entry; returns its row. ``ids``: the raw mode/uid/gid header bytes or
+        the numbers; ``header_size``: the raw size field, if it differs from ``size``."""
         row = len(self.paths)
         self.paths.append(path)
         self.kinds.append(kind)
         self.sizes.append(size)
         self.offsets.append(offset)
-        self.modes.append(mode & 0xFFFFFFFF)
-        self.uids.append(uid & 0xFFFFFFFF)
-        self.gids.append(gid & 0xFFFFFFFF)
+        if isinstance(ids, tuple):
+            self.ids += _NO_IDS
+            self.id_values[row] = ids
+        else:
+            self.ids += ids
         if link is not None:
             self.links[row] = link
         if header_size is not None and header_size != size:
@@ -121,9 +126,7 @@ class EntryTable:
                 KIND_CODE[e.kind],
                 e.size_bytes,
                 -1 if e.data_offset is None else e.data_offset,
-                e.mode,
-                e.uid,
-                e.gid,
+                (e.mode, e.uid, e.gid),
                 e.link_target,
                 e.header_size_bytes,
             )
@@ -143,18 +146,25 @@ class EntryTable:
         """The :class:`FileEntry` of one row (built on demand)."""
         kind = KINDS[self.kinds[row]]
         offset = self.offsets[row]
+        mode, uid, gid = self.mode_uid_gid(row)
         return FileEntry(
             path=self.paths[row],
             kind=kind,
             size_bytes=self.sizes[row],
             layer_index=self.layer_index,
-            mode=self.modes[row],
-            uid=self.uids[row],
-            gid=self.gids[row],
+            mode=mode,
+            uid=uid,
+            gid=gid,
             link_target=self.links.get(row),
             data_offset=None if offset < 0 else offset,
             header_size_bytes=self.header_sizes.get(row, self.sizes[row]),
         )
+
+    def mode_uid_gid(self, row: int) -> tuple[int, int, int]:
+        values = self.id_values.get(row)
+        if values is not None:
+            return values
+        return parse_ids(bytes(self.ids[24 * row : 24 * row + 24]))
 
     def entries(self) -> tuple[FileEntry, ...]:
         return tuple(self.entry(row) for row in range(len(self.paths)))
@@ -175,17 +185,20 @@ class EntryTable:
         link_blob = "\0".join(t for _, t in links).encode("utf-8", "surrogateescape")
         heads = sorted(self.header_sizes.items())
         digests = sorted(self.digests.items())
+        id_values = sorted(self.id_values.items())
         parts = [
             _MAGIC,
-            _COUNTS.pack(len(self.paths), len(blob), len(links), len(heads), len(digests)),
+            _COUNTS.pack(
+                len(self.paths), len(blob), len(links), len(heads), len(digests), len(id_values)
+            ),
             struct.pack("<q", self.layer_index),
             blob,
             bytes(self.kinds),
             _le(self.sizes),
             _le(self.offsets),
-            _le(self.modes),
-            _le(self.uids),
-            _le(self.gids),
+            bytes(self.ids),
+            _le(array("Q", (r for r, _ in id_values))),
+            _le(array("q", (v for _, vs in id_values for v in vs))),
             _le(array("Q", (r for r, _ in links))),
             struct.pack("<Q", len(link_blob)),
             link_blob,
@@ -203,7 +216,8 @@ class EntryTable:
         reader = _Reader(view)
         if reader.take(len(_MAGIC)) != _MAGIC:
             raise TableFormatError("not an entry table (or another version)")
-        rows, blob_len, n_links, n_heads, n_digests = _COUNTS.unpack(reader.take(_COUNTS.size))
+        counts = _COUNTS.unpack(reader.take(_COUNTS.size))
+        rows, blob_len, n_links, n_heads, n_digests, n_ids = counts
         (layer_index,) = struct.unpack("<q", reader.take(8))
         table = cls(layer_index)
         blob = reader.take(blob_len).decode("utf-8", "surrogateescape")
@@ -215,9 +229,13 @@ class EntryTable:
             raise TableFormatError("unknown entry kind")
         table.sizes = reader.array("q", rows)
         table.offsets = reader.array("q", rows)
-        table.modes = reader.array("I", rows)
-        table.uids = reader.array("I", rows)
-        table.gids = reader.array("I", rows)
+        table.ids = bytearray(reader.take(24 * rows))
+        id_rows = reader.array("Q", n_ids)
+        id_numbers = reader.array("q", 3 * n_ids)
+        table.id_values = {
+            row: (id_numbers[3 * i], id_numbers[3 * i + 1], id_numbers[3 * i + 2])
+            for i, row in enumerate(id_rows)
+        }
         link_rows = reader.array("Q", n_links)
         (link_len,) = struct.unpack("<Q", reader.take(8))
         targets = reader.take(link_len).decode("utf-8", "surrogateescape").split("\0")
@@ -234,7 +252,8 @@ class EntryTable:
         }
         if not reader.at_end():
             raise TableFormatError("trailing bytes")
-        if any(r >= rows for r in (*table.links, *table.header_sizes, *table.digests)):
+        sparse = (*table.links, *table.header_sizes, *table.digests, *table.id_values)
+        if any(r >= rows for r in sparse):
             raise TableFormatError("row out of range")
         return table
 

@@ -91,11 +91,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from jettison.image.model import EntryKind, FileEntry
+from jettison.image import table as kinds
+from jettison.image.model import FileEntry
+from jettison.image.table import EntryTable
 
 WHITEOUT_PREFIX = ".wh."
 DOUBLE_WHITEOUT_PREFIX = ".wh..wh.."
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_DIR, _OPAQUE, _WHITEOUT = kinds.DIR, kinds.OPAQUE, kinds.WHITEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,30 +252,41 @@ def _strip_whiteout(path: str) -> tuple[str, bool]:
     return (f"{parent}/{name}" if parent else name), True
 
 
-def _layer_tree(entries: Sequence[FileEntry]) -> tuple[_Tree, int, bool]:
+def _layer_tree(table: EntryTable) -> tuple[_Tree, int, bool]:
     """dive's tree of one layer, its size (sum of entry sizes), and whether a name holds
     escaped (non-UTF-8) bytes."""
     tree = _Tree()
     size = 0
     escaped = False
-    for entry in entries:
-        path = entry.path
+    payload, children = tree.payload, tree.children
+    kinds, sizes, odd_sizes = table.kinds, table.sizes, table.header_sizes
+    for row, path in enumerate(table.paths):
         if not path:
             continue  # "." / "/": dive drops the root entry
-        size += entry.header_size_bytes
+        head = odd_sizes.get(row, sizes[row]) if odd_sizes else sizes[row]
+        size += head
         if not escaped and not path.isascii():
             escaped = _SURROGATE.search(path) is not None
-        kind = entry.kind
-        if kind is EntryKind.OPAQUE:
+        kind = kinds[row]
+        if kind == _OPAQUE:
             tree.ensure(path)
-        elif kind is EntryKind.WHITEOUT:
+            continue
+        if kind == _WHITEOUT:
             parent, _, name = path.rpartition("/")
             marker = f"{WHITEOUT_PREFIX}{name}"
-            tree.add_path(
-                f"{parent}/{marker}" if parent else marker, entry.header_size_bytes, False
-            )
-        else:
-            tree.add_path(path, entry.header_size_bytes, kind is EntryKind.DIR)
+            path = f"{parent}/{marker}" if parent else marker
+        elif path not in payload:
+            # The common case, inlined: a new node whose parent exists (tar order lists a
+            # directory before what it holds).
+            parent, _, name = path.rpartition("/")
+            if (not parent or parent in payload) and not name.startswith(DOUBLE_WHITEOUT_PREFIX):
+                payload[path] = (head, kind == _DIR)
+                siblings = children.get(parent)
+                if siblings is None:
+                    siblings = children[parent] = {}
+                siblings[name] = None
+                continue
+        tree.add_path(path, head, kind == _DIR)
     return tree, size, escaped
 
 
@@ -344,18 +358,19 @@ class _Efficiency:
         return minimum, cumulative
 
 
-def dive_metrics(layers: Sequence[Sequence[FileEntry]]) -> DiveMetrics:
+def dive_metrics(layers: Sequence[EntryTable | Sequence[FileEntry]]) -> DiveMetrics:
     """dive 0.13.1's metrics from each layer's entries (bottom layer first, tar order)."""
     efficiency = _Efficiency()
     layer_sizes: list[int] = []
     lower: _Tree | None = None
-    for entries in layers:
-        tree, size, escaped = _layer_tree(entries)
+    for index, layer in enumerate(layers):
+        table = layer if isinstance(layer, EntryTable) else EntryTable.from_entries(index, layer)
+        tree, size, escaped = _layer_tree(table)
         layer_sizes.append(size)
         if lower is None:
             # StackTreeRange(trees, 0, -1) is a bare copy of layer 0. Stacking layer 0 onto
             # itself changes nothing unless it has whiteouts, so the copy is only made then.
-            has_whiteouts = any(e.kind is EntryKind.WHITEOUT for e in entries)
+            has_whiteouts = table.kinds.find(_WHITEOUT) >= 0
             lower = tree.copy() if has_whiteouts else tree
         order = tree.walk(escaped)
         efficiency.visit_leaves(tree, order, lower)

@@ -65,22 +65,22 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
     for found in catalogs:
         for path, name in found.claims.items():
             owner_by_path.setdefault(path, f"{found.kind}:{name}")
-    owner_by_path.update(unlisted.derive(resolver.files(), owner_by_path))
+    owner_by_path.update(unlisted.derive(resolver.paths(), owner_by_path))
 
     tallies: dict[str, _Tally] = {}
     triples: list[tuple[str, int, str]] = []
     total = 0
-    for entry in resolver.files():
-        size = resolver.size(entry)
-        owner = owner_by_path.get(entry.path) or f"{UNOWNED}:{_top_level(entry.path)}"
+    owner_get = owner_by_path.get
+    for path, size, layer in resolver.sized_files():
+        owner = owner_get(path) or f"{UNOWNED}:{_top_level(path)}"
         tally = tallies.get(owner)
         if tally is None:
             tally = tallies[owner] = _Tally()
         tally.size_bytes += size
         tally.file_count += 1
-        tally.layer_bytes[entry.layer_index] = tally.layer_bytes.get(entry.layer_index, 0) + size
-        tally.files.append(entry.path)
-        triples.append((entry.path, size, owner))
+        tally.layer_bytes[layer] = tally.layer_bytes.get(layer, 0) + size
+        tally.files.append(path)
+        triples.append((path, size, owner))
         total += size
 
     packages = {found.kind: found.packages for found in catalogs}

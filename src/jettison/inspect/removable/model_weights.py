@@ -20,7 +20,6 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from jettison.image.model import FileEntry
 from jettison.inspect.removable._cause import MIB, Cause, Claim, Unclaimed
 
 WEIGHT_SUFFIXES = frozenset(
@@ -32,28 +31,33 @@ HUB_REPO = re.compile(r"((?:.+/)?models--[^/]+)/(?:blobs|snapshots|refs)/.+")
 PYTHON_ENV = re.compile(r"(?:^|/)(?:site|dist)-packages/")
 
 
+_SUFFIXES = tuple(WEIGHT_SUFFIXES | LARGE_ONLY_SUFFIXES | {".bin"})
+
+
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:
-    for entry in unclaimed:
-        path = entry.path
+    # Only hub caches and names with a weights suffix (any case) can be claimed: find those
+    # first, in one sweep, before the per-path tests.
+    candidates = [p for p in unclaimed if "models--" in p or p[-12:].lower().endswith(_SUFFIXES)]
+    for path in candidates:
         if "models--" in path and (hub := HUB_REPO.fullmatch(path)) is not None:
-            yield Claim(entry, hub.group(1))
-        elif PYTHON_ENV.search(path) is None and _looks_like_weights(unclaimed, entry):
-            yield Claim(entry, path)
+            yield Claim(path, hub.group(1))
+        elif PYTHON_ENV.search(path) is None and _looks_like_weights(unclaimed, path):
+            yield Claim(path, path)
 
 
-def _looks_like_weights(unclaimed: Unclaimed, entry: FileEntry) -> bool:
-    directory, name = posixpath.split(entry.path)
+def _looks_like_weights(unclaimed: Unclaimed, path: str) -> bool:
+    directory, name = posixpath.split(path)
     suffix = posixpath.splitext(name)[1].lower()
     if suffix in WEIGHT_SUFFIXES:
         return True
-    large = unclaimed.size(entry) >= LARGE_BYTES
+    large = unclaimed.size(path) >= LARGE_BYTES
     if suffix in LARGE_ONLY_SUFFIXES:
         return large
     if suffix == ".bin":
         if name.startswith("pytorch_model"):
             return True
         config = posixpath.join(directory, "config.json")
-        return large and unclaimed.resolver.get(config) is not None
+        return large and unclaimed.resolver.exists(config)
     return False
 
 
