@@ -54,11 +54,14 @@ class FileResolver:
         self._listings = listings
         self._fs = fs
 
-    @cached_property
-    def _files(self) -> dict[str, int]:
-        """Path -> ref of every regular file and hard link of the final filesystem."""
+    def _file_ref(self, path: str) -> int | None:
+        """The reference of the regular file or hard link at ``path``."""
+        ref = self._fs.ref(path)
+        return ref if ref is not None and ref & 0xFF in _FILE_KINDS else None
+
+    def _file_refs(self) -> Iterator[tuple[str, int]]:
         kinds = _FILE_KINDS
-        return {path: ref for path, ref in self._fs.refs() if ref & 0xFF in kinds}
+        return ((path, ref) for path, ref in self._fs.refs() if ref & 0xFF in kinds)
 
     def paths(self) -> list[str]:
         """Paths of the regular files and hard links of the final filesystem, sorted."""
@@ -66,7 +69,7 @@ class FileResolver:
 
     @cached_property
     def _sorted_paths(self) -> list[str]:
-        return sorted(self._files)
+        return sorted(path for path, _ in self._file_refs())
 
     def under(self, directory: str) -> list[str]:
         """Sorted paths of the files below ``directory`` (``""``: all of them)."""
@@ -85,17 +88,17 @@ class FileResolver:
     def sized_files(self) -> Iterator[tuple[str, int, int]]:
         """(path, bytes it contributes, layer index) of every file, without entry objects."""
         owned = self._fs.owned_size
-        for path, ref in self._files.items():
+        for path, ref in self._file_refs():
             yield path, owned(path, ref), ref_layer(ref)
 
     def is_file(self, path: str) -> bool:
         """Whether ``path`` is a regular file or hard link of the final filesystem."""
-        return path in self._files
+        return self._file_ref(path) is not None
 
     def files(self) -> Iterator[FileEntry]:
         """Regular files and hard links of the final filesystem (objects: prefer ``paths``)."""
         entry = self._fs.entry
-        return (entry(ref) for ref in self._files.values())
+        return (entry(ref) for _, ref in self._file_refs())
 
     def size(self, entry: FileEntry) -> int:
         """Bytes ``entry`` contributes to the final filesystem (hard links count once)."""
@@ -103,20 +106,20 @@ class FileResolver:
 
     def size_of(self, path: str) -> int:
         """:meth:`size` of the file at ``path`` (0 when there is none)."""
-        ref = self._files.get(path)
+        ref = self._file_ref(path)
         return 0 if ref is None else self._fs.owned_size(path, ref)
 
     def layer_of(self, path: str) -> int:
         """Index of the layer that supplied the file at ``path`` (-1 when there is none)."""
-        ref = self._files.get(path)
+        ref = self._file_ref(path)
         return -1 if ref is None else ref_layer(ref)
 
     def hard_links(self) -> list[str]:
         """Paths of the hard links of the final filesystem."""
-        return [p for p, ref in self._files.items() if ref & 0xFF == k.HARDLINK]
+        return [p for p, ref in self._fs.refs() if ref & 0xFF == k.HARDLINK]
 
     def is_hardlink(self, path: str) -> bool:
-        ref = self._files.get(path)
+        ref = self._fs.ref(path)
         return ref is not None and ref & 0xFF == k.HARDLINK
 
     def get(self, path: str) -> FileEntry | None:
@@ -127,8 +130,8 @@ class FileResolver:
 
     def glob(self, *patterns: str) -> list[FileEntry]:
         match = glob_filter(patterns)
-        entry, files = self._fs.entry, self._files
-        return [entry(files[p]) for p in files if match(p, 0)]
+        entry = self._fs.entry
+        return [entry(ref) for path, ref in self._file_refs() if match(path, 0)]
 
     def read_bytes(self, path: str) -> bytes | None:
         """Content of a captured file as visible in the final filesystem, else None."""

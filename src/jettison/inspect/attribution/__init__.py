@@ -16,7 +16,7 @@ CUDA library families (:mod:`.cuda`) are a second, independent view over the sam
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -63,16 +63,18 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
     catalogs = [catalog(resolver) for catalog in CATALOGERS]
     owner_by_path: dict[str, str] = {}
     for found in catalogs:
+        keys: dict[str, str] = {}  # one key string per owner, not one per file
         for path, name in found.claims.items():
-            owner_by_path.setdefault(path, f"{found.kind}:{name}")
+            if path not in owner_by_path:
+                key = keys.get(name)
+                if key is None:
+                    key = keys[name] = f"{found.kind}:{name}"
+                owner_by_path[path] = key
     owner_by_path.update(unlisted.derive(resolver.paths(), owner_by_path))
 
     tallies: dict[str, _Tally] = {}
-    triples: list[tuple[str, int, str]] = []
     total = 0
-    owner_get = owner_by_path.get
-    for path, size, layer in resolver.sized_files():
-        owner = owner_get(path) or f"{UNOWNED}:{_top_level(path)}"
+    for path, size, layer, owner in _owned_files(resolver, owner_by_path):
         tally = tallies.get(owner)
         if tally is None:
             tally = tallies[owner] = _Tally()
@@ -80,8 +82,8 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
         tally.file_count += 1
         tally.layer_bytes[layer] = tally.layer_bytes.get(layer, 0) + size
         tally.files.append(path)
-        triples.append((path, size, owner))
         total += size
+    triples = ((p, s, o) for p, s, _, o in _owned_files(resolver, owner_by_path))
 
     packages = {found.kind: found.packages for found in catalogs}
     python_dists = _with_files(packages[python.KIND], python.KIND, tallies)
@@ -93,6 +95,22 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
     attribution = Attribution(owners=tuple(owners), cuda=cuda.families(triples), total_bytes=total)
     ownership = Ownership(owner_by_path=owner_by_path, python=python_dists, debian=debian_packages)
     return attribution, ownership
+
+
+def _owned_files(
+    resolver: FileResolver, owner_by_path: Mapping[str, str]
+) -> Iterator[tuple[str, int, int, str]]:
+    """(path, bytes, layer, owner key) of every file; unowned files by top-level directory."""
+    owner_get = owner_by_path.get
+    unowned: dict[str, str] = {}
+    for path, size, layer in resolver.sized_files():
+        owner = owner_get(path)
+        if owner is None:
+            top = _top_level(path)
+            owner = unowned.get(top)
+            if owner is None:
+                owner = unowned[top] = f"{UNOWNED}:{top}"
+        yield path, size, layer, owner
 
 
 def _top_level(path: str) -> str:
