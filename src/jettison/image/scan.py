@@ -11,6 +11,7 @@ import bisect
 import fnmatch
 import os
 import re
+import sys
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,7 +21,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from jettison.image import table as k
-from jettison.image.blobs import DigestChecker
+from jettison.image.blobs import Compression, DigestChecker
 from jettison.image.filesystem import MergedFilesystem, ref_layer, ref_row
 from jettison.image.layer_reader import CaptureFilter, LayerListing, hash_contents, read_layer
 from jettison.image.model import EntryKind, FileEntry, Image, Layer
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from jettison.image.scan_cache import ScanCache
 
 _FILE_KINDS = (k.FILE, k.HARDLINK)
+SWITCH_INTERVAL_S = 0.001
 
 
 def glob_filter(patterns: Iterable[str]) -> CaptureFilter:
@@ -143,7 +145,9 @@ class FileResolver:
         return self._listings[entry.layer_index].captured.get(entry.path)
 
     def hash_files(self, entries: Iterable[FileEntry]) -> dict[str, str]:
-        """sha256 of each given regular file, reading only the layers that hold them.
+        """A fingerprint of each given regular file's content (hex; equal for identical
+        contents, see :class:`~jettison.image.blobs.Fingerprint`), reading only the layers
+        that hold them.
 
         Streamed layers had every file hashed during the scan; only files of layers read by
         seeking (or taken from a cache without digests) are read again, at their offsets.
@@ -158,8 +162,23 @@ class FileResolver:
                 digests[entry.path] = known
             else:
                 by_layer[entry.layer_index].append(entry)
-        for index in sorted(by_layer):
-            digests.update(hash_contents(self._image.layers[index], by_layer[index]))
+        layers, threads = self._image.layers, reader_threads()
+        jobs: list[tuple[int, list[FileEntry]]] = []
+        for index, files in by_layer.items():
+            if self._listings[index].compression is Compression.NONE and threads > 1:
+                # Read at offsets (no stream to follow): split among the threads.
+                files.sort(key=lambda e: e.data_offset or 0)
+                jobs += [(index, files[n::threads]) for n in range(threads) if files[n::threads]]
+            else:
+                jobs.append((index, files))
+        if threads <= 1 or len(jobs) <= 1:
+            for index, files in jobs:
+                digests.update(hash_contents(layers[index], files))
+            return digests
+        # hashlib and file reads release the GIL: the jobs run side by side.
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="jettison-hash") as pool:
+            for found in pool.map(lambda job: hash_contents(layers[job[0]], job[1]), jobs):
+                digests.update(found)
         return digests
 
     def _known_digest(self, entry: FileEntry) -> str | None:
@@ -252,6 +271,11 @@ def scan_image(
 
     count = len(image.layers)
     workers = min(threads or reader_threads(), count)
+    # Inflating and hashing threads give up the GIL often; the parsing threads hold it in
+    # between. A 1 ms switch interval (default 5 ms) lets them have it back sooner: see
+    # blobs.OUT_CHUNK_BYTES for what the wait cost. Restored when the scan ends.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))
     sink.begin(
         f"reading {count} layer{'s' if count != 1 else ''}",
         sum(layer.stored_size_bytes for layer in image.layers),
@@ -266,6 +290,7 @@ def scan_image(
             checker.cancel()
         raise
     finally:
+        sys.setswitchinterval(interval)
         sink.end()
     fs = MergedFilesystem([listing.table for listing in listings])
     return ScannedImage(image, tuple(listings), fs)

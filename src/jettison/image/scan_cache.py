@@ -46,7 +46,7 @@ from jettison.image.model import Layer
 from jettison.image.skipped import Skipped
 from jettison.image.table import EntryTable
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bumped whenever what an entry holds or means changes: older entries are then ignored."""
 DEFAULT_MAX_BYTES = 2 << 30
 MAX_BYTES_ENV = "JETTISON_LAYER_CACHE_MAX_BYTES"

@@ -13,7 +13,7 @@ in columns (row ``i`` of every column is entry ``i``, in tar order):
   entries someone builds a ``FileEntry`` of (``id_values`` holds the numbers where pax
   records or a caller gave them);
 - sparse maps for what few entries have: link targets, a header size field that differs
-  from the content size (dive sums it), the sha256 of a file's content when the scan
+  from the content size (dive sums it), a fingerprint of a file's content when the scan
   hashed it.
 
 :meth:`entry` builds the ``FileEntry`` of one row when a caller wants one. The table also
@@ -40,9 +40,11 @@ HARDLINK = KIND_CODE[EntryKind.HARDLINK]
 WHITEOUT = KIND_CODE[EntryKind.WHITEOUT]
 OPAQUE = KIND_CODE[EntryKind.OPAQUE]
 
-_MAGIC = b"JTTB2\n"
+_MAGIC = b"JTTB3\n"
 _COUNTS = struct.Struct("<QQQQQQ")
 """rows, bytes of the path blob, link rows, header-size rows, digest rows, id rows."""
+DIGEST_BYTES = 8
+"""Size of a content fingerprint in ``digests``."""
 _DEFAULT_IDS = (0o644, 0, 0)
 _NO_IDS = bytes(24)
 """``ids`` of a row whose numbers are in ``id_values``."""
@@ -82,7 +84,8 @@ class EntryTable:
         self.header_sizes: dict[int, int] = {}
         """Row -> the tar header's size field, where it differs from ``sizes``."""
         self.digests: dict[int, bytes] = {}
-        """Row -> sha256 of the content, for files whose content the scan hashed."""
+        """Row -> fingerprint of the content (:class:`~jettison.image.blobs.Fingerprint`), for
+        files whose content the scan hashed."""
 
     def append(
         self,
@@ -205,7 +208,7 @@ class EntryTable:
             _le(array("Q", (r for r, _ in heads))),
             _le(array("q", (s for _, s in heads))),
             _le(array("Q", (r for r, _ in digests))),
-            b"".join(d for _, d in digests),
+            b"".join(d[:DIGEST_BYTES].ljust(DIGEST_BYTES, b"\0") for _, d in digests),
         ]
         return b"".join(parts)
 
@@ -246,9 +249,10 @@ class EntryTable:
         head_sizes = reader.array("q", n_heads)
         table.header_sizes = dict(zip(head_rows, head_sizes, strict=True))
         digest_rows = reader.array("Q", n_digests)
-        digest_blob = reader.take(32 * n_digests)
+        size = DIGEST_BYTES
+        digest_blob = reader.take(size * n_digests)
         table.digests = {
-            row: digest_blob[32 * i : 32 * i + 32] for i, row in enumerate(digest_rows)
+            row: digest_blob[size * i : size * i + size] for i, row in enumerate(digest_rows)
         }
         if not reader.at_end():
             raise TableFormatError("trailing bytes")
