@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jettison", default=find_tool("jettison"))
     args = parser.parse_args(argv)
+    args.first, args.second = args.first.resolve(), args.second.resolve()
     meter = Meter(find_gnu_time())
     for archive in (args.first, args.second):
         warm(archive)

@@ -16,7 +16,8 @@ The layers, as an ML service image has them (sizes at scale 1):
     1  Python + deps    210,000 files, many small, site-packages tree              1.9 GB
     2  ML libraries     100 files of ~160 MB (CUDA-like .so files)               16.0 GB
     3  app              79,000 files of ~12.7 KiB                                  1.0 GB
-    4  RUN chown -R     the same 79,000 files again: every one shadows layer 3     1.0 GB
+    4  RUN chown -R     the same 79,000 files again, owned by uid 1000: every one
+                        shadows layer 3 (and the layer's digest differs from 3's)  1.0 GB
     5  last             1 file (what --variant changes)
 
 The contents are zeros: what is measured is the tar walk, the merge and the analysis,
@@ -41,8 +42,8 @@ BLOCK = 512
 ZEROS = bytes(4 << 20)
 MTIME = 1_700_000_000
 
-Entry = tuple[str, int]
-"""(path, size); a path ending in "/" is a directory."""
+Entry = tuple[str, int] | tuple[str, int, int]
+"""(path, size[, uid and gid]); a path ending in "/" is a directory."""
 
 
 def _layers(scale: float, variant: int) -> list[tuple[str, list[Entry]]]:
@@ -69,14 +70,15 @@ def _layers(scale: float, variant: int) -> list[tuple[str, list[Entry]]]:
         ("RUN pip install -r requirements.txt", deps),
         ("RUN pip install torch", ml),
         ("COPY data/ /app/", app),
-        ("RUN chown -R app:app /app", list(app)),
+        ("RUN chown -R app:app /app", [(path, size, 1000) for path, size, *_ in app]),
         ("COPY VERSION /app/", [(f"app/VERSION-{variant}", 64 + variant)]),
     ]
 
 
-def _header(path: str, size: int) -> bytes:
+def _header(path: str, size: int, owner: int = 0) -> bytes:
     info = tarfile.TarInfo(path.rstrip("/"))
     info.mtime = MTIME
+    info.uid = info.gid = owner
     if path.endswith("/"):
         info.type, info.mode = tarfile.DIRTYPE, 0o755
     else:
@@ -86,8 +88,8 @@ def _header(path: str, size: int) -> bytes:
 
 def _stream(entries: list[Entry]) -> Iterator[tuple[bytes, int]]:
     """(header bytes, zero bytes after it: body and padding) per entry, then the end marker."""
-    for path, size in entries:
-        yield _header(path, size), size + (-size % BLOCK)
+    for path, size, *owner in entries:
+        yield _header(path, size, *owner), size + (-size % BLOCK)
     yield bytes(2 * BLOCK), 0
 
 
@@ -222,7 +224,7 @@ def write_oci_archive(path: Path, layers: list[tuple[str, list[Entry]]], work: P
         }
     ).encode()
     manifest_digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
-    index = {
+    image_index = {
         "schemaVersion": 2,
         "manifests": [
             {
@@ -235,7 +237,7 @@ def write_oci_archive(path: Path, layers: list[tuple[str, list[Entry]]], work: P
     }
     with tarfile.open(path, "w", format=tarfile.GNU_FORMAT) as tar:
         _add_bytes(tar, "oci-layout", b'{"imageLayoutVersion": "1.0.0"}')
-        _add_bytes(tar, "index.json", json.dumps(index).encode())
+        _add_bytes(tar, "index.json", json.dumps(image_index).encode())
         for digest, blob_path in blobs:
             tar.add(blob_path, f"blobs/sha256/{digest.split(':')[1]}")
             blob_path.unlink()
@@ -254,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     layers = _layers(args.scale, args.variant)
     suffix = f"-v{args.variant}" if args.variant else ""
     entries = sum(len(e) for _, e in layers)
-    total = sum(size for _, e in layers for _, size in e)
+    total = sum(entry[1] for _, e in layers for entry in e)
     summary = f"{len(layers)} layers, {entries:,} entries, {total / 1e9:.2f} GB"
     print(f"synth: {summary}", file=sys.stderr)
     if args.only in (None, "docker"):
