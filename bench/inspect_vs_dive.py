@@ -48,7 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ARCHIVE = REPO / "build" / "bert-naive.tar"
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
 TOP_OWNERS = 5
-JETTISON_FLAGS = ("--format", "json", "--no-progress")
+JETTISON_FLAGS = ("--format", "json", "--no-progress", "--no-cache")
 
 
 @dataclass(frozen=True)

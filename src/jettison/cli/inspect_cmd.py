@@ -83,6 +83,13 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     "report a pull size. Costs a compression pass (minutes for multi-GB images).",
 )
 @click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Read every layer again instead of taking layers scanned before (same digest) from "
+    "the layer cache in the cache directory ($JETTISON_CACHE, default ~/.cache/jettison).",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bars on stderr.  [default: when stderr is a terminal]",
@@ -103,6 +110,7 @@ def inspect_cmd(
     config_path: Path | None,
     verify: str,
     estimate_pull: bool,
+    no_cache: bool,
     progress: bool | None,
     color: bool | None,
     width: int | None,

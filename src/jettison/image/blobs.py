@@ -2,6 +2,10 @@
 
 Compression is decided from the blob's first bytes, not from the media type: docker-archives
 name every layer ``layer.tar`` whatever it holds, and estargz is plain gzip to a reader.
+
+gzip is inflated by ISA-L (the ``isal`` package) when it is installed: measured on the 3.5 GB
+gzip layer of the naive BERT image, twice as fast as zlib (8.0 s against 17.7 s for all of
+its layers, one core); zlib otherwise, with the same results.
 """
 
 from __future__ import annotations
@@ -12,15 +16,42 @@ import hashlib
 import lzma
 import queue
 import threading
+import types
 import zlib
 from collections.abc import Callable, Generator, Iterator
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import zstandard
 
 from jettison.errors import ImageFormatError
 
+_gzip_zlib: types.ModuleType
+_igzip: types.ModuleType | None
+try:  # ISA-L's inflate: the same results as zlib's, about twice as fast
+    from isal import igzip_lib, isal_zlib
+
+    _gzip_zlib, _igzip = isal_zlib, igzip_lib
+except ImportError:  # pragma: no cover - isal is a dependency; a platform without its wheel
+    _gzip_zlib, _igzip = zlib, None
+_GZIP_ERROR: type[Exception] = _gzip_zlib.error
+_crc32: Callable[[Any, int], int] = _gzip_zlib.crc32
+_adler32: Callable[[Any, int], int] = _gzip_zlib.adler32
+
 CHUNK_BYTES = 1 << 20
+STREAM_CHUNK_BYTES = 4 << 20
+"""Read size of compressed blobs."""
+OUT_CHUNK_BYTES = 16 << 20
+"""Most bytes one gzip inflate call returns: a run of zeros inflates 1000-fold, and an
+unbounded call would hold gigabytes at once.
+
+Large on purpose. Inflating releases the GIL, and every time it wants it back while the
+parsing thread runs Python it waits up to the switch interval: zlib's and isal_zlib's
+decompress objects give it up once per output block, so on the py311 stand-in's 247 MB
+layer, next to a thread running Python, zlib took 12.3 s instead of 2.6 s and isal_zlib
+4.1 s instead of 1.2 s; ISA-L's IgzipDecompressor with 4 MiB in and 16 MiB out, 1.2 s
+(switch interval 1 ms, see :func:`jettison.image.scan.scan_image`) instead of 1.0 s."""
+GZIP_INFLATER = "isal" if _igzip is not None else "zlib"
+"""Which inflater gzip layers get (for benchmarks and reports)."""
 
 
 class Compression(enum.Enum):
@@ -46,6 +77,36 @@ def sniff(head: bytes) -> Compression:
     return Compression.NONE
 
 
+class Fingerprint:
+    """A content fingerprint for telling identical files apart: CRC-32 and Adler-32 of the
+    bytes (ISA-L's: 16 GB/s each, where sha256 runs at 1.4 GB/s here), 8 bytes.
+
+    Used for duplicate detection among files already known to have the same size, where
+    it replaced per-file sha256: hashing every file of the BERT image's 6.4 GB pip layer
+    cost 4.5 s of CPU on top of the layer's own digest. Two different files of one size
+    would need equal CRC-32 and Adler-32 to be taken for copies; hashlib-like API.
+    """
+
+    __slots__ = ("_adler", "_crc")
+    digest_size = 8
+
+    def __init__(self, data: bytes = b"") -> None:
+        self._crc = 0
+        self._adler = 1
+        if data:
+            self.update(data)
+
+    def update(self, data: bytes | memoryview) -> None:
+        self._crc = _crc32(data, self._crc)
+        self._adler = _adler32(data, self._adler)
+
+    def digest(self) -> bytes:
+        return self._crc.to_bytes(4, "big") + self._adler.to_bytes(4, "big")
+
+    def hexdigest(self) -> str:
+        return self.digest().hex()
+
+
 class HashedChunks:
     """Iterate over a blob in large chunks, hashing and counting every byte."""
 
@@ -56,28 +117,67 @@ class HashedChunks:
         on_read: Callable[[int], None] | None = None,
         hash_bytes: bool = True,
         head: bytes = b"",
+        chunk_bytes: int = CHUNK_BYTES,
+        background: bool = False,
     ) -> None:
-        """``head``: bytes already read from ``raw`` (to sniff it), served first."""
+        """``head``: bytes already read from ``raw`` (to sniff it), served first.
+        ``background``: hash in a thread of its own (the reading thread inflates)."""
+        self._chunk_bytes = chunk_bytes
         self._head = head
         self._raw = raw
         self._on_read = on_read
         self._hash = hashlib.new(algorithm) if hash_bytes else None
+        self._hasher = _Hasher(self._hash) if hash_bytes and background else None
         self.algorithm = algorithm
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[bytes]:
         head, self._head = self._head, b""
-        while chunk := head + self._raw.read(CHUNK_BYTES):
-            head = b""
-            if self._hash is not None:
-                self._hash.update(chunk)
-            self.bytes_read += len(chunk)
-            if self._on_read is not None:
-                self._on_read(len(chunk))
-            yield chunk
+        digest, hasher = self._hash, self._hasher
+        try:
+            while chunk := head + self._raw.read(self._chunk_bytes):
+                head = b""
+                if hasher is not None:
+                    hasher.put(chunk)
+                elif digest is not None:
+                    digest.update(chunk)
+                self.bytes_read += len(chunk)
+                if self._on_read is not None:
+                    self._on_read(len(chunk))
+                yield chunk
+        finally:
+            if hasher is not None:
+                hasher.close()
 
     def hexdigest(self) -> str | None:
+        if self._hasher is not None:
+            self._hasher.close()
         return self._hash.hexdigest() if self._hash is not None else None
+
+
+class _Hasher:
+    """Feeds chunks to a hash object in a thread of its own (hashlib releases the GIL)."""
+
+    def __init__(self, digest: Any, depth: int = 4) -> None:
+        self._digest = digest
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._thread = threading.Thread(target=self._run, name="jettison-hash", daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    def _run(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            self._digest.update(chunk)
+
+    def put(self, chunk: bytes) -> None:
+        self._chunks.put(chunk)
+
+    def close(self) -> None:
+        """Wait until every chunk put so far is hashed."""
+        if not self._closed:
+            self._closed = True
+            self._chunks.put(None)
+        self._thread.join()
 
 
 class _Decompressor(Protocol):
@@ -86,7 +186,8 @@ class _Decompressor(Protocol):
 
 def _new_decompressor(kind: Compression) -> _Decompressor:
     if kind is Compression.GZIP:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        inflater: _Decompressor = _gzip_zlib.decompressobj(16 + zlib.MAX_WBITS)
+        return inflater
     if kind is Compression.ZSTD:
         return zstandard.ZstdDecompressor().decompressobj()
     if kind is Compression.BZIP2:
@@ -96,8 +197,12 @@ def _new_decompressor(kind: Compression) -> _Decompressor:
 
 def decompressed(chunks: Iterator[bytes], kind: Compression, label: str) -> Iterator[bytes]:
     """Decompress a chunk stream; concatenated gzip/zstd members (pigz, estargz) continue."""
+    if kind is Compression.GZIP and _igzip is not None:
+        yield from _gunzip(chunks, label, _igzip)
+        return
     dec = _new_decompressor(kind)
-    errors = (zlib.error, zstandard.ZstdError, OSError, EOFError, lzma.LZMAError)
+    errors = (zlib.error, _GZIP_ERROR, zstandard.ZstdError, OSError, EOFError, lzma.LZMAError)
+    bounded = kind is Compression.GZIP  # zlib's API: max_length and unconsumed_tail
     try:
         for chunk in chunks:
             data = chunk
@@ -106,10 +211,14 @@ def decompressed(chunks: Iterator[bytes], kind: Compression, label: str) -> Iter
             elif getattr(dec, "eof", False):
                 continue  # zero padding after the last member
             while data:
-                out = dec.decompress(data)
+                if bounded:
+                    out = dec.decompress(data, OUT_CHUNK_BYTES)  # type: ignore[call-arg]
+                    data = dec.unconsumed_tail  # type: ignore[attr-defined]
+                else:
+                    out = dec.decompress(data)
+                    data = b""
                 if out:
                     yield out
-                data = b""
                 if getattr(dec, "eof", False):
                     data = getattr(dec, "unused_data", b"")
                     if data.strip(b"\0"):
@@ -120,6 +229,38 @@ def decompressed(chunks: Iterator[bytes], kind: Compression, label: str) -> Iter
             raise ImageFormatError(f"{label}: {kind.value} stream is truncated")
     except errors as exc:
         raise ImageFormatError(f"{label}: corrupt {kind.value} data ({exc})") from exc
+
+
+def _gunzip(chunks: Iterator[bytes], label: str, igzip: types.ModuleType) -> Iterator[bytes]:
+    """gzip members through ISA-L's IgzipDecompressor (bz2's API: ``needs_input``)."""
+
+    def member() -> Any:
+        return igzip.IgzipDecompressor(flag=igzip.DECOMP_GZIP)
+
+    dec = member()
+    try:
+        for chunk in chunks:
+            data = chunk
+            if dec.eof:
+                if not data.strip(b"\0"):
+                    continue  # zero padding after the last member
+                dec = member()  # the last member ended exactly at a chunk end
+            while True:
+                out = dec.decompress(data, OUT_CHUNK_BYTES)
+                data = b""
+                if out:
+                    yield out
+                if dec.eof:
+                    data = dec.unused_data
+                    if not data.strip(b"\0"):
+                        break  # trailing zero padding (or nothing) after the member
+                    dec = member()
+                elif dec.needs_input:
+                    break
+        if not dec.eof:
+            raise ImageFormatError(f"{label}: gzip stream is truncated")
+    except _GZIP_ERROR as exc:
+        raise ImageFormatError(f"{label}: corrupt gzip data ({exc})") from exc
 
 
 def uncompressed_chunks(chunks: Iterator[bytes], label: str) -> tuple[Compression, Iterator[bytes]]:
@@ -140,20 +281,24 @@ def uncompressed_chunks(chunks: Iterator[bytes], label: str) -> tuple[Compressio
 class CountingChunks:
     """Pass chunks through, hashing them (the uncompressed side, for diff_id checks)."""
 
-    def __init__(self, chunks: Iterator[bytes], algorithm: str = "sha256") -> None:
+    def __init__(
+        self, chunks: Iterator[bytes], algorithm: str = "sha256", hash_bytes: bool = True
+    ) -> None:
         self._chunks = chunks
-        self._hash = hashlib.new(algorithm)
+        self._hash = hashlib.new(algorithm) if hash_bytes else None
         self.algorithm = algorithm
         self.bytes_read = 0
 
     def __iter__(self) -> Iterator[bytes]:
+        digest = self._hash
         for chunk in self._chunks:
-            self._hash.update(chunk)
+            if digest is not None:
+                digest.update(chunk)
             self.bytes_read += len(chunk)
             yield chunk
 
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
+    def hexdigest(self) -> str | None:
+        return self._hash.hexdigest() if self._hash is not None else None
 
 
 _DONE = object()

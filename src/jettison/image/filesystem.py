@@ -17,14 +17,39 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
+from jettison.image import table as k
 from jettison.image.model import EntryKind, FileEntry
 from jettison.image.skipped import Skipped
+from jettison.image.table import EntryTable
 
 MAX_SYMLINK_HOPS = 40
 """Linux's limit on symlinks followed while resolving one path (ELOOP)."""
+
+_ROW_SHIFT = 8
+_LAYER_SHIFT = 40
+_KIND_MASK = 0xFF
+_ROW_MASK = (1 << (_LAYER_SHIFT - _ROW_SHIFT)) - 1
+
+
+def make_ref(layer: int, row: int, kind: int) -> int:
+    """An entry's reference: its layer, its row in that layer's table and its kind code, in
+    one int (the kind is read on the hot path without a table look-up)."""
+    return (layer << _LAYER_SHIFT) | (row << _ROW_SHIFT) | kind
+
+
+def ref_layer(ref: int) -> int:
+    return ref >> _LAYER_SHIFT
+
+
+def ref_row(ref: int) -> int:
+    return (ref >> _ROW_SHIFT) & _ROW_MASK
+
+
+def ref_kind(ref: int) -> int:
+    return ref & _KIND_MASK
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,79 +60,99 @@ class Hidden:
     by_layer: int
     cause: str
     """``overwritten``, ``deleted`` (a whiteout) or ``opaque`` (an opaque directory)."""
+    ref: int = field(default=-1, compare=False, repr=False)
+    """The entry's reference in the filesystem that hid it (see :func:`make_ref`)."""
 
 
 class MergedFilesystem:
-    """The final tree of an image, built from per-layer listings in one linear pass."""
+    """The final tree of an image, built from per-layer tables in one linear pass.
 
-    def __init__(self, layers: Sequence[Sequence[FileEntry]]) -> None:
-        self._state: dict[str, FileEntry] = {}
+    Entries are held as references into the layers' tables (:func:`make_ref`), not as
+    objects: :meth:`get` and :meth:`entries` build :class:`FileEntry` objects on demand.
+    """
+
+    def __init__(self, layers: Sequence[EntryTable | Sequence[FileEntry]]) -> None:
+        self.tables: list[EntryTable] = [
+            layer if isinstance(layer, EntryTable) else EntryTable.from_entries(i, layer)
+            for i, layer in enumerate(layers)
+        ]
+        self._state: dict[str, int] = {}
         self._children: dict[str, set[str]] = {}
-        self._link_targets: dict[str, FileEntry] = {}
+        self._link_targets: dict[str, int] = {}
         """Hard link path -> the regular file it shares data with, as it was when linked."""
-        self.hidden: list[Hidden] = []
+        self._hidden: list[tuple[int, int, str]] = []
+        """(ref, by layer, cause) of every entry taken away."""
+        self._objects: dict[int, FileEntry] = {}
         self.skipped: list[Skipped] = []
-        for index, entries in enumerate(layers):
-            self._apply(index, entries)
+        for index, table in enumerate(self.tables):
+            self._apply(index, table)
         self._check_hardlinks()
 
     # -- building -------------------------------------------------------------------------
 
-    def _apply(self, index: int, entries: Sequence[FileEntry]) -> None:
-        for entry in entries:
-            if entry.kind is EntryKind.OPAQUE:
-                for child in list(self._children.get(entry.path, ())):
-                    self._remove(child, index, "opaque")
-            elif entry.kind is EntryKind.WHITEOUT:
-                self._remove(entry.path, index, "deleted")
-        for entry in entries:
-            if entry.kind in (EntryKind.OPAQUE, EntryKind.WHITEOUT):
+    def _apply(self, index: int, table: EntryTable) -> None:
+        kinds, paths = table.kinds, table.paths
+        if kinds.find(k.OPAQUE) >= 0 or kinds.find(k.WHITEOUT) >= 0:
+            for row, kind in enumerate(kinds):
+                if kind == k.OPAQUE:
+                    for child in list(self._children.get(paths[row], ())):
+                        self._remove(child, index, "opaque")
+                elif kind == k.WHITEOUT:
+                    self._remove(paths[row], index, "deleted")
+        state, children = self._state, self._children
+        state_get, children_get = state.get, children.get
+        base = index << _LAYER_SHIFT
+        markers = (k.OPAQUE, k.WHITEOUT)
+        for row, path in enumerate(paths):
+            kind = kinds[row]
+            if kind in markers:
                 continue
-            old = self._state.get(entry.path)
+            ref = base | (row << _ROW_SHIFT) | kind
+            old = state_get(path)
             if old is not None:
-                if old.kind is EntryKind.DIR and entry.kind is EntryKind.DIR:
-                    self._state[entry.path] = entry
+                if kind == k.DIR and old & _KIND_MASK == k.DIR:
+                    state[path] = ref
                     continue
-                self._remove(entry.path, index, "overwritten")
-            elif entry.kind is not EntryKind.DIR and self._children.get(entry.path):
+                self._remove(path, index, "overwritten")
+            elif kind != k.DIR and children_get(path):
                 # A directory implied only by its children (no entry of its own) is replaced
                 # just the same: its subtree goes.
-                self._remove(entry.path, index, "overwritten")
-            self._add(entry)
+                self._remove(path, index, "overwritten")
+            state[path] = ref
+            if kind == k.HARDLINK:
+                self._link(path, ref, table, row, index)
+            elif self._link_targets:
+                self._link_targets.pop(path, None)  # a link re-added here starts afresh
+            # Register the path with its parents, creating implicit directories as needed.
+            while path:
+                parent = path.rpartition("/")[0]
+                siblings = children_get(parent)
+                if siblings is None:
+                    siblings = children[parent] = set()
+                elif path in siblings:
+                    break
+                siblings.add(path)
+                ancestor = state_get(parent)
+                if ancestor is not None and ancestor & _KIND_MASK not in (k.DIR, k.SYMLINK):
+                    # A file stood where a directory is now needed: the runtime replaces it.
+                    self._forget(parent, index, "overwritten")
+                path = parent
 
-    def _add(self, entry: FileEntry) -> None:
-        path = entry.path
-        self._state[path] = entry
-        self._link_targets.pop(path, None)  # a link re-added at this path starts afresh
-        if entry.kind is EntryKind.HARDLINK:
-            target = self._state.get(entry.link_target or "")
-            if target is None or target.kind is not EntryKind.FILE:
-                self.skipped.append(
-                    Skipped(
-                        path,
-                        f"hard link to missing target {entry.link_target!r}",
-                        entry.layer_index,
-                    )
-                )
-            else:
-                self._link_targets[path] = target
-        # Register the path with its parents, creating implicit directories as needed.
-        while path:
-            parent = posixpath.dirname(path)
-            siblings = self._children.setdefault(parent, set())
-            if path in siblings:
-                break
-            siblings.add(path)
-            ancestor = self._state.get(parent)
-            if ancestor is not None and ancestor.kind not in (EntryKind.DIR, EntryKind.SYMLINK):
-                # A file stood where a directory is now needed: the runtime replaces it.
-                self._forget(parent, entry.layer_index, "overwritten")
-            path = parent
+    def _link(self, path: str, ref: int, table: EntryTable, row: int, index: int) -> None:
+        self._link_targets.pop(path, None)
+        target_path = table.links.get(row) or ""
+        target = self._state.get(target_path)
+        if target is None or target & _KIND_MASK != k.FILE:
+            self.skipped.append(
+                Skipped(path, f"hard link to missing target {table.links.get(row)!r}", index)
+            )
+        else:
+            self._link_targets[path] = target
 
     def _forget(self, path: str, by_layer: int, cause: str) -> None:
         old = self._state.pop(path, None)
         if old is not None:
-            self.hidden.append(Hidden(old, by_layer, cause))
+            self._hidden.append((old, by_layer, cause))
 
     def _remove(self, path: str, by_layer: int, cause: str) -> None:
         """Remove ``path`` and its subtree, recording what was hidden."""
@@ -122,22 +167,63 @@ class MergedFilesystem:
 
     def _check_hardlinks(self) -> None:
         for path in list(self._link_targets):
-            entry = self._state.get(path)
-            if entry is None or entry.kind is not EntryKind.HARDLINK:
+            ref = self._state.get(path)
+            if ref is None or ref & _KIND_MASK != k.HARDLINK:
                 del self._link_targets[path]
+
+    # -- references -----------------------------------------------------------------------
+
+    def entry(self, ref: int) -> FileEntry:
+        """The :class:`FileEntry` a reference names (built once, then kept)."""
+        found = self._objects.get(ref)
+        if found is None:
+            found = self._objects[ref] = self.tables[ref >> _LAYER_SHIFT].entry(
+                (ref >> _ROW_SHIFT) & _ROW_MASK
+            )
+        return found
+
+    def ref(self, path: str) -> int | None:
+        return self._state.get(path)
+
+    def refs(self) -> Iterable[tuple[str, int]]:
+        """(path, ref) of every entry of the final tree."""
+        return self._state.items()
+
+    def content_size(self, ref: int) -> int:
+        return self.tables[ref >> _LAYER_SHIFT].sizes[(ref >> _ROW_SHIFT) & _ROW_MASK]
+
+    def owned_size(self, path: str, ref: int) -> int:
+        """:meth:`owned_bytes` by path and reference, without an entry object."""
+        kind = ref & _KIND_MASK
+        if kind == k.FILE:
+            return self.tables[ref >> _LAYER_SHIFT].sizes[(ref >> _ROW_SHIFT) & _ROW_MASK]
+        if kind == k.HARDLINK and path in self._carriers:
+            return self.content_size(self._link_targets[path])
+        return 0
 
     # -- reading --------------------------------------------------------------------------
 
     def get(self, path: str) -> FileEntry | None:
-        return self._state.get(path)
+        ref = self._state.get(path)
+        return None if ref is None else self.entry(ref)
 
     def entries(self) -> Iterator[FileEntry]:
-        return iter(self._state.values())
+        entry = self.entry
+        return (entry(ref) for ref in self._state.values())
+
+    @cached_property
+    def hidden(self) -> list[Hidden]:
+        entry = self.entry
+        return [Hidden(entry(ref), by, cause, ref) for ref, by, cause in self._hidden]
+
+    def hidden_refs(self) -> list[tuple[int, int, str]]:
+        """(ref, by layer, cause) of every hidden entry, in the order they were hidden."""
+        return self._hidden
 
     def is_dir(self, path: str) -> bool:
-        entry = self._state.get(path)
-        return (entry is not None and entry.kind is EntryKind.DIR) or (
-            entry is None and path in self._children
+        ref = self._state.get(path)
+        return (ref is not None and ref & _KIND_MASK == k.DIR) or (
+            ref is None and path in self._children
         )
 
     def children(self, path: str) -> Iterable[str]:
@@ -152,45 +238,52 @@ class MergedFilesystem:
         """
         if entry.kind is EntryKind.FILE:
             return entry.size_bytes
-        if entry.kind is EntryKind.HARDLINK and self._carriers.get(entry.path) is not None:
-            return self._link_targets[entry.path].size_bytes
+        if entry.kind is EntryKind.HARDLINK and entry.path in self._carriers:
+            return self.content_size(self._link_targets[entry.path])
         return 0
 
     @cached_property
-    def _carriers(self) -> dict[str, FileEntry]:
+    def _carriers(self) -> dict[str, int]:
         """Surviving hard link path -> the file whose data it alone keeps alive.
 
         When several links outlive their target, the first by path carries the bytes, so the
         data is counted once.
         """
-        carriers: dict[str, FileEntry] = {}
+        carriers: dict[str, int] = {}
         taken: set[int] = set()
         for path in sorted(self._link_targets):
             linked = self._link_targets[path]
-            entry = self._state.get(path)
-            if entry is None or entry.kind is not EntryKind.HARDLINK:
+            ref = self._state.get(path)
+            if ref is None or ref & _KIND_MASK != k.HARDLINK:
                 continue
-            if self._state.get(entry.link_target or "") is linked or id(linked) in taken:
+            target = self.tables[ref >> _LAYER_SHIFT].links.get((ref >> _ROW_SHIFT) & _ROW_MASK)
+            if self._state.get(target or "") == linked or linked in taken:
                 continue
-            taken.add(id(linked))
+            taken.add(linked)
             carriers[path] = linked
         return carriers
 
     def carried(self, hidden: Hidden) -> bool:
         """True when a hidden file's data lives on through a surviving hard link (it is then
         counted in the final filesystem, not as shadowed)."""
-        return id(hidden.entry) in self._carried_ids
+        return hidden.ref in self._carried_refs
+
+    def carried_ref(self, ref: int) -> bool:
+        return ref in self._carried_refs
 
     @cached_property
-    def _carried_ids(self) -> frozenset[int]:
-        return frozenset(id(linked) for linked in self._carriers.values())
+    def _carried_refs(self) -> frozenset[int]:
+        return frozenset(self._carriers.values())
 
     def total_bytes(self) -> int:
-        return sum(self.owned_bytes(e) for e in self._state.values())
+        owned = self.owned_size
+        return sum(owned(path, ref) for path, ref in self._state.items())
 
     def hidden_bytes(self) -> int:
         """Bytes shipped but not visible (data kept alive by a hard link is visible)."""
-        return sum(h.entry.size_bytes for h in self.hidden if not self.carried(h))
+        carried = self._carried_refs
+        size = self.content_size
+        return sum(size(ref) for ref, _, _ in self._hidden if ref not in carried)
 
     def resolve(self, path: str) -> str | None:
         """Resolve symlinks in every component of ``path`` (absolute or root-relative).
@@ -209,18 +302,18 @@ class MergedFilesystem:
                     resolved.pop()
                 continue
             candidate = "/".join([*resolved, part])
-            entry = self._state.get(candidate)
-            if entry is not None and entry.kind is EntryKind.SYMLINK:
+            ref = self._state.get(candidate)
+            if ref is not None and ref & _KIND_MASK == k.SYMLINK:
                 hops += 1
                 if hops > MAX_SYMLINK_HOPS:
                     return None
-                target = entry.link_target or ""
+                target = self.tables[ref >> _LAYER_SHIFT].links.get(ref_row(ref)) or ""
                 parts = [p for p in target.split("/") if p not in ("", ".")]
                 if target.startswith("/"):
                     resolved = []
                 pending.extend(reversed(parts))
                 continue
-            if entry is None and candidate not in self._children:
+            if ref is None and candidate not in self._children:
                 return None
             resolved.append(part)
         return "/".join(resolved)

@@ -7,19 +7,32 @@ hashes of chosen files (one more pass over only the layers that hold them).
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import os
 import re
+import sys
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from jettison.image.blobs import DigestChecker
-from jettison.image.filesystem import MergedFilesystem
+from jettison.image import table as k
+from jettison.image.blobs import Compression, DigestChecker
+from jettison.image.filesystem import MergedFilesystem, ref_layer, ref_row
 from jettison.image.layer_reader import CaptureFilter, LayerListing, hash_contents, read_layer
-from jettison.image.model import EntryKind, FileEntry, Image
+from jettison.image.model import EntryKind, FileEntry, Image, Layer
 from jettison.image.skipped import Skipped
 from jettison.progress import NullProgress, Progress
+
+if TYPE_CHECKING:
+    from jettison.image.scan_cache import ScanCache
+
+_FILE_KINDS = (k.FILE, k.HARDLINK)
+SWITCH_INTERVAL_S = 0.001
 
 
 def glob_filter(patterns: Iterable[str]) -> CaptureFilter:
@@ -29,7 +42,12 @@ def glob_filter(patterns: Iterable[str]) -> CaptureFilter:
 
 
 class FileResolver:
-    """Read-only view of the final filesystem for analyzers."""
+    """Read-only view of the final filesystem for analyzers.
+
+    Analyzers ask for what they need: the sorted paths of all files (:meth:`paths`), the
+    files below a directory (:meth:`under`), one file's size or layer by path; entry objects
+    (:meth:`get`, :meth:`files`) are built only for the files asked about.
+    """
 
     def __init__(
         self, image: Image, listings: Sequence[LayerListing], fs: MergedFilesystem
@@ -38,15 +56,73 @@ class FileResolver:
         self._listings = listings
         self._fs = fs
 
+    def _file_ref(self, path: str) -> int | None:
+        """The reference of the regular file or hard link at ``path``."""
+        ref = self._fs.ref(path)
+        return ref if ref is not None and ref & 0xFF in _FILE_KINDS else None
+
+    def _file_refs(self) -> Iterator[tuple[str, int]]:
+        kinds = _FILE_KINDS
+        return ((path, ref) for path, ref in self._fs.refs() if ref & 0xFF in kinds)
+
+    def paths(self) -> list[str]:
+        """Paths of the regular files and hard links of the final filesystem, sorted."""
+        return self._sorted_paths
+
+    @cached_property
+    def _sorted_paths(self) -> list[str]:
+        return sorted(path for path, _ in self._file_refs())
+
+    def under(self, directory: str) -> list[str]:
+        """Sorted paths of the files below ``directory`` (``""``: all of them)."""
+        if not directory:
+            return self._sorted_paths
+        prefix = directory.rstrip("/") + "/"
+        paths = self._sorted_paths
+        start = bisect.bisect_left(paths, prefix)
+        end = bisect.bisect_left(paths, prefix[:-1] + "0", start)  # "0" follows "/"
+        return paths[start:end]
+
+    def exists(self, path: str) -> bool:
+        """Whether anything (file, directory, link...) is at ``path`` in the final tree."""
+        return self._fs.ref(path) is not None
+
+    def sized_files(self) -> Iterator[tuple[str, int, int]]:
+        """(path, bytes it contributes, layer index) of every file, without entry objects."""
+        owned = self._fs.owned_size
+        for path, ref in self._file_refs():
+            yield path, owned(path, ref), ref_layer(ref)
+
+    def is_file(self, path: str) -> bool:
+        """Whether ``path`` is a regular file or hard link of the final filesystem."""
+        return self._file_ref(path) is not None
+
     def files(self) -> Iterator[FileEntry]:
-        """Regular files and hard links of the final filesystem."""
-        for entry in self._fs.entries():
-            if entry.kind in (EntryKind.FILE, EntryKind.HARDLINK):
-                yield entry
+        """Regular files and hard links of the final filesystem (objects: prefer ``paths``)."""
+        entry = self._fs.entry
+        return (entry(ref) for _, ref in self._file_refs())
 
     def size(self, entry: FileEntry) -> int:
         """Bytes ``entry`` contributes to the final filesystem (hard links count once)."""
         return self._fs.owned_bytes(entry)
+
+    def size_of(self, path: str) -> int:
+        """:meth:`size` of the file at ``path`` (0 when there is none)."""
+        ref = self._file_ref(path)
+        return 0 if ref is None else self._fs.owned_size(path, ref)
+
+    def layer_of(self, path: str) -> int:
+        """Index of the layer that supplied the file at ``path`` (-1 when there is none)."""
+        ref = self._file_ref(path)
+        return -1 if ref is None else ref_layer(ref)
+
+    def hard_links(self) -> list[str]:
+        """Paths of the hard links of the final filesystem."""
+        return [p for p, ref in self._fs.refs() if ref & 0xFF == k.HARDLINK]
+
+    def is_hardlink(self, path: str) -> bool:
+        ref = self._fs.ref(path)
+        return ref is not None and ref & 0xFF == k.HARDLINK
 
     def get(self, path: str) -> FileEntry | None:
         return self._fs.get(path)
@@ -56,7 +132,8 @@ class FileResolver:
 
     def glob(self, *patterns: str) -> list[FileEntry]:
         match = glob_filter(patterns)
-        return [e for e in self.files() if match(e.path, e.size_bytes)]
+        entry = self._fs.entry
+        return [entry(ref) for path, ref in self._file_refs() if match(path, 0)]
 
     def read_bytes(self, path: str) -> bytes | None:
         """Content of a captured file as visible in the final filesystem, else None."""
@@ -68,15 +145,48 @@ class FileResolver:
         return self._listings[entry.layer_index].captured.get(entry.path)
 
     def hash_files(self, entries: Iterable[FileEntry]) -> dict[str, str]:
-        """sha256 of each given regular file, reading only the layers that hold them."""
+        """A fingerprint of each given regular file's content (hex; equal for identical
+        contents, see :class:`~jettison.image.blobs.Fingerprint`), reading only the layers
+        that hold them.
+
+        Streamed layers had every file hashed during the scan; only files of layers read by
+        seeking (or taken from a cache without digests) are read again, at their offsets.
+        """
         by_layer: dict[int, list[FileEntry]] = defaultdict(list)
-        for entry in entries:
-            if entry.kind is EntryKind.FILE:
-                by_layer[entry.layer_index].append(entry)
         digests: dict[str, str] = {}
-        for index in sorted(by_layer):
-            digests.update(hash_contents(self._image.layers[index], by_layer[index]))
+        for entry in entries:
+            if entry.kind is not EntryKind.FILE:
+                continue
+            known = self._known_digest(entry)
+            if known is not None:
+                digests[entry.path] = known
+            else:
+                by_layer[entry.layer_index].append(entry)
+        layers, threads = self._image.layers, reader_threads()
+        jobs: list[tuple[int, list[FileEntry]]] = []
+        for index, files in by_layer.items():
+            if self._listings[index].compression is Compression.NONE and threads > 1:
+                # Read at offsets (no stream to follow): split among the threads.
+                files.sort(key=lambda e: e.data_offset or 0)
+                jobs += [(index, files[n::threads]) for n in range(threads) if files[n::threads]]
+            else:
+                jobs.append((index, files))
+        if threads <= 1 or len(jobs) <= 1:
+            for index, files in jobs:
+                digests.update(hash_contents(layers[index], files))
+            return digests
+        # hashlib and file reads release the GIL: the jobs run side by side.
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="jettison-hash") as pool:
+            for found in pool.map(lambda job: hash_contents(layers[job[0]], job[1]), jobs):
+                digests.update(found)
         return digests
+
+    def _known_digest(self, entry: FileEntry) -> str | None:
+        ref = self._fs.ref(entry.path)
+        if ref is None or ref_layer(ref) != entry.layer_index:
+            return None
+        digest = self._fs.tables[entry.layer_index].digests.get(ref_row(ref))
+        return None if digest is None else digest.hex()
 
 
 @dataclass(frozen=True)
@@ -108,6 +218,14 @@ def _skip_key(s: Skipped) -> tuple[int, str, str]:
     return (-1 if s.layer_index is None else s.layer_index, s.what, s.reason)
 
 
+def reader_threads() -> int:
+    """How many layers to read at once: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def scan_image(
     image: Image,
     capture: CaptureFilter | None = None,
@@ -115,33 +233,81 @@ def scan_image(
     verify: bool = True,
     checker: DigestChecker | None = None,
     hash_seekable: bool = True,
+    cache: ScanCache | None = None,
+    threads: int | None = None,
 ) -> ScannedImage:
-    """Stream every layer once, then merge them.
+    """Read every layer once (several at a time: they are independent streams), then merge
+    them; listings stay in manifest order.
 
     With a ``checker``, digest checks of seekable layers are left running in it (the caller
     must call ``checker.finish()`` before trusting the result); without one, every digest is
-    confirmed before this returns.
+    confirmed before this returns. With a ``cache``, layers scanned before (same digest, same
+    capture globs) are taken from it, and layers read now are stored in it.
     """
     sink = progress or NullProgress()
-    listings = []
+    lock = threading.Lock()
+
+    def advance(n: int) -> None:
+        with lock:
+            sink.advance(n)
+
+    def read(layer: Layer) -> LayerListing:
+        if cache is not None:
+            cached = cache.load(layer, verify=verify, every_byte=verify and hash_seekable)
+            if cached is not None:
+                advance(layer.stored_size_bytes)
+                return cached
+        listing = read_layer(
+            layer,
+            capture=capture,
+            verify=verify,
+            on_bytes=advance,
+            checker=checker,
+            hash_seekable=hash_seekable,
+        )
+        if cache is not None:
+            cache.store(listing)
+        return listing
+
     count = len(image.layers)
+    workers = min(threads or reader_threads(), count)
+    # Inflating and hashing threads give up the GIL often; the parsing threads hold it in
+    # between. A 1 ms switch interval (default 5 ms) lets them have it back sooner: see
+    # blobs.OUT_CHUNK_BYTES for what the wait cost. Restored when the scan ends.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))
+    sink.begin(
+        f"reading {count} layer{'s' if count != 1 else ''}",
+        sum(layer.stored_size_bytes for layer in image.layers),
+    )
     try:
-        for layer in image.layers:
-            sink.begin(f"reading layer {layer.index + 1}/{count}", layer.stored_size_bytes)
-            listings.append(
-                read_layer(
-                    layer,
-                    capture=capture,
-                    verify=verify,
-                    on_bytes=sink.advance,
-                    checker=checker,
-                    hash_seekable=hash_seekable,
-                )
-            )
-            sink.end()
+        if workers <= 1:
+            listings = [read(layer) for layer in image.layers]
+        else:
+            listings = _in_parallel(read, image.layers, workers)
     except BaseException:
         if checker is not None:
             checker.cancel()
         raise
-    fs = MergedFilesystem([listing.entries for listing in listings])
+    finally:
+        sys.setswitchinterval(interval)
+        sink.end()
+    fs = MergedFilesystem([listing.table for listing in listings])
     return ScannedImage(image, tuple(listings), fs)
+
+
+def _in_parallel(
+    read: Callable[[Layer], LayerListing], layers: Sequence[Layer], workers: int
+) -> list[LayerListing]:
+    """Each layer in a thread of a pool; results in layer order. The first failure in
+    layer order is raised, once the layers already being read have stopped."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jettison-layer")
+    try:
+        # Largest first: the longest stream starts at once instead of last.
+        order = sorted(layers, key=lambda layer: -layer.stored_size_bytes)
+        futures: dict[int, Future[LayerListing]] = {
+            layer.index: pool.submit(read, layer) for layer in order
+        }
+        return [futures[layer.index].result() for layer in layers]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

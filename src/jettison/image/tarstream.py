@@ -12,10 +12,10 @@ POSIX pax (``x`` per-entry and ``g`` global records: path, linkpath, size, uid, 
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from zlib import adler32
 
 from jettison.errors import ImageFormatError
 
@@ -199,9 +199,72 @@ class ChunkReader:
             pass
 
 
-_HEADER = struct.Struct("100s8s8s8s12s12s8sc100s6s2s32s32s8s8s155s")
-"""name mode uid gid size mtime chksum typeflag linkname magic version uname gname devmajor
-devminor prefix: the POSIX ustar header, unpacked in one call (the hot path)."""
+class WindowReader:
+    """:class:`ChunkReader`'s contract over a seekable file, by position.
+
+    A skip only moves the position (no system call); a read outside the current window
+    reads a new window of ``window`` bytes there. Bodies of layers read this way are
+    stepped over at no cost, and small files cluster, so one window holds many headers.
+    ``on_skip`` is told, in batches, how many bytes were stepped over (for progress).
+    """
+
+    def __init__(
+        self,
+        raw: Any,
+        size: int,
+        window: int = 16 << 10,
+        on_skip: Callable[[int], None] | None = None,
+    ) -> None:
+        self._raw = raw
+        self._size = size
+        self._window = window
+        self._on_skip = on_skip
+        self._pending = 0
+        self._buf = b""
+        self._start = 0
+        self.offset = 0
+
+    def read(self, n: int) -> bytes:
+        """Exactly ``n`` bytes, or fewer only at the end of the file."""
+        pos = self.offset - self._start
+        if pos >= 0 and pos + n <= len(self._buf):
+            self.offset += n
+            return self._buf[pos : pos + n]
+        self._raw.seek(self.offset)
+        self._buf = self._raw.read(max(n, self._window)) or b""
+        self._start = self.offset
+        data = self._buf[:n]
+        self.offset += len(data)
+        return data
+
+    def skip(self, n: int) -> int:
+        """Step over ``n`` bytes; returns how many the file holds."""
+        n = max(0, min(n, self._size - self.offset))
+        self.offset += n
+        if self._on_skip is not None:
+            self._pending += n
+            if self._pending >= 8 << 20:
+                self._on_skip(self._pending)
+                self._pending = 0
+        return n
+
+    def hash_into(self, n: int, digest: Any) -> int:
+        done = 0
+        while done < n:
+            piece = self.read(min(n - done, 1 << 20))
+            if not piece:
+                break
+            digest.update(piece)
+            done += len(piece)
+        return done
+
+    def drain(self) -> None:
+        """Report the bytes stepped over that were not reported yet."""
+        if self._on_skip is not None and self._pending:
+            self._on_skip(self._pending)
+            self._pending = 0
+
+
 _NOT_FILES = frozenset((HARDLINK, SYMLINK, CHAR, BLOCKDEV, DIRECTORY, FIFO))
 
 
@@ -209,6 +272,10 @@ def _octal(field: bytes, what: str) -> int:
     """A numeric field: plain octal takes the fast path, anything else ``_number``."""
     if field[0] & 0x80:
         return _number(field, what)
+    try:
+        return int(field.rstrip(b" \0"), 8)
+    except ValueError:
+        pass
     text = field.split(b"\0", 1)[0].strip()
     try:
         return int(text, 8) if text else 0
@@ -223,15 +290,52 @@ def _pax_int(pax: dict[str, bytes], key: str, label: str) -> int:
     return int(raw)
 
 
-def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
+Ids = bytes | tuple[int, int, int]
+"""A member's mode, uid and gid: the header's 24 raw bytes of those three fields (parsed
+only when someone asks, by :func:`parse_ids`), or the numbers when pax records gave them."""
+Header = tuple[str, bytes, int, Ids, str, int]
+"""(name, type, size, ids, linkname, offset of the body): one member, as
+:func:`iter_headers` yields it (a tuple: cheaper to build than an object, on the hot path)."""
+
+
+def parse_ids(ids: Ids, strict: bool = False) -> tuple[int, int, int]:
+    """(mode, uid, gid) of :data:`Ids`; a field that is no number is 0 unless ``strict``."""
+    if isinstance(ids, tuple):
+        return ids
+    values = []
+    for start, what in ((0, "mode"), (8, "uid"), (16, "gid")):
+        try:
+            values.append(_octal(ids[start : start + 8], what))
+        except ImageFormatError:
+            if strict:
+                raise
+            values.append(0)
+    return values[0], values[1], values[2]
+
+
+def _header_sum(header: bytes) -> int:
+    """The sum of a header's 512 bytes, in C: Adler-32's low half is 1 + the byte sum modulo
+    65521, exact for 256 bytes (at most 65,280); two halves give the whole sum."""
+    return (adler32(header[:256]) & 0xFFFF) + (adler32(header[256:]) & 0xFFFF) - 2
+
+
+def iter_members(reader: ChunkReader | WindowReader, label: str) -> Iterator[TarMember]:
     """Yield each member. Its body is the consumer's to take with :func:`read_body` or
     :func:`hash_body` before asking for the next member; whatever is left is skipped."""
+    for name, typeflag, size, ids, linkname, offset in iter_headers(reader, label):
+        mode, uid, gid = parse_ids(ids, strict=True)
+        yield TarMember(name, typeflag, size, mode, uid, gid, linkname, offset)
+
+
+def iter_headers(reader: ChunkReader | WindowReader, label: str) -> Iterator[Header]:
+    """:func:`iter_members` as tuples (see :data:`Header`); same contract for bodies."""
     read, skip = reader.read, reader.skip
     global_pax: dict[str, bytes] = {}
     pending_pax: dict[str, bytes] = {}
     long_name: bytes | None = None
     long_link: bytes | None = None
     seen_any = False
+    not_files = _NOT_FILES
     while True:
         header = read(BLOCK)
         if len(header) < BLOCK:
@@ -240,29 +344,15 @@ def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
             if header:
                 raise ImageFormatError(f"{label}: truncated tar (partial header)")
             return  # no end-of-archive marker: tolerated, as Docker does
-        (
-            name,
-            mode,
-            uid,
-            gid,
-            size_field,
-            _mtime,
-            checksum,
-            typeflag,
-            link,
-            magic,
-            _version,
-            _uname,
-            _gname,
-            _devmajor,
-            _devminor,
-            prefix,
-        ) = _HEADER.unpack(header[:500])
+        checksum = header[148:156]
         try:
-            stored_sum = _octal(checksum, "checksum")
-        except ImageFormatError:
-            stored_sum = -1  # an unreadable checksum field is a bad checksum
-        if stored_sum != sum(header) - sum(checksum) + 256 and not _checksum_ok(header):
+            stored_sum = int(checksum.rstrip(b" \0"), 8)
+        except ValueError:
+            try:
+                stored_sum = _octal(checksum, "checksum")
+            except ImageFormatError:
+                stored_sum = -1  # an unreadable checksum field is a bad checksum
+        if stored_sum != _header_sum(header) - sum(checksum) + 256 and not _checksum_ok(header):
             if header == _ZERO_BLOCK:
                 return
             raise ImageFormatError(
@@ -270,10 +360,15 @@ def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
                 f"(bad header checksum at byte {reader.offset - BLOCK})"
             )
         seen_any = True
-        size = _octal(size_field, "size")
+        size_field = header[124:136]
+        try:
+            size = int(size_field.rstrip(b" \0"), 8)
+        except ValueError:
+            size = _octal(size_field, "size")
         if size < 0:  # octal text may carry a sign, base-256 may be negative: never step back
             at = reader.offset - BLOCK
             raise ImageFormatError(f"{label}: invalid tar header: negative size at byte {at}")
+        typeflag = header[156:157]
         if typeflag in _META_TYPES:
             meta = read(size)
             if len(meta) < size:
@@ -288,45 +383,59 @@ def iter_members(reader: ChunkReader, label: str) -> Iterator[TarMember]:
             else:
                 long_link = _cstring(meta)
             continue
+        typeflag = header[156:157]
         pax = {**global_pax, **pending_pax} if global_pax else pending_pax
         if pax and "path" in pax:
             raw_name = pax["path"]
         elif long_name is not None:
             raw_name = long_name
         else:
-            raw_name = name.split(b"\0", 1)[0]
-            if magic == b"ustar\x00" and prefix[0]:  # POSIX ustar: name is prefix/name
-                raw_name = prefix.split(b"\0", 1)[0] + b"/" + raw_name
+            raw_name = header[:100].split(b"\0", 1)[0]
+            if header[345] and header[257:263] == b"ustar\x00":  # POSIX: name is prefix/name
+                raw_name = header[345:500].split(b"\0", 1)[0] + b"/" + raw_name
         if pax and "linkpath" in pax:
             raw_link = pax["linkpath"]
         elif long_link is not None:
             raw_link = long_link
+        elif typeflag in (HARDLINK, SYMLINK):
+            raw_link = header[157:257].split(b"\0", 1)[0]
         else:
-            raw_link = link.split(b"\0", 1)[0]
-        if pax and "size" in pax:
-            size = _pax_int(pax, "size", label)
+            raw_link = b""
+        ids: Ids = header[100:124]
+        if pax:
+            if "size" in pax:
+                size = _pax_int(pax, "size", label)
+            if "uid" in pax or "gid" in pax:
+                mode_value = _octal(header[100:108], "mode")
+                uid_value = (
+                    _pax_int(pax, "uid", label) if "uid" in pax else _octal(header[108:116], "uid")
+                )
+                gid_value = (
+                    _pax_int(pax, "gid", label) if "gid" in pax else _octal(header[116:124], "gid")
+                )
+                ids = (mode_value, uid_value, gid_value)
+            pending_pax = {}
         if typeflag == b"\0":
             typeflag = DIRECTORY if raw_name.endswith(b"/") else REGULAR  # pre-POSIX
-        member = TarMember(
-            name=raw_name.decode("utf-8", "surrogateescape"),
-            type=typeflag,
-            size=size,
-            mode=_octal(mode, "mode"),
-            uid=_pax_int(pax, "uid", label) if pax and "uid" in pax else _octal(uid, "uid"),
-            gid=_pax_int(pax, "gid", label) if pax and "gid" in pax else _octal(gid, "gid"),
-            linkname=raw_link.decode("utf-8", "surrogateescape") if raw_link else "",
-            offset_data=reader.offset,
-        )
-        if pending_pax:
-            pending_pax = {}
+        offset = reader.offset
         long_name = long_link = None
-        yield member
+        yield (
+            raw_name.decode("utf-8", "surrogateescape"),
+            typeflag,
+            size,
+            ids,
+            raw_link.decode("utf-8", "surrogateescape") if raw_link else "",
+            offset,
+        )
         # Only regular files carry a body in layers; other types' size field is not data.
-        body_end = member.offset_data + (0 if typeflag in _NOT_FILES else size)
+        body_end = offset + (0 if typeflag in not_files else size)
         left = body_end - reader.offset
         if left > 0 and skip(left) < left:
-            raise ImageFormatError(f"{label}: truncated tar (file {member.name!r} is cut short)")
-        skip(-body_end % BLOCK)
+            name_text = raw_name.decode("utf-8", "surrogateescape")
+            raise ImageFormatError(f"{label}: truncated tar (file {name_text!r} is cut short)")
+        pad = -body_end % BLOCK
+        if pad:
+            skip(pad)
 
 
 def read_body(reader: ChunkReader, member: TarMember, label: str = "tar") -> bytes:

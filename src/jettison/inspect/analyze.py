@@ -71,7 +71,7 @@ def _analyze(
         size_bytes=sum(listing.content_bytes for listing in scanned.listings),
         pull_bytes=None if None in compressed else sum(c or 0 for c in compressed),
         final_bytes=scanned.fs.total_bytes(),
-        dive=dive_metrics([listing.entries for listing in scanned.listings]),
+        dive=dive_metrics([listing.table for listing in scanned.listings]),
         shadowed=find_shadowed(scanned.fs),
         removable=removable.summarize(claimed, resolver),
         attribution=owners,

@@ -11,6 +11,7 @@ from jettison.image.blobs import DigestChecker
 from jettison.image.model import Layer, Platform
 from jettison.image.pull_size import estimate_gzip_sizes
 from jettison.image.scan import ScannedImage, glob_filter, scan_image
+from jettison.image.scan_cache import ScanCache, capture_key
 from jettison.image.sources import open_image
 from jettison.inspect.analyze import CAPTURE_GLOBS, analyze, analyze_with_files
 from jettison.inspect.budgets import Budgets
@@ -43,6 +44,7 @@ def inspect(
     verify: str = "auto",
     estimate_pull: bool = False,
     tree: bool = False,
+    cache: bool = True,
 ) -> InspectReport:
     """Open an image without a daemon, read each layer once, and report where its bytes are.
 
@@ -55,12 +57,14 @@ def inspect(
     pull size for docker-archives and store images; it costs a full compression pass.
 
     ``tree`` adds the report's byte tree (:mod:`jettison.inspect.tree`), for the treemap.
+
+    ``cache``: take layers scanned before from the per-layer scan cache (keyed by digest,
+    under the cache directory; see :mod:`jettison.image.scan_cache`) and keep the new ones.
     """
+    read = _Read(platform, budgets, progress, verify, estimate_pull, cache)
     if not tree:
-        return _inspect(reference, platform, budgets, progress, verify, estimate_pull, analyze)
-    report, files = _inspect(
-        reference, platform, budgets, progress, verify, estimate_pull, analyze_with_files
-    )
+        return _inspect(reference, read, analyze)
+    report, files = _inspect(reference, read, analyze_with_files)
     return replace(report, tree=byte_tree(files, report.layers))
 
 
@@ -72,25 +76,30 @@ def inspect_files(
     progress: Progress | None = None,
     verify: str = "auto",
     estimate_pull: bool = False,
+    cache: bool = True,
 ) -> Inspection:
     """:func:`inspect`, keeping every file of the final filesystem with its bytes, layer,
     owner and removable cause (memory: a few hundred bytes per file)."""
-    report, files = _inspect(
-        reference, platform, budgets, progress, verify, estimate_pull, analyze_with_files
-    )
+    read = _Read(platform, budgets, progress, verify, estimate_pull, cache)
+    report, files = _inspect(reference, read, analyze_with_files)
     return Inspection(report, files)
 
 
-def _inspect(
-    reference: str,
-    platform: Platform | None,
-    budgets: Budgets | None,
-    progress: Progress | None,
-    verify: str,
-    estimate_pull: bool,
-    analyzer: Analyzer[T],
-) -> T:
-    with open_image(reference, platform) as image:
+@dataclass(frozen=True)
+class _Read:
+    """How an image is read (see :func:`inspect`)."""
+
+    platform: Platform | None
+    budgets: Budgets | None
+    progress: Progress | None
+    verify: str
+    estimate_pull: bool
+    cache: bool
+
+
+def _inspect(reference: str, read: _Read, analyzer: Analyzer[T]) -> T:
+    verify, progress = read.verify, read.progress
+    with open_image(reference, read.platform) as image:
         # Digests of uncompressed layers are hashed in the background while the layers are
         # parsed and the image analysed; the report is returned only once they all match.
         if verify not in VERIFY_MODES:
@@ -104,16 +113,17 @@ def _inspect(
                 verify=verify != "none",
                 checker=checker,
                 hash_seekable=verify == "all",
+                cache=ScanCache(capture=capture_key(CAPTURE_GLOBS)) if read.cache else None,
             )
             estimates = None
-            if estimate_pull:
+            if read.estimate_pull:
                 plain = [
                     listing.layer
                     for listing in scanned.listings
                     if listing.compressed_bytes is None
                 ]
                 estimates = _estimate(plain, progress)
-            report = analyzer(scanned, budgets, estimates)
+            report = analyzer(scanned, read.budgets, estimates)
         except BaseException:
             if checker is not None:
                 checker.cancel()

@@ -91,11 +91,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from jettison.image.model import EntryKind, FileEntry
+from jettison.image import table as kinds
+from jettison.image.model import FileEntry
+from jettison.image.table import EntryTable
 
 WHITEOUT_PREFIX = ".wh."
 DOUBLE_WHITEOUT_PREFIX = ".wh..wh.."
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_DIR, _OPAQUE, _WHITEOUT = kinds.DIR, kinds.OPAQUE, kinds.WHITEOUT
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,16 +126,22 @@ class DiveMetrics:
     """Largest first, in dive's exact order (ties included)."""
 
 
-_Payload = tuple[int, bool]
-_IMPLICIT: _Payload = (0, False)
+_Payload = int
+"""A node's size and whether it is a directory, as ``size << 1 | is_dir`` (an int: a
+tuple per node doubled the trees' memory on a 500,000-entry image)."""
+_IMPLICIT: _Payload = 0
 """dive's empty ``FileInfo`` of a parent that has no header: size 0, not a directory."""
 
 
 class _Tree:
     """dive's ``FileTree`` as two flat maps (cheap to build, copy and collect).
 
-    ``payload`` maps every node's path (no leading ``/``, root excluded) to (size, is_dir);
-    ``children`` maps the path of each node that has children (root: ``""``) to their names.
+    ``payload`` maps every node's path (no leading ``/``, root excluded) to its packed
+    (size, is_dir);
+    ``children`` maps the path of each node that has children (root: ``""``) to their
+    paths: the same string objects as the keys of ``payload`` (and of the layer's table),
+    so a tree costs no string of its own. Siblings share their parent's prefix, so sorting
+    their paths sorts their names.
     """
 
     __slots__ = ("children", "payload")
@@ -162,39 +171,38 @@ class _Tree:
             siblings = self.children.get(parent)
             if siblings is None:
                 siblings = self.children[parent] = {}
-            siblings[name] = None
+            siblings[sub] = None
         return True
 
     def add_path(self, path: str, size: int, is_dir: bool) -> None:
         if self.ensure(path):
-            self.payload[path] = (size, is_dir)
+            self.payload[path] = size << 1 | is_dir
 
     def remove(self, path: str) -> None:
         """``RemovePath``: drop the node and its subtree; a missing path is ignored."""
         if path not in self.payload:
             return
-        parent, _, name = path.rpartition("/")
+        parent = path.rpartition("/")[0]
         siblings = self.children[parent]
-        del siblings[name]
+        del siblings[path]
         if not siblings:
             del self.children[parent]
         pending = [path]
         while pending:
             current = pending.pop()
             del self.payload[current]
-            names = self.children.pop(current, None)
-            if names:
-                pending.extend(f"{current}/{n}" for n in names)
+            below = self.children.pop(current, None)
+            if below:
+                pending.extend(below)
 
     def subtree_size(self, path: str) -> int:
         """Sizes of the node and everything below it (dive's sizer over the subtree)."""
-        total = self.payload[path][0]
+        total = self.payload[path] >> 1
         pending = [path]
         while pending:
             current = pending.pop()
-            for name in self.children.get(current, ()):
-                child = f"{current}/{name}"
-                total += self.payload[child][0]
+            for child in self.children.get(current, ()):
+                total += self.payload[child] >> 1
                 pending.append(child)
         return total
 
@@ -213,13 +221,12 @@ class _Tree:
         stack: list[tuple[str, Iterator[str]]] = [("", iter(top))]
         while stack:
             path, names = stack[-1]
-            name = next(names, None)
-            if name is None:
+            child = next(names, None)
+            if child is None:
                 stack.pop()
                 if stack:
                     out.append(path)
                 continue
-            child = f"{path}/{name}" if path else name
             below = children.get(child)
             if below:
                 stack.append((child, iter(_sorted(below, bytewise))))
@@ -249,30 +256,41 @@ def _strip_whiteout(path: str) -> tuple[str, bool]:
     return (f"{parent}/{name}" if parent else name), True
 
 
-def _layer_tree(entries: Sequence[FileEntry]) -> tuple[_Tree, int, bool]:
+def _layer_tree(table: EntryTable) -> tuple[_Tree, int, bool]:
     """dive's tree of one layer, its size (sum of entry sizes), and whether a name holds
     escaped (non-UTF-8) bytes."""
     tree = _Tree()
     size = 0
     escaped = False
-    for entry in entries:
-        path = entry.path
+    payload, children = tree.payload, tree.children
+    kinds, sizes, odd_sizes = table.kinds, table.sizes, table.header_sizes
+    for row, path in enumerate(table.paths):
         if not path:
             continue  # "." / "/": dive drops the root entry
-        size += entry.header_size_bytes
+        head = odd_sizes.get(row, sizes[row]) if odd_sizes else sizes[row]
+        size += head
         if not escaped and not path.isascii():
             escaped = _SURROGATE.search(path) is not None
-        kind = entry.kind
-        if kind is EntryKind.OPAQUE:
+        kind = kinds[row]
+        if kind == _OPAQUE:
             tree.ensure(path)
-        elif kind is EntryKind.WHITEOUT:
+            continue
+        if kind == _WHITEOUT:
             parent, _, name = path.rpartition("/")
             marker = f"{WHITEOUT_PREFIX}{name}"
-            tree.add_path(
-                f"{parent}/{marker}" if parent else marker, entry.header_size_bytes, False
-            )
-        else:
-            tree.add_path(path, entry.header_size_bytes, kind is EntryKind.DIR)
+            path = f"{parent}/{marker}" if parent else marker
+        elif path not in payload:
+            # The common case, inlined: a new node whose parent exists (tar order lists a
+            # directory before what it holds).
+            parent, _, name = path.rpartition("/")
+            if (not parent or parent in payload) and not name.startswith(DOUBLE_WHITEOUT_PREFIX):
+                payload[path] = head << 1 | (kind == _DIR)
+                siblings = children.get(parent)
+                if siblings is None:
+                    siblings = children[parent] = {}
+                siblings[path] = None
+                continue
+        tree.add_path(path, head, kind == _DIR)
     return tree, size, escaped
 
 
@@ -285,7 +303,8 @@ def _stack(lower: _Tree, upper: _Tree, order: list[str]) -> None:
         if is_whiteout:
             lower.remove(target)
         else:
-            size, is_dir = payload[path]
+            packed = payload[path]
+            size, is_dir = packed >> 1, bool(packed & 1)
             lower.add_path(path, size, is_dir)
 
 
@@ -318,9 +337,9 @@ class _Efficiency:
                     if path not in once and path not in again:
                         once[path] = -1
                     return
-                size = lower.subtree_size(path) if previous[1] else 0
+                size = lower.subtree_size(path) if previous & 1 else 0
             else:
-                size = payload[raw_path][0]
+                size = payload[raw_path] >> 1
             record = again.get(path)
             if record is not None:
                 record[0] += size
@@ -344,18 +363,19 @@ class _Efficiency:
         return minimum, cumulative
 
 
-def dive_metrics(layers: Sequence[Sequence[FileEntry]]) -> DiveMetrics:
+def dive_metrics(layers: Sequence[EntryTable | Sequence[FileEntry]]) -> DiveMetrics:
     """dive 0.13.1's metrics from each layer's entries (bottom layer first, tar order)."""
     efficiency = _Efficiency()
     layer_sizes: list[int] = []
     lower: _Tree | None = None
-    for entries in layers:
-        tree, size, escaped = _layer_tree(entries)
+    for index, layer in enumerate(layers):
+        table = layer if isinstance(layer, EntryTable) else EntryTable.from_entries(index, layer)
+        tree, size, escaped = _layer_tree(table)
         layer_sizes.append(size)
         if lower is None:
             # StackTreeRange(trees, 0, -1) is a bare copy of layer 0. Stacking layer 0 onto
             # itself changes nothing unless it has whiteouts, so the copy is only made then.
-            has_whiteouts = any(e.kind is EntryKind.WHITEOUT for e in entries)
+            has_whiteouts = table.kinds.find(_WHITEOUT) >= 0
             lower = tree.copy() if has_whiteouts else tree
         order = tree.walk(escaped)
         efficiency.visit_leaves(tree, order, lower)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from jettison.image import table
 from jettison.image.layer_reader import LayerListing
-from jettison.image.model import EntryKind, Image
+from jettison.image.model import Image
 from jettison.inspect.report import LayerSummary
 
-_COUNTED = (EntryKind.FILE, EntryKind.HARDLINK)
+_COUNTED = (table.FILE, table.HARDLINK)
 
 
 def summarize_layers(
@@ -44,7 +45,7 @@ def _row(listing: LayerListing, created_by: str, estimates: Mapping[int, int]) -
         size_bytes=listing.content_bytes,
         tar_bytes=listing.tar_size_bytes,
         compressed_bytes=listing.compressed_bytes,
-        file_count=sum(1 for e in listing.entries if e.kind in _COUNTED),
+        file_count=listing.table.count(*_COUNTED),
         digest=layer.digest,
         diff_id=layer.diff_id,
         compression=listing.compression.value,

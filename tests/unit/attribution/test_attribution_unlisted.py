@@ -79,7 +79,7 @@ def test_derive_rules() -> None:
         "opt/tool/other.txt",
         *claims,
     ]
-    derived = unlisted.derive([entry(p) for p in files], claims)
+    derived = unlisted.derive(files, claims)
     assert derived == {
         f"{site}/torch/lib/new/kernel.bin": "python:torch",
         f"{site}/torch/__pycache__/__init__.cpython-311.pyc": "python:torch",

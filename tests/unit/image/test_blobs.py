@@ -187,3 +187,38 @@ def test_counting_chunks_hash_the_uncompressed_side() -> None:
     assert b"".join(counting) == PART_B
     assert counting.bytes_read == len(PART_B)
     assert counting.hexdigest() == hashlib.sha256(PART_B).hexdigest()
+
+
+@pytest.mark.parametrize("inflater", ["isal", "zlib"])
+@pytest.mark.parametrize("chunk", [1, 100, 1 << 20])
+def test_both_gzip_inflaters_agree(
+    monkeypatch: pytest.MonkeyPatch, inflater: str, chunk: int
+) -> None:
+    """ISA-L when installed, zlib otherwise: members, padding and truncation alike."""
+    import gzip as gzip_module
+    import zlib as zlib_module
+
+    from jettison.image import blobs
+
+    if inflater == "zlib":
+        monkeypatch.setattr(blobs, "_igzip", None)
+        monkeypatch.setattr(blobs, "_gzip_zlib", zlib_module)
+    data = b"".join(gzip_module.compress(bytes([i]) * 70_000) for i in range(3)) + bytes(700)
+    pieces = [data[i : i + chunk] for i in range(0, len(data), chunk)]
+    out = b"".join(blobs.decompressed(iter(pieces), Compression.GZIP, "t"))
+    assert out == b"".join(bytes([i]) * 70_000 for i in range(3))
+    with pytest.raises(ImageFormatError, match="gzip stream is truncated"):
+        list(blobs.decompressed(iter([data[:200]]), Compression.GZIP, "t"))
+
+
+def test_fingerprint_is_the_same_in_pieces_and_differs_for_other_bytes() -> None:
+    from jettison.image.blobs import Fingerprint
+
+    data = os.urandom(100_000)
+    whole = Fingerprint(data)
+    pieces = Fingerprint()
+    for i in range(0, len(data), 777):
+        pieces.update(memoryview(data)[i : i + 777])
+    assert whole.digest() == pieces.digest() and len(whole.digest()) == Fingerprint.digest_size
+    assert Fingerprint(data[:-1] + bytes([data[-1] ^ 1])).digest() != whole.digest()
+    assert Fingerprint(b"").hexdigest() == Fingerprint().hexdigest()

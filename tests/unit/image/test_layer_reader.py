@@ -12,7 +12,7 @@ import pytest
 
 from jettison.errors import ImageFormatError
 from jettison.image import layer_reader
-from jettison.image.blobs import Compression
+from jettison.image.blobs import Compression, Fingerprint
 from jettison.image.layer_reader import hash_contents, normalize_path, read_layer
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.skipped import Skipped
@@ -374,7 +374,21 @@ def test_hash_contents(compression: str) -> None:
     listed = {e.path: e for e in read_layer(layer).entries}
     # "missing" is not in this layer: a stale entry must not be hashed from a wrong offset.
     assert hash_contents(layer, [listed["a"], listed["b"]]) == {
-        "a": hashlib.sha256(b"alpha").hexdigest(),
-        "b": hashlib.sha256(big).hexdigest(),
+        "a": Fingerprint(b"alpha").hexdigest(),
+        "b": Fingerprint(big).hexdigest(),
     }
     assert hash_contents(layer, []) == {}
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip"])
+def test_streamed_layers_fingerprint_every_file_in_the_one_pass(compression: str) -> None:
+    big = bytes(range(256)) * 4000
+    layer = make_layer(
+        build_layer_tar([file("a", "alpha"), file("b", big), file("e")]), compression
+    )
+    listing = read_layer(layer)
+    found = {listing.table.paths[r]: d.hex() for r, d in listing.table.digests.items()}
+    if compression == "none":
+        assert found == {}  # read by seeking: fingerprinted on demand (hash_contents)
+    else:
+        assert found == {"a": Fingerprint(b"alpha").hexdigest(), "b": Fingerprint(big).hexdigest()}

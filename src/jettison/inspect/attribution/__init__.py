@@ -16,7 +16,7 @@ CUDA library families (:mod:`.cuda`) are a second, independent view over the sam
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -26,7 +26,7 @@ from jettison.inspect.attribution._catalog import Catalog
 from jettison.inspect.attribution.model import DebianPackage, Ownership, PythonDist
 from jettison.inspect.report import Attribution, OwnerBytes
 
-__all__ = ["CAPTURE_GLOBS", "CATALOGERS", "attribute", "owner_key"]
+__all__ = ["CAPTURE_GLOBS", "CATALOGERS", "attribute"]
 
 # Precedence, first wins: Debian packages, then Python distributions. Where both name one
 # file it is a Debian-packaged Python module whose dist-info keeps its RECORD (bookworm's
@@ -63,25 +63,27 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
     catalogs = [catalog(resolver) for catalog in CATALOGERS]
     owner_by_path: dict[str, str] = {}
     for found in catalogs:
+        keys: dict[str, str] = {}  # one key string per owner, not one per file
         for path, name in found.claims.items():
-            owner_by_path.setdefault(path, f"{found.kind}:{name}")
-    owner_by_path.update(unlisted.derive(resolver.files(), owner_by_path))
+            if path not in owner_by_path:
+                key = keys.get(name)
+                if key is None:
+                    key = keys[name] = f"{found.kind}:{name}"
+                owner_by_path[path] = key
+    owner_by_path.update(unlisted.derive(resolver.paths(), owner_by_path))
 
     tallies: dict[str, _Tally] = {}
-    triples: list[tuple[str, int, str]] = []
     total = 0
-    for entry in resolver.files():
-        size = resolver.size(entry)
-        owner = owner_by_path.get(entry.path) or _unowned(entry.path)
+    for path, size, layer, owner in _owned_files(resolver, owner_by_path):
         tally = tallies.get(owner)
         if tally is None:
             tally = tallies[owner] = _Tally()
         tally.size_bytes += size
         tally.file_count += 1
-        tally.layer_bytes[entry.layer_index] = tally.layer_bytes.get(entry.layer_index, 0) + size
-        tally.files.append(entry.path)
-        triples.append((entry.path, size, owner))
+        tally.layer_bytes[layer] = tally.layer_bytes.get(layer, 0) + size
+        tally.files.append(path)
         total += size
+    triples = ((p, s, o) for p, s, _, o in _owned_files(resolver, owner_by_path))
 
     packages = {found.kind: found.packages for found in catalogs}
     python_dists = _with_files(packages[python.KIND], python.KIND, tallies)
@@ -95,13 +97,25 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
     return attribution, ownership
 
 
+def _owned_files(
+    resolver: FileResolver, owner_by_path: Mapping[str, str]
+) -> Iterator[tuple[str, int, int, str]]:
+    """(path, bytes, layer, owner key) of every file; unowned files by top-level directory."""
+    owner_get = owner_by_path.get
+    unowned: dict[str, str] = {}
+    for path, size, layer in resolver.sized_files():
+        owner = owner_get(path)
+        if owner is None:
+            top = _top_level(path)
+            owner = unowned.get(top)
+            if owner is None:
+                owner = unowned[top] = f"{UNOWNED}:{top}"
+        yield path, size, layer, owner
+
+
 def owner_key(ownership: Ownership, path: str) -> str:
     """The owner key (``kind:name``) :func:`attribute` gave the file at ``path``."""
-    return ownership.owner_of(path) or _unowned(path)
-
-
-def _unowned(path: str) -> str:
-    return f"{UNOWNED}:{_top_level(path)}"
+    return ownership.owner_of(path) or f"{UNOWNED}:{_top_level(path)}"
 
 
 def _top_level(path: str) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from jettison.image.layer_reader import normalize_path
-from jettison.image.model import EntryKind, FileEntry
 from jettison.image.scan import FileResolver
 
 PackageT = TypeVar("PackageT")
@@ -56,18 +55,20 @@ class FileFinder:
         self._resolver = resolver
         self._dirs: dict[str, str | None] = {}
 
-    def regular_file(self, path: str) -> FileEntry | None:
-        """The regular file or hard link at root-relative ``path``, else None."""
-        entry = self._resolver.get(path)
-        if entry is None:
-            head, _, name = path.rpartition("/")
-            real = self._dirs[head] if head in self._dirs else self._resolve(head)
-            if real is None or real == head:
-                return None
-            entry = self._resolver.get(f"{real}/{name}" if real else name)
-        if entry is None or entry.kind not in (EntryKind.FILE, EntryKind.HARDLINK):
+    def regular_file(self, path: str) -> str | None:
+        """The path of the regular file or hard link that root-relative ``path`` names (its
+        directories resolved), else None."""
+        resolver = self._resolver
+        if resolver.is_file(path):
+            return path
+        if resolver.exists(path):
+            return None  # a directory, a symlink...: not a file, and not followed
+        head, _, name = path.rpartition("/")
+        real = self._dirs[head] if head in self._dirs else self._resolve(head)
+        if real is None or real == head:
             return None
-        return entry
+        found = f"{real}/{name}" if real else name
+        return found if resolver.is_file(found) else None
 
     def _resolve(self, head: str) -> str | None:
         real = self._resolver.resolve(head) if head else ""

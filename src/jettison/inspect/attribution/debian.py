@@ -62,9 +62,9 @@ def catalog(resolver: FileResolver) -> Catalog[DebianPackage]:
                 continue
             seen.add(list_path)
             for path in _listed_paths(resolver.read_bytes(list_path), md5sums):
-                entry = finder.regular_file(path)
-                if entry is not None:
-                    claims.setdefault(entry.path, name)
+                real = finder.regular_file(path)
+                if real is not None:
+                    claims.setdefault(real, name)
     return Catalog(KIND, packages, claims)
 
 

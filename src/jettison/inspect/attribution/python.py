@@ -82,10 +82,7 @@ def _find(resolver: FileResolver) -> tuple[list[_Found], dict[str, list[str]]]:
     """Every metadata directory holding a file, and the files found inside each."""
     found: dict[str, _Found] = {}
     inside: dict[str, list[str]] = {}
-    for entry in resolver.files():
-        path = entry.path
-        if "-info/" not in path:
-            continue
+    for path in [p for p in resolver.paths() if "-info/" in p]:
         directory = _metadata_directory(path)
         if directory is None:
             continue
@@ -97,20 +94,20 @@ def _find(resolver: FileResolver) -> tuple[list[_Found], dict[str, list[str]]]:
         dist = found.get(directory)
         if dist is None:
             name, version = _name_version(directory.rpartition("/")[2], suffix)
-            dist = found[directory] = _Found(directory, name, version, None, entry.layer_index)
+            layer = resolver.layer_of(path)
+            dist = found[directory] = _Found(directory, name, version, None, layer)
         if base == "METADATA":
             _read_metadata(resolver.read_bytes(path), dist)
         else:
             dist.record = path
-            dist.layer_index = entry.layer_index
+            dist.layer_index = resolver.layer_of(path)
     # A metadata directory with nothing to read still names an installed distribution
     # (Debian's python3-setuptools ships ``setuptools-66.1.1.egg-info`` without a file list).
     for directory, paths in inside.items():
         if directory not in found:
             suffix = _DIST_INFO if directory.endswith(_DIST_INFO) else _EGG_INFO
             name, version = _name_version(directory.rpartition("/")[2], suffix)
-            layers = [e.layer_index for p in paths if (e := resolver.get(p)) is not None]
-            layer_index = max(layers, default=0)
+            layer_index = max((resolver.layer_of(p) for p in paths), default=0)
             found[directory] = _Found(directory, name, version, None, layer_index)
     return [d for d in found.values() if d.name], inside
 
@@ -172,9 +169,9 @@ def _listed(resolver: FileResolver, finder: FileFinder, record: str) -> list[str
         # Absolute paths are root-relative; ``..`` climbing above the root is not a file.
         path = root_relative(relative if relative.startswith("/") else f"{base}/{relative}")
         if path:
-            entry = finder.regular_file(path)
-            if entry is not None:
-                paths.append(entry.path)
+            found = finder.regular_file(path)
+            if found is not None:
+                paths.append(found)
     return paths
 
 

@@ -19,17 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from jettison.image.model import FileEntry
-
 SITE_DIRS = ("site-packages", "dist-packages")
 
 
-def derive(files: Iterable[FileEntry], owner_by_path: Mapping[str, str]) -> dict[str, str]:
-    """Owner keys for unclaimed ``files``, from the claimed ``owner_by_path``."""
+def derive(paths: Iterable[str], owner_by_path: Mapping[str, str]) -> dict[str, str]:
+    """Owner keys for the unclaimed files among ``paths``, from the claimed
+    ``owner_by_path``."""
     dirs = _OwnedDirs(owner_by_path)
     derived: dict[str, str] = {}
-    for entry in files:
-        path = entry.path
+    for path in paths:
         if path in owner_by_path:
             continue
         head, _, name = path.rpartition("/")

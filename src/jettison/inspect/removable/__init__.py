@@ -25,7 +25,6 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from types import MappingProxyType
 
-from jettison.image.model import EntryKind, FileEntry
 from jettison.image.scan import FileResolver
 from jettison.inspect.attribution.model import Ownership
 from jettison.inspect.removable import (
@@ -41,7 +40,7 @@ from jettison.inspect.removable import (
 from jettison.inspect.removable._cause import Cause, Claim, Unclaimed
 from jettison.inspect.report import PathBytes, RemovableCause
 
-__all__ = ["CAPTURE_GLOBS", "CAUSES", "TOP_ROWS", "Claimed", "claim_files", "find_removable"]
+__all__ = ["CAPTURE_GLOBS", "CAUSES", "TOP_ROWS", "find_removable"]
 
 CAUSES: tuple[Cause, ...] = (
     package_cache.CAUSE,
@@ -72,8 +71,8 @@ def find_removable(resolver: FileResolver, ownership: Ownership) -> tuple[Remova
 
 def claim_files(resolver: FileResolver, ownership: Ownership) -> Claimed:
     """Run every cause in priority order; a path goes to the first cause that claims it."""
-    remaining = {e.path: e for e in sorted(resolver.files(), key=lambda e: e.path)}
-    links = _hard_links(remaining.values())
+    remaining: dict[str, None] = dict.fromkeys(resolver.paths())
+    links = _hard_links(resolver)
     results = []
     for cause in CAUSES:
         claims = cause.find(Unclaimed(resolver, ownership, MappingProxyType(remaining)))
@@ -89,23 +88,24 @@ def summarize(claimed: Claimed, resolver: FileResolver) -> tuple[RemovableCause,
     return tuple(_summarize(cause, claims.values(), resolver) for cause, claims in claimed)
 
 
-def _hard_links(files: Collection[FileEntry]) -> dict[str, list[str]]:
+def _hard_links(resolver: FileResolver) -> dict[str, list[str]]:
     """Regular file path -> paths of the hard links that share its data."""
-    paths = {e.path for e in files if e.kind is EntryKind.FILE}
     links: dict[str, list[str]] = defaultdict(list)
-    for entry in files:
-        if entry.kind is EntryKind.HARDLINK and entry.link_target in paths:
-            links[entry.link_target].append(entry.path)
+    for path in resolver.hard_links():
+        entry = resolver.get(path)
+        target = entry.link_target if entry is not None else None
+        if target is not None and resolver.is_file(target) and not resolver.is_hardlink(target):
+            links[target].append(path)
     return links
 
 
 def _accept(
-    claims: Iterable[Claim], remaining: dict[str, FileEntry], links: dict[str, list[str]]
+    claims: Iterable[Claim], remaining: Collection[str], links: dict[str, list[str]]
 ) -> dict[str, Claim]:
     """The claims that count: unclaimed so far, one per path, hard links all claimed."""
     accepted: dict[str, Claim] = {}
     for claim in claims:
-        path = claim.entry.path
+        path = claim.path
         if path in remaining and path not in accepted:
             accepted[path] = claim
     for path in [p for p in accepted if links.get(p)]:
@@ -119,10 +119,10 @@ def _summarize(cause: Cause, claims: Iterable[Claim], resolver: FileResolver) ->
     total = count = 0
     rows: dict[tuple[str, str | None], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for claim in claims:
-        size = resolver.size(claim.entry)
+        size = resolver.size_of(claim.path)
         total += size
         count += 1
-        rows[(claim.group, claim.owner)][claim.entry.layer_index] += size
+        rows[(claim.group, claim.owner)][resolver.layer_of(claim.path)] += size
     top = []
     for (path, owner), by_layer in rows.items():
         size = sum(by_layer.values())

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from jettison.image.model import FileEntry
 from jettison.image.scan import FileResolver
 from jettison.inspect.attribution.model import Ownership
 
@@ -24,7 +23,8 @@ MIB = 1 << 20
 class Claim:
     """One file a cause would remove, and the ``top`` row it rolls up into."""
 
-    entry: FileEntry
+    path: str
+    """The file (a path of the final filesystem)."""
     group: str
     """Path shown for the row: the file itself, or the directory / metadata path it rolls up to."""
     owner: str | None = None
@@ -33,25 +33,44 @@ class Claim:
 
 @dataclass(frozen=True)
 class Unclaimed:
-    """The final filesystem minus what higher-priority causes already claimed."""
+    """The final filesystem minus what higher-priority causes already claimed.
+
+    Paths, sorted; a cause asks for the few it may claim (:meth:`under` a directory,
+    :meth:`matching` patterns, :meth:`ending` with suffixes) rather than looking at each.
+    """
 
     resolver: FileResolver
     """The whole image, for context (a sibling ``config.json``, a ``conda-meta`` directory);
-    files found through it may already be claimed, so claim only what :meth:`get` returns."""
+    files found through it may already be claimed, so claim only paths this set holds."""
     ownership: Ownership
-    by_path: Mapping[str, FileEntry]
+    by_path: Mapping[str, object]
+    """The unclaimed paths (sorted; the values mean nothing)."""
 
-    def __iter__(self) -> Iterator[FileEntry]:
-        return iter(self.by_path.values())
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.by_path)
 
     def __contains__(self, path: object) -> bool:
         return path in self.by_path
 
-    def get(self, path: str) -> FileEntry | None:
-        return self.by_path.get(path)
+    def get(self, path: str) -> str | None:
+        """``path`` when it is an unclaimed file, else None."""
+        return path if path in self.by_path else None
 
-    def size(self, entry: FileEntry) -> int:
-        return self.resolver.size(entry)
+    def size(self, path: str) -> int:
+        return self.resolver.size_of(path)
+
+    def under(self, *directories: str) -> list[str]:
+        """Unclaimed files below any of ``directories``, sorted by directory then path."""
+        held = self.by_path
+        return [p for d in directories for p in self.resolver.under(d) if p in held]
+
+    def ending(self, *suffixes: str) -> list[str]:
+        """Unclaimed files whose path ends with one of ``suffixes``."""
+        return [p for p in self.by_path if p.endswith(suffixes)]
+
+    def matching(self, patterns: PathPatterns) -> list[tuple[str, str]]:
+        """(path, rolled-up directory) of the unclaimed files ``patterns`` match."""
+        return patterns.matching(self.by_path)
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,18 @@ class PathPatterns:
         self._regex = re.compile("|".join(f"(?:{p})" for p in patterns))
         self._needle = re.compile("|".join(re.escape(n) for n in needles)) if needles else None
 
+    def matching(self, paths: Iterable[str]) -> list[tuple[str, str]]:
+        """(path, group 1) of every path matched, the needles tried first in one sweep."""
+        needle = self._needle
+        candidates = paths if needle is None else [p for p in paths if needle.search(p)]
+        found = []
+        fullmatch = self._regex.fullmatch
+        for path in candidates:
+            match = fullmatch(path)
+            if match is not None:
+                found.append((path, next(g for g in match.groups() if g is not None)))
+        return found
+
     def rollup(self, path: str) -> str | None:
         """Group 1 of the first pattern matching the whole ``path``, or None."""
         if self._needle is not None and self._needle.search(path) is None:
@@ -99,10 +130,8 @@ def claim_matches(
     owners gives two rows.
     """
     owner_of = unclaimed.ownership.owner_of
-    for entry in unclaimed:
-        group = patterns.rollup(entry.path)
-        if group is not None:
-            yield Claim(entry, group, owner_of(entry.path) if with_owner else None)
+    for path, group in unclaimed.matching(patterns):
+        yield Claim(path, group, owner_of(path) if with_owner else None)
 
 
 def common_dir(paths: Iterable[str]) -> str:

@@ -16,7 +16,6 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Iterator
 
-from jettison.image.model import FileEntry
 from jettison.inspect.removable._cause import Cause, Claim, PathPatterns, Unclaimed, common_dir
 
 BYTECODE_SUFFIXES = (".pyc", ".pyo")
@@ -29,18 +28,18 @@ ENVIRONMENT_ROOTS = PathPatterns(
 
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:
     owner_of = unclaimed.ownership.owner_of
-    owned: dict[str, list[FileEntry]] = defaultdict(list)
-    for entry in unclaimed:
-        if not entry.path.endswith(BYTECODE_SUFFIXES) or not _has_source(unclaimed, entry.path):
+    owned: dict[str, list[str]] = defaultdict(list)
+    for path in unclaimed.ending(*BYTECODE_SUFFIXES):
+        if not _has_source(unclaimed, path):
             continue
-        owner = owner_of(entry.path)
+        owner = owner_of(path)
         if owner is not None:
-            owned[owner].append(entry)
+            owned[owner].append(path)
         else:
-            yield Claim(entry, _environment_root(entry.path))
-    for owner, entries in owned.items():
-        row = common_dir(e.path for e in entries)
-        yield from (Claim(e, row, owner) for e in entries)
+            yield Claim(path, _environment_root(path))
+    for owner, paths in owned.items():
+        row = common_dir(paths)
+        yield from (Claim(p, row, owner) for p in paths)
 
 
 def _has_source(unclaimed: Unclaimed, path: str) -> bool:
@@ -48,7 +47,7 @@ def _has_source(unclaimed: Unclaimed, path: str) -> bool:
     if posixpath.basename(directory) == "__pycache__":
         directory = posixpath.dirname(directory)
     source = posixpath.join(directory, f"{name.partition('.')[0]}.py")
-    return unclaimed.resolver.get(source) is not None
+    return unclaimed.resolver.exists(source)
 
 
 def _environment_root(path: str) -> str:

@@ -51,9 +51,8 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
     for dist in removable_dists(ownership.python.values()):
         owner = f"python:{canonicalize_name(dist.name)}"
         for path in sorted(owned[owner].union(dist.files)):
-            entry = unclaimed.get(path)
-            if entry is not None:
-                yield Claim(entry, dist.dist_info, owner)
+            if path in unclaimed:
+                yield Claim(path, dist.dist_info, owner)
 
 
 def removable_dists(dists: Iterable[PythonDist]) -> list[PythonDist]:

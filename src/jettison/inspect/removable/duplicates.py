@@ -16,26 +16,29 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from jettison.image.model import EntryKind, FileEntry
+from jettison.image.model import FileEntry
 from jettison.inspect.removable._cause import Cause, Claim, Unclaimed
 
 
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:
-    by_size: dict[int, list[FileEntry]] = defaultdict(list)
+    resolver = unclaimed.resolver
     linked: set[str] = set()
-    for entry in unclaimed.resolver.files():
-        if entry.kind is EntryKind.HARDLINK and entry.link_target:
+    for path in resolver.hard_links():
+        entry = resolver.get(path)
+        if entry is not None and entry.link_target:
             linked.add(entry.link_target)
-    for entry in unclaimed:
-        size = unclaimed.size(entry)
-        if entry.kind is EntryKind.FILE and size > 0:
-            by_size[size].append(entry)
-    candidates = [e for group in by_size.values() if len(group) > 1 for e in group]
+    by_size: dict[int, list[str]] = defaultdict(list)
+    held = unclaimed.by_path
+    for path, size, _ in resolver.sized_files():
+        if size > 0 and path in held and not resolver.is_hardlink(path):
+            by_size[size].append(path)
+    candidates = [resolver.get(p) for group in by_size.values() if len(group) > 1 for p in group]
     if not candidates:
         return
-    digests = unclaimed.resolver.hash_files(candidates)
+    entries = [e for e in candidates if e is not None]
+    digests = resolver.hash_files(entries)
     identical: dict[tuple[int, str], list[FileEntry]] = defaultdict(list)
-    for entry in candidates:
+    for entry in entries:
         digest = digests.get(entry.path)
         if digest is not None:
             identical[(entry.size_bytes, digest)].append(entry)
@@ -45,7 +48,7 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
         copies.sort(key=lambda e: (e.path not in linked, e.layer_index, e.path))
         keep, *extra = copies
         owner = f"copies:{len(copies)}"
-        yield from (Claim(e, keep.path, owner) for e in extra)
+        yield from (Claim(e.path, keep.path, owner) for e in extra)
 
 
 CAUSE = Cause(

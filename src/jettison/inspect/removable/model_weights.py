@@ -20,29 +20,31 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from jettison.facts.weights import looks_like_weights
-from jettison.image.model import FileEntry
+from jettison.facts.weights import NAME_SUFFIXES, looks_like_weights
 from jettison.inspect.removable._cause import Cause, Claim, Unclaimed
 
 HUB_REPO = re.compile(r"((?:.+/)?models--[^/]+)/(?:blobs|snapshots|refs)/.+")
 PYTHON_ENV = re.compile(r"(?:^|/)(?:site|dist)-packages/")
 
 
+_SUFFIXES = tuple(NAME_SUFFIXES)
+
+
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:
-    for entry in unclaimed:
-        path = entry.path
+    # Only hub caches and names with a weights suffix (any case) can be claimed: find those
+    # first, in one sweep, before the per-path tests.
+    candidates = [p for p in unclaimed if "models--" in p or p[-12:].lower().endswith(_SUFFIXES)]
+    for path in candidates:
         if "models--" in path and (hub := HUB_REPO.fullmatch(path)) is not None:
-            yield Claim(entry, hub.group(1))
-        elif PYTHON_ENV.search(path) is None and _looks_like_weights(unclaimed, entry):
-            yield Claim(entry, path)
+            yield Claim(path, hub.group(1))
+        elif PYTHON_ENV.search(path) is None and _looks_like_weights(unclaimed, path):
+            yield Claim(path, path)
 
 
-def _looks_like_weights(unclaimed: Unclaimed, entry: FileEntry) -> bool:
-    directory, name = posixpath.split(entry.path)
+def _looks_like_weights(unclaimed: Unclaimed, path: str) -> bool:
+    directory, name = posixpath.split(path)
     config = posixpath.join(directory, "config.json")
-    return looks_like_weights(
-        name, unclaimed.size(entry), lambda: unclaimed.resolver.get(config) is not None
-    )
+    return looks_like_weights(name, unclaimed.size(path), lambda: unclaimed.resolver.exists(config))
 
 
 CAUSE = Cause(

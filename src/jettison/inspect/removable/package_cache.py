@@ -45,18 +45,19 @@ CONDA_META = re.compile(rf"({HOME})conda-meta/[^/]+")
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:
     yield from claim_matches(unclaimed, CACHES)
     conda = sorted(_conda_pkgs_dirs(unclaimed))
-    for entry in unclaimed:
-        for pkgs in conda:
-            if entry.path.startswith(f"{pkgs}/"):
-                yield Claim(entry, pkgs)
-                break
+    if not conda:
+        return
+    prefixes = tuple(f"{pkgs}/" for pkgs in conda)
+    for path in unclaimed:
+        if path.startswith(prefixes):
+            yield Claim(path, next(p[:-1] for p in prefixes if path.startswith(p)))
 
 
 def _conda_pkgs_dirs(unclaimed: Unclaimed) -> set[str]:
     """``pkgs`` directories of conda/mamba installations found in the image."""
     found = set()
-    for entry in unclaimed.resolver.files():
-        path = entry.path
+    paths = unclaimed.resolver.paths()
+    for path in [p for p in paths if "conda-meta/" in p or p.endswith("/urls.txt")]:
         if "conda-meta/" in path and (match := CONDA_META.fullmatch(path)) is not None:
             found.add(f"{match.group(1)}pkgs")
         elif path.endswith("/urls.txt") and (match := CONDA_URLS.fullmatch(path)) is not None:

@@ -36,14 +36,14 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
     lists = _dpkg_lists(unclaimed)
     for _, package in sorted(unclaimed.ownership.debian.items()):
         if is_toolchain_package(package.name):
-            entries = [e for p in package.files if (e := unclaimed.get(p)) is not None]
-            row = lists.get(package.name) or common_dir(e.path for e in entries)
-            yield from (Claim(e, row, f"debian:{package.name}") for e in entries)
+            paths = [p for p in package.files if p in unclaimed]
+            row = lists.get(package.name) or common_dir(paths)
+            yield from (Claim(p, row, f"debian:{package.name}") for p in paths)
     owner_of = unclaimed.ownership.owner_of
-    for entry in unclaimed:
-        group = _build_only_dir(entry.path)
+    for path in [p for p in unclaimed if "include/" in p or p.endswith(".a")]:
+        group = _build_only_dir(path)
         if group is not None:
-            yield Claim(entry, group, owner_of(entry.path))
+            yield Claim(path, group, owner_of(path))
 
 
 def _build_only_dir(path: str) -> str | None:
