@@ -50,11 +50,14 @@ class Notice:
     """What it is about, when not a file: a service, a rule code, an image."""
     path: Path | None = None
     line: int | None = None
+    layer: int | None = None
+    """The image layer it is about (index from the bottom), when it is about an image."""
 
-    def sort_key(self) -> tuple[int, str, str, int, str, str]:
+    def sort_key(self) -> tuple[int, int, str, str, int, str, str]:
         """Worst first, then by place and text."""
         return (
             -int(self.severity),
+            -1 if self.layer is None else self.layer,
             self.subject or "",
             str(self.path or ""),
             self.line or 0,

@@ -262,11 +262,11 @@ DIGEST_NOTE = "digests of layers"
 
 
 def skipped(report: dict[str, Any]) -> list[tuple[str, str, int | None]]:
-    """Skipped items other than the digest note, which most tests do not look at."""
+    """Notice items other than the digest note, which most tests do not look at."""
     return [
-        (s["what"], s["reason"], s["layer_index"])
+        (s["subject"], s["message"], s["layer"])
         for s in report["skipped"]
-        if not s["what"].startswith(DIGEST_NOTE)
+        if not s["subject"].startswith(DIGEST_NOTE)
     ]
 
 
@@ -279,7 +279,7 @@ def test_digest_mismatch_of_an_uncompressed_layer(
     assert_one_line_error(run_process("inspect", path, "--verify", "all"), pattern)
     # By default the contents are seeked over: the report says the digest was not checked.
     notes = report_of(run_cli("inspect", "-f", "json", path))["skipped"]
-    assert [n["what"] for n in notes if n["what"].startswith(DIGEST_NOTE)] == [
+    assert [n["subject"] for n in notes if n["subject"].startswith(DIGEST_NOTE)] == [
         "digests of layers 0"
     ]
 

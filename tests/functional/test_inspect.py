@@ -126,7 +126,7 @@ def test_json_report_numbers(kind: str, images: Path, run_cli: Callable[..., Run
     assert dive["layer_size_bytes"] == LAYER_BYTES
     assert dive["wasted_bytes"] == 3000 + OS_RELEASE_OLD + OS_RELEASE_NEW
     # Only the note that seeked-over layers were not hashed (see --verify) may be there.
-    assert [s for s in report["skipped"] if not s["what"].startswith("digests of layers")] == []
+    assert [s for s in report["skipped"] if not s["subject"].startswith("digests of layers")] == []
     assert report["budgets"] == []
     assert report["budgets_ok"] is True
 
@@ -162,7 +162,7 @@ def test_verify_modes_read_the_same(images: Path, run_cli: Callable[..., Run], m
     path = write_image("docker-archive", images)
     default = inspect_json(run_cli, path)
     other = inspect_json(run_cli, path, "--verify", mode)
-    notes = [s["what"] for s in default.pop("skipped")]
+    notes = [s["subject"] for s in default.pop("skipped")]
     assert notes == ["digests of layers 0"]  # the uncompressed layer was seeked over
     assert other.pop("skipped") == []  # none: nothing promised; all: every digest checked
     assert other == default

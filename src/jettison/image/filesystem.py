@@ -22,8 +22,9 @@ from functools import cached_property
 
 from jettison.image import table as k
 from jettison.image.model import EntryKind, FileEntry
-from jettison.image.skipped import Skipped
+from jettison.image.skipped import skipped_item
 from jettison.image.table import EntryTable
+from jettison.notices import Notice
 
 MAX_SYMLINK_HOPS = 40
 """Linux's limit on symlinks followed while resolving one path (ELOOP)."""
@@ -83,7 +84,7 @@ class MergedFilesystem:
         self._hidden: list[tuple[int, int, str]] = []
         """(ref, by layer, cause) of every entry taken away."""
         self._objects: dict[int, FileEntry] = {}
-        self.skipped: list[Skipped] = []
+        self.skipped: list[Notice] = []
         for index, table in enumerate(self.tables):
             self._apply(index, table)
         self._check_hardlinks()
@@ -144,7 +145,7 @@ class MergedFilesystem:
         target = self._state.get(target_path)
         if target is None or target & _KIND_MASK != k.FILE:
             self.skipped.append(
-                Skipped(path, f"hard link to missing target {table.links.get(row)!r}", index)
+                skipped_item(path, f"hard link to missing target {table.links.get(row)!r}", index)
             )
         else:
             self._link_targets[path] = target

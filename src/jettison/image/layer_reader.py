@@ -30,7 +30,7 @@ from jettison.image.blobs import (
     uncompressed_chunks,
 )
 from jettison.image.model import EntryKind, FileEntry, Layer
-from jettison.image.skipped import Skipped
+from jettison.image.skipped import skipped_item
 from jettison.image.table import EntryTable
 from jettison.image.tarstream import (
     ChunkReader,
@@ -39,6 +39,7 @@ from jettison.image.tarstream import (
     iter_headers,
     iter_members,
 )
+from jettison.notices import Notice
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -63,7 +64,7 @@ class LayerListing:
     tar_size_bytes: int
     """Length of the uncompressed tar stream."""
     captured: Mapping[str, bytes] = field(default_factory=dict)
-    skipped: tuple[Skipped, ...] = ()
+    skipped: tuple[Notice, ...] = ()
     digest_verified: bool = False
     digest_unchecked: bool = False
     """The layer names a digest that was deliberately not checked (contents seeked over)."""
@@ -137,7 +138,7 @@ def read_layer(
     """Read ``layer`` once and return its listing.
 
     ``hash_seekable=False`` leaves the digest of an uncompressed layer in a seekable file
-    unchecked (its file contents are seeked over, never read), recorded as a Skipped item;
+    unchecked (its file contents are seeked over, never read), recorded as a Notice item;
     everything read anyway is still verified when ``verify`` is set.
 
     ``checker``: a shared :class:`DigestChecker` to which the digest checks of seekable,
@@ -146,7 +147,7 @@ def read_layer(
 
     Raises :class:`ImageFormatError` for a blob that is not a tar, is truncated or corrupt,
     or whose digest does not match. Entries that cannot be taken safely (a path escaping the
-    root) are kept out and recorded as :class:`Skipped`; so are names that are not UTF-8
+    root) are kept out and recorded as :class:`Notice`; so are names that are not UTF-8
     (kept, surrogate-escaped, and noted).
     """
     label = f"layer {layer.index} ({layer.blob_ref})"
@@ -171,7 +172,7 @@ def _collect(
     index: int,
     capture: CaptureFilter | None,
     hash_files: bool = False,
-) -> tuple[EntryTable, dict[str, bytes], list[Skipped]]:
+) -> tuple[EntryTable, dict[str, bytes], list[Notice]]:
     """Fill a table from the members, taking the bodies the capture filter asks for.
 
     ``hash_files``: also record the :class:`Fingerprint` of every regular file's content (for
@@ -181,7 +182,7 @@ def _collect(
     """
     table = EntryTable(index)
     captured: dict[str, bytes] = {}
-    skipped: list[Skipped] = []
+    skipped: list[Notice] = []
     append = table.append
     kind_of = _KINDS.get
     regular = kinds.FILE
@@ -200,7 +201,7 @@ def _collect(
                 continue
         kind = kind_of(typeflag, regular)
         if not path and kind != kinds.DIR:
-            skipped.append(Skipped(name, "non-directory entry at the image root", index))
+            skipped.append(skipped_item(name, "non-directory entry at the image root", index))
             continue
         if kind == regular:
             row = append(path, regular, size, offset, ids)
@@ -223,23 +224,25 @@ def _collect(
         elif kind == kinds.HARDLINK:
             link = normalize_path(linkname)
             if link is None:
-                skipped.append(Skipped(path, "hard link target escapes the image root", index))
+                skipped.append(skipped_item(path, "hard link target escapes the image root", index))
                 continue
         append(path, kind, 0, -1, ids, link, size)
     return table, captured, skipped
 
 
-def _odd_path(name: str, index: int, skipped: list[Skipped]) -> str | None:
+def _odd_path(name: str, index: int, skipped: list[Notice]) -> str | None:
     """The normalised path of a name that is not plainly clean, noting what is odd."""
     try:
         name.isascii() or name.encode("utf-8")
     except UnicodeEncodeError:
-        skipped.append(Skipped(display_path(name), "name is not valid UTF-8; shown escaped", index))
+        skipped.append(
+            skipped_item(display_path(name), "name is not valid UTF-8; shown escaped", index)
+        )
         # Keep the surrogate-escaped name so paths still compare and sort by their bytes;
         # renderers escape it for display.
     path = normalize_path(name)
     if path is None:
-        skipped.append(Skipped(name, "path escapes the image root; entry ignored", index))
+        skipped.append(skipped_item(name, "path escapes the image root; entry ignored", index))
     return path
 
 
@@ -247,7 +250,7 @@ def _is_marker(path: str) -> bool:
     return path.rpartition("/")[2].startswith(WHITEOUT_PREFIX)
 
 
-def _marker(path: str, index: int, skipped: list[Skipped]) -> tuple[str, int] | None:
+def _marker(path: str, index: int, skipped: list[Notice]) -> tuple[str, int] | None:
     """(path, kind code) of a whiteout or opaque marker; None for one that is dropped."""
     parent, _, base = path.rpartition("/")
     if base == OPAQUE_MARKER:
@@ -257,7 +260,7 @@ def _marker(path: str, index: int, skipped: list[Skipped]) -> tuple[str, int] | 
     deleted = base[len(WHITEOUT_PREFIX) :]
     if deleted in ("", ".", ".."):
         # ``.wh.`` alone would name its own directory (at the top: the whole image).
-        skipped.append(Skipped(path, "whiteout that names no file; ignored", index))
+        skipped.append(skipped_item(path, "whiteout that names no file; ignored", index))
         return None
     return posixpath.join(parent, deleted), kinds.WHITEOUT
 

@@ -25,7 +25,8 @@ from jettison.image.blobs import Compression, DigestChecker
 from jettison.image.filesystem import MergedFilesystem, ref_layer, ref_row
 from jettison.image.layer_reader import CaptureFilter, LayerListing, hash_contents, read_layer
 from jettison.image.model import EntryKind, FileEntry, Image, Layer
-from jettison.image.skipped import Skipped
+from jettison.image.skipped import skipped_item
+from jettison.notices import Notice
 from jettison.progress import NullProgress, Progress
 
 if TYPE_CHECKING:
@@ -200,12 +201,12 @@ class ScannedImage:
         return FileResolver(self.image, self.listings, self.fs)
 
     @property
-    def skipped(self) -> tuple[Skipped, ...]:
+    def skipped(self) -> tuple[Notice, ...]:
         found = [s for listing in self.listings for s in listing.skipped]
         unchecked = [str(x.layer.index) for x in self.listings if x.digest_unchecked]
         if unchecked:
             found.append(
-                Skipped(
+                skipped_item(
                     f"digests of layers {', '.join(unchecked)}",
                     "not verified: uncompressed layers are read by seeking over file contents "
                     "(--verify all reads and hashes every byte)",
@@ -214,8 +215,8 @@ class ScannedImage:
         return tuple(sorted({*found, *self.fs.skipped}, key=_skip_key))
 
 
-def _skip_key(s: Skipped) -> tuple[int, str, str]:
-    return (-1 if s.layer_index is None else s.layer_index, s.what, s.reason)
+def _skip_key(s: Notice) -> tuple[int, str, str]:
+    return (-1 if s.layer is None else s.layer, s.subject or "", s.message)
 
 
 def reader_threads() -> int:

@@ -43,7 +43,7 @@ from typing import Any
 from jettison.image.blobs import Compression
 from jettison.image.layer_reader import LayerListing
 from jettison.image.model import Layer
-from jettison.image.skipped import Skipped
+from jettison.image.skipped import skipped_item
 from jettison.image.table import EntryTable
 
 FORMAT_VERSION = 3
@@ -182,7 +182,7 @@ def _encode(listing: LayerListing, key: str) -> bytes:
         "tar_size_bytes": listing.tar_size_bytes,
         "digest_verified": listing.digest_verified,
         "digest_unchecked": listing.digest_unchecked,
-        "skipped": [[s.what, s.reason, s.layer_index is not None] for s in listing.skipped],
+        "skipped": [[s.subject, s.message, s.layer is not None] for s in listing.skipped],
         "captured": [[path, len(body)] for path, body in captured],
     }
     text = json.dumps(meta, ensure_ascii=True).encode()
@@ -227,7 +227,7 @@ def _decode(data: bytes, key: str, layer: Layer) -> LayerListing | None:
         table.layer_index = layer.index
         index = layer.index
         skipped = tuple(
-            Skipped(str(what), str(reason), index if has_layer else None)
+            skipped_item(str(what), str(reason), index if has_layer else None)
             for what, reason, has_layer in meta["skipped"]
         )
         listing = LayerListing(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jettison.image.skipped import Skipped
 from jettison.inspect.dive import DiveMetrics
 from jettison.inspect.tree import ByteTree
+from jettison.notices import Notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ class InspectReport:
     removable: tuple[RemovableCause, ...]
     attribution: Attribution
     budgets: tuple[BudgetResult, ...] = ()
-    skipped: tuple[Skipped, ...] = ()
+    skipped: tuple[Notice, ...] = ()
     pull_bytes_estimated: bool = False
     """True when ``pull_bytes`` includes gzip estimates of uncompressed layers."""
     tree: ByteTree | None = None

@@ -74,13 +74,14 @@ def notice(item: Notice) -> JsonObject:
         "subject": opt_text(item.subject),
         "path": opt_path(item.path),
         "line": item.line,
+        "layer": item.layer,
     }
 
 
 NOTICE_SCHEMA: JsonObject = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["severity", "kind", "message", "subject", "path", "line"],
+    "required": ["severity", "kind", "message", "subject", "path", "line", "layer"],
     "properties": {
         "severity": {"enum": ["error", "warning", "info"]},
         "kind": {"type": "string"},
@@ -88,6 +89,7 @@ NOTICE_SCHEMA: JsonObject = {
         "subject": {"type": ["string", "null"]},
         "path": {"type": ["string", "null"]},
         "line": {"type": ["integer", "null"], "minimum": 1},
+        "layer": {"type": ["integer", "null"], "minimum": 0},
     },
 }
 """The ``$defs/notice`` entry every report schema carries (a test checks they are equal)."""

@@ -11,7 +11,7 @@ import pytest
 
 from jettison.image.filesystem import MAX_SYMLINK_HOPS, MergedFilesystem
 from jettison.image.model import EntryKind, FileEntry
-from jettison.image.skipped import Skipped
+from jettison.image.skipped import skipped_item
 from support.memimage import Dir, File, Hardlink, Opaque, Symlink, Whiteout, scan
 
 # Layers are lists of entries; a helper fills in the layer index when the stack is built.
@@ -261,14 +261,14 @@ def test_hard_link_deleted_with_its_target() -> None:
 def test_re_added_hard_link_to_a_missing_target_carries_nothing() -> None:
     fs = merged([F("a", 100), H("b", "a")], [W("a")], [H("b", "gone")])
     assert {e.path: fs.owned_bytes(e) for e in fs.entries()} == {"b": 0}
-    assert fs.skipped == [Skipped("b", "hard link to missing target 'gone'", 2)]
+    assert fs.skipped == [skipped_item("b", "hard link to missing target 'gone'", 2)]
 
 
 def test_hard_link_to_a_missing_target_is_skipped() -> None:
     fs = merged([H("usr/bin/x", "usr/bin/nowhere"), D("d"), H("to-dir", "d")])
     assert fs.skipped == [
-        Skipped("usr/bin/x", "hard link to missing target 'usr/bin/nowhere'", 0),
-        Skipped("to-dir", "hard link to missing target 'd'", 0),
+        skipped_item("usr/bin/x", "hard link to missing target 'usr/bin/nowhere'", 0),
+        skipped_item("to-dir", "hard link to missing target 'd'", 0),
     ]
     assert fs.total_bytes() == 0
     assert fs.get("usr/bin/x") is not None  # the name exists, it just owns nothing
@@ -278,7 +278,7 @@ def test_hard_links_through_the_real_reader() -> None:
     scanned = scan([[File("a", b"x" * 64), Hardlink("b", "a"), Hardlink("c", "missing")]])
     fs = scanned.fs
     assert {e.path: fs.owned_bytes(e) for e in fs.entries()} == {"a": 64, "b": 0, "c": 0}
-    assert scanned.skipped == (Skipped("c", "hard link to missing target 'missing'", 0),)
+    assert scanned.skipped == (skipped_item("c", "hard link to missing target 'missing'", 0),)
 
 
 # -- symlinks --------------------------------------------------------------------------------

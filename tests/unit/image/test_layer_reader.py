@@ -15,7 +15,7 @@ from jettison.image import layer_reader
 from jettison.image.blobs import Compression, Fingerprint
 from jettison.image.layer_reader import hash_contents, normalize_path, read_layer
 from jettison.image.model import EntryKind, FileEntry, Layer
-from jettison.image.skipped import Skipped
+from jettison.image.skipped import skipped_item
 from support.imagewriter import (
     TarEntry,
     build_layer_tar,
@@ -110,21 +110,21 @@ def test_entries_escaping_the_root_are_skipped() -> None:
     listing = listing_of([file("../evil", "x"), file("ok/../../evil2", "y"), file("fine", "z")])
     assert shape(listing.entries) == [("fine", EntryKind.FILE, 1, None)]
     assert listing.skipped == (
-        Skipped("../evil", "path escapes the image root; entry ignored", 0),
-        Skipped("ok/../../evil2", "path escapes the image root; entry ignored", 0),
+        skipped_item("../evil", "path escapes the image root; entry ignored", 0),
+        skipped_item("ok/../../evil2", "path escapes the image root; entry ignored", 0),
     )
 
 
 def test_hard_link_target_escaping_the_root_is_skipped() -> None:
     listing = listing_of([hardlink("h", "../../etc/shadow")])
     assert listing.entries == ()
-    assert listing.skipped == (Skipped("h", "hard link target escapes the image root", 0),)
+    assert listing.skipped == (skipped_item("h", "hard link target escapes the image root", 0),)
 
 
 def test_non_directory_at_the_root_is_skipped() -> None:
     listing = listing_of([file("./", "x"), directory("./")])
     assert shape(listing.entries) == [("", EntryKind.DIR, 0, None)]
-    assert listing.skipped == (Skipped("./", "non-directory entry at the image root", 0),)
+    assert listing.skipped == (skipped_item("./", "non-directory entry at the image root", 0),)
 
 
 def test_non_utf8_names_are_kept_escaped_and_noted() -> None:
@@ -132,7 +132,7 @@ def test_non_utf8_names_are_kept_escaped_and_noted() -> None:
     assert [e.path for e in listing.entries] == ["data/caf\udce9.txt", "data/ok"]
     assert listing.entries[0].path.encode("utf-8", "surrogateescape") == b"data/caf\xe9.txt"
     assert listing.skipped == (
-        Skipped("data/caf\\xe9.txt", "name is not valid UTF-8; shown escaped", 0),
+        skipped_item("data/caf\\xe9.txt", "name is not valid UTF-8; shown escaped", 0),
     )
 
 
@@ -163,8 +163,8 @@ def test_whiteout_naming_no_file_is_skipped() -> None:
     # ".wh." alone would otherwise delete its own directory - at the top, the whole image.
     listing = listing_of([file(".wh."), file("usr/.wh."), file("usr/.wh.."), file("keep", "k")])
     assert shape(listing.entries) == [("keep", EntryKind.FILE, 1, None)]
-    assert [s.what for s in listing.skipped] == [".wh.", "usr/.wh.", "usr/.wh.."]
-    assert {s.reason for s in listing.skipped} == {"whiteout that names no file; ignored"}
+    assert [s.subject for s in listing.skipped] == [".wh.", "usr/.wh.", "usr/.wh.."]
+    assert {s.message for s in listing.skipped} == {"whiteout that names no file; ignored"}
 
 
 # -- kinds, sizes, offsets --------------------------------------------------------------------

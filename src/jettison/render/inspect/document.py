@@ -507,9 +507,9 @@ def _skipped(report: InspectReport) -> Section | None:
         return None
     rows = [
         (
-            code(item.what),
-            line(item.reason),
-            _layer(item.layer_index) if item.layer_index is not None else dim("-"),
+            code(item.subject or ""),
+            line(item.message),
+            _layer(item.layer) if item.layer is not None else dim("-"),
         )
         for item in report.skipped[:TOP_SKIPPED]
     ]
@@ -524,7 +524,7 @@ def _skipped(report: InspectReport) -> Section | None:
             "leave them out."
         )
     )
-    return Section("Skipped", (intro, Table(columns, tuple(rows))))
+    return Section("Notice", (intro, Table(columns, tuple(rows))))
 
 
 def build_document(report: InspectReport) -> Document:

@@ -7,7 +7,6 @@ are :mod:`jettison.render.jsonout`'s. Here also: (layer index, bytes) pairs beco
 
 from __future__ import annotations
 
-from jettison.image.skipped import Skipped
 from jettison.inspect.dive import DiveMetrics, InefficientPath
 from jettison.inspect.report import (
     Attribution,
@@ -21,11 +20,20 @@ from jettison.inspect.report import (
     RemovableCause,
     Shadowed,
 )
-from jettison.render.jsonout import JsonObject, JsonValue, header, json_text, read_schema
+from jettison.render.jsonout import (
+    JsonObject,
+    JsonValue,
+    header,
+    json_text,
+    notice,
+    read_schema,
+)
 from jettison.render.look import Look
 from jettison.render.text import DIVE_VERSION, printable
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+"""2.0: each ``skipped`` item is a notice, as in every report (``what`` is its ``subject``,
+``reason`` its ``message``, ``layer_index`` its ``layer``)."""
 SCHEMA_RESOURCE = "schema/inspect-report.schema.json"
 """The schema file, relative to the ``jettison.render`` package."""
 
@@ -156,14 +164,6 @@ def _budget(budget: BudgetResult) -> JsonObject:
     }
 
 
-def _skipped(item: Skipped) -> JsonObject:
-    return {
-        "what": _str(item.what),
-        "reason": _str(item.reason),
-        "layer_index": item.layer_index,
-    }
-
-
 def to_json_model(report: InspectReport) -> JsonObject:
     """The JSON model of ``report`` (plain dicts, lists and scalars)."""
     return {
@@ -187,7 +187,7 @@ def to_json_model(report: InspectReport) -> JsonObject:
         "shadowed": _shadowed(report.shadowed),
         "dive": _dive(report.dive),
         "budgets": [_budget(budget) for budget in report.budgets],
-        "skipped": [_skipped(item) for item in report.skipped],
+        "skipped": [notice(item) for item in report.skipped],
     }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import jettison
-from jettison.image.skipped import Skipped
+from jettison.image.skipped import skipped_item
 from jettison.inspect.dive import DiveMetrics, InefficientPath
 from jettison.inspect.report import (
     Attribution,
@@ -358,17 +358,19 @@ _DIVE = DiveMetrics(
 )
 
 _SKIPPED = (
-    Skipped("app/data/caf\\xe9-menu.txt", "name is not valid UTF-8; shown escaped", 5),
-    Skipped("../../etc/passwd", "path escapes the image root; entry ignored", 5),
-    Skipped("usr/lib/x86_64-linux-gnu/libfoo.so", "hard link target escapes the image root", 2),
-    Skipped(
+    skipped_item("app/data/caf\\xe9-menu.txt", "name is not valid UTF-8; shown escaped", 5),
+    skipped_item("../../etc/passwd", "path escapes the image root; entry ignored", 5),
+    skipped_item(
+        "usr/lib/x86_64-linux-gnu/libfoo.so", "hard link target escapes the image root", 2
+    ),
+    skipped_item(
         "usr/local/lib/python3.11/dist-packages/bert_server-0.4.0.dist-info/METADATA",
         "METADATA is not valid RFC 822; distribution counted as unowned",
         5,
     ),
-    Skipped("var/lib/dpkg/status.d/cuda-libraries", "duplicate dpkg status entry", 1),
-    Skipped("app/modèles/README", "file is a FIFO; no content counted", 5),
-    Skipped("config.json#history", "history has more non-empty steps than layers", None),
+    skipped_item("var/lib/dpkg/status.d/cuda-libraries", "duplicate dpkg status entry", 1),
+    skipped_item("app/modèles/README", "file is a FIFO; no content counted", 5),
+    skipped_item("config.json#history", "history has more non-empty steps than layers", None),
 )
 
 

@@ -17,12 +17,20 @@ import pytest
 
 from jettison.inspect.report import HiddenPath, InspectReport
 from jettison.inspect.tree import ByteTree, TreeNode
+from jettison.notices import Severity
 from jettison.render import Look
 from jettison.render.inspect import json_model as json_report
 from support.schema_drift import Json, JsonModel, SchemaTests
 
+
+def _scalar(value: object) -> object:
+    """Severities are spelled by name in JSON."""
+    return value.label if isinstance(value, Severity) else value
+
+
 MODEL = JsonModel(
     encoder="jettison/render/inspect/json_model.py",
+    scalar=_scalar,
     renamed={(HiddenPath, "by_layer"): "hidden_by_layer_index"},
     pairs_as_objects=True,
     omitted=frozenset({(InspectReport, "tree")}),
