@@ -188,7 +188,7 @@ def lint(entry: Entry) -> list[Found]:
     cwd = Path.cwd()
     os.chdir(CORPUS / entry.name)  # paths in the report relative to the entry
     try:
-        report = api.lint_paths([entry.dockerfile.relative_to(CORPUS / entry.name)], offline=True)
+        report = api.lint([entry.dockerfile.relative_to(CORPUS / entry.name)], offline=True)
     finally:
         os.chdir(cwd)
     return [

@@ -25,7 +25,7 @@ from jettison.builder.options import BuildOptions, CheckOptions, Mount
 from jettison.diff.core import diff
 from jettison.fix.core import fix
 from jettison.inspect.core import VERIFY_MODES, inspect
-from jettison.lint.core import lint, lint_config, lint_paths, rules
+from jettison.lint.core import lint, lint_config, rules
 from jettison.optimize.core import optimize
 from jettison.plan.core import plan
 
@@ -40,7 +40,6 @@ __all__ = [
     "inspect",
     "lint",
     "lint_config",
-    "lint_paths",
     "optimize",
     "plan",
     "rules",

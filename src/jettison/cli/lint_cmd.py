@@ -1,4 +1,4 @@
-"""``jettison lint``: parse flags and the lint config, call :func:`jettison.api.lint_paths`,
+"""``jettison lint``: parse flags and the lint config, call :func:`jettison.api.lint`,
 render, and exit 1 when a finding reaches ``--fail-on``."""
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def lint_cmd(
             fail_on=fail_on,
         )
         with progress_bars(image is not None and sys.stderr.isatty()) as sink:
-            report = api.lint_paths(
+            report = api.lint(
                 targets,
                 context_dir=context_dir,
                 src=src,

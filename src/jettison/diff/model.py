@@ -29,6 +29,19 @@ NOT_CUDA = "not-cuda"
 """Family name of the bytes in no CUDA/NVIDIA library family."""
 
 
+class Delta:
+    """What changed from the before image to the after image, in bytes (for the records
+    that hold ``before_bytes`` and ``after_bytes``)."""
+
+    __slots__ = ()
+    before_bytes: int
+    after_bytes: int
+
+    @property
+    def delta_bytes(self) -> int:
+        return self.after_bytes - self.before_bytes
+
+
 @dataclass(frozen=True, slots=True)
 class ImageSide:
     """One of the two images, as inspect measured it."""
@@ -47,7 +60,7 @@ class ImageSide:
 
 
 @dataclass(frozen=True, slots=True)
-class OwnerChange:
+class OwnerChange(Delta):
     """A Python distribution, Debian package or unowned top-level directory that changed."""
 
     kind: str
@@ -61,13 +74,9 @@ class OwnerChange:
     before_files: int
     after_files: int
 
-    @property
-    def delta_bytes(self) -> int:
-        return self.after_bytes - self.before_bytes
-
 
 @dataclass(frozen=True, slots=True)
-class CauseChange:
+class CauseChange(Delta):
     """Bytes of one removable cause (inspect's code) in each image; the ``not-removable``
     row holds the rest of the final filesystem."""
 
@@ -78,22 +87,14 @@ class CauseChange:
     before_files: int
     after_files: int
 
-    @property
-    def delta_bytes(self) -> int:
-        return self.after_bytes - self.before_bytes
-
 
 @dataclass(frozen=True, slots=True)
-class CudaChange:
+class CudaChange(Delta):
     """Bytes of one CUDA/NVIDIA library family in each image (``not-cuda``: the rest)."""
 
     family: str
     before_bytes: int
     after_bytes: int
-
-    @property
-    def delta_bytes(self) -> int:
-        return self.after_bytes - self.before_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ class LayerChange:
 
 
 @dataclass(frozen=True, slots=True)
-class FileChange:
+class FileChange(Delta):
     """A file added, removed, or of another size; owner and cause are the after image's,
     or the before image's for a removed file."""
 
@@ -132,22 +133,14 @@ class FileChange:
     cause: str | None
     """The removable cause that claimed it, if any."""
 
-    @property
-    def delta_bytes(self) -> int:
-        return self.after_bytes - self.before_bytes
-
 
 @dataclass(frozen=True, slots=True)
-class FileRest:
+class FileRest(Delta):
     """The changed files beyond the largest ones listed, summed."""
 
     file_count: int
     before_bytes: int
     after_bytes: int
-
-    @property
-    def delta_bytes(self) -> int:
-        return self.after_bytes - self.before_bytes
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,7 +44,7 @@ def lint_config(
 
 
 def lint(
-    path: Path,
+    paths: Path | Sequence[Path],
     *,
     context_dir: Path | None = None,
     src: Path | None = None,
@@ -56,20 +56,68 @@ def lint(
     rules: Sequence[Rule] | None = None,
     progress: Progress | None = None,
 ) -> LintReport:
-    """Lint one Dockerfile (or a directory holding one, or a requirements file on its own).
+    """Lint a Dockerfile (or a directory holding one), or several paths into one report
+    (pre-commit passes the changed files).
 
+    A requirements file is linted with the Dockerfile of its directory or a parent (up to
+    the current directory) when there is one, so each Dockerfile runs once; alone otherwise.
+    ``context_dir`` and ``image`` describe one build, so they need a single Dockerfile.
     ``image`` (a reference ``inspect`` reads) gives savings measured in the built image;
     otherwise savings come from the installed sizes of the wheels concerned, looked up on
     the package index (``sizes``: default a cached :class:`~jettison.lint.sizes.WheelSizes`;
     ``offline`` keeps to its cache). ``rules`` defaults to the registry.
     """
+    paths = [paths] if isinstance(paths, Path) else list(paths)
+    from jettison.lint.context import owning_dockerfile
+    from jettison.lint.report import merge_reports
+    from jettison.lint.sizes import WheelSizes
+
+    targets: dict[Path, Path] = {}
+    for path in paths or [Path()]:
+        target = owning_dockerfile(path, Path.cwd())
+        targets.setdefault(target.absolute(), target)
+    if len(targets) > 1 and (context_dir is not None or image is not None):
+        raise ConfigError(
+            "--context and --image describe one build, but several Dockerfiles were given",
+            hint="lint one Dockerfile at a time with them",
+        )
+    settings = config if config is not None else lint_config(list(paths), rules=rules)
+    measure = sizes if sizes is not None else WheelSizes(offline=offline)
+    reports = [
+        _lint_one(
+            target,
+            context_dir=context_dir,
+            src=src,
+            image=image,
+            requirement_files=requirement_files,
+            settings=settings,
+            measure=measure,
+            rules=rules,
+            progress=progress,
+        )
+        for target in targets.values()
+    ]
+    return reports[0] if len(reports) == 1 else merge_reports(reports)
+
+
+def _lint_one(
+    path: Path,
+    *,
+    context_dir: Path | None,
+    src: Path | None,
+    image: str | None,
+    requirement_files: Sequence[Path],
+    settings: LintConfig,
+    measure: Callable[[str, str], int | None],
+    rules: Sequence[Rule] | None,
+    progress: Progress | None,
+) -> LintReport:
+    """Lint one Dockerfile (or a directory holding one, or a requirements file on its own)."""
     from jettison.inspect.core import inspect
     from jettison.lint.context import build_context, input_files
     from jettison.lint.engine import run_rules
     from jettison.lint.sizes import WheelSizes
 
-    settings = config if config is not None else lint_config([path], rules=rules)
-    measure = sizes if sizes is not None else WheelSizes(offline=offline)
     inspected = inspect(image, progress=progress) if image is not None else None
     ctx = build_context(
         path,
@@ -89,58 +137,6 @@ def lint(
         )
         report = replace(report, notices=(*report.notices, note))
     return report
-
-
-def lint_paths(
-    paths: Sequence[Path],
-    *,
-    context_dir: Path | None = None,
-    src: Path | None = None,
-    image: str | None = None,
-    requirement_files: Sequence[Path] = (),
-    config: LintConfig | None = None,
-    offline: bool = False,
-    sizes: Callable[[str, str], int | None] | None = None,
-    rules: Sequence[Rule] | None = None,
-    progress: Progress | None = None,
-) -> LintReport:
-    """Lint several paths (pre-commit passes the changed files) into one report.
-
-    A requirements file is linted with the Dockerfile of its directory or a parent (up to
-    the current directory) when there is one, so each Dockerfile runs once; alone otherwise.
-    ``context_dir`` and ``image`` describe one build, so they need a single Dockerfile.
-    """
-    from jettison.lint.context import owning_dockerfile
-    from jettison.lint.report import merge_reports
-    from jettison.lint.sizes import WheelSizes
-
-    targets: dict[Path, Path] = {}
-    for path in paths or [Path()]:
-        target = owning_dockerfile(path, Path.cwd())
-        targets.setdefault(target.absolute(), target)
-    if len(targets) > 1 and (context_dir is not None or image is not None):
-        raise ConfigError(
-            "--context and --image describe one build, but several Dockerfiles were given",
-            hint="lint one Dockerfile at a time with them",
-        )
-    settings = config if config is not None else lint_config(list(paths), rules=rules)
-    measure = sizes if sizes is not None else WheelSizes(offline=offline)
-    reports = [
-        lint(
-            target,
-            context_dir=context_dir,
-            src=src,
-            image=image,
-            requirement_files=requirement_files,
-            config=settings,
-            offline=offline,
-            sizes=measure,
-            rules=rules,
-            progress=progress,
-        )
-        for target in targets.values()
-    ]
-    return reports[0] if len(reports) == 1 else merge_reports(reports)
 
 
 def _rules(rules: Sequence[Rule] | None) -> Sequence[Rule]:
