@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -33,6 +35,7 @@ from jettison import api
 from jettison.builder.buildah import BuildahBuilder
 from jettison.cli import optimize_cmd as cli_module
 from jettison.optimize.report import OptimizeReport
+from jettison.render import render
 from jettison.render.optimize import SCHEMA_VERSION
 
 pytestmark = pytest.mark.integration
@@ -77,10 +80,12 @@ def test_optimize_the_example(
     originals = {p: p.read_bytes() for p in ctx.rglob("*") if p.is_file()}
 
     real = api.optimize
+    reports: list[OptimizeReport] = []
 
     def in_private_store(path: Path, **kwargs: object) -> OptimizeReport:
         kwargs["build"] = dataclasses.replace(kwargs["build"], builder=builder)  # type: ignore[type-var]
-        return real(path, **kwargs)  # type: ignore[arg-type]
+        reports.append(real(path, **kwargs))  # type: ignore[arg-type]
+        return reports[-1]
 
     monkeypatch.setattr(api, "optimize", in_private_store)
     out = tmp_path / "report.json"
@@ -107,3 +112,29 @@ def test_optimize_the_example(
     written = {Path(p).name for p in doc["files_written"]}
     assert written >= {"Dockerfile.jettison", "requirements.runtime.txt", "requirements-dev.txt"}
     assert "build localhost/text-service:optimized" in done.output
+    _check_the_diff(doc, builder, tmp_path)
+    examples = os.environ.get("JETTISON_DOCS_EXAMPLES")
+    if examples:  # the README's examples: JETTISON_DOCS_EXAMPLES=docs/examples
+        folder = REPO / examples
+        folder.mkdir(parents=True, exist_ok=True)
+        for fmt, suffix in (("markdown", "md"), ("html", "html")):
+            text = render("optimize", reports[-1], fmt).replace(str(tmp_path), "/tmp")
+            (folder / f"text-service-optimize.{suffix}").write_text(text, encoding="utf-8")
+
+
+def _check_the_diff(doc: dict[str, Any], builder: BuildahBuilder, tmp_path: Path) -> None:
+    """What was removed, by package and by cause, with inspect's own byte figures."""
+    diff = doc["diff"]
+    removed = {
+        o["name"]: o for o in diff["owners"] if o["kind"] == "python" and o["change"] == "removed"
+    }
+    assert {"pandas", "scipy", "pytest"} <= set(removed), sorted(removed)
+    causes = {c["cause"]: c for c in diff["causes"]}
+    assert causes["toolchain"]["before_bytes"] > 0 and causes["toolchain"]["after_bytes"] == 0
+    assert sum(o["delta_bytes"] for o in diff["owners"]) == diff["final_delta_bytes"]
+    original = api.inspect(builder.image_reference("localhost/text-service:original", tmp_path))
+    owners = {(o.kind, o.name): o.size_bytes for o in original.attribution.owners}
+    for name in ("pandas", "scipy", "pytest"):
+        assert removed[name]["before_bytes"] == owners[("python", name)], name
+    toolchain = {c.cause: c.size_bytes for c in original.removable}["toolchain"]
+    assert causes["toolchain"]["before_bytes"] == toolchain
