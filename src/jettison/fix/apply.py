@@ -55,9 +55,11 @@ def fix_text(
     unsafe: bool = False,
     select: Sequence[str] | None = None,
     exclude: frozenset[str] = frozenset(),
+    writable: tuple[str, ...] = (),
 ) -> Outcome:
     """Fix ``dockerfile`` (parsed, with ``ctx``: its lint context) round by round; the codes
-    in ``exclude`` are left alone (an earlier step resolved them)."""
+    in ``exclude`` are left alone (an earlier step resolved them, or they broke the service);
+    ``writable``: directories the service writes (a non-root user owns them)."""
     text = "\n".join(dockerfile.lines) + "\n"
     files: dict[Path, str] = {}
     changes: list[Change] = []
@@ -65,7 +67,7 @@ def fix_text(
     tried: set[tuple[str, str]] = set()
     for _round in range(MAX_ROUNDS):
         current = dataclasses.replace(ctx, dockerfile=dockerfile)
-        fix_input = FixInput(dockerfile, dockerfile.lines, current)
+        fix_input = FixInput(dockerfile, dockerfile.lines, current, writable)
         edits: list[Edit] = []
         made: list[tuple[Finding, Fixed]] = []
         for finding in lint(current):

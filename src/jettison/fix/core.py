@@ -65,6 +65,8 @@ def fix(
     runtime_base: str | None = None,
     unsafe: bool = False,
     select: Sequence[str] | None = None,
+    skip: Sequence[str] = (),
+    writable: Sequence[str] = (),
     write: bool = False,
     force: bool = False,
     dry_run: bool = False,
@@ -76,9 +78,11 @@ def fix(
     prefixes selected, ``restructure`` included). The multi-stage restructure (an unsafe
     fix) runs first when asked and the Dockerfile's shape allows it; with ``unsafe`` a
     refusal is a notice and the edits still apply, selected by name it is a FixError.
-    ``dry_run`` writes nothing and only reports.
-    ``runtime_base`` replaces the restructured runtime stage's image (it must run the
-    builder's Python at the same path, see :mod:`jettison.fix.bases`)."""
+    ``skip``: codes (``restructure`` included) not to apply, e.g. because they broke the
+    service; ``writable``: directories the service writes, which a non-root user gets as its
+    own. ``dry_run`` writes nothing and only reports. ``runtime_base`` replaces the
+    restructured runtime stage's image (it must run the builder's Python at the same path,
+    see :mod:`jettison.fix.bases`)."""
     from jettison.lint.sizes import WheelSizes
 
     measure = sizes if sizes is not None else WheelSizes(offline=offline)
@@ -94,7 +98,7 @@ def fix(
     chosen = _target(ctx, target)
     current = dockerfile
     resolved: frozenset[str] = frozenset()
-    if _wants_restructure(unsafe, select):
+    if _wants_restructure(unsafe, select) and RESTRUCTURE not in skip:
         try:
             done = _restructure(path, context_dir, measure, chosen, torch_index, runtime_base)
         except FixError as exc:
@@ -121,6 +125,7 @@ def fix(
         target=chosen,
         written=not dry_run,
         mounts=mounts,
+        restructured=current is not dockerfile,
         notices=tuple(notices),
     )
 

@@ -30,5 +30,7 @@ class FixReport:
     mounts: tuple[Mount, ...] = ()
     """What the optimized Dockerfile's build needs mounted read-only (a local
     ``torch_index`` folder at ``/wheels``)."""
+    restructured: bool = False
+    """The multi-stage restructure was applied (before the edit fixes)."""
     notices: tuple[Notice, ...] = ()
     """The fixes not made, and why (a shape the restructure refuses, a RUN in exec form...)."""

@@ -21,19 +21,29 @@ from __future__ import annotations
 
 import shlex
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from jettison.builder import probe as probe_script
 from jettison.builder.backend import Builder, RunResult
-from jettison.builder.core import backend, default_port, default_tag, resolve_dockerfile
+from jettison.builder.core import (
+    BuildReport,
+    VerifyReport,
+    backend,
+    default_port,
+    default_tag,
+    resolve_dockerfile,
+)
 from jettison.builder.core import build as build_image
 from jettison.builder.core import verify as verify_images
 from jettison.builder.errors import BuildError
 from jettison.builder.options import BuildOptions, CheckOptions
+from jettison.builder.verify import check as check_run
 from jettison.diff.core import compare
+from jettison.notices import Notice, Severity
+from jettison.optimize.repair import Attempt, Outcome, repair, suspects
 from jettison.optimize.report import (
     CauseSaving,
     CodeCount,
@@ -51,6 +61,8 @@ if TYPE_CHECKING:
     from jettison.lint.report import LintReport
 
 Target = Literal["cpu", "gpu", "auto"]
+FIRST = Attempt()
+"""Every fix, as fix makes them (what a repair changes comes after)."""
 DEFAULT_TIMEOUT_S = 120.0
 
 
@@ -65,6 +77,8 @@ class FixFn(Protocol):
         runtime_base: str | None,
         force: bool,
         dry_run: bool,
+        skip: Sequence[str] = (),
+        writable: Sequence[str] = (),
     ) -> FixReport: ...
 
 
@@ -85,6 +99,8 @@ def _default_fix(
     runtime_base: str | None,
     force: bool,
     dry_run: bool,
+    skip: Sequence[str] = (),
+    writable: Sequence[str] = (),
 ) -> FixReport:
     from jettison.fix.core import fix
 
@@ -97,6 +113,8 @@ def _default_fix(
         torch_index=torch_index,
         runtime_base=runtime_base,
         unsafe=True,
+        skip=skip,
+        writable=writable,
         force=force,
         dry_run=dry_run,
         offline=True,
@@ -169,15 +187,17 @@ def optimize(
     on_step(f"lint {dockerfile}")
     linted = verbs.lint(dockerfile, context_dir=ctx, offline=True)
 
-    def run_fix(dry_run: bool) -> FixReport:
+    def run_fix(dry_run: bool, attempt: Attempt = FIRST, again: bool = False) -> FixReport:
         return verbs.fix(
             dockerfile,
             context_dir=ctx,
             target=target,
             torch_index=index,
             runtime_base=runtime_base,
-            force=force,
+            force=force or again,  # a repair replaces what the first fix wrote
             dry_run=dry_run,
+            skip=attempt.skipped,
+            writable=attempt.writable,
         )
 
     on_step("fix (dry run): can it be rewritten?")
@@ -195,43 +215,56 @@ def optimize(
     before = build_image(
         dockerfile, context_dir=ctx, tag=tags[0], options=with_backend, on_line=on_line
     )
-    on_step("fix: write the optimized files")
-    fixed = run_fix(dry_run=False)
-    optimized_dockerfile = fixed.files[0].path
-    on_step(f"build {tags[1]} from {optimized_dockerfile}")
-    after = build_image(
-        optimized_dockerfile,
-        context_dir=ctx,
-        tag=tags[1],
-        options=replace(with_backend, mounts=(*build.mounts, *fixed.mounts)),
-        on_line=on_line,
-    )
+    # Both images run the same command: the original's, unless one was given.
+    command = check.smoke if check.smoke is not None else chosen.image_command(tags[0])
+    if not command:
+        chosen.remove_image(tags[0])
+        raise BuildError(
+            f"{tags[0]} has no CMD or ENTRYPOINT to run",
+            hint='give the smoke command with --smoke "CMD"',
+        )
+    if probe is not None:
+        port = check.port if check.port is not None else default_port(chosen, tags[0])
+        check = replace(check, port=port)
+    check = replace(check, smoke=command)
+
+    def make(attempt: Attempt, again: bool) -> tuple[FixReport, BuildReport, VerifyReport]:
+        """Fix with ``attempt``, build the optimized image, check both images."""
+        on_step("fix: write the optimized files" + _attempt_text(attempt))
+        fixed = run_fix(dry_run=False, attempt=attempt, again=again)
+        dockerfile_out = fixed.files[0].path
+        on_step(f"build {tags[1]} from {dockerfile_out}")
+        after = build_image(
+            dockerfile_out,
+            context_dir=ctx,
+            tag=tags[1],
+            options=replace(with_backend, mounts=(*build.mounts, *fixed.mounts)),
+            on_line=on_line,
+        )
+        if probe is None:
+            on_step(f"verify: smoke-run {shlex.join(command)} in both images")
+        else:
+            on_step(f"verify: start {shlex.join(command)}, GET {probe} on port {check.port}")
+        return fixed, after, verify_images(tags, check, builder=chosen)
+
     try:
+        fixed, after, verified = make(FIRST, again=False)
+        repairs: tuple[Notice, ...] = ()
+        original_ok = check_run(verified.runs[0].result, check.expect, probe=probe is not None)
+        if not verified.verdict.ok and original_ok.ok:
+            fixed, after, verified, repairs = _repaired(make, (fixed, after, verified), on_step)
         inspections = []
         for tag in tags:
             on_step(f"inspect {tag}")
             inspections.append(_inspect(verbs.inspect, chosen, tag, progress))
         reports = [inspection.report for inspection in inspections]
         diff = compare(inspections[0], inspections[1], trees=True)
-        del inspections  # the per-file facts of two images: free them before verifying
-        # Both images run the same command: the original's, unless one was given.
-        command = check.smoke if check.smoke is not None else chosen.image_command(tags[0])
-        if not command:
-            raise BuildError(
-                f"{tags[0]} has no CMD or ENTRYPOINT to run",
-                hint='give the smoke command with --smoke "CMD"',
-            )
-        if probe is None:
-            on_step(f"verify: smoke-run {shlex.join(command)} in both images")
-        else:
-            port = check.port if check.port is not None else default_port(chosen, tags[0])
-            check = replace(check, port=port)
-            on_step(f"verify: start {shlex.join(command)}, GET {probe} on port {port}, both images")
-        verified = verify_images(tags, replace(check, smoke=command), builder=chosen)
+        del inspections  # the per-file facts of two images: free them before reporting
     finally:
         if not keep_images:
             for tag in tags:
                 chosen.remove_image(tag)
+    optimized_dockerfile = fixed.files[0].path
     runs, probed = verified.runs, verified.probe is not None
     return OptimizeReport(
         dockerfile=dockerfile,
@@ -252,7 +285,59 @@ def optimize(
         files_written=tuple(f.path for f in fixed.files),
         images_kept=keep_images,
         diff=diff,
+        repairs=repairs,
     )
+
+
+Make = Callable[[Attempt, bool], tuple["FixReport", BuildReport, VerifyReport]]
+
+
+def _repaired(
+    make: Make,
+    first: tuple[FixReport, BuildReport, VerifyReport],
+    on_step: Callable[[str], None],
+) -> tuple[FixReport, BuildReport, VerifyReport, tuple[Notice, ...]]:
+    """The optimized image rebuilt without the unsafe fix that breaks it (or with the
+    remedy that keeps it), and what was done, as a notice."""
+    fixed, _after, verified = first
+    unsafe = suspects(fixed.changes, fixed.restructured)
+    reason = verified.verdict.reason
+    if not unsafe:
+        return (*first, (_notice(f"no unsafe fix to leave out; the check failed: {reason}"),))
+    failing = verified.runs[1].result
+    built: dict[Attempt, tuple[FixReport, BuildReport, VerifyReport]] = {}
+
+    def attempt(candidate: Attempt) -> Outcome:
+        built[candidate] = make(candidate, True)
+        result = built[candidate][2].verdict
+        return Outcome(candidate, result.ok, "" if result.ok else result.reason)
+
+    on_step(f"verify failed ({reason}): looking for the fix that breaks it")
+    said = f"{failing.stderr}\n{failing.stdout}"
+    final = repair(Outcome(Attempt(), False, reason), said, unsafe, attempt)[-1]
+    result = built[final.attempt]
+    total, applied = len(fixed.changes), len(result[0].changes)
+    if final.passed and final.attempt.writable:
+        owned = ", ".join(final.attempt.writable)
+        text = f"kept the non-root user: {owned} made its own (the service writes there: {reason})"
+    elif final.passed:
+        left = ", ".join(final.attempt.skipped)
+        text = f"applied {applied} of {total} fixes; {left} broke the check: {reason}"
+    else:
+        text = f"every unsafe fix left out ({', '.join(unsafe)}), the check still fails"
+    return (*result, (_notice(text),))
+
+
+def _notice(message: str) -> Notice:
+    return Notice(Severity.WARNING, message, kind="fix-repaired")
+
+
+def _attempt_text(attempt: Attempt) -> str:
+    if attempt.writable:
+        return f" (the non-root user owns {', '.join(attempt.writable)})"
+    if attempt.skipped:
+        return f" (without {', '.join(attempt.skipped)})"
+    return ""
 
 
 def _inspect(

@@ -8,6 +8,7 @@ from pathlib import Path
 from jettison.builder.core import HttpProbe
 from jettison.diff.model import DiffReport
 from jettison.fix.changes import Change
+from jettison.notices import Notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,9 @@ class OptimizeReport:
     lint: LintSummary
     files_written: tuple[Path, ...]
     images_kept: bool
+    repairs: tuple[Notice, ...] = ()
+    """What was done when the first optimized image failed the check (a fix left out, a
+    directory given to the non-root user)."""
     probe: HttpProbe | None = None
     """The HTTP check (``smoke_command`` then started the service), or None."""
     diff: DiffReport | None = None

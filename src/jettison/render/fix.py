@@ -76,6 +76,7 @@ def to_json_model(report: FixReport) -> JsonObject:
         "changes": [change_json(c) for c in report.changes],
         "diff": report.diff,
         "mounts": [{"host": path_text(m.host), "target": m.target} for m in report.mounts],
+        "restructured": report.restructured,
         "notices": [notice(n) for n in report.notices],
     }
 

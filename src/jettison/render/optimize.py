@@ -18,6 +18,7 @@ from jettison.render.jsonout import (
     JsonObject,
     header,
     json_text,
+    notice,
     opt_text,
     path_text,
     read_schema,
@@ -27,8 +28,9 @@ from jettison.render.markdown import render_sections
 from jettison.render.text import printable
 from jettison.units import human_bytes
 
-SCHEMA_VERSION = "2.1"
-"""2.1: ``diff``, what changed from the original to the optimized image (``jettison diff``'s
+SCHEMA_VERSION = "2.2"
+"""2.2: ``repairs``: what was done when the first optimized image failed the check.
+2.1: ``diff``, what changed from the original to the optimized image (``jettison diff``'s
 JSON without its header). 2.0: the ``tool`` header; ``lint.codes`` a list of
 ``{code, count}``; durations unrounded; keys sorted, as in every report. 1.1: ``probe``
 and each image's ``smoke.http_status``; each change's ``saving_bytes``."""
@@ -130,6 +132,7 @@ def render_text(report: OptimizeReport, look: Look) -> str:
     lines = [_headline(report), ""]
     lines += _aligned([("", "original", "optimized", "change"), *_rows(report)])
     lines += ["", _verdict(report)]
+    lines += [f"  {n.message}" for n in report.repairs]
     if not report.verified:
         lines += _failed_output(report.optimized, "  ")
     if report.causes:
@@ -209,6 +212,7 @@ def render_markdown(report: OptimizeReport, look: Look) -> str:
     ]
     lines += [f"| {' | '.join(_md_cell(cell) for cell in row)} |" for row in _rows(report)]
     lines += ["", _verdict(report)]
+    lines += [f"- {_md_cell(n.message)}" for n in report.repairs]
     if not report.verified:
         tail = report.optimized.smoke.stderr_tail or report.optimized.smoke.stdout_tail
         if tail:
@@ -291,6 +295,7 @@ def to_json_model(report: OptimizeReport) -> JsonObject:
         },
         "files_written": [path_text(p) for p in report.files_written],
         "images_kept": report.images_kept,
+        "repairs": [notice(n) for n in report.repairs],
         "diff": None if report.diff is None else diff_json(report.diff),
     }
 

@@ -73,7 +73,7 @@ def test_probe_runs_the_original_command_as_a_service_in_both_images(project: Pa
         report, "markdown"
     )
     doc = json.loads(render(report, "json"))
-    assert doc["schema_version"] == SCHEMA_VERSION == "2.1"
+    assert doc["schema_version"] == SCHEMA_VERSION == "2.2"
     assert doc["probe"] == {"path": "/healthz", "port": 8000}
     assert doc["original"]["smoke"]["http_status"] == 200
 

@@ -150,6 +150,8 @@ def fake_fix(
     runtime_base: str | None,
     force: bool,
     dry_run: bool,
+    skip: Sequence[str] = (),
+    writable: Sequence[str] = (),
 ) -> FixReport:
     out = path.with_name("Dockerfile.jettison")
     files = (OutputFile(out, f"FROM {runtime_base or 'python:3.11-slim'}\n"),)

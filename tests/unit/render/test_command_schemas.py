@@ -120,6 +120,13 @@ def optimize_report() -> OptimizeReport:
         lint=LintSummary(12, (CodeCount("JT101", 2), CodeCount("JT301", 1)), 900_000_000),
         files_written=(Path("svc/Dockerfile.jettison"),),
         images_kept=False,
+        repairs=(
+            Notice(
+                Severity.WARNING,
+                "applied 3 of 4 fixes; JT201 broke the check: after: ModuleNotFoundError",
+                kind="fix-repaired",
+            ),
+        ),
         probe=HttpProbe("/healthz", 8000),
         diff=_sample_diff(),
     )

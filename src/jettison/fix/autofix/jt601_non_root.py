@@ -35,7 +35,9 @@ def make(fix_input: FixInput, finding: Finding) -> Fixed | Skip:
     if any(i.heredocs for i in steps[-1:]):
         return Skip("the last build step is a heredoc; add the user by hand")
     workdir = next((i.args[0] for i in reversed(final.of("WORKDIR")) if i.args), None)
-    own = f" && chown {APP_USER}:{APP_USER} {workdir}" if workdir and "$" not in workdir else ""
+    owned = [d for d in (workdir, *fix_input.writable) if d and "$" not in d]
+    owned = list(dict.fromkeys(owned))
+    own = f" && chown {APP_USER}:{APP_USER} {' '.join(owned)}" if owned else ""
     lines = [f"RUN {create}{own}", f"USER {APP_USER}"]
     if steps:
         after = steps[-1].position.end_line or steps[-1].position.line
@@ -46,7 +48,10 @@ def make(fix_input: FixInput, finding: Finding) -> Fixed | Skip:
         edit = Edit.insert(len(fix_input.source_lines), len(last), "\n" + "\n".join(lines))
     else:
         edit = Edit.insert(after + 1, 0, "\n".join(lines) + "\n")
-    return Fixed((edit,), f"an unprivileged user `{APP_USER}` runs the service")
+    description = f"an unprivileged user `{APP_USER}` runs the service"
+    if fix_input.writable:
+        description += f", owning {', '.join(fix_input.writable)} (the service writes there)"
+    return Fixed((edit,), description)
 
 
 AUTOFIX = Autofix("JT601", False, "Create an unprivileged user and switch to it.", make)

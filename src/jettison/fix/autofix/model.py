@@ -25,6 +25,9 @@ class FixInput:
     dockerfile: Dockerfile
     source_lines: tuple[str, ...]
     ctx: LintContext
+    writable: tuple[str, ...] = ()
+    """Directories the service writes at run time (learnt from a failed run): a non-root
+    user gets them as its own."""
 
     def instruction_at(self, line: int) -> Instruction | None:
         """The instruction that starts on ``line``."""
