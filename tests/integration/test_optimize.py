@@ -33,7 +33,9 @@ from integration.conftest import (
 from integration.conftest import missing_requirements as _missing
 from jettison import api
 from jettison.builder.buildah import BuildahBuilder
+from jettison.builder.options import BuildOptions, CheckOptions
 from jettison.cli import optimize_cmd as cli_module
+from jettison.optimize.core import optimize as real_optimize
 from jettison.optimize.report import OptimizeReport
 from jettison.render import render
 from jettison.render.optimize import SCHEMA_VERSION
@@ -138,3 +140,27 @@ def _check_the_diff(doc: dict[str, Any], builder: BuildahBuilder, tmp_path: Path
         assert removed[name]["before_bytes"] == owners[("python", name)], name
     toolchain = {c.cause: c.size_bytes for c in original.removable}["toolchain"]
     assert causes["toolchain"]["before_bytes"] == toolchain
+
+
+STARTUP_WRITE = REPO / "tests" / "fixtures" / "optimize" / "startup-write"
+
+
+def test_a_service_that_writes_beside_its_code_stays_non_root(
+    builder: BuildahBuilder, tmp_path: Path
+) -> None:
+    """The restructured image runs as `app`, which cannot write /app/app: the repair gives
+    the user that directory (learnt from the PermissionError) and the check passes."""
+    ctx = tmp_path / "startup-write"
+    shutil.copytree(STARTUP_WRITE, ctx)
+    report = real_optimize(
+        ctx,
+        check=CheckOptions.from_text("python app/main.py", timeout_s=120),
+        build=BuildOptions(builder=builder, ca_bundle=HOST_CA_BUNDLE),
+    )
+    assert report.verified, report.verdict
+    assert report.original.smoke.stdout_tail == report.optimized.smoke.stdout_tail
+    (repair,) = report.repairs
+    assert repair.message.startswith("kept the non-root user: /app/app made its own"), repair
+    text = (ctx / "Dockerfile.jettison").read_text()
+    assert "chown app:app /app/app" in text and "USER app" in text
+    assert "JT601" in {code for c in report.changes for code in c.codes}

@@ -100,7 +100,9 @@ def fix(
     resolved: frozenset[str] = frozenset()
     if _wants_restructure(unsafe, select) and RESTRUCTURE not in skip:
         try:
-            done = _restructure(path, context_dir, measure, chosen, torch_index, runtime_base)
+            done = _restructure(
+                path, context_dir, measure, chosen, torch_index, runtime_base, tuple(writable)
+            )
         except FixError as exc:
             if select:  # asked for by name: its refusal is the answer
                 raise
@@ -168,12 +170,13 @@ def _restructure(
     chosen: str,
     torch_index: str,
     runtime_base: str | None,
+    writable: tuple[str, ...] = (),
 ) -> _Restructured:
     """The multi-stage rewrite of a single-stage Dockerfile that installs one requirements
     file (a builder stage with a venv, a slim runtime stage), or a refusal (FixError)."""
     inputs = _read_inputs(path, context_dir, sizes)
     split, torch = _split(inputs, chosen, torch_index)
-    rewrite = _rewrite(inputs, split, torch, chosen, runtime_base)
+    rewrite = _rewrite(inputs, split, torch, chosen, runtime_base, writable)
     findings = _lint_findings(inputs.ctx)
     changes = _changes(inputs, findings, split, rewrite, torch.repinned)
     files = [
@@ -312,6 +315,7 @@ def _rewrite(
     torch: _Torch,
     chosen: str,
     runtime_base: str | None,
+    writable: tuple[str, ...] = (),
 ) -> Rewrite:
     dockerfile, ctx = inputs.dockerfile, inputs.ctx
     keep_headers = compiles_at_run_time(ctx)
@@ -331,6 +335,7 @@ def _rewrite(
         base=base,
         moved_codes=[m.code for m in split.moved],
         keep_headers=keep_headers,
+        writable=writable,
     )
 
 

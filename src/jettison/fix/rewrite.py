@@ -204,6 +204,7 @@ def rewrite_dockerfile(
     base: BasePlan | None = None,
     moved_codes: Sequence[str] = (),
     keep_headers: bool = False,
+    writable: Sequence[str] = (),
 ) -> Rewrite:
     """The optimized Dockerfile for ``dockerfile``.
 
@@ -213,7 +214,8 @@ def rewrite_dockerfile(
     run on and which interpreter creates the virtualenv (default: :func:`plan_base` for the
     base's own target); ``moved_codes`` are the codes of the requirements moved to the
     development file; ``keep_headers`` keeps C headers in the virtualenv (the code compiles
-    at run time: torch.compile, C++ extensions).
+    at run time: torch.compile, C++ extensions); ``writable``: directories the service
+    writes at run time, which the unprivileged user gets as its own.
     """
     if base is None:
         base = plan_base(
@@ -228,7 +230,7 @@ def rewrite_dockerfile(
     _install_step(text, stage, base, torch)
     _strip_step(text, keep_headers)
     text.lines.append("")
-    _runtime_stage(text, stage, base)
+    _runtime_stage(text, stage, base, writable)
     return Rewrite(text="\n".join(text.lines) + "\n", changes=tuple(text.changes))
 
 
@@ -337,7 +339,9 @@ def _runtime_apt(stage: _Stage, base: BasePlan) -> list[str]:
     return list(dict.fromkeys(runtime_apt))
 
 
-def _runtime_stage(text: _Text, stage: _Stage, base: BasePlan) -> None:
+def _runtime_stage(
+    text: _Text, stage: _Stage, base: BasePlan, writable: Sequence[str] = ()
+) -> None:
     """The runtime stage: the slimmer base, its apt layer, the user, the copied virtualenv,
     the original instructions in order, and a health check."""
     text.note(base.runtime_note)
@@ -361,7 +365,11 @@ def _runtime_stage(text: _Text, stage: _Stage, base: BasePlan) -> None:
         text.lines.extend(line for group in groups for line in group)
     else:
         steps = [i.keyword in {"RUN", "COPY", "ADD", "WORKDIR"} for i in stage.kept]
-        text.lines.extend(writer.with_user(groups, steps))
+        user = [f"USER {writer.APP_USER}"]
+        if writable:
+            owner = f"{writer.APP_USER}:{writer.APP_USER}"
+            user.insert(0, writer.run([f"chown {owner} {' '.join(writable)}"]))
+        text.lines.extend(writer.with_user(groups, steps, tuple(user)))
     port = _http_port(stage.kept)
     if port is not None and not any(i.keyword == "HEALTHCHECK" for i in stage.kept):
         text.change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
