@@ -12,6 +12,10 @@ from dataclasses import dataclass
 _HUB_PREFIXES = ("docker.io/", "index.docker.io/", "registry-1.docker.io/")
 
 
+_MIRROR_PATHS = ("docker/library/", "library/")
+"""How registries that mirror Docker Hub's official images spell them (ECR, GCR, Harbor)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ImageRef:
     """``[registry/]repository[:tag][@digest]`` split, Docker Hub names shortened the way
@@ -28,6 +32,17 @@ class ImageRef:
     def text(self) -> str:
         out = f"{self.name}:{self.tag}" if self.tag else self.name
         return f"{out}@{self.digest}" if self.digest else out
+
+    @property
+    def repository(self) -> str:
+        """The repository without a registry host or a mirror's path: ``python`` for
+        ``mirror.gcr.io/library/python``, ``public.ecr.aws/docker/library/python``,
+        ``localhost/python`` and ``registry.example.com:5000/python``, as for ``python``."""
+        first, sep, rest = self.name.partition("/")
+        name = rest if sep and ("." in first or ":" in first or first == "localhost") else self.name
+        for prefix in _MIRROR_PATHS:
+            name = name.removeprefix(prefix)
+        return name
 
     @property
     def tag_parts(self) -> tuple[str, ...]:

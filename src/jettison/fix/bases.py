@@ -193,7 +193,7 @@ def supported_base(dockerfile: Dockerfile) -> tuple[BaseKind, ImageRef]:
     """The kind and image of the base, or a refusal for a base fix cannot rewrite."""
     stage = single_stage(dockerfile)
     ref = parse_image(stage.base_expanded)
-    if ref is not None and ref.name == "python" and "alpine" not in ref.tag_parts:
+    if ref is not None and ref.repository == "python" and "alpine" not in ref.tag_parts:
         return "python", ref
     if ref is not None and ref.name in CUDA_REPOSITORIES:
         tag = CudaTag.parse(ref.tag)
@@ -321,6 +321,12 @@ def _python_plan(
     note = None
     if runtime_base is not None:
         note = Change("JT201", f"runtime stage on {slim} (--runtime-base)")
+    elif ref.digest is not None:
+        note = Change(
+            "JT201",
+            f"runtime stage on {slim}: unpinned, where the base is pinned by digest; pin "
+            f"{slim}@sha256:... (jettison cannot look its digest up without a registry)",
+        )
     elif slim != ref.text:
         note = Change("JT201", f"runtime stage on {slim}: no compilers, headers or VCS tools")
     torch_note = None

@@ -26,3 +26,22 @@ def test_parse_image(text: str, name: str, tag: str, digest: str | None) -> None
 @pytest.mark.parametrize("text", ["scratch", "${BASE}", "", "  "])
 def test_parse_image_gives_up_on_unknowable_bases(text: str) -> None:
     assert parse_image(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "repository"),
+    [
+        ("python:3.11", "python"),
+        ("docker.io/library/python:3.11", "python"),
+        ("mirror.gcr.io/library/python:3.11", "python"),
+        ("public.ecr.aws/docker/library/python:3.11", "python"),
+        ("localhost/python:3.11", "python"),
+        ("registry.example.com:5000/python:3.11-slim", "python"),
+        ("nvidia/cuda:12.4.1-runtime-ubuntu22.04", "nvidia/cuda"),
+        ("ghcr.io/org/app:1", "org/app"),
+        ("library/python", "python"),
+    ],
+)
+def test_the_repository_behind_a_registry_host_or_mirror(text: str, repository: str) -> None:
+    ref = parse_image(text)
+    assert ref is not None and ref.repository == repository

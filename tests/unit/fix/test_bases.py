@@ -16,6 +16,7 @@ from jettison.fix.bases import (
     runtime_variant,
     system_cuda_users,
 )
+from jettison.fix.core import fix
 from jettison.imageref import parse_image
 
 
@@ -203,3 +204,37 @@ def test_python_base_gpu_target_keeps_pypi_torch_and_says_so(tmp_path: Path) -> 
     assert gpu.torch_note is not None and "one CUDA stack" in gpu.torch_note.description
     cpu = plan_base(parse_dockerfile(path), target="cpu", packages={"torch"})
     assert cpu.torch_note is None
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "localhost/python:3.11",
+        "mirror.gcr.io/library/python:3.11",
+        "public.ecr.aws/docker/library/python:3.11",
+        "registry.example.com:5000/python:3.11",
+    ],
+)
+def test_the_python_image_behind_a_registry_host_or_mirror(base: str, tmp_path: Path) -> None:
+    """The official python image, wherever the user pulls it from: the restructure takes
+    it, and the runtime stage stays on the same registry."""
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {base}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    report = fix(tmp_path / "Dockerfile", offline=True, dry_run=True, select=["restructure"])
+    text = report.files[0].text
+    assert f"FROM {base} AS builder\n" in text
+    assert f"\nFROM {base}-slim\n" in text
+
+
+def test_a_digest_pinned_base_gets_an_explicit_note(tmp_path: Path) -> None:
+    digest = "sha256:" + "b" * 64
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM python:3.11@{digest}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    report = fix(tmp_path / "Dockerfile", offline=True, dry_run=True, select=["restructure"])
+    assert f"FROM python:3.11@{digest} AS builder\n" in report.files[0].text
+    [note] = [c for c in report.changes if c.code == "JT201"]
+    assert "pinned by digest" in note.description and "python:3.11-slim@sha256:" in note.description
