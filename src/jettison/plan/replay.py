@@ -250,7 +250,7 @@ def _python_version(ref: ImageRef) -> str | None:
 
 
 def _is_debian_python(ref: ImageRef) -> bool:
-    return ref.name == "python" and not {"alpine", "windowsservercore"} & set(ref.tag_parts)
+    return ref.repository == "python" and not {"alpine", "windowsservercore"} & set(ref.tag_parts)
 
 
 def _cpu_chain(refs: Iterable[ImageRef]) -> Chain | None:

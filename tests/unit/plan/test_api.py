@@ -194,3 +194,17 @@ def test_measure_builds_the_written_plan(mini: Path, tmp_path: Path) -> None:
     assert built[3:] == plan_files  # after the three originals, the build order
     assert all(p.is_file() for p in plan_files)  # built from the files written
     assert any(s.startswith("build ") for s in steps)
+
+
+@pytest.mark.parametrize(
+    "registry", ["localhost", "registry.example.com:5000", "mirror.gcr.io/library"]
+)
+def test_python_behind_a_registry_host_is_planned(mini: Path, registry: str) -> None:
+    """Every service is planned, and the shared base stays on the registry the services use."""
+    for dockerfile in mini.glob("apps/*/Dockerfile"):
+        text = dockerfile.read_text().replace("FROM python:", f"FROM {registry}/python:")
+        dockerfile.write_text(text)
+    report = plan(mini, offline=True, write=False)
+    assert report.generated.kept_original == ()
+    bases = dict(zip(report.generated.files, report.generated.contents, strict=True))
+    assert f"FROM {registry}/python:3.11-slim" in bases[Path("bases/base/Dockerfile")]
