@@ -42,6 +42,7 @@ from jettison.builder.errors import BuildError
 from jettison.builder.options import BuildOptions, CheckOptions
 from jettison.builder.verify import check as check_run
 from jettison.diff.core import compare
+from jettison.diff.model import DiffReport
 from jettison.notices import Notice, Severity
 from jettison.optimize.repair import Attempt, Outcome, repair, suspects
 from jettison.optimize.report import (
@@ -174,107 +175,58 @@ def optimize(
     """
     from jettison.facts.packages import TORCH_CPU_INDEX
 
-    verbs = steps or Steps()
     dockerfile, ctx = resolve_dockerfile(path, context_dir, verb="optimize")
     check = check or CheckOptions(timeout_s=DEFAULT_TIMEOUT_S)
     check.validate()
     build = build or BuildOptions()
     build.validate()
-    chosen = backend(build.builder)
-    probe = check.probe
-    index = torch_index or TORCH_CPU_INDEX
-
+    run = _Run(
+        verbs=steps or Steps(),
+        dockerfile=dockerfile,
+        ctx=ctx,
+        fix_options=_FixOptions(target, torch_index or TORCH_CPU_INDEX, runtime_base, force),
+        build=replace(build, builder=backend(build.builder)),
+        on_step=on_step,
+        on_line=on_line,
+    )
     on_step(f"lint {dockerfile}")
-    linted = verbs.lint(dockerfile, context_dir=ctx, offline=True)
-
-    def run_fix(dry_run: bool, attempt: Attempt = FIRST, again: bool = False) -> FixReport:
-        return verbs.fix(
-            dockerfile,
-            context_dir=ctx,
-            target=target,
-            torch_index=index,
-            runtime_base=runtime_base,
-            force=force or again,  # a repair replaces what the first fix wrote
-            dry_run=dry_run,
-            skip=attempt.skipped,
-            writable=attempt.writable,
-        )
-
+    linted = run.verbs.lint(dockerfile, context_dir=ctx, offline=True)
     on_step("fix (dry run): can it be rewritten?")
-    planned = run_fix(dry_run=True)
-    if planned.mounts and chosen.name == "docker":
+    if run.fix(FIRST, dry_run=True).mounts and run.builder.name == "docker":
         raise BuildError(
             "local wheel folders need buildah (docker build cannot bind-mount host directories)",
             hint="build with --builder buildah, or give --torch-index an index URL",
         )
-
-    name = default_tag(ctx).rsplit(":", 1)[0]
-    tags = (f"{name}:original", f"{name}:optimized")
-    on_step(f"build {tags[0]} from {dockerfile}")
-    with_backend = replace(build, builder=chosen)
+    on_step(f"build {run.tags[0]} from {dockerfile}")
     before = build_image(
-        dockerfile, context_dir=ctx, tag=tags[0], options=with_backend, on_line=on_line
+        dockerfile, context_dir=ctx, tag=run.tags[0], options=run.build, on_line=on_line
     )
-    # Both images run the same command: the original's, unless one was given.
-    command = check.smoke if check.smoke is not None else chosen.image_command(tags[0])
-    if not command:
-        chosen.remove_image(tags[0])
-        raise BuildError(
-            f"{tags[0]} has no CMD or ENTRYPOINT to run",
-            hint='give the smoke command with --smoke "CMD"',
-        )
-    if probe is not None:
-        port = check.port if check.port is not None else default_port(chosen, tags[0])
-        check = replace(check, port=port)
-    check = replace(check, smoke=command)
-
-    def make(attempt: Attempt, again: bool) -> tuple[FixReport, BuildReport, VerifyReport]:
-        """Fix with ``attempt``, build the optimized image, check both images."""
-        on_step("fix: write the optimized files" + _attempt_text(attempt))
-        fixed = run_fix(dry_run=False, attempt=attempt, again=again)
-        dockerfile_out = fixed.files[0].path
-        on_step(f"build {tags[1]} from {dockerfile_out}")
-        after = build_image(
-            dockerfile_out,
-            context_dir=ctx,
-            tag=tags[1],
-            options=replace(with_backend, mounts=(*build.mounts, *fixed.mounts)),
-            on_line=on_line,
-        )
-        if probe is None:
-            on_step(f"verify: smoke-run {shlex.join(command)} in both images")
-        else:
-            on_step(f"verify: start {shlex.join(command)}, GET {probe} on port {check.port}")
-        return fixed, after, verify_images(tags, check, builder=chosen)
-
     try:
-        fixed, after, verified = make(FIRST, again=False)
+        check = run.resolve(check)
+        fixed, after, verified = run.make(check, FIRST, again=False)
         repairs: tuple[Notice, ...] = ()
-        original_ok = check_run(verified.runs[0].result, check.expect, probe=probe is not None)
+        original_ok = check_run(verified.runs[0].result, check.expect, probe=bool(check.probe))
         if not verified.verdict.ok and original_ok.ok:
-            fixed, after, verified, repairs = _repaired(make, (fixed, after, verified), on_step)
-        inspections = []
-        for tag in tags:
-            on_step(f"inspect {tag}")
-            inspections.append(_inspect(verbs.inspect, chosen, tag, progress))
-        reports = [inspection.report for inspection in inspections]
-        diff = compare(inspections[0], inspections[1], trees=True)
-        del inspections  # the per-file facts of two images: free them before reporting
+            fixed, after, verified, repairs = _repaired(
+                lambda attempt, again: run.make(check, attempt, again),
+                (fixed, after, verified),
+                on_step,
+            )
+        reports, diff = run.inspect_both(progress)
     finally:
         if not keep_images:
-            for tag in tags:
-                chosen.remove_image(tag)
-    optimized_dockerfile = fixed.files[0].path
+            for tag in run.tags:
+                run.builder.remove_image(tag)
     runs, probed = verified.runs, verified.probe is not None
     return OptimizeReport(
         dockerfile=dockerfile,
         context_dir=ctx,
-        optimized_dockerfile=optimized_dockerfile,
+        optimized_dockerfile=fixed.files[0].path,
         target=fixed.target,
-        builder=chosen.name,
-        original=_facts(tags[0], reports[0], before.build_seconds, runs[0].result, probed),
-        optimized=_facts(tags[1], reports[1], after.build_seconds, runs[1].result, probed),
-        smoke_command=command,
+        builder=run.builder.name,
+        original=_facts(run.tags[0], reports[0], before.build_seconds, runs[0].result, probed),
+        optimized=_facts(run.tags[1], reports[1], after.build_seconds, runs[1].result, probed),
+        smoke_command=check.smoke or (),
         expect=check.expect,
         verified=verified.verdict.ok,
         verdict=verified.verdict.reason,
@@ -287,6 +239,96 @@ def optimize(
         diff=diff,
         repairs=repairs,
     )
+
+
+@dataclass(frozen=True)
+class _FixOptions:
+    target: Target
+    torch_index: str
+    runtime_base: str | None
+    force: bool
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one optimize run holds while it fixes, builds, checks and inspects."""
+
+    verbs: Steps
+    dockerfile: Path
+    ctx: Path
+    fix_options: _FixOptions
+    build: BuildOptions
+    """With the chosen backend as its builder."""
+    on_step: Callable[[str], None]
+    on_line: Callable[[str], None]
+
+    @property
+    def builder(self) -> Builder:
+        assert not isinstance(self.build.builder, str)
+        return self.build.builder
+
+    @property
+    def tags(self) -> tuple[str, str]:
+        name = default_tag(self.ctx).rsplit(":", 1)[0]
+        return f"{name}:original", f"{name}:optimized"
+
+    def fix(self, attempt: Attempt, *, dry_run: bool, again: bool = False) -> FixReport:
+        options = self.fix_options
+        return self.verbs.fix(
+            self.dockerfile,
+            context_dir=self.ctx,
+            target=options.target,
+            torch_index=options.torch_index,
+            runtime_base=options.runtime_base,
+            force=options.force or again,  # a repair replaces what the first fix wrote
+            dry_run=dry_run,
+            skip=attempt.skipped,
+            writable=attempt.writable,
+        )
+
+    def resolve(self, check: CheckOptions) -> CheckOptions:
+        """The check both images get: the original's command unless one was given, the
+        original's lowest exposed port unless one was given."""
+        original = self.tags[0]
+        command = check.smoke if check.smoke is not None else self.builder.image_command(original)
+        if not command:
+            raise BuildError(
+                f"{original} has no CMD or ENTRYPOINT to run",
+                hint='give the smoke command with --smoke "CMD"',
+            )
+        if check.probe is not None and check.port is None:
+            check = replace(check, port=default_port(self.builder, original))
+        return replace(check, smoke=command)
+
+    def make(
+        self, check: CheckOptions, attempt: Attempt, again: bool
+    ) -> tuple[FixReport, BuildReport, VerifyReport]:
+        """Fix with ``attempt``, build the optimized image, check both images."""
+        self.on_step("fix: write the optimized files" + _attempt_text(attempt))
+        fixed = self.fix(attempt, dry_run=False, again=again)
+        written = fixed.files[0].path
+        self.on_step(f"build {self.tags[1]} from {written}")
+        after = build_image(
+            written,
+            context_dir=self.ctx,
+            tag=self.tags[1],
+            options=replace(self.build, mounts=(*self.build.mounts, *fixed.mounts)),
+            on_line=self.on_line,
+        )
+        command = shlex.join(check.smoke or ())
+        if check.probe is None:
+            self.on_step(f"verify: smoke-run {command} in both images")
+        else:
+            self.on_step(f"verify: start {command}, GET {check.probe} on port {check.port}")
+        return fixed, after, verify_images(self.tags, check, builder=self.builder)
+
+    def inspect_both(self, progress: Progress | None) -> tuple[list[InspectReport], DiffReport]:
+        inspections = []
+        for tag in self.tags:
+            self.on_step(f"inspect {tag}")
+            inspections.append(_inspect(self.verbs.inspect, self.builder, tag, progress))
+        diff = compare(inspections[0], inspections[1], trees=True)
+        return [inspection.report for inspection in inspections], diff
 
 
 Make = Callable[[Attempt, bool], tuple["FixReport", BuildReport, VerifyReport]]
