@@ -197,15 +197,34 @@ def render_inspect_html(report: InspectReport, look: Look) -> str:
 
 def diff_tables(report: DiffReport) -> str:
     """The diff as tables: summary sentence, packages, causes, CUDA, layers, files."""
-    final = report.final_delta_bytes
     parts = [f'<p id="diff-summary">Image size {escape(change_summary(report))}.</p>']
     if report.identical:
         parts.append('<p class="verdict good">No change: the images hold the same bytes.</p>')
         return "".join(parts)
+    parts += [_owners(report), _causes(report), _cuda(report), _layers(report)]
+    if report.changed_file_count:
+        parts.append(_files(report))
+    return "".join(parts)
+
+
+def _change_css(change: str, otherwise: str = "") -> str:
+    return {"added": "bad", "removed": "good"}.get(change, otherwise)
+
+
+def _more(n: int, what: str, width: int, delta: Cell) -> list[Cell]:
+    """The row that sums what a table leaves out: ``… and N more`` and its change."""
+    return [Cell(""), Cell(f"… and {count(n)} more{what}"), *[Cell("")] * (width - 3), delta]
+
+
+def _total(width: int, delta_bytes: int) -> list[Cell]:
+    return [Cell("total"), *[Cell("")] * (width - 2), _delta(delta_bytes, 0)]
+
+
+def _owners(report: DiffReport) -> str:
     largest = max((abs(o.delta_bytes) for o in report.owners), default=0)
-    owners = [
+    rows = [
         [
-            Cell(o.change, None, {"added": "bad", "removed": "good"}.get(o.change, "")),
+            Cell(o.change, None, _change_css(o.change)),
             Cell(owner_label(o.kind, o.name)),
             Cell(_versions(o.before_version, o.after_version)),
             _size(o.before_bytes),
@@ -216,17 +235,8 @@ def diff_tables(report: DiffReport) -> str:
     ]
     rest = report.owners[MAX_ROWS:]
     if rest:
-        owners.append(
-            [
-                Cell(""),
-                Cell(f"… and {count(len(rest))} more"),
-                Cell(""),
-                Cell(""),
-                Cell(""),
-                _delta(sum(o.delta_bytes for o in rest), largest),
-            ]
-        )
-    columns: Sequence[Column] = (
+        rows.append(_more(len(rest), "", 6, _delta(sum(o.delta_bytes for o in rest), largest)))
+    columns = (
         Column("Status"),
         Column("Package or directory"),
         Column("Version"),
@@ -234,12 +244,21 @@ def diff_tables(report: DiffReport) -> str:
         Column("After", numeric=True),
         Column("Change", numeric=True),
     )
-    total = [Cell(""), Cell("total"), Cell(""), Cell(""), Cell(""), _delta(final, 0)]
-    parts += [
+    total = [Cell(""), Cell("total"), *[Cell("")] * 3, _delta(report.final_delta_bytes, 0)]
+    return (
         f"<h2>Packages <span class=note>({count(report.unchanged_owner_count)} unchanged)"
-        "</span></h2>",
-        table(columns, owners, key="diff-owners", total=total),
-    ]
+        "</span></h2>" + table(columns, rows, key="diff-owners", total=total)
+    )
+
+
+_BEFORE_AFTER_CHANGE = (
+    Column("Before", numeric=True),
+    Column("After", numeric=True),
+    Column("Change", numeric=True),
+)
+
+
+def _causes(report: DiffReport) -> str:
     shown = [c for c in report.causes if c.before_bytes or c.after_bytes]
     largest = max((abs(c.delta_bytes) for c in shown), default=0)
     rows = [
@@ -251,51 +270,36 @@ def diff_tables(report: DiffReport) -> str:
         ]
         for c in shown
     ]
-    columns = (
-        Column("Cause", code=True),
-        Column("Before", numeric=True),
-        Column("After", numeric=True),
-        Column("Change", numeric=True),
+    columns = (Column("Cause", code=True), *_BEFORE_AFTER_CHANGE)
+    total = _total(4, report.final_delta_bytes)
+    return "<h2>Removable bytes, by cause</h2>" + table(
+        columns, rows, key="diff-causes", total=total
     )
-    parts += [
-        "<h2>Removable bytes, by cause</h2>",
-        table(
-            columns,
-            rows,
-            key="diff-causes",
-            total=[Cell("total"), Cell(""), Cell(""), _delta(final, 0)],
-        ),
+
+
+def _cuda(report: DiffReport) -> str:
+    if not report.cuda:
+        return ""
+    largest = max(abs(c.delta_bytes) for c in report.cuda)
+    rows = [
+        [
+            Cell("not CUDA" if c.family == NOT_CUDA else c.family),
+            _size(c.before_bytes),
+            _size(c.after_bytes),
+            _delta(c.delta_bytes, largest),
+        ]
+        for c in report.cuda
     ]
-    if report.cuda:
-        largest = max(abs(c.delta_bytes) for c in report.cuda)
-        rows = [
-            [
-                Cell("not CUDA" if c.family == NOT_CUDA else c.family),
-                _size(c.before_bytes),
-                _size(c.after_bytes),
-                _delta(c.delta_bytes, largest),
-            ]
-            for c in report.cuda
-        ]
-        columns = (
-            Column("Family", code=True),
-            Column("Before", numeric=True),
-            Column("After", numeric=True),
-            Column("Change", numeric=True),
-        )
-        parts += [
-            "<h2>CUDA library families</h2>",
-            table(
-                columns,
-                rows,
-                key="diff-cuda",
-                total=[Cell("total"), Cell(""), Cell(""), _delta(final, 0)],
-            ),
-        ]
+    columns = (Column("Family", code=True), *_BEFORE_AFTER_CHANGE)
+    total = _total(4, report.final_delta_bytes)
+    return "<h2>CUDA library families</h2>" + table(columns, rows, key="diff-cuda", total=total)
+
+
+def _layers(report: DiffReport) -> str:
     largest = max((abs(x.delta_bytes) for x in report.layers), default=0)
     rows = [
         [
-            Cell(x.status, None, {"added": "bad", "removed": "good"}.get(x.status, "muted")),
+            Cell(x.status, None, _change_css(x.status, "muted")),
             Cell(_layer_where(x.before_index, x.after_index)),
             Cell(shorten_instruction(x.created_by)),
             _size(x.size_bytes),
@@ -310,54 +314,37 @@ def diff_tables(report: DiffReport) -> str:
         Column("Size", numeric=True),
         Column("Change", numeric=True),
     )
-    parts += [
-        "<h2>Layers <span class=note>(shared: the same bytes in both images)</span></h2>",
-        table(
-            columns,
-            rows,
-            key="diff-layers",
-            total=[Cell("total"), Cell(""), Cell(""), Cell(""), _delta(report.size_delta_bytes, 0)],
-        ),
+    total = _total(5, report.size_delta_bytes)
+    return (
+        "<h2>Layers <span class=note>(shared: the same bytes in both images)</span></h2>"
+        + table(columns, rows, key="diff-layers", total=total)
+    )
+
+
+def _files(report: DiffReport) -> str:
+    largest = max((abs(f.delta_bytes) for f in report.files), default=0)
+    rows = [
+        [
+            Cell(f.change),
+            Cell(image_path(f.path)),
+            Cell(owner_label(*f.owner.split(":", 1))),
+            Cell(f.cause or "-"),
+            _delta(f.delta_bytes, largest),
+        ]
+        for f in report.files
     ]
-    if report.changed_file_count:
-        largest = max((abs(f.delta_bytes) for f in report.files), default=0)
-        rows = [
-            [
-                Cell(f.change),
-                Cell(image_path(f.path)),
-                Cell(owner_label(*f.owner.split(":", 1))),
-                Cell(f.cause or "-"),
-                _delta(f.delta_bytes, largest),
-            ]
-            for f in report.files
-        ]
-        if report.files_rest.file_count:
-            rows.append(
-                [
-                    Cell(""),
-                    Cell(f"… and {count(report.files_rest.file_count)} more files"),
-                    Cell(""),
-                    Cell(""),
-                    _delta(report.files_rest.delta_bytes, largest),
-                ]
-            )
-        columns = (
-            Column("Status"),
-            Column("Path", code=True),
-            Column("Owner"),
-            Column("Cause", code=True),
-            Column("Change", numeric=True),
-        )
-        parts += [
-            "<h2>Largest changed files</h2>",
-            table(
-                columns,
-                rows,
-                key="diff-files",
-                total=[Cell("total"), Cell(""), Cell(""), Cell(""), _delta(final, 0)],
-            ),
-        ]
-    return "".join(parts)
+    rest = report.files_rest
+    if rest.file_count:
+        rows.append(_more(rest.file_count, " files", 5, _delta(rest.delta_bytes, largest)))
+    columns = (
+        Column("Status"),
+        Column("Path", code=True),
+        Column("Owner"),
+        Column("Cause", code=True),
+        Column("Change", numeric=True),
+    )
+    total = _total(5, report.final_delta_bytes)
+    return "<h2>Largest changed files</h2>" + table(columns, rows, key="diff-files", total=total)
 
 
 def _versions(before: str | None, after: str | None) -> str:
