@@ -19,12 +19,14 @@ arguments the program is started with. Anything else is unknown and never guesse
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from jettison.dockerfile.scripts import Script
+from jettison.facts.weights import DATA_PACK_LOADERS, LARGE_DATA_PACKS, MODEL_LOADERS
 
 SERVING_LIBRARIES = frozenset(
     {"uvicorn", "gradio", "flask", "websockets", "aiohttp", "tornado", "waitress", "hypercorn",
@@ -424,3 +426,111 @@ def _strings(call: ast.Call) -> list[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             out.extend(node.value.split())
     return out
+
+
+# -- models downloaded --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLoad:
+    """A call that downloads a model (when it is not there yet)."""
+
+    call: str
+    """``from_pretrained()``, or ``TTS() (melo/api.py line 59: load_or_download_model())``."""
+    source: str
+    """Where from: ``Hugging Face Hub``, ``spaCy``, ``NLTK``..."""
+    path: str
+    line: int
+    data_pack: bool = False
+    """Small language data (NLTK tokenizers), not weights."""
+
+
+_GENERIC_NAMES = frozenset({"pipeline", "download", "load", "load_model", "Reader", "TTS", "YOLO",
+                            "Pipeline", "run", "main"})  # fmt: skip
+"""Loader names too common to recognise when the code does not say where they come from."""
+
+
+def loader_of(full: str) -> str | None:
+    """Where a call with dotted name ``full`` downloads models from, or None. A bare name
+    the imports do not explain (a star import, a typo'd alias) counts when it is a
+    loader's own distinctive name (``snapshot_download``)."""
+    for pattern, source in MODEL_LOADERS.items():
+        if fnmatch.fnmatchcase(full, pattern):
+            return source
+        last = pattern.rsplit(".", 1)[-1]
+        if "." not in full and "*" not in last and full == last and full not in _GENERIC_NAMES:
+            return source
+    return None
+
+
+def model_loads(
+    script: Script, modules: Sequence[Script] = (), args: Sequence[str] = ()
+) -> list[ModelLoad]:
+    """The model downloads the code run by ``script`` makes: calls of a known loader
+    (:data:`~jettison.facts.weights.MODEL_LOADERS`, resolved through the imports, aliases
+    included), and calls of a function or class of a local module in ``modules`` whose body
+    (``__init__`` for a class) downloads."""
+    tree = parse(script)
+    if tree is None:
+        return []
+    names = imports_of(tree)
+    by_module = {m.module: m for m in modules if m.module}
+    out: list[ModelLoad] = []
+    for call in _running_calls(tree, script, args):
+        full = _resolve(call.func, names)
+        source = loader_of(full)
+        if source is not None:
+            written = ast.unparse(call.func)
+            last = full.rsplit(".", 1)[-1]
+            shown = written if written.endswith(last) else f"{written} ({full})"
+            small = full in DATA_PACK_LOADERS and not (set(_strings(call)) & LARGE_DATA_PACKS)
+            out.append(ModelLoad(f"{shown}()", source, script.path, call.lineno, small))
+            continue
+        module, _, name = full.rpartition(".")
+        local = by_module.get(module)
+        if local is not None:
+            inner = _downloads_in(local, name)
+            if inner is not None:
+                line, what, source = inner
+                out.append(
+                    ModelLoad(
+                        f"{name}() ({local.path} line {line}: {what}())",
+                        source,
+                        script.path,
+                        call.lineno,
+                    )
+                )
+    return out
+
+
+def _running_calls(tree: ast.Module, script: Script, args: Sequence[str]) -> list[ast.Call]:
+    seen: set[int] = set()
+    out: list[ast.Call] = []
+    for node in executed(tree, script, args):
+        for call in ast.walk(node):
+            if isinstance(call, ast.Call) and id(call) not in seen:
+                seen.add(id(call))
+                out.append(call)
+    return sorted(out, key=lambda c: (c.lineno, c.col_offset))
+
+
+def _downloads_in(module: Script, name: str) -> tuple[int, str, str] | None:
+    """(line, call, source) of a download in function or class ``name`` of ``module``."""
+    tree = parse(module)
+    if tree is None:
+        return None
+    names = imports_of(tree)
+    body: list[ast.AST] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            body = [node]
+        elif isinstance(node, ast.ClassDef) and node.name == name:
+            body = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+    for part in body:
+        for call in (c for c in ast.walk(part) if isinstance(c, ast.Call)):
+            full = _resolve(call.func, names)
+            short = full.rsplit(".", 1)[-1]
+            source = loader_of(full)
+            if source is not None or "download" in short.lower():
+                return call.lineno, short, source or "a download helper"
+    return None

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from jettison.dockerfile.scripts import Script
-from jettison.imports.entry import installs, parse, servers, serving_libraries
+from jettison.imports.entry import (
+    installs,
+    loader_of,
+    model_loads,
+    parse,
+    servers,
+    serving_libraries,
+)
 
 
 def script(text: str, *, function: str | None = None, module: str | None = None) -> Script:
@@ -102,3 +109,33 @@ def test_lazy_installer_helpers_by_name() -> None:
     assert found.inferred and found.how == "import_fastapi()"
     local = "def import_fastapi():\n    pass\nimport_fastapi()\nimport fastapi\n"
     assert installs(script(local)) == []  # defined here: its body would say
+
+
+def test_model_loads_resolved_through_imports() -> None:
+    code = (
+        "from transformers import AutoModel as M, pipeline\nimport whisper\n"
+        "from spacy.cli import download as fetch\n"
+        "M.from_pretrained('x')\npipeline('ner')\nwhisper.load_model('base')\nfetch('en_core_web_lg')\n"
+        "def unused():\n    whisper.load_model('large')\n"
+    )
+    loads = model_loads(script(code))
+    assert [(m.call, m.source, m.line) for m in loads] == [
+        ("M.from_pretrained()", "Hugging Face Hub", 4),
+        ("pipeline()", "Hugging Face Hub", 5),
+        ("whisper.load_model()", "openai-whisper", 6),
+        ("fetch (spacy.cli.download)()", "spaCy", 7),
+    ]
+    assert loader_of("snapshot_download") == "Hugging Face Hub"  # a star import's name
+    assert loader_of("pipeline") is None and loader_of("sklearn.pipeline") is None
+
+
+def test_model_loads_through_a_local_class() -> None:
+    engine = Script(
+        "tts/engine.py",
+        "python",
+        "class Voice:\n    def __init__(self):\n        self.w = get_or_download_weights()\n",
+        module="tts.engine",
+    )
+    code = "from tts.engine import Voice\nVoice()\n"
+    [load] = model_loads(script(code), [engine])
+    assert load.call == "Voice() (tts/engine.py line 3: get_or_download_weights())"

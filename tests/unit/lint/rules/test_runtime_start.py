@@ -3,13 +3,11 @@ they run, console scripts and serving bases (minimal projects written by each te
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
 
-from jettison.dockerfile.scripts import read_scripts
-from jettison.lint.model import Finding, LintContext, Rule, Severity
+from jettison.lint.model import Finding, Rule, Severity
 from jettison.lint.rules.runtime import (
     jt604_dev_server,
     jt605_no_healthcheck,
@@ -26,18 +24,12 @@ JT606 = jt606_runtime_install.RULE
 JT610 = jt610_entrypoint_no_exec.RULE
 
 
-def ctx(tmp_path: Path, dockerfile: str, files: dict[str, str] | None = None) -> LintContext:
-    for name, text in (files or {}).items():
-        write(tmp_path, name, text)
-    context = make_ctx(tmp_path, dockerfile)
-    assert context.dockerfile is not None
-    return dataclasses.replace(context, scripts=read_scripts(context.dockerfile, tmp_path))
-
-
 def lint(
     rule: Rule, tmp_path: Path, dockerfile: str, files: dict[str, str] | None = None
 ) -> list[Finding]:
-    return run(rule, ctx(tmp_path, dockerfile, files))
+    for name, text in (files or {}).items():
+        write(tmp_path, name, text)
+    return run(rule, make_ctx(tmp_path, dockerfile))
 
 
 ENTRY = 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nENTRYPOINT ["./start.sh"]\n'

@@ -1,4 +1,4 @@
-"""JT5xx: model weights and data in the image."""
+"""JT5xx: model weights, training data and notebooks in the image."""
 
 from __future__ import annotations
 
