@@ -12,9 +12,10 @@ from jettison.lint.rules.models import (
     jt501_weights_copied,
     jt502_weights_downloaded,
     jt503_hf_cache_baked,
+    jt504_training_artifacts,
 )
 
-from ._stack_helpers import make_ctx, make_image, requirements_file, run
+from ._stack_helpers import make_ctx, make_image, requirements_file, run, source
 
 JT501 = jt501_weights_copied.RULE
 JT502 = jt502_weights_downloaded.RULE
@@ -439,3 +440,40 @@ def test_jt502_a_download_stage_copied_into_the_image(tmp_path: Path) -> None:
     )
     (finding,) = run(JT502, make_ctx(tmp_path, text))
     assert finding.line == 5 and "stage fetch downloads (line 2" in finding.message
+
+
+# -- JT504 -------------------------------------------------------------------------------------
+
+
+JT504 = jt504_training_artifacts.RULE
+
+
+def test_jt504_dataset_the_code_never_reads(tmp_path: Path) -> None:
+    imports = source(tmp_path, "main.py", "import joblib\nmodel = joblib.load('m.pkl')\n", "joblib")
+    _file(tmp_path, "loans.csv", 5_000)
+    text = "FROM python:3.12-slim\nCOPY main.py m.pkl loans.csv /app/\nCOPY eda.ipynb /app/\n"
+    dataset, notebook = run(JT504, make_ctx(tmp_path, text, imports=imports))
+    assert dataset.severity is Severity.WARNING and "never names it" in dataset.message
+    assert "loans.csv (5 kB in the build context)" in dataset.message
+    assert notebook.severity is Severity.INFO and "a notebook" in notebook.message
+
+
+def test_jt504_runtime_data_and_unknown_code_are_info(tmp_path: Path) -> None:
+    imports = source(
+        tmp_path, "main.py", "import pandas\nLABELS = pandas.read_csv('labels.csv')\n", "pandas"
+    )
+    _file(tmp_path, "labels.csv", 100)
+    text = "FROM python:3.12-slim\nCOPY labels.csv /app/\n"
+    (finding,) = run(JT504, make_ctx(tmp_path, text, imports=imports))
+    assert finding.severity is Severity.INFO
+    (unknown,) = run(JT504, make_ctx(tmp_path, text))
+    assert unknown.severity is Severity.INFO
+
+
+def test_jt504_folders_and_whole_context(tmp_path: Path) -> None:
+    _file(tmp_path, "data/train.parquet", 10)
+    _file(tmp_path, "data/README.md", 10)
+    _file(tmp_path, "config/settings.json", 10)
+    text = "FROM python:3.12-slim\nCOPY data /app/data\nCOPY config /app/config\nCOPY . /app\n"
+    (finding,) = run(JT504, make_ctx(tmp_path, text))
+    assert finding.line == 2 and "data/train.parquet" in finding.message
