@@ -100,6 +100,13 @@ MODEL_LOADERS: dict[str, str] = {
     "paddleocr.PaddleOCR": "PaddleOCR",
     "open_clip.create_model_and_transforms": "OpenCLIP",
     "unidic.download.download": "UniDic",
+    "rembg.new_session": "rembg",
+    "doctr.models.ocr_predictor": "docTR",
+    "insightface.app.FaceAnalysis": "InsightFace",
+    "*.from_preset": "Keras Hub",
+    "clip.load": "OpenAI CLIP",
+    "whisperx.load_model": "WhisperX",
+    "kokoro.KPipeline": "Kokoro",
 }
 """Python calls (dotted, as imported; ``*`` matches any run of characters) that download
 models into a cache or the site-packages, with where from."""

@@ -110,6 +110,41 @@ def executed(tree: ast.Module, script: Script, args: Sequence[str]) -> list[ast.
     return out
 
 
+def _running(tree: ast.Module, script: Script, args: Sequence[str]) -> set[int]:
+    """``id()`` of the calls that run at start for sure: in :func:`executed` code, and
+    every ``if`` around them known to take their branch (``if args.debug:`` without
+    ``--debug`` does not; a condition that cannot be read is not taken for sure)."""
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    owner = _enclosing_functions(tree)
+    out: set[int] = set()
+    for node in executed(tree, script, args):
+        for call in (c for c in ast.walk(node) if isinstance(c, ast.Call)):
+            if _guards_hold(call, parents, owner.get(id(call)), tree, args):
+                out.add(id(call))
+    return out
+
+
+def _guards_hold(
+    call: ast.Call,
+    parents: dict[int, ast.AST],
+    function: ast.FunctionDef | ast.AsyncFunctionDef | None,
+    tree: ast.Module,
+    args: Sequence[str],
+) -> bool:
+    node: ast.AST = call
+    while id(node) in parents:
+        parent = parents[id(node)]
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+            return True
+        if isinstance(parent, ast.If) and node is not parent.test and not _is_main_block(parent):
+            value = value_of(parent.test, function, tree, args)
+            in_body = any(node is statement for statement in parent.body)
+            if value is None or bool(value) != in_body:
+                return False
+        node = parent
+    return True
+
+
 def _is_main_block(node: ast.AST) -> bool:
     if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
         return False
@@ -190,15 +225,14 @@ def servers(script: Script, args: Sequence[str] = ()) -> list[Serving]:
     names = imports_of(tree)
     libraries = {full.split(".")[0] for full in names.values()}
     flask_apps = _flask_apps(tree, names)
-    running = executed(tree, script, args)
-    running_calls = {id(c) for node in running for c in ast.walk(node) if isinstance(c, ast.Call)}
+    running = _running(tree, script, args)
     owner = _enclosing_functions(tree)
     out: list[Serving] = []
     for call in (c for c in ast.walk(tree) if isinstance(c, ast.Call)):
         server = _server_of(call, names, libraries, flask_apps)
         if server is None:
             continue
-        runs = id(call) in running_calls
+        runs = id(call) in running
         dev = _dev_reason(server, call, owner.get(id(call)), tree, args) if runs else None
         out.append(Serving(server, script.path, call.lineno, runs, dev))
     return out
@@ -368,8 +402,11 @@ def _argparse_flag(tree: ast.Module, name: str, args: Sequence[str]) -> bool | N
             continue
         action = _keyword(call, "action")
         kind = action.value if isinstance(action, ast.Constant) else None
-        if kind not in ("store_true", "store_false"):
-            return None
+        default = _keyword(call, "default")
+        if kind not in ("store_true", "store_false") or (
+            default is not None and not isinstance(default, ast.Constant)
+        ):
+            return None  # a value option, or a default read from elsewhere (the environment)
         given = any(a in flags for a in args)
         return given if kind == "store_true" else not given
     return None
@@ -385,14 +422,13 @@ def installs(script: Script, args: Sequence[str] = ()) -> list[Install]:
     tree = parse(script)
     if tree is None:
         return []
-    running = executed(tree, script, args)
-    running_calls = {id(c) for node in running for c in ast.walk(node) if isinstance(c, ast.Call)}
+    running = _running(tree, script, args)
     names = imports_of(tree)
     out: list[Install] = []
     for call in (c for c in ast.walk(tree) if isinstance(c, ast.Call)):
         how = _install_call(call, names)
         if how is not None:
-            out.append(Install(script.path, call.lineno, how, id(call) in running_calls))
+            out.append(Install(script.path, call.lineno, how, id(call) in running))
     imported_later = {full.split(".")[0] for full in names.values()}
     for node in tree.body:
         if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):

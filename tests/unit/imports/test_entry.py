@@ -139,3 +139,21 @@ def test_model_loads_through_a_local_class() -> None:
     code = "from tts.engine import Voice\nVoice()\n"
     [load] = model_loads(script(code), [engine])
     assert load.call == "Voice() (tts/engine.py line 3: get_or_download_weights())"
+
+
+def test_a_server_behind_a_condition_runs_only_when_the_condition_is_known() -> None:
+    code = (
+        "import argparse, os\nfrom werkzeug.serving import run_simple\nfrom waitress import serve\n"
+        "p = argparse.ArgumentParser()\n"
+        "p.add_argument('--debug', action='store_true', default=os.environ.get('DEBUG'))\n"
+        "p.add_argument('--dev', action='store_true')\n"
+        "def main():\n    args = p.parse_args()\n"
+        "    if args.debug:\n        run_simple('0.0.0.0', 80, None)\n"
+        "    if args.dev:\n        run_simple('0.0.0.0', 81, None)\n"
+        "    else:\n        serve(None)\n"
+    )
+    found = {s.line: s for s in servers(script(code, function="main"))}
+    assert not found[10].runs  # the default comes from the environment: unknown
+    assert not found[12].runs and found[14].runs
+    with_dev = {s.line: s for s in servers(script(code, function="main"), ["--dev"])}
+    assert with_dev[12].runs and with_dev[12].dev is not None and not with_dev[14].runs

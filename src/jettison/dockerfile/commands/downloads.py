@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from jettison.dockerfile.commands.options import getopt, last_value, option_values, positionals
 from jettison.dockerfile.commands.python import run_in_env
 from jettison.dockerfile.shell import Command
-from jettison.facts.weights import LARGE_DATA_PACKS, SMALL_MODEL_PACKAGE
+from jettison.facts.weights import LARGE_DATA_PACKS, NAME_SUFFIXES, SMALL_MODEL_PACKAGE
 
 URL = re.compile(r"^(?:https?|ftp)://", re.IGNORECASE)
 WEIGHT_URL = re.compile(
@@ -48,6 +48,11 @@ GIT_CLONE_VALUED = frozenset(
      "--separate-git-dir", "-j", "--jobs", "--filter", "--template", "-u", "--upload-pack",
      "--shallow-since", "--shallow-exclude"}
 )  # fmt: skip
+
+
+def _weight_name(path: str) -> bool:
+    """A download target named like a weights file (``-o /models/model.safetensors``)."""
+    return posixpath.splitext(path)[1].lower() in NAME_SUFFIXES
 
 
 def url_name(url: str) -> str:
@@ -140,6 +145,12 @@ _SCRIPT_NAME = re.compile(
     r"(?:model|weight|checkpoint).*(?:download|fetch|prefetch|cache|pull)",
     re.IGNORECASE,
 )
+_SCRIPT_NAME_WEAK = re.compile(
+    r"^(?:download|fetch|prefetch|preload|warm_?up|init_?downloads?)(?:[_-]\w+)?\.py$",
+    re.IGNORECASE,
+)
+"""A script named only for fetching (``download.py``, ``prefetch.py``): in an ML image it
+usually fetches models, but the name alone does not say what."""
 OLLAMA_MODELS = "/root/.ollama"
 
 
@@ -156,6 +167,8 @@ class ModelDownload:
     its working directory)."""
     small: bool = False
     """Small language data (NLTK tokenizers, a spaCy ``_sm`` model), not weights."""
+    guessed: bool = False
+    """Judged by a script's name alone (``download.py``, not in the build context)."""
 
 
 def python_calls(code: str) -> list[str]:
@@ -189,9 +202,18 @@ def model_download(
         return ModelDownload(("git clone of a Hugging Face repository",), False, (clone.path,))
     if name == "ollama" and words[:1] == ["pull"]:
         return ModelDownload(("ollama pull",), False, (OLLAMA_MODELS,))
-    weights = [f for f in fetches(command) if WEIGHT_URL.search(f.url)]
+    weights = [
+        f
+        for f in fetches(command)
+        if WEIGHT_URL.search(f.url) or (f.path is not None and _weight_name(f.path))
+    ]
     if weights:
-        files = ", ".join(url_name(f.url) for f in weights)
+        files = ", ".join(
+            url_name(f.url)
+            if WEIGHT_URL.search(f.url) or f.path is None
+            else posixpath.basename(f.path)
+            for f in weights
+        )
         targets = tuple(f.path or url_name(f.url) for f in weights)
         return ModelDownload((f"{name} {files}",), False, targets)
     if _PYTHON.match(name):
@@ -228,4 +250,6 @@ def _python(command: Command, read_script: Callable[[str], str | None]) -> Model
         return ModelDownload((f"{script} ({', '.join(calls)})",), True)
     if text is None and _SCRIPT_NAME.search(posixpath.basename(script)):
         return ModelDownload((f"{script} (by its name)",), True)
+    if text is None and _SCRIPT_NAME_WEAK.match(posixpath.basename(script)):
+        return ModelDownload((f"{script} (by its name)",), True, guessed=True)
     return None

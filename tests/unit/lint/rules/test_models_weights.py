@@ -477,3 +477,15 @@ def test_jt504_folders_and_whole_context(tmp_path: Path) -> None:
     text = "FROM python:3.12-slim\nCOPY data /app/data\nCOPY config /app/config\nCOPY . /app\n"
     (finding,) = run(JT504, make_ctx(tmp_path, text))
     assert finding.line == 2 and "data/train.parquet" in finding.message
+
+
+def test_jt502_scripts_judged_by_their_name(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12-slim\nRUN python download_models.py\nRUN python download.py\n"
+        "RUN python build_assets.py\n"
+        "RUN curl -L -o /opt/m/model.safetensors https://example.com/get?id=3\n"
+    )
+    strong, weak, fetched = run(JT502, make_ctx(tmp_path, text))
+    assert strong.severity is Severity.WARNING and weak.severity is Severity.INFO
+    assert "download.py (by its name)" in weak.message
+    assert fetched.line == 5 and "curl model.safetensors" in fetched.message

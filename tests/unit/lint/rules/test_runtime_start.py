@@ -189,3 +189,23 @@ def test_jt606_installs_in_the_started_python(tmp_path: Path) -> None:
 
 def test_jt606_nothing_at_start(tmp_path: Path) -> None:
     assert lint(JT606, tmp_path, ENTRY, {"start.sh": "exec python app.py\n"}) == []
+
+
+@pytest.mark.parametrize(
+    ("cmd", "reason"),
+    [
+        ('["gradio", "app.py"]', "Gradio's auto-reloading development mode"),
+        ('["chainlit", "run", "app.py", "-w"]', "reloads on every file change"),
+    ],
+)
+def test_jt604_cli_dev_modes(tmp_path: Path, cmd: str, reason: str) -> None:
+    [finding] = lint(JT604, tmp_path, f"FROM python:3.12-slim\nCMD {cmd}\n")
+    assert reason in finding.message
+    assert lint(JT604, tmp_path, 'FROM python:3.12-slim\nCMD ["chainlit", "run", "app.py"]\n') == []
+
+
+def test_jt606_installs_in_the_command_itself(tmp_path: Path) -> None:
+    dockerfile = "FROM node:22-slim\nCMD npm ci && node server.js\n"
+    [finding] = lint(JT606, tmp_path, dockerfile)
+    assert "`npm ci`" in finding.message and finding.severity is Severity.WARNING
+    assert lint(JT606, tmp_path, "FROM node:22-slim\nCMD npm start\n") == []

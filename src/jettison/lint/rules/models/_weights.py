@@ -249,6 +249,8 @@ class Download:
     """Explicit destinations (``--local-dir``, ``-O``), absolute when known."""
     small: bool = False
     """Only small language data (NLTK tokenizers, spaCy ``_sm`` models)."""
+    guessed: bool = False
+    """Only judged by a script's name (``download.py``)."""
     stage: Stage | None = None
 
 
@@ -275,10 +277,13 @@ class _Found:
     uses_cache: bool = False
     targets: list[str] = field(default_factory=list)
     small: list[bool] = field(default_factory=list)
+    sure: bool = False
+    """Something more than a script's name says it downloads."""
 
     def add_loads(self, loads: Sequence[ModelLoad], script: str | None = None) -> None:
         if not loads:
             return
+        self.sure = True
         calls = ", ".join(dict.fromkeys(load.call for load in loads))
         self.what.append(f"{script} ({calls})" if script is not None else calls)
         for load in loads:
@@ -329,6 +334,7 @@ def _run_download(ctx: LintContext, step: Step) -> Download | None:
             found.uses_cache = found.uses_cache or download.uses_cache
             found.targets.extend(_place(workdir, t) for t in download.targets)
             found.small.append(download.small)
+            found.sure = found.sure or not download.guessed
     for doc in instruction.heredocs:
         if "python" not in " ".join(instruction.args):
             continue
@@ -339,6 +345,7 @@ def _run_download(ctx: LintContext, step: Step) -> Download | None:
             found.what.extend(calls)
             found.uses_cache = True
             found.small.append(False)
+            found.sure = True
     if not found.what:
         return None
     return Download(
@@ -347,6 +354,7 @@ def _run_download(ctx: LintContext, step: Step) -> Download | None:
         found.uses_cache,
         tuple(found.targets),
         small=all(found.small),
+        guessed=not found.sure,
         stage=step.stage,
     )
 

@@ -19,7 +19,8 @@ builder stage that downloads weights which ``COPY --from`` brings into the final
 
 Small language data (NLTK tokenizers, spaCy's ``_sm`` models) is ``info``. A download into
 a ``RUN --mount=type=cache`` over the cache directory leaves nothing in the image and is not
-reported. A script that is not in the context counts by its name (``download_model.py``).
+reported. A script that is not in the context counts by its name: ``download_model.py``
+as a ``warning``, a name that only says it fetches something (``download.py``) as ``info``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _run_findings(ctx: LintContext) -> Iterator[Finding]:
             f"({'; '.join(download.what)}){into}: they become a layer of the image",
             fix=_FIX,
             saving=weights_in_image(ctx, where),
-            severity=Severity.INFO if download.small else None,
+            severity=Severity.INFO if download.small or download.guessed else None,
         )
 
 

@@ -48,6 +48,10 @@ def dev_server(launch: Launch) -> str | None:
         return "`runserver` is Django's development server"
     if program == "http.server":
         return "`python -m http.server` is a development server"
+    if program == "gradio" and any(w.endswith(".py") for w in words):
+        return "`gradio app.py` runs Gradio's auto-reloading development mode"
+    if program == "chainlit" and words[:1] == ["run"] and ("-w" in args or "--watch" in args):
+        return "`chainlit run --watch` reloads on every file change"
     if program in ("jupyter", "jupyter-lab", "jupyter-notebook", "jupyterlab", "notebook"):
         what = words[0] if program == "jupyter" and words else program
         if program != "jupyter" or what in ("notebook", "lab", "server"):

@@ -45,7 +45,15 @@ def _installer(command: Command) -> str | None:
     found = env_install(command)
     if found is not None and found.tool in ("conda", "mamba", "micromamba", "poetry", "uv"):
         return f"{found.tool} {found.verb}"
+    words = command.words()
+    if command.name in _NODE_INSTALLERS and (
+        words[:1] in (["install"], ["ci"], ["add"]) or (command.name == "yarn" and not words)
+    ):
+        return f"{command.name} {words[0] if words else 'install'}"
     return None
+
+
+_NODE_INSTALLERS = frozenset({"npm", "yarn", "pnpm"})
 
 
 def _shell(link: Link) -> _Install | None:
