@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import re
 import warnings
 from collections.abc import Iterator, Sequence
@@ -64,10 +65,17 @@ class Install:
 
 
 def parse(script: Script) -> ast.Module | None:
+    """The syntax tree of ``script`` (None when it does not parse). Cached by text: rules
+    ask about the same started program several times; callers never modify the tree."""
+    return _parse(script.text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str) -> ast.Module | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(script.text)
+            return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError):
         return None
 
@@ -219,9 +227,14 @@ def serving_libraries(tree: ast.Module) -> set[str]:
 def servers(script: Script, args: Sequence[str] = ()) -> list[Serving]:
     """The server calls in ``script``, each marked with whether it runs when the script is
     started with ``args`` and whether it is a development server."""
+    return list(_servers(script, tuple(args)))
+
+
+@functools.lru_cache(maxsize=256)
+def _servers(script: Script, args: tuple[str, ...]) -> tuple[Serving, ...]:
     tree = parse(script)
     if tree is None:
-        return []
+        return ()
     names = imports_of(tree)
     libraries = {full.split(".")[0] for full in names.values()}
     flask_apps = _flask_apps(tree, names)
@@ -235,7 +248,7 @@ def servers(script: Script, args: Sequence[str] = ()) -> list[Serving]:
         runs = id(call) in running
         dev = _dev_reason(server, call, owner.get(id(call)), tree, args) if runs else None
         out.append(Serving(server, script.path, call.lineno, runs, dev))
-    return out
+    return tuple(out)
 
 
 def _resolve(func: ast.expr, names: dict[str, str]) -> str:
