@@ -489,3 +489,12 @@ def test_jt502_scripts_judged_by_their_name(tmp_path: Path) -> None:
     assert strong.severity is Severity.WARNING and weak.severity is Severity.INFO
     assert "download.py (by its name)" in weak.message
     assert fetched.line == 5 and "curl model.safetensors" in fetched.message
+
+
+def test_jt504_a_folder_the_code_names_is_runtime_data(tmp_path: Path) -> None:
+    code = "import glob\nFILES = glob.glob('lookups/*.csv')\n"
+    imports = source(tmp_path, "main.py", code, "glob")
+    _file(tmp_path, "lookups/countries.csv", 10)
+    text = "FROM python:3.12-slim\nCOPY lookups /app/lookups\n"
+    (finding,) = run(JT504, make_ctx(tmp_path, text, imports=imports))
+    assert finding.severity is Severity.INFO

@@ -45,8 +45,9 @@ def _is_notebook(path: str) -> bool:
 
 
 def _unread(ctx: LintContext, datasets: list[str]) -> bool | None:
-    """True when the shipped code is visible and names none of ``datasets``; None when no
-    code is visible."""
+    """True when the shipped code is visible and names none of ``datasets`` (files, or the
+    folders they were copied from: code that reads ``data/`` by listing it names the
+    folder); None when no code is visible."""
     texts = [text for _, text in source_texts(ctx)]
     if not texts:
         return None
@@ -72,7 +73,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             paths = [p for p, _ in files] or by_name
             datasets = [p for p in paths if not _is_notebook(p)]
             size = sum(s for _, s in files)
-            solid = bool(datasets) and _unread(ctx, datasets) is True
+            folders = [src for src in parts[0] if not posixpath.splitext(src.rstrip("/"))[1]]
+            named = [*datasets, *folders]
+            solid = bool(datasets) and _unread(ctx, named) is True
             shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
             where = f"{human_bytes(size)} in the build context" if files else "judged by its name"
             kind = "training data" if datasets else "a notebook"
