@@ -72,7 +72,7 @@ CLASS_CODES: dict[str, tuple[str, frozenset[str]]] = {
     # models
     "model-weights-copied": (LINE, frozenset({"JT501"})),
     "model-weights-downloaded": (LINE, frozenset({"JT502", "JT503"})),
-    "training-artifacts-in-image": (LINE, frozenset({"JT501"})),
+    "training-artifacts-in-image": (LINE, frozenset({"JT504"})),
     # build tools and bases
     "build-tools-in-final": (LINE, frozenset({"JT401"})),
     "second-python-interpreter": (LINE, frozenset({"JT408"})),

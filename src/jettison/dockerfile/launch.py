@@ -84,3 +84,26 @@ def final_commands(dockerfile: Dockerfile) -> list[list[str]]:
         else:
             out.extend(list(c.argv) for c in split_commands(last.shell_text))
     return [argv for argv in out if argv]
+
+
+def start_argv(dockerfile: Dockerfile) -> tuple[Instruction, tuple[str, ...]] | None:
+    """The argv ``docker run`` starts, as Docker joins the last ENTRYPOINT and CMD: an
+    exec-form ENTRYPOINT gets CMD's words (a shell-form CMD as ``/bin/sh -c TEXT``); a
+    shell-form ENTRYPOINT ignores CMD; without ENTRYPOINT, CMD alone. Returned with the
+    instruction that names the program; None when the Dockerfile sets neither."""
+    entrypoint = last_of(dockerfile, "ENTRYPOINT")
+    cmd = last_of(dockerfile, "CMD")
+
+    def argv(instruction: Instruction) -> tuple[str, ...]:
+        if instruction.json:
+            return tuple(instruction.args)
+        text = instruction.shell_text.strip()
+        return ("/bin/sh", "-c", text) if text else ()
+
+    if entrypoint is not None and argv(entrypoint):
+        if not entrypoint.json:
+            return entrypoint, argv(entrypoint)
+        return entrypoint, (*argv(entrypoint), *(argv(cmd) if cmd is not None else ()))
+    if cmd is not None and argv(cmd):
+        return cmd, argv(cmd)
+    return None

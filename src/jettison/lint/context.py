@@ -21,6 +21,7 @@ from jettison.dockerfile.ignore import dockerignore_path, read_dockerignore
 from jettison.dockerfile.launch import final_commands
 from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import parse_dockerfile
+from jettison.dockerfile.scripts import Scripts, read_scripts
 from jettison.lint.model import ImportedName, LintContext
 from jettison.requirements.model import RequirementSet
 
@@ -66,6 +67,7 @@ def build_context(
         image=image,
         sizes=sizes,
         options=dict(options or {}),
+        scripts=read_scripts(dockerfile, context) if dockerfile is not None else Scripts(),
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.dockerfile.scripts import Scripts
 from jettison.imports.model import ImportedName as ImportedName  # re-exported for rules
 from jettison.notices import Severity as Severity  # the one severity, re-exported for rules
 from jettison.requirements.model import Requirement, RequirementSet
@@ -69,6 +70,9 @@ class LintContext:
     """(distribution, specifier) -> measured installed bytes of its wheel, when known."""
     options: Mapping[str, object] = field(default_factory=dict)
     """Per-rule options from config (``[tool.jettison.lint.options]``)."""
+    scripts: Scripts = field(default_factory=Scripts)
+    """The scripts and Python modules the Dockerfile's RUN lines and its start run, read
+    from the build context (:mod:`jettison.dockerfile.scripts`)."""
 
     def requirement_for(self, name: str) -> Requirement | None:
         found = self.requirements.named(name)

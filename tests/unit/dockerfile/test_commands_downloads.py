@@ -101,7 +101,25 @@ def test_git_clone(line: str, expected: Clone | None) -> None:
         ("curl -L https://x/m.onnx", ModelDownload(("curl m.onnx",), False, ("m.onnx",))),
         (
             "python -m spacy download en_core_web_sm",
+            ModelDownload(("python -m spacy download",), False, small=True),
+        ),
+        (
+            "poetry run python -m spacy download en_core_web_lg",
             ModelDownload(("python -m spacy download",), False),
+        ),
+        ("spacy download de_core_news_sm", ModelDownload(("spacy download",), False, small=True)),
+        ("python -m unidic download", ModelDownload(("python -m unidic download",), False)),
+        (
+            "docling-tools models download",
+            ModelDownload(("docling-tools models download",), False),
+        ),
+        (
+            "python -m nltk.downloader punkt stopwords",
+            ModelDownload(("python -m nltk.downloader",), False, small=True),
+        ),
+        (
+            "python -m nltk.downloader all",
+            ModelDownload(("python -m nltk.downloader",), False),
         ),
         (
             "python3 -c 'from transformers import pipeline; pipeline(\"x\")'",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jettison.dockerfile.launch import final_commands, launches, python_module
+from jettison.dockerfile.launch import final_commands, launches, python_module, start_argv
 from jettison.dockerfile.parser import parse_dockerfile
 from support.commands import command
 from support.files import write
@@ -36,3 +36,24 @@ def test_launches_join_entrypoint_and_cmd(tmp_path: Path) -> None:
     assert ("uvicorn", ("app:app", "--port", "8000")) in programs
     assert python_module(command("python3 -m http.server")) == "http.server"
     assert python_module(command("python app.py")) is None
+
+
+def test_start_argv(tmp_path: Path) -> None:
+    def start(text: str) -> tuple[int, tuple[str, ...]] | None:
+        found = start_argv(parse_dockerfile(write(tmp_path, "Dockerfile", text)))
+        return None if found is None else (found[0].position.line, found[1])
+
+    assert start('FROM x\nENTRYPOINT ["/e.sh"]\nCMD ["serve", "--port", "80"]\n') == (
+        2,
+        ("/e.sh", "serve", "--port", "80"),
+    )
+    assert start('FROM x\nENTRYPOINT ["/e.sh"]\nCMD serve --port 80\n') == (
+        2,
+        ("/e.sh", "/bin/sh", "-c", "serve --port 80"),
+    )
+    assert start("FROM x\nENTRYPOINT /e.sh run\nCMD ignored\n") == (
+        2,
+        ("/bin/sh", "-c", "/e.sh run"),
+    )
+    assert start('FROM x\nENTRYPOINT []\nCMD ["bash"]\n') == (3, ("bash",))
+    assert start("FROM x\nRUN true\n") is None

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from jettison.dockerfile.commands.options import getopt, last_value, option_values, positionals
+from jettison.dockerfile.commands.python import run_in_env
 from jettison.dockerfile.shell import Command
+from jettison.facts.weights import LARGE_DATA_PACKS, NAME_SUFFIXES, SMALL_MODEL_PACKAGE
 
 URL = re.compile(r"^(?:https?|ftp)://", re.IGNORECASE)
 WEIGHT_URL = re.compile(
@@ -46,6 +48,11 @@ GIT_CLONE_VALUED = frozenset(
      "--separate-git-dir", "-j", "--jobs", "--filter", "--template", "-u", "--upload-pack",
      "--shallow-since", "--shallow-exclude"}
 )  # fmt: skip
+
+
+def _weight_name(path: str) -> bool:
+    """A download target named like a weights file (``-o /models/model.safetensors``)."""
+    return posixpath.splitext(path)[1].lower() in NAME_SUFFIXES
 
 
 def url_name(url: str) -> str:
@@ -138,6 +145,12 @@ _SCRIPT_NAME = re.compile(
     r"(?:model|weight|checkpoint).*(?:download|fetch|prefetch|cache|pull)",
     re.IGNORECASE,
 )
+_SCRIPT_NAME_WEAK = re.compile(
+    r"^(?:download|fetch|prefetch|preload|warm_?up|init_?downloads?)(?:[_-]\w+)?\.py$",
+    re.IGNORECASE,
+)
+"""A script named only for fetching (``download.py``, ``prefetch.py``): in an ML image it
+usually fetches models, but the name alone does not say what."""
 OLLAMA_MODELS = "/root/.ollama"
 
 
@@ -152,6 +165,10 @@ class ModelDownload:
     targets: tuple[str, ...] = ()
     """Explicit destinations (``--local-dir``, ``-O``), as the command names them (``.`` for
     its working directory)."""
+    small: bool = False
+    """Small language data (NLTK tokenizers, a spaCy ``_sm`` model), not weights."""
+    guessed: bool = False
+    """Judged by a script's name alone (``download.py``, not in the build context)."""
 
 
 def python_calls(code: str) -> list[str]:
@@ -165,8 +182,16 @@ def model_download(
     """The models ``command`` downloads, None when it downloads none. ``read_script`` gives
     the text of a script ``python SCRIPT.py`` runs (None when it cannot be read: a script
     named like ``download_model.py`` then counts by its name)."""
+    command = run_in_env(command)  # poetry run / uv run / conda run -n env
     name = command.name
     words = command.words()
+    if name == "spacy" and words[:1] == ["download"]:
+        return ModelDownload(("spacy download",), False, small=_small_spacy(words[1:]))
+    if name == "docling-tools" and words[:2] == ["models", "download"]:
+        return ModelDownload(("docling-tools models download",), False)
+    if name == "modelscope" and words[:1] == ["download"]:
+        target = next(iter(option_values(command.argv, "--local_dir", "--cache_dir")), None)
+        return ModelDownload(("modelscope download",), False, (target,) if target else ())
     if name in {"huggingface-cli", "hf"} and words[:1] == ["download"]:
         target = next(iter(option_values(command.argv, "--local-dir", "--cache-dir")), None)
         return ModelDownload((f"{name} download",), not target, (target,) if target else ())
@@ -177,9 +202,18 @@ def model_download(
         return ModelDownload(("git clone of a Hugging Face repository",), False, (clone.path,))
     if name == "ollama" and words[:1] == ["pull"]:
         return ModelDownload(("ollama pull",), False, (OLLAMA_MODELS,))
-    weights = [f for f in fetches(command) if WEIGHT_URL.search(f.url)]
+    weights = [
+        f
+        for f in fetches(command)
+        if WEIGHT_URL.search(f.url) or (f.path is not None and _weight_name(f.path))
+    ]
     if weights:
-        files = ", ".join(url_name(f.url) for f in weights)
+        files = ", ".join(
+            url_name(f.url)
+            if WEIGHT_URL.search(f.url) or f.path is None
+            else posixpath.basename(f.path)
+            for f in weights
+        )
         targets = tuple(f.path or url_name(f.url) for f in weights)
         return ModelDownload((f"{name} {files}",), False, targets)
     if _PYTHON.match(name):
@@ -187,11 +221,23 @@ def model_download(
     return None
 
 
+def _small_spacy(words: Sequence[str]) -> bool:
+    """Whether ``spacy download NAME...`` fetches small models only (``en_core_web_sm``)."""
+    names = [w for w in words if not w.startswith("-")]
+    return bool(names) and all(SMALL_MODEL_PACKAGE.search(n) for n in names[:1])
+
+
 def _python(command: Command, read_script: Callable[[str], str | None]) -> ModelDownload | None:
     argv = command.argv
     module = argv[argv.index("-m") + 1 :] if "-m" in argv else ()
-    if list(module[:2]) == ["spacy", "download"] or module[:1] == ("nltk.downloader",):
-        return ModelDownload((f"python -m {' '.join(module[:2])}",), False)
+    if list(module[:2]) == ["spacy", "download"]:
+        return ModelDownload(("python -m spacy download",), False, small=_small_spacy(module[2:]))
+    if module[:1] == ("nltk.downloader",):
+        packs = [w for w in module[1:] if not w.startswith("-")]
+        small = not set(packs) & LARGE_DATA_PACKS
+        return ModelDownload(("python -m nltk.downloader",), False, small=small)
+    if list(module[:2]) == ["unidic", "download"]:
+        return ModelDownload(("python -m unidic download",), False)
     if "-c" in argv and argv.index("-c") + 1 < len(argv):
         calls = python_calls(argv[argv.index("-c") + 1])
         return ModelDownload(tuple(calls), True) if calls else None
@@ -204,4 +250,6 @@ def _python(command: Command, read_script: Callable[[str], str | None]) -> Model
         return ModelDownload((f"{script} ({', '.join(calls)})",), True)
     if text is None and _SCRIPT_NAME.search(posixpath.basename(script)):
         return ModelDownload((f"{script} (by its name)",), True)
+    if text is None and _SCRIPT_NAME_WEAK.match(posixpath.basename(script)):
+        return ModelDownload((f"{script} (by its name)",), True, guessed=True)
     return None

@@ -584,3 +584,44 @@ def _pip(command: Command) -> EnvInstall | None:
         dev=True if dev else None,
         dev_reason=f"{tool} install takes the project's {', '.join(dev)}" if dev else None,
     )
+
+
+# -- commands run inside a project's environment -----------------------------------------------
+
+ENV_RUNNERS: Mapping[str, frozenset[str]] = {
+    "poetry": frozenset({"-C", "--directory", "-P", "--project"}),
+    "uv": frozenset({"--with", "--python", "-p", "--directory", "--project", "--package",
+                     "--group", "--extra", "--env-file", "--index", "--index-url"}),
+    "pdm": frozenset({"-p", "--project", "-v"}),
+    "pipenv": frozenset(),
+    "hatch": frozenset({"-e", "--env"}),
+    "rye": frozenset(),
+    "conda": frozenset({"-n", "--name", "-p", "--prefix", "--cwd"}),
+    "mamba": frozenset({"-n", "--name", "-p", "--prefix", "--cwd"}),
+    "micromamba": frozenset({"-n", "--name", "-p", "--prefix", "--cwd", "-r", "--root-prefix"}),
+}  # fmt: skip
+"""Tools whose ``run`` verb runs a command in the project's (or a named) environment, with
+their options that take a value (``conda run -n env``)."""
+
+
+def run_in_env(command: Command) -> Command:
+    """The command ``poetry run X``, ``uv run X``, ``pdm run``, ``pipenv run``, ``hatch run``,
+    ``rye run`` or ``conda``/``mamba``/``micromamba run -n ENV X`` runs; ``command`` itself
+    for anything else (and when nothing follows ``run``)."""
+    valued = ENV_RUNNERS.get(command.name)
+    if valued is None or "run" not in command.args:
+        return command
+    args = command.args
+    at = 0
+    while at < len(args) and args[at] != "run":  # options before the verb (uv --directory d)
+        at += 2 if args[at] in valued else 1
+    if at >= len(args) or args[at] != "run":
+        return command
+    rest = list(args[at + 1 :])
+    while rest and rest[0].startswith("-"):
+        option = rest.pop(0)
+        if option == "--":
+            break
+        if option in valued and rest:
+            rest.pop(0)
+    return Command(tuple(rest)) if rest else command

@@ -3,7 +3,8 @@
 Contexts are made by hand: a Dockerfile parsed from text, ``Requirement`` objects with the
 line they sit on, imports and used distributions as the test states them, a fake sizes
 provider and a minimal inspect report. No rule test depends on the requirement parser or
-the import scanner.
+the import scanner. The scripts the Dockerfile runs are read from the directory, as the lint
+context reads them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from packaging.requirements import Requirement as Parsed
 from packaging.utils import canonicalize_name
 
 from jettison.dockerfile.parser import parse_dockerfile
+from jettison.dockerfile.scripts import Scripts, read_scripts
 from jettison.inspect.dive import DiveMetrics
 from jettison.inspect.report import (
     Attribution,
@@ -119,6 +121,7 @@ def make_ctx(
         image=image,
         sizes=sizes,  # type: ignore[arg-type]
         options=dict(options or {}),
+        scripts=read_scripts(parsed, directory) if parsed is not None else Scripts(),
     )
 
 

@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 
 from jettison.inspect.report import PathBytes
-from jettison.lint.model import Saving
+from jettison.lint.model import Saving, Severity
 from jettison.lint.rules.models import (
     jt501_weights_copied,
     jt502_weights_downloaded,
     jt503_hf_cache_baked,
+    jt504_training_artifacts,
 )
 
-from ._stack_helpers import make_ctx, make_image, run
+from ._stack_helpers import make_ctx, make_image, requirements_file, run, source
 
 JT501 = jt501_weights_copied.RULE
 JT502 = jt502_weights_downloaded.RULE
@@ -313,3 +314,187 @@ def test_jt503_copied_cache(tmp_path: Path) -> None:
 )
 def test_jt503_negative(tmp_path: Path, text: str) -> None:
     assert run(JT503, make_ctx(tmp_path, text)) == []
+
+
+# -- JT501: pickled model artefacts ------------------------------------------------------------
+
+
+def test_jt501_pickles_are_info_unless_large(tmp_path: Path) -> None:
+    _file(tmp_path, "clf.joblib", 2_000)
+    _file(tmp_path, "artifacts/forest.pkl", 150 * MIB)
+    text = (
+        "FROM python:3.12-slim\nWORKDIR /srv\nCOPY clf.joblib .\nCOPY artifacts/ ./artifacts/\n"
+        "COPY encoder.pkl .\n"
+    )
+    small, large, absent = run(JT501, make_ctx(tmp_path, text))
+    assert small.severity is Severity.INFO and "pickled model artefact" in small.message
+    assert large.severity is Severity.WARNING and "artifacts/forest.pkl" in large.message
+    assert absent.severity is Severity.INFO and "judged by its name" in absent.message
+
+
+def test_jt501_weights_and_pickles_in_one_copy_are_one_finding(tmp_path: Path) -> None:
+    _file(tmp_path, "m/net.onnx", 10)
+    _file(tmp_path, "m/labels.pkl", 10)
+    (finding,) = run(JT501, make_ctx(tmp_path, "FROM python:3.12-slim\nCOPY m /m\n"))
+    assert "bakes model weights" in finding.message
+
+
+# -- JT502: more ways to download ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("run_line", "what", "severity"),
+    [
+        ("RUN python -m unidic download", "python -m unidic download", Severity.WARNING),
+        ("RUN docling-tools models download", "docling-tools models download", Severity.WARNING),
+        ("RUN poetry run python -m spacy download en_core_web_lg", "spacy download",
+         Severity.WARNING),
+        ("RUN python -m spacy download en_core_web_sm", "spacy download", Severity.INFO),
+        (
+            "RUN python -c \"import nltk; nltk.download('punkt'); nltk.download('stopwords')\"",
+            "language data",
+            Severity.INFO,
+        ),
+        ("RUN python -c \"import nltk; nltk.download('all')\"", "model weights", Severity.WARNING),
+        (
+            "RUN python -c \"from fastembed import TextEmbedding; TextEmbedding('BAAI/bge')\"",
+            "TextEmbedding()",
+            Severity.WARNING,
+        ),
+    ],
+)  # fmt: skip
+def test_jt502_tools_and_severity(
+    tmp_path: Path, run_line: str, what: str, severity: Severity
+) -> None:
+    (finding,) = run(JT502, make_ctx(tmp_path, f"FROM python:3.12-slim\n{run_line}\n"))
+    assert what in finding.message and finding.severity is severity
+
+
+def test_jt502_a_script_that_calls_a_local_downloader(tmp_path: Path) -> None:
+    (tmp_path / "voice").mkdir()
+    (tmp_path / "voice" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "voice" / "engine.py").write_text(
+        "from .hub import fetch_checkpoint\n"
+        "class Speaker:\n    def __init__(self, lang):\n"
+        "        self.ckpt = fetch_checkpoint(lang)\n"
+        "    def speak(self, text):\n        return download_audio(text)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "voice" / "warm.py").write_text(
+        "from voice.engine import Speaker\nif __name__ == '__main__':\n    Speaker('en')\n",
+        encoding="utf-8",
+    )
+    text = "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN python voice/warm.py\n"
+    assert run(JT502, make_ctx(tmp_path, text)) == []  # fetch_checkpoint: not a download name
+    (tmp_path / "voice" / "engine.py").write_text(
+        "from .hub import load_or_download_checkpoint\n"
+        "class Speaker:\n    def __init__(self, lang):\n"
+        "        self.ckpt = load_or_download_checkpoint(lang)\n",
+        encoding="utf-8",
+    )
+    (finding,) = run(JT502, make_ctx(tmp_path, text))
+    assert "voice/warm.py (Speaker() (voice/engine.py line 4: " in finding.message
+
+
+def test_jt502_an_aliased_loader_in_a_script_run_through_poetry(tmp_path: Path) -> None:
+    (tmp_path / "setup_models.py").write_text(
+        "from spacy.cli import download as get_model\n"
+        "def main():\n    get_model('en_core_web_lg')\nmain()\n",
+        encoding="utf-8",
+    )
+    text = (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY setup_models.py /app/\n"
+        "RUN poetry run python setup_models.py\n"
+    )
+    (finding,) = run(JT502, make_ctx(tmp_path, text))
+    assert "setup_models.py (get_model (spacy.cli.download)())" in finding.message
+
+
+def test_jt502_model_packages_from_a_requirement_file(tmp_path: Path) -> None:
+    reqs = requirements_file(
+        tmp_path,
+        "fastapi==0.115\n"
+        "en_core_web_md @ https://github.com/explosion/spacy-models/releases/download/"
+        "en_core_web_md-3.8.0/en_core_web_md-3.8.0-py3-none-any.whl\n",
+        name="serve.txt",
+    )
+    text = (
+        "FROM python:3.12-slim\nCOPY serve.txt /tmp/serve.txt\n"
+        "RUN pip install --no-cache-dir -r /tmp/serve.txt\n"
+        "RUN pip install --no-cache-dir en_core_web_sm-3.8.0.tar.gz xx_ent_wiki_sm==3.8.0\n"
+    )
+    medium, small = run(JT502, make_ctx(tmp_path, text, requirements=reqs))
+    assert medium.line == 3 and "en-core-web-md" in medium.message
+    assert medium.severity is Severity.WARNING
+    assert small.line == 4 and small.severity is Severity.INFO and "xx-ent-wiki-sm" in small.message
+
+
+def test_jt502_a_download_stage_copied_into_the_image(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12 AS fetch\n"
+        "RUN huggingface-cli download org/m --local-dir /models/m\n"
+        "RUN wget -q https://example.com/tokenizer.json -O /assets/tok.json\n"
+        "FROM python:3.12-slim\n"
+        "COPY --from=fetch /models /models\n"
+        "COPY --from=fetch /assets /assets\n"
+    )
+    (finding,) = run(JT502, make_ctx(tmp_path, text))
+    assert finding.line == 5 and "stage fetch downloads (line 2" in finding.message
+
+
+# -- JT504 -------------------------------------------------------------------------------------
+
+
+JT504 = jt504_training_artifacts.RULE
+
+
+def test_jt504_dataset_the_code_never_reads(tmp_path: Path) -> None:
+    imports = source(tmp_path, "main.py", "import joblib\nmodel = joblib.load('m.pkl')\n", "joblib")
+    _file(tmp_path, "loans.csv", 5_000)
+    text = "FROM python:3.12-slim\nCOPY main.py m.pkl loans.csv /app/\nCOPY eda.ipynb /app/\n"
+    dataset, notebook = run(JT504, make_ctx(tmp_path, text, imports=imports))
+    assert dataset.severity is Severity.WARNING and "never names it" in dataset.message
+    assert "loans.csv (5 kB in the build context)" in dataset.message
+    assert notebook.severity is Severity.INFO and "a notebook" in notebook.message
+
+
+def test_jt504_runtime_data_and_unknown_code_are_info(tmp_path: Path) -> None:
+    imports = source(
+        tmp_path, "main.py", "import pandas\nLABELS = pandas.read_csv('labels.csv')\n", "pandas"
+    )
+    _file(tmp_path, "labels.csv", 100)
+    text = "FROM python:3.12-slim\nCOPY labels.csv /app/\n"
+    (finding,) = run(JT504, make_ctx(tmp_path, text, imports=imports))
+    assert finding.severity is Severity.INFO
+    (unknown,) = run(JT504, make_ctx(tmp_path, text))
+    assert unknown.severity is Severity.INFO
+
+
+def test_jt504_folders_and_whole_context(tmp_path: Path) -> None:
+    _file(tmp_path, "data/train.parquet", 10)
+    _file(tmp_path, "data/README.md", 10)
+    _file(tmp_path, "config/settings.json", 10)
+    text = "FROM python:3.12-slim\nCOPY data /app/data\nCOPY config /app/config\nCOPY . /app\n"
+    (finding,) = run(JT504, make_ctx(tmp_path, text))
+    assert finding.line == 2 and "data/train.parquet" in finding.message
+
+
+def test_jt502_scripts_judged_by_their_name(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12-slim\nRUN python download_models.py\nRUN python download.py\n"
+        "RUN python build_assets.py\n"
+        "RUN curl -L -o /opt/m/model.safetensors https://example.com/get?id=3\n"
+    )
+    strong, weak, fetched = run(JT502, make_ctx(tmp_path, text))
+    assert strong.severity is Severity.WARNING and weak.severity is Severity.INFO
+    assert "download.py (by its name)" in weak.message
+    assert fetched.line == 5 and "curl model.safetensors" in fetched.message
+
+
+def test_jt504_a_folder_the_code_names_is_runtime_data(tmp_path: Path) -> None:
+    code = "import glob\nFILES = glob.glob('lookups/*.csv')\n"
+    imports = source(tmp_path, "main.py", code, "glob")
+    _file(tmp_path, "lookups/countries.csv", 10)
+    text = "FROM python:3.12-slim\nCOPY lookups /app/lookups\n"
+    (finding,) = run(JT504, make_ctx(tmp_path, text, imports=imports))
+    assert finding.severity is Severity.INFO

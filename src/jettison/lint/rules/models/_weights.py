@@ -12,7 +12,7 @@ import glob
 import os
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jettison.dockerfile.commands.cleanup import mounted_over
@@ -22,12 +22,20 @@ from jettison.dockerfile.commands.downloads import (
     python_calls,
     url_name,
 )
-from jettison.dockerfile.copies import copy_parts
+from jettison.dockerfile.commands.python import run_in_env
+from jettison.dockerfile.copies import copy_parts, destination
 from jettison.dockerfile.ignore import DockerIgnore
-from jettison.dockerfile.model import Instruction, Stage
-from jettison.dockerfile.shell import split_commands
-from jettison.dockerfile.steps import steps
-from jettison.facts.weights import cache_dirs, looks_like_weights
+from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.dockerfile.scripts import Script, local_imports
+from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.steps import Step, steps
+from jettison.facts.weights import (
+    HF_CACHE_PATH,
+    cache_dirs,
+    looks_like_weights,
+    named_like_weights,
+)
+from jettison.imports.entry import ModelLoad, model_loads, parse
 from jettison.lint.model import LintContext, Saving
 from jettison.lint.packages import env_pairs
 
@@ -88,10 +96,14 @@ def _walk(root: Path, context: Path, ignore: DockerIgnore) -> Iterator[Path]:
 
 
 def context_weights(
-    ctx: LintContext, source: str, excludes: Sequence[str] = ()
+    ctx: LintContext,
+    source: str,
+    excludes: Sequence[str] = (),
+    keep: Callable[[Path, int], bool] = is_weight_file,
 ) -> WeightFiles | None:
-    """Weight files a COPY source brings from the build context; None when the source is
-    not in the context (so the rule can only judge by its name)."""
+    """Weight files (or the files ``keep`` accepts) a COPY source brings from the build
+    context; None when the source is not in the context (so the rule can only judge by its
+    name)."""
     context = ctx.context_dir
     pattern = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
     if glob.has_magic(pattern):
@@ -115,10 +127,79 @@ def context_weights(
                 size = path.stat().st_size
             except OSError:
                 continue
-            if is_weight_file(path, size):
+            if keep(path, size):
                 found[relative] = size
     files = sorted(found.items(), key=lambda item: (-item[1], item[0]))
     return WeightFiles(tuple(files))
+
+
+Named = Callable[[str], bool]
+
+
+def stage_sources(dockerfile: Dockerfile, ref: str, path: str) -> list[str] | None:
+    """The build-context sources that put ``path`` into stage ``ref`` (by COPY), or None
+    when ``ref`` is not a stage of this file or nothing there copied ``path``."""
+    stage = dockerfile.stage_ref(ref)
+    if stage is None:
+        return None
+    wanted = posixpath.normpath(posixpath.join("/", path))
+    out: list[str] = []
+    chain = [stage]
+    while (parent := dockerfile.stage_named(chain[-1].base_expanded)) is not None:
+        if parent in chain:
+            break
+        chain.append(parent)
+    for current in chain:
+        for copy in current.of("COPY", "ADD"):
+            parts = copy_parts(copy)
+            if parts is None or copy.flag("from") is not None:
+                continue
+            dest = destination(dockerfile, current, copy, parts[1])
+            if wanted == dest or wanted.startswith(dest + "/") or dest.startswith(wanted + "/"):
+                out.extend(parts[0])
+    return out or None
+
+
+def is_stage(dockerfile: Dockerfile, instruction: Instruction) -> bool:
+    return dockerfile.stage_ref(instruction.flag("from") or "") is not None
+
+
+def examine(
+    ctx: LintContext,
+    instruction: Instruction,
+    sources: list[str],
+    keep: Callable[[Path, int], bool] = is_weight_file,
+    named: Named = named_like_weights,
+) -> tuple[list[tuple[str, int]], list[str]]:
+    """(files ``keep`` accepts found in the context, sources judged by name only)."""
+    assert ctx.dockerfile is not None
+    files: dict[str, int] = {}
+    by_name: list[str] = []
+    excludes = instruction.flag_values("exclude")
+    origin = instruction.flag("from")
+    for source in sources:
+        if "$" in source or "://" in source or source.startswith("git@"):
+            continue
+        if HF_CACHE_PATH.search(source):
+            continue  # JT503
+        context_sources: list[str] | None = [source]
+        if origin is not None:
+            context_sources = stage_sources(ctx.dockerfile, origin, source)
+        if context_sources is None:
+            if named(source):
+                by_name.append(source)
+            continue
+        for context_source in context_sources:
+            if HF_CACHE_PATH.search(context_source):
+                continue
+            found = context_weights(ctx, context_source, excludes, keep)
+            if found is None:
+                if named(context_source):
+                    by_name.append(context_source)
+            else:
+                files.update(found.files)
+    ordered = sorted(files.items(), key=lambda item: (-item[1], item[0]))
+    return ordered, list(dict.fromkeys(by_name))
 
 
 def env_values(stages: Iterable[Stage], before_line: int | None = None) -> dict[str, str]:
@@ -166,25 +247,15 @@ class Download:
     """Whether it lands in the Hugging Face/torch cache (rather than an explicit path)."""
     targets: tuple[str, ...]
     """Explicit destinations (``--local-dir``, ``-O``), absolute when known."""
+    small: bool = False
+    """Only small language data (NLTK tokenizers, spaCy ``_sm`` models)."""
+    guessed: bool = False
+    """Only judged by a script's name (``download.py``)."""
+    stage: Stage | None = None
 
 
-def _script_reader(ctx: LintContext) -> Callable[[str], str | None]:
-    """Reads a script ``python SCRIPT.py`` runs from the build context (by its path, or by
-    its name at the context's root)."""
-
-    def read(script: str) -> str | None:
-        for candidate in (
-            ctx.context_dir / script.lstrip("/"),
-            ctx.context_dir / Path(script).name,
-        ):
-            try:
-                if candidate.is_file() and candidate.stat().st_size < (1 << 20):
-                    return candidate.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-        return None
-
-    return read
+_CACHE_SOURCES = frozenset({"Hugging Face Hub", "torch hub"})
+"""Loaders that write into the Hugging Face/torch caches (:data:`CACHE_ENV` moves them)."""
 
 
 def _place(workdir: str, path: str) -> str:
@@ -200,26 +271,119 @@ def _add_download(instruction: Instruction, workdir: str) -> Download | None:
     return Download(instruction, (f"ADD {files}",), False, (posixpath.join(workdir, parts[1]),))
 
 
-def _run_download(
-    instruction: Instruction, workdir: str, read: Callable[[str], str | None]
-) -> Download | None:
-    what: list[str] = []
-    uses_cache = False
-    targets: list[str] = []
-    for command in split_commands(instruction.shell_text):
-        found = model_download(command, read)
-        if found is not None:
-            what.extend(found.what)
-            uses_cache = uses_cache or found.uses_cache
-            targets.extend(_place(workdir, t) for t in found.targets)
-    for doc in instruction.heredocs:
-        calls = python_calls(doc.content)
-        if calls and "python" in " ".join(instruction.args):
-            what.extend(calls)
-            uses_cache = True
-    if not what:
+@dataclass
+class _Found:
+    what: list[str] = field(default_factory=list)
+    uses_cache: bool = False
+    targets: list[str] = field(default_factory=list)
+    small: list[bool] = field(default_factory=list)
+    sure: bool = False
+    """Something more than a script's name says it downloads."""
+
+    def add_loads(self, loads: Sequence[ModelLoad], script: str | None = None) -> None:
+        if not loads:
+            return
+        self.sure = True
+        calls = ", ".join(dict.fromkeys(load.call for load in loads))
+        self.what.append(f"{script} ({calls})" if script is not None else calls)
+        for load in loads:
+            self.uses_cache = self.uses_cache or load.source in _CACHE_SOURCES
+            self.small.append(load.data_pack)
+
+
+def _python_code(
+    ctx: LintContext, step: Step, command: Command
+) -> tuple[list[ModelLoad], str | None] | None:
+    """Model loads of the Python a command runs (``-c`` code, or a script or module found in
+    the context, with the local modules it imports) and the script's path; None when there
+    is no such code or it does not parse (the command-line recogniser then judges)."""
+    command = run_in_env(command)
+    argv = command.argv
+    if command.name.startswith("python") and "-c" in argv[:-1]:
+        code = Script("<-c>", "python", argv[argv.index("-c") + 1])
+        return (model_loads(code), None) if parse(code) is not None else None
+    stage = step.stage.index
+    found = ctx.scripts.run_by(command, step.cwd, step.env, stage, step.instruction.position.line)
+    if found is None or found[1].language != "python" or parse(found[1]) is None:
         return None
-    return Download(instruction, tuple(dict.fromkeys(what)), uses_cache, tuple(targets))
+    started, script = found
+    loads = model_loads(script, local_imports(script, stage, ctx.scripts), started.args)
+    return loads, script.path
+
+
+def _reader(script: Script | None) -> Callable[[str], str | None]:
+    """What :func:`model_download` reads for the script a command runs: the text the lint
+    context found for it (None: not in the context)."""
+    return lambda _: script.text if script is not None else None
+
+
+def _run_download(ctx: LintContext, step: Step) -> Download | None:
+    instruction, workdir = step.instruction, step.cwd
+    found = _Found()
+    for command in split_commands(instruction.shell_text):
+        code = _python_code(ctx, step, command)
+        if code is not None:
+            found.add_loads(*code)
+            continue
+        script = ctx.scripts.run_by(
+            command, step.cwd, step.env, step.stage.index, instruction.position.line
+        )
+        download = model_download(command, _reader(script[1] if script is not None else None))
+        if download is not None:
+            found.what.extend(download.what)
+            found.uses_cache = found.uses_cache or download.uses_cache
+            found.targets.extend(_place(workdir, t) for t in download.targets)
+            found.small.append(download.small)
+            found.sure = found.sure or not download.guessed
+    for doc in instruction.heredocs:
+        if "python" not in " ".join(instruction.args):
+            continue
+        heredoc = Script("<heredoc>", "python", doc.content)
+        if parse(heredoc) is not None:
+            found.add_loads(model_loads(heredoc))
+        elif calls := python_calls(doc.content):
+            found.what.extend(calls)
+            found.uses_cache = True
+            found.small.append(False)
+            found.sure = True
+    if not found.what:
+        return None
+    return Download(
+        instruction,
+        tuple(dict.fromkeys(found.what)),
+        found.uses_cache,
+        tuple(found.targets),
+        small=all(found.small),
+        guessed=not found.sure,
+        stage=step.stage,
+    )
+
+
+def stage_downloads(ctx: LintContext, stage: Stage) -> list[Download]:
+    """Weight downloads in the ``RUN``/``ADD`` lines of one stage, in file order."""
+    dockerfile = ctx.dockerfile
+    assert dockerfile is not None
+    chain = [s for s in dockerfile.stages if s.index <= stage.index]
+    out: list[Download] = []
+    for step in steps(dockerfile, stage):
+        instruction = step.instruction
+        if instruction.keyword == "ADD":
+            found = _add_download(instruction, step.cwd)
+        elif instruction.keyword == "RUN":
+            found = _run_download(ctx, step)
+        else:
+            continue
+        if found is None:
+            continue
+        caches = cache_dirs(env_values(chain, instruction.position.line))
+        if (
+            found.uses_cache
+            and not found.targets
+            and any(mounted_over(instruction, c, step.cwd) for c in caches)
+        ):
+            continue  # into a cache mount: nothing stays in the image
+        out.append(found)
+    return out
 
 
 def downloads(ctx: LintContext) -> list[Download]:
@@ -227,26 +391,4 @@ def downloads(ctx: LintContext) -> list[Download]:
     dockerfile = ctx.dockerfile
     if dockerfile is None:
         return []
-    stages = dockerfile.runtime_stages()
-    read = _script_reader(ctx)
-    out: list[Download] = []
-    for stage in stages:
-        for step in steps(dockerfile, stage):
-            instruction = step.instruction
-            if instruction.keyword == "ADD":
-                found = _add_download(instruction, step.cwd)
-            elif instruction.keyword == "RUN":
-                found = _run_download(instruction, step.cwd, read)
-            else:
-                continue
-            if found is None:
-                continue
-            caches = cache_dirs(env_values(stages, instruction.position.line))
-            if (
-                found.uses_cache
-                and not found.targets
-                and any(mounted_over(instruction, c, step.cwd) for c in caches)
-            ):
-                continue  # into a cache mount: nothing stays in the image
-            out.append(found)
-    return out
+    return [d for stage in dockerfile.runtime_stages() for d in stage_downloads(ctx, stage)]

@@ -9,6 +9,8 @@ from jettison.lint.rules.runtime import (
     jt603_add_remote_url,
     jt604_dev_server,
     jt605_no_healthcheck,
+    jt606_runtime_install,
+    jt610_entrypoint_no_exec,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -17,4 +19,6 @@ RULES: tuple[Rule, ...] = (
     jt603_add_remote_url.RULE,
     jt604_dev_server.RULE,
     jt605_no_healthcheck.RULE,
+    jt606_runtime_install.RULE,
+    jt610_entrypoint_no_exec.RULE,
 )

@@ -2,44 +2,43 @@
 
 Why it matters: without one, Docker, Compose and Swarm only know whether the process is
 alive, not whether it answers: a model server stuck loading weights or deadlocked keeps
-receiving traffic. A service is taken as HTTP when its stages ``EXPOSE`` a port or its
-command is a known server (uvicorn, gunicorn, torchserve, ...). On Kubernetes, which
-ignores ``HEALTHCHECK``, liveness/readiness probes do this job; hence ``info``.
-``HEALTHCHECK NONE`` is an explicit choice and is respected.
+receiving traffic. On Kubernetes, which ignores ``HEALTHCHECK``, liveness/readiness probes
+do this job; hence ``info``. ``HEALTHCHECK NONE`` is an explicit choice and is respected.
+
+A service is taken as HTTP when what the image starts runs a known server (uvicorn,
+gunicorn, vllm serve, text-generation-launcher...), directly or in the entrypoint script it
+starts; when the Python it starts serves (``uvicorn.run``, a Flask ``app.run``, gradio's
+``launch``, ``websockets.serve``), read from the build context, console scripts included;
+when it keeps the command of a serving base (``vllm/vllm-openai``,
+``tiangolo/uvicorn-gunicorn-fastapi``); or when it exposes a port. A bare shell as the
+command, a port of another protocol (22, 6379...) and a server told to listen on a
+``tcp://`` URI are not HTTP services.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.launch import launches
 from jettison.dockerfile.steps import runtime_steps
 from jettison.lint.model import Finding, LintContext, Rule, Severity
-from jettison.lint.rules.runtime._command import is_server
+from jettison.lint.rules.runtime._command import first_port, service
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    if ctx.dockerfile is None or ctx.dockerfile.final_stage is None:
+    dockerfile = ctx.dockerfile
+    if dockerfile is None or dockerfile.final_stage is None:
         return
-    chain = runtime_steps(ctx.dockerfile)
-    if any(s.instruction.keyword == "HEALTHCHECK" for s in chain):
+    if any(s.instruction.keyword == "HEALTHCHECK" for s in runtime_steps(dockerfile)):
         return
-    exposes = [s.instruction for s in chain if s.instruction.keyword == "EXPOSE"]
-    servers = [launch for launch in launches(ctx.dockerfile) if is_server(launch)]
-    if not exposes and not servers:
+    found = service(ctx)
+    if found is None:
         return
-    ports = [p.split("/", 1)[0] for e in exposes for p in e.args]
-    if servers:
-        why = f"runs {servers[0].program}"
-        at = servers[0].instruction
-    else:
-        why = f"exposes port {', '.join(ports)}"
-        at = exposes[0]
-    url = f"http://localhost:{ports[0]}/health" if ports else "http://localhost:PORT/health"
+    port = first_port(dockerfile)
+    url = f"http://localhost:{port}/health" if port else "http://localhost:PORT/health"
     yield RULE.finding(
-        ctx.dockerfile.path,
-        at,
-        f"the final image {why} but has no HEALTHCHECK: a hung server looks healthy",
+        dockerfile.path,
+        found.at,
+        f"the final image {found.why} but has no HEALTHCHECK: a hung server looks healthy",
         fix=(
             f"Add `HEALTHCHECK CMD curl -fsS {url} || exit 1` (a `python -c` request when "
             "curl is not installed); on Kubernetes, define liveness/readiness probes."
