@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from jettison.dockerfile.commands.caches import Cache, left_by
 from jettison.dockerfile.model import Stage
+from jettison.dockerfile.scripts import run_commands
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, all_steps
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
@@ -40,6 +41,14 @@ def scoped_severity(rule: Rule, runtime: bool) -> Severity:
 def runs(step_list: Iterable[Step]) -> Iterator[Step]:
     """The ``RUN`` steps."""
     return (s for s in step_list if s.instruction.keyword == "RUN")
+
+
+def commands_run(ctx: LintContext, step: Step) -> list[Command]:
+    """What a RUN executes: its commands, with those of the scripts and Makefile targets it
+    runs from the build context in place (:mod:`jettison.dockerfile.scripts`)."""
+    if ctx.dockerfile is None:
+        return step.commands
+    return run_commands(ctx.dockerfile, step, ctx.context_dir)
 
 
 def index_of(commands: Sequence[Command], test: Callable[[Command], bool]) -> int | None:
@@ -77,7 +86,7 @@ def cache_findings(rule: Rule, ctx: LintContext, cache: Cache, fix: str) -> Iter
         return
     findings: list[tuple[Step, Finding]] = []
     for step in runs(all_steps(ctx.dockerfile)):
-        commands = step.commands
+        commands = commands_run(ctx, step)
         index = left_by(cache, step.instruction, commands, step.cwd, step.env)
         if index is None:
             continue

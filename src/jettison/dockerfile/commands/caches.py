@@ -95,7 +95,7 @@ def _kept_out(
     if cache.inline_disables is not None and cache.inline_disables.search(instruction.shell_text):
         return True
     dirs = [absolute(d, cwd) for d in cache.dirs(env)]
-    for target in volatile_targets(instruction, cwd):
+    for target in volatile_targets(instruction, cwd, env):
         if any(covers(target, d) for d in dirs):
             return True
         if any(target.endswith(suffix) for suffix in cache.mount_suffixes):

@@ -231,6 +231,32 @@ def test_jt107_environment_of_the_stage(tmp_path: Path) -> None:
     assert lines(lint(jt107_pip_cache.RULE, tmp_path, text)) == [5, 14]
 
 
+def test_jt107_cache_mount_named_by_a_variable_and_pip_run_by_conda(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11\nENV PIP_CACHE_DIR=/.cache\n"
+        'RUN --mount=type=cache,target="${PIP_CACHE_DIR}" pip install a\n'  # fine
+        "RUN conda run -n env pip install ninja\n"  # 4
+    )
+    assert lines(lint(jt107_pip_cache.RULE, tmp_path, text)) == [4]
+
+
+def test_scripts_a_run_executes_are_read(tmp_path: Path) -> None:
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "deps.sh").write_text(
+        "#!/bin/bash\nset -e\napt-get update\napt-get install -y libpq5\npip install flask\n"
+    )
+    (tmp_path / "Makefile").write_text("clean:\n\trm -rf /var/lib/apt/lists/*\n")
+    text = (
+        "FROM python:3.11-slim\nCOPY docker/ /opt/docker/\nCOPY Makefile .\n"
+        "RUN bash /opt/docker/deps.sh\n"  # 4: everything left
+        "RUN bash /opt/docker/deps.sh && make clean && pip cache purge\n"  # 5: lists gone
+    )
+    assert lines(lint(jt101_apt_lists.RULE, tmp_path, text)) == [4]
+    [recommends, _] = lint(jt102_apt_recommends.RULE, tmp_path, text)
+    assert recommends.line == 4 and "libpq5" in recommends.message
+    assert lines(lint(jt107_pip_cache.RULE, tmp_path, text)) == [4]
+
+
 def test_jt107_saving_from_the_image(tmp_path: Path) -> None:
     image = image_with_caches(("root/.cache/pip", 2_500_000_000), ("var/lib/apt/lists", 9))
     [finding] = lint(
