@@ -185,9 +185,10 @@ def test_jt403_copy_all_before_install(tmp_path: Path) -> None:
         "RUN pip install --no-cache-dir -r requirements.txt\n"
     )
     [finding] = lint(jt403_requirements_after_source.RULE, tmp_path, text)
-    assert finding.line == 3 and "line 4" in finding.message
-    assert "requirements.txt" in finding.message
-    assert finding.fix and "requirements.txt" in finding.fix
+    assert finding.line == 4 and finding.severity is Severity.WARNING
+    assert "`COPY . .` (line 3)" in finding.message
+    assert "pip install --no-cache-dir -r requirements.txt" in finding.message
+    assert finding.fix and "requirement" in finding.fix
 
 
 def test_jt403_app_directory_before_install(tmp_path: Path) -> None:
@@ -200,29 +201,97 @@ def test_jt403_app_directory_before_install(tmp_path: Path) -> None:
         "COPY reqs/ /reqs/\n"  # only requirement files: fine
         "RUN pip install --no-cache-dir -r /reqs/requirements.txt\n"
         "COPY svc/ /svc/\n"  # 4: the source
-        "RUN python -m pip install --no-cache-dir --requirement=/svc/requirements.txt\n"
+        "RUN python -m pip install --no-cache-dir --requirement=/svc/requirements.txt\n"  # 5
     )
-    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [4]
+    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [5]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "COPY . .\nRUN pip install --no-cache-dir -e .",
+        "COPY . .\nRUN pip install --no-cache-dir -r requirements.txt .",
+        "COPY . .\nRUN python setup.py install",
+        "COPY . .\nRUN poetry install --only main",
+        "COPY . .\nRUN uv sync --frozen --no-install-project",
+        "COPY . .\nRUN pdm install --prod",
+        "COPY . .\nRUN pipenv install --deploy",
+        "COPY . .\nRUN conda env create -f environment.yml",
+        "COPY . .\nRUN apt-get update && apt-get install -y --no-install-recommends ffmpeg",
+        "COPY main.py model.pt ./\nRUN pip install fastapi",
+        "COPY server server\nRUN pip install ./server",  # not in the context: a folder
+    ],
+)
+def test_jt403_every_installer(tmp_path: Path, text: str) -> None:
+    put(tmp_path, "requirements.txt", "flask\n")
+    put(tmp_path, "main.py", "")
+    put(tmp_path, "model.pt", b"w")
+    findings = lint(jt403_requirements_after_source.RULE, tmp_path, f"FROM python:3.11\n{text}\n")
+    assert lines(findings) == [3]
 
 
 @pytest.mark.parametrize(
     "text",
     [
         "COPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .",
-        "COPY . .\nRUN pip install --no-cache-dir -e .",
-        "COPY . .\nRUN pip install --no-cache-dir -r requirements.txt .",
-        "COPY . .\nRUN python setup.py install",
         "COPY . .\nFROM python:3.11\nRUN pip install -r requirements.txt",
+        # the project alone, once its dependencies are in
+        "COPY pyproject.toml poetry.lock ./\nRUN poetry install --no-root\nCOPY . .\n"
+        "RUN poetry install --only main",
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+        "RUN pip install -e .",
+        "COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-install-project\nCOPY . .\n"
+        "RUN uv sync --frozen",
+        "COPY . .\nRUN pip install --no-deps .",
+        "COPY . .\nRUN poetry install --only-root",
+        # packaging tools, configuration, scripts: not the service's source
+        "COPY . .\nRUN pip install --upgrade pip setuptools wheel && pip install poetry",
+        "COPY config.yaml entrypoint.sh /etc/app/\nRUN pip install flask",
+        "COPY requirements/ /req/\nRUN pip install -r /req/base.txt",
     ],
 )
 def test_jt403_accepts(tmp_path: Path, text: str) -> None:
     put(tmp_path, "requirements.txt", "flask\n")
+    put(tmp_path, "config.yaml", "a: 1\n")
+    put(tmp_path, "entrypoint.sh", "exec app\n")
     assert lint(jt403_requirements_after_source.RULE, tmp_path, f"FROM python:3.11\n{text}\n") == []
 
 
 def test_jt403_uv_pip(tmp_path: Path) -> None:
     text = "FROM python:3.11\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n"
-    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [2]
+    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [3]
+
+
+def test_jt403_once_per_stage_and_tool_specific_fix(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11\nCOPY . .\n"
+        "RUN pip install poetry && poetry install\n"  # 3: the first
+        "RUN pip install gunicorn\n"  # the same stage: not again
+    )
+    [finding] = lint(jt403_requirements_after_source.RULE, tmp_path, text)
+    assert finding.line == 3 and "`poetry install`" in finding.message
+    assert finding.fix and "poetry install --no-root" in finding.fix
+
+
+def test_jt403_stages(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11 AS builder\nCOPY . .\nRUN pip install -r requirements.txt\n"  # 3
+        "FROM python:3.11 AS base\nCOPY app/ /app/\n"
+        "FROM base\nRUN pip install flask\n"  # 7: the source came with the parent stage
+    )
+    put(tmp_path, "app/main.py", "")
+    findings = lint(jt403_requirements_after_source.RULE, tmp_path, text)
+    assert [(f.line, f.severity) for f in findings] == [
+        (3, Severity.INFO),  # a builder: build time only
+        (7, Severity.WARNING),
+    ]
+
+
+def test_jt403_install_in_a_script(tmp_path: Path) -> None:
+    put(tmp_path, "install.sh", "#!/bin/sh\npip install -r requirements.txt\n")
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN sh install.sh\n"
+    [finding] = lint(jt403_requirements_after_source.RULE, tmp_path, text)
+    assert finding.line == 4 and "pip install -r requirements.txt" in finding.message
 
 
 # --- JT404 ----------------------------------------------------------------------------------
