@@ -103,3 +103,21 @@ def has_runtime_half(name: str) -> bool:
     """A ``-dev`` package with a runtime library behind it; ``python3-dev`` and the like
     only have headers."""
     return not name.startswith(("python3", "python-"))
+
+
+DISTRO_PYTHON_DEPENDENTS = frozenset(
+    {"software-properties-common", "python-is-python3", "uvicorn", "gunicorn", "ipython3",
+     "jupyter-notebook", "cython3", "unattended-upgrades", "supervisor"}
+)  # fmt: skip
+"""Debian/Ubuntu packages whose names do not say Python but that depend on the distribution's
+``python3`` directly (``Depends: python3`` in bookworm and jammy; software-properties-common
+also pulls python3-gi and dbus)."""
+_DISTRO_PYTHON = re.compile(r"^(?:python3(?:\.\d+)?(?:-[a-z0-9.+-]+)?|py3-[a-z0-9.+-]+)$")
+"""The interpreter and its modules: ``python3``, ``python3.11``, ``python3-pip``,
+``python3.11-venv`` (Debian, Ubuntu, RHEL), ``py3-pip`` (Alpine)."""
+
+
+def brings_distro_python(name: str) -> bool:
+    """An installed system package that is, or directly depends on, the distribution's own
+    ``python3`` interpreter."""
+    return bool(_DISTRO_PYTHON.match(name)) or name in DISTRO_PYTHON_DEPENDENTS

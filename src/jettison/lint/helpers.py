@@ -78,10 +78,17 @@ def shown(command: Command) -> str:
     return text if len(text) <= SHOWN_COMMAND else text[: SHOWN_COMMAND - 3] + "..."
 
 
-def cache_findings(rule: Rule, ctx: LintContext, cache: Cache, fix: str) -> Iterator[Finding]:
+def cache_findings(
+    rule: Rule,
+    ctx: LintContext,
+    cache: Cache,
+    fix: str,
+    severity_of: Callable[[Step, Command], Severity | None] | None = None,
+) -> Iterator[Finding]:
     """A finding per RUN that leaves ``cache`` in its layer (stages outside the final image
     at ``info``); the cache's bytes measured in ``--image`` go on the last one of the final
-    image."""
+    image. ``severity_of`` (the RUN, the install) replaces the rule's severity in the final
+    image's stages; None drops the finding (the install adds nothing worth reporting)."""
     if ctx.dockerfile is None:
         return
     findings: list[tuple[Step, Finding]] = []
@@ -94,12 +101,15 @@ def cache_findings(rule: Rule, ctx: LintContext, cache: Cache, fix: str) -> Iter
             f"`{shown(commands[index])}` in {stage_label(step.stage)} leaves {cache.what} "
             "in the layer"
         )
+        severity: Severity | None = scoped_severity(rule, step.runtime)
+        if severity_of is not None:
+            severity = severity_of(step, commands[index])
+            if severity is not None and not step.runtime:
+                severity = Severity.INFO
+        if severity is None:
+            continue
         finding = rule.finding(
-            ctx.dockerfile.path,
-            step.instruction,
-            message,
-            fix=fix,
-            severity=scoped_severity(rule, step.runtime),
+            ctx.dockerfile.path, step.instruction, message, fix=fix, severity=severity
         )
         findings.append((step, finding))
     saving = cache_saving(ctx, cache.image_rows)

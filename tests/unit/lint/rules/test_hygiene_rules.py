@@ -21,6 +21,7 @@ from jettison.lint.rules.hygiene import (
     jt405_recursive_chown,
     jt406_installers_left,
     jt407_conda_clean,
+    jt408_second_python,
 )
 from support.files import write
 
@@ -49,7 +50,7 @@ def image_hiding(*rows: tuple[str, int]) -> InspectReport:
 
 
 def test_registry() -> None:
-    assert [r.code for r in HYGIENE_RULES] == [f"JT40{n}" for n in range(1, 8)]
+    assert [r.code for r in HYGIENE_RULES] == [f"JT40{n}" for n in range(1, 9)]
     assert all(rule in RULES for rule in HYGIENE_RULES)
 
 
@@ -499,6 +500,57 @@ def test_jt407_conda_dir_env(tmp_path: Path) -> None:
         "RUN /opt/mc/bin/conda install -y numpy && rm -rf $CONDA_DIR/pkgs /opt/mc/pkgs\n"
     )
     assert lint(jt407_conda_clean.RULE, tmp_path, text) == []
+
+
+# --- JT408 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("packages", "named"),
+    [
+        ("python3-pip", "python3-pip"),
+        ("python3.11 python3.11-venv", "python3.11, python3.11-venv"),
+        ("software-properties-common curl", "software-properties-common"),
+        ("uvicorn libgl1", "uvicorn"),
+        ("python${PY}-dev", "python3-dev"),
+    ],
+)
+def test_jt408_distro_python_on_a_python_image(tmp_path: Path, packages: str, named: str) -> None:
+    text = (
+        "FROM python:3.11-slim\nARG PY=3\n"
+        f"RUN apt-get update && apt-get install -y --no-install-recommends {packages} "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+    )
+    [finding] = lint(jt408_second_python.RULE, tmp_path, text)
+    assert finding.line == 3 and finding.message.startswith(f"{named} on python:3.11-slim")
+    assert finding.severity is Severity.WARNING and finding.fix
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Debian's python is the image's only Python there
+        "FROM debian:12-slim\nRUN apt-get update && apt-get install -y python3-pip",
+        "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y software-properties-common",
+        # not a Python package; purged again in the same RUN; a builder stage
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y libpython3-dev-x curl",
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y python3-dev "
+        "&& pip install x && apt-get purge -y python3-dev",
+        "FROM python:3.11 AS build\nRUN apt-get install -y python3-pip\n"
+        "FROM python:3.11-slim\nCOPY --from=build /opt /opt",
+    ],
+)
+def test_jt408_accepts(tmp_path: Path, text: str) -> None:
+    assert lint(jt408_second_python.RULE, tmp_path, text + "\n") == []
+
+
+def test_jt408_a_stage_copied_whole_ships(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-bookworm AS base\n"
+        "RUN apt update && apt install -y python3-pip\n"  # 2
+        "FROM scratch\nCOPY --from=base / /\n"
+    )
+    assert lines(lint(jt408_second_python.RULE, tmp_path, text)) == [2]
 
 
 # --- the example ----------------------------------------------------------------------------
