@@ -364,6 +364,61 @@ def test_jt404_accepts(tmp_path: Path, text: str) -> None:
     assert lint(jt404_deleted_later.RULE, tmp_path, f"FROM debian:12 AS b\n{text}\n") == []
 
 
+def test_jt404_download_over_an_earlier_download(tmp_path: Path) -> None:
+    text = (
+        "FROM debian:12\nENV MODELS=/srv/models\nWORKDIR /srv\n"
+        "RUN wget -O models/vae.safetensors https://example.com/a/vae.safetensors\n"  # 4
+        "RUN curl -L -o /srv/notes.txt https://example.com/notes.txt\n"
+        "RUN wget -O ${MODELS}/vae.safetensors https://example.com/b/vae.safetensors\n"  # 6
+        "RUN wget -O ${MODELS}/other.safetensors https://example.com/other.safetensors\n"
+        "RUN git clone https://example.com/repo.git /srv/repo\n"
+        "RUN wget -O /srv/repo/extra.bin https://example.com/extra.bin\n"  # a new file
+    )
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert finding.line == 6 and finding.severity is Severity.WARNING
+    assert "downloads /srv/models/vae.safetensors again, over the one of line 4" in finding.message
+    assert finding.fix and "once" in finding.fix
+
+
+def test_jt404_purge_and_clean_in_a_later_run(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev\n"  # 2
+        "RUN micromamba install -y -n base numpy\n"  # 3
+        "RUN pip install --no-cache-dir psycopg2\n"
+        "RUN apt-get purge -y gcc g++ && rm -rf /var/lib/apt/lists/*\n"  # 5
+        "RUN micromamba clean --all --yes\n"  # 6
+        "RUN apt-get update && apt-get install -y curl && apt-get purge -y curl "
+        "&& rm -rf /var/lib/apt/lists/*\n"  # installed and purged in one RUN: fine
+    )
+    findings = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert lines(findings) == [5, 6]
+    purge, clean = findings
+    assert "removes gcc (installed on line 2)" in purge.message
+    assert f"cleans apt's package lists ({'/var/lib/apt/lists'}), filled on line 2" in purge.message
+    assert "cleans conda's package cache (<prefix>/pkgs), filled on line 3" in clean.message
+    assert purge.fix and "in the RUN that installs them" in purge.fix
+    assert clean.fix and "same RUN" in clean.fix
+    assert all(f.severity is Severity.WARNING for f in findings)
+
+
+def test_jt404_builder_usr_local_over_the_python_image(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12-slim AS builder\nRUN pip install --prefix=/install flask\n"
+        "FROM python:3.12-slim\n"
+        "COPY --from=builder /usr/local /usr/local\n"  # 4: the stdlib again
+        "COPY --from=builder /install /usr/local\n"  # only what pip added: fine
+        "COPY --from=builder /usr/local/lib/python3.12/site-packages "
+        "/usr/local/lib/python3.12/site-packages\n"  # fine
+    )
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert finding.line == 4 and finding.severity is Severity.INFO
+    assert "over the base image's own Python" in finding.message
+    assert finding.fix and "--prefix=/install" in finding.fix
+    other_base = text.replace("FROM python:3.12-slim\nCOPY", "FROM debian:12-slim\nCOPY")
+    assert lint(jt404_deleted_later.RULE, tmp_path, other_base) == []
+
+
 # --- JT405 ----------------------------------------------------------------------------------
 
 
@@ -406,6 +461,16 @@ def test_jt405_chown_of_what_an_earlier_run_downloaded(tmp_path: Path) -> None:
 )
 def test_jt405_accepts(tmp_path: Path, text: str) -> None:
     assert lint(jt405_recursive_chown.RULE, tmp_path, f"FROM debian:12\n{text}\n") == []
+
+
+def test_jt405_expands_the_stage_variables(tmp_path: Path) -> None:
+    put(tmp_path, "server/main.py", "")
+    text = (
+        "FROM python:3.11-slim\nARG NAME=svc\nWORKDIR /${NAME}\nCOPY server ./server\n"
+        "RUN useradd app && chown -R app:app /${NAME}/\n"
+    )
+    [finding] = lint(jt405_recursive_chown.RULE, tmp_path, text)
+    assert finding.line == 5 and "of /svc rewrites what COPY on line 4 added" in finding.message
 
 
 # --- JT406 ----------------------------------------------------------------------------------
