@@ -26,9 +26,21 @@ COMPILERS = ("gcc", "g++", "cpp", "gfortran", "clang")
 BUILD_TOOLS = frozenset(
     {*COMPILERS, "build-essential", "build-base", "alpine-sdk", "gcc-c++", "cmake",
      "gcc-gfortran", "ninja-build", "rustc", "cargo", "golang", "@development-tools",
-     "development-tools", "patterns-devel-base-devel_basis"}
+     "development-tools", "patterns-devel-base-devel_basis", "swig", "autoconf", "automake",
+     "libtool", "meson"}
 )  # fmt: skip
 """Toolchains and compilers as install commands name them (Debian, Alpine, RHEL, SUSE)."""
+BUILD_TIME_TOOLS = frozenset({"git", "git-lfs", "make", "pkg-config", "pkgconf", "subversion"})
+"""Tools a build uses (to clone, to drive a compiler) that some services also run: worth
+a note when they stay in the image, not more."""
+RECOMMENDED_BUILD_TOOLS = {
+    "python3-pip": ("build-essential", "python3-dev"),
+}
+"""Debian/Ubuntu packages whose *recommended* packages are build tools (python3-pip
+recommends build-essential and python3-dev): installed unless recommends are off."""
+JIT_COMPILERS = frozenset({"triton", "deepspeed", "vllm", "lightllm", "sglang"})
+"""Python distributions that compile kernels with the system C compiler at run time, so a
+compiler in their image is a runtime dependency."""
 _VERSIONED = re.compile(rf"^(?:{'|'.join(map(re.escape, COMPILERS))})-\d+(?:\.\d+)?$")
 _DEV = re.compile(r"^[a-z0-9][a-z0-9.+-]*-(?:dev|devel)$")
 

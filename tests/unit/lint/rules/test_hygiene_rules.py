@@ -101,6 +101,88 @@ def test_jt401_accepts(tmp_path: Path, run_line: str) -> None:
     assert lint(jt401_build_tools_in_final.RULE, tmp_path, f"FROM python:3.11\n{run_line}\n") == []
 
 
+def test_jt401_python3_pip_recommends_build_tools(tmp_path: Path) -> None:
+    text = (
+        "FROM ubuntu:22.04\n"
+        "RUN apt-get update && apt-get install -y python3-pip && rm -rf /var/lib/apt/lists/*\n"
+    )
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.severity is Severity.WARNING
+    assert "also installs build-essential, python3-dev (its recommends)" in finding.message
+    assert finding.fix and "--no-install-recommends" in finding.fix
+    configured = text.replace(
+        "RUN apt-get update",
+        "RUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/no\nRUN apt-get update",
+    )
+    assert lint(jt401_build_tools_in_final.RULE, tmp_path, configured) == []
+
+
+def test_jt401_small_tools_are_info(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim\nWORKDIR /src\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends git make "
+        "&& rm -rf /var/lib/apt/lists/*\n"  # 3
+        "RUN pip install --no-cache-dir poetry && poetry install --only main\n"  # 4
+        "RUN pip install --no-cache-dir pipx && pip uninstall -y pipx\n"  # gone again
+        "RUN git clone https://example.com/lib.git && cd lib && pip install --no-cache-dir .\n"
+        "RUN git clone https://example.com/dev.git && pip install -e dev\n"  # editable: needed
+        "RUN git clone https://example.com/x.git /opt/x && pip install /opt/x && rm -rf /opt/x\n"
+        "COPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/\n"  # 9
+    )
+    findings = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert [(f.line, f.severity) for f in findings] == [
+        (3, Severity.INFO),
+        (4, Severity.INFO),
+        (6, Severity.INFO),
+        (9, Severity.INFO),
+    ]
+    build_time, poetry, checkout, uv = (f.message for f in findings)
+    assert build_time.startswith("git, make stay in this single-stage image")
+    assert poetry.startswith("Poetry stays") and uv.startswith("uv stays")
+    assert checkout.startswith("the source checkout /src/lib stays")
+
+
+def test_jt401_poetry_home_copied_from_a_builder(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim AS base\nENV POETRY_HOME=/opt/poetry\n"
+        "FROM base AS build\nRUN curl -sSL https://install.python-poetry.org | python -\n"
+        "FROM base\nCOPY --from=build $POETRY_HOME $POETRY_HOME\n"  # 6
+    )
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.line == 6 and finding.message.startswith("Poetry stays")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("FROM python:3.11\nRUN apt-get install -y g++\n", "already ships a compiler"),
+        (
+            "FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\n"
+            "RUN apt-get install -y build-essential && pip install torch==2.5.1\n",
+            "may compile kernels at run time",
+        ),
+        (
+            "FROM debian:12-slim\nRUN apt-get install -y gcc && pip install deepspeed\n",
+            "may compile kernels at run time",
+        ),
+    ],
+)
+def test_jt401_info_when_a_compiler_is_there_or_needed(tmp_path: Path, text: str, why: str) -> None:
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.severity is Severity.INFO and why in finding.message
+
+
+def test_jt401_reads_scripts_and_stages_copied_whole(tmp_path: Path) -> None:
+    put(tmp_path, "setup.sh", "apt-get update\napt-get install -y --no-install-recommends cmake\n")
+    text = (
+        "FROM python:3.11-slim AS base\nCOPY setup.sh /tmp/\nRUN sh /tmp/setup.sh\n"  # 3
+        "FROM scratch\nCOPY --from=base / /\n"
+    )
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.line == 3 and finding.message.startswith("cmake installed in stage")
+    assert finding.severity is Severity.WARNING
+
+
 # --- JT402 ----------------------------------------------------------------------------------
 
 
