@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jettison.inspect.report import HiddenPath, InspectReport, Shadowed
-from jettison.lint.model import Finding, Rule, Severity
+from jettison.lint.model import Finding, ImportedName, Rule, Severity
 from jettison.lint.rules import RULES
 from jettison.lint.rules.hygiene import (
     RULES as HYGIENE_RULES,
@@ -255,6 +255,26 @@ def test_jt402_builder_stage_is_info_without_saving(tmp_path: Path) -> None:
     text = "FROM python:3.11 AS build\nCOPY . .\nFROM python:3.11-slim\nCOPY --from=build /x /x\n"
     [finding] = lint(jt402_copy_whole_context.RULE, tmp_path, text)
     assert finding.severity is Severity.INFO and finding.saving is None
+
+
+def test_jt402_what_a_working_copy_holds(tmp_path: Path) -> None:
+    # this context shows no .git or .env, but a build from a checkout has them
+    put(tmp_path, "svc/main.py", "from dotenv import load_dotenv\n")
+    text = "FROM python:3.11-slim\nCOPY . /app\n"
+    imports = [ImportedName("dotenv", tmp_path / "svc/main.py", 1)]
+    ctx = make_ctx(tmp_path, text, dockerignore=["__pycache__"], imports=imports)
+    [finding] = run(jt402_copy_whole_context.RULE, ctx)
+    assert finding.severity is Severity.INFO and finding.line == 2
+    assert ".dockerignore does not exclude .git, .env" in finding.message
+    assert finding.fix == "List .git, .env in .dockerignore."
+    ctx = make_ctx(tmp_path, text, dockerignore=[".git*", "**/.env"], imports=imports)
+    assert run(jt402_copy_whole_context.RULE, ctx) == []
+    # no dotenv: only .git; a context inside a checkout has no .git of its own
+    [finding] = lint(jt402_copy_whole_context.RULE, tmp_path, text, dockerignore=["*.pyc"])
+    assert "does not exclude .git," in finding.message and ".env" not in finding.message
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "svc"
+    assert lint(jt402_copy_whole_context.RULE, sub, text, dockerignore=["*.pyc"]) == []
 
 
 # --- JT403 ----------------------------------------------------------------------------------
