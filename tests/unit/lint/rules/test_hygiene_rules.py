@@ -628,6 +628,27 @@ def test_jt406_copied_installer(tmp_path: Path) -> None:
     [finding] = lint(jt406_installers_left.RULE, tmp_path, text)
     assert finding.line == 2 and "/tmp/tool_1.0_amd64.deb" in finding.message
     assert "--mount=type=bind" in (finding.fix or "")
+    assert finding.severity is Severity.INFO  # 1 byte, measured in the context
+
+
+def test_jt406_copied_installer_severity_follows_its_size(tmp_path: Path) -> None:
+    put(tmp_path, "big/engine_2.0_amd64.deb", b"d" * 2_000_000)
+    put(tmp_path, "install.sh", "apt-get install -y x\n")
+    text = "FROM debian:12\nCOPY big/engine_2.0_amd64.deb install.sh /tmp/\n"
+    findings = lint(jt406_installers_left.RULE, tmp_path, text)
+    assert [(f.severity, "2.0 MB" in f.message) for f in findings] == [
+        (Severity.WARNING, True),
+        (Severity.INFO, False),
+    ]
+
+
+def test_jt406_home_in_a_download_path(tmp_path: Path) -> None:
+    text = (
+        "FROM debian:12\n"
+        "RUN curl -fsSL -o ~/mambaforge.sh https://example.com/Mambaforge-Linux-x86_64.sh "
+        "&& bash ~/mambaforge.sh -b -p /opt/conda && rm ~/mambaforge.sh\n"
+    )
+    assert lint(jt406_installers_left.RULE, tmp_path, text) == []
 
 
 def test_jt406_ignores_builder_stages(tmp_path: Path) -> None:

@@ -200,7 +200,10 @@ def created_by(command: Command, step: Step) -> list[Created]:
     cwd, instruction = step.cwd, step.instruction
 
     def at(path: str) -> str:
-        return absolute(expand(path, step.env), cwd)
+        path = expand(path, step.env)
+        if path == "~" or path.startswith("~/"):
+            path = step.env.get("HOME", "/root") + path[1:]
+        return absolute(path, cwd)
 
     out: list[Created] = []
     argv = list(command.argv)
