@@ -35,6 +35,13 @@ def test_two_instructions_on_one_line(tmp_path: Path) -> None:
     assert "`RUN pip install flask`, which never runs" in finding.message
 
 
+def test_text_after_the_array(tmp_path: Path) -> None:
+    text = 'FROM python:3.12-slim\nCMD ["python", "app.py"] --port 80\nENTRYPOINT ["app"] # main\n'
+    [finding] = lint(tmp_path, text)
+    assert finding.line == 2 and finding.severity is Severity.INFO
+    assert "`--port 80` after the JSON array is dropped" in finding.message
+
+
 def test_exec_form_that_is_not_json(tmp_path: Path) -> None:
     text = "FROM python:3.12-slim\nENTRYPOINT ['python', 'app.py']\nRUN [ -d /x ] || mkdir /x\n"
     [finding] = lint(tmp_path, text)

@@ -64,30 +64,33 @@ def _rest(instruction: Instruction) -> str:
     return rest.strip()
 
 
-def _exec_form(instruction: Instruction) -> str | None:
-    """What is wrong with an exec-form array, None when nothing is."""
+def _exec_form(instruction: Instruction) -> tuple[str, Severity | None] | None:
+    """What is wrong with an exec-form array (and a lower severity when it is harmless),
+    None when nothing is."""
     rest = _rest(instruction)
     if not _JSON_ATTEMPT.match(rest):
         return None
     if not instruction.json:
         return (
             f"{instruction.keyword} {rest[:40]}... is not valid JSON (double quotes only): the "
-            "builder runs the whole text as a shell command, brackets and quotes included"
+            "builder runs the whole text as a shell command, brackets and quotes included",
+            None,
         )
     try:
         _, end = json.JSONDecoder().raw_decode(rest)
     except ValueError:
         return None
     trailing = rest[end:].strip()
-    if not trailing:
-        return None
+    if not trailing or trailing.startswith("#"):
+        return None  # nothing, or a comment: dropped as its author meant
     other = _KEYWORD_AFTER.match(trailing)
     if other:
         return (
             f"{other.group(1).upper()} is run together with {instruction.keyword} on one line: "
-            f"the builder reads the JSON array and drops `{trailing[:50]}`, which never runs"
+            f"the builder reads the JSON array and drops `{trailing[:50]}`, which never runs",
+            None,
         )
-    return f"`{trailing[:50]}` after the JSON array is dropped by the builder"
+    return f"`{trailing[:50]}` after the JSON array is dropped by the builder", Severity.INFO
 
 
 def _swallowed(dockerfile: Dockerfile, instruction: Instruction) -> str | None:
@@ -136,12 +139,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for instruction in ctx.dockerfile.instructions():
         if instruction.keyword not in EXEC_FORMS:
             continue
-        problem = _exec_form(instruction) or _swallowed(ctx.dockerfile, instruction)
+        problem = _exec_form(instruction)
+        swallowed = _swallowed(ctx.dockerfile, instruction) if problem is None else None
+        if swallowed is not None:
+            problem = (swallowed, None)
         if problem is not None:
             yield RULE.finding(
                 ctx.dockerfile.path,
                 instruction,
-                problem,
+                problem[0],
+                severity=problem[1],
                 fix=(
                     "Put each instruction on its own line, write exec forms as JSON with double "
                     'quotes (`CMD ["python", "app.py"]`), and join commands with `&&` before a '
