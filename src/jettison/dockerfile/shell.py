@@ -25,6 +25,13 @@ _WRAPPER_VALUED = {
     "xargs": frozenset({"-n", "-I", "-P", "-d", "-L", "-s", "-E", "-a"}),
 }
 """Options of the wrappers that take a value (``sudo -u app``): skipped with it."""
+RUNNERS = frozenset({"conda", "mamba", "micromamba"})
+"""Programs whose ``run`` subcommand runs a command in an environment (``conda run -n env
+pip install ...`` runs pip)."""
+_RUNNER_VALUED = frozenset(
+    {"-n", "--name", "-p", "--prefix", "--cwd", "-a", "--attach", "-e", "--env", "-r",
+     "--root-prefix", "--label"}
+)  # fmt: skip
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 """Programs that run a script given with ``-c`` (or a heredoc) as shell commands."""
 _HEREDOC_MARK = re.compile(r"<<-?\s*([\"']?)(\w+)\1")
@@ -77,16 +84,19 @@ def _is_assignment(word: str) -> bool:
 def _unwrapped(argv: list[str]) -> list[str]:
     """``argv`` without what runs before the program: environment assignments
     (``FOO=bar cmd``), shell keywords (``if``, ``then``...) and wrappers with their options
-    (``sudo -u app``, ``env -i X=1``, ``nice -n 10``)."""
+    (``sudo -u app``, ``env -i X=1``, ``nice -n 10``, ``conda run -n env``)."""
     while argv:
         if _is_assignment(argv[0]):
             argv.pop(0)
             continue
         name = posixpath.basename(argv[0])
-        if argv[0] not in _KEYWORDS and name not in _WRAPPERS:
+        runner = name in RUNNERS and argv[1:2] == ["run"]
+        if argv[0] not in _KEYWORDS and name not in _WRAPPERS and not runner:
             break
         argv.pop(0)
-        valued = _WRAPPER_VALUED.get(name, frozenset())
+        if runner:
+            argv.pop(0)
+        valued = _RUNNER_VALUED if runner else _WRAPPER_VALUED.get(name, frozenset())
         while argv and argv[0].startswith("-") and argv[0] != "-":
             option = argv.pop(0)
             if option in valued and argv:

@@ -8,6 +8,7 @@ plan reads COPY destinations, ports and health checks the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,6 +88,38 @@ def runtime_steps(dockerfile: Dockerfile) -> list[Step]:
     """The instructions that build the final image, first-built first."""
     final = dockerfile.final_stage
     return steps(dockerfile, final, inherited=True) if final is not None else []
+
+
+def shipped_steps(dockerfile: Dockerfile) -> list[Step]:
+    """:func:`runtime_steps`, and before them the steps of every stage the final image copies
+    whole (``COPY --from=base / /``, as distroless and ``FROM scratch`` images do), all marked
+    ``runtime``: what ends up in the shipped image."""
+    final = dockerfile.final_stage
+    if final is None:
+        return []
+    return _shipped(dockerfile, final, set())
+
+
+def _shipped(dockerfile: Dockerfile, stage: Stage, seen: set[int]) -> list[Step]:
+    seen.add(stage.index)
+    own = steps(dockerfile, stage, inherited=True)
+    out: list[Step] = []
+    for step in own:
+        source = _whole_tree_source(dockerfile, step.instruction)
+        if source is not None and source.index not in seen and source.index < stage.index:
+            out.extend(_shipped(dockerfile, source, seen))
+        out.append(dataclasses.replace(step, runtime=True))
+    return out
+
+
+def _whole_tree_source(dockerfile: Dockerfile, instruction: Instruction) -> Stage | None:
+    """The stage a ``COPY --from=<stage> / /`` copies whole, None for any other instruction."""
+    ref = instruction.flag("from")
+    if instruction.keyword != "COPY" or not ref or len(instruction.args) != 2:
+        return None
+    if {a.rstrip("/") for a in instruction.args} != {""}:
+        return None
+    return dockerfile.stage_ref(ref)
 
 
 def assignments(instruction: Instruction) -> dict[str, str]:

@@ -116,6 +116,28 @@ def framework_image(ref: ImageRef) -> str | None:
     return None
 
 
+# -- toolchains ---------------------------------------------------------------------------------
+
+_TOOLCHAIN_IMAGES = (
+    (re.compile(r"^python$"), re.compile(r"^(?!.*(?:slim|alpine|windowsservercore|nanoserver))")),
+    (re.compile(r"^buildpack-deps$"), re.compile(r"^(?!.*(?:curl|scm))")),
+    (re.compile(r"^pytorch/pytorch$"), re.compile(r"(?:^|-)devel(?:-|$)")),
+    (re.compile(r"^nvcr\.io/nvidia/pytorch$"), re.compile("")),
+    (re.compile(r"^(?:quay\.io/sclorg|registry\.access\.redhat\.com/ubi\d+)/python-\d+"),
+     re.compile("")),
+)  # fmt: skip
+"""(repository, tag) of images that ship a C compiler toolchain and ``-dev`` headers: the
+full ``python:X`` (built on ``buildpack-deps``), PyTorch's ``-devel`` images, NGC's PyTorch
+and the source-to-image Python images of sclorg/UBI."""
+
+
+def ships_toolchain(ref: ImageRef) -> bool:
+    """The image already has gcc, make and development headers."""
+    return any(
+        name.search(ref.name) and tag.search(ref.tag.lower()) for name, tag in _TOOLCHAIN_IMAGES
+    )
+
+
 # -- end of life -------------------------------------------------------------------------------
 
 

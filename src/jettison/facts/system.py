@@ -26,9 +26,21 @@ COMPILERS = ("gcc", "g++", "cpp", "gfortran", "clang")
 BUILD_TOOLS = frozenset(
     {*COMPILERS, "build-essential", "build-base", "alpine-sdk", "gcc-c++", "cmake",
      "gcc-gfortran", "ninja-build", "rustc", "cargo", "golang", "@development-tools",
-     "development-tools", "patterns-devel-base-devel_basis"}
+     "development-tools", "patterns-devel-base-devel_basis", "swig", "autoconf", "automake",
+     "libtool", "meson"}
 )  # fmt: skip
 """Toolchains and compilers as install commands name them (Debian, Alpine, RHEL, SUSE)."""
+BUILD_TIME_TOOLS = frozenset({"git", "git-lfs", "make", "pkg-config", "pkgconf", "subversion"})
+"""Tools a build uses (to clone, to drive a compiler) that some services also run: worth
+a note when they stay in the image, not more."""
+RECOMMENDED_BUILD_TOOLS = {
+    "python3-pip": ("build-essential", "python3-dev"),
+}
+"""Debian/Ubuntu packages whose *recommended* packages are build tools (python3-pip
+recommends build-essential and python3-dev): installed unless recommends are off."""
+JIT_COMPILERS = frozenset({"triton", "deepspeed", "vllm", "lightllm", "sglang"})
+"""Python distributions that compile kernels with the system C compiler at run time, so a
+compiler in their image is a runtime dependency."""
 _VERSIONED = re.compile(rf"^(?:{'|'.join(map(re.escape, COMPILERS))})-\d+(?:\.\d+)?$")
 _DEV = re.compile(r"^[a-z0-9][a-z0-9.+-]*-(?:dev|devel)$")
 
@@ -103,3 +115,21 @@ def has_runtime_half(name: str) -> bool:
     """A ``-dev`` package with a runtime library behind it; ``python3-dev`` and the like
     only have headers."""
     return not name.startswith(("python3", "python-"))
+
+
+DISTRO_PYTHON_DEPENDENTS = frozenset(
+    {"software-properties-common", "python-is-python3", "uvicorn", "gunicorn", "ipython3",
+     "jupyter-notebook", "cython3", "unattended-upgrades", "supervisor"}
+)  # fmt: skip
+"""Debian/Ubuntu packages whose names do not say Python but that depend on the distribution's
+``python3`` directly (``Depends: python3`` in bookworm and jammy; software-properties-common
+also pulls python3-gi and dbus)."""
+_DISTRO_PYTHON = re.compile(r"^(?:python3(?:\.\d+)?(?:-[a-z0-9.+-]+)?|py3-[a-z0-9.+-]+)$")
+"""The interpreter and its modules: ``python3``, ``python3.11``, ``python3-pip``,
+``python3.11-venv`` (Debian, Ubuntu, RHEL), ``py3-pip`` (Alpine)."""
+
+
+def brings_distro_python(name: str) -> bool:
+    """An installed system package that is, or directly depends on, the distribution's own
+    ``python3`` interpreter."""
+    return bool(_DISTRO_PYTHON.match(name)) or name in DISTRO_PYTHON_DEPENDENTS

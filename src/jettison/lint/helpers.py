@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from jettison.dockerfile.commands.caches import Cache, left_by
 from jettison.dockerfile.model import Stage
+from jettison.dockerfile.run_commands import run_commands
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, all_steps
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
@@ -40,6 +41,14 @@ def scoped_severity(rule: Rule, runtime: bool) -> Severity:
 def runs(step_list: Iterable[Step]) -> Iterator[Step]:
     """The ``RUN`` steps."""
     return (s for s in step_list if s.instruction.keyword == "RUN")
+
+
+def commands_run(ctx: LintContext, step: Step) -> list[Command]:
+    """What a RUN executes: its commands, with those of the scripts and Makefile targets it
+    runs from the build context in place (:mod:`jettison.dockerfile.scripts`)."""
+    if ctx.dockerfile is None:
+        return step.commands
+    return run_commands(ctx.dockerfile, step, ctx.context_dir)
 
 
 def index_of(commands: Sequence[Command], test: Callable[[Command], bool]) -> int | None:
@@ -69,15 +78,22 @@ def shown(command: Command) -> str:
     return text if len(text) <= SHOWN_COMMAND else text[: SHOWN_COMMAND - 3] + "..."
 
 
-def cache_findings(rule: Rule, ctx: LintContext, cache: Cache, fix: str) -> Iterator[Finding]:
+def cache_findings(
+    rule: Rule,
+    ctx: LintContext,
+    cache: Cache,
+    fix: str,
+    severity_of: Callable[[Step, Command], Severity | None] | None = None,
+) -> Iterator[Finding]:
     """A finding per RUN that leaves ``cache`` in its layer (stages outside the final image
     at ``info``); the cache's bytes measured in ``--image`` go on the last one of the final
-    image."""
+    image. ``severity_of`` (the RUN, the install) replaces the rule's severity in the final
+    image's stages; None drops the finding (the install adds nothing worth reporting)."""
     if ctx.dockerfile is None:
         return
     findings: list[tuple[Step, Finding]] = []
     for step in runs(all_steps(ctx.dockerfile)):
-        commands = step.commands
+        commands = commands_run(ctx, step)
         index = left_by(cache, step.instruction, commands, step.cwd, step.env)
         if index is None:
             continue
@@ -85,12 +101,15 @@ def cache_findings(rule: Rule, ctx: LintContext, cache: Cache, fix: str) -> Iter
             f"`{shown(commands[index])}` in {stage_label(step.stage)} leaves {cache.what} "
             "in the layer"
         )
+        severity: Severity | None = scoped_severity(rule, step.runtime)
+        if severity_of is not None:
+            severity = severity_of(step, commands[index])
+            if severity is not None and not step.runtime:
+                severity = Severity.INFO
+        if severity is None:
+            continue
         finding = rule.finding(
-            ctx.dockerfile.path,
-            step.instruction,
-            message,
-            fix=fix,
-            severity=scoped_severity(rule, step.runtime),
+            ctx.dockerfile.path, step.instruction, message, fix=fix, severity=severity
         )
         findings.append((step, finding))
     saving = cache_saving(ctx, cache.image_rows)

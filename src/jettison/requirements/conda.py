@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 from packaging.utils import canonicalize_name
 
+from jettison.errors import RequirementsError
 from jettison.requirements._collect import Collector
 from jettison.requirements._text import read_bytes
 from jettison.requirements.model import Requirement, RequirementSet
@@ -41,6 +42,16 @@ def parse_environment_yml(path: Path, *, root: Path | None = None) -> Requiremen
     out = Collector(root=root if root is not None else path.parent)
     read_environment_yml(path, out)
     return out.build()
+
+
+def has_pip_section(path: Path) -> bool:
+    """Whether a conda environment file installs something with pip (a non-empty ``pip:``
+    list), so ``conda env create`` runs pip; False for anything that cannot be read."""
+    try:
+        found = parse_environment_yml(path)
+    except (RequirementsError, OSError):
+        return False
+    return any(r.source_kind == "pip-in-conda" for r in found.requirements)
 
 
 def read_environment_yml(path: Path, out: Collector) -> None:

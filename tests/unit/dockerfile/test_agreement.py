@@ -2,7 +2,7 @@
 run through all three (the real rules, the real rewrite, the real plan) to show they agree.
 
 - ``uv pip install torch`` and ``python3 -m pip3.11 install torch`` are pip installs for
-  JT107 (cache), the dependency rules (JT302...), fix and plan;
+  the cache rules (JT107; JT112 for uv), the dependency rules (JT302...), fix and plan;
 - ``apt-get -o Acquire::Retries=3 install -y curl`` is an apt install for JT101/JT102, fix
   and plan;
 - a directory holding a lone ``app.Dockerfile`` is found by lint, fix, optimize, build and
@@ -21,7 +21,12 @@ from jettison.lint.context import build_context
 from jettison.lint.model import Finding, LintContext, Rule
 from jettison.lint.packages import production_packages
 from jettison.lint.rules.deps import jt302_cuda_torch_on_cpu
-from jettison.lint.rules.size import jt101_apt_lists, jt102_apt_recommends, jt107_pip_cache
+from jettison.lint.rules.size import (
+    jt101_apt_lists,
+    jt102_apt_recommends,
+    jt107_pip_cache,
+    jt112_uv_poetry_cache,
+)
 from jettison.plan.core import plan
 from jettison.plan.model import PlanReport
 from support.files import write
@@ -67,10 +72,11 @@ def _plan(root: Path) -> tuple[PlanReport, str]:
 
 @pytest.mark.parametrize("pip", PIP_LINES)
 def test_every_pip_is_pip_to_lint_fix_and_plan(pip: str, tmp_path: Path) -> None:
-    # lint: JT107 sees the cache, the dependency rules see torch
+    # lint: JT107 (JT112 for uv) sees the cache, the dependency rules see torch
     write(tmp_path / "named", "app.py", "import torch\n")
     write(tmp_path / "named", "Dockerfile", f"FROM python:3.11-slim\nRUN {pip} torch\n")
-    ctx, cache = _lint(tmp_path / "named", jt107_pip_cache.RULE)
+    cache_rule = jt112_uv_poetry_cache.RULE if pip.startswith("uv") else jt107_pip_cache.RULE
+    ctx, cache = _lint(tmp_path / "named", cache_rule)
     assert [f.line for f in cache] == [2]
     assert [d.name for d in production_packages(ctx)] == ["torch"]
     _, cuda = _lint(tmp_path / "named", jt302_cuda_torch_on_cpu.RULE)

@@ -9,7 +9,9 @@ from jettison.dockerfile.commands.caches import (
     CACHES,
     CONDA_CACHE,
     DNF_CACHE,
+    PDM,
     PIP,
+    POETRY,
     UV,
     YARN,
     YUM_CACHE,
@@ -17,6 +19,8 @@ from jettison.dockerfile.commands.caches import (
     Cache,
     home_dirs,
     left_by,
+    poetry_verb,
+    uv_copies,
 )
 from jettison.dockerfile.shell import split_commands
 from support.commands import run
@@ -45,6 +49,22 @@ def _left(cache: Cache, line: str, *flags: str, env: dict[str, str] | None = Non
         (UV, "uv pip install torch && uv cache clean", None),
         (UV, "UV_NO_CACHE=1 uv pip install torch", None),
         (UV, "pip install torch", None),
+        (UV, "uv sync --frozen --no-dev", 0),
+        (UV, "uv -n sync", None),
+        (UV, "uv venv && uv pip sync requirements.txt", 1),
+        (UV, "uv lock", None),
+        (POETRY, "poetry install --only main", 0),
+        (POETRY, "poetry -C /app lock", 0),
+        (POETRY, "poetry install --no-cache", None),
+        (POETRY, "poetry config virtualenvs.create false && poetry install", 1),
+        (POETRY, "poetry install && rm -rf /root/.cache/pypoetry", None),
+        (POETRY, "poetry install && rm -rf ~/.cache/pypoetry/artifacts", None),
+        (POETRY, 'poetry install && rm -rf "$(poetry config cache-dir)"', None),
+        (POETRY, "poetry install && poetry cache clear --all pypi", None),
+        (POETRY, "poetry install && poetry cache clear pypi", 0),
+        (PDM, "pdm install --prod", 0),
+        (PDM, "pdm sync && pdm cache clear", None),
+        (PDM, "pdm lock", None),
         (APK, "apk add curl", 0),
         (APK, "apk --no-cache add curl", None),
         (APK, "apk add curl && rm -rf /var/cache/apk/*", None),
@@ -88,5 +108,18 @@ def test_home_dirs_and_the_table() -> None:
         "/root/.cache/pip",
         "/home/app/.cache/pip",
     )
-    assert set(CACHES) == {"apk", "yum", "dnf", "zypper", "pip", "uv", "conda", "yarn"}
+    assert set(CACHES) == {
+        "apk", "yum", "dnf", "zypper", "pip", "uv", "poetry", "pdm", "conda", "yarn"
+    }  # fmt: skip
     assert PIP.image_rows("root/.cache/pip") and not PIP.image_rows("root/.cache/uv")
+
+
+def test_poetry_and_uv_helpers() -> None:
+    (install,) = split_commands("poetry --directory /app install --only main")
+    (uv,) = split_commands("uv sync --link-mode=copy")
+    assert poetry_verb(install) == "install" and poetry_verb(uv) is None
+    assert uv_copies(uv, {}) and not uv_copies(install, {})
+    assert uv_copies(split_commands("uv sync")[0], {"UV_LINK_MODE": "Clone"})
+    assert _left(POETRY, "poetry install", env={"POETRY_CACHE_DIR": "/pc"}) == 0
+    assert _left(POETRY, "poetry install && rm -rf /pc", env={"POETRY_CACHE_DIR": "/pc"}) is None
+    assert _left(PDM, "pdm install", "--mount=type=cache,target=/root/.cache/pdm") is None

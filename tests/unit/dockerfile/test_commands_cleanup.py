@@ -62,3 +62,15 @@ def test_mounts() -> None:
     assert volatile_targets(instruction, "/app") == ["/root/.cache/pip", "/app/scratch"]
     assert mounted_over(instruction, "/root/.cache/pip/http", "/app")
     assert not mounted_over(instruction, "/wheels", "/app")  # a bind mount is read, not kept out
+
+
+def test_mount_targets_expand_variables_and_drop_quotes() -> None:
+    instruction = run(
+        "pip install x",
+        '--mount=type=cache,target="${PIP_CACHE_DIR}",sharing=locked',
+        '--mount=type=cache,target="/var/lib/apt/lists"',
+    )
+    env = {"PIP_CACHE_DIR": "/.cache"}
+    assert volatile_targets(instruction, "/app", env) == ["/.cache", "/var/lib/apt/lists"]
+    assert mounted_over(instruction, "/.cache/http", "/", env)
+    assert not mounted_over(instruction, "/.cache/http", "/")  # unknown without the ENV

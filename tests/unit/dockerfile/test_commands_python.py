@@ -20,6 +20,7 @@ from jettison.dockerfile.commands.python import (
     project_extras,
     requirements_without_project,
     sets_pip_config,
+    setup_py_install,
     venv_dirs,
     without_cache,
 )
@@ -350,3 +351,18 @@ def test_parse_install_needs_an_install() -> None:
 )
 def test_pip_config(line: str, expected: bool) -> None:
     assert sets_pip_config(command(line)) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "installs"),
+    [
+        ("python setup.py install", True),
+        ("python3 ./setup.py develop", True),
+        ("python setup.py build", False),
+        ("python setup.py build_ext --inplace", False),
+        ("python -m pip install .", False),
+        ("pip install setup.py", False),
+    ],
+)
+def test_setup_py_install(line: str, installs: bool) -> None:
+    assert setup_py_install(command(line)) is installs

@@ -26,6 +26,12 @@ from jettison.dockerfile.shell import split_commands
         ("if true; then apt-get update; fi", [["true"], ["apt-get", "update"]]),
         ("pip install \\\n    flask", [["pip", "install", "flask"]]),
         ("echo 'unbalanced", [["echo", "'unbalanced"]]),
+        ("conda run -n env pip install x", [["pip", "install", "x"]]),
+        (
+            "micromamba run --cwd /w -p /opt/env python -m pip install x",
+            [["python", "-m", "pip", "install", "x"]],
+        ),
+        ("conda install -n env x", [["conda", "install", "-n", "env", "x"]]),
     ],
 )
 def test_split_commands(script: str, argvs: list[list[str]]) -> None:

@@ -15,6 +15,7 @@ from jettison.dockerfile.steps import (
     chain,
     expand,
     runtime_steps,
+    shipped_steps,
     steps,
     unquote,
 )
@@ -95,3 +96,16 @@ def test_absolute(path: str, cwd: str, expected: str) -> None:
 )
 def test_covers(outer: str, inner: str, expected: bool) -> None:
     assert covers(outer, inner) is expected
+
+
+def test_shipped_steps_include_stages_copied_whole(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11 AS base\nRUN one\n"
+        "FROM python:3.11 AS tools\nRUN two\n"
+        "FROM scratch\nCOPY --from=base / /\nCOPY --from=tools /opt /opt\nRUN three\n"
+    )
+    dockerfile = parse_dockerfile(write(tmp_path, "Dockerfile", text))
+    shipped = shipped_steps(dockerfile)
+    assert [s.instruction.position.line for s in shipped] == [2, 6, 7, 8]
+    assert all(s.runtime for s in shipped)
+    assert [s.instruction.position.line for s in runtime_steps(dockerfile)] == [6, 7, 8]

@@ -115,6 +115,16 @@ def test_safe_fixes_keep_every_other_line_and_resolve_their_codes(tmp_path: Path
     assert not (tmp_path / "Dockerfile.jettison").exists()  # a dry run writes nothing
 
 
+def test_poetry_and_pdm_caches_are_cleaned(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM python:3.11-slim\n"
+        "COPY pyproject.toml poetry.lock ./\n"
+        "RUN pip install --no-cache-dir poetry && poetry install --only main\n"
+    )
+    text = _fixed(_project(tmp_path, dockerfile, {"pyproject.toml": "[tool.poetry]\n"}))
+    assert 'poetry install --only main && rm -rf "$(poetry config cache-dir)"\n' in text
+
+
 def test_uv_apk_dnf_conda_and_yarn(tmp_path: Path) -> None:
     dockerfile = (
         "FROM python:3.11-slim\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from jettison.requirements import parse_environment_yml
-from jettison.requirements.conda import conda_specifier
+from jettison.requirements.conda import conda_specifier, has_pip_section
 
 ENVIRONMENT = """\
 name: svc
@@ -90,3 +90,17 @@ def test_bad_yaml_and_shapes_are_problems(tmp_path: Path) -> None:
     empty = tmp_path / "empty.yml"
     empty.write_text("", encoding="utf-8")
     assert parse_environment_yml(empty).problems == ()
+
+
+def test_has_pip_section(tmp_path: Path) -> None:
+    with_pip = tmp_path / "a.yml"
+    with_pip.write_text("dependencies:\n  - numpy\n  - pip:\n    - flask\n")
+    empty_pip = tmp_path / "b.yml"
+    empty_pip.write_text("dependencies:\n  - numpy\n  - pip:\n")
+    broken = tmp_path / "c.yml"
+    broken.write_bytes(b"dependencies: [\n")
+    assert has_pip_section(with_pip)
+    assert not has_pip_section(empty_pip)
+    assert not has_pip_section(broken)
+    assert not has_pip_section(tmp_path / "missing.yml")
+    assert not has_pip_section(tmp_path)

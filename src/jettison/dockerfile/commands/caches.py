@@ -1,11 +1,12 @@
 """Package managers' caches: where each one lives, what turns it off, what cleans it.
 
-One :class:`Cache` row per package manager (apk, yum, dnf, zypper, pip, uv, yarn, conda).
+One :class:`Cache` row per package manager (apk, yum, dnf, zypper, pip, uv, poetry, pdm,
+yarn, conda).
 :func:`left_by` answers "does this RUN leave the cache in its layer?": it does when, after
 the last install that does not disable the cache itself, no later command in the same RUN
 cleans it or removes its directory, no ``cache``/``tmpfs`` mount holds the directory, and
-the environment does not turn it off. lint's cache rules (JT103-JT107, JT109, JT407) are
-thin users of these rows.
+the environment does not turn it off. lint's cache rules (JT103-JT107, JT109, JT112, JT407)
+are thin users of these rows.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from jettison.dockerfile.commands.cleanup import removes, volatile_targets
-from jettison.dockerfile.commands.options import has_option, positionals
+from jettison.dockerfile.commands.options import has_option, option_values, positionals
 from jettison.dockerfile.commands.python import (
     CONDA,
     CONDA_INSTALLS,
     CONDA_VALUED,
+    PDM_VALUED,
+    POETRY_VALUED,
+    UV_VALUED,
+    VALUE_OPTIONS,
     disables_cache,
     env_install,
     is_pip_install,
@@ -68,7 +73,8 @@ class Cache:
     env_disables: Callable[[Env], bool] = _no_env
     """The environment turns the cache off (``PIP_NO_CACHE_DIR``)."""
     inline_disables: re.Pattern[str] | None = None
-    """Matches the RUN's text when it sets the cache off inline (``PIP_NO_CACHE_DIR=1 pip``)."""
+    """Matches the RUN's text when it sets the cache off inline (``PIP_NO_CACHE_DIR=1 pip``)
+    or removes it in a way commands do not show (``rm -rf $(poetry config cache-dir)``)."""
     mount_suffixes: tuple[str, ...] = ()
     """Mount targets ending like this hold the cache whatever the user's home is."""
 
@@ -95,7 +101,7 @@ def _kept_out(
     if cache.inline_disables is not None and cache.inline_disables.search(instruction.shell_text):
         return True
     dirs = [absolute(d, cwd) for d in cache.dirs(env)]
-    for target in volatile_targets(instruction, cwd):
+    for target in volatile_targets(instruction, cwd, env):
         if any(covers(target, d) for d in dirs):
             return True
         if any(target.endswith(suffix) for suffix in cache.mount_suffixes):
@@ -224,10 +230,25 @@ def _uv_cleans(command: Command) -> bool:
     return command.name == "uv" and (words[:2] in (["cache", "clean"], ["cache", "prune"]))
 
 
+_UV_VERBS = (["sync"], ["pip", "install"], ["pip", "sync"])
+
+
+def _uv_installs(command: Command) -> bool:
+    """``uv sync``, ``uv pip install``, ``uv pip sync``."""
+    if command.name != "uv":
+        return False
+    words = positionals(command, UV_VALUED | VALUE_OPTIONS)
+    return any(words[: len(verb)] == verb for verb in _UV_VERBS)
+
+
+def _uv_disables(command: Command) -> bool:
+    return command.has("--no-cache") or "-n" in command.args
+
+
 UV = Cache(
     what="uv's cache (~/.cache/uv)",
-    installs=lambda c: _pip_install(c, "uv pip"),
-    disables=disables_cache,
+    installs=_uv_installs,
+    disables=_uv_disables,
     cleans=_uv_cleans,
     env_disables=lambda env: (
         env.get("UV_NO_CACHE", "").strip().lower() in {"1", "true", "yes", "on"}
@@ -237,7 +258,81 @@ UV = Cache(
     image_rows=lambda path: path.endswith(".cache/uv"),
     mount_suffixes=("/.cache/uv", "/.cache"),
 )
-"""uv's pip interface (``uv pip install``), which caches every wheel like pip."""
+"""uv's project and pip interfaces (``uv sync``, ``uv pip install``). uv hard-links what
+it installs from its cache by default, so the cache's extra bytes are small unless
+:func:`uv_copies` says it copies."""
+
+
+def uv_copies(command: Command, env: Env) -> bool:
+    """uv copies (rather than hard-links) installed files out of its cache, so the cache is a
+    second copy of the environment: ``UV_LINK_MODE``/``--link-mode`` ``copy`` or ``clone``
+    (overlay filesystems cannot clone, and uv falls back to copying)."""
+    modes = [env.get("UV_LINK_MODE", ""), *option_values(command.args, "--link-mode")]
+    return any(m.strip().lower() in ("copy", "clone") for m in modes)
+
+
+_POETRY_VERBS = frozenset({"install", "lock", "add", "update", "sync"})
+_POETRY_INLINE = re.compile(
+    r"\brm\s+(?:-\S+\s+)*[\"']?\$\(\s*poetry\s+config\s+cache-dir\s*\)", re.IGNORECASE
+)
+
+
+def poetry_verb(command: Command) -> str | None:
+    """The subcommand of a ``poetry`` command line (``install``), None for other programs."""
+    if command.name != "poetry":
+        return None
+    words = positionals(command, POETRY_VALUED)
+    return words[0] if words else None
+
+
+def _poetry_dirs(env: Env) -> tuple[str, ...]:
+    roots = [
+        *home_dirs(env, ".cache/pypoetry"),
+        *_absolute_env(env, "POETRY_CACHE_DIR"),
+        *_absolute_env(env, "XDG_CACHE_HOME", "/pypoetry"),
+    ]
+    return tuple(f"{root}/{sub}" for root in roots for sub in ("cache", "artifacts"))
+
+
+def _poetry_cleans(command: Command) -> bool:
+    words = positionals(command, POETRY_VALUED)
+    return poetry_verb(command) == "cache" and words[1:2] == ["clear"] and command.has("--all")
+
+
+POETRY = Cache(
+    what="Poetry's cache (~/.cache/pypoetry: downloaded artifacts and metadata)",
+    installs=lambda c: poetry_verb(c) in _POETRY_VERBS,
+    disables=lambda c: c.has("--no-cache"),
+    cleans=_poetry_cleans,
+    inline_disables=_POETRY_INLINE,
+    dirs=_poetry_dirs,
+    image_rows=lambda path: path.endswith(".cache/pypoetry"),
+    mount_suffixes=("/.cache/pypoetry", "/.cache"),
+)
+"""Poetry keeps every wheel and sdist it downloads in ``{cache-dir}/artifacts`` (its
+virtualenvs, in ``{cache-dir}/virtualenvs``, are the environment, not waste). ``--no-cache``
+turns it off; ``rm -rf $(poetry config cache-dir)`` or ``poetry cache clear --all`` in the
+same RUN removes it."""
+
+
+def _pdm_installs(command: Command) -> bool:
+    words = positionals(command, PDM_VALUED)
+    return command.name == "pdm" and words[:1] in (["install"], ["sync"], ["add"], ["update"])
+
+
+PDM = Cache(
+    what="PDM's cache (~/.cache/pdm)",
+    installs=_pdm_installs,
+    cleans=lambda c: c.name == "pdm" and positionals(c, PDM_VALUED)[:2] == ["cache", "clear"],
+    dirs=lambda env: (
+        *home_dirs(env, ".cache/pdm"),
+        *_absolute_env(env, "PDM_CACHE_DIR"),
+        *_absolute_env(env, "XDG_CACHE_HOME", "/pdm"),
+    ),
+    image_rows=lambda path: path.endswith(".cache/pdm"),
+    mount_suffixes=("/.cache/pdm", "/.cache"),
+)
+"""PDM's wheel, metadata and HTTP caches."""
 
 
 def _conda_installs(command: Command) -> bool:
@@ -309,6 +404,8 @@ CACHES: Mapping[str, Cache] = {
     "zypper": ZYPPER,
     "pip": PIP,
     "uv": UV,
+    "poetry": POETRY,
+    "pdm": PDM,
     "conda": CONDA_CACHE,
     "yarn": YARN,
 }

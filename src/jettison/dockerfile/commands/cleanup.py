@@ -84,15 +84,20 @@ def mounts(instruction: Instruction) -> list[Mount]:
     return out
 
 
-def volatile_targets(instruction: Instruction, cwd: str = "/") -> list[str]:
-    """Targets of ``cache`` and ``tmpfs`` mounts: what is written there stays out of the layer."""
+def volatile_targets(
+    instruction: Instruction, cwd: str = "/", env: Mapping[str, str] | None = None
+) -> list[str]:
+    """Targets of ``cache`` and ``tmpfs`` mounts: what is written there stays out of the layer.
+    Quotes are dropped and the variables ``env`` sets expanded (``target=${PIP_CACHE_DIR}``)."""
     return [
-        absolute(m.target, cwd)
+        absolute(expand(m.target.strip("\"'"), env or {}), cwd)
         for m in mounts(instruction)
         if m.type in ("cache", "tmpfs") and m.target
     ]
 
 
-def mounted_over(instruction: Instruction, path: str, cwd: str = "/") -> bool:
+def mounted_over(
+    instruction: Instruction, path: str, cwd: str = "/", env: Mapping[str, str] | None = None
+) -> bool:
     """A cache or tmpfs mount holds ``path`` (the mount is the path or one of its parents)."""
-    return any(covers(target, path) for target in volatile_targets(instruction, cwd))
+    return any(covers(target, path) for target in volatile_targets(instruction, cwd, env))

@@ -18,6 +18,7 @@ it brings the development dependencies along.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 import shlex
 from collections.abc import Mapping, Sequence
@@ -343,6 +344,16 @@ def without_cache(command: Command) -> str:
         if option not in argv:
             argv.insert(argv.index("install") + 1, option)
     return shlex.join(argv)
+
+
+def setup_py_install(command: Command) -> bool:
+    """``python setup.py install`` or ``develop``: the project and its ``install_requires``
+    installed by setuptools (``setup.py build`` and the like install nothing)."""
+    argv = command.argv
+    if not _PYTHON.match(command.name) or "setup.py" not in (posixpath.basename(a) for a in argv):
+        return False
+    at = next(i for i, a in enumerate(argv) if posixpath.basename(a) == "setup.py")
+    return any(a in ("install", "develop") for a in argv[at + 1 :])
 
 
 # -- virtualenvs ---------------------------------------------------------------------------------

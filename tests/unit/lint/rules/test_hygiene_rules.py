@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jettison.inspect.report import HiddenPath, InspectReport, Shadowed
-from jettison.lint.model import Finding, Rule, Severity
+from jettison.lint.model import Finding, ImportedName, Rule, Severity
 from jettison.lint.rules import RULES
 from jettison.lint.rules.hygiene import (
     RULES as HYGIENE_RULES,
@@ -21,6 +21,7 @@ from jettison.lint.rules.hygiene import (
     jt405_recursive_chown,
     jt406_installers_left,
     jt407_conda_clean,
+    jt408_second_python,
 )
 from support.files import write
 
@@ -49,7 +50,7 @@ def image_hiding(*rows: tuple[str, int]) -> InspectReport:
 
 
 def test_registry() -> None:
-    assert [r.code for r in HYGIENE_RULES] == [f"JT40{n}" for n in range(1, 8)]
+    assert [r.code for r in HYGIENE_RULES] == [f"JT40{n}" for n in range(1, 9)]
     assert all(rule in RULES for rule in HYGIENE_RULES)
 
 
@@ -98,6 +99,88 @@ def test_jt401_builder_stage_is_fine_final_stage_is_not(tmp_path: Path) -> None:
 )
 def test_jt401_accepts(tmp_path: Path, run_line: str) -> None:
     assert lint(jt401_build_tools_in_final.RULE, tmp_path, f"FROM python:3.11\n{run_line}\n") == []
+
+
+def test_jt401_python3_pip_recommends_build_tools(tmp_path: Path) -> None:
+    text = (
+        "FROM ubuntu:22.04\n"
+        "RUN apt-get update && apt-get install -y python3-pip && rm -rf /var/lib/apt/lists/*\n"
+    )
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.severity is Severity.WARNING
+    assert "also installs build-essential, python3-dev (its recommends)" in finding.message
+    assert finding.fix and "--no-install-recommends" in finding.fix
+    configured = text.replace(
+        "RUN apt-get update",
+        "RUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/no\nRUN apt-get update",
+    )
+    assert lint(jt401_build_tools_in_final.RULE, tmp_path, configured) == []
+
+
+def test_jt401_small_tools_are_info(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim\nWORKDIR /src\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends git make "
+        "&& rm -rf /var/lib/apt/lists/*\n"  # 3
+        "RUN pip install --no-cache-dir poetry && poetry install --only main\n"  # 4
+        "RUN pip install --no-cache-dir pipx && pip uninstall -y pipx\n"  # gone again
+        "RUN git clone https://example.com/lib.git && cd lib && pip install --no-cache-dir .\n"
+        "RUN git clone https://example.com/dev.git && pip install -e dev\n"  # editable: needed
+        "RUN git clone https://example.com/x.git /opt/x && pip install /opt/x && rm -rf /opt/x\n"
+        "COPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/\n"  # 9
+    )
+    findings = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert [(f.line, f.severity) for f in findings] == [
+        (3, Severity.INFO),
+        (4, Severity.INFO),
+        (6, Severity.INFO),
+        (9, Severity.INFO),
+    ]
+    build_time, poetry, checkout, uv = (f.message for f in findings)
+    assert build_time.startswith("git, make stay in this single-stage image")
+    assert poetry.startswith("Poetry stays") and uv.startswith("uv stays")
+    assert checkout.startswith("the source checkout /src/lib stays")
+
+
+def test_jt401_poetry_home_copied_from_a_builder(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim AS base\nENV POETRY_HOME=/opt/poetry\n"
+        "FROM base AS build\nRUN curl -sSL https://install.python-poetry.org | python -\n"
+        "FROM base\nCOPY --from=build $POETRY_HOME $POETRY_HOME\n"  # 6
+    )
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.line == 6 and finding.message.startswith("Poetry stays")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("FROM python:3.11\nRUN apt-get install -y g++\n", "already ships a compiler"),
+        (
+            "FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04\n"
+            "RUN apt-get install -y build-essential && pip install torch==2.5.1\n",
+            "may compile kernels at run time",
+        ),
+        (
+            "FROM debian:12-slim\nRUN apt-get install -y gcc && pip install deepspeed\n",
+            "may compile kernels at run time",
+        ),
+    ],
+)
+def test_jt401_info_when_a_compiler_is_there_or_needed(tmp_path: Path, text: str, why: str) -> None:
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.severity is Severity.INFO and why in finding.message
+
+
+def test_jt401_reads_scripts_and_stages_copied_whole(tmp_path: Path) -> None:
+    put(tmp_path, "setup.sh", "apt-get update\napt-get install -y --no-install-recommends cmake\n")
+    text = (
+        "FROM python:3.11-slim AS base\nCOPY setup.sh /tmp/\nRUN sh /tmp/setup.sh\n"  # 3
+        "FROM scratch\nCOPY --from=base / /\n"
+    )
+    [finding] = lint(jt401_build_tools_in_final.RULE, tmp_path, text)
+    assert finding.line == 3 and finding.message.startswith("cmake installed in stage")
+    assert finding.severity is Severity.WARNING
 
 
 # --- JT402 ----------------------------------------------------------------------------------
@@ -174,6 +257,26 @@ def test_jt402_builder_stage_is_info_without_saving(tmp_path: Path) -> None:
     assert finding.severity is Severity.INFO and finding.saving is None
 
 
+def test_jt402_what_a_working_copy_holds(tmp_path: Path) -> None:
+    # this context shows no .git or .env, but a build from a checkout has them
+    put(tmp_path, "svc/main.py", "from dotenv import load_dotenv\n")
+    text = "FROM python:3.11-slim\nCOPY . /app\n"
+    imports = [ImportedName("dotenv", tmp_path / "svc/main.py", 1)]
+    ctx = make_ctx(tmp_path, text, dockerignore=["__pycache__"], imports=imports)
+    [finding] = run(jt402_copy_whole_context.RULE, ctx)
+    assert finding.severity is Severity.INFO and finding.line == 2
+    assert ".dockerignore does not exclude .git, .env" in finding.message
+    assert finding.fix == "List .git, .env in .dockerignore."
+    ctx = make_ctx(tmp_path, text, dockerignore=[".git*", "**/.env"], imports=imports)
+    assert run(jt402_copy_whole_context.RULE, ctx) == []
+    # no dotenv: only .git; a context inside a checkout has no .git of its own
+    [finding] = lint(jt402_copy_whole_context.RULE, tmp_path, text, dockerignore=["*.pyc"])
+    assert "does not exclude .git," in finding.message and ".env" not in finding.message
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "svc"
+    assert lint(jt402_copy_whole_context.RULE, sub, text, dockerignore=["*.pyc"]) == []
+
+
 # --- JT403 ----------------------------------------------------------------------------------
 
 
@@ -185,9 +288,10 @@ def test_jt403_copy_all_before_install(tmp_path: Path) -> None:
         "RUN pip install --no-cache-dir -r requirements.txt\n"
     )
     [finding] = lint(jt403_requirements_after_source.RULE, tmp_path, text)
-    assert finding.line == 3 and "line 4" in finding.message
-    assert "requirements.txt" in finding.message
-    assert finding.fix and "requirements.txt" in finding.fix
+    assert finding.line == 4 and finding.severity is Severity.WARNING
+    assert "`COPY . .` (line 3)" in finding.message
+    assert "pip install --no-cache-dir -r requirements.txt" in finding.message
+    assert finding.fix and "requirement" in finding.fix
 
 
 def test_jt403_app_directory_before_install(tmp_path: Path) -> None:
@@ -200,29 +304,97 @@ def test_jt403_app_directory_before_install(tmp_path: Path) -> None:
         "COPY reqs/ /reqs/\n"  # only requirement files: fine
         "RUN pip install --no-cache-dir -r /reqs/requirements.txt\n"
         "COPY svc/ /svc/\n"  # 4: the source
-        "RUN python -m pip install --no-cache-dir --requirement=/svc/requirements.txt\n"
+        "RUN python -m pip install --no-cache-dir --requirement=/svc/requirements.txt\n"  # 5
     )
-    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [4]
+    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [5]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "COPY . .\nRUN pip install --no-cache-dir -e .",
+        "COPY . .\nRUN pip install --no-cache-dir -r requirements.txt .",
+        "COPY . .\nRUN python setup.py install",
+        "COPY . .\nRUN poetry install --only main",
+        "COPY . .\nRUN uv sync --frozen --no-install-project",
+        "COPY . .\nRUN pdm install --prod",
+        "COPY . .\nRUN pipenv install --deploy",
+        "COPY . .\nRUN conda env create -f environment.yml",
+        "COPY . .\nRUN apt-get update && apt-get install -y --no-install-recommends ffmpeg",
+        "COPY main.py model.pt ./\nRUN pip install fastapi",
+        "COPY server server\nRUN pip install ./server",  # not in the context: a folder
+    ],
+)
+def test_jt403_every_installer(tmp_path: Path, text: str) -> None:
+    put(tmp_path, "requirements.txt", "flask\n")
+    put(tmp_path, "main.py", "")
+    put(tmp_path, "model.pt", b"w")
+    findings = lint(jt403_requirements_after_source.RULE, tmp_path, f"FROM python:3.11\n{text}\n")
+    assert lines(findings) == [3]
 
 
 @pytest.mark.parametrize(
     "text",
     [
         "COPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .",
-        "COPY . .\nRUN pip install --no-cache-dir -e .",
-        "COPY . .\nRUN pip install --no-cache-dir -r requirements.txt .",
-        "COPY . .\nRUN python setup.py install",
         "COPY . .\nFROM python:3.11\nRUN pip install -r requirements.txt",
+        # the project alone, once its dependencies are in
+        "COPY pyproject.toml poetry.lock ./\nRUN poetry install --no-root\nCOPY . .\n"
+        "RUN poetry install --only main",
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n"
+        "RUN pip install -e .",
+        "COPY pyproject.toml uv.lock ./\nRUN uv sync --frozen --no-install-project\nCOPY . .\n"
+        "RUN uv sync --frozen",
+        "COPY . .\nRUN pip install --no-deps .",
+        "COPY . .\nRUN poetry install --only-root",
+        # packaging tools, configuration, scripts: not the service's source
+        "COPY . .\nRUN pip install --upgrade pip setuptools wheel && pip install poetry",
+        "COPY config.yaml entrypoint.sh /etc/app/\nRUN pip install flask",
+        "COPY requirements/ /req/\nRUN pip install -r /req/base.txt",
     ],
 )
 def test_jt403_accepts(tmp_path: Path, text: str) -> None:
     put(tmp_path, "requirements.txt", "flask\n")
+    put(tmp_path, "config.yaml", "a: 1\n")
+    put(tmp_path, "entrypoint.sh", "exec app\n")
     assert lint(jt403_requirements_after_source.RULE, tmp_path, f"FROM python:3.11\n{text}\n") == []
 
 
 def test_jt403_uv_pip(tmp_path: Path) -> None:
     text = "FROM python:3.11\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n"
-    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [2]
+    assert lines(lint(jt403_requirements_after_source.RULE, tmp_path, text)) == [3]
+
+
+def test_jt403_once_per_stage_and_tool_specific_fix(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11\nCOPY . .\n"
+        "RUN pip install poetry && poetry install\n"  # 3: the first
+        "RUN pip install gunicorn\n"  # the same stage: not again
+    )
+    [finding] = lint(jt403_requirements_after_source.RULE, tmp_path, text)
+    assert finding.line == 3 and "`poetry install`" in finding.message
+    assert finding.fix and "poetry install --no-root" in finding.fix
+
+
+def test_jt403_stages(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11 AS builder\nCOPY . .\nRUN pip install -r requirements.txt\n"  # 3
+        "FROM python:3.11 AS base\nCOPY app/ /app/\n"
+        "FROM base\nRUN pip install flask\n"  # 7: the source came with the parent stage
+    )
+    put(tmp_path, "app/main.py", "")
+    findings = lint(jt403_requirements_after_source.RULE, tmp_path, text)
+    assert [(f.line, f.severity) for f in findings] == [
+        (3, Severity.INFO),  # a builder: build time only
+        (7, Severity.WARNING),
+    ]
+
+
+def test_jt403_install_in_a_script(tmp_path: Path) -> None:
+    put(tmp_path, "install.sh", "#!/bin/sh\npip install -r requirements.txt\n")
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN sh install.sh\n"
+    [finding] = lint(jt403_requirements_after_source.RULE, tmp_path, text)
+    assert finding.line == 4 and "pip install -r requirements.txt" in finding.message
 
 
 # --- JT404 ----------------------------------------------------------------------------------
@@ -294,6 +466,61 @@ def test_jt404_accepts(tmp_path: Path, text: str) -> None:
     assert lint(jt404_deleted_later.RULE, tmp_path, f"FROM debian:12 AS b\n{text}\n") == []
 
 
+def test_jt404_download_over_an_earlier_download(tmp_path: Path) -> None:
+    text = (
+        "FROM debian:12\nENV MODELS=/srv/models\nWORKDIR /srv\n"
+        "RUN wget -O models/vae.safetensors https://example.com/a/vae.safetensors\n"  # 4
+        "RUN curl -L -o /srv/notes.txt https://example.com/notes.txt\n"
+        "RUN wget -O ${MODELS}/vae.safetensors https://example.com/b/vae.safetensors\n"  # 6
+        "RUN wget -O ${MODELS}/other.safetensors https://example.com/other.safetensors\n"
+        "RUN git clone https://example.com/repo.git /srv/repo\n"
+        "RUN wget -O /srv/repo/extra.bin https://example.com/extra.bin\n"  # a new file
+    )
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert finding.line == 6 and finding.severity is Severity.WARNING
+    assert "downloads /srv/models/vae.safetensors again, over the one of line 4" in finding.message
+    assert finding.fix and "once" in finding.fix
+
+
+def test_jt404_purge_and_clean_in_a_later_run(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends gcc libpq-dev\n"  # 2
+        "RUN micromamba install -y -n base numpy\n"  # 3
+        "RUN pip install --no-cache-dir psycopg2\n"
+        "RUN apt-get purge -y gcc g++ && rm -rf /var/lib/apt/lists/*\n"  # 5
+        "RUN micromamba clean --all --yes\n"  # 6
+        "RUN apt-get update && apt-get install -y curl && apt-get purge -y curl "
+        "&& rm -rf /var/lib/apt/lists/*\n"  # installed and purged in one RUN: fine
+    )
+    findings = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert lines(findings) == [5, 6]
+    purge, clean = findings
+    assert "removes gcc (installed on line 2)" in purge.message
+    assert f"cleans apt's package lists ({'/var/lib/apt/lists'}), filled on line 2" in purge.message
+    assert "cleans conda's package cache (<prefix>/pkgs), filled on line 3" in clean.message
+    assert purge.fix and "in the RUN that installs them" in purge.fix
+    assert clean.fix and "same RUN" in clean.fix
+    assert all(f.severity is Severity.WARNING for f in findings)
+
+
+def test_jt404_builder_usr_local_over_the_python_image(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12-slim AS builder\nRUN pip install --prefix=/install flask\n"
+        "FROM python:3.12-slim\n"
+        "COPY --from=builder /usr/local /usr/local\n"  # 4: the stdlib again
+        "COPY --from=builder /install /usr/local\n"  # only what pip added: fine
+        "COPY --from=builder /usr/local/lib/python3.12/site-packages "
+        "/usr/local/lib/python3.12/site-packages\n"  # fine
+    )
+    [finding] = lint(jt404_deleted_later.RULE, tmp_path, text)
+    assert finding.line == 4 and finding.severity is Severity.INFO
+    assert "over the base image's own Python" in finding.message
+    assert finding.fix and "--prefix=/install" in finding.fix
+    other_base = text.replace("FROM python:3.12-slim\nCOPY", "FROM debian:12-slim\nCOPY")
+    assert lint(jt404_deleted_later.RULE, tmp_path, other_base) == []
+
+
 # --- JT405 ----------------------------------------------------------------------------------
 
 
@@ -336,6 +563,16 @@ def test_jt405_chown_of_what_an_earlier_run_downloaded(tmp_path: Path) -> None:
 )
 def test_jt405_accepts(tmp_path: Path, text: str) -> None:
     assert lint(jt405_recursive_chown.RULE, tmp_path, f"FROM debian:12\n{text}\n") == []
+
+
+def test_jt405_expands_the_stage_variables(tmp_path: Path) -> None:
+    put(tmp_path, "server/main.py", "")
+    text = (
+        "FROM python:3.11-slim\nARG NAME=svc\nWORKDIR /${NAME}\nCOPY server ./server\n"
+        "RUN useradd app && chown -R app:app /${NAME}/\n"
+    )
+    [finding] = lint(jt405_recursive_chown.RULE, tmp_path, text)
+    assert finding.line == 5 and "of /svc rewrites what COPY on line 4 added" in finding.message
 
 
 # --- JT406 ----------------------------------------------------------------------------------
@@ -391,6 +628,27 @@ def test_jt406_copied_installer(tmp_path: Path) -> None:
     [finding] = lint(jt406_installers_left.RULE, tmp_path, text)
     assert finding.line == 2 and "/tmp/tool_1.0_amd64.deb" in finding.message
     assert "--mount=type=bind" in (finding.fix or "")
+    assert finding.severity is Severity.INFO  # 1 byte, measured in the context
+
+
+def test_jt406_copied_installer_severity_follows_its_size(tmp_path: Path) -> None:
+    put(tmp_path, "big/engine_2.0_amd64.deb", b"d" * 2_000_000)
+    put(tmp_path, "install.sh", "apt-get install -y x\n")
+    text = "FROM debian:12\nCOPY big/engine_2.0_amd64.deb install.sh /tmp/\n"
+    findings = lint(jt406_installers_left.RULE, tmp_path, text)
+    assert [(f.severity, "2.0 MB" in f.message) for f in findings] == [
+        (Severity.WARNING, True),
+        (Severity.INFO, False),
+    ]
+
+
+def test_jt406_home_in_a_download_path(tmp_path: Path) -> None:
+    text = (
+        "FROM debian:12\n"
+        "RUN curl -fsSL -o ~/mambaforge.sh https://example.com/Mambaforge-Linux-x86_64.sh "
+        "&& bash ~/mambaforge.sh -b -p /opt/conda && rm ~/mambaforge.sh\n"
+    )
+    assert lint(jt406_installers_left.RULE, tmp_path, text) == []
 
 
 def test_jt406_ignores_builder_stages(tmp_path: Path) -> None:
@@ -430,6 +688,57 @@ def test_jt407_conda_dir_env(tmp_path: Path) -> None:
         "RUN /opt/mc/bin/conda install -y numpy && rm -rf $CONDA_DIR/pkgs /opt/mc/pkgs\n"
     )
     assert lint(jt407_conda_clean.RULE, tmp_path, text) == []
+
+
+# --- JT408 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("packages", "named"),
+    [
+        ("python3-pip", "python3-pip"),
+        ("python3.11 python3.11-venv", "python3.11, python3.11-venv"),
+        ("software-properties-common curl", "software-properties-common"),
+        ("uvicorn libgl1", "uvicorn"),
+        ("python${PY}-dev", "python3-dev"),
+    ],
+)
+def test_jt408_distro_python_on_a_python_image(tmp_path: Path, packages: str, named: str) -> None:
+    text = (
+        "FROM python:3.11-slim\nARG PY=3\n"
+        f"RUN apt-get update && apt-get install -y --no-install-recommends {packages} "
+        "&& rm -rf /var/lib/apt/lists/*\n"
+    )
+    [finding] = lint(jt408_second_python.RULE, tmp_path, text)
+    assert finding.line == 3 and finding.message.startswith(f"{named} on python:3.11-slim")
+    assert finding.severity is Severity.WARNING and finding.fix
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Debian's python is the image's only Python there
+        "FROM debian:12-slim\nRUN apt-get update && apt-get install -y python3-pip",
+        "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y software-properties-common",
+        # not a Python package; purged again in the same RUN; a builder stage
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y libpython3-dev-x curl",
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y python3-dev "
+        "&& pip install x && apt-get purge -y python3-dev",
+        "FROM python:3.11 AS build\nRUN apt-get install -y python3-pip\n"
+        "FROM python:3.11-slim\nCOPY --from=build /opt /opt",
+    ],
+)
+def test_jt408_accepts(tmp_path: Path, text: str) -> None:
+    assert lint(jt408_second_python.RULE, tmp_path, text + "\n") == []
+
+
+def test_jt408_a_stage_copied_whole_ships(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11-bookworm AS base\n"
+        "RUN apt update && apt install -y python3-pip\n"  # 2
+        "FROM scratch\nCOPY --from=base / /\n"
+    )
+    assert lines(lint(jt408_second_python.RULE, tmp_path, text)) == [2]
 
 
 # --- the example ----------------------------------------------------------------------------

@@ -424,14 +424,6 @@ DIVERGENCES: list[tuple[str, str, str, bool, bool, str]] = [
         "the cache is removed in the same RUN",
     ),
     (
-        "uv-pip",
-        "RUN uv pip install flask",
-        "DL3042",
-        False,
-        True,
-        "uv's pip interface keeps every wheel in ~/.cache/uv as pip does in ~/.cache/pip",
-    ),
-    (
         "runs-sh-c",
         'RUN sh -c "echo a && echo b"\nRUN echo b',
         "DL3059",

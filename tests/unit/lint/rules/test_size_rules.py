@@ -25,6 +25,8 @@ from jettison.lint.rules.size import (
     jt108_consecutive_runs,
     jt109_yarn_cache,
     jt110_distro_upgrade,
+    jt111_apt_update_separate,
+    jt112_uv_poetry_cache,
 )
 
 from ._stack_helpers import make_ctx, make_image, run
@@ -55,7 +57,7 @@ def image_with_caches(*rows: tuple[str, int]) -> InspectReport:
 
 def test_registry_lists_every_size_rule_once() -> None:
     codes = [rule.code for rule in SIZE_RULES]
-    assert codes == [f"JT1{n:02d}" for n in range(1, 11)]
+    assert codes == [f"JT1{n:02d}" for n in range(1, 13)]
     assert all(rule in RULES for rule in SIZE_RULES)
     peers = {rule.code: rule.peer for rule in SIZE_RULES}
     assert peers["JT101"] == "DL3009"
@@ -231,6 +233,32 @@ def test_jt107_environment_of_the_stage(tmp_path: Path) -> None:
     assert lines(lint(jt107_pip_cache.RULE, tmp_path, text)) == [5, 14]
 
 
+def test_jt107_cache_mount_named_by_a_variable_and_pip_run_by_conda(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.11\nENV PIP_CACHE_DIR=/.cache\n"
+        'RUN --mount=type=cache,target="${PIP_CACHE_DIR}" pip install a\n'  # fine
+        "RUN conda run -n env pip install ninja\n"  # 4
+    )
+    assert lines(lint(jt107_pip_cache.RULE, tmp_path, text)) == [4]
+
+
+def test_scripts_a_run_executes_are_read(tmp_path: Path) -> None:
+    (tmp_path / "docker").mkdir()
+    (tmp_path / "docker" / "deps.sh").write_text(
+        "#!/bin/bash\nset -e\napt-get update\napt-get install -y libpq5\npip install flask\n"
+    )
+    (tmp_path / "Makefile").write_text("clean:\n\trm -rf /var/lib/apt/lists/*\n")
+    text = (
+        "FROM python:3.11-slim\nCOPY docker/ /opt/docker/\nCOPY Makefile .\n"
+        "RUN bash /opt/docker/deps.sh\n"  # 4: everything left
+        "RUN bash /opt/docker/deps.sh && make clean && pip cache purge\n"  # 5: lists gone
+    )
+    assert lines(lint(jt101_apt_lists.RULE, tmp_path, text)) == [4]
+    [recommends, _] = lint(jt102_apt_recommends.RULE, tmp_path, text)
+    assert recommends.line == 4 and "libpq5" in recommends.message
+    assert lines(lint(jt107_pip_cache.RULE, tmp_path, text)) == [4]
+
+
 def test_jt107_saving_from_the_image(tmp_path: Path) -> None:
     image = image_with_caches(("root/.cache/pip", 2_500_000_000), ("var/lib/apt/lists", 9))
     [finding] = lint(
@@ -335,3 +363,105 @@ def test_naive_bert_example(tmp_path: Path) -> None:
     assert set(found) == {"JT101", "JT102"}
     assert found["JT101"].line == found["JT102"].line == 6
     assert "curl" in found["JT102"].message
+
+
+# --- JT107: pip run by conda's environment file ---------------------------------------------
+
+
+def test_jt107_pip_section_of_an_environment_file(tmp_path: Path) -> None:
+    (tmp_path / "env.yml").write_text(
+        "name: svc\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - flask==3.0\n"
+    )
+    (tmp_path / "conda-only.yml").write_text("name: c\ndependencies:\n  - numpy\n")
+    text = (
+        "FROM continuumio/miniconda3:24.1.2-0\nCOPY env.yml conda-only.yml /tmp/\n"
+        "RUN conda env create -f /tmp/env.yml && conda clean -afy\n"  # 3: pip's cache stays
+        "RUN conda env create -f /tmp/conda-only.yml && conda clean -afy\n"  # no pip: fine
+        "RUN PIP_NO_CACHE_DIR=1 conda env create -f /tmp/env.yml && conda clean -afy\n"  # fine
+    )
+    [finding] = lint(jt107_pip_cache.RULE, tmp_path, text)
+    assert finding.line == 3 and "conda env create -f /tmp/env.yml" in finding.message
+
+
+# --- JT111 ----------------------------------------------------------------------------------
+
+
+def test_jt111_install_relying_on_an_earlier_update(tmp_path: Path) -> None:
+    text = (
+        "FROM debian:12 AS base\n"
+        "RUN apt-get update\n"
+        "RUN apt-get install -y --no-install-recommends gcc\n"  # 3
+        "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n"  # fine
+        "FROM base\n"
+        "RUN apt -y install portaudio19-dev\n"  # 6: the update is in the parent stage
+        "FROM debian:12\n"
+        "RUN apt-get install -y curl\n"  # no update anywhere in its chain: not this rule
+    )
+    findings = lint(jt111_apt_update_separate.RULE, tmp_path, text)
+    assert lines(findings) == [3, 6]
+    assert "line 2" in findings[0].message and findings[0].severity is Severity.WARNING
+    assert findings[0].fix and "same RUN" in findings[0].fix
+
+
+# --- JT112 ----------------------------------------------------------------------------------
+
+
+def test_jt112_poetry(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12-slim\n"
+        "RUN pip install --no-cache-dir poetry && poetry install --only main\n"  # 2
+        "RUN poetry install --only main\n"  # the same install again: nothing new cached
+        "RUN poetry lock\n"  # 4: metadata only, info
+        "RUN poetry --no-cache install --with dev\n"  # fine
+        "RUN poetry install --with dev && rm -rf $(poetry config cache-dir)\n"  # fine
+        "RUN --mount=type=cache,target=/root/.cache/pypoetry poetry install --with docs\n"
+        "ENV POETRY_CACHE_DIR=/tmp/poetry\n"
+        "RUN poetry install --with test && rm -rf /tmp/poetry/artifacts /tmp/poetry/cache\n"
+        "RUN poetry install --only-root\n"  # the project only: nothing downloaded
+        "RUN poetry install --with lint\n"  # 11
+    )
+    findings = lint(jt112_uv_poetry_cache.RULE, tmp_path, text)
+    assert [(f.line, f.severity) for f in findings] == [
+        (2, Severity.WARNING),
+        (4, Severity.INFO),
+        (11, Severity.WARNING),
+    ]
+    assert "pypoetry" in findings[0].message and findings[0].fix
+    assert "--no-cache" in findings[0].fix
+
+
+def test_jt112_uv_is_info_unless_it_copies(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12-slim\n"
+        "RUN uv sync --frozen --no-dev\n"  # 2: hard links, info
+        "RUN uv pip install --system flask\n"  # 3: info
+        "RUN uv sync --frozen --no-dev --link-mode copy\n"  # 4: a second copy
+        "RUN UV_NO_CACHE=1 uv sync --frozen\n"  # fine
+        "RUN uv sync --no-cache --extra gpu\n"  # fine
+        "RUN --mount=type=cache,target=/root/.cache/uv uv sync --extra cpu\n"  # fine
+        "ENV UV_LINK_MODE=copy\n"
+        "RUN uv sync --frozen --no-dev && uv cache clean\n"  # fine
+        "RUN uv sync --frozen --no-dev --extra x\n"  # 10
+    )
+    findings = lint(jt112_uv_poetry_cache.RULE, tmp_path, text)
+    assert [(f.line, f.severity) for f in findings] == [
+        (2, Severity.INFO),
+        (3, Severity.INFO),
+        (4, Severity.WARNING),
+        (10, Severity.WARNING),
+    ]
+
+
+def test_jt112_pdm_and_builder_stages(tmp_path: Path) -> None:
+    text = (
+        "FROM python:3.12 AS build\nRUN pdm install --prod\n"  # 2: info in a builder
+        "FROM python:3.12-slim\nRUN pdm sync --prod\n"  # 4
+        "RUN pdm install -G web && pdm cache clear\n"  # fine
+    )
+    findings = lint(jt112_uv_poetry_cache.RULE, tmp_path, text)
+    assert [(f.line, f.severity) for f in findings] == [(2, Severity.INFO), (4, Severity.WARNING)]
+
+
+def test_jt107_leaves_uv_to_jt112(tmp_path: Path) -> None:
+    text = "FROM python:3.12-slim\nRUN uv pip install --system flask\n"
+    assert lint(jt107_pip_cache.RULE, tmp_path, text) == []

@@ -11,6 +11,7 @@ from jettison.lint.rules.hygiene import (
     jt405_recursive_chown,
     jt406_installers_left,
     jt407_conda_clean,
+    jt408_second_python,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -21,4 +22,5 @@ RULES: tuple[Rule, ...] = (
     jt405_recursive_chown.RULE,
     jt406_installers_left.RULE,
     jt407_conda_clean.RULE,
+    jt408_second_python.RULE,
 )

@@ -198,28 +198,34 @@ def reached_later(
 
 def created_by(command: Command, step: Step) -> list[Created]:
     cwd, instruction = step.cwd, step.instruction
+
+    def at(path: str) -> str:
+        path = expand(path, step.env)
+        if path == "~" or path.startswith("~/"):
+            path = step.env.get("HOME", "/root") + path[1:]
+        return absolute(path, cwd)
+
     out: list[Created] = []
     argv = list(command.argv)
-    for at, word in enumerate(argv[:-1]):
-        if word in (">", ">>") and argv[at + 1] not in ("/dev/null", "-"):
-            out.append(Created(absolute(argv[at + 1], cwd), instruction, "redirect"))
+    for index, word in enumerate(argv[:-1]):
+        if word in (">", ">>") and argv[index + 1] not in ("/dev/null", "-"):
+            out.append(Created(at(argv[index + 1]), instruction, "redirect"))
     written: dict[str, Fetch] = {}
     for fetch in fetches(command):
         if fetch.path is not None:
             written.setdefault(fetch.path, fetch)  # several URLs into one file: the first
     out.extend(
-        Created(absolute(path, cwd), instruction, fetch.tool, download=fetch.url)
+        Created(at(path), instruction, fetch.tool, download=fetch.url)
         for path, fetch in written.items()
     )
     clone = git_clone(command)
     if clone is not None:
-        out.append(Created(absolute(clone.path, cwd), instruction, "git clone", owns_below=True))
+        out.append(Created(at(clone.path), instruction, "git clone", owns_below=True))
     out.extend(
-        Created(absolute(path, cwd), instruction, "venv", owns_below=True)
-        for path in venv_dirs(command)
+        Created(at(path), instruction, "venv", owns_below=True) for path in venv_dirs(command)
     )
     if command.name == "cp":
         words = positionals(command, {"-t", "--target-directory"})
         if len(words) >= 2:
-            out.append(Created(absolute(words[-1], cwd), instruction, "cp"))
+            out.append(Created(at(words[-1]), instruction, "cp"))
     return out

@@ -5,18 +5,22 @@ suite through.
 Why it matters: ``COPY .`` ships everything the context holds. ``.git`` alone is often
 larger than the application; a local ``.venv`` duplicates (and can shadow) the image's own
 packages; ``.env`` files leak credentials; notebooks and data directories are not code.
-Only what the context actually contains is reported, matched with BuildKit's own
-``.dockerignore`` rules (``**``, ``!`` exceptions, parent directories).
+What the context actually contains is reported, matched with BuildKit's own
+``.dockerignore`` rules (``**``, ``!`` exceptions, parent directories). A ``.dockerignore``
+that lets through what the context will hold at build time, though this copy of it does
+not show it, is reported as ``info``: ``.git`` when the context is the root of a checkout
+(no parent folder holds one), ``.env`` when the project reads one (python-dotenv).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from jettison.dockerfile.context import Junk, find_junk
 from jettison.dockerfile.copies import whole_context
 from jettison.dockerfile.ignore import DockerIgnore
-from jettison.dockerfile.steps import all_steps
+from jettison.dockerfile.steps import Step, all_steps
 from jettison.lint.helpers import human, scoped_severity, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 
@@ -42,6 +46,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     ignore = DockerIgnore(ctx.dockerignore) if ctx.dockerignore is not None else None
     scan = find_junk(ctx.context_dir, ignore)
     if ignore is not None and not scan.junk:
+        yield from _probable(ctx, ignore, copies)
         return
     patterns = sorted({j.pattern for j in scan.junk}) or list(DEFAULT_PATTERNS)
     total = sum(j.size_bytes for j in scan.junk)
@@ -70,6 +75,43 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         )
         if step.runtime:
             saving = None  # counted once
+
+
+def _probable(ctx: LintContext, ignore: DockerIgnore, copies: list[Step]) -> Iterator[Finding]:
+    """What a build from a working copy sends that this context does not show."""
+    assert ctx.dockerfile is not None
+    missed = []
+    if not ignore.excludes(".git") and not _inside_checkout(ctx.context_dir):
+        missed.append((".git", "the Git history of a checkout"))
+    if not ignore.excludes(".env") and _reads_dotenv(ctx):
+        missed.append((".env", "the local .env this project reads with python-dotenv (secrets)"))
+    if not missed:
+        return
+    for step in copies:
+        written = f"`{step.instruction.keyword} {' '.join(step.instruction.args)}`"
+        yield RULE.finding(
+            ctx.dockerfile.path,
+            step.instruction,
+            f"{written} in {stage_label(step.stage)}: .dockerignore does not exclude "
+            f"{', '.join(name for name, _ in missed)}, so a build from a working copy ships "
+            f"{' and '.join(what for _, what in missed)}",
+            fix=f"List {', '.join(name for name, _ in missed)} in .dockerignore.",
+            severity=Severity.INFO,
+        )
+
+
+def _inside_checkout(context_dir: Path) -> bool:
+    """A parent folder of the context holds ``.git``: the context is a subfolder, without one."""
+    try:
+        return any((parent / ".git").exists() for parent in context_dir.resolve().parents)
+    except OSError:
+        return False
+
+
+def _reads_dotenv(ctx: LintContext) -> bool:
+    if any(r.name == "python-dotenv" for r in ctx.requirements.requirements):
+        return True
+    return any(i.module == "dotenv" for i in ctx.imports)
 
 
 RULE = Rule(

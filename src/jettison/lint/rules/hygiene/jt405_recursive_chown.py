@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from jettison.dockerfile.commands.options import has_option, positionals
 from jettison.dockerfile.paths import absolute
 from jettison.dockerfile.shell import Command
-from jettison.dockerfile.steps import Step
+from jettison.dockerfile.steps import Step, expand
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import reached_later
 from jettison.lint.savings import hidden_saving
@@ -28,7 +28,7 @@ def recursive_targets(command: Command, step: Step) -> list[str]:
     words = positionals(command)
     if not command.has("--reference"):
         words = words[1:]
-    return [absolute(w, step.cwd) for w in words]
+    return [absolute(expand(w, step.env), step.cwd) for w in words]
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

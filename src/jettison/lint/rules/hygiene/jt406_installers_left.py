@@ -5,7 +5,8 @@ Why it matters: an installer is needed for one command; kept, it ships forever. 
 Miniconda or CUDA runfile installer is 100 MB to several GB. A file downloaded with
 ``wget``/``curl`` must be removed in the same RUN that uses it; a file COPY'd in can never be
 removed from its layer, so mount it for the RUN instead (``RUN --mount=type=bind``) or use
-it in a builder stage. Only the stages of the final image are checked.
+it in a builder stage. Only the stages of the final image are checked; a copied installer
+measured in the build context at under 1 MB (an install script) is reported as ``info``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from jettison.dockerfile.commands.cleanup import has_glob, removes
 from jettison.dockerfile.commands.downloads import url_name
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.steps import runtime_steps
-from jettison.lint.helpers import stage_label
+from jettison.lint.helpers import human, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import copied, run_created
 
@@ -32,6 +33,10 @@ INSTALLER = re.compile(
 """Installer names: kept after use, they are dead weight."""
 ARCHIVE = re.compile(r".*\.(?:tar|tar\.gz|tgz|tar\.bz2|tbz2?|tar\.xz|txz|tar\.zst|zip|7z)", re.I)
 """Archives: dead weight once extracted (downloaded ones only: a COPY'd archive may be data)."""
+
+
+SMALL_BYTES = 1_000_000
+"""A copied installer measured below this (an install script) is reported as ``info``."""
 
 
 def is_installer(name: str) -> bool:
@@ -48,7 +53,8 @@ def check(ctx: LintContext) -> Iterator[Finding]:
                 name = posixpath.basename(created.path)
                 copied_dir = created.source is not None and created.source.is_dir()
                 if not copied_dir and not has_glob(name) and is_installer(name):
-                    yield _copied(ctx.dockerfile.path, instruction, created.path)
+                    size = created.context_bytes(created.path)
+                    yield _copied(ctx.dockerfile.path, instruction, created.path, size)
             continue
         if instruction.keyword != "RUN":
             continue
@@ -75,12 +81,16 @@ def check(ctx: LintContext) -> Iterator[Finding]:
             )
 
 
-def _copied(file: Path, instruction: Instruction, path: str) -> Finding:
+def _copied(file: Path, instruction: Instruction, path: str, size: int | None) -> Finding:
+    small = size is not None and size < SMALL_BYTES
     return RULE.finding(
         file,
         instruction,
-        f"installer {path} copied into the final image: a COPY'd file stays in its layer "
-        "even when a later RUN deletes it",
+        f"installer {path}"
+        + (f" ({human(size)})" if size is not None else "")
+        + " copied into the final image: a COPY'd file stays in its layer even when a later "
+        "RUN deletes it",
+        severity=Severity.INFO if small else None,
         fix=(
             "Mount it only for the RUN that installs it "
             f"(`RUN --mount=type=bind,source={posixpath.basename(path)},target=/tmp/"

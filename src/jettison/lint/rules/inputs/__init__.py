@@ -12,6 +12,7 @@ from jettison.lint.rules.inputs import (
     jt002_instruction_before_from,
     jt003_unreadable_requirement,
     jt004_no_build_stage,
+    jt005_malformed_instruction,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -19,4 +20,5 @@ RULES: tuple[Rule, ...] = (
     jt002_instruction_before_from.RULE,
     jt003_unreadable_requirement.RULE,
     jt004_no_build_stage.RULE,
+    jt005_malformed_instruction.RULE,
 )

@@ -14,6 +14,8 @@ from jettison.lint.rules.size import (
     jt108_consecutive_runs,
     jt109_yarn_cache,
     jt110_distro_upgrade,
+    jt111_apt_update_separate,
+    jt112_uv_poetry_cache,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -27,4 +29,6 @@ RULES: tuple[Rule, ...] = (
     jt108_consecutive_runs.RULE,
     jt109_yarn_cache.RULE,
     jt110_distro_upgrade.RULE,
+    jt111_apt_update_separate.RULE,
+    jt112_uv_poetry_cache.RULE,
 )

@@ -15,7 +15,7 @@ from jettison.dockerfile.commands.cleanup import mounted_over, removes
 from jettison.dockerfile.commands.system import LISTS, is_apt
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import runtime_steps
-from jettison.lint.helpers import index_of, runs, stage_label, with_saving
+from jettison.lint.helpers import commands_run, index_of, runs, stage_label, with_saving
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.savings import cache_saving
 
@@ -29,9 +29,9 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         return
     findings = []
     for step in runs(runtime_steps(ctx.dockerfile)):
-        commands = step.commands
+        commands = commands_run(ctx, step)
         first = index_of(commands, _updates)
-        if first is None or mounted_over(step.instruction, LISTS, step.cwd):
+        if first is None or mounted_over(step.instruction, LISTS, step.cwd, step.env):
             continue
         last = max(i for i, c in enumerate(commands) if _updates(c))
         after = commands[last + 1 :]

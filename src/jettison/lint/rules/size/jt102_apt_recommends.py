@@ -18,7 +18,7 @@ from jettison.dockerfile.commands.system import (
 )
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import steps
-from jettison.lint.helpers import runs, scoped_severity, stage_label
+from jettison.lint.helpers import commands_run, runs, scoped_severity, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 
@@ -42,7 +42,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         configured = False  # by an apt.conf snippet written earlier in the stage's chain
         for step in runs(steps(ctx.dockerfile, stage, inherited=True)):
             offending: list[Command] = []
-            for command in step.commands:
+            for command in commands_run(ctx, step):
                 if configures_no_recommends(command):
                     configured = True
                 elif _offends(command) and not configured:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.commands.system import system_command, upgrades_all
 from jettison.dockerfile.steps import runtime_steps
-from jettison.lint.helpers import runs, stage_label
+from jettison.lint.helpers import commands_run, runs, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 
@@ -21,7 +21,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if ctx.dockerfile is None:
         return
     for step in runs(runtime_steps(ctx.dockerfile)):
-        found = next((c for c in step.commands if upgrades_all(c)), None)
+        found = next((c for c in commands_run(ctx, step) if upgrades_all(c)), None)
         if found is None:
             continue
         read = system_command(found)

@@ -1,0 +1,391 @@
+"""What a RUN executes from the build context: shell scripts, Makefile targets, and files a
+command line reads (``$(cat packages.txt)``).
+
+``RUN ./install.sh`` or ``RUN make lock`` hides its commands from a reader of the
+Dockerfile; the layer still gets whatever they install and leave. When the script (or the
+Makefile) came from the build context, by a ``COPY`` earlier in the stage's chain or a
+``--mount=type=bind`` of the RUN itself, its commands are read and put in place of the line
+that runs it, so a rule asks "does this RUN leave X?" of everything the RUN really does.
+
+Only what can be read is read: a script that is not in the context, a variable in its path,
+a script written by an earlier RUN, are left as the single command that runs them. Scripts
+that run scripts are followed :data:`MAX_DEPTH` deep. Nothing is executed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from jettison.dockerfile.commands.cleanup import mounts
+from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.dockerfile.paths import absolute
+from jettison.dockerfile.shell import SHELLS, Command, commands_of, split_commands
+from jettison.dockerfile.steps import Step, expand, steps
+
+MAX_DEPTH = 3
+"""Scripts run by scripts are followed this deep."""
+MAX_BYTES = 512_000
+"""Larger files are not read (a script this size is not an install script)."""
+_SHELL_VALUED = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
+_CAT = re.compile(r"\$\(\s*cat\s+([^\s()$`;|&]+)\s*\)|`\s*cat\s+([^\s`$;|&]+)\s*`")
+_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@)", re.IGNORECASE)
+_MAKE_VALUED = frozenset(
+    {"-C", "--directory", "-f", "--file", "--makefile", "-I", "--include-dir", "-j", "--jobs",
+     "-l", "--load-average", "-o", "--old-file", "-W", "--what-if", "--assume-new"}
+)  # fmt: skip
+_MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
+_CONTINUATION = re.compile(r"[ \t]*\\\n[ \t]*")
+_MAKE_VAR = re.compile(r"\$[({](\w+)[)}]")
+_MAKE_ASSIGN = re.compile(
+    r"^(?:export\s+|override\s+)?([A-Za-z_][\w.]*)\s*(?::{1,3}=|\?=|=)\s*(.*)$"
+)
+_MAKE_RULE = re.compile(r"^([^\s:=#][^:=#]*?)\s*::?(?!=)\s*(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A build-context path put at ``target`` in the image (a file, or a directory's
+    contents)."""
+
+    target: str
+    source: Path
+
+
+class ContextFiles:
+    """Which build-context file an image path holds when a RUN runs: what the ``COPY``/
+    ``ADD`` instructions before it (along the stage's ``FROM`` chain) and the RUN's own bind
+    mounts put there."""
+
+    def __init__(self, placed: list[Placed]) -> None:
+        self._placed = placed
+
+    @classmethod
+    def before(cls, dockerfile: Dockerfile, step: Step, context_dir: Path) -> ContextFiles:
+        placed: list[Placed] = []
+        for earlier in steps(dockerfile, step.stage, inherited=True):
+            if earlier.instruction is step.instruction:
+                break
+            placed.extend(_copied(earlier, context_dir))
+        placed.extend(_bound(step, context_dir))
+        return cls(placed)
+
+    def find(self, path: str) -> Path | None:
+        """The context file at ``path`` (absolute), None when it is not known to be one."""
+        for placed in reversed(self._placed):
+            if path == placed.target:
+                return placed.source if placed.source.is_file() else None
+            prefix = placed.target.rstrip("/") + "/"
+            if path.startswith(prefix) and placed.source.is_dir():
+                candidate = placed.source / path[len(prefix) :]
+                if _inside(candidate, placed.source) and candidate.is_file():
+                    return candidate
+        return None
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _context_path(context_dir: Path, source: str) -> list[Path]:
+    relative = posixpath.normpath(source.lstrip("/"))
+    if relative.startswith("..") or _REMOTE.match(source) or "$" in source:
+        return []
+    try:
+        if any(c in relative for c in "*?["):
+            return sorted(context_dir.glob(relative))[:100]
+        path = context_dir / relative if relative != "." else context_dir
+        return [path] if path.exists() else []
+    except (OSError, ValueError):
+        return []
+
+
+def _copied(step: Step, context_dir: Path) -> list[Placed]:
+    instruction = step.instruction
+    if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
+        return []
+    if instruction.heredocs or len(instruction.args) < 2:
+        return []
+    *sources, dest = (expand(a, step.env) for a in instruction.args)
+    into_dir = dest.endswith("/") or len(sources) > 1
+    dest_abs = absolute(dest, step.cwd)
+    out = []
+    for source in sources:
+        for path in _context_path(context_dir, source):
+            if path.is_dir():
+                out.append(Placed(dest_abs, path))
+            elif into_dir or any(c in source for c in "*?["):
+                out.append(Placed(posixpath.join(dest_abs, path.name), path))
+            else:
+                out.append(Placed(dest_abs, path))
+    return out
+
+
+def _bound(step: Step, context_dir: Path) -> list[Placed]:
+    out = []
+    for mount in mounts(step.instruction):
+        if mount.type != "bind" or mount.from_ is not None or not mount.target:
+            continue
+        target = absolute(expand(mount.target.strip("\"'"), step.env), step.cwd)
+        for path in _context_path(
+            context_dir, expand((mount.source or ".").strip("\"'"), step.env)
+        ):
+            out.append(Placed(target, path))
+    return out
+
+
+# -- what a command runs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A script or Makefile a command runs."""
+
+    path: str
+    """The file in the image (absolute)."""
+    kind: str
+    """``script`` or ``make``."""
+    targets: tuple[str, ...] = ()
+    """make's targets (none: the default one)."""
+    cwd: str = "/"
+    """Where its commands run."""
+
+
+def invoked(command: Command, cwd: str) -> Invocation | None:
+    """The script (``bash x.sh``, ``./x.sh``, ``. x.sh``) or Makefile (``make [-C DIR]
+    [TARGET...]``) ``command`` runs, None for anything else."""
+    argv = command.argv
+    if not argv:
+        return None
+    if command.name == "make":
+        return _make(command, cwd)
+    if command.name in SHELLS:
+        script = _shell_script(argv)
+        return Invocation(absolute(script, cwd), "script", cwd=cwd) if script else None
+    if command.name in ("source", ".") and len(argv) > 1:
+        return Invocation(absolute(argv[1], cwd), "script", cwd=cwd)
+    if "/" in argv[0] and "$" not in argv[0]:
+        return Invocation(absolute(argv[0], cwd), "script", cwd=cwd)
+    return None
+
+
+def _shell_script(argv: tuple[str, ...]) -> str | None:
+    skip = False
+    for arg in argv[1:]:
+        if skip:
+            skip = False
+        elif arg in _SHELL_VALUED:
+            skip = True
+        elif arg.startswith(("-", "+")):
+            if "c" in arg[1:] and not arg.startswith("--"):
+                return None  # sh -c: split_commands reads the script itself
+            continue
+        else:
+            return arg if "$" not in arg else None
+    return None
+
+
+def _make(command: Command, cwd: str) -> Invocation | None:
+    args = command.args
+    directory, makefile, targets = cwd, None, []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        value = args[index + 1] if index + 1 < len(args) else None
+        if arg in ("-C", "--directory") and value is not None:
+            directory = absolute(value, directory)
+        elif arg in ("-f", "--file", "--makefile") and value is not None:
+            makefile = value
+        elif arg.startswith("-C") and len(arg) > 2:
+            directory = absolute(arg[2:], directory)
+        if arg in _MAKE_VALUED:
+            index += 2
+            continue
+        if not arg.startswith("-") and "=" not in arg:
+            targets.append(arg)
+        index += 1
+    if makefile is None:
+        return Invocation(directory, "make", tuple(targets), directory)
+    return Invocation(absolute(makefile, directory), "make", tuple(targets), directory)
+
+
+# -- reading them ----------------------------------------------------------------------------
+
+
+def _read(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _script_commands(path: Path) -> list[Command] | None:
+    text = _read(path)
+    if text is None:
+        return None
+    first = text.lstrip().split("\n", 1)[0]
+    if first.startswith("#!") and not any(s in first for s in SHELLS):
+        return None  # python (or other) scripts are not shell
+    return split_commands(text)
+
+
+def _makefile(files: ContextFiles, invocation: Invocation) -> Path | None:
+    found = files.find(invocation.path)
+    if found is not None:
+        return found
+    for name in _MAKEFILES:
+        found = files.find(posixpath.join(invocation.path, name))
+        if found is not None:
+            return found
+    return None
+
+
+def make_recipes(text: str, targets: tuple[str, ...]) -> list[str]:
+    """The recipe lines ``make TARGETS`` runs from a Makefile's ``text``, prerequisites'
+    recipes first, ``$(VAR)`` expanded where the Makefile sets VAR; leading ``@-+`` and
+    ``$$`` escapes undone."""
+    rules, variables, default = _parse_makefile(text)
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def visit(target: str, depth: int) -> None:
+        if target in seen or depth > 10 or target not in rules:
+            return
+        seen.add(target)
+        prerequisites, recipe = rules[target]
+        for prerequisite in prerequisites:
+            visit(prerequisite, depth + 1)
+        out.extend(_make_expand(line, variables) for line in recipe)
+
+    for target in targets or ((default,) if default else ()):
+        visit(target, 0)
+    return out
+
+
+def _parse_makefile(
+    text: str,
+) -> tuple[dict[str, tuple[list[str], list[str]]], dict[str, str], str | None]:
+    rules: dict[str, tuple[list[str], list[str]]] = {}
+    variables: dict[str, str] = {}
+    default: str | None = None
+    current: list[str] = []
+    for line in _CONTINUATION.sub(" ", text).splitlines():
+        if line.startswith("\t"):
+            recipe = line.strip().lstrip("@-+").strip()
+            if recipe and not recipe.startswith("#"):
+                for target in current:
+                    rules[target][1].append(recipe)
+            continue
+        stripped = line.split("#", 1)[0].rstrip()
+        if not stripped.strip():
+            continue
+        assignment = _MAKE_ASSIGN.match(stripped.strip())
+        if assignment:
+            variables.setdefault(assignment.group(1), assignment.group(2).strip())
+            current = []
+            continue
+        rule = _MAKE_RULE.match(stripped)
+        if rule is None:
+            current = []
+            continue
+        names = rule.group(1).split()
+        prerequisites = rule.group(2).split(";", 1)[0].split()
+        current = [n for n in names if "%" not in n]
+        for name in current:
+            rules.setdefault(name, ([], []))[0].extend(prerequisites)
+            if default is None and not name.startswith("."):
+                default = name
+    return rules, variables, default
+
+
+def _make_expand(line: str, variables: Mapping[str, str]) -> str:
+    for _ in range(5):
+        expanded = _MAKE_VAR.sub(lambda m: variables.get(m.group(1), m.group(0)), line)
+        if expanded == line:
+            break
+        line = expanded
+    return line.replace("$$", "$")
+
+
+# -- a RUN, scripts expanded -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunCommand:
+    """One command a RUN executes, and the context file it was read from (None: the
+    Dockerfile itself)."""
+
+    command: Command
+    script: Path | None = None
+
+
+def run_commands(dockerfile: Dockerfile, step: Step, context_dir: Path) -> list[Command]:
+    """The commands ``step`` (a RUN) executes: its own, with the commands of every script
+    and Makefile target it runs from the build context right after the line that runs
+    them, and ``$(cat FILE)`` replaced by the words of FILE."""
+    return [r.command for r in traced_commands(dockerfile, step, context_dir)]
+
+
+def traced_commands(dockerfile: Dockerfile, step: Step, context_dir: Path) -> list[RunCommand]:
+    """:func:`run_commands`, each with the script it comes from."""
+    if step.instruction.keyword != "RUN":
+        return []
+    files = ContextFiles.before(dockerfile, step, context_dir)
+    own = _own_commands(step.instruction, files, step.cwd)
+    return list(_expanded(own, files, step.cwd, None, 0))
+
+
+def _own_commands(instruction: Instruction, files: ContextFiles, cwd: str) -> list[Command]:
+    if instruction.json or instruction.heredocs or not _CAT.search(" ".join(instruction.args)):
+        return commands_of(instruction)
+    return split_commands(_cat_substituted(" ".join(instruction.args), files, cwd))
+
+
+def _cat_substituted(text: str, files: ContextFiles, cwd: str) -> str:
+    def words(match: re.Match[str]) -> str:
+        found = files.find(absolute(match.group(1) or match.group(2), cwd))
+        content = _read(found) if found is not None else None
+        if content is None:
+            return match.group(0)
+        lines = (line.split("#", 1)[0] for line in content.splitlines())
+        return " ".join(word for line in lines for word in line.split())
+
+    return _CAT.sub(words, text)
+
+
+def _expanded(
+    commands: list[Command], files: ContextFiles, cwd: str, script: Path | None, depth: int
+) -> Iterator[RunCommand]:
+    for command in commands:
+        yield RunCommand(command, script)
+        if depth >= MAX_DEPTH:
+            continue
+        invocation = invoked(command, cwd)
+        if invocation is None:
+            continue
+        if invocation.kind == "make":
+            makefile = _makefile(files, invocation)
+            text = _read(makefile) if makefile is not None else None
+            if makefile is None or text is None:
+                continue
+            inner = [
+                c for line in make_recipes(text, invocation.targets) for c in split_commands(line)
+            ]
+            yield from _expanded(inner, files, invocation.cwd, makefile, depth + 1)
+            continue
+        found = files.find(invocation.path)
+        if found is None or fnmatch.fnmatch(found.name, "*.py"):
+            continue
+        inner_commands = _script_commands(found)
+        if inner_commands is not None:
+            yield from _expanded(inner_commands, files, invocation.cwd, found, depth + 1)
