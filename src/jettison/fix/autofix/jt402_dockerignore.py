@@ -20,6 +20,9 @@ PATTERNS = (
     "*.bak",
 )
 """Never read by a build that works: version control, local virtualenvs, tool caches."""
+SECRETS = (".env",)
+"""Local environment files (python-dotenv's): secrets a build must not ship; the edit fix
+adds them too (the restructure's template keeps to :data:`PATTERNS`)."""
 
 
 def template(patterns: tuple[str, ...] = PATTERNS) -> str:
@@ -33,7 +36,7 @@ def _wanted(fix_input: FixInput) -> list[str]:
     present = read_dockerignore(ignore_file) if ignore_file is not None else ()
     named = [n for n in (_relative(s) for s in copy_sources(fix_input.dockerfile)) if n]
     out = []
-    for pattern in PATTERNS:
+    for pattern in (*PATTERNS, *SECRETS):
         if pattern in present:
             continue
         alone = DockerIgnore([pattern])
