@@ -79,9 +79,9 @@ CLASS_CODES: dict[str, tuple[str, frozenset[str]]] = {
     "full-base-image": (ENTRY, frozenset({"JT201"})),
     "full-framework-base": (ENTRY, frozenset({"JT204"})),
     "cuda-devel-base-runtime": (ENTRY, frozenset({"JT202"})),
-    "eol-python": (ENTRY, frozenset({"JT203"})),
-    "eol-os-base": (ENTRY, frozenset({"JT203"})),
-    "eol-cuda-framework-base": (ENTRY, frozenset({"JT203"})),
+    "eol-python": (LINE, frozenset({"JT203", "JT206"})),
+    "eol-os-base": (LINE, frozenset({"JT203"})),
+    "eol-cuda-framework-base": (LINE, frozenset({"JT203"})),
     "base-unpinned": (ENTRY, frozenset({"JT205"})),
     # supply chain and safety
     "unpinned-remote-source": (LINE, frozenset({"JT607"})),

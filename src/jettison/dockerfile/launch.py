@@ -11,7 +11,7 @@ import posixpath
 from dataclasses import dataclass
 
 from jettison.dockerfile.model import Dockerfile, Instruction
-from jettison.dockerfile.shell import Command, commands_of, split_commands
+from jettison.dockerfile.shell import CONDA_RUNNERS, Command, commands_of, split_commands
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,8 @@ def final_commands(dockerfile: Dockerfile) -> list[list[str]]:
         if last.json:
             out.append(list(last.args))
         else:
-            out.extend(list(c.argv) for c in split_commands(last.shell_text))
+            commands = split_commands(last.shell_text, CONDA_RUNNERS)
+            out.extend(list(c.argv) for c in commands)
     return [argv for argv in out if argv]
 
 
@@ -107,3 +108,42 @@ def start_argv(dockerfile: Dockerfile) -> tuple[Instruction, tuple[str, ...]] | 
     if cmd is not None and argv(cmd):
         return cmd, argv(cmd)
     return None
+
+
+PRIVILEGE_DROPPERS = frozenset(
+    {"gosu", "su-exec", "setpriv", "runuser", "s6-setuidgid", "setuidgid", "chpst", "su",
+     "sudo", "chroot"}
+)  # fmt: skip
+_DROP_USER_OPTIONS = {
+    "setpriv": ("--reuid",),
+    "runuser": ("-u", "--user"),
+    "chpst": ("-u",),
+    "sudo": ("-u", "--user"),
+    "chroot": ("--userspec",),
+}
+ROOT_USERS = frozenset({"root", "0"})
+
+
+def dropped_to(command: Command) -> str | None:
+    """The user a command runs the rest of its arguments as when it drops root privileges
+    (``gosu app uvicorn ...``, ``su-exec 1000 ...``, ``setpriv --reuid=app ...``,
+    ``runuser -u app -- ...``, ``su app -c ...``); None when it does not, or switches to
+    root."""
+    name = command.name
+    if name not in PRIVILEGE_DROPPERS:
+        return None
+    options = _DROP_USER_OPTIONS.get(name)
+    user: str | None = None
+    if options is not None:
+        for index, arg in enumerate(command.args):
+            for option in options:
+                if arg == option and index + 1 < len(command.args):
+                    user = command.args[index + 1]
+                elif arg.startswith(option + "="):
+                    user = arg.split("=", 1)[1]
+    elif name in {"gosu", "su-exec", "s6-setuidgid", "setuidgid", "su"}:
+        words = [a for a in command.args if not a.startswith("-")]
+        user = words[0] if words else None
+    if user is None:
+        return None
+    return None if user.split(":", 1)[0].strip("'\"").lower() in ROOT_USERS else user

@@ -129,6 +129,9 @@ class Dockerfile:
     """Parser directives (``syntax``, ``escape``, ``check``) from the top comments."""
     lines: tuple[str, ...] = ()
     """The source lines, for rules that quote them."""
+    build_args: dict[str, str] = field(default_factory=dict)
+    """``--build-arg`` values the build is given (a compose or bake file's ``args``): they
+    override the ``ARG`` defaults of the names the Dockerfile declares."""
 
     @property
     def final_stage(self) -> Stage | None:

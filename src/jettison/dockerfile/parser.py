@@ -101,15 +101,13 @@ def parse_text(text: str, path: Path, build_args: Mapping[str, str] | None = Non
         elif not stages:
             if keyword == "ARG":
                 global_args.append(instruction)
-                for word in instruction.args:
-                    name, _, default = word.partition("=")
-                    global_values[name] = default
+                global_values.update(_global_arg(instruction, global_values, build_args or {}))
             # anything else before FROM is an error for docker build; rules report it
             else:
                 global_args.append(instruction)
         else:
             stages[-1][1].append(instruction)
-    values = {**global_values, **(build_args or {})}
+    values = {**(build_args or {}), **global_values}
     built = []
     for index, (from_instruction, body) in enumerate(stages):
         words = list(from_instruction.args)
@@ -132,7 +130,32 @@ def parse_text(text: str, path: Path, build_args: Mapping[str, str] | None = Non
         global_args=tuple(global_args),
         directives=directives,
         lines=lines,
+        build_args=dict(build_args or {}),
     )
+
+
+def _global_arg(
+    instruction: Instruction, before: Mapping[str, str], build_args: Mapping[str, str]
+) -> dict[str, str]:
+    """The values one ``ARG`` before the first ``FROM`` sets: a build arg given for the name
+    wins; else the default, its quotes removed and the ARGs declared above it substituted
+    (``ARG IMAGE=nvidia/cuda:${CUDA}-runtime``), as buildkit does."""
+    out: dict[str, str] = {}
+    for word in instruction.args:
+        name, equals, default = word.partition("=")
+        if name in build_args:
+            out[name] = build_args[name]
+        elif equals:
+            out[name] = expand(_unquote(default), {**before, **out})
+        else:
+            out[name] = ""
+    return out
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
 
 
 def _ignores(lines: tuple[str, ...], line: int) -> frozenset[str]:

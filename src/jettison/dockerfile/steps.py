@@ -63,6 +63,7 @@ def steps(dockerfile: Dockerfile, stage: Stage, *, inherited: bool = False) -> l
     runtime = runtime_indexes(dockerfile)
     out: list[Step] = []
     cwd, env = "/", dict[str, str]()
+    outer = _global_values(dockerfile)
     for current in chain(dockerfile, stage):
         own = current.index == stage.index
         args: dict[str, str] = {}  # an ARG is scoped to its stage; ENV is inherited
@@ -72,10 +73,40 @@ def steps(dockerfile: Dockerfile, stage: Stage, *, inherited: bool = False) -> l
             elif instruction.keyword == "ENV":
                 env = {**env, **assignments(instruction)}
             elif instruction.keyword == "ARG":
-                args = {**args, **assignments(instruction)}
+                args = {**args, **_stage_arg(dockerfile, instruction, outer)}
             if own or inherited:
                 step_env = {**args, **env}
                 out.append(Step(instruction, current, cwd, step_env, current.index in runtime))
+    return out
+
+
+def _global_values(dockerfile: Dockerfile) -> dict[str, str]:
+    """The values of the ``ARG`` lines before the first ``FROM`` (build args first)."""
+    out: dict[str, str] = {}
+    for instruction in dockerfile.global_args:
+        if instruction.keyword != "ARG":
+            continue
+        for name, value in assignment_items(instruction):
+            if name in dockerfile.build_args:
+                out[name] = dockerfile.build_args[name]
+            elif value is not None:
+                out[name] = expand(value, out)
+    return out
+
+
+def _stage_arg(
+    dockerfile: Dockerfile, instruction: Instruction, outer: dict[str, str]
+) -> dict[str, str]:
+    """What an ``ARG`` in a stage sets: the build arg given for the name, else its default,
+    else the value of the global ``ARG`` of that name (as ``docker build`` does)."""
+    out: dict[str, str] = {}
+    for name, value in assignment_items(instruction):
+        if name in dockerfile.build_args:
+            out[name] = dockerfile.build_args[name]
+        elif value is not None:
+            out[name] = value
+        elif name in outer:
+            out[name] = outer[name]
     return out
 
 

@@ -275,3 +275,6 @@ COMMON_DEPENDENTS: dict[str, frozenset[str]] = {
 }
 """Distribution -> popular distributions whose ``Requires-Dist`` names it: removing its line
 does not uninstall it while one of those stays."""
+
+PACKAGING_TOOLS = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pip-tools", "pdm"})
+"""Installers and build backends: upgrading them says nothing about what a service uses."""

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jettison.dockerfile.buildargs import build_args_for
 from jettison.dockerfile.discover import (
     copied_requirement_files,
     find_dockerfile,
@@ -49,7 +50,8 @@ def build_context(
         context = context_dir or path.parent
         extra.insert(0, path)
     else:
-        dockerfile = parse_dockerfile(find_dockerfile(path))
+        found = find_dockerfile(path)
+        dockerfile = parse_dockerfile(found, build_args_for(found))
         context = resolve_context(dockerfile, context_dir)
         if not extra:
             extra = copied_requirement_files(dockerfile, context)

@@ -9,10 +9,12 @@ where a measured saving goes).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from jettison.dockerfile.commands.caches import Cache, left_by
+from jettison.dockerfile.ignore import DockerIgnore
 from jettison.dockerfile.model import Stage
 from jettison.dockerfile.run_commands import run_commands
 from jettison.dockerfile.shell import Command
@@ -118,3 +120,25 @@ def cache_findings(
         if index == last_runtime and saving is not None:
             finding = dataclasses.replace(finding, saving=saving)
         yield finding
+
+
+def today(ctx: LintContext, *codes: str) -> dt.date:
+    """The date end-of-life rules compare with: the first ``today = "YYYY-MM-DD"`` option of
+    ``codes`` (for reproducible runs), else the system's date."""
+    for code in codes:
+        value = ctx.option(code, "today")
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                continue
+    return dt.date.today()
+
+
+def context_excludes(ctx: LintContext) -> Callable[[str], bool]:
+    """Whether ``.dockerignore`` leaves a context path (relative, slash-separated) out."""
+    if not ctx.dockerignore:
+        return lambda _: False
+    return DockerIgnore(ctx.dockerignore).excludes

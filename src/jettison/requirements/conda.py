@@ -164,3 +164,37 @@ def _fuzzy(version: str) -> str:
     if "*" in version or version.count(".") >= 2:
         return "==" + version
     return f"=={version}.*"
+
+
+_PINNED_MINOR = re.compile(r"^==(\d+)\.(\d+)(?:[.*]|$)")
+
+
+def conda_python_minor(spec: str) -> str | None:
+    """``X.Y`` when a conda match spec pins the interpreter to one minor version
+    (``python=3.9``, ``python==3.9.7``, ``python=3.5.4=0``, ``python 3.8.*``); None for
+    bounds (``python>=3.8``), a bare ``python`` and any other package."""
+    match = _SPEC_RE.match(spec)
+    if match is None or match.group("name").lower() != "python" or match.group("channel"):
+        return None
+    pinned = _PINNED_MINOR.match(conda_specifier(match.group("rest")))
+    return f"{pinned.group(1)}.{pinned.group(2)}" if pinned else None
+
+
+def environment_python(path: Path) -> tuple[str, int] | None:
+    """(``X.Y``, line) of the Python an environment file pins, None when it pins none or
+    cannot be read."""
+    try:
+        document = yaml.compose(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(document, yaml.MappingNode):
+        return None
+    for key_node, value_node in document.value:
+        if key_node.value != "dependencies" or not isinstance(value_node, yaml.SequenceNode):
+            continue
+        for item in value_node.value:
+            if isinstance(item, yaml.ScalarNode):
+                minor = conda_python_minor(str(item.value))
+                if minor is not None:
+                    return minor, _line(item)
+    return None

@@ -86,7 +86,9 @@ def test_pytorch_example_heavy_base_baked_models_and_recommends(
     run_cli: Callable[..., Run],
 ) -> None:
     codes = _codes(_lint(run_cli, SEEDS / "pytorch-example"))
-    assert codes["JT204"] == [("warning", 2)]  # pytorch/pytorch:...-runtime for two packages
+    # pytorch/pytorch:...-runtime under a service that imports torch on the GPU: the image
+    # it runs on, not a heavy base it could drop (issue 10's standard; the seed had warned)
+    assert "JT204" not in codes
     assert codes["JT501"] == [("warning", 12)]  # COPY models/
     assert codes["JT102"] == [("info", 5)]  # apt-get install without --no-install-recommends
     assert "JT302" not in codes  # a CUDA base and device selection: the GPU is meant

@@ -8,11 +8,19 @@ from jettison.dockerfile.commands.downloads import (
     Clone,
     Fetch,
     ModelDownload,
+    clone_branch,
     fetches,
+    floating_url,
+    git_checkout,
     git_clone,
+    git_pulls,
+    insecure_env,
+    insecure_transfer,
     model_download,
+    pinned_ref,
     python_calls,
     url_name,
+    versioned_url,
 )
 from support.commands import command
 
@@ -148,3 +156,99 @@ def test_scripts_are_read_or_judged_by_name() -> None:
         "from_pretrained()",
         "nltk.download()",
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "branch"),
+    [
+        ("git clone -b v1.2 https://x/r", "v1.2"),
+        ("git clone --depth=1 --branch=main https://x/r /r", "main"),
+        ("git clone https://x/r", None),
+        ("git fetch -b x", None),
+    ],
+)
+def test_clone_branch(line: str, branch: str | None) -> None:
+    assert clone_branch(command(line)) == branch
+
+
+@pytest.mark.parametrize(
+    ("line", "ref"),
+    [
+        ("git checkout 3f2a9c1", "3f2a9c1"),
+        ("git -C /src checkout -- v1.0", "v1.0"),
+        ("git reset --hard origin/main", "origin/main"),
+        ("git switch dev", "dev"),
+        ("git status", None),
+    ],
+)
+def test_git_checkout(line: str, ref: str | None) -> None:
+    assert git_checkout(command(line)) == ref
+
+
+def test_git_pulls() -> None:
+    assert git_pulls(command("git -C /src pull origin main"))
+    assert not git_pulls(command("git push"))
+
+
+@pytest.mark.parametrize(
+    ("ref", "pinned"),
+    [
+        ("3f2a9c1", True),
+        ("v2.3.3", True),
+        ("1.4", True),
+        ("release-2024.05", True),
+        ("main", False),
+        ("stable", False),
+        ("feature/x", False),
+    ],
+)
+def test_pinned_ref(ref: str, pinned: bool) -> None:
+    assert pinned_ref(ref) is pinned
+
+
+@pytest.mark.parametrize(
+    ("url", "floating", "versioned"),
+    [
+        ("https://repo.anaconda.com/miniconda/Miniconda3-latest-Linux-x86_64.sh", True, False),
+        ("https://github.com/o/r/releases/latest/download/tool", True, False),
+        ("https://github.com/o/r/archive/refs/heads/main.zip", True, False),
+        ("https://astral.sh/uv/0.4.18/install.sh", False, True),
+        ("https://example.org/latest-news/tool-1.2.tgz", True, True),
+        ("https://latest.example.org/tool", False, False),
+    ],
+)
+def test_floating_and_versioned_urls(url: str, floating: bool, versioned: bool) -> None:
+    assert floating_url(url) is floating
+    assert versioned_url(url) is versioned
+
+
+@pytest.mark.parametrize(
+    ("line", "insecure"),
+    [
+        ("curl -fsSLk https://x", True),
+        ("curl --insecure https://x", True),
+        ("curl -fsSL -o kfile https://x", False),
+        ("wget --no-check-certificate https://x", True),
+        ("git -c http.sslVerify=false clone https://x", True),
+        ("git config --global http.sslVerify false", True),
+        ("git config --global http.sslVerify true", False),
+    ],
+)
+def test_insecure_transfer(line: str, insecure: bool) -> None:
+    assert (insecure_transfer(command(line)) is not None) is insecure
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "insecure"),
+    [
+        ("PIP_TRUSTED_HOST", "mirror", True),
+        ("PIP_TRUSTED_HOST", "", False),
+        ("GIT_SSL_NO_VERIFY", "1", True),
+        ("GIT_SSL_NO_VERIFY", "false", False),
+        ("PYTHONHTTPSVERIFY", "0", True),
+        ("PYTHONHTTPSVERIFY", "1", False),
+        ("PATH", "/x", False),
+    ],
+)
+def test_insecure_env(name: str, value: str, insecure: bool) -> None:
+    assert (insecure_env(name, value) is not None) is insecure

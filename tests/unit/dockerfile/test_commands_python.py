@@ -8,19 +8,27 @@ from jettison.dockerfile.commands.python import (
     EnvInstall,
     PipOption,
     carried,
+    conda_insecure,
     disables_cache,
     env_install,
     handling,
+    installs_from_lock,
+    interpreter_installs,
     parse_install,
     parse_package,
     pip_argv,
     pip_installs,
     pip_options,
     pip_subcommand,
+    prereleases,
     project_extras,
     requirements_without_project,
+    resolves_lock,
     sets_pip_config,
     setup_py_install,
+    trusted_hosts,
+    vcs_ref,
+    vcs_words,
     venv_dirs,
     without_cache,
 )
@@ -366,3 +374,84 @@ def test_pip_config(line: str, expected: bool) -> None:
 )
 def test_setup_py_install(line: str, installs: bool) -> None:
     assert setup_py_install(command(line)) is installs
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("uv python install 3.9 3.10.4 cpython-3.8.19-linux", ["3.9", "3.10", "3.8"]),
+        ("uv venv -p 3.9 .venv", ["3.9"]),
+        ("uv sync --python=3.8 --frozen", ["3.8"]),
+        ("pyenv install -s 3.7.17", ["3.7"]),
+        ("asdf install python 3.8.10", ["3.8"]),
+        ("wget https://www.python.org/ftp/python/3.6.15/Python-3.6.15.tgz", ["3.6"]),
+        ("uv pip install --python 3.9 requests", []),
+        ("pyenv global 3.8.10", []),
+    ],
+)
+def test_interpreter_installs(line: str, expected: list[str]) -> None:
+    (command,) = split_commands(line)
+    assert [v for v, _ in interpreter_installs(command)] == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "hosts"),
+    [
+        ("pip install --trusted-host a.org --trusted-host=b.org x", ["a.org", "b.org"]),
+        ("pip config set global.trusted-host a.org", ["a.org"]),
+        ("pip install x", []),
+    ],
+)
+def test_trusted_hosts(line: str, hosts: list[str]) -> None:
+    (found,) = split_commands(line)
+    assert trusted_hosts(found) == hosts
+
+
+def test_conda_insecure() -> None:
+    (one, two, three) = split_commands(
+        "conda install --insecure x; conda config --set ssl_verify false; conda install x"
+    )
+    assert conda_insecure(one) and conda_insecure(two) and conda_insecure(three) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("git+https://github.com/o/r.git", ""),
+        ("git+https://github.com/o/r.git@v1.2#egg=r", "v1.2"),
+        ("r[x] @ git+ssh://git@github.com/o/r.git@abc1234", "abc1234"),
+        ("r==1.0", None),
+    ],
+)
+def test_vcs_ref(text: str, ref: str | None) -> None:
+    assert vcs_ref(text) == ref
+
+
+def test_vcs_words_and_prereleases() -> None:
+    (found,) = split_commands("pip install --pre 'r @ git+https://x/o/r' flask")
+    assert vcs_words(found) == ["r @ git+https://x/o/r"]
+    assert prereleases(found)
+    (uv,) = split_commands("uv pip install --prerelease allow x")
+    assert prereleases(uv)
+
+
+@pytest.mark.parametrize(
+    ("line", "resolved", "lock"),
+    [
+        ("poetry lock --no-update", "poetry lock", None),
+        ("poetry lock --check", None, None),
+        ("uv lock --locked", None, None),
+        ("pip-compile requirements.in", "pip-compile", None),
+        ("poetry install --only main", None, "poetry.lock"),
+        ("poetry install --only-root", None, None),
+        ("uv sync --no-dev", None, "uv.lock"),
+        ("uv sync --frozen", None, None),
+        ("pdm install --prod", None, "pdm.lock"),
+        ("pipenv install --deploy", None, None),
+        ("pipenv install", None, "Pipfile.lock"),
+    ],
+)
+def test_locks(line: str, resolved: str | None, lock: str | None) -> None:
+    (found,) = split_commands(line)
+    assert resolves_lock(found) == resolved
+    assert installs_from_lock(found) == lock

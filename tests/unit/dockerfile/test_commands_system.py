@@ -8,13 +8,17 @@ from jettison.dockerfile.commands.system import (
     INSTALL,
     REMOVE,
     SystemCommand,
+    added_ppa,
     apk_virtual,
     apt_installs,
     configures_no_recommends,
+    group_memberships,
+    insecure_package_options,
     is_apt,
     is_apt_cleanup,
     is_apt_tool,
     is_movable_apt,
+    nopasswd_grantees,
     package_name,
     packages_if,
     sets_apt_source,
@@ -22,6 +26,7 @@ from jettison.dockerfile.commands.system import (
     upgrades_all,
     without_recommends,
 )
+from jettison.dockerfile.shell import split_commands
 from support.commands import command
 
 
@@ -196,3 +201,67 @@ def test_apt_cleanup(line: str, expected: bool) -> None:
 )
 def test_apt_sources(line: str, expected: bool) -> None:
     assert sets_apt_source(command(line)) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "ppa"),
+    [
+        ("add-apt-repository -y ppa:deadsnakes/ppa", "deadsnakes/ppa"),
+        (
+            "echo 'deb http://ppa.launchpadcontent.net/deadsnakes/ppa/ubuntu jammy main'",
+            "deadsnakes/ppa",
+        ),
+        ("add-apt-repository universe", None),
+        ("apt-get install -y python3", None),
+    ],
+)
+def test_added_ppa(line: str, ppa: str | None) -> None:
+    (command,) = split_commands(line)
+    assert added_ppa(command) == ppa
+
+
+@pytest.mark.parametrize(
+    ("line", "count"),
+    [
+        ("apt-get install -y --allow-unauthenticated x", 1),
+        ("apt-get install -y --force-yes --allow-insecure-repositories x", 2),
+        ("apt-get -o APT::Get::AllowUnauthenticated=true install x", 1),
+        ("echo 'deb [arch=amd64 trusted=yes] http://r/ s main'", 1),
+        ("apk add --allow-untrusted x.apk", 1),
+        ("yum install -y --nogpgcheck x", 1),
+        ("rpm -i --nosignature x.rpm", 1),
+        ("printf '[r]\\ngpgcheck=0\\n'", 0),  # an escaped newline is not a line start
+        ("apt-get install -y x", 0),
+    ],
+)
+def test_insecure_package_options(line: str, count: int) -> None:
+    (found,) = split_commands(line)
+    assert len(insecure_package_options(found)) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "grantees"),
+    [
+        ("app ALL=(ALL) NOPASSWD: ALL", ["app"]),
+        ("%sudo   ALL=(ALL:ALL) NOPASSWD:ALL", ["%sudo"]),
+        ("s/^%wheel.*/%wheel ALL=(ALL) NOPASSWD: ALL/", ["%wheel"]),
+        ("app ALL=(ALL) ALL", []),
+    ],
+)
+def test_nopasswd_grantees(text: str, grantees: list[str]) -> None:
+    assert nopasswd_grantees(text) == grantees
+
+
+@pytest.mark.parametrize(
+    ("line", "pairs"),
+    [
+        ("usermod -aG sudo app", [("app", "sudo")]),
+        ("useradd -m -G sudo,docker app", [("app", "sudo"), ("app", "docker")]),
+        ("adduser app sudo", [("app", "sudo")]),
+        ("gpasswd -a app wheel", [("app", "wheel")]),
+        ("adduser --disabled-password app", []),
+    ],
+)
+def test_group_memberships(line: str, pairs: list[tuple[str, str]]) -> None:
+    (found,) = split_commands(line)
+    assert group_memberships(found) == pairs

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jettison.dockerfile.launch import final_commands, launches, python_module, start_argv
+import pytest
+
+from jettison.dockerfile.launch import (
+    dropped_to,
+    final_commands,
+    launches,
+    python_module,
+    start_argv,
+)
 from jettison.dockerfile.parser import parse_dockerfile
+from jettison.dockerfile.shell import split_commands
 from support.commands import command
 from support.files import write
 
@@ -57,3 +66,21 @@ def test_start_argv(tmp_path: Path) -> None:
     )
     assert start('FROM x\nENTRYPOINT []\nCMD ["bash"]\n') == (3, ("bash",))
     assert start("FROM x\nRUN true\n") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "user"),
+    [
+        ('gosu app "$@"', "app"),
+        ("exec su-exec 1000:1000 python x.py", "1000:1000"),
+        ("setpriv --reuid=app --regid=app --init-groups python x.py", "app"),
+        ("runuser -u worker -- celery worker", "worker"),
+        ("su app -c 'python x.py'", "app"),
+        ("chroot --userspec=app:app / python", "app:app"),
+        ("gosu root python", None),
+        ("python x.py", None),
+    ],
+)
+def test_dropped_to(line: str, user: str | None) -> None:
+    (command,) = split_commands(line)
+    assert dropped_to(command) == user

@@ -93,3 +93,19 @@ def test_a_bom_is_fine(tmp_path: Path) -> None:
 )
 def test_from_substitution(text: str, expected: str) -> None:
     assert expand(text, {"A": "a"}) == expected
+
+
+def test_global_arg_defaults_see_the_args_above_them(tmp_path: Path) -> None:
+    text = (
+        "ARG CUDA=11.7.1\n"
+        "ARG image=nvidia/cuda:${CUDA}-cudnn8-devel-ubuntu20.04\n"
+        'ARG QUOTED="12.1.1-devel-ubuntu22.04"\n'
+        "FROM ${image} AS one\n"
+        "FROM nvidia/cuda:${QUOTED}\n"
+    )
+    path = write(tmp_path, "Dockerfile", text)
+    first, second = parse_dockerfile(path).stages
+    assert first.base_expanded == "nvidia/cuda:11.7.1-cudnn8-devel-ubuntu20.04"
+    assert second.base_expanded == "nvidia/cuda:12.1.1-devel-ubuntu22.04"
+    overridden = parse_dockerfile(path, {"CUDA": "12.4.1"}).stages[0]
+    assert overridden.base_expanded == "nvidia/cuda:12.4.1-cudnn8-devel-ubuntu20.04"

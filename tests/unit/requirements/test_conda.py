@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from jettison.requirements import parse_environment_yml
-from jettison.requirements.conda import conda_specifier, has_pip_section
+from jettison.requirements.conda import (
+    conda_python_minor,
+    conda_specifier,
+    environment_python,
+    has_pip_section,
+)
 
 ENVIRONMENT = """\
 name: svc
@@ -104,3 +109,30 @@ def test_has_pip_section(tmp_path: Path) -> None:
     assert not has_pip_section(broken)
     assert not has_pip_section(tmp_path / "missing.yml")
     assert not has_pip_section(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("spec", "minor"),
+    [
+        ("python=3.9", "3.9"),
+        ("python==3.9.18", "3.9"),
+        ("python=3.5.4=0", "3.5"),
+        ("python 3.8.*", "3.8"),
+        ("python>=3.8", None),
+        ("python", None),
+        ("pythonnet=3.0", None),
+        ("numpy=1.26", None),
+    ],
+)
+def test_conda_python_minor(spec: str, minor: str | None) -> None:
+    assert conda_python_minor(spec) == minor
+
+
+def test_environment_python(tmp_path: Path) -> None:
+    path = tmp_path / "environment.yml"
+    path.write_text("name: x\ndependencies:\n  - pip\n  - python=3.8\n", encoding="utf-8")
+    assert environment_python(path) == ("3.8", 4)
+    path.write_text("dependencies: [numpy]\n", encoding="utf-8")
+    assert environment_python(path) is None
+    path.write_text(":\n  - [", encoding="utf-8")
+    assert environment_python(path) is None

@@ -253,3 +253,113 @@ def _python(command: Command, read_script: Callable[[str], str | None]) -> Model
     if text is None and _SCRIPT_NAME_WEAK.match(posixpath.basename(script)):
         return ModelDownload((f"{script} (by its name)",), True, guessed=True)
     return None
+
+
+# -- what a fetch pins ---------------------------------------------------------------------------
+
+_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_VERSIONED = re.compile(r"\d+\.\d+|^v?\d+$|\d{8}")
+_FLOATING_URL = re.compile(r"(?:^|[/_.-])(?:latest|nightly|master|main|head)(?:[/_.-]|$)", re.I)
+_GIT_CHECKOUT = frozenset({"checkout", "switch", "reset"})
+
+
+def clone_branch(command: Command) -> str | None:
+    """The ``-b``/``--branch`` a ``git clone`` checks out; None for the default branch (and
+    for any other command)."""
+    if git_clone(command) is None:
+        return None
+    values = option_values(command.args, "-b", "--branch")
+    return values[-1] if values else None
+
+
+def git_checkout(command: Command) -> str | None:
+    """The ref ``git checkout REF``, ``git switch REF`` or ``git reset --hard REF`` moves to
+    (``git -C DIR ...`` too); None for any other command."""
+    if command.name != "git":
+        return None
+    words = positionals(command, frozenset({"-C", "-c", "-b", "-B"}))
+    if not words or words[0] not in _GIT_CHECKOUT:
+        return None
+    refs = [w for w in words[1:] if w != "--"]
+    return refs[0] if refs else None
+
+
+def git_pulls(command: Command) -> bool:
+    """``git pull``: whatever the remote branch holds now."""
+    return command.name == "git" and positionals(command, frozenset({"-C", "-c"}))[:1] == ["pull"]
+
+
+def pinned_ref(ref: str) -> bool:
+    """A commit (7-40 hex digits) or a version tag (``v2.3.3``, ``1.4``, ``release-2024.05``),
+    not a branch name (``main``, ``dev``, ``stable``)."""
+    ref = ref.strip("\"'")
+    return bool(_SHA.match(ref) or _VERSIONED.search(ref))
+
+
+def floating_url(url: str) -> bool:
+    """A URL naming a moving target: ``.../latest/...``, ``Miniconda3-latest-Linux``,
+    ``/nightly/``, a ``master``/``main`` archive."""
+    path = url.split("://", 1)[-1].split("?", 1)[0]
+    return bool(_FLOATING_URL.search(path.split("/", 1)[-1] if "/" in path else ""))
+
+
+def versioned_url(url: str) -> bool:
+    """A URL that names a version (``/uv/0.4.18/install.sh``, ``Python-3.12.4.tgz``)."""
+    return bool(re.search(r"\d+\.\d+", url.split("://", 1)[-1].split("/", 1)[-1]))
+
+
+_PACKAGE_TOOLS = frozenset({"npm", "npx", "pnpm", "yarn", "bun", "go", "cargo", "gem"})
+
+
+def latest_packages(command: Command) -> list[str]:
+    """Packages a JavaScript/Go tool installs at ``@latest`` (``npm install -g pkg@latest``,
+    ``go install example.org/cmd@latest``)."""
+    if command.name not in _PACKAGE_TOOLS:
+        return []
+    return [a for a in command.args if a.endswith("@latest") and not a.startswith("-")]
+
+
+# -- transport security --------------------------------------------------------------------------
+
+INSECURE_ENV = {
+    "PIP_TRUSTED_HOST": "pip trusts the host without TLS verification",
+    "GIT_SSL_NO_VERIFY": "git skips TLS verification",
+    "PYTHONHTTPSVERIFY": "Python skips HTTPS certificate checks",
+    "NODE_TLS_REJECT_UNAUTHORIZED": "Node.js accepts any TLS certificate",
+    "CONDA_SSL_VERIFY": "conda skips TLS verification",
+}
+"""Environment variables that turn verification off (when set to a disabling value)."""
+_DISABLING = frozenset({"0", "false", "no", "off"})
+
+
+def insecure_env(name: str, value: str) -> str | None:
+    """What an ``ENV``/``ARG`` setting turns off, None when it turns nothing off."""
+    what = INSECURE_ENV.get(name)
+    if what is None or not value.strip():
+        return None
+    text = value.strip().lower()
+    if name == "PIP_TRUSTED_HOST":
+        return what
+    if name == "GIT_SSL_NO_VERIFY":
+        return what if text not in _DISABLING else None
+    return what if text in _DISABLING else None
+
+
+def insecure_transfer(command: Command) -> str | None:
+    """What a download turns off: ``curl -k``/``--insecure``, ``wget
+    --no-check-certificate``, ``git -c http.sslVerify=false``, ``git config http.sslVerify
+    false``; None when it verifies."""
+    if command.name == "curl":
+        options, _ = getopt(command.args, CURL_SHORT_VALUED, CURL_LONG_VALUED)
+        if any(name in {"-k", "--insecure"} for name, _ in options):
+            return "curl -k (--insecure) accepts any TLS certificate"
+    if command.name == "wget" and command.has("--no-check-certificate"):
+        return "wget --no-check-certificate accepts any TLS certificate"
+    if command.name == "git":
+        settings = [a.lower().replace(" ", "") for a in command.args]
+        if any(a.startswith("http.sslverify=") and a.endswith(("false", "0")) for a in settings):
+            return "git -c http.sslVerify=false accepts any TLS certificate"
+        words = [a.lower() for a in command.args]
+        if "config" in words and "http.sslverify" in words and words[-1] in _DISABLING:
+            return "git config http.sslVerify false accepts any TLS certificate"
+    return None

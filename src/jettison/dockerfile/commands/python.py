@@ -30,7 +30,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from jettison.dockerfile.commands.options import option_values, positionals
 from jettison.dockerfile.model import Instruction
-from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.shell import Command, commands_of, runner_prefix
 from jettison.facts.packages import DEV_GROUP_NAMES
 
 _PIP = re.compile(r"^pip\d*(?:\.\d+)*$")
@@ -319,7 +319,7 @@ def pip_installs(instruction: Instruction) -> list[PipInstall]:
     if instruction.keyword != "RUN":
         return []
     out = []
-    for command in split_commands(instruction.shell_text):
+    for command in commands_of(instruction):
         parsed = parse_install(instruction, command)
         if parsed is not None:
             out.append(parsed)
@@ -599,40 +599,156 @@ def _pip(command: Command) -> EnvInstall | None:
 
 # -- commands run inside a project's environment -----------------------------------------------
 
-ENV_RUNNERS: Mapping[str, frozenset[str]] = {
-    "poetry": frozenset({"-C", "--directory", "-P", "--project"}),
-    "uv": frozenset({"--with", "--python", "-p", "--directory", "--project", "--package",
-                     "--group", "--extra", "--env-file", "--index", "--index-url"}),
-    "pdm": frozenset({"-p", "--project", "-v"}),
-    "pipenv": frozenset(),
-    "hatch": frozenset({"-e", "--env"}),
-    "rye": frozenset(),
-    "conda": frozenset({"-n", "--name", "-p", "--prefix", "--cwd"}),
-    "mamba": frozenset({"-n", "--name", "-p", "--prefix", "--cwd"}),
-    "micromamba": frozenset({"-n", "--name", "-p", "--prefix", "--cwd", "-r", "--root-prefix"}),
-}  # fmt: skip
-"""Tools whose ``run`` verb runs a command in the project's (or a named) environment, with
-their options that take a value (``conda run -n env``)."""
-
 
 def run_in_env(command: Command) -> Command:
     """The command ``poetry run X``, ``uv run X``, ``pdm run``, ``pipenv run``, ``hatch run``,
     ``rye run`` or ``conda``/``mamba``/``micromamba run -n ENV X`` runs; ``command`` itself
     for anything else (and when nothing follows ``run``)."""
-    valued = ENV_RUNNERS.get(command.name)
-    if valued is None or "run" not in command.args:
-        return command
-    args = command.args
-    at = 0
-    while at < len(args) and args[at] != "run":  # options before the verb (uv --directory d)
-        at += 2 if args[at] in valued else 1
-    if at >= len(args) or args[at] != "run":
-        return command
-    rest = list(args[at + 1 :])
-    while rest and rest[0].startswith("-"):
-        option = rest.pop(0)
-        if option == "--":
-            break
-        if option in valued and rest:
-            rest.pop(0)
-    return Command(tuple(rest)) if rest else command
+    at = runner_prefix(command.argv)
+    return Command(command.argv[at:]) if at else command
+
+
+# -- interpreters ------------------------------------------------------------------------------
+
+_INTERPRETER_VERSION = re.compile(r"^(?:cpython-|python)?(\d+\.\d+)(?:[.\d]*)(?:[-+@].*)?$")
+_SOURCE_TARBALL = re.compile(r"python\.org/ftp/python/(\d+\.\d+)[.\d]*/", re.IGNORECASE)
+_UV_PYTHON_OPTIONS = ("--python", "-p")
+
+
+def interpreter_installs(command: Command) -> list[tuple[str, str]]:
+    """(``X.Y``, what) of the Python interpreters a command installs outside conda and the
+    system package manager: ``uv python install 3.9``, ``uv venv --python 3.9`` (uv fetches
+    a managed build), ``pyenv install 3.8.10``, ``asdf install python 3.8.10``, and a source
+    tarball from python.org (``wget .../ftp/python/3.8.10/Python-3.8.10.tgz``)."""
+    words = command.words()
+    found: list[tuple[str, str]] = []
+    if command.name == "uv" and words[:2] == ["python", "install"]:
+        found.extend((v, "uv python install") for v in _versions(words[2:]))
+    elif command.name == "uv" and words[:1] in (["venv"], ["sync"], ["run"]):
+        values = option_values(command.args, *_UV_PYTHON_OPTIONS)
+        found.extend((v, f"uv {words[0]} --python") for v in _versions(values))
+    elif command.name == "pyenv" and words[:1] == ["install"]:
+        found.extend((v, "pyenv install") for v in _versions(words[1:]))
+    elif command.name == "asdf" and words[:2] == ["install", "python"]:
+        found.extend((v, "asdf install python") for v in _versions(words[2:3]))
+    for arg in command.args:
+        match = _SOURCE_TARBALL.search(arg)
+        if match:
+            found.append((match.group(1), "a python.org source tarball"))
+    return found
+
+
+def _versions(words: Sequence[str]) -> list[str]:
+    out = []
+    for word in words:
+        match = _INTERPRETER_VERSION.match(word)
+        if match:
+            out.append(match.group(1))
+    return out
+
+
+# -- where installs come from: trust, pins, locks --------------------------------------------------
+
+
+def trusted_hosts(command: Command) -> list[str]:
+    """Hosts pip is told to trust without TLS verification: ``pip install --trusted-host H``
+    and ``pip config set global.trusted-host H``."""
+    found = pip_argv(command)
+    if found is None:
+        return []
+    args = found[1]
+    hosts = option_values(args, "--trusted-host")
+    if pip_subcommand(args)[0] == "config":
+        words = [a for a in args if not a.startswith("-")]
+        for index, word in enumerate(words[:-1]):
+            if word.endswith("trusted-host"):
+                hosts.append(words[index + 1])
+    return hosts
+
+
+def conda_insecure(command: Command) -> str | None:
+    """``conda install --insecure`` or ``conda config --set ssl_verify false``."""
+    if command.name not in CONDA:
+        return None
+    if command.has("--insecure"):
+        return f"{command.name} --insecure skips TLS verification"
+    words = [a.lower() for a in command.args]
+    if "ssl_verify" in words and words[-1] in {"false", "no", "0"}:
+        return f"{command.name} config ssl_verify false skips TLS verification"
+    return None
+
+
+_VCS_URL = re.compile(r"(?:git|hg|svn|bzr)\+[a-z]+://\S+", re.IGNORECASE)
+
+
+def vcs_ref(text: str) -> str | None:
+    """The revision a VCS requirement names (``git+https://host/org/repo@v1.2#egg=x`` and
+    ``pkg @ git+https://...@v1.2``: ``v1.2``); ``""`` for none (the default branch); None
+    when ``text`` holds no VCS URL."""
+    match = _VCS_URL.search(text)
+    if match is None:
+        return None
+    rest = match.group(0).split("://", 1)[1].split("#", 1)[0]
+    path = rest.partition("/")[2]
+    if "@" not in path:
+        return ""
+    return path.rsplit("@", 1)[1].strip()
+
+
+def vcs_words(command: Command) -> list[str]:
+    """The VCS URLs a pip/uv install names on its command line (``git+https://...``,
+    ``pkg @ git+https://...``)."""
+    parts = _install_parts(command)
+    if parts is None:
+        return []
+    return [w for w in parts[1].targets if vcs_ref(w) is not None]
+
+
+def prereleases(command: Command) -> bool:
+    """``pip install --pre`` / ``uv pip install --prerelease allow``: whatever pre-release is
+    newest at build time."""
+    parts = _install_parts(command)
+    if parts is None:
+        return False
+    options = parts[1].options
+    return any(
+        o.name == "--pre" or (o.name == "--prerelease" and o.value in {"allow", "if-necessary"})
+        for o in options
+    )
+
+
+LOCKS = {"poetry": "poetry.lock", "uv": "uv.lock", "pdm": "pdm.lock", "pipenv": "Pipfile.lock"}
+"""The lock file each project tool installs from."""
+_LOCK_CHECKS = frozenset({"--check", "--locked", "--frozen", "--check-only", "--dry-run"})
+
+
+def resolves_lock(command: Command) -> str | None:
+    """``poetry lock``, ``uv lock``, ``pdm lock``, ``pipenv lock``, ``pip-compile``: a
+    resolution run at build time (``--check``/``--locked`` only verify, and are None)."""
+    words = command.words()
+    if command.name in {"poetry", "uv", "pdm", "pipenv"} and words[:1] == ["lock"]:
+        return None if command.has(*_LOCK_CHECKS) else f"{command.name} lock"
+    if command.name in {"pip-compile", "uv"} and (
+        command.name == "pip-compile" or words[:2] == ["pip", "compile"]
+    ):
+        return "pip-compile" if command.name == "pip-compile" else "uv pip compile"
+    return None
+
+
+def installs_from_lock(command: Command) -> str | None:
+    """The lock file a project install reads, and resolves afresh without it: ``poetry
+    install``, ``uv sync``, ``pdm install``/``sync``, ``pipenv install``/``sync``. None for
+    other commands and for installs that refuse to run without a lock (``uv sync --frozen``,
+    ``pipenv install --deploy``) or install no dependencies (``poetry install
+    --only-root``)."""
+    name = command.name
+    words = command.words()
+    if name == "poetry" and positionals(command, POETRY_VALUED)[:1] == ["install"]:
+        return None if command.has("--only-root") else LOCKS["poetry"]
+    if name == "uv" and words[:1] == ["sync"]:
+        return None if command.has("--frozen", "--locked") else LOCKS["uv"]
+    if name == "pdm" and positionals(command, PDM_VALUED)[:1] in (["install"], ["sync"]):
+        return None if command.has("--frozen-lockfile", "--check") else LOCKS["pdm"]
+    if name == "pipenv" and words[:1] in (["install"], ["sync"]) and len(words) == 1:
+        return None if command.has("--deploy", "--ignore-pipfile") else LOCKS["pipenv"]
+    return None

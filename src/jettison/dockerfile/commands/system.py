@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from jettison.dockerfile.commands.cleanup import removed_paths
-from jettison.dockerfile.commands.options import positionals
+from jettison.dockerfile.commands.options import option_values, positionals
 from jettison.dockerfile.paths import covers
 from jettison.dockerfile.shell import Command
 
@@ -215,3 +215,86 @@ def is_apt_cleanup(command: Command) -> bool:
 def sets_apt_source(command: Command) -> bool:
     """A command that adds an apt source or key, so later installs depend on its place."""
     return command.name in _SOURCE_TOOLS or any("/etc/apt/" in a for a in command.argv)
+
+
+def added_ppa(command: Command) -> str | None:
+    """The Launchpad PPA an ``add-apt-repository ppa:OWNER/NAME`` adds (``deadsnakes/ppa``),
+    or a ``deb`` line naming ``ppa.launchpadcontent.net/OWNER/NAME`` that a command writes."""
+    if command.name == "add-apt-repository":
+        for word in positionals(command):
+            if word.startswith("ppa:"):
+                return word[4:]
+    for arg in command.argv:
+        match = _PPA_URL.search(arg)
+        if match:
+            return match.group(1)
+    return None
+
+
+_PPA_URL = re.compile(r"ppa\.launchpad(?:content)?\.net/([\w.-]+/[\w.-]+)")
+
+
+# -- verification and sudo -----------------------------------------------------------------------
+
+_APT_INSECURE = {
+    "--allow-unauthenticated": "apt installs packages it cannot authenticate",
+    "--allow-insecure-repositories": "apt accepts unsigned repositories",
+    "--force-yes": "apt --force-yes also installs unauthenticated packages",
+    "--no-check-certificate": "the package manager skips TLS verification",
+}
+_INSECURE_SETTINGS = (
+    (re.compile(r"AllowUnauthenticated\s*=?\s*\"?(?:true|1|yes)", re.I),
+     "apt installs packages it cannot authenticate"),
+    (re.compile(r"AllowInsecureRepositories\s*=?\s*\"?(?:true|1|yes)", re.I),
+     "apt accepts unsigned repositories"),
+    (re.compile(r"Verify-Peer\s*=?\s*\"?(?:false|0|no)", re.I), "apt skips TLS verification"),
+    (re.compile(r"\[[^\]]*trusted=yes[^\]]*\]"),
+     "an apt source marked [trusted=yes] is not verified"),
+    (re.compile(r"^\s*gpgcheck\s*=\s*0\b", re.M), "a yum/dnf repository with gpgcheck=0"),
+)  # fmt: skip
+
+
+def insecure_package_options(command: Command) -> list[str]:
+    """What a package-manager command turns off: ``apt-get --allow-unauthenticated``,
+    ``-o Acquire::AllowInsecureRepositories=true``, ``[trusted=yes]`` in a source line it
+    writes, ``apk --allow-untrusted``, ``yum/dnf --nogpgcheck``, ``gpgcheck=0``, ``rpm
+    --nosignature``."""
+    out: list[str] = []
+    if command.name in APT:
+        out.extend(what for option, what in _APT_INSECURE.items() if command.has(option))
+    if command.name == "apk" and command.has("--allow-untrusted"):
+        out.append("apk installs unsigned packages (--allow-untrusted)")
+    if command.name in RPM_TOOLS and command.has("--nogpgcheck"):
+        out.append(f"{command.name} --nogpgcheck installs unsigned packages")
+    if command.name == "rpm" and command.has("--nosignature", "--nodigest"):
+        out.append("rpm skips signature checks")
+    text = " ".join(command.argv)
+    out.extend(what for pattern, what in _INSECURE_SETTINGS if pattern.search(text))
+    return list(dict.fromkeys(out))
+
+
+_NOPASSWD = re.compile(r"(\S+)\s+ALL\s*=\s*(?:\([^)]*\)\s*)?NOPASSWD\s*:", re.I)
+
+
+def nopasswd_grantees(text: str) -> list[str]:
+    """Who a sudoers text (or a command argument writing one) lets run sudo without a
+    password: ``app``, ``%sudo`` (a group), ``ALL``."""
+    return [m.group(1).rsplit("/", 1)[-1].lstrip("\"'") for m in _NOPASSWD.finditer(text)]
+
+
+def group_memberships(command: Command) -> list[tuple[str, str]]:
+    """(user, group) a command adds: ``usermod -aG sudo app``, ``adduser app sudo``,
+    ``gpasswd -a app sudo``, ``useradd -G sudo,wheel app``."""
+    words = command.words()
+    if command.name == "usermod":
+        groups = option_values(command.args, "-G", "--groups", "-aG")
+        return [(words[-1], g) for value in groups for g in value.split(",")] if words else []
+    if command.name == "useradd":
+        groups = option_values(command.args, "-G", "--groups")
+        return [(words[-1], g) for value in groups for g in value.split(",")] if words else []
+    if command.name == "adduser" and len(words) == 2 and not command.has("--group"):
+        return [(words[0], words[1])]
+    if command.name == "gpasswd":
+        users = option_values(command.args, "-a", "--add")
+        return [(u, words[-1]) for u in users] if words else []
+    return []

@@ -8,6 +8,8 @@ from jettison.lint.rules.base import (
     jt202_cuda_devel_base,
     jt203_eol_base,
     jt204_framework_base,
+    jt205_base_unpinned,
+    jt206_eol_python_installed,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -15,4 +17,6 @@ RULES: tuple[Rule, ...] = (
     jt202_cuda_devel_base.RULE,
     jt203_eol_base.RULE,
     jt204_framework_base.RULE,
+    jt205_base_unpinned.RULE,
+    jt206_eol_python_installed.RULE,
 )

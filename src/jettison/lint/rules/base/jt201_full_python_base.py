@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.images import runtime_base
+from jettison.dockerfile.images import shipped_base
 from jettison.imageref import ImageRef
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
@@ -30,7 +30,7 @@ def slim_tag(ref: ImageRef) -> str:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    base = runtime_base(ctx.dockerfile)
+    base = shipped_base(ctx.dockerfile)
     if ctx.dockerfile is None or base is None or base.ref.name != "python":
         return
     if any(p.startswith(_NOT_FULL) for p in base.ref.tag_parts):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jettison.dockerfile.images import runtime_base
+from jettison.dockerfile.images import shipped_base
 from jettison.facts.bases import NVIDIA_CUDA, NVIDIA_CUDAGL, PYTORCH
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
@@ -19,7 +19,7 @@ DEVEL_REPOSITORIES = NVIDIA_CUDA | NVIDIA_CUDAGL | {PYTORCH}
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    base = runtime_base(ctx.dockerfile)
+    base = shipped_base(ctx.dockerfile)
     if ctx.dockerfile is None or base is None:
         return
     ref = base.ref

@@ -10,6 +10,9 @@ from jettison.lint.rules.runtime import (
     jt604_dev_server,
     jt605_no_healthcheck,
     jt606_runtime_install,
+    jt607_unpinned_remote_source,
+    jt608_insecure_package_source,
+    jt609_sudo_nopasswd,
     jt610_entrypoint_no_exec,
 )
 
@@ -20,5 +23,8 @@ RULES: tuple[Rule, ...] = (
     jt604_dev_server.RULE,
     jt605_no_healthcheck.RULE,
     jt606_runtime_install.RULE,
+    jt607_unpinned_remote_source.RULE,
+    jt608_insecure_package_source.RULE,
+    jt609_sudo_nopasswd.RULE,
     jt610_entrypoint_no_exec.RULE,
 )

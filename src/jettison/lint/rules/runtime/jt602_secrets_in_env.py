@@ -5,6 +5,15 @@ prints them to anyone who can pull the image) and ``ARG`` defaults in its build 
 both are also in the Dockerfile, usually in version control. Hugging Face, OpenAI, W&B and
 cloud credentials are the usual suspects in ML images. The value itself is never repeated
 in the finding.
+
+A secret is judged by its name *and* its value (:mod:`jettison.facts.secrets`): the name
+says secret (``HF_TOKEN``, ``OPENAI_API_KEY``, ``DB_PASSWORD``; not ``HF_TOKEN_PATH``,
+``MAX_TOKENS``) and the value looks like one (a provider prefix such as ``hf_`` or
+``sk-`` with a token-shaped tail, or a long random string). Such a value in the final
+image's stages is an error; in a stage the final image does not build on, ``info``. A
+literal that does not look like a key (``DB_PASSWORD=postgres``) is ``info``; placeholders
+(``changeme``, ``<token>``), references (``${HF_TOKEN}``), paths and URLs are not reported.
+One finding per instruction, naming every variable it sets.
 """
 
 from __future__ import annotations
@@ -12,8 +21,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
-from jettison.dockerfile.steps import assignment_items
+from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.steps import assignment_items, runtime_indexes
+from jettison.facts.secrets import PLACEHOLDER, secret_shape
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 SUBSTRINGS = ("PASSWORD", "PASSWD", "SECRET")
@@ -51,29 +63,84 @@ def is_literal(value: str | None) -> bool:
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
-    if ctx.dockerfile is None:
+    dockerfile = ctx.dockerfile
+    if dockerfile is None:
         return
-    for instruction in ctx.dockerfile.instructions():
+    runtime = runtime_indexes(dockerfile)
+    redeclared = {
+        name
+        for stage in dockerfile.stages
+        if stage.index in runtime
+        for instruction in stage.of("ARG")
+        for name, _ in assignment_items(instruction)
+    }
+    for instruction in dockerfile.instructions():
         if instruction.keyword not in ("ENV", "ARG"):
             continue
-        for name, value in assignment_items(instruction):
-            if not is_secret_name(name) or not is_literal(value):
-                continue
-            if instruction.keyword == "ENV":
-                where = "the image configuration (`docker inspect` shows it)"
-            else:
-                where = "the image's build history (`docker history` shows it)"
-            yield RULE.finding(
-                ctx.dockerfile.path,
-                instruction,
-                f"{instruction.keyword} gives {name} a literal value: it is stored in {where} "
-                "and in this Dockerfile",
-                fix=(
-                    f"Remove the value; pass {name} at run time (`docker run -e {name}`, a "
-                    "secrets manager), or to a build step with "
-                    f"`RUN --mount=type=secret,id={name.lower()}`."
-                ),
-            )
+        found = _secrets(instruction)
+        if not found:
+            continue
+        if instruction.stage_index < 0:  # a global ARG ships where a final stage declares it
+            shipped = any(name in redeclared for name, _ in found)
+        else:
+            shipped = instruction.stage_index in runtime
+        yield _finding(dockerfile.path, instruction, found, shipped)
+
+
+def _secrets(instruction: Instruction) -> list[tuple[str, str | None]]:
+    """(name, what its value looks like, None when not like a key) of the secret-named
+    variables an ENV/ARG sets to a literal that is not a placeholder."""
+    out: list[tuple[str, str | None]] = []
+    for name, value in assignment_items(instruction):
+        if not is_secret_name(name) or not is_literal(value) or value is None:
+            continue
+        shape = secret_shape(value)
+        if shape is None and PLACEHOLDER.search(value):
+            continue
+        out.append((name, shape))
+    return out
+
+
+def _finding(
+    path: Path, instruction: Instruction, found: list[tuple[str, str | None]], shipped: bool
+) -> Finding:
+    names = ", ".join(name for name, _ in found)
+    shaped = [f"{name} ({shape})" for name, shape in found if shape is not None]
+    if instruction.keyword == "ENV":
+        where = "the image configuration (`docker inspect` shows it)"
+    else:
+        where = "the image's build history (`docker history` shows it)"
+    if shaped and shipped:
+        message = (
+            f"{instruction.keyword} sets {', '.join(shaped)} to a literal: it is stored in "
+            f"{where} and in this Dockerfile"
+        )
+        severity = Severity.ERROR
+    elif shaped:
+        message = (
+            f"{instruction.keyword} sets {', '.join(shaped)} to a literal in a stage the final "
+            "image does not build on: not in the image, but in this Dockerfile and the "
+            "builder's cache"
+        )
+        severity = Severity.INFO
+    else:
+        message = (
+            f"{instruction.keyword} gives {names} a literal value that does not look like a key; "
+            f"if it is a real credential, it is stored in {where}"
+        )
+        severity = Severity.INFO
+    first = found[0][0]
+    return RULE.finding(
+        path,
+        instruction,
+        message,
+        fix=(
+            f"Remove the value; pass {first} at run time (`docker run -e {first}`, a "
+            "secrets manager), or to a build step with "
+            f"`RUN --mount=type=secret,id={first.lower()}`."
+        ),
+        severity=severity,
+    )
 
 
 RULE = Rule(
@@ -82,7 +149,7 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="A password, token or API key is set to a literal value by ENV or ARG.",
     check=check,
-    example="ENV HF_TOKEN=hf_abc123",
+    example="ENV HF_TOKEN=hf_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
     fix_example=(
         "RUN --mount=type=secret,id=hf_token \\\n"
         "    HF_TOKEN=$(cat /run/secrets/hf_token) python download.py"
