@@ -21,11 +21,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.commands.cleanup import mounts
+from jettison.dockerfile.context_files import ContextFiles, Excluded
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.paths import absolute
-from jettison.dockerfile.shell import SHELLS, Command, commands_of, split_commands
-from jettison.dockerfile.steps import Step, expand, steps
+from jettison.dockerfile.shell import ALL_RUNNERS, SHELLS, Command, commands_of, split_commands
+from jettison.dockerfile.steps import Step
 
 MAX_DEPTH = 3
 """Scripts run by scripts are followed this deep."""
@@ -33,7 +33,6 @@ MAX_BYTES = 512_000
 """Larger files are not read (a script this size is not an install script)."""
 _SHELL_VALUED = frozenset({"-o", "+o", "-O", "+O", "--rcfile", "--init-file"})
 _CAT = re.compile(r"\$\(\s*cat\s+([^\s()$`;|&]+)\s*\)|`\s*cat\s+([^\s`$;|&]+)\s*`")
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@)", re.IGNORECASE)
 _MAKE_VALUED = frozenset(
     {"-C", "--directory", "-f", "--file", "--makefile", "-I", "--include-dir", "-j", "--jobs",
      "-l", "--load-average", "-o", "--old-file", "-W", "--what-if", "--assume-new"}
@@ -45,101 +44,6 @@ _MAKE_ASSIGN = re.compile(
     r"^(?:export\s+|override\s+)?([A-Za-z_][\w.]*)\s*(?::{1,3}=|\?=|=)\s*(.*)$"
 )
 _MAKE_RULE = re.compile(r"^([^\s:=#][^:=#]*?)\s*::?(?!=)\s*(.*)$")
-
-
-@dataclass(frozen=True, slots=True)
-class Placed:
-    """A build-context path put at ``target`` in the image (a file, or a directory's
-    contents)."""
-
-    target: str
-    source: Path
-
-
-class ContextFiles:
-    """Which build-context file an image path holds when a RUN runs: what the ``COPY``/
-    ``ADD`` instructions before it (along the stage's ``FROM`` chain) and the RUN's own bind
-    mounts put there."""
-
-    def __init__(self, placed: list[Placed]) -> None:
-        self._placed = placed
-
-    @classmethod
-    def before(cls, dockerfile: Dockerfile, step: Step, context_dir: Path) -> ContextFiles:
-        placed: list[Placed] = []
-        for earlier in steps(dockerfile, step.stage, inherited=True):
-            if earlier.instruction is step.instruction:
-                break
-            placed.extend(_copied(earlier, context_dir))
-        placed.extend(_bound(step, context_dir))
-        return cls(placed)
-
-    def find(self, path: str) -> Path | None:
-        """The context file at ``path`` (absolute), None when it is not known to be one."""
-        for placed in reversed(self._placed):
-            if path == placed.target:
-                return placed.source if placed.source.is_file() else None
-            prefix = placed.target.rstrip("/") + "/"
-            if path.startswith(prefix) and placed.source.is_dir():
-                candidate = placed.source / path[len(prefix) :]
-                if _inside(candidate, placed.source) and candidate.is_file():
-                    return candidate
-        return None
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except (OSError, ValueError):
-        return False
-    return True
-
-
-def _context_path(context_dir: Path, source: str) -> list[Path]:
-    relative = posixpath.normpath(source.lstrip("/"))
-    if relative.startswith("..") or _REMOTE.match(source) or "$" in source:
-        return []
-    try:
-        if any(c in relative for c in "*?["):
-            return sorted(context_dir.glob(relative))[:100]
-        path = context_dir / relative if relative != "." else context_dir
-        return [path] if path.exists() else []
-    except (OSError, ValueError):
-        return []
-
-
-def _copied(step: Step, context_dir: Path) -> list[Placed]:
-    instruction = step.instruction
-    if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
-        return []
-    if instruction.heredocs or len(instruction.args) < 2:
-        return []
-    *sources, dest = (expand(a, step.env) for a in instruction.args)
-    into_dir = dest.endswith("/") or len(sources) > 1
-    dest_abs = absolute(dest, step.cwd)
-    out = []
-    for source in sources:
-        for path in _context_path(context_dir, source):
-            if path.is_dir():
-                out.append(Placed(dest_abs, path))
-            elif into_dir or any(c in source for c in "*?["):
-                out.append(Placed(posixpath.join(dest_abs, path.name), path))
-            else:
-                out.append(Placed(dest_abs, path))
-    return out
-
-
-def _bound(step: Step, context_dir: Path) -> list[Placed]:
-    out = []
-    for mount in mounts(step.instruction):
-        if mount.type != "bind" or mount.from_ is not None or not mount.target:
-            continue
-        target = absolute(expand(mount.target.strip("\"'"), step.env), step.cwd)
-        for path in _context_path(
-            context_dir, expand((mount.source or ".").strip("\"'"), step.env)
-        ):
-            out.append(Placed(target, path))
-    return out
 
 
 # -- what a command runs ---------------------------------------------------------------------
@@ -229,14 +133,15 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _script_commands(path: Path) -> list[Command] | None:
+def script_commands(path: Path) -> list[Command]:
+    """The simple commands of a shell script file (empty when unreadable or not shell)."""
     text = _read(path)
     if text is None:
-        return None
+        return []
     first = text.lstrip().split("\n", 1)[0]
     if first.startswith("#!") and not any(s in first for s in SHELLS):
-        return None  # python (or other) scripts are not shell
-    return split_commands(text)
+        return []  # python (or other) scripts are not shell
+    return split_commands(text, ALL_RUNNERS)
 
 
 def _makefile(files: ContextFiles, invocation: Invocation) -> Path | None:
@@ -327,28 +232,44 @@ class RunCommand:
 
     command: Command
     script: Path | None = None
+    via: str | None = None
+    """How a finding names where the command is: ``install.sh``, ``Makefile (make lock)``;
+    None for the RUN line itself."""
 
 
-def run_commands(dockerfile: Dockerfile, step: Step, context_dir: Path) -> list[Command]:
+def run_commands(
+    dockerfile: Dockerfile,
+    step: Step,
+    context_dir: Path | None,
+    excluded: Excluded = lambda _: False,
+) -> list[Command]:
     """The commands ``step`` (a RUN) executes: its own, with the commands of every script
     and Makefile target it runs from the build context right after the line that runs
     them, and ``$(cat FILE)`` replaced by the words of FILE."""
-    return [r.command for r in traced_commands(dockerfile, step, context_dir)]
+    return [r.command for r in traced_commands(dockerfile, step, context_dir, excluded)]
 
 
-def traced_commands(dockerfile: Dockerfile, step: Step, context_dir: Path) -> list[RunCommand]:
-    """:func:`run_commands`, each with the script it comes from."""
+def traced_commands(
+    dockerfile: Dockerfile,
+    step: Step,
+    context_dir: Path | None,
+    excluded: Excluded = lambda _: False,
+) -> list[RunCommand]:
+    """:func:`run_commands`, each with the script it comes from. ``excluded`` says which
+    context paths ``.dockerignore`` leaves out (they are not in the image to run)."""
     if step.instruction.keyword != "RUN":
         return []
-    files = ContextFiles.before(dockerfile, step, context_dir)
+    if context_dir is None:
+        return [RunCommand(c) for c in step.commands]
+    files = ContextFiles.before(dockerfile, step, context_dir, excluded)
     own = _own_commands(step.instruction, files, step.cwd)
-    return list(_expanded(own, files, step.cwd, None, 0))
+    return list(_expanded(own, files, step.cwd, None, None, 0))
 
 
 def _own_commands(instruction: Instruction, files: ContextFiles, cwd: str) -> list[Command]:
     if instruction.json or instruction.heredocs or not _CAT.search(" ".join(instruction.args)):
         return commands_of(instruction)
-    return split_commands(_cat_substituted(" ".join(instruction.args), files, cwd))
+    return split_commands(_cat_substituted(" ".join(instruction.args), files, cwd), ALL_RUNNERS)
 
 
 def _cat_substituted(text: str, files: ContextFiles, cwd: str) -> str:
@@ -364,10 +285,15 @@ def _cat_substituted(text: str, files: ContextFiles, cwd: str) -> str:
 
 
 def _expanded(
-    commands: list[Command], files: ContextFiles, cwd: str, script: Path | None, depth: int
+    commands: list[Command],
+    files: ContextFiles,
+    cwd: str,
+    script: Path | None,
+    via: str | None,
+    depth: int,
 ) -> Iterator[RunCommand]:
     for command in commands:
-        yield RunCommand(command, script)
+        yield RunCommand(command, script, via)
         if depth >= MAX_DEPTH:
             continue
         invocation = invoked(command, cwd)
@@ -379,13 +305,45 @@ def _expanded(
             if makefile is None or text is None:
                 continue
             inner = [
-                c for line in make_recipes(text, invocation.targets) for c in split_commands(line)
+                c
+                for line in make_recipes(text, invocation.targets)
+                for c in split_commands(line, ALL_RUNNERS)
             ]
-            yield from _expanded(inner, files, invocation.cwd, makefile, depth + 1)
+            named = f"{makefile.name} (make {' '.join(invocation.targets)})".replace(" )", ")")
+            yield from _expanded(inner, files, invocation.cwd, makefile, named, depth + 1)
             continue
         found = files.find(invocation.path)
         if found is None or fnmatch.fnmatch(found.name, "*.py"):
             continue
-        inner_commands = _script_commands(found)
-        if inner_commands is not None:
-            yield from _expanded(inner_commands, files, invocation.cwd, found, depth + 1)
+        inner_commands = script_commands(found)
+        if inner_commands:
+            yield from _expanded(
+                inner_commands, files, invocation.cwd, found, found.name, depth + 1
+            )
+
+
+# -- what the image's start runs ---------------------------------------------------------------
+
+
+def launched_script(
+    dockerfile: Dockerfile,
+    command: Command,
+    cwd: str,
+    context_dir: Path | None,
+    excluded: Excluded = lambda _: False,
+) -> Path | None:
+    """The context file of the shell script an ENTRYPOINT/CMD command runs
+    (``/entrypoint.sh``, ``sh ./start.sh``, ``bash scripts/run.sh``, ``start.sh`` on PATH),
+    if the final image got it from the build context."""
+    files = ContextFiles.final(dockerfile, context_dir, excluded)
+    invocation = invoked(command, cwd)
+    if invocation is not None and invocation.kind == "script":
+        return files.find(invocation.path)
+    name = command.argv[0] if command.argv else ""
+    if "/" in name or not name.endswith(".sh"):
+        return None
+    for directory in (cwd, "/usr/local/bin", "/usr/bin", "/bin"):
+        found = files.find(posixpath.join(directory, name))
+        if found is not None:
+            return found
+    return None

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from jettison.dockerfile.commands.python import run_in_env
-from jettison.dockerfile.copies import copy_parts
+from jettison.dockerfile.context_files import ContextFiles
 from jettison.dockerfile.launch import start_argv
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.paths import absolute
@@ -439,6 +439,11 @@ class _Reader:
             self.cache[target] = self._find(target)
         return self.cache[target]
 
+    def _files(self, target: Target) -> ContextFiles:
+        """The context's files where ``target`` is looked up (no context directory: the
+        reader tries the candidates itself, in the context and the folders above it)."""
+        return ContextFiles.in_stage(self.dockerfile, target.stage, before_line=target.before)
+
     def _find(self, target: Target) -> Script | None:
         if target.kind == "path":
             return self._path(target)
@@ -454,7 +459,7 @@ class _Reader:
         return Script(found.path, "python", found.text, found.image_path, module, function)
 
     def _path(self, target: Target) -> Script | None:
-        sources = copied_from(self.dockerfile, target.stage, target.before, target.name)
+        sources = self._files(target).sources(target.name)
         for up in ("", *(("../" * n) for n in range(1, PROJECT_LEVELS_UP + 1))):
             for source in sources:  # in the context; else in a folder above it, which may
                 found = self._read(up + source, target.language, target.name)  # be the
@@ -477,7 +482,7 @@ class _Reader:
         for folder in target.dirs:
             for tail in names:
                 image_path = posixpath.join(folder, tail)
-                for source in copied_from(self.dockerfile, target.stage, target.before, image_path):
+                for source in self._files(target).sources(image_path):
                     found = self._read(source, "python", image_path, name)
                     if found is not None:
                         return found
@@ -589,63 +594,4 @@ def console_scripts(path: Path) -> dict[str, tuple[str, str]]:
     else:
         for match in _ENTRY_POINT.finditer(text):
             out.setdefault(match.group(1), (match.group(2), match.group(3)))
-    return out
-
-
-def copied_from(dockerfile: Dockerfile, stage: int, before: int, image_path: str) -> list[str]:
-    """Build-context paths a file at ``image_path`` may come from, by the COPY/ADD lines of
-    stage ``stage`` and the stages it is built on (before line ``before`` when not 0), the
-    latest COPY first; ``COPY --from`` is followed into its stage. These are candidates
-    (whether a source is a file or a folder is the context's to say): the reader keeps the
-    first that exists."""
-    return _copied_from(dockerfile, stage, before, image_path, 0)
-
-
-def _copied_from(
-    dockerfile: Dockerfile, stage: int, before: int, image_path: str, depth: int
-) -> list[str]:
-    if not 0 <= stage < len(dockerfile.stages) or depth > MAX_DEPTH:
-        return []
-    out: list[str] = []
-    for step in reversed(steps(dockerfile, dockerfile.stages[stage], inherited=True)):
-        instruction = step.instruction
-        if instruction.keyword not in ("COPY", "ADD"):
-            continue
-        if before and instruction.position.line >= before:
-            continue
-        parts = copy_parts(instruction)
-        if parts is None:
-            continue
-        sources, dest_written = parts
-        dest = absolute(expand(dest_written, step.env), step.cwd)
-        into_dir = dest_written.endswith("/") or len(sources) > 1
-        origin = instruction.flag("from")
-        for source in sources:
-            source = expand(source, step.env)
-            if "$" in source or "://" in source:
-                continue
-            for candidate in _candidates(source, dest, into_dir, image_path):
-                if origin is None:
-                    out.append(candidate)
-                    continue
-                other = dockerfile.stage_ref(origin)
-                if other is not None:
-                    inner = absolute(candidate, "/")
-                    out.extend(_copied_from(dockerfile, other.index, 0, inner, depth + 1))
-    return list(dict.fromkeys(out))
-
-
-def _candidates(source: str, dest: str, into_dir: bool, image_path: str) -> list[str]:
-    """Where ``image_path`` is in ``source`` when ``source`` is copied to ``dest``."""
-    source = posixpath.normpath(source) if source.strip("/") else "."
-    name = posixpath.basename(source)
-    out: list[str] = []
-    if image_path == dest and not into_dir:
-        out.append(source)  # a file copied (and maybe renamed)
-    prefix = dest.rstrip("/") + "/" if dest != "/" else "/"
-    if image_path.startswith(prefix):
-        rest = image_path[len(prefix) :]
-        out.append(posixpath.normpath(posixpath.join(source, rest)))  # inside a copied folder
-        if rest == name:
-            out.append(source)  # a file copied into a folder
     return out

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from jettison.dockerfile.commands.caches import Cache, left_by
 from jettison.dockerfile.ignore import DockerIgnore
 from jettison.dockerfile.model import Stage
-from jettison.dockerfile.run_commands import run_commands
+from jettison.dockerfile.run_commands import RunCommand, traced_commands
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, all_steps
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
@@ -48,9 +48,14 @@ def runs(step_list: Iterable[Step]) -> Iterator[Step]:
 def commands_run(ctx: LintContext, step: Step) -> list[Command]:
     """What a RUN executes: its commands, with those of the scripts and Makefile targets it
     runs from the build context in place (:mod:`jettison.dockerfile.scripts`)."""
+    return [r.command for r in commands_traced(ctx, step)]
+
+
+def commands_traced(ctx: LintContext, step: Step) -> list[RunCommand]:
+    """:func:`commands_run`, each with the context script it was read from (``via``)."""
     if ctx.dockerfile is None:
-        return step.commands
-    return run_commands(ctx.dockerfile, step, ctx.context_dir)
+        return [RunCommand(c) for c in step.commands]
+    return traced_commands(ctx.dockerfile, step, ctx.context_dir, context_excludes(ctx))
 
 
 def index_of(commands: Sequence[Command], test: Callable[[Command], bool]) -> int | None:

@@ -8,7 +8,6 @@ from jettison.dockerfile.parser import parse_dockerfile
 from jettison.dockerfile.scripts import (
     Scripts,
     console_scripts,
-    copied_from,
     local_imports,
     read_scripts,
     start_links,
@@ -46,23 +45,6 @@ def test_started_by_kinds() -> None:
     found = started_by(command("python -m pkg"), "/srv", {"PYTHONPATH": "/lib:rel"}, 0)
     assert found is not None and found.target.dirs == ("/srv", "/lib")
     assert unwrap_init(command("dumb-init --single-child -- uvicorn a:b")).argv[0] == "uvicorn"
-
-
-def test_copied_from_follows_copies_and_stages(tmp_path: Path) -> None:
-    path = write(
-        tmp_path,
-        "Dockerfile",
-        "FROM python:3.12 AS build\nWORKDIR /src\nCOPY . .\n"
-        "FROM python:3.12-slim\nWORKDIR /app\n"
-        "COPY bin/entry.sh /entry.sh\nCOPY a.sh b.sh /tools/\nCOPY scripts/ ./scripts\n"
-        "COPY --from=build /src/app /app/app\n",
-    )
-    parsed = parse_dockerfile(path)
-    assert copied_from(parsed, 1, 0, "/entry.sh") == ["bin/entry.sh"]
-    assert "b.sh" in copied_from(parsed, 1, 0, "/tools/b.sh")  # (or inside a folder a.sh)
-    assert copied_from(parsed, 1, 0, "/app/scripts/x/run.sh") == ["scripts/x/run.sh"]
-    assert copied_from(parsed, 1, 0, "/app/app/main.py") == ["app/main.py"]
-    assert copied_from(parsed, 1, 7, "/tools/b.sh") == []  # not copied yet at line 7
 
 
 def test_start_through_an_entrypoint_script(tmp_path: Path) -> None:

@@ -23,13 +23,13 @@ from pathlib import Path
 
 from jettison.dockerfile.commands.python import CONDA, env_install, interpreter_installs
 from jettison.dockerfile.commands.system import added_ppa, apt_installs, package_name
+from jettison.dockerfile.context_files import context_file
 from jettison.dockerfile.images import copied_trees, shipped_base
 from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.shell import Command
-from jettison.dockerfile.sources import context_file, executed_commands
 from jettison.dockerfile.steps import Step, expand, runtime_steps, steps
 from jettison.facts import bases
-from jettison.lint.helpers import context_excludes, shown, today
+from jettison.lint.helpers import commands_traced, context_excludes, shown, today
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.requirements.conda import conda_python_minor, environment_python
 
@@ -55,7 +55,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     ppas: set[str] = set()
     for step in _shipped_runs(dockerfile):
         found: dict[str, Install] = {}
-        for executed in executed_commands(dockerfile, step, ctx.context_dir, excluded):
+        for executed in commands_traced(ctx, step):
             command = executed.command
             ppa = added_ppa(command)
             if ppa is not None:

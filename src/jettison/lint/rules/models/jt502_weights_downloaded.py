@@ -30,10 +30,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from jettison.dockerfile.commands.python import pip_installs
+from jettison.dockerfile.context_files import ContextFiles
 from jettison.dockerfile.copies import copy_parts
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute, covers
-from jettison.dockerfile.scripts import copied_from
 from jettison.dockerfile.steps import Step, expand, steps
 from jettison.facts.weights import SMALL_MODEL_PACKAGE, cache_dirs, is_model_package
 from jettison.lint.model import Finding, LintContext, Rule, Severity
@@ -117,7 +117,8 @@ def _installs_file(ctx: LintContext, step: Step, written: str, file: Path) -> bo
     assert ctx.dockerfile is not None
     image_path = absolute(expand(written, step.env), step.cwd)
     line = step.instruction.position.line
-    sources = copied_from(ctx.dockerfile, step.stage.index, line, image_path)
+    files = ContextFiles.in_stage(ctx.dockerfile, step.stage.index, before_line=line)
+    sources = files.sources(image_path)
     try:
         relative = file.resolve().relative_to(ctx.context_dir.resolve()).as_posix()
     except ValueError:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.launch import dropped_to, launches
 from jettison.dockerfile.model import Dockerfile, Instruction
-from jettison.dockerfile.sources import launched_script, script_commands
+from jettison.dockerfile.run_commands import launched_script, script_commands
 from jettison.dockerfile.steps import chain, expand, runtime_steps
 from jettison.facts.bases import nonroot_base
 from jettison.imageref import parse_image

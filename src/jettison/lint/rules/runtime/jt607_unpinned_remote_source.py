@@ -47,14 +47,15 @@ from jettison.dockerfile.commands.python import (
     vcs_ref,
     vcs_words,
 )
+from jettison.dockerfile.context_files import context_file
 from jettison.dockerfile.copies import copy_parts
 from jettison.dockerfile.images import feeding_stages
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.paths import absolute
+from jettison.dockerfile.run_commands import RunCommand
 from jettison.dockerfile.shell import Command, pipelines
-from jettison.dockerfile.sources import Executed, context_file, executed_commands
 from jettison.dockerfile.steps import Step, expand, steps
-from jettison.lint.helpers import context_excludes
+from jettison.lint.helpers import commands_traced, context_excludes
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 _INTERPRETERS = re.compile(r"^(?:sh|bash|dash|zsh|python\d*(?:\.\d+)*)$")
@@ -108,7 +109,7 @@ def _run(
     excluded: Callable[[str], bool],
     locked: set[str],
 ) -> list[str]:
-    executed = executed_commands(dockerfile, step, ctx.context_dir, excluded)
+    executed = commands_traced(ctx, step)
     reasons = _clones(executed, step)
     for item in executed:
         command = item.command
@@ -139,7 +140,7 @@ def _run(
     return reasons
 
 
-def _clones(executed: list[Executed], step: Step) -> list[str]:
+def _clones(executed: list[RunCommand], step: Step) -> list[str]:
     """Clones of a branch that no later ``git checkout <tag or commit>`` in the RUN pins."""
     out: list[str] = []
     pinned_later = any(

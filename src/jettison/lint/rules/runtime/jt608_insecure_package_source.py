@@ -25,9 +25,8 @@ from jettison.dockerfile.commands.system import insecure_package_options
 from jettison.dockerfile.images import feeding_stages
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.shell import Command
-from jettison.dockerfile.sources import executed_commands
 from jettison.dockerfile.steps import all_steps, assignment_items
-from jettison.lint.helpers import context_excludes, shown
+from jettison.lint.helpers import commands_traced, shown
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 
@@ -36,7 +35,6 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if dockerfile is None:
         return
     feeding = feeding_stages(dockerfile)
-    excluded = context_excludes(ctx)
     for instruction in dockerfile.global_args:
         problems = _settings(instruction)
         if problems:  # a global ARG reaches every stage that declares it
@@ -44,7 +42,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     for step in all_steps(dockerfile):
         instruction = step.instruction
         if instruction.keyword == "RUN":
-            executed = executed_commands(dockerfile, step, ctx.context_dir, excluded)
+            executed = commands_traced(ctx, step)
             problems = [p for e in executed for p in _command(e.command, e.via)]
         else:
             problems = _settings(instruction)

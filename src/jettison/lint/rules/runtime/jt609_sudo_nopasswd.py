@@ -22,9 +22,8 @@ from jettison.dockerfile.commands.system import group_memberships, nopasswd_gran
 from jettison.dockerfile.copies import copy_parts, local_sources
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.paths import absolute, covers
-from jettison.dockerfile.sources import executed_commands
 from jettison.dockerfile.steps import Step, expand, runtime_steps
-from jettison.lint.helpers import context_excludes
+from jettison.lint.helpers import commands_traced
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 SUDOERS = ("/etc/sudoers", "/etc/sudoers.d")
@@ -42,7 +41,6 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     dockerfile = ctx.dockerfile
     if dockerfile is None:
         return
-    excluded = context_excludes(ctx)
     grants: list[Grant] = []
     groups: set[tuple[str, str]] = set()
     user: str | None = None
@@ -51,7 +49,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if instruction.keyword == "USER" and instruction.args:
             user = expand(instruction.args[0], step.env).split(":", 1)[0]
         elif instruction.keyword == "RUN":
-            for executed in executed_commands(dockerfile, step, ctx.context_dir, excluded):
+            for executed in commands_traced(ctx, step):
                 command = executed.command
                 groups.update((expand(u, step.env), g) for u, g in group_memberships(command))
                 for arg in command.args:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from jettison.dockerfile.commands.caches import PIP
 from jettison.dockerfile.commands.python import CONDA, env_install
+from jettison.dockerfile.context_files import ContextFiles
 from jettison.dockerfile.paths import absolute
-from jettison.dockerfile.run_commands import ContextFiles
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import all_steps
 from jettison.lint.helpers import cache_findings, commands_run, runs

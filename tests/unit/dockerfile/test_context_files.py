@@ -1,4 +1,5 @@
-"""Context files at image paths, and the commands a RUN runs through scripts."""
+"""Context files at image paths (the one resolver), and the commands a RUN and the image's
+start run through the scripts they find there."""
 
 from __future__ import annotations
 
@@ -6,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from jettison.dockerfile.context_files import ContextFiles, context_file
 from jettison.dockerfile.parser import parse_dockerfile
-from jettison.dockerfile.shell import split_commands
-from jettison.dockerfile.sources import (
-    context_file,
-    executed_commands,
-    image_file,
+from jettison.dockerfile.run_commands import (
     launched_script,
-    make_recipe,
+    make_recipes,
     script_commands,
+    traced_commands,
 )
+from jettison.dockerfile.shell import split_commands
 from jettison.dockerfile.steps import Step, all_steps
 
 
@@ -84,29 +84,29 @@ def test_a_later_copy_wins_and_copies_after_the_run_do_not_count(tmp_path: Path)
     ["bash /opt/install.sh --yes", "sh -e /opt/install.sh", "/opt/install.sh", ". /opt/install.sh",
      "cd /opt && ./install.sh"],
 )  # fmt: skip
-def test_executed_commands_follow_scripts(tmp_path: Path, run: str) -> None:
+def test_traced_commands_follow_scripts(tmp_path: Path, run: str) -> None:
     dockerfile, (step,) = _setup(
         tmp_path,
         f"FROM debian:bookworm-slim\nCOPY install.sh /opt/\nWORKDIR /opt\nRUN {run}\n",
         {"install.sh": "#!/bin/sh\nset -e\ngit clone https://example.org/x.git\n"},
     )
-    executed = executed_commands(dockerfile, step, tmp_path)  # type: ignore[arg-type]
+    executed = traced_commands(dockerfile, step, tmp_path)  # type: ignore[arg-type]
     inner = [e for e in executed if e.via == "install.sh"]
     assert [e.command.argv[:2] for e in inner] == [("set", "-e"), ("git", "clone")]
 
 
-def test_executed_commands_skip_non_shell_scripts_and_unknown_files(tmp_path: Path) -> None:
+def test_traced_commands_skip_non_shell_scripts_and_unknown_files(tmp_path: Path) -> None:
     dockerfile, (step, other) = _setup(
         tmp_path,
         "FROM debian:bookworm-slim\nCOPY tool /opt/tool\nRUN /opt/tool\nRUN bash /opt/missing.sh\n",
         {"tool": "#!/usr/bin/env python3\nimport os\n"},
     )
     for each in (step, other):
-        executed = executed_commands(dockerfile, each, tmp_path)  # type: ignore[arg-type]
+        executed = traced_commands(dockerfile, each, tmp_path)  # type: ignore[arg-type]
         assert all(e.via is None for e in executed)
 
 
-def test_executed_commands_read_a_make_target(tmp_path: Path) -> None:
+def test_traced_commands_read_a_make_target(tmp_path: Path) -> None:
     makefile = (
         "lock: deps\n\tpoetry lock\n\t@poetry export -o r.txt\n\ndeps:\n\tpip install poetry\n"
     )
@@ -116,14 +116,14 @@ def test_executed_commands_read_a_make_target(tmp_path: Path) -> None:
         "RUN make lock && pip install -r r.txt\n",
         {"Makefile": makefile},
     )
-    executed = executed_commands(dockerfile, step, tmp_path)  # type: ignore[arg-type]
+    executed = traced_commands(dockerfile, step, tmp_path)  # type: ignore[arg-type]
     inner = [e.command.argv[:2] for e in executed if e.via == "Makefile (make lock)"]
     assert inner == [("pip", "install"), ("poetry", "lock"), ("poetry", "export")]
 
 
 def test_make_recipe_default_target() -> None:
     text = ".PHONY: all\nall:\n\techo one\nother:\n\techo two\n"
-    assert [c.argv for c in make_recipe(text)] == [("echo", "one")]
+    assert make_recipes(text, ()) == ["echo one"]
 
 
 def test_image_file_and_launched_scripts(tmp_path: Path) -> None:
@@ -134,7 +134,8 @@ def test_image_file_and_launched_scripts(tmp_path: Path) -> None:
         {"deploy/run.sh": "#!/bin/sh\nexec python app.py\n"},
     )
     expected = tmp_path / "deploy" / "run.sh"
-    assert image_file(dockerfile, "/srv/deploy/run.sh", tmp_path) == expected  # type: ignore[arg-type]
+    final = ContextFiles.final(dockerfile, tmp_path)  # type: ignore[arg-type]
+    assert final.find("/srv/deploy/run.sh") == expected
     for line in ("run.sh", "sh deploy/run.sh", "./deploy/run.sh", "/usr/local/bin/run.sh"):
         (command,) = split_commands(line)
         found = launched_script(dockerfile, command, "/srv", tmp_path)  # type: ignore[arg-type]
@@ -149,8 +150,37 @@ def test_make_recipe_expands_variables() -> None:
         "commit := 3f2a9c1\nREPO ?= https://x.org/r.git\n\n"
         "get:\n\tgit clone $(REPO) r\n\tcd r && git checkout ${commit}\n"
     )
-    assert [c.argv for c in make_recipe(text, ("get",))] == [
-        ("git", "clone", "https://x.org/r.git", "r"),
-        ("cd", "r"),
-        ("git", "checkout", "3f2a9c1"),
+    assert make_recipes(text, ("get",)) == [
+        "git clone https://x.org/r.git r",
+        "cd r && git checkout 3f2a9c1",
     ]
+
+
+def test_sources_follow_copies_and_stages(tmp_path: Path) -> None:
+    """The candidates the start command's script reader tries (in the context and the
+    folders above it): ``COPY --from`` followed into its stage, later copies first."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.12 AS build\nWORKDIR /src\nCOPY . .\n"
+        "FROM python:3.12-slim\nWORKDIR /app\n"
+        "COPY bin/entry.sh /entry.sh\nCOPY a.sh b.sh /tools/\nCOPY scripts/ ./scripts\n"
+        "COPY --from=build /src/app /app/app\n",
+        encoding="utf-8",
+    )
+    parsed = parse_dockerfile(tmp_path / "Dockerfile")
+    final = ContextFiles.in_stage(parsed, 1)
+    assert final.sources("/entry.sh") == ["bin/entry.sh"]
+    assert "b.sh" in final.sources("/tools/b.sh")  # (or inside a folder a.sh)
+    assert final.sources("/app/scripts/x/run.sh") == ["scripts/x/run.sh"]
+    assert final.sources("/app/app/main.py") == ["app/main.py"]
+    assert ContextFiles.in_stage(parsed, 1, before_line=7).sources("/tools/b.sh") == []
+    assert final.find("/entry.sh") is None  # no context directory: nothing is a file
+
+
+def test_a_bind_mount_of_the_run_is_in_place(tmp_path: Path) -> None:
+    dockerfile, (step,) = _setup(
+        tmp_path,
+        "FROM debian:bookworm-slim\nRUN --mount=type=bind,source=deploy,target=/d sh /d/run.sh\n",
+        {"deploy/run.sh": "apt-get update\n"},
+    )
+    traced = traced_commands(dockerfile, step, tmp_path)  # type: ignore[arg-type]
+    assert [t.command.argv for t in traced if t.via == "run.sh"] == [("apt-get", "update")]
