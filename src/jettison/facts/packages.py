@@ -275,3 +275,73 @@ COMMON_DEPENDENTS: dict[str, frozenset[str]] = {
 }
 """Distribution -> popular distributions whose ``Requires-Dist`` names it: removing its line
 does not uninstall it while one of those stays."""
+
+
+# -- heavy distributions (JT309's severity) ------------------------------------------------------
+
+_HEAVY = """
+    torch torchvision torchaudio triton xformers flash-attn bitsandbytes deepspeed vllm
+    tensorflow tensorflow-cpu tensorflow-gpu tensorflow-intel tf-nightly tf-keras keras jax
+    jaxlib tensorboard paddlepaddle paddlepaddle-gpu paddleocr paddlehub mxnet onnxruntime
+    onnxruntime-gpu openvino tensorrt ctranslate2 cupy-cuda11x cupy-cuda12x cupy-cuda111
+    transformers sentence-transformers diffusers accelerate peft trl optimum auto-gptq
+    datasets evaluate lm-eval timm lightning pytorch-lightning torchmetrics kornia
+    ultralytics easyocr python-doctr openai-whisper faster-whisper pyannote-audio speechbrain
+    nemo-toolkit spacy gensim mediapipe insightface dlib face-recognition deepface
+    opencv-python opencv-python-headless opencv-contrib-python opencv-contrib-python-headless
+    scikit-image albumentations layoutparser unstructured detectron2 mmcv
+    scipy scikit-learn pandas polars pyarrow matplotlib seaborn plotly bokeh statsmodels
+    sympy numba llvmlite librosa xgboost lightgbm catboost faiss-cpu faiss-gpu
+    streamlit gradio dash panel voila jupyter jupyterlab notebook
+    mlflow wandb ray pyspark dask distributed boto3 botocore google-cloud-aiplatform
+    playwright selenium pymupdf chromadb llama-index langchain-community
+"""
+HEAVY = frozenset(_HEAVY.split())
+"""Distributions that weigh tens of MB installed or more (their own wheel, or what they
+require): an unused one is worth a warning, an unused small one only a mention."""
+
+_UNPICKLED = """
+    scikit-learn xgboost lightgbm catboost statsmodels scipy numpy pandas imbalanced-learn
+    category-encoders feature-engine prophet pmdarima sktime skops
+"""
+UNPICKLED = frozenset(_UNPICKLED.split())
+"""Classic-ML libraries whose objects a pickled model holds: ``pickle.load`` and
+``joblib.load`` import them without an import statement in the service's code."""
+
+TRANSITIVE: dict[str, frozenset[str]] = {
+    name: frozenset(users.split())
+    for name, users in {
+        "blinker": "flask",
+        "python-dateutil": "pandas matplotlib botocore arrow",
+        "six": "python-dateutil",
+        "urllib3": "requests botocore",
+        "idna": "requests httpx anyio",
+        "charset-normalizer": "requests",
+        "certifi": "requests httpx",
+        "h11": "uvicorn httpcore",
+        "sniffio": "anyio httpx",
+        "typing-extensions": "pydantic fastapi torch",
+        "pydantic-core": "pydantic",
+        "annotated-types": "pydantic",
+        "jmespath": "boto3 botocore",
+        "s3transfer": "boto3",
+        "packaging": "transformers huggingface-hub matplotlib",
+        "kiwisolver": "matplotlib",
+        "cycler": "matplotlib",
+        "fonttools": "matplotlib",
+        "pyparsing": "matplotlib",
+        "contourpy": "matplotlib",
+        "jinja2": "flask torch",
+        "mpmath": "sympy",
+        "llvmlite": "numba",
+        "absl-py": "tensorflow tensorflow-cpu",
+        "grpcio": "tensorflow tensorflow-cpu tensorboard",
+    }.items()
+}
+"""More distributions that popular ones require (``Requires-Dist``), beyond
+:data:`COMMON_DEPENDENTS`: what a ``pip freeze`` lists next to them."""
+
+
+def dependents(name: str) -> frozenset[str]:
+    """Popular distributions that require ``name`` (canonical)."""
+    return COMMON_DEPENDENTS.get(name, frozenset()) | TRANSITIVE.get(name, frozenset())

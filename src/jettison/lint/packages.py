@@ -22,6 +22,7 @@ from jettison.dockerfile.shell import split_commands
 from jettison.dockerfile.steps import assignment_items
 from jettison.facts.bases import is_cuda_base
 from jettison.facts.packages import TORCH_CPU_INDEX as TORCH_CPU_INDEX  # the CLI reads it here
+from jettison.imports.mapping import used_distributions
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.requirements.model import Requirement
 
@@ -294,6 +295,19 @@ def source_texts(ctx: LintContext) -> list[tuple[Path, str]]:
             out.append((candidate, _read(str(candidate), (stat.st_mtime_ns, stat.st_size))))
             break
     return out
+
+
+def partial_code(ctx: LintContext) -> str | None:
+    """Why the scanned code may not be all of the shipped code (a phrase for messages), or
+    None when the view is complete (or was not assessed)."""
+    view = ctx.code_view
+    return view.summary() if view is not None and view.partial else None
+
+
+def used_names(ctx: LintContext, packages: Iterable[Declared]) -> frozenset[str]:
+    """The production packages the shipped code uses: the context's used distributions
+    plus the imports matched against every declared name (``pip install`` arguments too)."""
+    return ctx.used_distributions | used_distributions(ctx.imports, [d.name for d in packages])
 
 
 _GPU_CODE = re.compile(

@@ -25,7 +25,7 @@ from jettison.inspect.report import (
     RemovableCause,
     Shadowed,
 )
-from jettison.lint.model import Finding, ImportedName, LintContext, Rule
+from jettison.lint.model import CodeView, Finding, ImportedName, LintContext, Rule
 from jettison.requirements.model import Requirement, RequirementSet
 
 
@@ -97,6 +97,7 @@ def make_ctx(
     sizes: object = None,
     options: Mapping[str, object] | None = None,
     dockerignore: Iterable[str] | None = None,
+    code_view: CodeView | None = None,
 ) -> LintContext:
     """A context over ``directory`` (the build context). ``dockerfile`` is the text of a
     Dockerfile to write there, or the path of an existing one."""
@@ -119,6 +120,7 @@ def make_ctx(
         image=image,
         sizes=sizes,  # type: ignore[arg-type]
         options=dict(options or {}),
+        code_view=code_view,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jettison.inspect.report import CudaFamilyBytes, OwnerBytes
-from jettison.lint.model import LintContext, Saving
+from jettison.lint.model import CodeView, LintContext, Saving, Severity
 from jettison.lint.rules.deps import (
     jt302_cuda_torch_on_cpu,
     jt303_unused_torch_addons,
@@ -273,3 +273,17 @@ def test_jt307_upgrade_on_the_command_line(tmp_path: Path) -> None:
 def test_jt307_negative(tmp_path: Path, base: str, requirement: str) -> None:
     reqs = requirements_file(tmp_path, f"{requirement}\n")
     assert run(JT307, make_ctx(tmp_path, f"FROM {base}\n", requirements=reqs)) == []
+
+
+def test_jt303_partial_code_is_a_mention(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, TORCH_REQS)
+    view = CodeView(1, ("the image copies src, which the build context does not hold",))
+    ctx = _ctx(tmp_path, SLIM, requirements=reqs, code_view=view)
+    first, second = run(JT303, ctx)
+    assert first.message == (
+        "torchvision is installed but the Python files scanned never import torchvision; the "
+        "build context holds only part of the shipped code: the image copies src, which the "
+        "build context does not hold, so it may be imported there"
+    )
+    assert [f.severity for f in (first, second)] == [Severity.INFO, Severity.INFO]
+    assert first.saving is None
