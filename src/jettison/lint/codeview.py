@@ -29,9 +29,9 @@ from jettison.dockerfile.commands.downloads import git_clone
 from jettison.dockerfile.commands.python import pip_installs
 from jettison.dockerfile.copies import local_sources
 from jettison.dockerfile.discover import clean_source
-from jettison.dockerfile.launch import launches
+from jettison.dockerfile.launch import launches, starts_no_service
 from jettison.dockerfile.model import Dockerfile, Stage
-from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.shell import split_commands
 from jettison.facts.packages import dependents, used_without_import
 from jettison.facts.weights import named_like_weights
 from jettison.imports.coverage import MissingModule
@@ -66,10 +66,6 @@ NOT_CODE_FOLDERS = frozenset(
 """Folder names that hold no Python code (assets, front ends, documentation)."""
 BUILD_SCRIPTS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py"})
 """Python files that build or test a project rather than being its code."""
-INTERACTIVE = frozenset(
-    {"bash", "sh", "zsh", "ash", "dash", "python", "python3", "ipython", "jupyter", "tini"}
-)
-"""Programs whose start (with no script) means "an interactive environment"."""
 ALWAYS_INSTALLED = frozenset({"setuptools", "pkg_resources", "pip", "wheel", "distutils"})
 """Modules of the packaging tools that every Python environment has (``setup.py`` imports)."""
 _CODE_SUFFIXES = frozenset({".py", ".pyx", ".pyi"})
@@ -100,13 +96,6 @@ def code_view(
     return CodeView(files_scanned=scan.files_scanned, gaps=tuple(gaps))
 
 
-def _interactive(command: Command) -> bool:
-    """A shell or an interpreter started without a script or command."""
-    return posixpath.basename(command.name) in INTERACTIVE and all(
-        a.startswith("-") and a != "-c" for a in command.args
-    )
-
-
 def _build_scripts_only(files: Sequence[Path]) -> list[str]:
     if not files or any(f.name not in BUILD_SCRIPTS for f in files):
         return []
@@ -116,9 +105,9 @@ def _build_scripts_only(files: Sequence[Path]) -> list[str]:
 def _no_service(dockerfile: Dockerfile) -> list[str]:
     """An image that starts no program of its own (no CMD, a shell, a bare interpreter) is
     an environment: the code it runs is mounted or passed at run time."""
-    commands = [launch.command for launch in launches(dockerfile)]
-    if any(not _interactive(c) for c in commands):
+    if not starts_no_service(dockerfile):
         return []
+    commands = [launch.command for launch in launches(dockerfile)]
     what = f"starts {posixpath.basename(commands[0].name)}" if commands else "sets no command"
     return [f"the image {what}, so the code it runs may be mounted at run time"]
 

@@ -10,16 +10,30 @@ Production packages are the requirements of group ``main`` plus the packages nam
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.commands.python import PipInstall, pip_installs, sets_pip_config
+from jettison.dockerfile.commands.python import (
+    PipInstall,
+    env_install,
+    parse_install,
+    pip_installs,
+    sets_pip_config,
+)
+from jettison.dockerfile.copies import copy_parts
 from jettison.dockerfile.images import runtime_base
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
-from jettison.dockerfile.shell import split_commands
-from jettison.dockerfile.steps import assignment_items
+from jettison.dockerfile.shell import (
+    Command,
+    expand_words,
+    live_commands,
+    shell_assignments,
+    split_commands,
+)
+from jettison.dockerfile.steps import assignment_items, default_build_env, steps
 from jettison.facts.bases import is_cuda_base
 from jettison.facts.packages import TORCH_CPU_INDEX as TORCH_CPU_INDEX  # the CLI reads it here
 from jettison.imports.mapping import used_distributions
@@ -28,6 +42,7 @@ from jettison.requirements.model import Requirement
 
 _ENV_PATH = re.compile(
     r"venv|site-packages|dist-packages|/root/\.local|^/usr/local/?$|^/usr/local/lib|/opt/conda"
+    r"|^/$"
 )
 """Paths that hold an installed Python environment (wheels to install later do not count)."""
 _CPU_INDEX = re.compile(r"download\.pytorch\.org/whl/(?:nightly/)?cpu\b")
@@ -93,7 +108,30 @@ def production_instructions(ctx: LintContext, *keywords: str) -> list[Instructio
 
 
 def production_installs(ctx: LintContext) -> list[PipInstall]:
-    return [i for run in production_instructions(ctx, "RUN") for i in pip_installs(run)]
+    """The ``pip install`` commands of the production stages that a default build runs."""
+    return [
+        parsed
+        for run, command in production_commands(ctx)
+        if (parsed := parse_install(run, command)) is not None
+    ]
+
+
+def production_commands(ctx: LintContext) -> list[tuple[Instruction, Command]]:
+    """(RUN, command) of the production stages, in file order, as a default build runs
+    them: less the commands it skips (``if [ "$TEST_ENV" = "true" ]`` with ``ARG TEST_ENV``
+    unset), with the variables it knows expanded (ARG defaults, ENV, and what the script
+    sets itself: ``ARGS="--no-dev" && uv sync $ARGS``)."""
+    if ctx.dockerfile is None:
+        return []
+    out: list[tuple[Instruction, Command]] = []
+    for stage in production_stages(ctx.dockerfile):
+        for step in steps(ctx.dockerfile, stage):
+            if step.instruction.keyword != "RUN":
+                continue
+            script = step.instruction.shell_text
+            env = {**default_build_env(ctx.dockerfile, step), **shell_assignments(script)}
+            out.extend((step.instruction, expand_words(c, env)) for c in live_commands(script, env))
+    return sorted(out, key=lambda item: item[0].position.line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +181,10 @@ class Declared:
 
 
 def production_packages(ctx: LintContext) -> list[Declared]:
-    """Group-``main`` requirements, then ``pip install`` arguments of production stages."""
+    """Group-``main`` requirements of the files the image installs (see
+    :func:`installed_requirement_files`), then ``pip install`` arguments of production
+    stages."""
+    installed = installed_requirement_files(ctx)
     out = [
         Declared(
             name=r.name,
@@ -154,6 +195,7 @@ def production_packages(ctx: LintContext) -> list[Declared]:
             requirement=r,
         )
         for r in ctx.requirements.main()
+        if installed is None or r.file in installed
     ]
     for install in production_installs(ctx):
         out.extend(
@@ -167,6 +209,129 @@ def production_packages(ctx: LintContext) -> list[Declared]:
             )
             for p in install.packages
         )
+    return out
+
+
+_SCRIPT = re.compile(r"\.(?:sh|bash|py)$")
+_INSTALLS = re.compile(
+    r"\b(?:pip3?|uv|poetry|pdm|pipenv|conda|mamba|micromamba)\b[^\n]*\binstall\b"
+)
+_INCLUDE = re.compile(r"^\s*(?:-r|--requirement)[\s=]+(\S+)", re.MULTILINE)
+_PROJECT_FILES = frozenset({"pyproject.toml", "setup.py", "setup.cfg"})
+
+
+def installed_requirement_files(ctx: LintContext) -> frozenset[Path] | None:
+    """The requirement inputs the production stages install, when the Dockerfile tells:
+    the files ``pip install -r``/``conda env create -f`` name (by file name) and what they
+    include, and the project files (pyproject.toml, setup.py) of a project install
+    (``pip install .`` without ``--no-deps``, poetry, uv sync, pdm, pipenv). A requirements
+    file the image copies or the context holds but nothing installs is not production.
+
+    None when it cannot be told: no Dockerfile, no Python install in the production stages,
+    a file named through a variable, or a script of the context that installs packages."""
+    if ctx.dockerfile is None or not ctx.requirements.files:
+        return None
+    names: set[str] = set()
+    projects = False
+    installs = 0
+    for _, command in production_commands(ctx):
+        if _may_install(ctx, command):
+            return None
+        found = env_install(command)
+        if found is None:
+            continue
+        installs += 1
+        if any("$" in f for f in found.files):
+            return None
+        names.update(posixpath.basename(f) for f in found.files)
+        no_deps = command.has("--no-deps")
+        if found.tool not in PIP_TOOLS or (found.projects and not no_deps):
+            projects = projects or found.tool in PROJECT_TOOLS or bool(found.projects)
+    if not installs:
+        return None  # installed some other way (a base's ONBUILD, a wrapper): not told
+    if projects:
+        names.update(_PROJECT_FILES)
+        names.update(_read_by_project(ctx))
+    renamed = _copied_as(ctx.dockerfile)
+    chosen = {
+        f
+        for f in ctx.requirements.files
+        if f.name in names or any(renamed.get(n) == f.name for n in names)
+    }
+    return frozenset(_with_includes(chosen, ctx.requirements.files))
+
+
+def _copied_as(dockerfile: Dockerfile) -> dict[str, str]:
+    """Names files get in the image when a COPY renames them (``COPY libs/requirements.txt
+    /tmp/libs-requirements.txt``): image name -> build-context name."""
+    out: dict[str, str] = {}
+    for instruction in dockerfile.instructions():
+        parts = copy_parts(instruction)
+        if parts is None or instruction.flag("from") is not None:
+            continue
+        sources, destination = parts
+        if len(sources) == 1 and not destination.endswith(("/", ".")):
+            source = posixpath.basename(sources[0].rstrip("/"))
+            target = posixpath.basename(destination)
+            if "." in target and source != target:
+                out[target] = source
+    return out
+
+
+def _read_by_project(ctx: LintContext) -> set[str]:
+    """Requirement files a project's build reads (``setup.py`` opening requirements.txt,
+    setuptools' ``dependencies = {file = ...}``): the names its project files mention."""
+    folders = {ctx.context_dir, *(f.parent for f in ctx.requirements.files)}
+    texts = [_text(folder / name) for folder in folders for name in sorted(_PROJECT_FILES)]
+    return {f.name for f in ctx.requirements.files if any(f.name in text for text in texts)}
+
+
+def _may_install(ctx: LintContext, command: Command) -> bool:
+    """A script of the build context or ``make`` run during the build that installs Python
+    packages. Scripts the context does not hold are downloaded installers (miniconda,
+    rustup) or generated: they do not read the project's requirement files."""
+    if command.name == "make":
+        return True
+    script = next(
+        (w for w in (command.name, *command.args[:1]) if _SCRIPT.search(w)),
+        None,
+    )
+    if script is None:
+        return False
+    local = ctx.context_dir / posixpath.basename(script)
+    candidates = [ctx.context_dir / script.lstrip("/"), local]
+    text = next((_text(c) for c in candidates if c.is_file()), "")
+    return _INSTALLS.search(text) is not None
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+PIP_TOOLS = frozenset({"pip", "uv pip"})
+PROJECT_TOOLS = frozenset({"pip", "uv pip", "uv", "poetry", "pdm", "pipenv"})
+
+
+def _with_includes(chosen: set[Path], known: Iterable[Path]) -> set[Path]:
+    """``chosen`` and the files they include (``-r other.txt``), transitively."""
+    known_files = set(known)
+    pending = list(chosen)
+    out = set(chosen)
+    while pending:
+        path = pending.pop()
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for target in _INCLUDE.findall(text):
+            included = (path.parent / target).resolve()
+            for candidate in known_files:
+                if candidate.resolve() == included and candidate not in out:
+                    out.add(candidate)
+                    pending.append(candidate)
     return out
 
 

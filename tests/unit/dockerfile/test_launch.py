@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jettison.dockerfile.launch import final_commands, launches, python_module
+from jettison.dockerfile.launch import (
+    final_commands,
+    launches,
+    python_module,
+    runs_notebook,
+    starts_no_service,
+)
+from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import parse_dockerfile
 from support.commands import command
 from support.files import write
@@ -36,3 +43,17 @@ def test_launches_join_entrypoint_and_cmd(tmp_path: Path) -> None:
     assert ("uvicorn", ("app:app", "--port", "8000")) in programs
     assert python_module(command("python3 -m http.server")) == "http.server"
     assert python_module(command("python app.py")) is None
+
+
+def test_images_that_start_no_service(tmp_path: Path) -> None:
+    def parsed(text: str) -> Dockerfile:
+        return parse_dockerfile(write(tmp_path, "Dockerfile", "FROM python:3.12-slim\n" + text))
+
+    assert starts_no_service(parsed(""))
+    assert starts_no_service(parsed('CMD ["bash"]\n'))
+    assert starts_no_service(parsed("CMD python3 -i\n"))
+    assert not starts_no_service(parsed('CMD ["python", "app.py"]\n'))
+    assert not starts_no_service(parsed('CMD ["bash", "-c", "uvicorn app:app"]\n'))
+    assert not runs_notebook(parsed('CMD ["python", "app.py"]\n'))
+    assert runs_notebook(parsed('CMD ["jupyter", "lab", "--ip=0.0.0.0"]\n'))
+    assert runs_notebook(parsed("CMD python -m jupyter notebook\n"))

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from jettison.dockerfile.shell import split_commands
+from jettison.dockerfile.shell import (
+    expand_words,
+    live_commands,
+    shell_assignments,
+    split_commands,
+)
 
 
 @pytest.mark.parametrize(
@@ -38,3 +43,56 @@ def test_command_name_and_words() -> None:
     assert command.words() == ["install", "x"]
     assert command.has("--no-deps")
     assert not command.has("--no")
+
+
+def test_live_commands_drop_what_a_default_build_skips() -> None:
+    script = (
+        'set -eux; if [ "$TEST_ENV" = "true" ]; then pip install -r requirements-test.txt; '
+        "fi; echo done"
+    )
+    names = lambda env: [c.argv[:2] for c in live_commands(script, env)]  # noqa: E731
+    assert names({"TEST_ENV": ""}) == [("set", "-eux"), ("echo", "done")]
+    assert ("pip", "install") in names({"TEST_ENV": "true"})
+    assert ("pip", "install") in names({})  # unknown value: kept
+
+
+def test_live_commands_else_branches_and_guards() -> None:
+    script = (
+        'if [ "$GPU" != "1" ]; then\n pip install cpu-build\nelse\n pip install gpu-build\nfi\n'
+        '[ -n "$EXTRA" ] && pip install extra && echo more; pip install always\n'
+        'test -z "$SKIP" && pip install unless-skipped'
+    )
+    words = [c.argv[-1] for c in live_commands(script, {"GPU": "0", "EXTRA": "", "SKIP": ""})]
+    assert words == ["cpu-build", "always", "unless-skipped"]
+    words = [c.argv[-1] for c in live_commands(script, {"GPU": "1", "EXTRA": "x", "SKIP": "y"})]
+    assert words == ["gpu-build", "extra", "more", "always"]
+
+
+def test_live_commands_keep_what_they_cannot_judge() -> None:
+    script = "if command -v nvidia-smi; then pip install a; elif [ -f x ]; then pip install b; fi"
+    assert [c.argv[-1] for c in live_commands(script, {})] == ["a", "b"]
+    script = (
+        'if [ "$V" = 1 ]; then pip install one; elif [ "$V" = 2 ]; then pip install two; '
+        "else pip install other; fi"
+    )
+    for value, kept in (("1", "one"), ("2", "two"), ("3", "other")):
+        assert [c.argv[-1] for c in live_commands(script, {"V": value})] == [kept]
+    assert [c.argv[-1] for c in live_commands(script, {})] == ["one", "two", "other"]
+
+
+def test_shell_assignments_and_expansion() -> None:
+    script = (
+        'umask 002 && ARGS="--frozen --no-dev" && export A=1 B=2; FOO=bar uv sync $ARGS '
+        "${EMPTY} --x=${A} $UNKNOWN"
+    )
+    env = shell_assignments(script)
+    assert env == {"ARGS": "--frozen --no-dev", "A": "1", "B": "2"}
+    sync = split_commands(script)[-1]
+    assert expand_words(sync, {**env, "EMPTY": ""}).argv == (
+        "uv",
+        "sync",
+        "--frozen",
+        "--no-dev",
+        "--x=1",
+        "$UNKNOWN",
+    )

@@ -61,9 +61,10 @@ def test_jt308_pyproject_ranges_with_a_lock_file(tmp_path: Path) -> None:
     reqs = requirements_file(
         tmp_path, "fastapi>=0.110\n", name="pyproject.toml", source_kind="pyproject"
     )
-    assert len(run(JT308, make_ctx(tmp_path, SLIM, requirements=reqs))) == 1
+    project = "FROM python:3.11-slim\nCOPY . /app\nRUN pip install /app\n"
+    assert len(run(JT308, make_ctx(tmp_path, project, requirements=reqs))) == 1
     (tmp_path / "uv.lock").write_text("version = 1\n", encoding="utf-8")
-    assert run(JT308, make_ctx(tmp_path, SLIM, requirements=reqs)) == []
+    assert run(JT308, make_ctx(tmp_path, project, requirements=reqs)) == []
 
 
 # -- JT309 -----------------------------------------------------------------------------------
