@@ -345,3 +345,27 @@ TRANSITIVE: dict[str, frozenset[str]] = {
 def dependents(name: str) -> frozenset[str]:
     """Popular distributions that require ``name`` (canonical)."""
     return COMMON_DEPENDENTS.get(name, frozenset()) | TRANSITIVE.get(name, frozenset())
+
+
+# -- OpenCV's GUI build pulled in by other packages (JT304) ---------------------------------------
+
+GUI_OPENCV_DEPENDENTS: dict[str, str] = {
+    "lama-cleaner": "opencv-python",
+    "iopaint": "opencv-python",
+    "paddlehub": "opencv-python",
+    "paddleocr": "opencv-python",
+    "python-doctr": "opencv-python",
+    "ultralytics": "opencv-python",
+    "deepface": "opencv-python",
+    "layoutparser": "opencv-python",
+    "basicsr": "opencv-python",
+    "facexlib": "opencv-python",
+    "gfpgan": "opencv-python",
+    "realesrgan": "opencv-python",
+    "controlnet-aux": "opencv-python",
+    "mmcv": "opencv-python",
+    "mediapipe": "opencv-contrib-python",
+}
+"""Distribution -> the GUI OpenCV wheel its ``Requires-Dist`` names (2024-2026 releases;
+older or newer ones may differ, hence lint reports these at info). Packages that require
+the ``-headless`` wheels (easyocr, albumentations, rembg) are not listed."""

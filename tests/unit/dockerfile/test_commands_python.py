@@ -6,6 +6,7 @@ import pytest
 
 from jettison.dockerfile.commands.python import (
     EnvInstall,
+    PackageArg,
     PipOption,
     carried,
     disables_cache,
@@ -350,3 +351,15 @@ def test_parse_install_needs_an_install() -> None:
 )
 def test_pip_config(line: str, expected: bool) -> None:
     assert sets_pip_config(command(line)) is expected
+
+
+def test_a_version_from_a_build_argument_keeps_the_name() -> None:
+    assert parse_package("lama-cleaner==$VERSION") == PackageArg(
+        "lama-cleaner", "==$VERSION", (), "lama-cleaner==$VERSION"
+    )
+    assert parse_package("Tool[a,b]>=${V}") == PackageArg(
+        "tool", ">=${V}", ("a", "b"), "Tool[a,b]>=${V}"
+    )
+    assert parse_package("tool==") == PackageArg("tool", "==", (), "tool==")  # ARG expanded empty
+    assert parse_package("$PACKAGE") is None
+    assert parse_package("${NAME}==1.0") is None

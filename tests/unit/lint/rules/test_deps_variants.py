@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jettison.inspect.report import OwnerBytes
-from jettison.lint.model import Saving
+from jettison.lint.model import Saving, Severity
 from jettison.lint.rules.deps import (
     jt304_opencv_gui,
     jt305_tensorflow_full,
@@ -178,3 +178,39 @@ def test_jt306_torch_with_two_builds(tmp_path: Path) -> None:
 def test_jt306_negative(tmp_path: Path, requirements: str, run_line: str) -> None:
     reqs = requirements_file(tmp_path, requirements)
     assert run(JT306, make_ctx(tmp_path, SLIM + run_line, requirements=reqs)) == []
+
+
+def test_jt304_matplotlib_imshow_and_leftover_calls_are_no_gui(tmp_path: Path) -> None:
+    gui = requirements_file(tmp_path, "opencv-python==4.10.0.84\nmatplotlib==3.9.2\n")
+    code = (
+        "import cv2\nimport matplotlib.pyplot as plt\nplt.imshow(img)\nax.imshow(mask)\n"
+        "cv2.destroyAllWindows()\ncv2.waitKey(1)\n"
+    )
+    imports = source(tmp_path, "plot.py", code, "cv2", "matplotlib")
+    ctx = make_ctx(tmp_path, SLIM, requirements=gui, imports=imports, used={"opencv-python"})
+    (finding,) = run(JT304, ctx)
+    assert finding.severity is Severity.WARNING
+    imports = source(tmp_path, "show.py", "from cv2 import imshow, waitKey\n", "cv2")
+    ctx = make_ctx(tmp_path, SLIM, requirements=gui, imports=imports, used={"opencv-python"})
+    assert run(JT304, ctx) == []
+
+
+def test_jt304_gui_build_pulled_in_by_a_dependency(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "python-doctr==0.10.0\nultralytics==8.3.0\n")
+    text = SLIM + "RUN apt-get install -y libgl1\nRUN pip install mediapipe==0.10.14\n"
+    contrib, pulled = run(JT304, make_ctx(tmp_path, text, requirements=reqs))
+    assert (contrib.file.name, contrib.line) == ("Dockerfile", 4)
+    assert contrib.message.startswith("mediapipe requires opencv-contrib-python (per its")
+    assert pulled.message.startswith(
+        "python-doctr and ultralytics require opencv-python (per their published requirements)"
+    )
+    assert pulled.severity is Severity.INFO
+    assert pulled.fix == (
+        "After installing python-doctr and ultralytics, swap the wheel: pip uninstall -y "
+        "opencv-python && pip install opencv-python-headless (or override the dependency: uv's "
+        "override-dependencies, pip constraints), and drop libgl1 from apt-get install."
+    )
+    # declared directly too: one finding, the direct one
+    reqs = requirements_file(tmp_path, "python-doctr==0.10.0\nopencv-python==4.10.0.84\n")
+    (direct,) = run(JT304, make_ctx(tmp_path, SLIM, requirements=reqs))
+    assert direct.severity is Severity.WARNING and direct.line == 2
