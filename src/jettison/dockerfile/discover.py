@@ -138,7 +138,8 @@ def owning_dockerfile(path: Path, cwd: Path) -> Path:
 
 
 def copied_requirement_files(dockerfile: Dockerfile, context: Path) -> list[Path]:
-    """Requirement inputs the Dockerfile copies by name (``COPY requirements.txt .``).
+    """Requirement inputs the Dockerfile copies by name (``COPY requirements.txt .``), or
+    in a folder of their own (``COPY requirements/ /tmp/requirements/``).
 
     When there are some, they are what the image installs: lint reads those rather than
     every requirements file it could discover in the context (a ``requirements-dev.txt`` next
@@ -147,7 +148,10 @@ def copied_requirement_files(dockerfile: Dockerfile, context: Path) -> list[Path
     found: list[Path] = []
     for source in copy_sources(dockerfile):
         candidate = context / clean_source(source)
-        if candidate.is_file() and is_requirements_input(candidate) and candidate not in found:
+        if candidate.is_dir() and clean_source(source) != ".":
+            inside = sorted(p for p in candidate.iterdir() if p.is_file())
+            found.extend(p for p in inside if is_requirements_input(p) and p not in found)
+        elif candidate.is_file() and is_requirements_input(candidate) and candidate not in found:
             found.append(candidate)
     return found
 

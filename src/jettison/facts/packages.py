@@ -9,6 +9,8 @@ dependents), so that each moves, keeps or reports exactly what the others do.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # -- development and test tools (lint's JT301, inspect's dev-tools) ----------------------------
 
 DEV_TOOLS: dict[str, str] = {
@@ -369,3 +371,61 @@ GUI_OPENCV_DEPENDENTS: dict[str, str] = {
 """Distribution -> the GUI OpenCV wheel its ``Requires-Dist`` names (2024-2026 releases;
 older or newer ones may differ, hence lint reports these at info). Packages that require
 the ``-headless`` wheels (easyocr, albumentations, rembg) are not listed."""
+
+
+# -- CUDA: what pulls PyPI's CUDA torch, and wheels that only run with CUDA (JT302, JT310) ------
+
+_TORCH_DEPENDENTS = """
+    sentence-transformers accelerate timm ultralytics easyocr openai-whisper whisperx peft
+    bitsandbytes deepspeed lightning pytorch-lightning torchmetrics kornia lama-cleaner iopaint
+    pyannote-audio speechbrain coqui-tts tts nemo-toolkit vllm xformers auto-gptq optimum trl
+    open-clip-torch gfpgan basicsr realesrgan facexlib unstructured-inference torchvision
+    python-doctr
+    torchaudio flair stanza lmdeploy torch-geometric
+"""
+TORCH_DEPENDENTS = frozenset(_TORCH_DEPENDENTS.split())
+"""Distributions whose ``Requires-Dist`` names torch (unconditionally): installed without a
+CPU torch already in place, they pull PyPI's default (CUDA) build and its nvidia-* wheels."""
+
+
+@dataclass(frozen=True, slots=True)
+class CudaWheel:
+    """A distribution that only does its job with CUDA (or drags CUDA libraries along)."""
+
+    what: str
+    """For messages: ``the CUDA build of onnxruntime``."""
+    instead: str | None
+    """The CPU distribution that replaces it, when there is one."""
+    since: str | None = None
+    """The first version that has the CUDA dependency (``2.0`` for xgboost), if not all."""
+
+
+CUDA_WHEELS: dict[str, CudaWheel] = {
+    "onnxruntime-gpu": CudaWheel("the CUDA/TensorRT build of onnxruntime", "onnxruntime"),
+    "xgboost": CudaWheel(
+        "xgboost's Linux x86_64 wheel, which depends on nvidia-nccl-cu12 (about 200 MB)",
+        "xgboost-cpu (2.1 and later)",
+        since="2.0",
+    ),
+    "faiss-gpu": CudaWheel("the CUDA build of faiss", "faiss-cpu"),
+    "faiss-gpu-cu11": CudaWheel("the CUDA 11 build of faiss", "faiss-cpu"),
+    "faiss-gpu-cu12": CudaWheel("the CUDA 12 build of faiss", "faiss-cpu"),
+    "paddlepaddle-gpu": CudaWheel("the CUDA build of PaddlePaddle", "paddlepaddle"),
+    "cupy-cuda11x": CudaWheel("CuPy for CUDA 11 (GPU arrays only)", "numpy"),
+    "cupy-cuda12x": CudaWheel("CuPy for CUDA 12 (GPU arrays only)", "numpy"),
+    "vllm": CudaWheel("vLLM's CUDA build (PyPI's wheels need an NVIDIA GPU)", None),
+    "flash-attn": CudaWheel("FlashAttention (CUDA kernels only)", None),
+}
+"""Distribution -> why it is CUDA-only. ``nvidia-*`` wheels and ``cupy-cuda*`` names are
+recognised by :func:`cuda_wheel` too."""
+
+
+def cuda_wheel(name: str) -> CudaWheel | None:
+    """What makes ``name`` (canonical) a CUDA-only distribution, or None."""
+    if name in CUDA_WHEELS:
+        return CUDA_WHEELS[name]
+    if name.startswith("nvidia-") and name.endswith(("-cu11", "-cu12", "-cu13")):
+        return CudaWheel(f"{name}, an NVIDIA CUDA library wheel", None)
+    if name.startswith("cupy-cuda"):
+        return CudaWheel(f"CuPy built for CUDA ({name})", "numpy")
+    return None

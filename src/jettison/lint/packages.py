@@ -16,6 +16,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion
+
 from jettison.dockerfile.commands.python import (
     PipInstall,
     env_install,
@@ -36,6 +40,7 @@ from jettison.dockerfile.shell import (
 from jettison.dockerfile.steps import assignment_items, default_build_env, steps
 from jettison.facts.bases import is_cuda_base
 from jettison.facts.packages import TORCH_CPU_INDEX as TORCH_CPU_INDEX  # the CLI reads it here
+from jettison.facts.packages import TORCH_FAMILY
 from jettison.imports.mapping import used_distributions
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.requirements.model import Requirement
@@ -195,7 +200,7 @@ def production_packages(ctx: LintContext) -> list[Declared]:
             requirement=r,
         )
         for r in ctx.requirements.main()
-        if installed is None or r.file in installed
+        if (installed is None or r.file in installed) and applies_in_image(r.marker)
     ]
     for install in production_installs(ctx):
         out.extend(
@@ -335,6 +340,37 @@ def _with_includes(chosen: set[Path], known: Iterable[Path]) -> set[Path]:
     return out
 
 
+_LINUX = {
+    "os_name": "posix",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": "x86_64",
+    "platform_python_implementation": "CPython",
+    "implementation_name": "cpython",
+}
+_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
+
+
+def applies_in_image(marker: str | None) -> bool:
+    """Whether a requirement with this environment marker installs in a Linux x86_64
+    image (``; sys_platform == 'darwin'`` does not). The Python version is not known:
+    any supported one will do; a marker that cannot be read applies."""
+    if not marker:
+        return True
+    try:
+        parsed = Marker(marker)
+    except InvalidMarker:
+        return True
+    for python in _PYTHONS:
+        env = {**_LINUX, "python_version": python, "python_full_version": f"{python}.0"}
+        try:
+            if parsed.evaluate({**env, "extra": ""}):
+                return True
+        except (UndefinedEnvironmentName, InvalidVersion, ValueError):  # cannot tell
+            return True
+    return False
+
+
 def finding_at(
     rule: Rule,
     ctx: LintContext,
@@ -395,6 +431,71 @@ def torch_variant(ctx: LintContext, declared: Declared) -> str:
     if re.search(r"backend:(?:cu\d+|rocm|auto)", joined):
         return "cuda"
     return "default"
+
+
+def met_by_earlier_cpu_torch(ctx: LintContext, declared: Declared) -> bool:
+    """Whether a CPU torch installed by an earlier command already meets ``declared``
+    (pip leaves an installed distribution alone unless told to upgrade): ``pip install
+    torch --index-url .../cpu`` followed by ``pip install -r requirements.txt`` holding
+    ``torch>=2``."""
+    if declared.name not in TORCH_FAMILY:
+        return False
+    order = _install_order(ctx)
+    at = order.index_of(declared)
+    if at is None or order.upgrades(at):
+        return False
+    earlier = [
+        d
+        for install in order.installs[:at]
+        for d in _declared_on(install)
+        if d.name == declared.name and torch_variant(ctx, d) == "cpu"
+    ]
+    return any(_allows(declared.specifier, d.specifier) for d in earlier)
+
+
+def _allows(wanted: str, installed: str) -> bool:
+    """Whether ``wanted`` may accept what ``installed`` pinned (unknown versions: yes)."""
+    version = installed.removeprefix("==").split("+", 1)[0].strip()
+    if not wanted or not installed.startswith("==") or not version:
+        return True
+    try:
+        return SpecifierSet(wanted).contains(version, prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):
+        return True
+
+
+def _declared_on(install: PipInstall) -> list[Declared]:
+    return [
+        Declared(p.name, p.specifier, p.raw, p.extras, p.url, install=install)
+        for p in install.packages
+    ]
+
+
+@dataclass(frozen=True)
+class _Order:
+    installs: list[PipInstall]
+    files: dict[str, int]
+    """Requirement file name -> the index of the first install that reads it."""
+
+    def index_of(self, declared: Declared) -> int | None:
+        if declared.install is not None:
+            return next((i for i, x in enumerate(self.installs) if x is declared.install), None)
+        assert declared.requirement is not None
+        return self.files.get(declared.requirement.file.name)
+
+    def upgrades(self, index: int) -> bool:
+        return self.installs[index].upgrade
+
+
+def _install_order(ctx: LintContext) -> _Order:
+    installs = production_installs(ctx)
+    renamed = _copied_as(ctx.dockerfile) if ctx.dockerfile is not None else {}
+    files: dict[str, int] = {}
+    for index, install in enumerate(installs):
+        for name in install.requirement_files:
+            base = posixpath.basename(name)
+            files.setdefault(renamed.get(base, base), index)
+    return _Order(installs, files)
 
 
 def env_pairs(instruction: Instruction) -> list[tuple[str, str]]:
@@ -481,9 +582,10 @@ _GPU_CODE = re.compile(
 _GPU_DOCKERFILE = re.compile(r"cuda|nvidia|\bgpus?\b", re.IGNORECASE)
 
 
-def gpu_evidence(ctx: LintContext, code: str) -> str | None:
+def gpu_evidence(ctx: LintContext, code: str, *, in_code: bool = True) -> str | None:
     """Why the service looks like it uses a GPU (for the message), or None when nothing
-    says so. ``options = { <code> = { gpu = true|false } }`` overrides the guess."""
+    says so; ``in_code=False`` looks at the image only (base, ENV/LABEL/CMD), not the
+    shipped code. ``options = { <code> = { gpu = true|false } }`` overrides the guess."""
     forced = ctx.option(code, "gpu")
     if isinstance(forced, bool):
         return "the gpu option is set" if forced else None
@@ -493,10 +595,74 @@ def gpu_evidence(ctx: LintContext, code: str) -> str | None:
     for instruction in production_instructions(ctx, "ENV", "LABEL", "CMD", "ENTRYPOINT"):
         if _GPU_DOCKERFILE.search(instruction.original):
             return f"line {instruction.position.line} of the Dockerfile mentions a GPU"
+    if not in_code:
+        return None
     for path, text in source_texts(ctx):
         match = _GPU_CODE.search(text)
         if match:
             return f"{path.name} mentions {match.group(0)!r}"
+    return None
+
+
+_GPU_HARD = re.compile(
+    r"\.cuda\(\s*\)|\.to\(\s*[\"']cuda|\bdevice\s*=\s*[\"']cuda|device_map\s*=|use_gpu\s*=\s*True"
+    r"|\bdevice\s*=\s*0\b|\.to\(\s*0\s*\)|[\"']cuda:\d",
+    re.I,
+)
+_GPU_FALLBACK = re.compile(r"is_available|else\s*[\"']cpu[\"']|[\"']cpu[\"']\s*if\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeGpu:
+    """What the shipped code says about the GPU."""
+
+    optional: bool
+    """No mention asks for the GPU outright (``.cuda()``, ``device="cuda"``,
+    ``device_map=``): it is used when available (``"cuda" if torch.cuda.is_available() else
+    "cpu"``, ``torch.cuda.empty_cache()``)."""
+    where: str
+    """``app.py mentions 'cuda'``, for messages."""
+
+
+def code_gpu_use(ctx: LintContext) -> CodeGpu | None:
+    """How the shipped code uses a GPU, or None when it never mentions one."""
+    first: str | None = None
+    for path, text in source_texts(ctx):
+        for line in text.splitlines():
+            match = _GPU_CODE.search(line)
+            if match is None:
+                continue
+            where = f"{path.name} mentions {match.group(0)!r}"
+            if _GPU_HARD.search(line) and not _GPU_FALLBACK.search(line):
+                return CodeGpu(False, where)
+            first = first or where
+    return CodeGpu(True, first) if first is not None else None
+
+
+_CPU_NAME = re.compile(r"cpu", re.I)
+_LAMBDA_BASES = re.compile(r"^(?:public\.ecr\.aws/lambda/|amazon/aws-lambda-)")
+
+
+def cpu_evidence(ctx: LintContext, code: str) -> str | None:
+    """Why the image is meant for CPUs only (for the message), or None: the gpu option set
+    to false, a Dockerfile, stage or base tag named for the CPU, torch from the CPU index,
+    or an AWS Lambda base (Lambda has no GPUs)."""
+    if ctx.option(code, "gpu") is False:
+        return "the gpu option is false"
+    if ctx.dockerfile is None:
+        return None
+    if _CPU_NAME.search(ctx.dockerfile.path.name):
+        return f"the Dockerfile is named {ctx.dockerfile.path.name}"
+    final = ctx.dockerfile.final_stage
+    if final is not None and final.name and _CPU_NAME.search(final.name):
+        return f'the final stage is named "{final.name}"'
+    base = runtime_base(ctx.dockerfile)
+    if base is not None and _CPU_NAME.search(base.ref.tag):
+        return f"the base image is {base.ref.text}"
+    if base is not None and _LAMBDA_BASES.search(base.ref.name):
+        return f"the base image {base.ref.text} runs on AWS Lambda, which has no GPUs"
+    if any(d.name == "torch" and torch_variant(ctx, d) == "cpu" for d in production_packages(ctx)):
+        return "torch comes from the CPU index"
     return None
 
 

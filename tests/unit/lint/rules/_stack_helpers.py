@@ -68,6 +68,7 @@ def read_requirements(
                 line=number,
                 raw=raw,
                 extras=tuple(sorted(parsed.extras)),
+                marker=str(parsed.marker) if parsed.marker else None,
                 url=parsed.url,
                 group=group,
                 index_url=index_url,

@@ -105,7 +105,7 @@ def test_jt302_bound_method_sizes_provider(tmp_path: Path) -> None:
         ("FROM nvidia/cuda:12.1.0-runtime-ubuntu22.04\n", "torch==2.7.0\n", (), CPU_CODE),
         # the code asks for the GPU
         (SLIM, "torch==2.7.0\n", (), "import torch\ndevice = 'cuda'\n"),
-        (SLIM, "torch==2.7.0\n", (), "import torch\nok = torch.cuda.is_available()\n"),
+        (SLIM, "torch==2.7.0\n", (), "import torch\nmodel = model.cuda()\n"),
         (
             SLIM,
             "torch==2.7.0\n",
@@ -170,11 +170,93 @@ def test_jt302_pip_install_line_with_cpu_index(tmp_path: Path) -> None:
     assert finding.message.startswith("torchaudio from the default index")
 
 
-def test_jt302_needs_the_code(tmp_path: Path) -> None:
+def test_jt302_without_the_code_says_what_is_known(tmp_path: Path) -> None:
     reqs = requirements_file(tmp_path, "torch==2.7.0\n")
-    assert run(JT302, make_ctx(tmp_path, SLIM, requirements=reqs)) == []
+    (finding,) = run(JT302, make_ctx(tmp_path, SLIM, requirements=reqs))
+    assert finding.severity is Severity.INFO and finding.saving is None
+    assert finding.message.endswith(
+        "yet nothing in the image suggests a GPU (no CUDA base, no GPU setting); the "
+        "service's code is not in the build context, so whether it uses a GPU is unknown"
+    )
     forced = make_ctx(tmp_path, SLIM, requirements=reqs, options={"JT302": {"gpu": False}})
-    assert len(run(JT302, forced)) == 1
+    (finding,) = run(JT302, forced)
+    assert finding.severity is Severity.WARNING
+    assert "the image is meant for CPUs (the gpu option is false)" in finding.message
+
+
+def test_jt302_gpu_optional_or_partial_code_is_info(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "torch==2.7.0\n")
+    code = "import torch\ndevice = 'cuda' if torch.cuda.is_available() else 'cpu'\n"
+    (finding,) = run(JT302, _ctx(tmp_path, SLIM, requirements=reqs, code=code))
+    assert finding.severity is Severity.INFO
+    assert "the code uses CUDA only when available (main.py mentions 'cuda')" in finding.message
+    view = CodeView(1, ("the image copies src, which the build context does not hold",))
+    (finding,) = run(JT302, _ctx(tmp_path, SLIM, requirements=reqs, code_view=view))
+    assert finding.severity is Severity.INFO
+    assert "the code here never mentions one, but the build context holds only part" in (
+        finding.message
+    )
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "why"),
+    [
+        ("FROM python:3.11-slim AS cpu\n", 'the final stage is named "cpu"'),
+        ("FROM ultralytics/ultralytics:8.3.0-cpu\n", "ultralytics/ultralytics:8.3.0-cpu"),
+        ("FROM public.ecr.aws/lambda/python:3.12\n", "AWS Lambda, which has no GPUs"),
+    ],
+)
+def test_jt302_an_image_meant_for_cpus_warns_whatever_the_code(
+    tmp_path: Path, dockerfile: str, why: str
+) -> None:
+    reqs = requirements_file(tmp_path, "torch==2.7.0\n")
+    code = "import torch\nok = torch.cuda.is_available()\n"
+    text = dockerfile + "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    (finding,) = run(JT302, _ctx(tmp_path, text, requirements=reqs, code=code))
+    assert finding.severity is Severity.WARNING
+    assert why in finding.message
+
+
+def test_jt302_cuda_only_wheels(tmp_path: Path) -> None:
+    reqs = requirements_file(
+        tmp_path,
+        "onnxruntime-gpu==1.19.2\nxgboost==2.1.1\nxgboost<2\nfaiss-gpu-cu12==1.8.0\n"
+        "onnxruntime==1.19.2; sys_platform == 'darwin'\n",
+    )
+    text = "FROM python:3.11-slim\nRUN pip install -r requirements.txt\nRUN pip install xgboost\n"
+    loose, ort, xgb, faiss = run(JT302, _ctx(tmp_path, text, requirements=reqs))
+    assert (loose.file.name, loose.line, loose.severity) == ("Dockerfile", 3, Severity.INFO)
+    assert ort.message.startswith("onnxruntime-gpu==1.19.2 is the CUDA/TensorRT build")
+    assert ort.fix == "Install onnxruntime instead for a CPU-only image."
+    assert xgb.message.startswith("xgboost==2.1.1 is xgboost's Linux x86_64 wheel, which depends")
+    assert xgb.fix == "Install xgboost-cpu (2.1 and later) instead for a CPU-only image."
+    assert faiss.line == 4
+    assert {f.severity for f in (ort, xgb, faiss)} == {Severity.WARNING}
+
+
+def test_jt302_torch_pulled_in_by_another_package(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "sentence-transformers==3.0.1\nopenai-whisper\n")
+    (finding,) = run(JT302, _ctx(tmp_path, SLIM, requirements=reqs))
+    assert finding.severity is Severity.INFO
+    assert finding.message.startswith("sentence-transformers and openai-whisper require torch")
+    assert finding.fix is not None and "before sentence-transformers" in finding.fix
+    reqs = requirements_file(tmp_path, "torch==2.7.0+cpu\nsentence-transformers==3.0.1\n")
+    assert run(JT302, _ctx(tmp_path, SLIM, requirements=reqs)) == []
+
+
+def test_jt302_a_cpu_torch_installed_first_meets_later_requirements(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "torch>=2.0\ntransformers==4.44.0\n")
+    text = (
+        "FROM python:3.11-slim\nRUN pip install torch==2.7.0 --index-url "
+        "https://download.pytorch.org/whl/cpu && pip install -r requirements.txt\n"
+    )
+    assert run(JT302, _ctx(tmp_path, text, requirements=reqs)) == []
+    # an upgrade, or a pin the CPU build does not meet, installs PyPI's build after all
+    text = text.replace("pip install -r", "pip install -U -r")
+    assert len(run(JT302, _ctx(tmp_path, text, requirements=reqs))) == 1
+    reqs = requirements_file(tmp_path, "torch==2.5.1\n")
+    text = text.replace("pip install -U -r", "pip install -r")
+    assert len(run(JT302, _ctx(tmp_path, text, requirements=reqs))) == 1
 
 
 def test_jt302_gpu_option_silences(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from jettison.inspect.report import OwnerBytes
 from jettison.lint.model import Saving, Severity
+from jettison.lint.packages import applies_in_image
 from jettison.lint.rules.deps import (
     jt304_opencv_gui,
     jt305_tensorflow_full,
@@ -214,3 +215,26 @@ def test_jt304_gui_build_pulled_in_by_a_dependency(tmp_path: Path) -> None:
     reqs = requirements_file(tmp_path, "python-doctr==0.10.0\nopencv-python==4.10.0.84\n")
     (direct,) = run(JT304, make_ctx(tmp_path, SLIM, requirements=reqs))
     assert direct.severity is Severity.WARNING and direct.line == 2
+
+
+def test_jt306_platform_markers_pick_one(tmp_path: Path) -> None:
+    reqs = requirements_file(
+        tmp_path,
+        "onnxruntime-gpu==1.16.0; sys_platform == 'linux'\n"
+        "onnxruntime==1.16.0; sys_platform == 'darwin' or sys_platform == 'win32'\n",
+    )
+    assert run(JT306, make_ctx(tmp_path, SLIM, requirements=reqs)) == []
+    assert applies_in_image("sys_platform == 'linux' and python_version >= '3.10'")
+    assert applies_in_image("platform_machine != 'aarch64'")
+    assert not applies_in_image("platform_system == 'Windows'")
+    assert applies_in_image("extra == 'gpu'") is False  # an extra nobody asked for
+    assert applies_in_image("not a marker")
+
+
+def test_jt306_a_cpu_torch_installed_first_is_not_replaced(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "torch>=2.0\n")
+    text = (
+        "FROM python:3.11-slim\nRUN pip install torch --index-url "
+        "https://download.pytorch.org/whl/cpu\nRUN pip install -r requirements.txt\n"
+    )
+    assert run(JT306, make_ctx(tmp_path, text, requirements=reqs)) == []

@@ -22,6 +22,7 @@ from jettison.lint.packages import (
     Declared,
     finding_at,
     gpu_evidence,
+    met_by_earlier_cpu_torch,
     production_packages,
     torch_variant,
 )
@@ -114,7 +115,10 @@ def _stack_findings(ctx: LintContext, packages: list[Declared], gpu: bool) -> It
 
 def _torch_findings(ctx: LintContext, packages: list[Declared]) -> Iterator[Finding]:
     for name in TORCH_FAMILY:
-        seen = sorted((d for d in packages if d.name == name), key=Declared.sort_key)
+        seen = sorted(
+            (d for d in packages if d.name == name and not met_by_earlier_cpu_torch(ctx, d)),
+            key=Declared.sort_key,
+        )
         variants = {d: torch_variant(ctx, d) for d in seen}
         if len(set(variants.values())) < 2:
             continue
