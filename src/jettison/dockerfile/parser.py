@@ -98,7 +98,8 @@ def parse_dockerfile(path: Path, build_args: Mapping[str, str] | None = None) ->
                 global_args.append(instruction)
                 for word in instruction.args:
                     name, _, default = word.partition("=")
-                    global_values[name] = default
+                    # a default may use the ARGs declared before it (ARG IMG=cuda:${VER})
+                    global_values[name] = expand(default, {**global_values, **(build_args or {})})
             # anything else before FROM is an error for docker build; rules report it
             else:
                 global_args.append(instruction)

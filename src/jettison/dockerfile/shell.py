@@ -25,6 +25,13 @@ _WRAPPER_VALUED = {
     "xargs": frozenset({"-n", "-I", "-P", "-d", "-L", "-s", "-E", "-a"}),
 }
 """Options of the wrappers that take a value (``sudo -u app``): skipped with it."""
+_ENV_RUNNERS = frozenset({"conda", "mamba", "micromamba", "poetry", "pipenv", "pdm", "uv", "hatch"})
+"""Tools whose ``run`` subcommand runs a command inside their environment."""
+_RUNNER_VALUED = frozenset(
+    {"-n", "--name", "-p", "--prefix", "--cwd", "--with", "--python", "--project", "--env",
+     "--directory", "--package", "--extra", "--group", "-e", "-r", "--root-prefix"}
+)  # fmt: skip
+"""Options of those ``run`` subcommands that take a value."""
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 """Programs that run a script given with ``-c`` (or a heredoc) as shell commands."""
 _HEREDOC_MARK = re.compile(r"<<-?\s*([\"']?)(\w+)\1")
@@ -76,13 +83,21 @@ def _is_assignment(word: str) -> bool:
 
 def _unwrapped(argv: list[str]) -> list[str]:
     """``argv`` without what runs before the program: environment assignments
-    (``FOO=bar cmd``), shell keywords (``if``, ``then``...) and wrappers with their options
-    (``sudo -u app``, ``env -i X=1``, ``nice -n 10``)."""
+    (``FOO=bar cmd``), shell keywords (``if``, ``then``...), wrappers with their options
+    (``sudo -u app``, ``env -i X=1``, ``nice -n 10``) and environment runners (``conda run
+    -n env``, ``poetry run``, ``uv run``)."""
     while argv:
         if _is_assignment(argv[0]):
             argv.pop(0)
             continue
         name = posixpath.basename(argv[0])
+        if name in _ENV_RUNNERS and argv[1:2] == ["run"]:
+            del argv[:2]  # conda run -n env pip install ...: the command runs in the env
+            while argv and argv[0].startswith("-"):
+                option = argv.pop(0)
+                if option in _RUNNER_VALUED and "=" not in option and argv:
+                    argv.pop(0)
+            continue
         if argv[0] not in _KEYWORDS and name not in _WRAPPERS:
             break
         argv.pop(0)

@@ -59,6 +59,40 @@ def is_cuda_base(ref: ImageRef) -> bool:
     return _GPU_TAG.search(ref.tag.lower()) is not None
 
 
+_CUDA_FLAVOUR = re.compile(r"(?:^|-)(base|runtime|devel)(?:-|$)")
+_CUDA_VERSION = re.compile(r"^(\d+)\.\d+")
+
+
+def cuda_libraries(ref: ImageRef) -> str | None:
+    """What CUDA user-space libraries (beyond the driver shim and cudart) the image ships,
+    for messages, or None: NVIDIA's ``-runtime``/``-devel``/cuDNN images (not ``-base``,
+    which holds cudart and the compat libraries only), NGC's containers, TensorFlow's GPU
+    images and RAPIDS. A PyPI CUDA wheel (torch's nvidia-* dependencies, cupy-cuda) brings
+    a second copy of these."""
+    tag = ref.tag.lower()
+    if ref.name in NVIDIA_CUDA or ref.name in NVIDIA_CUDAGL:
+        flavour = _CUDA_FLAVOUR.search(tag)
+        if flavour is None or flavour.group(1) == "base":
+            return None
+        what = "cuBLAS, cuFFT, cuSPARSE, NCCL" + (", cuDNN" if "cudnn" in tag else "")
+        return f"CUDA's {flavour.group(1)} libraries ({what})"
+    if ref.name.startswith("nvcr.io/nvidia/"):
+        return "NGC's CUDA stack (CUDA libraries, cuDNN, NCCL)"
+    if ref.name == "tensorflow/tensorflow" and "gpu" in tag:
+        return "the CUDA and cuDNN libraries TensorFlow's GPU image installs"
+    if ref.name.startswith("rapidsai/"):
+        return "the CUDA libraries of the RAPIDS image"
+    return None
+
+
+def cuda_major(ref: ImageRef) -> int | None:
+    """The CUDA major version of an NVIDIA CUDA image (``nvidia/cuda:12.4.1-...``: 12)."""
+    if ref.name not in NVIDIA_CUDA and ref.name not in NVIDIA_CUDAGL:
+        return None
+    match = _CUDA_VERSION.match(ref.tag)
+    return int(match.group(1)) if match else None
+
+
 # -- torch and the framework images ------------------------------------------------------------
 
 _TAG_VERSION = re.compile(r"^(\d+\.\d+(?:\.\d+)?)(?:-|$)")

@@ -93,3 +93,16 @@ def test_a_bom_is_fine(tmp_path: Path) -> None:
 )
 def test_from_substitution(text: str, expected: str) -> None:
     assert expand(text, {"A": "a"}) == expected
+
+
+def test_arg_defaults_use_the_args_declared_before(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "Dockerfile",
+        "ARG CUDA=12.4.1\nARG IMAGE=nvidia/cuda:${CUDA}-runtime-ubuntu22.04\nFROM ${IMAGE}\n",
+    )
+    assert parse_dockerfile(path).stages[0].base_expanded == (
+        "nvidia/cuda:12.4.1-runtime-ubuntu22.04"
+    )
+    built = parse_dockerfile(path, build_args={"CUDA": "11.8.0"})
+    assert built.stages[0].base_expanded == "nvidia/cuda:11.8.0-runtime-ubuntu22.04"

@@ -96,3 +96,16 @@ def test_shell_assignments_and_expansion() -> None:
         "--x=1",
         "$UNKNOWN",
     )
+
+
+def test_environment_runners_are_unwrapped() -> None:
+    script = (
+        "conda run -n peft --no-capture-output pip install bitsandbytes && "
+        "uv run --with rich python app.py && poetry run uvicorn app:api && conda install -y x"
+    )
+    assert [c.argv[:2] for c in split_commands(script)] == [
+        ("pip", "install"),
+        ("python", "app.py"),
+        ("uvicorn", "app:api"),
+        ("conda", "install"),
+    ]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from jettison.facts.bases import base_torch, cycles_of, framework_image, is_cuda_base
+from jettison.facts.bases import (
+    base_torch,
+    cuda_libraries,
+    cuda_major,
+    cycles_of,
+    framework_image,
+    is_cuda_base,
+)
 from jettison.imageref import parse_image
 
 
@@ -55,3 +62,24 @@ def test_framework_image() -> None:
     assert heavy is not None and light is not None
     assert framework_image(heavy) == "TensorFlow's GPU/Jupyter image"
     assert framework_image(light) is None
+
+
+@pytest.mark.parametrize(
+    ("image", "ships", "major"),
+    [
+        ("nvidia/cuda:12.4.1-runtime-ubuntu22.04", "CUDA's runtime libraries", 12),
+        ("nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04", "NCCL, cuDNN)", 11),
+        ("nvidia/cuda:12.4.1-base-ubuntu22.04", None, 12),
+        ("nvcr.io/nvidia/tritonserver:24.04-py3-min", "NGC's CUDA stack", None),
+        ("tensorflow/tensorflow:2.15.0-gpu", "TensorFlow's GPU image", None),
+        ("python:3.12-slim", None, None),
+    ],
+)
+def test_cuda_libraries(image: str, ships: str | None, major: int | None) -> None:
+    ref = parse_image(image)
+    assert ref is not None
+    found = cuda_libraries(ref)
+    assert (found is None) == (ships is None)
+    if ships is not None:
+        assert found is not None and ships in found
+    assert cuda_major(ref) == major

@@ -13,6 +13,7 @@ from jettison.lint.rules.deps import (
     jt307_torch_over_base,
     jt308_unpinned,
     jt309_unused,
+    jt310_duplicate_cuda,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -25,4 +26,5 @@ RULES: tuple[Rule, ...] = (
     jt307_torch_over_base.RULE,
     jt308_unpinned.RULE,
     jt309_unused.RULE,
+    jt310_duplicate_cuda.RULE,
 )
