@@ -115,6 +115,31 @@ def base_torch(ref: ImageRef) -> tuple[bool, Version | None]:
     return False, None
 
 
+TENSORFLOW_NAMES = frozenset(
+    {"tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "tf-nightly"}
+)
+"""Distributions that install the ``tensorflow`` module."""
+
+
+def base_tensorflow(ref: ImageRef) -> tuple[str, Version | None] | None:
+    """(the distribution, its version when the tag tells) of the TensorFlow an image ships,
+    or None: ``tensorflow/tensorflow:1.13.1-gpu-py3`` ships tensorflow-gpu 1.13.1 (before
+    2.1 the GPU build was a distribution of its own), ``:2.15.0`` tensorflow 2.15.0; NGC's
+    TensorFlow containers ship one of unknown version."""
+    if ref.name == "tensorflow/tensorflow":
+        match = _TAG_VERSION.match(ref.tag)
+        try:
+            version = Version(match.group(1)) if match else None
+        except InvalidVersion:
+            version = None
+        gpu = "gpu" in ref.tag.lower()
+        old_gpu = gpu and version is not None and version < Version("2.1")
+        return ("tensorflow-gpu" if old_gpu else "tensorflow"), version
+    if ref.name == "nvcr.io/nvidia/tensorflow":
+        return "tensorflow", None
+    return None
+
+
 FRAMEWORK_IMAGES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = (
     (re.compile(r"^nvcr\.io/nvidia/pytorch$"), re.compile(""), "NGC's PyTorch container"),
     (re.compile(r"^nvcr\.io/nvidia/tensorflow$"), re.compile(""), "NGC's TensorFlow container"),

@@ -53,6 +53,11 @@ def build_context(
         context = resolve_context(dockerfile, context_dir)
         if not extra:
             extra = copied_requirement_files(dockerfile, context)
+            setup_scripts = _installed_setup_scripts(dockerfile, context)
+            if setup_scripts:
+                from jettison.requirements import discover_requirement_files
+
+                extra = [*(extra or discover_requirement_files(context)), *setup_scripts]
     requirements = _load_requirements(context, extra)
     scan = _scan_source(src if src is not None else context)
     imports = scan.imports
@@ -82,6 +87,25 @@ def input_files(ctx: LintContext) -> list[Path]:
     if ignore_file is not None:
         out.append(ignore_file)
     return out
+
+
+def _installed_setup_scripts(dockerfile: Dockerfile, context: Path) -> list[Path]:
+    """The ``setup.py`` of the local projects the Dockerfile pip-installs (``pip install
+    -e .[gpu]``, ``pip install ./server``), when the context holds them: their literal
+    ``install_requires``/``extras_require`` are what the install brings."""
+    from jettison.dockerfile.commands.python import pip_installs
+
+    found: list[Path] = []
+    for run in dockerfile.instructions():
+        for install in pip_installs(run):
+            for project in install.local_projects:
+                folder = project.split("[", 1)[0].rstrip("/") or "."
+                relative = "" if folder.startswith("/") else folder.removeprefix("./")
+                candidates = [context / relative / "setup.py", context / "setup.py"]
+                script = next((c for c in candidates if c.is_file()), None)
+                if script is not None and script not in found:
+                    found.append(script)
+    return found
 
 
 def _load_requirements(context: Path, files: Sequence[Path]) -> RequirementSet:

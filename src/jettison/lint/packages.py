@@ -12,14 +12,16 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion
 
+from jettison.dockerfile.commands.options import option_values
 from jettison.dockerfile.commands.python import (
     PipInstall,
     env_install,
@@ -104,6 +106,26 @@ def _copies_environment(stage: Stage, source: str) -> bool:
     return source.rstrip("/") in targets
 
 
+_T = TypeVar("_T")
+_K = TypeVar("_K")
+_COMMANDS: dict[int, tuple[object, object]] = {}
+_PACKAGES: dict[int, tuple[object, object]] = {}
+_CACHED = 32
+
+
+def _by_identity(cache: dict[int, tuple[object, object]], key: _K, make: Callable[[_K], _T]) -> _T:
+    """``make(key)``, remembered for the same (immutable) object: the rules of one lint run
+    ask for the same production view many times."""
+    found = cache.get(id(key))
+    if found is not None and found[0] is key:
+        return found[1]  # type: ignore[return-value]
+    value = make(key)
+    if len(cache) >= _CACHED:
+        cache.pop(next(iter(cache)))
+    cache[id(key)] = (key, value)
+    return value
+
+
 def production_instructions(ctx: LintContext, *keywords: str) -> list[Instruction]:
     """Instructions of the production stages, in file order."""
     out: list[Instruction] = []
@@ -128,13 +150,17 @@ def production_commands(ctx: LintContext) -> list[tuple[Instruction, Command]]:
     sets itself: ``ARGS="--no-dev" && uv sync $ARGS``)."""
     if ctx.dockerfile is None:
         return []
+    return list(_by_identity(_COMMANDS, ctx.dockerfile, _production_commands))
+
+
+def _production_commands(dockerfile: Dockerfile) -> list[tuple[Instruction, Command]]:
     out: list[tuple[Instruction, Command]] = []
-    for stage in production_stages(ctx.dockerfile):
-        for step in steps(ctx.dockerfile, stage):
+    for stage in production_stages(dockerfile):
+        for step in steps(dockerfile, stage):
             if step.instruction.keyword != "RUN":
                 continue
             script = step.instruction.shell_text
-            env = {**default_build_env(ctx.dockerfile, step), **shell_assignments(script)}
+            env = {**default_build_env(dockerfile, step), **shell_assignments(script)}
             out.extend((step.instruction, expand_words(c, env)) for c in live_commands(script, env))
     return sorted(out, key=lambda item: item[0].position.line)
 
@@ -185,10 +211,53 @@ class Declared:
         return (kind, path, self.line, self.name)
 
 
+EXTRA_SECTIONS = frozenset(
+    {"project.optional-dependencies", "setup.extras_require", "tool.poetry.dependencies"}
+)
+"""Tables whose non-main groups are extras: installed only when asked for."""
+
+
+def requested_extras(ctx: LintContext) -> frozenset[str]:
+    """Extras the production installs ask for: ``pip install .[gpu]``, ``--extra gpu``
+    (uv), ``-E gpu``/``--extras gpu`` (poetry); ``*`` for ``--all-extras``."""
+    out: set[str] = set()
+    for _, command in production_commands(ctx):
+        found = env_install(command)
+        if found is None:
+            continue
+        if found.projects:
+            out.update(found.groups)
+        out.update(v.lower() for v in option_values(command.args, "--extra", "-E", "--extras"))
+        if command.has("--all-extras"):
+            out.add("*")
+    return frozenset(out)
+
+
+def _installed_groups(ctx: LintContext) -> list[Requirement]:
+    """Group-``main`` requirements, and those of the extras the installs ask for."""
+    main = ctx.requirements.main()
+    optional = [
+        r
+        for r in ctx.requirements.requirements
+        if r.group != "main" and r.section in EXTRA_SECTIONS
+    ]
+    if not optional:
+        return main
+    extras = requested_extras(ctx)
+    if not extras:
+        return main
+    chosen = {id(r) for r in optional if "*" in extras or r.group in extras}
+    return [r for r in ctx.requirements.requirements if r.group == "main" or id(r) in chosen]
+
+
 def production_packages(ctx: LintContext) -> list[Declared]:
     """Group-``main`` requirements of the files the image installs (see
-    :func:`installed_requirement_files`), then ``pip install`` arguments of production
-    stages."""
+    :func:`installed_requirement_files`), and the extras its installs ask for, then ``pip
+    install`` arguments of production stages."""
+    return list(_by_identity(_PACKAGES, ctx, _production_packages))
+
+
+def _production_packages(ctx: LintContext) -> list[Declared]:
     installed = installed_requirement_files(ctx)
     out = [
         Declared(
@@ -199,7 +268,7 @@ def production_packages(ctx: LintContext) -> list[Declared]:
             url=r.url,
             requirement=r,
         )
-        for r in ctx.requirements.main()
+        for r in _installed_groups(ctx)
         if (installed is None or r.file in installed) and applies_in_image(r.marker)
     ]
     for install in production_installs(ctx):
@@ -433,24 +502,35 @@ def torch_variant(ctx: LintContext, declared: Declared) -> str:
     return "default"
 
 
+def met_by_earlier_install(ctx: LintContext, declared: Declared) -> bool:
+    """Whether a ``pip install`` of an earlier command already meets ``declared``: pip
+    leaves an installed distribution alone unless told to upgrade, so ``pip install torch
+    --index-url .../cpu`` followed by ``pip install -r requirements.txt`` holding
+    ``torch>=2`` keeps the CPU build. (``uv sync`` is not pip: it syncs to its lock.)"""
+    return bool(_earlier_installs(ctx, declared))
+
+
 def met_by_earlier_cpu_torch(ctx: LintContext, declared: Declared) -> bool:
-    """Whether a CPU torch installed by an earlier command already meets ``declared``
-    (pip leaves an installed distribution alone unless told to upgrade): ``pip install
-    torch --index-url .../cpu`` followed by ``pip install -r requirements.txt`` holding
-    ``torch>=2``."""
+    """:func:`met_by_earlier_install` by a CPU build of torch (or torchvision...)."""
     if declared.name not in TORCH_FAMILY:
         return False
+    return any(torch_variant(ctx, d) == "cpu" for d in _earlier_installs(ctx, declared))
+
+
+def _earlier_installs(ctx: LintContext, declared: Declared) -> list[Declared]:
+    """Same-named packages installed by earlier pip installs that meet ``declared``."""
     order = _install_order(ctx)
     at = order.index_of(declared)
     if at is None or order.upgrades(at):
-        return False
-    earlier = [
+        return []
+    return [
         d
-        for install in order.installs[:at]
-        for d in _declared_on(install)
-        if d.name == declared.name and torch_variant(ctx, d) == "cpu"
+        for d in production_packages(ctx)
+        if d.name == declared.name
+        and (index := order.index_of(d)) is not None
+        and index < at
+        and _allows(declared.specifier, d.specifier)
     ]
-    return any(_allows(declared.specifier, d.specifier) for d in earlier)
 
 
 def _allows(wanted: str, installed: str) -> bool:
@@ -464,13 +544,6 @@ def _allows(wanted: str, installed: str) -> bool:
         return True
 
 
-def _declared_on(install: PipInstall) -> list[Declared]:
-    return [
-        Declared(p.name, p.specifier, p.raw, p.extras, p.url, install=install)
-        for p in install.packages
-    ]
-
-
 @dataclass(frozen=True)
 class _Order:
     installs: list[PipInstall]
@@ -479,12 +552,13 @@ class _Order:
 
     def index_of(self, declared: Declared) -> int | None:
         if declared.install is not None:
-            return next((i for i, x in enumerate(self.installs) if x is declared.install), None)
+            return next((i for i, x in enumerate(self.installs) if x == declared.install), None)
         assert declared.requirement is not None
         return self.files.get(declared.requirement.file.name)
 
     def upgrades(self, index: int) -> bool:
-        return self.installs[index].upgrade
+        install = self.installs[index]
+        return install.upgrade or ignores_installed(install)
 
 
 def _install_order(ctx: LintContext) -> _Order:
@@ -495,7 +569,51 @@ def _install_order(ctx: LintContext) -> _Order:
         for name in install.requirement_files:
             base = posixpath.basename(name)
             files.setdefault(renamed.get(base, base), index)
+        if install.local_projects and not _has(install, "--no-deps"):
+            for name in _PROJECT_FILES:
+                files.setdefault(name, index)
     return _Order(installs, files)
+
+
+def install_of(ctx: LintContext, declared: Declared) -> PipInstall | None:
+    """The ``pip install`` that installs ``declared``: its own line, or the first install
+    that reads its requirement file (or its project, for pyproject/setup.py requirements)."""
+    if declared.install is not None:
+        return declared.install
+    order = _install_order(ctx)
+    at = order.index_of(declared)
+    return order.installs[at] if at is not None else None
+
+
+def installed_at(ctx: LintContext, declared: Declared) -> Instruction | None:
+    """The ``RUN`` of the production stages that installs ``declared``: its own line, or
+    the first that reads its requirement file (``pip install -r``, ``conda env create
+    -f``), or its project (pyproject.toml/setup.py: ``pip install .``, ``uv sync``,
+    ``poetry install``...)."""
+    if declared.install is not None:
+        return declared.install.instruction
+    if declared.requirement is None or ctx.dockerfile is None:
+        return None
+    name = declared.requirement.file.name
+    renamed = _copied_as(ctx.dockerfile)
+    for run, command in production_commands(ctx):
+        found = env_install(command)
+        if found is None:
+            continue
+        files = {renamed.get(b, b) for b in (posixpath.basename(f) for f in found.files)}
+        project = bool(found.projects) or found.tool not in PIP_TOOLS
+        if name in files or (project and name in _PROJECT_FILES and not command.has("--no-deps")):
+            return run
+    return None
+
+
+def ignores_installed(install: PipInstall) -> bool:
+    """``--ignore-installed``/``-I``: pip installs over what is there without removing it."""
+    return _has(install, "-I", "--ignore-installed")
+
+
+def _has(install: PipInstall, *names: str) -> bool:
+    return any(o.name in names for o in install.options)
 
 
 def env_pairs(instruction: Instruction) -> list[tuple[str, str]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from jettison.lint.packages import (
+    installed_at,
     installed_requirement_files,
     production_commands,
     production_packages,
@@ -191,3 +193,36 @@ def test_a_copy_of_the_whole_filesystem_ships_the_environment(tmp_path: Path) ->
     ctx = make_ctx(tmp_path, text)
     assert [s.index for s in production_stages(ctx.dockerfile)] == [0, 1]
     assert [d.name for d in production_packages(ctx)] == ["flask"]
+
+
+def test_extras_the_installs_ask_for(tmp_path: Path) -> None:
+    main = requirements_file(tmp_path, "fastapi==0.115.0\n", name="pyproject.toml")
+    gpu, docs = (
+        dataclasses.replace(r, section="project.optional-dependencies")
+        for r in requirements_file(tmp_path, "onnxruntime-gpu==1.19.2\nsphinx==8.0\n")
+    )
+    gpu = dataclasses.replace(gpu, group="gpu", file=main[0].file)
+    docs = dataclasses.replace(docs, group="docs", file=main[0].file)
+    reqs = [*main, gpu, docs]
+    for line, expected in (
+        ("pip install '.[gpu]'", ["fastapi", "onnxruntime-gpu"]),
+        ("uv sync --extra gpu --no-dev", ["fastapi", "onnxruntime-gpu"]),
+        ("uv sync --all-extras", ["fastapi", "onnxruntime-gpu", "sphinx"]),
+        ("pip install .", ["fastapi"]),
+    ):
+        ctx = make_ctx(tmp_path, f"FROM python:3.12-slim\nRUN {line}\n", requirements=reqs)
+        assert [d.name for d in production_packages(ctx)] == expected, line
+
+
+def test_where_each_package_is_installed(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "flask==3.0.3\n")
+    text = (
+        "FROM python:3.12-slim\nRUN pip install gunicorn\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\n"
+    )
+    ctx = make_ctx(tmp_path, text, requirements=reqs)
+    where = {d.name: installed_at(ctx, d) for d in production_packages(ctx)}
+    assert {name: run.position.line for name, run in where.items() if run} == {
+        "flask": 4,
+        "gunicorn": 2,
+    }

@@ -369,3 +369,42 @@ def test_jt303_partial_code_is_a_mention(tmp_path: Path) -> None:
     )
     assert [f.severity for f in (first, second)] == [Severity.INFO, Severity.INFO]
     assert first.saving is None
+
+
+@pytest.mark.parametrize(
+    ("base", "run_line", "why"),
+    [
+        (
+            "tensorflow/tensorflow:1.15.5-gpu-py3",
+            "pip install tensorflow==2.*",
+            "tensorflow==2.* is another distribution of the same module (pip keeps "
+            "tensorflow-gpu too)",
+        ),
+        (
+            "tensorflow/tensorflow:2.15.0-gpu",
+            "pip install tensorflow==2.16.1",
+            "asks for another version than the base's 2.15.0",
+        ),
+        (
+            "tensorflow/tensorflow:2.15.0",
+            "pip install --ignore-installed tensorflow",
+            "is installed with --ignore-installed, over the base's copy",
+        ),
+    ],
+)
+def test_jt307_a_second_tensorflow(tmp_path: Path, base: str, run_line: str, why: str) -> None:
+    (finding,) = run(JT307, make_ctx(tmp_path, f"FROM {base}\nRUN {run_line}\n"))
+    assert finding.line == 2
+    assert finding.message.startswith(f"{base} already ships tensorflow")
+    assert why in finding.message
+
+
+def test_jt307_tensorflow_from_a_project_installed_over_the_base(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "tensorflow==2.*\n", name="setup.py", source_kind="setup.py")
+    text = "FROM tensorflow/tensorflow:1.13.1-gpu-py3\nCOPY . /app\nRUN pip install -I -e /app\n"
+    (finding,) = run(JT307, make_ctx(tmp_path, text, requirements=reqs))
+    assert (finding.file.name, finding.line) == ("setup.py", 1)
+    assert "tensorflow-gpu 1.13.1" in finding.message and "--ignore-installed" in finding.message
+    # the same TensorFlow, no --ignore-installed: pip keeps the base's
+    text = "FROM tensorflow/tensorflow:2.15.0\nRUN pip install tensorflow==2.15.*\n"
+    assert run(JT307, make_ctx(tmp_path, text)) == []

@@ -158,12 +158,38 @@ def test_jt306_torch_with_two_builds(tmp_path: Path) -> None:
     reqs = requirements_file(
         tmp_path, "torch==2.7.0+cpu\n", index_url="https://download.pytorch.org/whl/cpu"
     )
-    text = SLIM + "RUN pip install torch==2.7.0\n"
+    text = SLIM + "RUN pip install --force-reinstall torch==2.7.0\n"
     (finding,) = run(JT306, make_ctx(tmp_path, text, requirements=reqs))
     assert finding.line == 3
     assert finding.message.startswith(
         "torch is installed twice with different builds: the CPU build at requirements.txt:1 "
-        "and PyPI's CUDA build at Dockerfile:3"
+        "(installed at line 2) and PyPI's CUDA build at Dockerfile:3"
+    )
+    # without --force-reinstall (or -U), pip finds torch==2.7.0 met by 2.7.0+cpu
+    text = SLIM + "RUN pip install torch==2.7.0\n"
+    assert run(JT306, make_ctx(tmp_path, text, requirements=reqs)) == []
+
+
+def test_jt306_a_later_layer_reinstalls_torch_from_a_lock(tmp_path: Path) -> None:
+    """The venv of a builder (PyPI's torch) is copied in; ``uv sync`` then installs the
+    project's CUDA-index torch over it: reported at the RUN that does it."""
+    reqs = requirements_file(
+        tmp_path,
+        "torch==2.7.0\n",
+        name="pyproject.toml",
+        source_kind="pyproject",
+        index_url="https://download.pytorch.org/whl/cu128",
+    )
+    text = (
+        "FROM python:3.12 AS torch\nRUN uv venv /opt/venv && uv pip install torch==2.7.0\n"
+        "FROM python:3.12-slim\nCOPY --from=torch /opt/venv /opt/venv\nCOPY . /app\n"
+        "RUN cd /app && uv sync --frozen --no-dev\n"
+    )
+    (finding,) = run(JT306, make_ctx(tmp_path, text, requirements=reqs))
+    assert (finding.file.name, finding.line) == ("Dockerfile", 6)
+    assert finding.message.startswith(
+        "torch is installed twice with different builds: PyPI's CUDA build at Dockerfile:2 and "
+        "an explicit CUDA build at pyproject.toml:1 (installed at line 6)"
     )
 
 

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.dockerfile.model import Instruction
 from jettison.facts.packages import TORCH_FAMILY
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,
     finding_at,
     gpu_evidence,
-    met_by_earlier_cpu_torch,
+    installed_at,
+    met_by_earlier_install,
     production_packages,
     torch_variant,
 )
@@ -115,25 +117,38 @@ def _stack_findings(ctx: LintContext, packages: list[Declared], gpu: bool) -> It
 
 def _torch_findings(ctx: LintContext, packages: list[Declared]) -> Iterator[Finding]:
     for name in TORCH_FAMILY:
-        seen = sorted(
-            (d for d in packages if d.name == name and not met_by_earlier_cpu_torch(ctx, d)),
-            key=Declared.sort_key,
-        )
+        found = [d for d in packages if d.name == name and not met_by_earlier_install(ctx, d)]
+        runs = {d: installed_at(ctx, d) for d in found}
+        seen = sorted(found, key=lambda d: (_line(runs[d]), Declared.sort_key(d)))
         variants = {d: torch_variant(ctx, d) for d in seen}
         if len(set(variants.values())) < 2:
             continue
         first = seen[0]
         later = next(d for d in seen if variants[d] != variants[first])
-        yield finding_at(
-            RULE,
-            ctx,
-            later,
+        message = (
             f"{name} is installed twice with different builds: "
-            f"{_VARIANT_WORDS[variants[first]]} at {first.where(ctx)} and "
-            f"{_VARIANT_WORDS[variants[later]]} at {later.where(ctx)}; the second replaces "
-            "the first, whose layer still ships",
-            fix=f"Declare {name} once, with the build the service needs.",
+            f"{_VARIANT_WORDS[variants[first]]} at {_where(ctx, first, runs[first])} and "
+            f"{_VARIANT_WORDS[variants[later]]} at {_where(ctx, later, runs[later])}; the "
+            "second replaces the first, whose layer still ships"
         )
+        fix = f"Declare {name} once, with the build the service needs."
+        run = runs[later]
+        if later.requirement is not None and run is not None and ctx.dockerfile is not None:
+            yield RULE.finding(ctx.dockerfile.path, run, message, fix=fix)
+        else:
+            yield finding_at(RULE, ctx, later, message, fix=fix)
+
+
+def _line(run: Instruction | None) -> int:
+    return run.position.line if run is not None else 0
+
+
+def _where(ctx: LintContext, declared: Declared, run: Instruction | None) -> str:
+    """``requirements.txt:3`` (and the RUN that installs it, when that is not the same)."""
+    where = declared.where(ctx)
+    if declared.requirement is not None and run is not None:
+        where += f" (installed at line {run.position.line})"
+    return where
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -29,7 +29,7 @@ from jettison.lint.packages import (
     Declared,
     by_location,
     finding_at,
-    met_by_earlier_cpu_torch,
+    met_by_earlier_install,
     names,
     production_packages,
     torch_variant,
@@ -64,7 +64,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if d.name in TORCH_FAMILY
         and not torch_shipped
         and torch_variant(ctx, d) != "cpu"
-        and not met_by_earlier_cpu_torch(ctx, d)
+        and not met_by_earlier_install(ctx, d)
     ]
     wheels = [d for d in packages if d.name.startswith("nvidia-") and d.name[-5:-2] == "-cu"]
     for group in by_location([*cuda, *wheels]):
