@@ -60,7 +60,7 @@ CLASS_CODES: dict[str, tuple[str, frozenset[str]]] = {
     "deps-after-source-copy": (STAGE, frozenset({"JT403"})),
     "delete-in-later-layer": (LINE, frozenset({"JT404"})),
     "chown-layer-duplicate": (LINE, frozenset({"JT405"})),
-    "framework-reinstalled": (ENTRY, frozenset({"JT307"})),
+    "framework-reinstalled": (ENTRY, frozenset({"JT307", "JT306"})),
     # dependencies
     "dev-deps-in-image": (ENTRY, frozenset({"JT301"})),
     "unused-heavy-dep": (ENTRY, frozenset({"JT309", "JT303"})),
