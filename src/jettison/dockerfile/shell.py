@@ -295,3 +295,47 @@ def expand_words(command: Command, env: dict[str, str]) -> Command:
         lone = _VARIABLE.fullmatch(word) is not None
         argv.extend(expanded.split() if lone and expanded != word else [expanded])
     return Command(tuple(argv))
+
+
+def guarded_commands(script: str) -> list[tuple[Command, bool]]:
+    """:func:`split_commands` with, for each command, whether it runs only under a
+    condition: inside an ``if`` (any branch), after a test joined by ``&&`` (``[ -n "$X" ]
+    && cmd``), or as the fallback after ``||``. For start-up scripts: an install a variable
+    turns on is opt-in, one that always runs is not."""
+    out: list[tuple[Command, bool]] = []
+    depth = 0
+    in_condition = False
+    guard = False
+    current: list[str] = []
+
+    def flush() -> None:
+        words = list(current)
+        current.clear()
+        if words:
+            guarded = depth > 0 or guard
+            out.extend((c, guarded) for c in split_commands(shlex.join(words)))
+
+    for token in _tokens(script):
+        if in_condition:
+            if token == "then":
+                in_condition = False
+            continue
+        if token in ("if", "elif") and not current:
+            depth += token == "if"
+            in_condition = True
+        elif token in ("then", "else") and not current:
+            continue
+        elif token == "fi" and not current:
+            depth = max(depth - 1, 0)
+        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+            if token in ("&&", "||") and current and (current[0] in _TESTS or token == "||"):
+                current.clear()
+                guard = True
+                continue
+            flush()
+            if token not in ("&&", "||", "|"):
+                guard = False
+        else:
+            current.append(token)
+    flush()
+    return out

@@ -429,3 +429,17 @@ def cuda_wheel(name: str) -> CudaWheel | None:
     if name.startswith("cupy-cuda"):
         return CudaWheel(f"CuPy built for CUDA ({name})", "numpy")
     return None
+
+
+# -- libraries that install what they miss at run time (JT311) -----------------------------------
+
+AUTO_INSTALLERS: dict[str, str] = {"gptcache": "import_"}
+"""Distribution -> the prefix of its helpers that pip-install a missing package when
+called (``gptcache.utils.import_fastapi()`` installs fastapi): the package named by the
+rest of the helper's name, ``_`` read as ``-``."""
+AUTO_INSTALLING_PROGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "gptcache_server": ("gptcache", ("fastapi", "pydantic", "starlette")),
+}
+"""Program -> (its distribution, what it pip-installs on start when absent): the server
+``gptcache`` ships calls ``import_fastapi()``, ``import_pydantic()`` and
+``import_starlette()`` first thing, and gptcache requires none of them."""

@@ -29,8 +29,9 @@ from jettison.dockerfile.commands.python import (
     pip_installs,
     sets_pip_config,
 )
-from jettison.dockerfile.copies import copy_parts
+from jettison.dockerfile.copies import context_source, copy_parts
 from jettison.dockerfile.images import runtime_base
+from jettison.dockerfile.launch import launches
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.shell import (
     Command,
@@ -39,7 +40,7 @@ from jettison.dockerfile.shell import (
     shell_assignments,
     split_commands,
 )
-from jettison.dockerfile.steps import assignment_items, default_build_env, steps
+from jettison.dockerfile.steps import assignment_items, default_build_env, runtime_steps, steps
 from jettison.facts.bases import is_cuda_base
 from jettison.facts.packages import TORCH_CPU_INDEX as TORCH_CPU_INDEX  # the CLI reads it here
 from jettison.facts.packages import TORCH_FAMILY
@@ -692,6 +693,30 @@ def used_names(ctx: LintContext, packages: Iterable[Declared]) -> frozenset[str]
     """The production packages the shipped code uses: the context's used distributions
     plus the imports matched against every declared name (``pip install`` arguments too)."""
     return ctx.used_distributions | used_distributions(ctx.imports, [d.name for d in packages])
+
+
+_SCRIPT_SUFFIXES = (".sh", ".bash")
+
+
+def launch_scripts(ctx: LintContext) -> list[tuple[Instruction, Path, str]]:
+    """(ENTRYPOINT/CMD, script file, its text) for the shell scripts the image starts that
+    the build context holds (``ENTRYPOINT ["/docker-entrypoint.sh"]`` copied from
+    ``docker/docker-entrypoint.sh``)."""
+    if ctx.dockerfile is None:
+        return []
+    final = runtime_steps(ctx.dockerfile)
+    workdir = final[-1].cwd if final else "/"
+    out: list[tuple[Instruction, Path, str]] = []
+    for launch in launches(ctx.dockerfile):
+        argv = launch.command.argv
+        words = [argv[0], *(a for a in argv[1:2] if not a.startswith("-"))]
+        for word in words:
+            if not word.endswith(_SCRIPT_SUFFIXES):
+                continue
+            source = context_source(ctx.dockerfile, word, ctx.context_dir, workdir)
+            if source is not None and all(source != p for _, p, _ in out):
+                out.append((launch.instruction, source, _text(source)))
+    return out
 
 
 _GPU_CODE = re.compile(

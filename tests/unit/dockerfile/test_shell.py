@@ -6,6 +6,7 @@ import pytest
 
 from jettison.dockerfile.shell import (
     expand_words,
+    guarded_commands,
     live_commands,
     shell_assignments,
     split_commands,
@@ -108,4 +109,23 @@ def test_environment_runners_are_unwrapped() -> None:
         ("python", "app.py"),
         ("uvicorn", "app:api"),
         ("conda", "install"),
+    ]
+
+
+def test_guarded_commands() -> None:
+    script = (
+        "apt-get update && apt-get install -y curl\n"
+        'if [ -n "$KEY" ]; then apt-get install -y openssh-server; else echo no; fi\n'
+        "[ -f /x ] && pip install a\n"
+        "command -v git || apt-get install -y git\n"
+        "exec python app.py"
+    )
+    assert [(c.argv[0], c.argv[-1], g) for c, g in guarded_commands(script)] == [
+        ("apt-get", "update", False),
+        ("apt-get", "curl", False),
+        ("apt-get", "openssh-server", True),
+        ("echo", "no", True),
+        ("pip", "a", True),
+        ("apt-get", "git", True),
+        ("python", "app.py", False),
     ]

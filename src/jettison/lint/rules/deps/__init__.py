@@ -14,6 +14,7 @@ from jettison.lint.rules.deps import (
     jt308_unpinned,
     jt309_unused,
     jt310_duplicate_cuda,
+    jt311_runtime_install,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -27,4 +28,5 @@ RULES: tuple[Rule, ...] = (
     jt308_unpinned.RULE,
     jt309_unused.RULE,
     jt310_duplicate_cuda.RULE,
+    jt311_runtime_install.RULE,
 )
