@@ -40,7 +40,7 @@ def test_cuda_index_builds_and_nvidia_wheels(tmp_path: Path) -> None:
         "RUN pip install nvidia-nccl-cu12==2.25.1\n"
     )
     torch, nccl = run(JT310, make_ctx(tmp_path, text))
-    assert torch.message.startswith("torch from a CUDA index bring their own CUDA libraries")
+    assert torch.message.startswith("torch from a CUDA index brings its own CUDA libraries")
     assert nccl.message.startswith("nvidia-nccl-cu12 is a CUDA library wheel, on top of NGC's")
     assert "NGC's CUDA stack" in nccl.message
 

@@ -47,9 +47,14 @@ FIX = (
 
 def _variant_words(ctx: LintContext, group: list[Declared]) -> str:
     variants = {torch_variant(ctx, d) for d in group if d.name in TORCH_FAMILY}
+    one = len({d.name for d in group}) == 1
     if variants == {"cuda"}:
-        return "from a CUDA index bring their own CUDA libraries (nvidia-* wheels or bundled)"
-    return "from PyPI's default index are CUDA builds that bring the nvidia-* CUDA wheels"
+        return (
+            f"from a CUDA index {'brings its' if one else 'bring their'} own CUDA libraries "
+            "(nvidia-* wheels or bundled)"
+        )
+    builds = "is a CUDA build that brings" if one else "are CUDA builds that bring"
+    return f"from PyPI's default index {builds} the nvidia-* CUDA wheels"
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
