@@ -60,7 +60,7 @@ CLASS_CODES: dict[str, tuple[str, frozenset[str]]] = {
     "deps-after-source-copy": (STAGE, frozenset({"JT403"})),
     "delete-in-later-layer": (LINE, frozenset({"JT404"})),
     "chown-layer-duplicate": (LINE, frozenset({"JT405"})),
-    "framework-reinstalled": (ENTRY, frozenset({"JT307"})),
+    "framework-reinstalled": (ENTRY, frozenset({"JT307", "JT306"})),
     # dependencies
     "dev-deps-in-image": (ENTRY, frozenset({"JT301"})),
     "unused-heavy-dep": (ENTRY, frozenset({"JT309", "JT303"})),
@@ -68,7 +68,7 @@ CLASS_CODES: dict[str, tuple[str, frozenset[str]]] = {
     "tensorflow-full-on-cpu": (ENTRY, frozenset({"JT305"})),
     "cuda-torch-cpu-service": (ENTRY, frozenset({"JT302"})),
     "duplicate-cuda-stack": (ENTRY, frozenset({"JT306", "JT307", "JT310"})),
-    "runtime-dependency-install": (ENTRY, frozenset({"JT606"})),
+    "runtime-dependency-install": (ENTRY, frozenset({"JT311"})),
     # models
     "model-weights-copied": (LINE, frozenset({"JT501"})),
     "model-weights-downloaded": (LINE, frozenset({"JT502", "JT503"})),

@@ -7,7 +7,9 @@ copies.
 
 from __future__ import annotations
 
+import posixpath
 import re
+from pathlib import Path
 
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute
@@ -61,3 +63,45 @@ def destination(dockerfile: Dockerfile, stage: Stage, instruction: Instruction, 
         "/",
     )
     return absolute(dest, cwd)
+
+
+def context_source(
+    dockerfile: Dockerfile, path: str, context: Path, workdir: str = "/"
+) -> Path | None:
+    """The build-context file a path of the final image came from (``/entrypoint.sh``
+    from ``COPY docker/entrypoint.sh /entrypoint.sh``, ``start.sh`` from ``COPY . /app``
+    under ``WORKDIR /app``), when a COPY of the final stage's chain brought it and the
+    context holds it; None otherwise. ``workdir`` resolves a relative ``path``."""
+    wanted = absolute(path, workdir)
+    for stage in reversed(dockerfile.runtime_stages()):
+        for instruction in stage.of("COPY", "ADD"):
+            parts = copy_parts(instruction)
+            if parts is None or instruction.flag("from") is not None:
+                continue
+            sources, dest = parts
+            target = destination(dockerfile, stage, instruction, dest)
+            found = _source_of(sources, dest, target, wanted, context)
+            if found is not None:
+                return found
+    return None
+
+
+def _source_of(
+    sources: list[str], dest: str, target: str, wanted: str, context: Path
+) -> Path | None:
+    for source in sources:
+        clean = posixpath.normpath("/" + source).lstrip("/") or "."
+        local = context / clean
+        into_dir = dest.endswith("/") or len(sources) > 1 or local.is_dir()
+        if not into_dir and wanted == target and local.is_file():
+            return local
+        if into_dir:
+            base = target.rstrip("/")
+            inside = local if local.is_dir() else local.parent
+            name = wanted.removeprefix(base + "/") if wanted.startswith(base + "/") else None
+            if name is None:
+                continue
+            candidate = inside / name if local.is_dir() else local
+            if candidate.is_file() and (local.is_dir() or local.name == name):
+                return candidate
+    return None

@@ -19,7 +19,7 @@ Finding the build context
 ``docker build -f DIR/Dockerfile CONTEXT`` takes the context as a separate argument, which a
 tool given only the Dockerfile does not know; ``--context DIR`` says it. Without it the
 context is the Dockerfile's directory, unless the Dockerfile's ``COPY``/``ADD`` sources are
-not there but are found from a directory above it (up to two levels): projects that keep
+not there but are found from a directory above it (up to three levels): projects that keep
 ``docker/app.Dockerfile`` and build it from the repository root (``COPY docker/...`` or
 ``COPY src/ ...``) then get their root as context. The directory where the most sources
 resolve wins; the nearest one on a tie. A Dockerfile built from its own directory resolves
@@ -29,6 +29,7 @@ its sources there, so the rule never moves a context that would build.
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,7 +41,7 @@ from jettison.errors import DockerfileError
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 DOCKERFILE_GLOBS = ("*.Dockerfile", "*.Containerfile")
-CONTEXT_LEVELS_UP = 2
+CONTEXT_LEVELS_UP = 3
 """How far above the Dockerfile's directory the context heuristic looks."""
 _VARIANT_PREFIXES = tuple(f"{name}." for name in DOCKERFILE_NAMES)
 _DOC_SUFFIXES = ("md", "rst", "txt", "dockerignore")
@@ -137,7 +138,8 @@ def owning_dockerfile(path: Path, cwd: Path) -> Path:
 
 
 def copied_requirement_files(dockerfile: Dockerfile, context: Path) -> list[Path]:
-    """Requirement inputs the Dockerfile copies by name (``COPY requirements.txt .``).
+    """Requirement inputs the Dockerfile copies by name (``COPY requirements.txt .``), or
+    in a folder of their own (``COPY requirements/ /tmp/requirements/``).
 
     When there are some, they are what the image installs: lint reads those rather than
     every requirements file it could discover in the context (a ``requirements-dev.txt`` next
@@ -145,10 +147,19 @@ def copied_requirement_files(dockerfile: Dockerfile, context: Path) -> list[Path
     """
     found: list[Path] = []
     for source in copy_sources(dockerfile):
-        candidate = context / source.lstrip("/")
-        if candidate.is_file() and is_requirements_input(candidate) and candidate not in found:
+        candidate = context / clean_source(source)
+        if candidate.is_dir() and clean_source(source) != ".":
+            inside = sorted(p for p in candidate.iterdir() if p.is_file())
+            found.extend(p for p in inside if is_requirements_input(p) and p not in found)
+        elif candidate.is_file() and is_requirements_input(candidate) and candidate not in found:
             found.append(candidate)
     return found
+
+
+def clean_source(source: str) -> str:
+    """A COPY source as the builder reads it: relative to the context root, with ``..``
+    that would leave it clamped there (``COPY ../app.py`` copies the context's ``app.py``)."""
+    return posixpath.normpath("/" + source).lstrip("/") or "."
 
 
 def resolve_context(dockerfile: Dockerfile, given: Path | None = None) -> Path:
@@ -176,7 +187,7 @@ def resolve_context(dockerfile: Dockerfile, given: Path | None = None) -> Path:
 def _resolved(directory: Path, sources: Sequence[str]) -> int:
     count = 0
     for source in sources:
-        pattern = source.lstrip("/") or "."
+        pattern = clean_source(source)
         if _MAGIC.search(pattern):
             try:
                 if next(directory.glob(pattern), None) is not None:

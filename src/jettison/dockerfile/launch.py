@@ -147,3 +147,31 @@ def dropped_to(command: Command) -> str | None:
     if user is None:
         return None
     return None if user.split(":", 1)[0].strip("'\"").lower() in ROOT_USERS else user
+
+
+INTERACTIVE = frozenset(
+    {"bash", "sh", "zsh", "ash", "dash", "python", "python3", "ipython", "tini"}
+)
+"""Programs whose start without a script or command means "an interactive environment"."""
+NOTEBOOK_SERVERS = frozenset({"jupyter", "jupyter-lab", "jupyter-notebook", "jupyterhub", "voila"})
+
+
+def interactive(command: Command) -> bool:
+    """A shell or an interpreter started without a script or command (``bash``,
+    ``python3 -i``)."""
+    return posixpath.basename(command.name) in INTERACTIVE and all(
+        a.startswith("-") and a != "-c" for a in command.args
+    )
+
+
+def starts_no_service(dockerfile: Dockerfile) -> bool:
+    """The image sets no command, or only an interactive one: an environment whose code is
+    mounted or typed in at run time (CI runners, dev containers, notebook stacks)."""
+    return all(interactive(launch.command) for launch in launches(dockerfile))
+
+
+def runs_notebook(dockerfile: Dockerfile) -> bool:
+    """The image starts a notebook server (``jupyter lab``, ``jupyter notebook``, voila)."""
+    return any(
+        posixpath.basename(launch.program) in NOTEBOOK_SERVERS for launch in launches(dockerfile)
+    )

@@ -256,3 +256,173 @@ def pipelines(script: str) -> list[tuple[Command, ...]]:
             words.append(token)
     end_pipeline()
     return out
+
+
+# -- what runs in the default build --------------------------------------------------------------
+
+_TESTS = frozenset({"[", "[[", "test"})
+_CLOSERS = frozenset({"]", "]]"})
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def live_commands(script: str, env: dict[str, str]) -> list[Command]:
+    """:func:`split_commands`, less the commands a test on known values rules out: the
+    ``then`` branch of ``if [ "$X" = "true" ]; then ...; fi`` when ``env`` gives X another
+    value (the ``else`` branch when it matches), and ``[ "$X" = "true" ] && cmd``. ``env``
+    holds the values the build has by default (ARG defaults, ENV); a test on a variable it
+    does not hold is unknown, and what it guards is kept."""
+    tokens = _tokens(script)
+    if not any(t in ("if", "&&") for t in tokens):
+        return split_commands(script, ALL_RUNNERS)
+    out: list[Command] = []
+    blocks: list[list[bool | None]] = []  # per open if: [condition value, in else branch]
+    condition: list[str] | None = None
+    current: list[str] = []
+    skip_chain = False
+
+    def dead() -> bool:
+        for value, in_else in blocks:
+            if value is not None and value == in_else:
+                return True
+        return skip_chain
+
+    def flush() -> None:
+        nonlocal skip_chain
+        words = list(current)
+        current.clear()
+        if words and not dead():
+            out.extend(split_commands(shlex.join(words), ALL_RUNNERS))
+
+    in_elif = False
+    before: bool | None = None  # the if's value, while an elif's test is read
+    for token in tokens:
+        if condition is not None:
+            if token == "then":
+                value = _test_value(condition, env)
+                if not in_elif:
+                    blocks.append([value, False])
+                elif before is True:
+                    blocks[-1] = [True, True]  # the if ran: this branch and else are dead
+                elif before is False:
+                    blocks[-1] = [value, False]
+                else:  # unknown if: this branch runs at most when its test holds
+                    blocks[-1] = [False if value is False else None, False]
+                condition, in_elif = None, False
+            elif token not in (";", "\n"):
+                condition.append(token)
+            continue
+        if token == "if" and not current:
+            condition = []
+        elif token == "else" and not current and blocks:
+            blocks[-1][1] = True
+        elif token == "elif" and not current and blocks:
+            before, in_elif, condition = blocks[-1][0], True, []
+        elif token == "fi" and not current and blocks:
+            blocks.pop()
+        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+            if token == "&&" and current and current[0] in _TESTS:
+                skip_chain = skip_chain or _test_value(current, env) is False
+                current.clear()
+                continue
+            flush()
+            if token != "&&":
+                skip_chain = False
+        else:
+            current.append(token)
+    flush()
+    return out
+
+
+def _test_value(words: list[str], env: dict[str, str]) -> bool | None:
+    """The value of ``[ A = B ]``, ``[ A != B ]``, ``[ -n A ]``, ``[ -z A ]`` (``[[``,
+    ``test``), None when it is another test or uses an unknown variable."""
+    inner = [w for w in words if w not in _TESTS and w not in _CLOSERS]
+    values: list[str] = []
+    for word in inner:
+        if word in {"=", "==", "!=", "-n", "-z"}:
+            values.append(word)
+            continue
+        names = [m.group(1) or m.group(2) for m in _VARIABLE.finditer(word)]
+        if any(n not in env for n in names):
+            return None
+        values.append(_VARIABLE.sub(lambda m: env[m.group(1) or m.group(2)], word))
+    if len(values) == 3 and values[1] in {"=", "==", "!="}:
+        equal = values[0] == values[2]
+        return equal if values[1] != "!=" else not equal
+    if len(values) == 2 and values[0] in {"-n", "-z"}:
+        return bool(values[1]) if values[0] == "-n" else not values[1]
+    return None
+
+
+def shell_assignments(script: str) -> dict[str, str]:
+    """Variables a RUN script sets for itself (``ARGS="--frozen --no-dev" && uv sync
+    $ARGS``): the assignments that stand alone as a command, last value winning."""
+    out: dict[str, str] = {}
+    segment: list[str] = []
+    for token in [*_tokens(script), ";"]:
+        if token in _SEPARATORS or set(token) <= set(";&|()\n"):
+            words = [w for w in segment if w != "export"]
+            if words and all(_is_assignment(w) for w in words):
+                out.update(w.split("=", 1) for w in words)  # type: ignore[misc]
+            segment = []
+        else:
+            segment.append(token)
+    return out
+
+
+def expand_words(command: Command, env: dict[str, str]) -> Command:
+    """``command`` with ``$X``/``${X}`` replaced where ``env`` knows X; a word that is a
+    lone variable splits on whitespace, as an unquoted expansion does."""
+    argv: list[str] = []
+    for word in command.argv:
+        if "$" not in word:
+            argv.append(word)
+            continue
+        expanded = _VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), word)
+        lone = _VARIABLE.fullmatch(word) is not None
+        argv.extend(expanded.split() if lone and expanded != word else [expanded])
+    return Command(tuple(argv))
+
+
+def guarded_commands(script: str) -> list[tuple[Command, bool]]:
+    """:func:`split_commands` with, for each command, whether it runs only under a
+    condition: inside an ``if`` (any branch), after a test joined by ``&&`` (``[ -n "$X" ]
+    && cmd``), or as the fallback after ``||``. For start-up scripts: an install a variable
+    turns on is opt-in, one that always runs is not."""
+    out: list[tuple[Command, bool]] = []
+    depth = 0
+    in_condition = False
+    guard = False
+    current: list[str] = []
+
+    def flush() -> None:
+        words = list(current)
+        current.clear()
+        if words:
+            guarded = depth > 0 or guard
+            out.extend((c, guarded) for c in split_commands(shlex.join(words), ALL_RUNNERS))
+
+    for token in _tokens(script):
+        if in_condition:
+            if token == "then":
+                in_condition = False
+            continue
+        if token in ("if", "elif") and not current:
+            depth += token == "if"
+            in_condition = True
+        elif token in ("then", "else") and not current:
+            continue
+        elif token == "fi" and not current:
+            depth = max(depth - 1, 0)
+        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+            if token in ("&&", "||") and current and (current[0] in _TESTS or token == "||"):
+                current.clear()
+                guard = True
+                continue
+            flush()
+            if token not in ("&&", "||", "|"):
+                guard = False
+        else:
+            current.append(token)
+    flush()
+    return out

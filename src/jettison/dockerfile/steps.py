@@ -190,3 +190,46 @@ def unquote(value: str) -> str:
 def expand(text: str, env: Mapping[str, str]) -> str:
     """``$X``/``${X}`` replaced where the Dockerfile sets X; unknown ones are left as written."""
     return _VAR.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
+
+
+AUTOMATIC_ARGS = frozenset(
+    {
+        "TARGETPLATFORM",
+        "TARGETOS",
+        "TARGETARCH",
+        "TARGETVARIANT",
+        "BUILDPLATFORM",
+        "BUILDOS",
+        "BUILDARCH",
+        "BUILDVARIANT",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "FTP_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+    }
+)
+"""ARGs the builder fills in itself (the platform) or from the host (proxies)."""
+
+
+def default_build_env(dockerfile: Dockerfile, step: Step) -> dict[str, str]:
+    """What a plain ``docker build`` (no ``--build-arg``) gives ``step``: its environment,
+    plus the ARGs declared without a default, which are empty (or take the default of the
+    global ARG of the same name). The builder's automatic ARGs stay unknown."""
+    global_defaults = {
+        name: value
+        for instruction in dockerfile.global_args
+        for name, value in assignment_items(instruction)
+        if value is not None
+    }
+    declared: dict[str, str] = {}
+    for current in chain(dockerfile, step.stage):
+        for instruction in current.instructions:
+            if instruction is step.instruction:
+                break
+            if instruction.keyword != "ARG" or current.index != step.stage.index:
+                continue
+            for name, value in assignment_items(instruction):
+                if value is None and name not in AUTOMATIC_ARGS:
+                    declared[name] = global_defaults.get(name, "")
+    return {**declared, **step.env}

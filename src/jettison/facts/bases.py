@@ -81,6 +81,32 @@ def is_cuda_base(ref: ImageRef) -> bool:
     return _GPU_TAG.search(ref.tag.lower()) is not None
 
 
+_CUDA_FLAVOUR = re.compile(r"(?:^|-)(base|runtime|devel)(?:-|$)")
+_CUDA_VERSION = re.compile(r"^(\d+)\.\d+")
+
+
+def cuda_libraries(ref: ImageRef) -> str | None:
+    """What CUDA user-space libraries (beyond the driver shim and cudart) the image ships,
+    for messages, or None: NVIDIA's ``-runtime``/``-devel``/cuDNN images (not ``-base``,
+    which holds cudart and the compat libraries only), NGC's containers, TensorFlow's GPU
+    images and RAPIDS. A PyPI CUDA wheel (torch's nvidia-* dependencies, cupy-cuda) brings
+    a second copy of these."""
+    tag = ref.tag.lower()
+    if ref.name in NVIDIA_CUDA or ref.name in NVIDIA_CUDAGL:
+        flavour = _CUDA_FLAVOUR.search(tag)
+        if flavour is None or flavour.group(1) == "base":
+            return None
+        what = "cuBLAS, cuFFT, cuSPARSE, NCCL" + (", cuDNN" if "cudnn" in tag else "")
+        return f"CUDA's {flavour.group(1)} libraries ({what})"
+    if ref.name.startswith("nvcr.io/nvidia/"):
+        return "NGC's CUDA stack (CUDA libraries, cuDNN, NCCL)"
+    if ref.name == "tensorflow/tensorflow" and "gpu" in tag:
+        return "the CUDA and cuDNN libraries TensorFlow's GPU image installs"
+    if ref.name.startswith("rapidsai/"):
+        return "the CUDA libraries of the RAPIDS image"
+    return None
+
+
 # -- torch and the framework images ------------------------------------------------------------
 
 _TAG_VERSION = re.compile(r"^(\d+\.\d+(?:\.\d+)?)(?:-|$)")
@@ -101,6 +127,31 @@ def base_torch(ref: ImageRef) -> tuple[bool, Version | None]:
     ):
         return True, None
     return False, None
+
+
+TENSORFLOW_NAMES = frozenset(
+    {"tensorflow", "tensorflow-gpu", "tensorflow-cpu", "tensorflow-intel", "tf-nightly"}
+)
+"""Distributions that install the ``tensorflow`` module."""
+
+
+def base_tensorflow(ref: ImageRef) -> tuple[str, Version | None] | None:
+    """(the distribution, its version when the tag tells) of the TensorFlow an image ships,
+    or None: ``tensorflow/tensorflow:1.13.1-gpu-py3`` ships tensorflow-gpu 1.13.1 (before
+    2.1 the GPU build was a distribution of its own), ``:2.15.0`` tensorflow 2.15.0; NGC's
+    TensorFlow containers ship one of unknown version."""
+    if ref.name == "tensorflow/tensorflow":
+        match = _TAG_VERSION.match(ref.tag)
+        try:
+            version = Version(match.group(1)) if match else None
+        except InvalidVersion:
+            version = None
+        gpu = "gpu" in ref.tag.lower()
+        old_gpu = gpu and version is not None and version < Version("2.1")
+        return ("tensorflow-gpu" if old_gpu else "tensorflow"), version
+    if ref.name == "nvcr.io/nvidia/tensorflow":
+        return "tensorflow", None
+    return None
 
 
 @dataclass(frozen=True, slots=True)

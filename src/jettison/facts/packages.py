@@ -9,6 +9,8 @@ dependents), so that each moves, keeps or reports exactly what the others do.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # -- development and test tools (lint's JT301, inspect's dev-tools) ----------------------------
 
 DEV_TOOLS: dict[str, str] = {
@@ -278,3 +280,168 @@ does not uninstall it while one of those stays."""
 
 PACKAGING_TOOLS = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pip-tools", "pdm"})
 """Installers and build backends: upgrading them says nothing about what a service uses."""
+
+# -- heavy distributions (JT309's severity) ------------------------------------------------------
+
+_HEAVY = """
+    torch torchvision torchaudio triton xformers flash-attn bitsandbytes deepspeed vllm
+    tensorflow tensorflow-cpu tensorflow-gpu tensorflow-intel tf-nightly tf-keras keras jax
+    jaxlib tensorboard paddlepaddle paddlepaddle-gpu paddleocr paddlehub mxnet onnxruntime
+    onnxruntime-gpu openvino tensorrt ctranslate2 cupy-cuda11x cupy-cuda12x cupy-cuda111
+    transformers sentence-transformers diffusers accelerate peft trl optimum auto-gptq
+    datasets evaluate lm-eval timm lightning pytorch-lightning torchmetrics kornia
+    ultralytics easyocr python-doctr openai-whisper faster-whisper pyannote-audio speechbrain
+    nemo-toolkit spacy gensim mediapipe insightface dlib face-recognition deepface
+    opencv-python opencv-python-headless opencv-contrib-python opencv-contrib-python-headless
+    scikit-image albumentations layoutparser unstructured detectron2 mmcv
+    scipy scikit-learn pandas polars pyarrow matplotlib seaborn plotly bokeh statsmodels
+    sympy numba llvmlite librosa xgboost lightgbm catboost faiss-cpu faiss-gpu
+    streamlit gradio dash panel voila jupyter jupyterlab notebook
+    mlflow wandb ray pyspark dask distributed boto3 botocore google-cloud-aiplatform
+    playwright selenium pymupdf chromadb llama-index langchain-community
+"""
+HEAVY = frozenset(_HEAVY.split())
+"""Distributions that weigh tens of MB installed or more (their own wheel, or what they
+require): an unused one is worth a warning, an unused small one only a mention."""
+
+_UNPICKLED = """
+    scikit-learn xgboost lightgbm catboost statsmodels scipy numpy pandas imbalanced-learn
+    category-encoders feature-engine prophet pmdarima sktime skops
+"""
+UNPICKLED = frozenset(_UNPICKLED.split())
+"""Classic-ML libraries whose objects a pickled model holds: ``pickle.load`` and
+``joblib.load`` import them without an import statement in the service's code."""
+
+TRANSITIVE: dict[str, frozenset[str]] = {
+    name: frozenset(users.split())
+    for name, users in {
+        "blinker": "flask",
+        "python-dateutil": "pandas matplotlib botocore arrow",
+        "six": "python-dateutil",
+        "urllib3": "requests botocore",
+        "idna": "requests httpx anyio",
+        "charset-normalizer": "requests",
+        "certifi": "requests httpx",
+        "h11": "uvicorn httpcore",
+        "sniffio": "anyio httpx",
+        "typing-extensions": "pydantic fastapi torch",
+        "pydantic-core": "pydantic",
+        "annotated-types": "pydantic",
+        "jmespath": "boto3 botocore",
+        "s3transfer": "boto3",
+        "packaging": "transformers huggingface-hub matplotlib",
+        "kiwisolver": "matplotlib",
+        "cycler": "matplotlib",
+        "fonttools": "matplotlib",
+        "pyparsing": "matplotlib",
+        "contourpy": "matplotlib",
+        "jinja2": "flask torch",
+        "mpmath": "sympy",
+        "llvmlite": "numba",
+        "absl-py": "tensorflow tensorflow-cpu",
+        "grpcio": "tensorflow tensorflow-cpu tensorboard",
+    }.items()
+}
+"""More distributions that popular ones require (``Requires-Dist``), beyond
+:data:`COMMON_DEPENDENTS`: what a ``pip freeze`` lists next to them."""
+
+
+def dependents(name: str) -> frozenset[str]:
+    """Popular distributions that require ``name`` (canonical)."""
+    return COMMON_DEPENDENTS.get(name, frozenset()) | TRANSITIVE.get(name, frozenset())
+
+
+# -- OpenCV's GUI build pulled in by other packages (JT304) ---------------------------------------
+
+GUI_OPENCV_DEPENDENTS: dict[str, str] = {
+    "lama-cleaner": "opencv-python",
+    "iopaint": "opencv-python",
+    "paddlehub": "opencv-python",
+    "paddleocr": "opencv-python",
+    "python-doctr": "opencv-python",
+    "ultralytics": "opencv-python",
+    "deepface": "opencv-python",
+    "layoutparser": "opencv-python",
+    "basicsr": "opencv-python",
+    "facexlib": "opencv-python",
+    "gfpgan": "opencv-python",
+    "realesrgan": "opencv-python",
+    "controlnet-aux": "opencv-python",
+    "mmcv": "opencv-python",
+    "mediapipe": "opencv-contrib-python",
+}
+"""Distribution -> the GUI OpenCV wheel its ``Requires-Dist`` names (2024-2026 releases;
+older or newer ones may differ, hence lint reports these at info). Packages that require
+the ``-headless`` wheels (easyocr, albumentations, rembg) are not listed."""
+
+
+# -- CUDA: what pulls PyPI's CUDA torch, and wheels that only run with CUDA (JT302, JT310) ------
+
+_TORCH_DEPENDENTS = """
+    sentence-transformers accelerate timm ultralytics easyocr openai-whisper whisperx peft
+    bitsandbytes deepspeed lightning pytorch-lightning torchmetrics kornia lama-cleaner iopaint
+    pyannote-audio speechbrain coqui-tts tts nemo-toolkit vllm xformers auto-gptq optimum trl
+    open-clip-torch gfpgan basicsr realesrgan facexlib unstructured-inference torchvision
+    python-doctr
+    torchaudio flair stanza lmdeploy torch-geometric
+"""
+TORCH_DEPENDENTS = frozenset(_TORCH_DEPENDENTS.split())
+"""Distributions whose ``Requires-Dist`` names torch (unconditionally): installed without a
+CPU torch already in place, they pull PyPI's default (CUDA) build and its nvidia-* wheels."""
+
+
+@dataclass(frozen=True, slots=True)
+class CudaWheel:
+    """A distribution that only does its job with CUDA (or drags CUDA libraries along)."""
+
+    what: str
+    """For messages: ``the CUDA build of onnxruntime``."""
+    instead: str | None
+    """The CPU distribution that replaces it, when there is one."""
+    since: str | None = None
+    """The first version that has the CUDA dependency (``2.0`` for xgboost), if not all."""
+
+
+CUDA_WHEELS: dict[str, CudaWheel] = {
+    "onnxruntime-gpu": CudaWheel("the CUDA/TensorRT build of onnxruntime", "onnxruntime"),
+    "xgboost": CudaWheel(
+        "xgboost's Linux x86_64 wheel, which depends on nvidia-nccl-cu12 (about 200 MB)",
+        "xgboost-cpu (2.1 and later)",
+        since="2.0",
+    ),
+    "faiss-gpu": CudaWheel("the CUDA build of faiss", "faiss-cpu"),
+    "faiss-gpu-cu11": CudaWheel("the CUDA 11 build of faiss", "faiss-cpu"),
+    "faiss-gpu-cu12": CudaWheel("the CUDA 12 build of faiss", "faiss-cpu"),
+    "paddlepaddle-gpu": CudaWheel("the CUDA build of PaddlePaddle", "paddlepaddle"),
+    "cupy-cuda11x": CudaWheel("CuPy for CUDA 11 (GPU arrays only)", "numpy"),
+    "cupy-cuda12x": CudaWheel("CuPy for CUDA 12 (GPU arrays only)", "numpy"),
+    "vllm": CudaWheel("vLLM's CUDA build (PyPI's wheels need an NVIDIA GPU)", None),
+    "flash-attn": CudaWheel("FlashAttention (CUDA kernels only)", None),
+}
+"""Distribution -> why it is CUDA-only. ``nvidia-*`` wheels and ``cupy-cuda*`` names are
+recognised by :func:`cuda_wheel` too."""
+
+
+def cuda_wheel(name: str) -> CudaWheel | None:
+    """What makes ``name`` (canonical) a CUDA-only distribution, or None."""
+    if name in CUDA_WHEELS:
+        return CUDA_WHEELS[name]
+    if name.startswith("nvidia-") and name.endswith(("-cu11", "-cu12", "-cu13")):
+        return CudaWheel(f"{name}, an NVIDIA CUDA library wheel", None)
+    if name.startswith("cupy-cuda"):
+        return CudaWheel(f"CuPy built for CUDA ({name})", "numpy")
+    return None
+
+
+# -- libraries that install what they miss at run time (JT311) -----------------------------------
+
+AUTO_INSTALLERS: dict[str, str] = {"gptcache": "import_"}
+"""Distribution -> the prefix of its helpers that pip-install a missing package when
+called (``gptcache.utils.import_fastapi()`` installs fastapi): the package named by the
+rest of the helper's name, ``_`` read as ``-``."""
+AUTO_INSTALLING_PROGRAMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "gptcache_server": ("gptcache", ("fastapi", "pydantic", "starlette")),
+}
+"""Program -> (its distribution, what it pip-installs on start when absent): the server
+``gptcache`` ships calls ``import_fastapi()``, ``import_pydantic()`` and
+``import_starlette()`` first thing, and gptcache requires none of them."""

@@ -23,10 +23,11 @@ from jettison.dockerfile.launch import final_commands
 from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.dockerfile.scripts import Scripts, read_scripts
-from jettison.lint.model import ImportedName, LintContext
+from jettison.lint.model import CodeView, ImportedName, LintContext
 from jettison.requirements.model import RequirementSet
 
 if TYPE_CHECKING:
+    from jettison.imports.scan import ImportScan
     from jettison.inspect.report import InspectReport
 
 Sizes = Callable[[str, str], int | None]
@@ -55,9 +56,16 @@ def build_context(
         context = resolve_context(dockerfile, context_dir)
         if not extra:
             extra = copied_requirement_files(dockerfile, context)
+            setup_scripts = _installed_setup_scripts(dockerfile, context)
+            if setup_scripts:
+                from jettison.requirements import discover_requirement_files
+
+                extra = [*(extra or discover_requirement_files(context)), *setup_scripts]
     requirements = _load_requirements(context, extra)
-    imports = _scan_imports(src if src is not None else context)
-    used = _used_distributions(imports, requirements, dockerfile)
+    scan = _scan_source(src if src is not None else context)
+    imports = scan.imports
+    declared = _declared_names(requirements, dockerfile)
+    used = _used_distributions(imports, declared, dockerfile)
     ignore_file = dockerignore_path(dockerfile.path if dockerfile else None, context)
     return LintContext(
         dockerfile=dockerfile,
@@ -70,6 +78,7 @@ def build_context(
         sizes=sizes,
         options=dict(options or {}),
         scripts=read_scripts(dockerfile, context) if dockerfile is not None else Scripts(),
+        code_view=_code_view(scan, src or context, context, declared, dockerfile),
     )
 
 
@@ -84,27 +93,73 @@ def input_files(ctx: LintContext) -> list[Path]:
     return out
 
 
+def _installed_setup_scripts(dockerfile: Dockerfile, context: Path) -> list[Path]:
+    """The ``setup.py`` of the local projects the Dockerfile pip-installs (``pip install
+    -e .[gpu]``, ``pip install ./server``), when the context holds them: their literal
+    ``install_requires``/``extras_require`` are what the install brings."""
+    from jettison.dockerfile.commands.python import pip_installs
+
+    found: list[Path] = []
+    for run in dockerfile.instructions():
+        for install in pip_installs(run):
+            for project in install.local_projects:
+                folder = project.split("[", 1)[0].rstrip("/") or "."
+                relative = "" if folder.startswith("/") else folder.removeprefix("./")
+                candidates = [context / relative / "setup.py", context / "setup.py"]
+                script = next((c for c in candidates if c.is_file()), None)
+                if script is not None and script not in found:
+                    found.append(script)
+    return found
+
+
 def _load_requirements(context: Path, files: Sequence[Path]) -> RequirementSet:
     from jettison.requirements import load_requirements
 
     return load_requirements(context, files or None)
 
 
-def _scan_imports(src: Path) -> tuple[ImportedName, ...]:
-    from jettison.imports.scan import scan_imports
+def _scan_source(src: Path) -> ImportScan:
+    from jettison.imports.scan import scan_source_tree
 
-    return tuple(scan_imports(src))
+    return scan_source_tree(src)
+
+
+def _declared_names(requirements: RequirementSet, dockerfile: Dockerfile | None) -> frozenset[str]:
+    """Distributions the build installs by name: requirement inputs (constraints aside) and
+    the packages named on ``pip install`` lines of any stage."""
+    from jettison.dockerfile.commands.python import pip_installs
+
+    names = {r.name for r in requirements.requirements if r.group != "constraint"}
+    if dockerfile is not None:
+        for run in dockerfile.instructions():
+            names.update(p.name for install in pip_installs(run) for p in install.packages)
+    return frozenset(names)
+
+
+def _code_view(
+    scan: ImportScan,
+    src: Path,
+    context: Path,
+    declared: frozenset[str],
+    dockerfile: Dockerfile | None,
+) -> CodeView:
+    from jettison.imports.coverage import missing_local_modules, python_files
+    from jettison.lint.codeview import code_view
+
+    files = python_files(src)
+    missing = missing_local_modules(src, files)
+    return code_view(scan, files, missing, declared, dockerfile, context)
 
 
 def _used_distributions(
     imports: Sequence[ImportedName],
-    requirements: RequirementSet,
+    declared: frozenset[str],
     dockerfile: Dockerfile | None,
 ) -> frozenset[str]:
     from jettison.imports.mapping import used_distributions
     from jettison.imports.servers import servers_in_commands
 
-    used = set(used_distributions(imports, requirements))
+    used = set(used_distributions(imports, declared))
     if dockerfile is not None:
         used |= set(servers_in_commands(final_commands(dockerfile)))
     return frozenset(used)

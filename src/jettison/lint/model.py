@@ -49,6 +49,30 @@ class Finding:
         return (str(self.file), self.line, self.column, self.code, self.message)
 
 
+@dataclass(frozen=True, slots=True)
+class CodeView:
+    """How much of the shipped code the import scan could read (:mod:`jettison.lint.codeview`
+    builds it). Rules that conclude from what the code does *not* do (never imports a
+    package, never touches a GPU) report at ``info`` when the view is partial, and say why."""
+
+    files_scanned: int = 0
+    """Python files the scan read in the build context."""
+    gaps: tuple[str, ...] = ()
+    """Why the scanned files may not be all of the shipped code, one reason each."""
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.gaps)
+
+    def summary(self) -> str:
+        """``the build context holds only part of the shipped code: <reasons>``."""
+        if not self.gaps:
+            return "the build context holds the shipped code"
+        shown = "; ".join(self.gaps[:2])
+        more = f" (and {len(self.gaps) - 2} more)" if len(self.gaps) > 2 else ""
+        return f"the build context holds only part of the shipped code: {shown}{more}"
+
+
 @dataclass(frozen=True)
 class LintContext:
     """Everything a rule may look at; built once per run by the lint facade."""
@@ -73,6 +97,8 @@ class LintContext:
     scripts: Scripts = field(default_factory=Scripts)
     """The scripts and Python modules the Dockerfile's RUN lines and its start run, read
     from the build context (:mod:`jettison.dockerfile.scripts`)."""
+    code_view: CodeView | None = None
+    """How complete the scanned code is; None when not assessed (taken as complete)."""
 
     def requirement_for(self, name: str) -> Requirement | None:
         found = self.requirements.named(name)

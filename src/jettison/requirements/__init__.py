@@ -17,6 +17,7 @@ from jettison.requirements.conda import parse_environment_yml, read_environment_
 from jettison.requirements.model import Requirement, RequirementSet
 from jettison.requirements.pyproject import parse_pyproject, read_pyproject
 from jettison.requirements.requirements_txt import parse_requirements_txt, read_requirements_txt
+from jettison.requirements.setup_py import parse_setup_py, read_setup_py
 
 __all__ = [
     "Requirement",
@@ -26,6 +27,7 @@ __all__ = [
     "parse_environment_yml",
     "parse_pyproject",
     "parse_requirements_txt",
+    "parse_setup_py",
 ]
 
 _SKIPPED_DIRS = frozenset({"node_modules", "venv", "site-packages", "__pycache__"})
@@ -75,7 +77,8 @@ def load_requirements(context_dir: Path, files: Sequence[Path] | None = None) ->
     """Every requirement declared in ``files`` (default: :func:`discover_requirement_files`).
 
     Relative ``files`` are taken from ``context_dir`` (or as given, when only that exists).
-    The file kind follows the name: ``*.toml`` is a pyproject, ``*.yml``/``*.yaml`` a conda
+    The file kind follows the name: ``*.toml`` is a pyproject, ``setup.py`` a setuptools
+    script (its literal ``install_requires``/``extras_require``), ``*.yml``/``*.yaml`` a conda
     environment, anything else a requirements file. Includes may not leave ``context_dir``.
     A file already read (as an include of an earlier one) is not read twice.
     """
@@ -91,6 +94,8 @@ def read_requirement_file(path: Path, out: Collector) -> None:
     suffix = path.suffix.lower()
     if suffix == ".toml":
         read_pyproject(path, out)
+    elif path.name == "setup.py":
+        read_setup_py(path, out)
     elif suffix in (".yml", ".yaml"):
         read_environment_yml(path, out)
     else:

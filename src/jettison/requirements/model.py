@@ -30,9 +30,15 @@ class Requirement:
     """An index the file points this requirement at (``--index-url``/``--extra-index-url``
     lines in effect, or a Poetry/uv source), when known."""
     source_kind: str = "requirements"
-    """``requirements``, ``pyproject``, ``conda``, or ``pip-in-conda`` (the ``pip:`` list of
-    an environment.yml). Constraint files (``-c``) give requirements in group
+    """``requirements``, ``pyproject``, ``setup.py``, ``conda``, or ``pip-in-conda`` (the
+    ``pip:`` list of an environment.yml). Constraint files (``-c``) give requirements in group
     ``constraint``, which nothing installs."""
+    section: str = ""
+    """The pyproject table it is declared in (``project``, ``project.optional-dependencies``,
+    ``dependency-groups``, ``tool.uv`` for uv's dev-dependencies,
+    ``tool.poetry.group.dev.dependencies``...); empty for other files. Extras and dependency
+    groups may share a name, but installers take them differently (``uv sync`` installs the
+    ``dev`` group, never the ``dev`` extra)."""
 
     @property
     def pinned(self) -> bool:

@@ -417,6 +417,7 @@ class _Reader:
                 group=group,
                 index_url=index_url,
                 source_kind="pyproject",
+                section=".".join(path),
             )
         )
 
@@ -498,6 +499,7 @@ class _Reader:
                 url=parsed.url,
                 group=group,
                 source_kind="pyproject",
+                section=".".join(table),
             )
         )
 

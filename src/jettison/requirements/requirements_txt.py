@@ -110,6 +110,10 @@ _TAKES_VALUE = frozenset(
 _PER_REQUIREMENT = frozenset({"hash", "global-option", "install-option", "config-settings"})
 _INDEXES = frozenset({"index-url", "extra-index-url", "find-links"})
 
+UNNAMED = "cannot tell the package name of"
+"""How a problem starts when pip accepts the line (it builds the project to learn its name)
+but a reader cannot name the package without building it."""
+
 
 class UnparsableRequirement(ValueError):
     """A requirement we cannot understand; callers record it as a problem."""
@@ -441,7 +445,7 @@ def _direct_reference(text: str, *, base: Path, out: Collector | None) -> Parsed
         name = _local_project_name(base / location, out)
     if name is None or not _NAME_RE.match(name):
         raise UnparsableRequirement(
-            f"cannot tell the package name of {location!r}: write 'name @ URL' or add '#egg=name'"
+            f"{UNNAMED} {location!r}: write 'name @ URL' or add '#egg=name'"
         )
     return ParsedRequirement(
         name=canonicalize_name(name),

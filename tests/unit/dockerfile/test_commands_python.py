@@ -6,6 +6,7 @@ import pytest
 
 from jettison.dockerfile.commands.python import (
     EnvInstall,
+    PackageArg,
     PipOption,
     carried,
     conda_insecure,
@@ -455,3 +456,15 @@ def test_locks(line: str, resolved: str | None, lock: str | None) -> None:
     (found,) = split_commands(line)
     assert resolves_lock(found) == resolved
     assert installs_from_lock(found) == lock
+
+
+def test_a_version_from_a_build_argument_keeps_the_name() -> None:
+    assert parse_package("lama-cleaner==$VERSION") == PackageArg(
+        "lama-cleaner", "==$VERSION", (), "lama-cleaner==$VERSION"
+    )
+    assert parse_package("Tool[a,b]>=${V}") == PackageArg(
+        "tool", ">=${V}", ("a", "b"), "Tool[a,b]>=${V}"
+    )
+    assert parse_package("tool==") == PackageArg("tool", "==", (), "tool==")  # ARG expanded empty
+    assert parse_package("$PACKAGE") is None
+    assert parse_package("${NAME}==1.0") is None

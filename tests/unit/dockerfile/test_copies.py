@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jettison.dockerfile.copies import (
+    context_source,
     copy_parts,
     copy_sources,
     destination,
@@ -35,3 +36,24 @@ def test_copies(tmp_path: Path) -> None:
     assert destination(dockerfile, build, requirements, "./") == "/srv"
     models = final.instructions[-1]
     assert destination(dockerfile, final, models, "./models/") == "/srv/app/models"
+
+
+def test_context_source_of_a_file_in_the_image(tmp_path: Path) -> None:
+    write(tmp_path, "docker/entrypoint.sh", "")
+    write(tmp_path, "app/start.sh", "")
+    dockerfile = parse_dockerfile(
+        write(
+            tmp_path,
+            "Dockerfile",
+            "FROM python:3.12-slim\nWORKDIR /srv\nCOPY docker/entrypoint.sh /entrypoint.sh\n"
+            "COPY app/ ./app/\nCOPY docker/entrypoint.sh ./\n",
+        )
+    )
+    assert (
+        context_source(dockerfile, "/entrypoint.sh", tmp_path) == tmp_path / "docker/entrypoint.sh"
+    )
+    assert context_source(dockerfile, "app/start.sh", tmp_path, "/srv") == tmp_path / "app/start.sh"
+    assert context_source(dockerfile, "./entrypoint.sh", tmp_path, "/srv") == (
+        tmp_path / "docker/entrypoint.sh"
+    )
+    assert context_source(dockerfile, "/usr/bin/python", tmp_path) is None

@@ -10,6 +10,8 @@ import pytest
 from jettison.builder.core import resolve_dockerfile
 from jettison.dockerfile.copies import copy_sources
 from jettison.dockerfile.discover import (
+    clean_source,
+    copied_requirement_files,
     dockerfiles_in,
     find_dockerfile,
     is_dockerfile_name,
@@ -179,3 +181,27 @@ def test_the_builder_reports_configuration_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="several Dockerfiles") as info:
         resolve_dockerfile(tmp_path, None)
     assert info.value.hint is not None and "jettison build" in info.value.hint
+
+
+def test_sources_climbing_out_of_the_context_are_clamped_to_its_root(tmp_path: Path) -> None:
+    """``COPY ../app.py .`` copies the context's own ``app.py``: the builder cleans the path
+    against the context root, so ``..`` never leaves it."""
+    write(tmp_path, "app.py", "")
+    write(tmp_path, "requirements.txt", "flask\n")
+    path = write(
+        tmp_path,
+        "docker/Dockerfile",
+        "FROM x\nCOPY ../requirements.txt ./\nCOPY ../app.py ./\n",
+    )
+    assert clean_source("../app.py") == "app.py"
+    assert clean_source("/srv/../x/") == "x"
+    assert clean_source(".") == "."
+    parsed = parse_dockerfile(path)
+    assert resolve_context(parsed) == tmp_path
+    assert copied_requirement_files(parsed, tmp_path) == [tmp_path / "requirements.txt"]
+
+
+def test_context_three_levels_up(tmp_path: Path) -> None:
+    write(tmp_path, "pkg/reqs/requirements.txt", "")
+    path = write(tmp_path, "pkg/deploy/docker/Dockerfile", "FROM x\nCOPY pkg/reqs/ /r/\n")
+    assert resolve_context(parse_dockerfile(path)) == tmp_path

@@ -11,8 +11,11 @@ from jettison.dockerfile.launch import (
     final_commands,
     launches,
     python_module,
+    runs_notebook,
     start_argv,
+    starts_no_service,
 )
+from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.dockerfile.shell import split_commands
 from support.commands import command
@@ -84,3 +87,17 @@ def test_start_argv(tmp_path: Path) -> None:
 def test_dropped_to(line: str, user: str | None) -> None:
     (command,) = split_commands(line)
     assert dropped_to(command) == user
+
+
+def test_images_that_start_no_service(tmp_path: Path) -> None:
+    def parsed(text: str) -> Dockerfile:
+        return parse_dockerfile(write(tmp_path, "Dockerfile", "FROM python:3.12-slim\n" + text))
+
+    assert starts_no_service(parsed(""))
+    assert starts_no_service(parsed('CMD ["bash"]\n'))
+    assert starts_no_service(parsed("CMD python3 -i\n"))
+    assert not starts_no_service(parsed('CMD ["python", "app.py"]\n'))
+    assert not starts_no_service(parsed('CMD ["bash", "-c", "uvicorn app:app"]\n'))
+    assert not runs_notebook(parsed('CMD ["python", "app.py"]\n'))
+    assert runs_notebook(parsed('CMD ["jupyter", "lab", "--ip=0.0.0.0"]\n'))
+    assert runs_notebook(parsed("CMD python -m jupyter notebook\n"))

@@ -109,3 +109,16 @@ def test_global_arg_defaults_see_the_args_above_them(tmp_path: Path) -> None:
     assert second.base_expanded == "nvidia/cuda:12.1.1-devel-ubuntu22.04"
     overridden = parse_dockerfile(path, {"CUDA": "12.4.1"}).stages[0]
     assert overridden.base_expanded == "nvidia/cuda:12.4.1-cudnn8-devel-ubuntu20.04"
+
+
+def test_arg_defaults_use_the_args_declared_before(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "Dockerfile",
+        "ARG CUDA=12.4.1\nARG IMAGE=nvidia/cuda:${CUDA}-runtime-ubuntu22.04\nFROM ${IMAGE}\n",
+    )
+    assert parse_dockerfile(path).stages[0].base_expanded == (
+        "nvidia/cuda:12.4.1-runtime-ubuntu22.04"
+    )
+    built = parse_dockerfile(path, build_args={"CUDA": "11.8.0"})
+    assert built.stages[0].base_expanded == "nvidia/cuda:11.8.0-runtime-ubuntu22.04"

@@ -13,6 +13,7 @@ from jettison.dockerfile.steps import (
     assignment_items,
     assignments,
     chain,
+    default_build_env,
     expand,
     runtime_steps,
     shipped_steps,
@@ -109,3 +110,21 @@ def test_shipped_steps_include_stages_copied_whole(tmp_path: Path) -> None:
     assert [s.instruction.position.line for s in shipped] == [2, 6, 7, 8]
     assert all(s.runtime for s in shipped)
     assert [s.instruction.position.line for s in runtime_steps(dockerfile)] == [6, 7, 8]
+
+
+def test_default_build_env_gives_args_without_default_their_empty_value(tmp_path: Path) -> None:
+    dockerfile = parse_dockerfile(
+        write(
+            tmp_path,
+            "Dockerfile",
+            "ARG VARIANT=cpu\nFROM python:3.12-slim\nARG VARIANT\nARG TEST_ENV\n"
+            "ARG TARGETPLATFORM\nENV MODE=prod\nRUN echo\nARG LATE\n",
+        )
+    )
+    stage = dockerfile.stages[0]
+    run = next(s for s in steps(dockerfile, stage) if s.instruction.keyword == "RUN")
+    assert default_build_env(dockerfile, run) == {
+        "VARIANT": "cpu",  # the global default
+        "TEST_ENV": "",
+        "MODE": "prod",
+    }

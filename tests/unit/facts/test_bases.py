@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from jettison.facts.bases import base_torch, cycles_of, framework_image, is_cuda_base
+from jettison.facts.bases import (
+    base_torch,
+    cuda_libraries,
+    cuda_major,
+    cycles_of,
+    framework_image,
+    is_cuda_base,
+)
 from jettison.imageref import parse_image
 
 
@@ -116,3 +123,24 @@ def test_cycles_not_implied(text: str, product: str) -> None:
     assert ref is not None
     ended = {c.product for c in cycles_of(ref) if c.end < dt.date(2026, 12, 7)}
     assert product not in ended
+
+
+@pytest.mark.parametrize(
+    ("image", "ships", "major"),
+    [
+        ("nvidia/cuda:12.4.1-runtime-ubuntu22.04", "CUDA's runtime libraries", "12"),
+        ("nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04", "NCCL, cuDNN)", "11"),
+        ("nvidia/cuda:12.4.1-base-ubuntu22.04", None, "12"),
+        ("nvcr.io/nvidia/tritonserver:24.04-py3-min", "NGC's CUDA stack", None),
+        ("tensorflow/tensorflow:2.15.0-gpu", "TensorFlow's GPU image", None),
+        ("python:3.12-slim", None, None),
+    ],
+)
+def test_cuda_libraries(image: str, ships: str | None, major: str | None) -> None:
+    ref = parse_image(image)
+    assert ref is not None
+    found = cuda_libraries(ref)
+    assert (found is None) == (ships is None)
+    if ships is not None:
+        assert found is not None and ships in found
+    assert cuda_major(ref) == major

@@ -51,3 +51,20 @@ def test_copy_of_the_whole_context_falls_back_to_discovery(tmp_path: Path) -> No
     write(tmp_path, "requirements.txt", "flask==3.0.0\n")
     ctx = build_context(tmp_path / "Dockerfile")
     assert [r.name for r in ctx.requirements.requirements] == ["flask"]
+
+
+def test_the_setup_py_of_an_installed_project_is_read(tmp_path: Path) -> None:
+    write(tmp_path, "setup.py", "setup(install_requires=['tensorflow==2.*'])\n")
+    write(tmp_path, "server/setup.py", "setup(install_requires=['jina==3.25'])\n")
+    write(tmp_path, "requirements.txt", "numpy==1.26.4\n")
+    write(
+        tmp_path,
+        "Dockerfile",
+        "FROM python:3.11-slim\nCOPY . /app\nRUN pip install -e '/app[gpu]' ./server/\n",
+    )
+    ctx = build_context(tmp_path / "Dockerfile")
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in ctx.requirements.files) == [
+        "requirements.txt",
+        "server/setup.py",
+        "setup.py",
+    ]

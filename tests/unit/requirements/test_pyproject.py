@@ -260,3 +260,27 @@ def test_locator_finds_keys_headers_and_strings() -> None:
     assert locator.find(("tool", "poetry", "dependencies"), "b") == 5
     assert locator.find(("tool", "poetry", "dependencies"), "missing") == 4
     assert locator.find(("nowhere",)) == 1
+
+
+def test_each_requirement_knows_its_table(tmp_path: Path) -> None:
+    """An extra and a dependency group may share a name (``dev``); installers tell them
+    apart, so each requirement says which table it came from."""
+    path = write_file(
+        tmp_path / "pyproject.toml",
+        "[project]\n"
+        'name = "svc"\n'
+        'dependencies = ["httpx"]\n'
+        "[project.optional-dependencies]\n"
+        'dev = ["pudb"]\n'
+        "[dependency-groups]\n"
+        'dev = ["pytest"]\n'
+        "[tool.uv]\n"
+        'dev-dependencies = ["black"]\n',
+    )
+    found = parse_pyproject(path)
+    assert [(r.name, r.group, r.section) for r in found.requirements] == [
+        ("httpx", "main", "project"),
+        ("pudb", "dev", "project.optional-dependencies"),
+        ("pytest", "dev", "dependency-groups"),
+        ("black", "dev", "tool.uv"),
+    ]

@@ -176,10 +176,19 @@ class PipInstall:
         return any(o.name in {"-e", "--editable"} for o in self.options)
 
 
+_NAME_THEN_VERSION = re.compile(
+    r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?\s*((?:===?|~=|!=|<=?|>=?)\s*\S*)$"
+)
+
+
 def parse_package(word: str) -> PackageArg | None:
-    """``torch==2.1.0+cpu``, ``uvicorn[standard]``, ``x.whl``; None for anything else."""
-    if "$" in word or not word:
+    """``torch==2.1.0+cpu``, ``uvicorn[standard]``, ``x.whl``, ``tool==$VERSION`` (a
+    version from a build argument: the name is known, the version text kept as written);
+    None for anything else."""
+    if not word:
         return None
+    if "$" in word or word.endswith(("=", "<", ">")):
+        return _name_with_open_version(word)
     if word.endswith(".whl"):
         try:
             name, version, _, _ = parse_wheel_filename(word.rsplit("/", 1)[-1])
@@ -199,6 +208,16 @@ def parse_package(word: str) -> PackageArg | None:
         word,
         url=parsed.url,
     )
+
+
+def _name_with_open_version(word: str) -> PackageArg | None:
+    """``tool==$VERSION`` (or ``tool==`` once an empty ARG is expanded): the name, and the
+    version text as written."""
+    match = _NAME_THEN_VERSION.match(word)
+    if match is None or "$" in match.group(1):
+        return None
+    extras = tuple(sorted(e.strip() for e in (match.group(2) or "").split(",") if e.strip()))
+    return PackageArg(canonicalize_name(match.group(1)), match.group(3), extras, word)
 
 
 def _is_local_project(word: str) -> bool:

@@ -27,7 +27,7 @@ from jettison.inspect.report import (
     RemovableCause,
     Shadowed,
 )
-from jettison.lint.model import Finding, ImportedName, LintContext, Rule
+from jettison.lint.model import CodeView, Finding, ImportedName, LintContext, Rule
 from jettison.requirements.model import Requirement, RequirementSet
 
 
@@ -70,6 +70,7 @@ def read_requirements(
                 line=number,
                 raw=raw,
                 extras=tuple(sorted(parsed.extras)),
+                marker=str(parsed.marker) if parsed.marker else None,
                 url=parsed.url,
                 group=group,
                 index_url=index_url,
@@ -99,6 +100,7 @@ def make_ctx(
     sizes: object = None,
     options: Mapping[str, object] | None = None,
     dockerignore: Iterable[str] | None = None,
+    code_view: CodeView | None = None,
 ) -> LintContext:
     """A context over ``directory`` (the build context). ``dockerfile`` is the text of a
     Dockerfile to write there, or the path of an existing one."""
@@ -122,6 +124,7 @@ def make_ctx(
         sizes=sizes,  # type: ignore[arg-type]
         options=dict(options or {}),
         scripts=read_scripts(parsed, directory) if parsed is not None else Scripts(),
+        code_view=code_view,
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from jettison.inspect.report import OwnerBytes
-from jettison.lint.model import Saving
+from jettison.lint.model import Saving, Severity
 from jettison.lint.rules.deps import jt301_dev_tools
 from jettison.requirements.model import Requirement
 
@@ -15,6 +16,7 @@ from ._stack_helpers import PlainSizes, make_ctx, make_image, requirements_file,
 
 JT301 = jt301_dev_tools.RULE
 SLIM = "FROM python:3.11-slim\n"
+SERVICE = SLIM + 'CMD ["python", "app.py"]\n'
 
 
 def test_dev_tools_in_requirements(tmp_path: Path) -> None:
@@ -22,13 +24,17 @@ def test_dev_tools_in_requirements(tmp_path: Path) -> None:
         tmp_path,
         "flask==3.0.3\npytest\npytest-cov==5.0\njupyter\nblack==24.1\ntypes-requests\nmypy\n",
     )
-    findings = run(JT301, make_ctx(tmp_path, SLIM, requirements=reqs))
+    findings = run(JT301, make_ctx(tmp_path, SERVICE, requirements=reqs))
     assert [(f.line, f.message) for f in findings] == [
         (2, "pytest (test tool) is installed in the production image"),
         (3, "pytest-cov (test tool) is installed in the production image"),
         (4, "jupyter (notebook tool) is installed in the production image"),
         (5, "black (formatter/linter) is installed in the production image"),
-        (6, "types-requests (type stubs) is installed in the production image"),
+        (
+            6,
+            "types-requests (type stubs) is installed in the production image; stubs are only "
+            "read by type checkers (a few hundred kB)",
+        ),
         (7, "mypy (type checker) is installed in the production image"),
     ]
     assert all(f.file == tmp_path / "requirements.txt" for f in findings)
@@ -162,3 +168,52 @@ def test_dev_group_saving_uses_the_group_packages(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path, f"{SLIM}RUN uv sync\n", requirements=_pyproject(tmp_path), sizes=sizes)
     (finding,) = run(JT301, ctx)
     assert finding.saving is not None and finding.saving.size_bytes == 32_000_000
+
+
+def test_a_dev_extra_is_not_what_uv_sync_installs(tmp_path: Path) -> None:
+    """``uv sync`` takes the ``dev`` dependency group, never the ``dev`` extra."""
+    main = requirements_file(
+        tmp_path, "fastapi>=0.110\n", name="pyproject.toml", source_kind="pyproject"
+    )
+    extra = [
+        dataclasses.replace(r, section="project.optional-dependencies")
+        for r in requirements_file(
+            tmp_path, "pudb\n", name="extras.toml", group="dev", source_kind="pyproject"
+        )
+    ]
+    ctx = make_ctx(tmp_path, f"{SLIM}RUN uv sync --frozen\n", requirements=[*main, *extra])
+    assert run(JT301, ctx) == []
+
+
+def test_options_read_from_variables_and_skipped_branches(tmp_path: Path) -> None:
+    text = (
+        f"{SLIM}ARG UV_EXTRA\nARG WITH_TESTS\n"
+        'RUN ARGS="--frozen --no-dev" && uv sync $ARGS $UV_EXTRA\n'
+        'RUN if [ "$WITH_TESTS" = "1" ]; then pip install pytest; fi\n'
+    )
+    assert run(JT301, make_ctx(tmp_path, text, requirements=_pyproject(tmp_path))) == []
+
+
+def test_a_line_that_says_why_the_tool_is_needed(tmp_path: Path) -> None:
+    reqs = requirements_file(
+        tmp_path, "pytest==8.3.0  # the sam2 fork requires it at run time\nmypy==1.11\n"
+    )
+    kept, mypy = run(JT301, make_ctx(tmp_path, SERVICE, requirements=reqs))
+    assert kept.severity is Severity.INFO and kept.saving is None
+    assert kept.message.endswith(
+        "its line says why it is there (the sam2 fork requires it at run time)"
+    )
+    assert mypy.severity is Severity.WARNING
+
+
+def test_notebook_tools_in_a_notebook_or_interactive_image(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "jupyterlab==4.2\nipywidgets==8.1\nblack==24.1\n")
+    notebook = SLIM + 'EXPOSE 8888\nCMD ["jupyter", "lab", "--ip=0.0.0.0"]\n'
+    lab, widgets, black = run(JT301, make_ctx(tmp_path, notebook, requirements=reqs))
+    assert lab.severity is Severity.INFO and widgets.severity is Severity.INFO
+    assert "the image starts a notebook server" in lab.message
+    assert black.severity is Severity.WARNING
+    shell = SLIM + 'CMD ["bash"]\n'
+    lab, _, black = run(JT301, make_ctx(tmp_path, shell, requirements=reqs))
+    assert "starts no service of its own" in lab.message
+    assert (lab.severity, black.severity) == (Severity.INFO, Severity.WARNING)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jettison.lint.model import Saving, Severity
+from jettison.lint.model import CodeView, Saving, Severity
 from jettison.lint.rules.deps import jt308_unpinned, jt309_unused
 
 from ._stack_helpers import PlainSizes, make_ctx, requirements_file, run, source
@@ -61,9 +61,10 @@ def test_jt308_pyproject_ranges_with_a_lock_file(tmp_path: Path) -> None:
     reqs = requirements_file(
         tmp_path, "fastapi>=0.110\n", name="pyproject.toml", source_kind="pyproject"
     )
-    assert len(run(JT308, make_ctx(tmp_path, SLIM, requirements=reqs))) == 1
+    project = "FROM python:3.11-slim\nCOPY . /app\nRUN pip install /app\n"
+    assert len(run(JT308, make_ctx(tmp_path, project, requirements=reqs))) == 1
     (tmp_path / "uv.lock").write_text("version = 1\n", encoding="utf-8")
-    assert run(JT308, make_ctx(tmp_path, SLIM, requirements=reqs)) == []
+    assert run(JT308, make_ctx(tmp_path, project, requirements=reqs)) == []
 
 
 # -- JT309 -----------------------------------------------------------------------------------
@@ -156,3 +157,113 @@ def test_jt309_module_run_with_python_m(tmp_path: Path) -> None:
 def test_jt309_needs_the_import_scan(tmp_path: Path) -> None:
     reqs = requirements_file(tmp_path, "matplotlib==3.9.2\n")
     assert run(JT309, make_ctx(tmp_path, SLIM, requirements=reqs)) == []
+
+
+PARTIAL = CodeView(2, ("the code imports local modules that are not in it: svc.jobs (app.py:3)",))
+
+
+def test_jt309_partial_code_lists_the_packages_at_info(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "flask==3.0.3\nstreamlit==1.38.0\ncelery==5.4.0\n")
+    text = SLIM + "RUN pip install --no-cache-dir matplotlib==3.9.2\n"
+    ctx = make_ctx(
+        tmp_path,
+        text,
+        requirements=reqs,
+        imports=source(tmp_path, "app.py", "import flask\n", "flask"),
+        used={"flask"},
+        sizes=PlainSizes({"streamlit": 40_000_000}),
+        code_view=PARTIAL,
+    )
+    first, second = run(JT309, ctx)
+    assert (first.file.name, first.line, second.line) == ("Dockerfile", 3, 2)
+    assert second.message == (
+        "streamlit and celery are not imported by the 1 Python file scanned, but the build "
+        "context holds only part of the shipped code: the code imports local modules that "
+        "are not in it: svc.jobs (app.py:3): they may be used by the code that is not here"
+    )
+    assert first.message.startswith("matplotlib is not imported by the 1 Python file")
+    assert all(f.severity is Severity.INFO and f.saving is None for f in (first, second))
+
+
+def test_jt309_small_packages_are_a_mention(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "flask==3.0.3\npython-slugify==8.0.4\nplotly==5.24.1\n")
+    ctx = make_ctx(
+        tmp_path,
+        SLIM,
+        requirements=reqs,
+        imports=source(tmp_path, "app.py", "import flask\n", "flask"),
+        used={"flask"},
+    )
+    slugify, plotly = run(JT309, ctx)
+    assert slugify.severity is Severity.INFO
+    assert (
+        slugify.message
+        == "python-slugify is declared but the shipped code never imports it (a small package)"
+    )
+    assert plotly.severity is Severity.WARNING
+    # measured heavy: a warning too
+    ctx = make_ctx(
+        tmp_path,
+        SLIM,
+        requirements=reqs,
+        imports=source(tmp_path, "app.py", "import flask\n", "flask"),
+        used={"flask"},
+        sizes=PlainSizes({"python-slugify": 12_000_000}),
+    )
+    assert [f.severity for f in run(JT309, ctx)] == [Severity.WARNING, Severity.WARNING]
+
+
+def test_jt309_unpickled_models_need_their_libraries(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "fastapi==0.115.0\nscikit-learn==1.5.2\nxgboost==2.1.1\n")
+    code = "import pickle\nimport fastapi\nmodel = pickle.load(open('model.pkl', 'rb'))\n"
+    ctx = make_ctx(
+        tmp_path,
+        SLIM,
+        requirements=reqs,
+        imports=source(tmp_path, "app.py", code, "fastapi"),
+        used={"fastapi"},
+    )
+    assert run(JT309, ctx) == []
+    code = "from joblib import load\nimport fastapi\nmodel = load('model.joblib')\n"
+    ctx = make_ctx(
+        tmp_path,
+        SLIM,
+        requirements=reqs,
+        imports=source(tmp_path, "app.py", code, "fastapi", "joblib"),
+        used={"fastapi"},
+    )
+    assert run(JT309, ctx) == []
+
+
+def test_jt309_integrations_and_build_time_programs(tmp_path: Path) -> None:
+    """``langchain.chat_models.openai`` needs openai; poetry runs in a RUN line; packages on
+    ``pip install`` lines count as declared for the imports too."""
+    reqs = requirements_file(tmp_path, "langchain==0.1.20\nopenai==1.40.0\n")
+    text = (
+        "FROM python:3.11-slim\nRUN pip install poetry==1.8.3 gradio==4.44.0\n"
+        "RUN poetry install --only main\n"
+    )
+    code = "from langchain.chat_models.openai import ChatOpenAI\nimport gradio as gr\n"
+    ctx = make_ctx(
+        tmp_path,
+        text,
+        requirements=reqs,
+        imports=source(tmp_path, "app.py", code, "langchain", "gradio"),
+        used={"langchain"},
+    )
+    assert run(JT309, ctx) == []
+
+
+def test_jt309_a_pip_freeze_lists_dependencies(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "flask==3.0.0\nblinker==1.7.0\npython-dateutil==2.8.2\n")
+    ctx = make_ctx(
+        tmp_path,
+        SLIM,
+        requirements=reqs,
+        imports=source(tmp_path, "app.py", "import flask\n", "flask"),
+        used={"flask"},
+    )
+    blinker, dateutil = run(JT309, ctx)
+    assert "flask still pulls it in" in blinker.message
+    assert blinker.severity is Severity.INFO
+    assert dateutil.message.endswith("(a small package)")  # pandas is not kept here

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jettison.inspect.report import CudaFamilyBytes, OwnerBytes
-from jettison.lint.model import LintContext, Saving
+from jettison.lint.model import CodeView, LintContext, Saving, Severity
 from jettison.lint.rules.deps import (
     jt302_cuda_torch_on_cpu,
     jt303_unused_torch_addons,
@@ -105,7 +105,7 @@ def test_jt302_bound_method_sizes_provider(tmp_path: Path) -> None:
         ("FROM nvidia/cuda:12.1.0-runtime-ubuntu22.04\n", "torch==2.7.0\n", (), CPU_CODE),
         # the code asks for the GPU
         (SLIM, "torch==2.7.0\n", (), "import torch\ndevice = 'cuda'\n"),
-        (SLIM, "torch==2.7.0\n", (), "import torch\nok = torch.cuda.is_available()\n"),
+        (SLIM, "torch==2.7.0\n", (), "import torch\nmodel = model.cuda()\n"),
         (
             SLIM,
             "torch==2.7.0\n",
@@ -170,11 +170,93 @@ def test_jt302_pip_install_line_with_cpu_index(tmp_path: Path) -> None:
     assert finding.message.startswith("torchaudio from the default index")
 
 
-def test_jt302_needs_the_code(tmp_path: Path) -> None:
+def test_jt302_without_the_code_says_what_is_known(tmp_path: Path) -> None:
     reqs = requirements_file(tmp_path, "torch==2.7.0\n")
-    assert run(JT302, make_ctx(tmp_path, SLIM, requirements=reqs)) == []
+    (finding,) = run(JT302, make_ctx(tmp_path, SLIM, requirements=reqs))
+    assert finding.severity is Severity.INFO and finding.saving is None
+    assert finding.message.endswith(
+        "yet nothing in the image suggests a GPU (no CUDA base, no GPU setting); the "
+        "service's code is not in the build context, so whether it uses a GPU is unknown"
+    )
     forced = make_ctx(tmp_path, SLIM, requirements=reqs, options={"JT302": {"gpu": False}})
-    assert len(run(JT302, forced)) == 1
+    (finding,) = run(JT302, forced)
+    assert finding.severity is Severity.WARNING
+    assert "the image is meant for CPUs (the gpu option is false)" in finding.message
+
+
+def test_jt302_gpu_optional_or_partial_code_is_info(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "torch==2.7.0\n")
+    code = "import torch\ndevice = 'cuda' if torch.cuda.is_available() else 'cpu'\n"
+    (finding,) = run(JT302, _ctx(tmp_path, SLIM, requirements=reqs, code=code))
+    assert finding.severity is Severity.INFO
+    assert "the code uses CUDA only when available (main.py mentions 'cuda')" in finding.message
+    view = CodeView(1, ("the image copies src, which the build context does not hold",))
+    (finding,) = run(JT302, _ctx(tmp_path, SLIM, requirements=reqs, code_view=view))
+    assert finding.severity is Severity.INFO
+    assert "the code here never mentions one, but the build context holds only part" in (
+        finding.message
+    )
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "why"),
+    [
+        ("FROM python:3.11-slim AS cpu\n", 'the final stage is named "cpu"'),
+        ("FROM ultralytics/ultralytics:8.3.0-cpu\n", "ultralytics/ultralytics:8.3.0-cpu"),
+        ("FROM public.ecr.aws/lambda/python:3.12\n", "AWS Lambda, which has no GPUs"),
+    ],
+)
+def test_jt302_an_image_meant_for_cpus_warns_whatever_the_code(
+    tmp_path: Path, dockerfile: str, why: str
+) -> None:
+    reqs = requirements_file(tmp_path, "torch==2.7.0\n")
+    code = "import torch\nok = torch.cuda.is_available()\n"
+    text = dockerfile + "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    (finding,) = run(JT302, _ctx(tmp_path, text, requirements=reqs, code=code))
+    assert finding.severity is Severity.WARNING
+    assert why in finding.message
+
+
+def test_jt302_cuda_only_wheels(tmp_path: Path) -> None:
+    reqs = requirements_file(
+        tmp_path,
+        "onnxruntime-gpu==1.19.2\nxgboost==2.1.1\nxgboost<2\nfaiss-gpu-cu12==1.8.0\n"
+        "onnxruntime==1.19.2; sys_platform == 'darwin'\n",
+    )
+    text = "FROM python:3.11-slim\nRUN pip install -r requirements.txt\nRUN pip install xgboost\n"
+    loose, ort, xgb, faiss = run(JT302, _ctx(tmp_path, text, requirements=reqs))
+    assert (loose.file.name, loose.line, loose.severity) == ("Dockerfile", 3, Severity.INFO)
+    assert ort.message.startswith("onnxruntime-gpu==1.19.2 is the CUDA/TensorRT build")
+    assert ort.fix == "Install onnxruntime instead for a CPU-only image."
+    assert xgb.message.startswith("xgboost==2.1.1 is xgboost's Linux x86_64 wheel, which depends")
+    assert xgb.fix == "Install xgboost-cpu (2.1 and later) instead for a CPU-only image."
+    assert faiss.line == 4
+    assert {f.severity for f in (ort, xgb, faiss)} == {Severity.WARNING}
+
+
+def test_jt302_torch_pulled_in_by_another_package(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "sentence-transformers==3.0.1\nopenai-whisper\n")
+    (finding,) = run(JT302, _ctx(tmp_path, SLIM, requirements=reqs))
+    assert finding.severity is Severity.INFO
+    assert finding.message.startswith("sentence-transformers and openai-whisper require torch")
+    assert finding.fix is not None and "before sentence-transformers" in finding.fix
+    reqs = requirements_file(tmp_path, "torch==2.7.0+cpu\nsentence-transformers==3.0.1\n")
+    assert run(JT302, _ctx(tmp_path, SLIM, requirements=reqs)) == []
+
+
+def test_jt302_a_cpu_torch_installed_first_meets_later_requirements(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "torch>=2.0\ntransformers==4.44.0\n")
+    text = (
+        "FROM python:3.11-slim\nRUN pip install torch==2.7.0 --index-url "
+        "https://download.pytorch.org/whl/cpu && pip install -r requirements.txt\n"
+    )
+    assert run(JT302, _ctx(tmp_path, text, requirements=reqs)) == []
+    # an upgrade, or a pin the CPU build does not meet, installs PyPI's build after all
+    text = text.replace("pip install -r", "pip install -U -r")
+    assert len(run(JT302, _ctx(tmp_path, text, requirements=reqs))) == 1
+    reqs = requirements_file(tmp_path, "torch==2.5.1\n")
+    text = text.replace("pip install -U -r", "pip install -r")
+    assert len(run(JT302, _ctx(tmp_path, text, requirements=reqs))) == 1
 
 
 def test_jt302_gpu_option_silences(tmp_path: Path) -> None:
@@ -273,3 +355,56 @@ def test_jt307_upgrade_on_the_command_line(tmp_path: Path) -> None:
 def test_jt307_negative(tmp_path: Path, base: str, requirement: str) -> None:
     reqs = requirements_file(tmp_path, f"{requirement}\n")
     assert run(JT307, make_ctx(tmp_path, f"FROM {base}\n", requirements=reqs)) == []
+
+
+def test_jt303_partial_code_is_a_mention(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, TORCH_REQS)
+    view = CodeView(1, ("the image copies src, which the build context does not hold",))
+    ctx = _ctx(tmp_path, SLIM, requirements=reqs, code_view=view)
+    first, second = run(JT303, ctx)
+    assert first.message == (
+        "torchvision is installed but the Python files scanned never import torchvision; the "
+        "build context holds only part of the shipped code: the image copies src, which the "
+        "build context does not hold, so it may be imported there"
+    )
+    assert [f.severity for f in (first, second)] == [Severity.INFO, Severity.INFO]
+    assert first.saving is None
+
+
+@pytest.mark.parametrize(
+    ("base", "run_line", "why"),
+    [
+        (
+            "tensorflow/tensorflow:1.15.5-gpu-py3",
+            "pip install tensorflow==2.*",
+            "tensorflow==2.* is another distribution of the same module (pip keeps "
+            "tensorflow-gpu too)",
+        ),
+        (
+            "tensorflow/tensorflow:2.15.0-gpu",
+            "pip install tensorflow==2.16.1",
+            "asks for another version than the base's 2.15.0",
+        ),
+        (
+            "tensorflow/tensorflow:2.15.0",
+            "pip install --ignore-installed tensorflow",
+            "is installed with --ignore-installed, over the base's copy",
+        ),
+    ],
+)
+def test_jt307_a_second_tensorflow(tmp_path: Path, base: str, run_line: str, why: str) -> None:
+    (finding,) = run(JT307, make_ctx(tmp_path, f"FROM {base}\nRUN {run_line}\n"))
+    assert finding.line == 2
+    assert finding.message.startswith(f"{base} already ships tensorflow")
+    assert why in finding.message
+
+
+def test_jt307_tensorflow_from_a_project_installed_over_the_base(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "tensorflow==2.*\n", name="setup.py", source_kind="setup.py")
+    text = "FROM tensorflow/tensorflow:1.13.1-gpu-py3\nCOPY . /app\nRUN pip install -I -e /app\n"
+    (finding,) = run(JT307, make_ctx(tmp_path, text, requirements=reqs))
+    assert (finding.file.name, finding.line) == ("setup.py", 1)
+    assert "tensorflow-gpu 1.13.1" in finding.message and "--ignore-installed" in finding.message
+    # the same TensorFlow, no --ignore-installed: pip keeps the base's
+    text = "FROM tensorflow/tensorflow:2.15.0\nRUN pip install tensorflow==2.15.*\n"
+    assert run(JT307, make_ctx(tmp_path, text)) == []

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from jettison.inspect.report import OwnerBytes
-from jettison.lint.model import Saving
+from jettison.lint.model import Saving, Severity
+from jettison.lint.packages import applies_in_image
 from jettison.lint.rules.deps import (
     jt304_opencv_gui,
     jt305_tensorflow_full,
@@ -157,12 +158,38 @@ def test_jt306_torch_with_two_builds(tmp_path: Path) -> None:
     reqs = requirements_file(
         tmp_path, "torch==2.7.0+cpu\n", index_url="https://download.pytorch.org/whl/cpu"
     )
-    text = SLIM + "RUN pip install torch==2.7.0\n"
+    text = SLIM + "RUN pip install --force-reinstall torch==2.7.0\n"
     (finding,) = run(JT306, make_ctx(tmp_path, text, requirements=reqs))
     assert finding.line == 3
     assert finding.message.startswith(
         "torch is installed twice with different builds: the CPU build at requirements.txt:1 "
-        "and PyPI's CUDA build at Dockerfile:3"
+        "(installed at line 2) and PyPI's CUDA build at Dockerfile:3"
+    )
+    # without --force-reinstall (or -U), pip finds torch==2.7.0 met by 2.7.0+cpu
+    text = SLIM + "RUN pip install torch==2.7.0\n"
+    assert run(JT306, make_ctx(tmp_path, text, requirements=reqs)) == []
+
+
+def test_jt306_a_later_layer_reinstalls_torch_from_a_lock(tmp_path: Path) -> None:
+    """The venv of a builder (PyPI's torch) is copied in; ``uv sync`` then installs the
+    project's CUDA-index torch over it: reported at the RUN that does it."""
+    reqs = requirements_file(
+        tmp_path,
+        "torch==2.7.0\n",
+        name="pyproject.toml",
+        source_kind="pyproject",
+        index_url="https://download.pytorch.org/whl/cu128",
+    )
+    text = (
+        "FROM python:3.12 AS torch\nRUN uv venv /opt/venv && uv pip install torch==2.7.0\n"
+        "FROM python:3.12-slim\nCOPY --from=torch /opt/venv /opt/venv\nCOPY . /app\n"
+        "RUN cd /app && uv sync --frozen --no-dev\n"
+    )
+    (finding,) = run(JT306, make_ctx(tmp_path, text, requirements=reqs))
+    assert (finding.file.name, finding.line) == ("Dockerfile", 6)
+    assert finding.message.startswith(
+        "torch is installed twice with different builds: PyPI's CUDA build at Dockerfile:2 and "
+        "an explicit CUDA build at pyproject.toml:1 (installed at line 6)"
     )
 
 
@@ -178,3 +205,62 @@ def test_jt306_torch_with_two_builds(tmp_path: Path) -> None:
 def test_jt306_negative(tmp_path: Path, requirements: str, run_line: str) -> None:
     reqs = requirements_file(tmp_path, requirements)
     assert run(JT306, make_ctx(tmp_path, SLIM + run_line, requirements=reqs)) == []
+
+
+def test_jt304_matplotlib_imshow_and_leftover_calls_are_no_gui(tmp_path: Path) -> None:
+    gui = requirements_file(tmp_path, "opencv-python==4.10.0.84\nmatplotlib==3.9.2\n")
+    code = (
+        "import cv2\nimport matplotlib.pyplot as plt\nplt.imshow(img)\nax.imshow(mask)\n"
+        "cv2.destroyAllWindows()\ncv2.waitKey(1)\n"
+    )
+    imports = source(tmp_path, "plot.py", code, "cv2", "matplotlib")
+    ctx = make_ctx(tmp_path, SLIM, requirements=gui, imports=imports, used={"opencv-python"})
+    (finding,) = run(JT304, ctx)
+    assert finding.severity is Severity.WARNING
+    imports = source(tmp_path, "show.py", "from cv2 import imshow, waitKey\n", "cv2")
+    ctx = make_ctx(tmp_path, SLIM, requirements=gui, imports=imports, used={"opencv-python"})
+    assert run(JT304, ctx) == []
+
+
+def test_jt304_gui_build_pulled_in_by_a_dependency(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "python-doctr==0.10.0\nultralytics==8.3.0\n")
+    text = SLIM + "RUN apt-get install -y libgl1\nRUN pip install mediapipe==0.10.14\n"
+    contrib, pulled = run(JT304, make_ctx(tmp_path, text, requirements=reqs))
+    assert (contrib.file.name, contrib.line) == ("Dockerfile", 4)
+    assert contrib.message.startswith("mediapipe requires opencv-contrib-python (per its")
+    assert pulled.message.startswith(
+        "python-doctr and ultralytics require opencv-python (per their published requirements)"
+    )
+    assert pulled.severity is Severity.INFO
+    assert pulled.fix == (
+        "After installing python-doctr and ultralytics, swap the wheel: pip uninstall -y "
+        "opencv-python && pip install opencv-python-headless (or override the dependency: uv's "
+        "override-dependencies, pip constraints), and drop libgl1 from apt-get install."
+    )
+    # declared directly too: one finding, the direct one
+    reqs = requirements_file(tmp_path, "python-doctr==0.10.0\nopencv-python==4.10.0.84\n")
+    (direct,) = run(JT304, make_ctx(tmp_path, SLIM, requirements=reqs))
+    assert direct.severity is Severity.WARNING and direct.line == 2
+
+
+def test_jt306_platform_markers_pick_one(tmp_path: Path) -> None:
+    reqs = requirements_file(
+        tmp_path,
+        "onnxruntime-gpu==1.16.0; sys_platform == 'linux'\n"
+        "onnxruntime==1.16.0; sys_platform == 'darwin' or sys_platform == 'win32'\n",
+    )
+    assert run(JT306, make_ctx(tmp_path, SLIM, requirements=reqs)) == []
+    assert applies_in_image("sys_platform == 'linux' and python_version >= '3.10'")
+    assert applies_in_image("platform_machine != 'aarch64'")
+    assert not applies_in_image("platform_system == 'Windows'")
+    assert applies_in_image("extra == 'gpu'") is False  # an extra nobody asked for
+    assert applies_in_image("not a marker")
+
+
+def test_jt306_a_cpu_torch_installed_first_is_not_replaced(tmp_path: Path) -> None:
+    reqs = requirements_file(tmp_path, "torch>=2.0\n")
+    text = (
+        "FROM python:3.11-slim\nRUN pip install torch --index-url "
+        "https://download.pytorch.org/whl/cpu\nRUN pip install -r requirements.txt\n"
+    )
+    assert run(JT306, make_ctx(tmp_path, text, requirements=reqs)) == []

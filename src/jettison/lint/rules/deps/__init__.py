@@ -13,6 +13,8 @@ from jettison.lint.rules.deps import (
     jt307_torch_over_base,
     jt308_unpinned,
     jt309_unused,
+    jt310_duplicate_cuda,
+    jt311_runtime_install,
 )
 
 RULES: tuple[Rule, ...] = (
@@ -25,4 +27,6 @@ RULES: tuple[Rule, ...] = (
     jt307_torch_over_base.RULE,
     jt308_unpinned.RULE,
     jt309_unused.RULE,
+    jt310_duplicate_cuda.RULE,
+    jt311_runtime_install.RULE,
 )

@@ -7,20 +7,28 @@ them. The rule reads the production requirements, ``pip install`` lines of the p
 stages, project extras such as ``pip install .[dev]``, and ``poetry install``/``uv sync``/
 ``pdm install``/``pipenv install`` lines that take the dev dependency groups along.
 A tool the shipped code imports is left alone.
+
+Reported at ``info`` instead: type stubs (a few hundred kB, read only by type checkers); a
+tool whose requirement line says why it is needed (``pytest  # sam2 requires this``); and
+notebook tools in an image that starts a notebook server or no service at all (a notebook
+or development environment, where they may be the point).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from jettison.dockerfile.commands.python import EnvInstall, env_install
+from jettison.dockerfile.launch import runs_notebook, starts_no_service
 from jettison.dockerfile.model import Instruction
-from jettison.dockerfile.shell import split_commands
 from jettison.facts.packages import DEV_GROUP_NAMES, dev_tool_kind
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
+    Declared,
     env_pairs,
     finding_at,
+    production_commands,
     production_instructions,
     production_packages,
 )
@@ -28,6 +36,7 @@ from jettison.lint.savings import distributions_saving
 from jettison.requirements.model import Requirement
 
 PIP_TOOLS = frozenset({"pip", "uv pip"})
+EXTRAS = "project.optional-dependencies"
 FIXES = {
     "poetry": "poetry install --only main (or --without dev)",
     "uv": "uv sync --no-dev (or UV_NO_DEV=1)",
@@ -44,33 +53,69 @@ def check(ctx: LintContext) -> Iterator[Finding]:
 
 
 def _declared_tools(ctx: LintContext) -> Iterator[Finding]:
+    environment = _environment_image(ctx)
     for declared in production_packages(ctx):
         kind = dev_tool_kind(declared.name)
         if kind is None or declared.name in ctx.used_distributions:
             continue
+        message = f"{declared.name} ({kind}) is installed in the production image"
+        severity: Severity | None = None
+        reason = _kept_on_purpose(declared)
+        if reason is not None:
+            message += f"; its line says why it is there ({reason})"
+            severity = Severity.INFO
+        elif kind == "type stubs":
+            message += "; stubs are only read by type checkers (a few hundred kB)"
+            severity = Severity.INFO
+        elif kind == "notebook tool" and environment is not None:
+            message += f"; {environment}, where notebook tools may be its purpose"
+            severity = Severity.INFO
         yield finding_at(
             RULE,
             ctx,
             declared,
-            f"{declared.name} ({kind}) is installed in the production image",
+            message,
             fix=(
                 f"Move {declared.name} to a development requirements file or dependency group "
                 "that the Dockerfile does not install."
             ),
-            saving=distributions_saving(ctx, [declared.name]),
+            saving=distributions_saving(ctx, [declared.name]) if severity is None else None,
+            severity=severity,
         )
 
 
-def _env_installs(ctx: LintContext) -> Iterator[tuple[Instruction, EnvInstall]]:
-    """Every environment install of the production stages' RUN lines."""
+_ON_PURPOSE = re.compile(r"\b(?:requires?|required|needs?|needed|runtime|run time|used by)\b", re.I)
+
+
+def _kept_on_purpose(declared: Declared) -> str | None:
+    """The comment of a requirement line that explains it is needed (``pytest  # sam2
+    requires this at run time``), cut short for the message."""
+    raw = declared.requirement.raw if declared.requirement is not None else ""
+    comment = raw.split("#", 1)[1].strip() if "#" in raw else ""
+    if not _ON_PURPOSE.search(comment):
+        return None
+    return comment if len(comment) <= 60 else comment[:57] + "..."
+
+
+def _environment_image(ctx: LintContext) -> str | None:
+    """Why the image looks like a notebook or interactive environment rather than a
+    service, or None."""
     if ctx.dockerfile is None:
-        return
+        return None
+    if runs_notebook(ctx.dockerfile):
+        return "the image starts a notebook server"
+    if starts_no_service(ctx.dockerfile):
+        return "the image starts no service of its own (an interactive environment)"
+    return None
+
+
+def _env_installs(ctx: LintContext) -> Iterator[tuple[Instruction, EnvInstall]]:
+    """Every environment install a default build runs in the production stages."""
     env = {"UV_NO_DEV": "1"} if _env_no_dev(ctx) else {}
-    for run in production_instructions(ctx, "RUN"):
-        for command in split_commands(run.shell_text):
-            found = env_install(command, env)
-            if found is not None:
-                yield run, found
+    for run, command in production_commands(ctx):
+        found = env_install(command, env)
+        if found is not None:
+            yield run, found
 
 
 def _dev_extras(
@@ -92,10 +137,15 @@ def _dev_extras(
 
 
 def _dev_group_requirements(ctx: LintContext, names: frozenset[str]) -> list[Requirement]:
+    """Requirements of the dependency groups ``names`` (never of extras of those names:
+    poetry, uv and pdm install groups by default, extras only when asked)."""
     return [
         r
         for r in ctx.requirements.requirements
-        if r.source_kind == "pyproject" and r.group != "main" and r.group.lower() in names
+        if r.source_kind == "pyproject"
+        and r.group != "main"
+        and r.group.lower() in names
+        and r.section != EXTRAS
     ]
 
 

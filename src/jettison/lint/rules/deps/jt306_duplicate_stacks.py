@@ -15,13 +15,17 @@ something suggests a GPU).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
+from jettison.dockerfile.model import Instruction
 from jettison.facts.packages import TORCH_FAMILY
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,
     finding_at,
     gpu_evidence,
+    installed_at,
+    met_by_earlier_install,
     production_packages,
     torch_variant,
 )
@@ -112,24 +116,75 @@ def _stack_findings(ctx: LintContext, packages: list[Declared], gpu: bool) -> It
         )
 
 
-def _torch_findings(ctx: LintContext, packages: list[Declared]) -> Iterator[Finding]:
+@dataclass(frozen=True, slots=True)
+class _Clash:
+    """One torch-family package installed with two builds, in install order."""
+
+    name: str
+    first: Declared
+    later: Declared
+    builds: tuple[str, str]
+    runs: tuple[Instruction | None, Instruction | None]
+
+
+def _clashes(ctx: LintContext, packages: list[Declared]) -> Iterator[_Clash]:
     for name in TORCH_FAMILY:
-        seen = sorted((d for d in packages if d.name == name), key=Declared.sort_key)
+        found = [d for d in packages if d.name == name and not met_by_earlier_install(ctx, d)]
+        runs = {d: installed_at(ctx, d) for d in found}
+        seen = sorted(found, key=lambda d: (_line(runs[d]), Declared.sort_key(d)))
         variants = {d: torch_variant(ctx, d) for d in seen}
         if len(set(variants.values())) < 2:
             continue
         first = seen[0]
         later = next(d for d in seen if variants[d] != variants[first])
-        yield finding_at(
-            RULE,
-            ctx,
-            later,
-            f"{name} is installed twice with different builds: "
-            f"{_VARIANT_WORDS[variants[first]]} at {first.where(ctx)} and "
-            f"{_VARIANT_WORDS[variants[later]]} at {later.where(ctx)}; the second replaces "
-            "the first, whose layer still ships",
-            fix=f"Declare {name} once, with the build the service needs.",
+        yield _Clash(
+            name, first, later, (variants[first], variants[later]), (runs[first], runs[later])
         )
+
+
+def _torch_findings(ctx: LintContext, packages: list[Declared]) -> Iterator[Finding]:
+    """One finding per place that reinstalls (torch and torchvision swapped by one RUN are
+    one problem), described by the first of them."""
+    groups: dict[tuple[str, int], list[_Clash]] = {}
+    for clash in _clashes(ctx, packages):
+        groups.setdefault(_location(ctx, clash), []).append(clash)
+    for group in groups.values():
+        clash = group[0]
+        joined = " and ".join(c.name for c in group)
+        message = (
+            f"{joined} {'is' if len(group) == 1 else 'are'} installed twice with different "
+            f"builds: {_VARIANT_WORDS[clash.builds[0]]} at "
+            f"{_where(ctx, clash.first, clash.runs[0])} and {_VARIANT_WORDS[clash.builds[1]]} "
+            f"at {_where(ctx, clash.later, clash.runs[1])}; the second replaces the first, "
+            "whose layer still ships"
+        )
+        fix = f"Declare {joined} once, with the build the service needs."
+        run = clash.runs[1]
+        if clash.later.requirement is not None and run is not None and ctx.dockerfile:
+            yield RULE.finding(ctx.dockerfile.path, run, message, fix=fix)
+        else:
+            yield finding_at(RULE, ctx, clash.later, message, fix=fix)
+
+
+def _location(ctx: LintContext, clash: _Clash) -> tuple[str, int]:
+    """Where the finding goes: the RUN that reinstalls (for a requirement file's line), or
+    the declaration."""
+    run = clash.runs[1]
+    if clash.later.requirement is not None and run is not None and ctx.dockerfile is not None:
+        return str(ctx.dockerfile.path), run.position.line
+    return str(clash.later.file(ctx)), clash.later.line
+
+
+def _line(run: Instruction | None) -> int:
+    return run.position.line if run is not None else 0
+
+
+def _where(ctx: LintContext, declared: Declared, run: Instruction | None) -> str:
+    """``requirements.txt:3`` (and the RUN that installs it, when that is not the same)."""
+    where = declared.where(ctx)
+    if declared.requirement is not None and run is not None:
+        where += f" (installed at line {run.position.line})"
+    return where
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:

@@ -5,10 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jettison.lint.model import Finding, LintContext, Rule, Severity
+from jettison.requirements.requirements_txt import UNNAMED
 
 
 def check(ctx: LintContext) -> Iterator[Finding]:
     for file, line, message in ctx.requirements.problems:
+        if message.startswith(UNNAMED):  # pip installs it; only the name is unknown here
+            yield RULE.finding(
+                file,
+                max(line, 1),
+                message,
+                severity=Severity.INFO,
+                fix="Name the package ('name @ URL' or '#egg=name') so that the dependency "
+                "rules can check it; pip learns the name only by building the project.",
+            )
+            continue
         yield RULE.finding(
             file,
             max(line, 1),
