@@ -15,6 +15,7 @@ absolute, with forward slashes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from jettison.notices import Notice, Severity
@@ -37,6 +38,7 @@ from jettison.plan.model import (
     Split,
     Totals,
 )
+from jettison.render.diff.document import Limits, change_sections
 from jettison.render.diff.json_model import diff_json
 from jettison.render.document import (
     Column,
@@ -448,10 +450,28 @@ def _measurement(measurement: Measurement) -> list[Section]:
             rows,
         )
         sections.append(Section("Shared bases", (table,)))
+    sections.extend(_changes(measurement.services))
     failures = _failures(measurement.services)
     if failures:
         sections.append(Section("Failures", tuple(Paragraph(failure) for failure in failures)))
     return sections
+
+
+PLAN_LIMITS = Limits(owners=8, files=5, layers=0)
+"""Rows per service in the plan's "what changed" tables: a fleet has many services."""
+
+
+def _changes(services: Sequence[ServiceMeasure]) -> list[Section]:
+    """Per measured service, the packages and files that changed from before to after
+    (``jettison diff``'s own tables, shorter), so the plan says what it removed."""
+    out: list[Section] = []
+    for service in services:
+        if service.diff is None or service.diff.identical:
+            continue
+        for section in change_sections(service.diff, PLAN_LIMITS):
+            title = f"{service.service}: {section.title[0].lower()}{section.title[1:]}"
+            out.append(replace(section, title=title))
+    return out
 
 
 def _failures(services: Sequence[ServiceMeasure]) -> list[Line]:
