@@ -29,9 +29,10 @@ from jettison.dockerfile.commands.downloads import git_clone
 from jettison.dockerfile.commands.python import pip_installs
 from jettison.dockerfile.copies import local_sources
 from jettison.dockerfile.discover import clean_source
+from jettison.dockerfile.images import feeding_stages
 from jettison.dockerfile.launch import launches, starts_no_service
 from jettison.dockerfile.model import Dockerfile, Stage
-from jettison.dockerfile.shell import split_commands
+from jettison.dockerfile.shell import commands_of
 from jettison.facts.packages import dependents, used_without_import
 from jettison.facts.weights import named_like_weights
 from jettison.imports.coverage import MissingModule
@@ -161,21 +162,8 @@ def _skipped(scan: ImportScan) -> list[str]:
 
 def shipped_stages(dockerfile: Dockerfile) -> list[Stage]:
     """The final stage's chain and every stage it copies files from (transitively)."""
-    chosen: list[Stage] = []
-    pending = list(dockerfile.runtime_stages())
-    while pending:
-        stage = pending.pop(0)
-        if stage in chosen:
-            continue
-        chosen.append(stage)
-        parent = dockerfile.stage_named(stage.base_expanded)
-        if parent is not None:
-            pending.append(parent)
-        for copy in stage.of("COPY"):
-            source = dockerfile.stage_ref(copy.flag("from") or "")
-            if source is not None:
-                pending.append(source)
-    return sorted(chosen, key=lambda s: s.index)
+    feeding = feeding_stages(dockerfile)
+    return [s for s in dockerfile.stages if s.index in feeding]
 
 
 def _missing_copies(dockerfile: Dockerfile, context: Path) -> list[str]:
@@ -213,7 +201,7 @@ def _fetched_code(dockerfile: Dockerfile) -> list[str]:
     fetched: list[str] = []
     for stage in shipped_stages(dockerfile):
         for run in stage.of("RUN"):
-            for command in split_commands(run.shell_text):
+            for command in commands_of(run):
                 clone = git_clone(command)
                 if clone is not None:
                     fetched.append(clone.url)
