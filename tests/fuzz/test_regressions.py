@@ -1,0 +1,121 @@
+"""Every input the fuzzers found that broke the invariant, minimised, with what was wrong.
+
+Each runs through its harness under the invariant (so the whole path is checked again,
+schema validation included); the fix itself is in the module named.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fuzz.harnesses import BY_NAME
+from fuzz.invariant import run_checked
+
+FOUND: list[tuple[str, str, bytes]] = [
+    (
+        "filesystem",
+        "inspect/dive.py: a layer-0 opaque directory named .wh.a read as a whiteout of the "
+        "uncopied tree (KeyError)",
+        b"f a 0\no .wh.a 0",
+    ),
+    (
+        "dockerignore",
+        "dockerfile/ignore.py: a pattern such as [*x compiled to a regex with a nested set, "
+        "whose FutureWarning reached the user (an error under -W error)",
+        b"[*nv\n",
+    ),
+    (
+        "dockerfile",
+        "dockerfile/parser.py: buildkit's parser returned a None keyword for text with a NUL "
+        "byte (AttributeError); parse_text now refuses NUL bytes as read_text does",
+        b"\\\x00ROM x\n",
+    ),
+    (
+        "dockerignore",
+        "dockerfile/ignore.py: `****...x` became a Python regex (.*/)?(.*/)?... that "
+        "backtracked exponentially (a hang); patterns are now matched by a linear automaton",
+        b"*" * 80 + b"itscripts\n*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n",
+    ),
+    (
+        "cache",
+        "image/scan_cache.py: a sealed entry whose metadata is JSON but not an object "
+        "(AttributeError); now a miss",
+        b"\x00\x00\x00\x00\x00\x01\x00\x00\x9b4",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("harness", "data"),
+    [(h, d) for h, _, d in FOUND],
+    ids=[f"{h}-{i}" for i, (h, _, _) in enumerate(FOUND)],
+)
+def test_found_input_holds_the_invariant(harness: str, data: bytes) -> None:
+    run_checked(BY_NAME[harness].target, data)
+
+
+# --------------------------------------------------------------------------- decompression bombs
+
+
+def _zstd_of_zeros(head: bytes, zeros: int, tail: bytes = b"") -> bytes:
+    """zstd of ``head``, ``zeros`` zero bytes, ``tail``: ~32 KB per GiB of zeros."""
+    import zstandard
+
+    writer = zstandard.ZstdCompressor(level=1).compressobj()
+    out = [writer.compress(head)]
+    block = bytes(8 << 20)
+    for _ in range(zeros // len(block)):
+        out.append(writer.compress(block))
+    out.append(writer.compress(bytes(zeros % len(block)) + tail))
+    out.append(writer.flush())
+    return b"".join(out)
+
+
+def _header(name: str, size: int, kind: bytes = b"0") -> bytes:
+    import tarfile
+
+    info = tarfile.TarInfo(name)
+    info.size, info.type = size, kind
+    return info.tobuf(tarfile.USTAR_FORMAT)
+
+
+def test_a_zstd_bomb_is_streamed_not_held() -> None:
+    """image/blobs.py: zstd's decompressobj inflated each 4 MiB chunk whole: a 1 GiB file
+    in a 32 KB layer took 1 GiB of memory. Now fed in 512-byte pieces."""
+    size = 1 << 30
+    bomb = _zstd_of_zeros(_header("zeros", size), size, bytes(1024))
+    assert len(bomb) < 64 << 10
+    entries, total, _hidden, _captured = run_checked(BY_NAME["layer"].target, b"\x01" + bomb)  # type: ignore[misc]
+    assert (entries, total) == (1, size)
+
+
+def test_a_pax_header_claiming_a_gigabyte_is_refused() -> None:
+    """image/tarstream.py: a pax header's records were read whole, whatever size the header
+    claimed: 2 GiB of memory for a 32 KB zstd layer. Now at most 1 MiB, as Go reads them."""
+    bomb = _zstd_of_zeros(_header("././@PaxHeader", 1 << 30, b"x"), 1 << 30)
+    assert run_checked(BY_NAME["layer"].target, b"\x01" + bomb) is None  # our error, one line
+
+
+def test_captured_contents_are_bounded_per_layer() -> None:
+    """image/layer_reader.py: every file an analyzer captures was kept, up to 16 MiB each:
+    twenty 16 MiB RECORD files of zeros in a small zstd layer took 320 MiB. Now at most
+    4x the stored size (32 MiB at least) per layer; the rest is noted."""
+    from fuzz.harnesses import _layer
+    from jettison.image.layer_reader import read_layer
+
+    each = 16 << 20
+    tar = b"".join(
+        _header(f"p{i}.dist-info/RECORD", each) + bytes(each) for i in range(20)
+    ) + bytes(1024)
+    import zstandard
+
+    blob = zstandard.ZstdCompressor(level=1).compress(tar)
+    del tar
+
+    def target(data: bytes) -> object:
+        listing = read_layer(_layer(data, seekable=False), capture=lambda path, _s: True)
+        assert sum(map(len, listing.captured.values())) <= 32 << 20
+        assert any("captured files passed" in n.message for n in listing.skipped)
+        return len(listing.table)
+
+    assert run_checked(target, blob) == 20
