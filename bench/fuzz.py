@@ -93,6 +93,7 @@ def run(name: str, runs: int, seconds: int) -> None:
         "-print_final_stats=1",
         f"-max_total_time={seconds}",
         "-seed=1",
+        f"-artifact_prefix={home}/",  # libFuzzer's own finds (slow units), not the cwd
     ]
     atheris.Setup(argv, one_input)
     atheris.Fuzz()

@@ -6,6 +6,9 @@ schema validation included); the fix itself is in the module named.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from fuzz.harnesses import BY_NAME
@@ -119,3 +122,31 @@ def test_captured_contents_are_bounded_per_layer() -> None:
         return len(listing.table)
 
     assert run_checked(target, blob) == 20
+
+
+# --------------------------------------------------------------------------- the caches
+
+
+def test_a_foreign_time_stamp_in_the_wheel_size_cache_is_stale_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    """lint/sizes.py: float() of a cached resolution's checked_at raised ValueError (out of
+    installed_bytes_with_deps) when another program or a damaged file left a string there."""
+    from jettison.lint.sizes import CACHE_FILE, WheelSizes
+
+    path = tmp_path / CACHE_FILE
+    resolved = {"numpy": {"version": "1.26.4", "checked_at": "yesterday"}}
+    document = {"format": 1, "indexes": {"http://127.0.0.1:9/pypi": {"resolved": resolved}}}
+    path.write_text(json.dumps(document))
+    sizes = WheelSizes(path, index_url="http://127.0.0.1:9/pypi", timeout=2)
+    # stale: asked the (absent) index; installed_bytes caught the ValueError, this did not
+    assert sizes.installed_bytes_with_deps("numpy") is None
+
+
+def test_a_json_cache_nested_beyond_the_recursion_limit_reads_as_empty(tmp_path: Path) -> None:
+    """pypi.py: json.loads raises RecursionError (not a ValueError) on deep nesting."""
+    from jettison.pypi import JsonCache
+
+    path = tmp_path / "cache.json"
+    path.write_text("[" * 200_000)
+    assert JsonCache(path, "https://pypi.org/pypi", 1).table("wheels") == {}

@@ -330,7 +330,7 @@ class WheelSizes:
         if (
             isinstance(cached, dict)
             and isinstance(cached.get("version"), str)
-            and (self.offline or now - float(cached.get("checked_at", 0)) < RESOLVE_TTL_SECONDS)
+            and (self.offline or now - _seconds(cached.get("checked_at")) < RESOLVE_TTL_SECONDS)
         ):
             return str(cached["version"])
         version = self._newest_with_wheel(self._project(name), specifier)
@@ -434,6 +434,12 @@ class WheelSizes:
         return self.index.get(
             url, {"User-Agent": USER_AGENT, **headers}, max_bytes=MAX_DIRECTORY_BYTES
         )
+
+
+def _seconds(value: object) -> float:
+    """A time stamp read from the cache; 0 (long ago) for anything that is not a number
+    (another program, or a damaged file, may have written it)."""
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def _requires_dist(metadata: str) -> list[str]:
