@@ -4,6 +4,7 @@
     .venv/bin/python bench/fuzz.py campaign --runs 100000 [--jobs 2] [HARNESS ...]
     .venv/bin/python bench/fuzz.py run HARNESS --runs N     # one harness, in this process
     .venv/bin/python bench/fuzz.py replay HARNESS FILE...   # inputs through the invariant
+    .venv/bin/python bench/fuzz.py table                    # the figures, as Markdown
 
 Each harness runs in a process of its own with a persistent corpus under
 ``build/fuzz/<harness>/corpus`` (seeded from the harness's seeds), so an interrupted
@@ -213,6 +214,24 @@ def campaign(names: list[str], runs: int, jobs: int, seconds: int, stall: int) -
     return 0 if all(not s["crashes"] for s in summary.values()) else 1
 
 
+def table() -> int:
+    """The campaign's figures as a Markdown table (for bench/README.md)."""
+    summary = json.loads((OUT / "summary.json").read_text())
+    print("| harness | executions | cov | ft | time | crashes found |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, row in sorted(summary.items()):
+        found = "; ".join(
+            f"{c['signature'].split('|')[0]} at {c['signature'].split('|')[-1]}"
+            for c in row["crashes"]
+        )
+        minutes = round(row["seconds"] / 60)
+        print(
+            f"| {name} | {row['executions']:,} | {row['cov']} | {row['ft']} | {minutes} min "
+            f"| {found or 'none'} |"
+        )
+    return 0
+
+
 def replay(name: str, files: list[str]) -> int:
     from fuzz.harnesses import BY_NAME
     from fuzz.invariant import Violation, run_checked
@@ -241,6 +260,7 @@ def main() -> int:
     many.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2)))
     many.add_argument("--seconds", type=int, default=6 * 3600, help="per harness")
     many.add_argument("--stall", type=int, default=120)
+    sub.add_parser("table")
     again = sub.add_parser("replay")
     again.add_argument("harness")
     again.add_argument("files", nargs="+")
@@ -248,6 +268,8 @@ def main() -> int:
     if args.verb == "run":
         run(args.harness, args.runs, args.seconds)
         return 0
+    if args.verb == "table":
+        return table()
     if args.verb == "replay":
         return replay(args.harness, args.files)
     return campaign(args.harnesses, args.runs, args.jobs, args.seconds, args.stall)
