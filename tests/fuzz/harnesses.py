@@ -521,6 +521,48 @@ def cache_target(data: bytes) -> object:
         return None if listing is None else len(listing.table)
 
 
+# --------------------------------------------------------------------------- the index
+
+
+def index_target(data: bytes) -> object:
+    """The package index's answers, as a file set: ``project`` (the JSON document of a
+    project), ``wheel`` (a wheel, served with range requests as PyPI does; its zip central
+    directory and METADATA are read). Wheel sizes and Requires-Dist must come out as numbers
+    and strings or "unknown", whatever the index says."""
+    from jettison.lint.sizes import WheelSizes
+
+    files = fileset.decode(data)
+    project, wheel = files.get("project", b""), files.get("wheel", b"")
+
+    def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if url.endswith("/json"):
+            return (200, {}, project) if project else (404, {}, b"")
+        wanted = headers.get("Range", "")
+        if not wanted.startswith("bytes="):
+            return 200, {}, wheel
+        start_text, _, end_text = wanted[6:].partition("-")
+        if not start_text:  # the tail
+            start, end = max(0, len(wheel) - int(end_text)), len(wheel)
+        else:
+            start, end = int(start_text), min(len(wheel), int(end_text) + 1)
+        return 206, {"Content-Range": f"bytes {start}-{end - 1}/{len(wheel)}"}, wheel[start:end]
+
+    with scratch() as directory:
+        sizes = WheelSizes(directory / "sizes.json", index_url="https://index.invalid/pypi")
+        sizes._get = get  # type: ignore[method-assign]  # the seam tests use
+        found = (
+            sizes.installed_bytes("torch", ">=2"),
+            sizes.requires_dist("torch", ">=2"),
+            sizes.installed_bytes_with_deps("torch", ">=2"),
+        )
+    bytes_, requires, total = found
+    if bytes_ is not None and not isinstance(bytes_, int):
+        raise Violation("index", f"installed bytes {bytes_!r}", "?")
+    if requires is not None and not all(isinstance(r, str) for r in requires):
+        raise Violation("index", f"requires {requires!r}", "?")
+    return bytes_, total
+
+
 # --------------------------------------------------------------------------- the registry
 
 
@@ -545,5 +587,6 @@ HARNESSES: tuple[Harness, ...] = (
     Harness("dockerignore", dockerignore_target, _seeds("dockerignore"), ".dockerignore"),
     Harness("requirements", requirements_target, _seeds("requirements"), "requirement files"),
     Harness("cache", cache_target, _seeds("cache"), "foreign/truncated cache entries"),
+    Harness("index", index_target, _seeds("index"), "package index JSON and wheel zips"),
 )
 BY_NAME = {h.name: h for h in HARNESSES}

@@ -228,3 +228,33 @@ def cache() -> list[bytes]:
     )
     out.append(b"\x02" + sizes)
     return out
+
+
+def index() -> list[bytes]:
+    """A project document naming three releases, and a wheel with a METADATA file."""
+    import io
+    import json
+    import zipfile
+
+    out = []
+    for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression) as wheel:
+            wheel.writestr("torch/__init__.py", "x = 1\n" * 50)
+            wheel.writestr("torch/lib/a.so", bytes(3000))
+            wheel.writestr(
+                "torch-2.3.1.dist-info/METADATA",
+                "Name: torch\nVersion: 2.3.1\nRequires-Dist: numpy\n"
+                'Requires-Dist: nvidia-cublas-cu12==12.1; platform_system == "Linux"\n'
+                "Requires-Dist: triton (==2.3.1)\n\nbody\n",
+            )
+            wheel.writestr("torch-2.3.1.dist-info/RECORD", "")
+        name = "torch-2.3.1-cp311-cp311-manylinux_2_17_x86_64.whl"
+        release = [{"filename": name, "url": "https://files.invalid/" + name, "yanked": False}]
+        project = {
+            "info": {"name": "torch", "version": "2.3.1"},
+            "releases": {"2.3.1": release, "2.2.0": [], "not a version": release},
+        }
+        files = {"project": json.dumps(project).encode(), "wheel": buffer.getvalue()}
+        out.append(fileset.encode(files))
+    return out

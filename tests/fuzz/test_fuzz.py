@@ -28,6 +28,7 @@ EXAMPLES = {
     "dockerignore": 2000,
     "requirements": 1000,
     "cache": 1500,
+    "index": 1000,
 }
 SCALE = float(os.environ.get("JETTISON_FUZZ_SCALE", "1"))
 

@@ -150,3 +150,34 @@ def test_a_json_cache_nested_beyond_the_recursion_limit_reads_as_empty(tmp_path:
     path = tmp_path / "cache.json"
     path.write_text("[" * 200_000)
     assert JsonCache(path, "https://pypi.org/pypi", 1).table("wheels") == {}
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def _wheel_answer(damage: str) -> bytes:
+    """The index harness's seed (a deflated wheel) with its METADATA member damaged."""
+    import struct
+
+    from fuzz import fileset
+
+    files = fileset.decode(BY_NAME["index"].seeds()[1])
+    wheel = bytearray(files["wheel"])
+    name = b"torch-2.3.1.dist-info/METADATA"
+    if damage == "deflate":  # a byte of the deflate stream, after the local header
+        wheel[wheel.find(name) + len(name) + 2] ^= 0xFF
+    else:  # compression method 99 in the central directory
+        entry = wheel.find(b"PK\x01\x02")
+        while entry >= 0:
+            length = struct.unpack_from("<H", wheel, entry + 28)[0]
+            if wheel[entry + 46 : entry + 46 + length] == name:
+                wheel[entry + 10 : entry + 12] = struct.pack("<H", 99)
+            entry = wheel.find(b"PK\x01\x02", entry + 1)
+    return fileset.encode({"project": files["project"], "wheel": bytes(wheel)})
+
+
+@pytest.mark.parametrize("damage", ["deflate", "method"])
+def test_a_damaged_wheel_on_the_index_is_unknown_not_a_crash(damage: str) -> None:
+    """lint/sizes.py: reading METADATA from a wheel whose deflate data is damaged raised
+    zlib.error, one with an unknown compression method NotImplementedError, out of lint."""
+    assert run_checked(BY_NAME["index"].target, _wheel_answer(damage)) == (None, None)
