@@ -430,7 +430,7 @@ def dockerignore_target(data: bytes) -> object:
         "data/[x].csv",
         "weird\\name",
         "." * 3,
-        "a/" * 30 + "deep.py",
+        "a/" * 8 + "deep.py",
     )
     return [ignore.excludes(p) for p in paths]
 
