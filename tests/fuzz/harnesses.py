@@ -238,19 +238,23 @@ def filesystem_entries(text: str) -> list[list[Any]]:
 def filesystem_target(data: bytes) -> object:
     """Layers described by :func:`filesystem_entries`, written as a real docker-archive and
     inspected: whiteouts, opaque directories, links and odd names through the merged
-    filesystem and every analyzer; the report must satisfy its schema."""
+    filesystem and every analyzer; then diffed against the same image without its top
+    layer. Both reports must satisfy their schemas."""
     from jettison import api
     from support import imagewriter as w
 
-    layers = filesystem_entries(_text(data))
-    spec = w.ImageSpec(layers=[w.LayerSpec(entries) for entries in layers])
+    layers = [w.LayerSpec(entries) for entries in filesystem_entries(_text(data))]
     with scratch() as directory:
         try:
-            archive = w.write_docker_archive(directory / "image.tar", spec)
+            after = w.write_docker_archive(directory / "after.tar", w.ImageSpec(layers=layers))
+            before = w.write_docker_archive(
+                directory / "before.tar", w.ImageSpec(layers=layers[:-1])
+            )
         except (ValueError, UnicodeError, OverflowError):
             return None  # tarfile cannot write this name: not jettison's input
-        report = api.inspect(str(archive), cache=False, tree=True)
-        return len(validated_json("inspect", report))
+        report = api.inspect(str(after), cache=False, tree=True)
+        validated_json("inspect", report)
+        return len(validated_json("diff", api.diff(str(before), str(after))))
 
 
 # --------------------------------------------------------------------------- images

@@ -20,7 +20,7 @@ from fuzz.strategies import inputs
 EXAMPLES = {
     "tar": 2000,
     "layer": 2000,
-    "filesystem": 500,
+    "filesystem": 300,
     "image": 1000,
     "dockerfile": 1500,
     "lint": 300,
