@@ -256,6 +256,78 @@ def _layers_script(draw: st.DrawFn) -> bytes:
     return "\n".join(lines).encode()
 
 
+_JSON_ATOMS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**64), 2**64),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(
+        (
+            "application/vnd.oci.image.index.v1+json",
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+            "sha256:@@D2@@",
+            "sha512:00",
+            "../../etc/passwd",
+            "blobs/sha256/@@D3@@",
+            "",
+        )
+    ),
+)
+_JSON_VALUES = st.recursive(
+    _JSON_ATOMS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _nodes(document: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out = [path]
+    if isinstance(document, dict):
+        for key, value in document.items():
+            out += _nodes(value, (*path, key))
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            out += _nodes(value, (*path, index))
+    return out
+
+
+def _replaced(document: object, path: tuple[object, ...], value: object) -> object:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(document, dict):
+        return {**document, head: _replaced(document[head], rest, value)}  # type: ignore[index]
+    assert isinstance(document, list) and isinstance(head, int)
+    return [*document[:head], _replaced(document[head], rest, value), *document[head + 1 :]]
+
+
+@st.composite
+def json_mutated(draw: st.DrawFn, seeds: Sequence[bytes]) -> bytes:
+    """An image seed (a mode byte and a file set) with one value of one of its JSON
+    documents (manifest, index, config) replaced by a value of any type: digests stay
+    consistent through the placeholders, so the readers see the odd value itself."""
+    import json
+
+    from fuzz import fileset
+
+    seed = draw(st.sampled_from([s for s in seeds if s[:1] != b"\x03"]))
+    parts = fileset._parts(seed[1:])
+    documents = [i for i, (_, content) in enumerate(parts) if content[:1] in (b"{", b"[")]
+    if not documents:
+        return seed
+    chosen = draw(st.sampled_from(documents))
+    name, content = parts[chosen]
+    document = json.loads(content)
+    path = draw(st.sampled_from(_nodes(document)))
+    mutated = _replaced(document, path, draw(_JSON_VALUES))
+    parts[chosen] = (name, json.dumps(mutated).encode())
+    return seed[:1] + b"".join(fileset.SEPARATOR + n + b"\n" + c for n, c in parts)
+
+
 def _tokens(name: str) -> tuple[bytes, ...]:
     if name in ("dockerfile", "lint", "fix"):
         return tuple(
@@ -287,6 +359,8 @@ def inputs(name: str) -> st.SearchStrategy[bytes]:
         choices += [_requirements(), _pyproject()]
     elif name == "filesystem":
         choices.append(_layers_script())
+    elif name == "image":
+        choices += [json_mutated(seeds), json_mutated(seeds)]  # twice the weight
     else:
         choices.append(st.binary(max_size=2048))
     return st.one_of(choices)

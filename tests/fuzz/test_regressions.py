@@ -181,3 +181,75 @@ def test_a_damaged_wheel_on_the_index_is_unknown_not_a_crash(damage: str) -> Non
     """lint/sizes.py: reading METADATA from a wheel whose deflate data is damaged raised
     zlib.error, one with an unknown compression method NotImplementedError, out of lint."""
     assert run_checked(BY_NAME["index"].target, _wheel_answer(damage)) == (None, None)
+
+
+# --------------------------------------------------------------------------- image documents
+
+
+def _image(
+    config: dict[str, object] | None = None, index: dict[str, object] | None = None
+) -> bytes:
+    """The image harness's input for a one-layer image whose config (docker-archive) or
+    first index.json descriptor (OCI layout) has the given fields replaced."""
+    import hashlib
+
+    from fuzz import fileset
+    from support import imagewriter as w
+
+    spec = w.ImageSpec(layers=[w.LayerSpec([w.file("a", b"x")])], exposed_ports=["80/tcp"])
+    if index is not None:
+        files = w.oci_layout_files(spec)
+        document = json.loads(files["index.json"])
+        document["manifests"][0].update(index)
+        files["index.json"] = json.dumps(document).encode()
+        return b"\x01" + fileset.with_placeholders(files)
+    files = w.docker_archive_files(spec)
+    manifest = json.loads(files["manifest.json"])
+    old = manifest[0]["Config"]
+    document = json.loads(files.pop(old))
+    for key, value in (config or {}).items():
+        (document if key in ("os", "architecture") else document["config"])[key] = value
+    data = json.dumps(document).encode()
+    manifest[0]["Config"] = hashlib.sha256(data).hexdigest() + ".json"
+    files[manifest[0]["Config"]] = data
+    files["manifest.json"] = json.dumps(manifest).encode()
+    return b"\x00" + fileset.with_placeholders(files)
+
+
+@pytest.mark.parametrize(
+    ("fields", "what"),
+    [
+        (
+            {"ExposedPorts": ["80/tcp"]},
+            "_common.parse_config: ExposedPorts a list (AttributeError)",
+        ),
+        ({"ExposedPorts": "80"}, "_common.parse_config: ExposedPorts a string (AttributeError)"),
+        ({"User": 1000}, "_common.parse_config: User a number, rendered as text (AttributeError)"),
+        ({"os": 5}, "_common.parse_config: os a number, joined as text (TypeError)"),
+        ({"architecture": ["x"]}, "_common.parse_config: architecture a list (TypeError)"),
+    ],
+)
+def test_a_config_field_of_the_wrong_type_is_absent(fields: dict[str, object], what: str) -> None:
+    assert run_checked(BY_NAME["image"].target, _image(config=fields)) is not None, what
+
+
+@pytest.mark.parametrize(
+    ("fields", "what"),
+    [
+        ({"platform": {"os": 1, "architecture": 2}}, "oci._platform_of: numbers (TypeError)"),
+        ({"mediaType": ["x"]}, "oci._select: a list media type, unhashable (TypeError)"),
+        ({"annotations": ["x"]}, "oci._select: annotations a list"),
+    ],
+)
+def test_an_index_descriptor_of_the_wrong_type_is_refused_or_ignored(
+    fields: dict[str, object], what: str
+) -> None:
+    run_checked(BY_NAME["image"].target, _image(index=fields))
+
+
+def test_metadata_nested_past_the_recursion_limit_is_our_error() -> None:
+    """_common.read_json: json.loads raised RecursionError on 100,000 '['."""
+    from fuzz import fileset
+
+    data = b"\x00" + fileset.encode({"manifest.json": b"[" * 100_000})
+    assert run_checked(BY_NAME["image"].target, data) is None
