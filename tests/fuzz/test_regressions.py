@@ -253,3 +253,20 @@ def test_metadata_nested_past_the_recursion_limit_is_our_error() -> None:
 
     data = b"\x00" + fileset.encode({"manifest.json": b"[" * 100_000})
     assert run_checked(BY_NAME["image"].target, data) is None
+
+
+# --------------------------------------------------------------------------- text inputs
+
+
+def test_a_url_requirement_with_a_bracket_in_its_host_is_a_problem_not_a_crash() -> None:
+    """requirements_txt.py: urlsplit raised ValueError ('Invalid IPv6 URL') for a URL
+    with a '[' in its host, out of load_requirements."""
+    data = b"\x00black[jupyter]\ngit+https://gitack[hub.com/huggingface/peft.git\n"
+    assert run_checked(BY_NAME["requirements"].target, data) == 1  # black; the URL a problem
+
+
+def test_two_identical_instructions_are_both_fixed_in_one_run() -> None:
+    """fix/apply.py: a fix tried on an instruction was keyed by its text, so the second of
+    two identical RUNs (two stages) was skipped as tried, and fixing twice changed more."""
+    data = b"FROM python:3.11\nRUN pip install torch\nFROM python:3.11\nRUN pip install torch\n"
+    assert run_checked(BY_NAME["fix"].target, data) == 2
