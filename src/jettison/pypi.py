@@ -22,6 +22,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from http.client import HTTPException
 from pathlib import Path
 from typing import Any
@@ -174,6 +175,11 @@ class JsonCache:
     A missing, corrupt or older-format file reads as empty; one that cannot be written is
     no error (the next run asks the index again). Callers mutate the dicts :meth:`table`
     returns and call :meth:`save`.
+
+    Several jettison processes may share the file (CI jobs on one machine): :meth:`save`
+    merges what the others wrote since this one read it (under an advisory lock where the
+    system has ``flock``), so no process's entries are lost, and renames a complete file
+    into place, so no reader ever sees half of one.
     """
 
     def __init__(self, path: Path, index_url: str, format_version: int) -> None:
@@ -191,16 +197,19 @@ class JsonCache:
         return result
 
     def save(self) -> None:
-        """Write the cache atomically (a temporary file renamed over it)."""
-        text = json.dumps(self._data, indent=1, sort_keys=True)
+        """Merge with the file as it is now, then write it atomically (a temporary file in
+        the same directory renamed over it)."""
         tmp: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            Path(tmp).replace(self.path)
-            tmp = None
+            with _locked(self.path.parent):
+                self._merge(self._load())
+                text = json.dumps(self._data, indent=1, sort_keys=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", dir=self.path.parent)
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                Path(tmp).replace(self.path)
+                tmp = None
         except OSError:
             pass
         finally:
@@ -208,13 +217,52 @@ class JsonCache:
                 with contextlib.suppress(OSError):
                     Path(tmp).unlink()
 
+    def _merge(self, other: dict[str, Any]) -> None:
+        """Add the entries of ``other`` (the file as another process left it) that this one
+        lacks; this one's own entries win. The table dicts keep their identity (callers
+        hold them)."""
+        for url, tables in other["indexes"].items():
+            mine = self._data["indexes"].setdefault(url, {})
+            if not isinstance(tables, dict) or not isinstance(mine, dict):
+                continue
+            for name, entries in tables.items():
+                if not isinstance(entries, dict):
+                    continue
+                table = mine.get(name)
+                if not isinstance(table, dict):
+                    mine[name] = table = {}
+                for key, value in entries.items():
+                    table.setdefault(key, value)
+
     def _load(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = None
+        except (OSError, ValueError, RecursionError):
+            data = None  # missing, truncated, not UTF-8, not JSON, or absurdly nested
         if not isinstance(data, dict) or data.get("format") != self.format_version:
             data = {"format": self.format_version}
         if not isinstance(data.get("indexes"), dict):
             data["indexes"] = {}
         return data
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``directory`` (no lock file is left behind) where
+    the system has ``flock``; elsewhere, or when it cannot be opened, just run the body: the
+    rename alone keeps the file whole, only a concurrent entry may then be lost."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

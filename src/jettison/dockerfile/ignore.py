@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import posixpath
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from jettison.errors import DockerfileError
 
-_ESCAPED = frozenset(".+()|{}$")
-"""Regex characters docker escapes; everything else is copied into the regex as written."""
+_ONE, _STAR, _DSTAR, _ALL = "<?>", "<*>", "<**/>", "<**>"
+"""Tokens of a pattern besides literal characters and classes: one character but ``/``, a
+run of them, any number of whole directories (``(.*/)?``), and everything (a trailing
+``**``). Longer than one character, so no literal is taken for one."""
+Token = str | re.Pattern[str]
+"""A literal character (a one-character str), one of the four above, or a class (a compiled
+single-character regex)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +39,11 @@ class Pattern:
     """The cleaned pattern, without ``!``."""
     exclusion: bool
     """A ``!`` pattern: what it matches is sent after all."""
-    regex: re.Pattern[str] | None
+    tokens: tuple[Token, ...] | None
     """None when the pattern cannot be compiled (docker reports an error; we match nothing)."""
 
     def match(self, path: str) -> bool:
-        return self.regex is not None and self.regex.match(path) is not None
+        return self.tokens is not None and _matches(self.tokens, path)
 
 
 def clean(pattern: str) -> str:
@@ -50,42 +56,113 @@ def clean(pattern: str) -> str:
     return cleaned
 
 
-def compile_pattern(text: str) -> re.Pattern[str] | None:
-    out = ["^"]
+def compile_pattern(text: str) -> tuple[Token, ...] | None:
+    """The tokens of a pattern, matched by :func:`_matches` in time linear in the path's
+    length times the pattern's (docker translates to Go's RE2, which never backtracks; a
+    Python regex of the same text took exponential time on ``****...x``)."""
+    out: list[Token] = []
     i = 0
     while i < len(text):
         ch = text[i]
         if ch == "*":
+            token = _STAR
             if text[i + 1 : i + 2] == "*":
                 i += 1
                 if text[i + 1 : i + 2] == "/":
                     i += 1  # "**/" is "**"
-                if i + 1 >= len(text):
-                    out.append(".*")  # a trailing "**" matches everything
-                else:
-                    out.append("(.*/)?")
-            else:
-                out.append("[^/]*")
+                token = _ALL if i + 1 >= len(text) else _DSTAR
+            if not out or out[-1] != token:  # "****" is "**"
+                out.append(token)
         elif ch == "?":
-            out.append("[^/]")
+            out.append(_ONE)
         elif ch == "\\":
-            if i + 1 < len(text):
-                i += 1
-                out.append(re.escape(text[i]))
-            else:
-                out.append(r"\\")
-        elif ch in "[]":
-            out.append(ch)
-        elif ch in _ESCAPED:
-            out.append("\\" + ch)
+            i += 1
+            out.append(text[i] if i < len(text) else "\\")
+        elif ch == "[":
+            end = _class_end(text, i)
+            if end < 0:
+                return None  # no closing "]": docker reports a bad pattern
+            try:
+                with warnings.catch_warnings():
+                    # "[[", "--", "&&"... in a class: literal for Go, a FutureWarning for
+                    # Python (meaning to change); the user's pattern is not ours to warn about.
+                    warnings.simplefilter("ignore", FutureWarning)
+                    out.append(re.compile(text[i : end + 1], re.DOTALL))
+            except re.error:
+                return None
+            i = end
         else:
             out.append(ch)
         i += 1
-    out.append("$")
-    try:
-        return re.compile("".join(out), re.DOTALL)
-    except re.error:
-        return None
+    return tuple(out)
+
+
+def _class_end(text: str, start: int) -> int:
+    """Index of the ``]`` closing the class opened at ``start``, or -1."""
+    i = start + 1
+    if text[i : i + 1] == "^":
+        i += 1
+    if text[i : i + 1] == "]":
+        i += 1  # a "]" first in the class is literal
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == "]":
+            return i
+        i += 1
+    return -1
+
+
+def _matches(tokens: tuple[Token, ...], path: str) -> bool:
+    """Whether ``tokens`` match the whole of ``path``: the set of positions in the pattern
+    the text read so far can have reached, advanced one character at a time. A state is a
+    token index, or its negative minus one for "inside a ``**/`` that has read something"."""
+    end = len(tokens)
+    states = _closure({0}, tokens)
+    for ch in path:
+        after: set[int] = set()
+        for state in states:
+            if state < 0:  # inside "**/": anything; a "/" may end it
+                after.add(state)
+                if ch == "/":
+                    after.add(-state)
+                continue
+            if state == end:
+                continue
+            token = tokens[state]
+            if token in (_STAR, _ONE):
+                if ch != "/":
+                    after.add(state if token == _STAR else state + 1)
+            elif token == _ALL:
+                after.add(state)
+            elif token == _DSTAR:
+                after.add(-state - 1)
+                if ch == "/":
+                    after.add(state + 1)
+            elif isinstance(token, str):
+                if token == ch:
+                    after.add(state + 1)
+            elif token.fullmatch(ch):
+                after.add(state + 1)
+        if not after:
+            return False
+        states = _closure(after, tokens)
+    return end in states
+
+
+def _closure(states: set[int], tokens: tuple[Token, ...]) -> set[int]:
+    """``states`` with every state reachable without reading: past a ``*``, ``**`` or
+    ``**/`` (each may match nothing)."""
+    out = set(states)
+    pending = [s for s in states if s >= 0]
+    while pending:
+        state = pending.pop()
+        skippable = state < len(tokens) and tokens[state] in (_STAR, _ALL, _DSTAR)
+        if skippable and state + 1 not in out:
+            out.add(state + 1)
+            pending.append(state + 1)
+    return out
 
 
 def parse(patterns: Iterable[str]) -> list[Pattern]:

@@ -63,6 +63,14 @@ def parse_dockerfile(path: Path, build_args: Mapping[str, str] | None = None) ->
 def parse_text(text: str, path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
     """``text`` parsed as the Dockerfile at ``path`` (which need not exist: ``fix`` parses
     what it would write before writing it)."""
+    if "\0" in text:
+        # buildkit's parser takes C strings: a NUL cuts a word short, or leaves a keyword
+        # None. ``docker build`` refuses such a file as well.
+        number = text.count("\n", 0, text.index("\0")) + 1
+        raise DockerfileError(
+            f"{path}: a NUL byte on line {number}, not Dockerfile text",
+            hint="a Dockerfile is UTF-8 text; remove the NUL byte",
+        )
     lines = tuple(text.splitlines())
     try:
         commands = buildkit.parse_string(text)

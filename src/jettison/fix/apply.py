@@ -114,10 +114,13 @@ def fix_text(
 
 def _instruction_text(dockerfile: Dockerfile, line: int) -> str:
     """What a fix is tried on: the instruction starting on ``line`` (its text stays the same
-    when edits above it move it down), or the line number for other files' findings."""
-    for instruction in dockerfile.instructions():
+    when edits above it move it down) and how many identical ones come before it (two
+    stages may repeat a RUN: each is fixed), or the line number for other files' findings."""
+    instructions = dockerfile.instructions()
+    for before, instruction in enumerate(instructions):
         if instruction.position.line == line:
-            return instruction.original
+            same = sum(1 for i in instructions[:before] if i.original == instruction.original)
+            return f"{instruction.original} #{same}"
     return f"line {line}"
 
 

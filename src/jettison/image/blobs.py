@@ -196,47 +196,113 @@ def _new_decompressor(kind: Compression) -> _Decompressor:
 
 
 def decompressed(chunks: Iterator[bytes], kind: Compression, label: str) -> Iterator[bytes]:
-    """Decompress a chunk stream; concatenated gzip/zstd members (pigz, estargz) continue."""
+    """Decompress a chunk stream; concatenated members (pigz, estargz, pbzip2) continue.
+
+    Every call to a decompressor is bounded in what it returns (a decompression bomb is
+    streamed through, never held): gzip, bzip2 and xz by their ``max_length``, zstd by the
+    size of what it is fed (:data:`ZSTD_PIECE_BYTES`).
+    """
     if kind is Compression.GZIP and _igzip is not None:
-        yield from _gunzip(chunks, label, _igzip)
-        return
-    dec = _new_decompressor(kind)
-    errors = (zlib.error, _GZIP_ERROR, zstandard.ZstdError, OSError, EOFError, lzma.LZMAError)
-    bounded = kind is Compression.GZIP  # zlib's API: max_length and unconsumed_tail
+        igzip = _igzip
+        yield from _members(
+            chunks, label, kind, lambda: igzip.IgzipDecompressor(flag=igzip.DECOMP_GZIP)
+        )
+    elif kind is Compression.GZIP:
+        yield from _inflate_zlib(chunks, label)
+    elif kind is Compression.ZSTD:
+        yield from _unzstd(chunks, label)
+    else:
+        yield from _members(chunks, label, kind, lambda: _new_decompressor(kind))
+
+
+_ERRORS = (zlib.error, _GZIP_ERROR, zstandard.ZstdError, OSError, EOFError, lzma.LZMAError)
+"""What the decompressors raise on damaged data (bz2: OSError; after the end: EOFError)."""
+
+
+def _corrupt(label: str, kind: Compression, exc: Exception) -> ImageFormatError:
+    return ImageFormatError(f"{label}: corrupt {kind.value} data ({exc})")
+
+
+def _truncated(label: str, kind: Compression) -> ImageFormatError:
+    return ImageFormatError(f"{label}: {kind.value} stream is truncated")
+
+
+def _inflate_zlib(chunks: Iterator[bytes], label: str) -> Iterator[bytes]:
+    """gzip members through zlib (when ISA-L is not installed): ``max_length`` and
+    ``unconsumed_tail`` bound each call."""
+    kind = Compression.GZIP
+    dec: Any = _new_decompressor(kind)
     try:
         for chunk in chunks:
             data = chunk
-            if getattr(dec, "eof", False) and data.strip(b"\0"):
+            if dec.eof:
+                if not data.strip(b"\0"):
+                    continue  # zero padding after the last member
                 dec = _new_decompressor(kind)  # the last member ended exactly at a chunk end
-            elif getattr(dec, "eof", False):
-                continue  # zero padding after the last member
             while data:
-                if bounded:
-                    out = dec.decompress(data, OUT_CHUNK_BYTES)  # type: ignore[call-arg]
-                    data = dec.unconsumed_tail  # type: ignore[attr-defined]
-                else:
-                    out = dec.decompress(data)
-                    data = b""
+                out = dec.decompress(data, OUT_CHUNK_BYTES)
+                data = dec.unconsumed_tail
                 if out:
                     yield out
-                if getattr(dec, "eof", False):
-                    data = getattr(dec, "unused_data", b"")
-                    if data.strip(b"\0"):
-                        dec = _new_decompressor(kind)
-                    else:
-                        data = b""  # trailing zero padding after the last member
-        if not getattr(dec, "eof", False):
-            raise ImageFormatError(f"{label}: {kind.value} stream is truncated")
-    except errors as exc:
-        raise ImageFormatError(f"{label}: corrupt {kind.value} data ({exc})") from exc
+                if dec.eof:
+                    data = dec.unused_data
+                    if not data.strip(b"\0"):
+                        break  # trailing zero padding after the last member
+                    dec = _new_decompressor(kind)
+        if not dec.eof:
+            raise _truncated(label, kind)
+    except _ERRORS as exc:
+        raise _corrupt(label, kind, exc) from exc
 
 
-def _gunzip(chunks: Iterator[bytes], label: str, igzip: types.ModuleType) -> Iterator[bytes]:
-    """gzip members through ISA-L's IgzipDecompressor (bz2's API: ``needs_input``)."""
+ZSTD_PIECE_BYTES = 512
+"""zstd's streaming API has no output bound: one call inflates everything it is given, and
+a block of a few bytes stands for 128 KiB (a 32 KB layer held a 1 GiB file, inflated in one
+call). Fed this much at a time, a call returns at most ~16 MiB. The price, measured on a
+167 MiB tar (75 MiB of zstd): 0.20 s to inflate instead of 0.14 s in 4 KiB pieces."""
 
-    def member() -> Any:
-        return igzip.IgzipDecompressor(flag=igzip.DECOMP_GZIP)
 
+def _unzstd(chunks: Iterator[bytes], label: str) -> Iterator[bytes]:
+    """zstd frames, fed in pieces; output gathered to :data:`CHUNK_BYTES` per yield."""
+    kind = Compression.ZSTD
+    dec: Any = _new_decompressor(kind)
+    gathered: list[bytes] = []
+    size = 0
+    try:
+        for chunk in chunks:
+            if dec.eof:
+                if not chunk.strip(b"\0"):
+                    continue  # zero padding after the last frame
+                dec = _new_decompressor(kind)  # the last frame ended exactly at a chunk end
+            view, pos = memoryview(chunk), 0
+            while pos < len(view):
+                out = dec.decompress(view[pos : pos + ZSTD_PIECE_BYTES])
+                pos += ZSTD_PIECE_BYTES
+                if out:
+                    gathered.append(out)
+                    size += len(out)
+                    if size >= CHUNK_BYTES:
+                        yield b"".join(gathered)
+                        gathered, size = [], 0
+                if dec.eof:
+                    rest = dec.unused_data + view[pos:].tobytes()
+                    if not rest.strip(b"\0"):
+                        break  # trailing zero padding after the last frame
+                    dec = _new_decompressor(kind)
+                    view, pos = memoryview(rest), 0
+        if gathered:
+            yield b"".join(gathered)
+        if not dec.eof:
+            raise _truncated(label, kind)
+    except _ERRORS as exc:
+        raise _corrupt(label, kind, exc) from exc
+
+
+def _members(
+    chunks: Iterator[bytes], label: str, kind: Compression, member: Callable[[], Any]
+) -> Iterator[bytes]:
+    """Members through a decompressor with bz2's API (``max_length``, ``needs_input``):
+    ISA-L's IgzipDecompressor, bz2 and lzma."""
     dec = member()
     try:
         for chunk in chunks:
@@ -258,9 +324,9 @@ def _gunzip(chunks: Iterator[bytes], label: str, igzip: types.ModuleType) -> Ite
                 elif dec.needs_input:
                     break
         if not dec.eof:
-            raise ImageFormatError(f"{label}: gzip stream is truncated")
-    except _GZIP_ERROR as exc:
-        raise ImageFormatError(f"{label}: corrupt gzip data ({exc})") from exc
+            raise _truncated(label, kind)
+    except _ERRORS as exc:
+        raise _corrupt(label, kind, exc) from exc
 
 
 def uncompressed_chunks(chunks: Iterator[bytes], label: str) -> tuple[Compression, Iterator[bytes]]:

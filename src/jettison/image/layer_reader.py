@@ -48,6 +48,12 @@ SEEK_CHUNK_BYTES = 16 << 10
 (64 KiB read 0.8 GB of an 800 MB image's page cache for its 22,000 headers)."""
 MAX_CAPTURE_BYTES = 16 << 20
 """Largest file content kept in memory for analyzers (a big dpkg status is a few MB)."""
+MIN_CAPTURE_BUDGET_BYTES = 32 << 20
+CAPTURE_BUDGET_RATIO = 4
+"""All captured contents of a layer: at most this many times its stored size (at least
+:data:`MIN_CAPTURE_BUDGET_BYTES`). A compressed layer of kilobytes can hold thousands of
+metadata files of 16 MB of zeros; past the budget, contents are not kept (a notice says
+so). Real metadata compresses less than 4:1 and is far below either figure."""
 
 CaptureFilter = Callable[[str, int], bool]
 """Decides from (normalised path, size) whether a regular file's content is kept."""
@@ -171,6 +177,7 @@ def _collect(
     label: str,
     index: int,
     capture: CaptureFilter | None,
+    stored_bytes: int,
     hash_files: bool = False,
 ) -> tuple[EntryTable, dict[str, bytes], list[Notice]]:
     """Fill a table from the members, taking the bodies the capture filter asks for.
@@ -183,6 +190,7 @@ def _collect(
     table = EntryTable(index)
     captured: dict[str, bytes] = {}
     skipped: list[Notice] = []
+    budget = max(MIN_CAPTURE_BUDGET_BYTES, CAPTURE_BUDGET_RATIO * stored_bytes)
     append = table.append
     kind_of = _KINDS.get
     regular = kinds.FILE
@@ -205,7 +213,12 @@ def _collect(
             continue
         if kind == regular:
             row = append(path, regular, size, offset, ids)
-            if capture is not None and size <= MAX_CAPTURE_BYTES and capture(path, size):
+            wanted = capture is not None and size <= MAX_CAPTURE_BYTES and capture(path, size)
+            if wanted and size > budget:
+                wanted = False
+                skipped.append(skipped_item(path, _OVER_BUDGET, index))
+            if wanted:
+                budget -= size
                 body = read(size)
                 if len(body) < size:
                     raise ImageFormatError(f"{label}: truncated tar (file {name!r} is cut short)")
@@ -228,6 +241,12 @@ def _collect(
                 continue
         append(path, kind, 0, -1, ids, link, size)
     return table, captured, skipped
+
+
+_OVER_BUDGET = (
+    f"content not read: this layer's captured files passed {CAPTURE_BUDGET_RATIO} times its "
+    f"stored size (a decompression bomb?)"
+)
 
 
 def _odd_path(name: str, index: int, skipped: list[Notice]) -> str | None:
@@ -292,7 +311,9 @@ def _read_seeking(
 
     reader = WindowReader(raw, layer.stored_size_bytes, SEEK_CHUNK_BYTES, on_bytes)
     try:
-        table, captured, skipped = _collect(reader, label, layer.index, capture)
+        table, captured, skipped = _collect(
+            reader, label, layer.index, capture, layer.stored_size_bytes
+        )
         reader.drain()
     except BaseException:
         if own is not None:
@@ -343,7 +364,9 @@ def _read_streaming(
             pipeline, hash_bytes=verify and compression is not Compression.NONE
         )
         reader = ChunkReader(iter(uncompressed))
-        table, captured, skipped = _collect(reader, label, layer.index, capture, hash_files=True)
+        table, captured, skipped = _collect(
+            reader, label, layer.index, capture, layer.stored_size_bytes, hash_files=True
+        )
         reader.drain()  # end-of-archive padding: the digest covers the whole blob
     verified = False
     if verify:

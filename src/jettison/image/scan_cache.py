@@ -216,7 +216,7 @@ def _decode(data: bytes, key: str, layer: Layer) -> LayerListing | None:
         raw = zlib.decompress(payload)
         (text_length,) = struct.unpack_from("<Q", raw)
         meta: dict[str, Any] = json.loads(raw[8 : 8 + text_length])
-        if meta.get("key") != key:
+        if not isinstance(meta, dict) or meta.get("key") != key:
             return None
         pos = 8 + text_length
         captured: dict[str, bytes] = {}
@@ -241,7 +241,16 @@ def _decode(data: bytes, key: str, layer: Layer) -> LayerListing | None:
             digest_unchecked=bool(meta["digest_unchecked"]),
             from_cache=True,
         )
-    except (ValueError, KeyError, TypeError, IndexError, struct.error, zlib.error):
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+        RecursionError,
+        struct.error,
+        zlib.error,
+    ):
         return None  # TableFormatError and json's errors are ValueErrors
     return listing
 

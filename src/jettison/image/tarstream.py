@@ -36,6 +36,9 @@ PAX_GLOBAL = b"g"
 GNU_LONGNAME = b"L"
 GNU_LONGLINK = b"K"
 _META_TYPES = frozenset((PAX_ENTRY, PAX_GLOBAL, GNU_LONGNAME, GNU_LONGLINK))
+MAX_META_BYTES = 1 << 20
+"""Largest pax or GNU long-name record read (Go's archive/tar has the same limit): paths
+are at most a few KiB, and the record is held in memory."""
 
 
 @dataclass(slots=True)
@@ -370,6 +373,13 @@ def iter_headers(reader: ChunkReader | WindowReader, label: str) -> Iterator[Hea
             raise ImageFormatError(f"{label}: invalid tar header: negative size at byte {at}")
         typeflag = header[156:157]
         if typeflag in _META_TYPES:
+            if size > MAX_META_BYTES:  # read whole: a compressed layer could claim gigabytes
+                at = reader.offset - BLOCK
+                raise ImageFormatError(
+                    f"{label}: invalid tar: an extended header of {size} bytes at byte {at} "
+                    f"(at most {MAX_META_BYTES >> 20} MiB)",
+                    hint="the layer is damaged, or was not written by an image builder",
+                )
             meta = read(size)
             if len(meta) < size:
                 raise ImageFormatError(f"{label}: truncated tar (extended header)")

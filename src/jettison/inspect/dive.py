@@ -372,12 +372,13 @@ def dive_metrics(layers: Sequence[EntryTable | Sequence[FileEntry]]) -> DiveMetr
         table = layer if isinstance(layer, EntryTable) else EntryTable.from_entries(index, layer)
         tree, size, escaped = _layer_tree(table)
         layer_sizes.append(size)
+        order = tree.walk(escaped)
         if lower is None:
             # StackTreeRange(trees, 0, -1) is a bare copy of layer 0. Stacking layer 0 onto
-            # itself changes nothing unless it has whiteouts, so the copy is only made then.
-            has_whiteouts = table.kinds.find(_WHITEOUT) >= 0
+            # itself changes nothing unless a name in it reads as a whiteout (a whiteout, or
+            # an opaque directory called ``.wh.x``), so the copy is only made then.
+            has_whiteouts = any(WHITEOUT_PREFIX in path for path in order)
             lower = tree.copy() if has_whiteouts else tree
-        order = tree.walk(escaped)
         efficiency.visit_leaves(tree, order, lower)
         _stack(lower, tree, order)
 

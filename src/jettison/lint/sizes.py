@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import email.parser
 import fnmatch
+import lzma
 import time
 import urllib.parse
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -330,7 +332,7 @@ class WheelSizes:
         if (
             isinstance(cached, dict)
             and isinstance(cached.get("version"), str)
-            and (self.offline or now - float(cached.get("checked_at", 0)) < RESOLVE_TTL_SECONDS)
+            and (self.offline or now - _seconds(cached.get("checked_at")) < RESOLVE_TTL_SECONDS)
         ):
             return str(cached["version"])
         version = self._newest_with_wheel(self._project(name), specifier)
@@ -415,7 +417,7 @@ class WheelSizes:
                     text = wheel.read(metadata[0]).decode("utf-8", "replace")
                     requires = _requires_dist(text)
                 return installed, requires
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError) as exc:
+        except (*_ZIP_ERRORS, KeyError) as exc:
             raise Unavailable(f"not a readable wheel: {exc}") from exc
 
     # -- HTTP ---------------------------------------------------------------------------------
@@ -434,6 +436,26 @@ class WheelSizes:
         return self.index.get(
             url, {"User-Agent": USER_AGENT, **headers}, max_bytes=MAX_DIRECTORY_BYTES
         )
+
+
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    zlib.error,  # a damaged deflate stream
+    lzma.LZMAError,
+    OSError,  # bz2's damaged data
+    NotImplementedError,  # a compression method zipfile lacks
+    RuntimeError,  # an encrypted member
+    ValueError,
+)
+"""What reading a wheel that an index (or a proxy) mangled raises: all mean "unknown"."""
+
+
+def _seconds(value: object) -> float:
+    """A time stamp read from the cache; 0 (long ago) for anything that is not a number
+    (another program, or a damaged file, may have written it)."""
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def _requires_dist(metadata: str) -> list[str]:

@@ -425,7 +425,10 @@ def _direct_reference(text: str, *, base: Path, out: Collector | None) -> Parsed
     name: str | None = None
     version: str | None = None
     if is_url:
-        fragment = urlsplit(location).fragment
+        try:
+            fragment = urlsplit(location).fragment
+        except ValueError as exc:  # "Invalid IPv6 URL": a "[" in the host
+            raise UnparsableRequirement(f"invalid URL {location!r}") from exc
         for part in fragment.split("&"):
             key, _eq, value = part.partition("=")
             if key == "egg" and value:

@@ -204,6 +204,8 @@ def read_json(
         return json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImageFormatError(f"{what} {ref!r} is not valid JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise ImageFormatError(f"{what} {ref!r} nests too deeply to be image metadata") from exc
 
 
 def check_digest(data: bytes, digest: str, what: str) -> None:
@@ -238,6 +240,12 @@ def _str_tuple(value: object) -> tuple[str, ...] | None:
     return None
 
 
+def text_or_none(value: object) -> str | None:
+    """A document's string field; None for anything else (a number, a list...): the
+    documents come from anywhere, and a field of the wrong type is taken as absent."""
+    return value if isinstance(value, str) and value else None
+
+
 def parse_config(raw: object, what: str) -> tuple[ImageConfig, list[Mapping[str, Any]]]:
     """Turn an OCI/Docker config document into an ImageConfig and its raw history list."""
     if not isinstance(raw, dict):
@@ -250,16 +258,17 @@ def parse_config(raw: object, what: str) -> tuple[ImageConfig, list[Mapping[str,
     if not isinstance(diff_ids, list):
         raise ImageFormatError(f"{what} has no rootfs.diff_ids: not an image config")
     labels = inner.get("Labels") or {}
+    ports = inner.get("ExposedPorts")
     config = ImageConfig(
-        os=raw.get("os"),
-        architecture=raw.get("architecture"),
-        variant=raw.get("variant"),
+        os=text_or_none(raw.get("os")),
+        architecture=text_or_none(raw.get("architecture")),
+        variant=text_or_none(raw.get("variant")),
         cmd=_str_tuple(inner.get("Cmd")),
         entrypoint=_str_tuple(inner.get("Entrypoint")),
         env=_str_tuple(inner.get("Env")) or (),
-        user=inner.get("User") or None,
-        working_dir=inner.get("WorkingDir") or None,
-        exposed_ports=tuple(sorted((inner.get("ExposedPorts") or {}).keys())),
+        user=text_or_none(inner.get("User")),
+        working_dir=text_or_none(inner.get("WorkingDir")),
+        exposed_ports=tuple(sorted(ports)) if isinstance(ports, dict) else (),
         labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
         diff_ids=tuple(str(d) for d in diff_ids),
     )

@@ -19,6 +19,7 @@ from jettison.image.sources._common import (
     map_history,
     parse_config,
     read_json,
+    text_or_none,
 )
 
 INDEX_TYPES = frozenset(
@@ -122,7 +123,16 @@ def _platform_of(desc: dict[str, Any]) -> tuple[str | None, str | None, str | No
     p = desc.get("platform") or {}
     if not isinstance(p, dict):
         return None, None, None
-    return p.get("os"), p.get("architecture"), p.get("variant")
+    return (
+        text_or_none(p.get("os")),
+        text_or_none(p.get("architecture")),
+        text_or_none(p.get("variant")),
+    )
+
+
+def _ref_name(desc: dict[str, Any]) -> object:
+    annotations = desc.get("annotations")
+    return annotations.get(REF_NAME) if isinstance(annotations, dict) else None
 
 
 def _select(
@@ -140,13 +150,9 @@ def _select(
         raise ImageFormatError(f"{where} is not an image index (no manifests list)")
     candidates = [d for d in index["manifests"] if isinstance(d, dict) and d.get("digest")]
     if ref_name is not None and depth == 0:
-        named = [d for d in candidates if (d.get("annotations") or {}).get(REF_NAME) == ref_name]
+        named = [d for d in candidates if _ref_name(d) == ref_name]
         if not named:
-            names = sorted(
-                str((d.get("annotations") or {}).get(REF_NAME))
-                for d in candidates
-                if (d.get("annotations") or {}).get(REF_NAME)
-            )
+            names = sorted(str(_ref_name(d)) for d in candidates if _ref_name(d))
             raise ImageFormatError(
                 f"{where}: no image named {ref_name!r}",
                 hint=f"names in this layout: {', '.join(names) or 'none'}",
@@ -172,6 +178,9 @@ def _select(
         )
     chosen: dict[str, Any] = candidates[0]
     media_type = chosen.get("mediaType")
+    if media_type is not None and not isinstance(media_type, str):
+        kind = type(media_type).__name__
+        raise ImageFormatError(f"{where}: a manifest's media type is a {kind}, not a string")
     if media_type in INDEX_TYPES:
         digest = str(chosen["digest"])
         nested = read_json(store, blob_path(digest), "image index", digest)
