@@ -187,20 +187,32 @@ def test_a_damaged_wheel_on_the_index_is_unknown_not_a_crash(damage: str) -> Non
 
 
 def _image(
-    config: dict[str, object] | None = None, index: dict[str, object] | None = None
+    config: dict[str, object] | None = None,
+    index: dict[str, object] | None = None,
+    layer: dict[str, object] | None = None,
 ) -> bytes:
-    """The image harness's input for a one-layer image whose config (docker-archive) or
-    first index.json descriptor (OCI layout) has the given fields replaced."""
+    """The image harness's input for a one-layer image whose config (docker-archive), first
+    index.json descriptor or first manifest layer descriptor (OCI layout) has the given
+    fields replaced."""
     import hashlib
 
     from fuzz import fileset
     from support import imagewriter as w
 
     spec = w.ImageSpec(layers=[w.LayerSpec([w.file("a", b"x")])], exposed_ports=["80/tcp"])
-    if index is not None:
+    if index is not None or layer is not None:
         files = w.oci_layout_files(spec)
         document = json.loads(files["index.json"])
-        document["manifests"][0].update(index)
+        document["manifests"][0].update(index or {})
+        if layer is not None:
+            old_digest = document["manifests"][0]["digest"].removeprefix("sha256:")
+            manifest = json.loads(files.pop(f"blobs/sha256/{old_digest}"))
+            manifest["layers"][0].update(layer)
+            data = json.dumps(manifest).encode()
+            new_digest = hashlib.sha256(data).hexdigest()
+            files[f"blobs/sha256/{new_digest}"] = data
+            document["manifests"][0]["digest"] = f"sha256:{new_digest}"
+            document["manifests"][0]["size"] = len(data)
         files["index.json"] = json.dumps(document).encode()
         return b"\x01" + fileset.with_placeholders(files)
     files = w.docker_archive_files(spec)
@@ -245,6 +257,12 @@ def test_an_index_descriptor_of_the_wrong_type_is_refused_or_ignored(
     fields: dict[str, object], what: str
 ) -> None:
     run_checked(BY_NAME["image"].target, _image(index=fields))
+
+
+def test_a_layer_media_type_of_the_wrong_type_is_absent() -> None:
+    """oci._read: a manifest layer's mediaType a list reached the report as a list (the
+    inspect schema wants a string or null)."""
+    run_checked(BY_NAME["image"].target, _image(layer={"mediaType": []}))
 
 
 def test_metadata_nested_past_the_recursion_limit_is_our_error() -> None:

@@ -99,7 +99,7 @@ def _read(
                 blob_ref=ref,
                 store=store,
                 stored_size_bytes=size,
-                media_type=desc.get("mediaType"),
+                media_type=text_or_none(desc.get("mediaType")),
                 digest=digest,
                 diff_id=config.diff_ids[i],
             )
