@@ -45,6 +45,12 @@ FOUND: list[tuple[str, str, bytes]] = [
         "(AttributeError); now a miss",
         b"\x00\x00\x00\x00\x00\x01\x00\x00\x9b4",
     ),
+    (
+        "lint",
+        "dockerfile/parser.py: a Dockerfile line that is only a continuation backslash gave "
+        "buildkit's parser a node without a keyword (AttributeError); now our error",
+        b"\\\n",
+    ),
 ]
 
 

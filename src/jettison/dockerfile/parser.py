@@ -86,8 +86,15 @@ def parse_text(text: str, path: Path, build_args: Mapping[str, str] | None = Non
     global_args: list[Instruction] = []
     stages: list[tuple[Instruction, list[Instruction]]] = []
     for command in commands:
-        keyword = command.cmd.upper()
         start = command.start_line
+        if command.cmd is None:
+            # A line that is only a continuation backslash: buildkit's parser gives a node
+            # without a keyword, which `docker build` refuses as an unknown instruction.
+            raise DockerfileError(
+                f"{path}: line {start} continues no instruction",
+                hint="remove the lone backslash or join it to the instruction it belongs to",
+            )
+        keyword = command.cmd.upper()
         source_line = lines[start - 1] if 0 < start <= len(lines) else ""
         instruction = Instruction(
             keyword=keyword,
