@@ -34,6 +34,7 @@ from jettison.dockerfile.parser import parse_text
 from jettison.dockerfile.shell import commands_of
 from jettison.dockerfile.steps import Step, chain
 from jettison.facts.packages import TORCH_CPU_INDEX
+from jettison.facts.system import JIT_COMPILERS
 from jettison.fix.apply import Lint, fix_text
 from jettison.fix.autofix.jt402_dockerignore import template as dockerignore_template
 from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
@@ -218,9 +219,11 @@ def _split_restructure(
             "(a build argument without a default, scratch)",
             "give the build argument a default, then run fix again",
         )
-    keep_headers = compiles_at_run_time(ctx)
     installed = {d.name for d in production_packages(ctx) if d.install}
     installed |= {r.name for r in ctx.requirements.main()}
+    # a package that compiles kernels with the system compiler at run time (deepspeed's ops)
+    # needs the compiler and headers as much as code that calls torch.compile
+    keep_headers = compiles_at_run_time(ctx) or bool(installed & (JIT_COMPILERS - {"triton"}))
     plan = plan_runtime(
         dockerfile.path,
         ref,

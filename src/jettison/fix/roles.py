@@ -134,7 +134,8 @@ def _is_neutral(command: Command) -> bool:
     if name == "rm":
         paths = [a for a in args if not a.startswith("-")]
         return bool(paths) and all(
-            _CACHE_DIRS.match(p) or is_requirements_input(Path(p)) for p in paths
+            _CACHE_DIRS.match(p) or "cache" in p.lower() or is_requirements_input(Path(p))
+            for p in paths
         )
     if len(args) == 1 and args[0] in _VERSION_FLAGS:
         return True
