@@ -41,6 +41,7 @@ from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_fr
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, final, refuse
 from jettison.fix.families import plan_runtime
+from jettison.fix.learn import BaseFacts, learn_reference
 from jettison.fix.report import FixReport, OutputFile
 from jettison.fix.requirements import CPU_RENAMES, RequirementsSplit, split_requirements
 from jettison.fix.rewrite import (
@@ -74,6 +75,7 @@ def fix(
     target: Target = "auto",
     torch_index: str = TORCH_CPU_INDEX,
     runtime_base: str | None = None,
+    base_image: str | None = None,
     unsafe: bool = False,
     select: Sequence[str] | None = None,
     skip: Sequence[str] = (),
@@ -93,7 +95,9 @@ def fix(
     service; ``writable``: directories the service writes, which a non-root user gets as its
     own. ``dry_run`` writes nothing and only reports. ``runtime_base`` replaces the
     restructured runtime stage's image (it must run the builder's Python at the same path,
-    see :mod:`jettison.fix.bases`)."""
+    see :mod:`jettison.fix.bases`); ``base_image`` names the base image at hand (a store
+    name, an archive or a layout): the split reads the base's facts from it
+    (:mod:`jettison.fix.learn`) instead of its name."""
     from jettison.lint.sizes import WheelSizes
 
     measure = sizes if sizes is not None else WheelSizes(offline=offline)
@@ -112,7 +116,14 @@ def fix(
     if _wants_restructure(unsafe, select) and RESTRUCTURE not in skip:
         try:
             done = _restructure(
-                path, context_dir, measure, chosen, torch_index, runtime_base, tuple(writable)
+                path,
+                context_dir,
+                measure,
+                chosen,
+                torch_index,
+                runtime_base,
+                tuple(writable),
+                base_image,
             )
         except FixError as exc:
             if select:  # asked for by name: its refusal is the answer
@@ -182,6 +193,7 @@ def _restructure(
     torch_index: str,
     runtime_base: str | None,
     writable: tuple[str, ...] = (),
+    base_image: str | None = None,
 ) -> _Restructured:
     """The multi-stage rewrite: of a single-stage Dockerfile that installs one requirements
     file, the requirements rewrite (a builder stage with a venv, a slim runtime stage, the
@@ -194,7 +206,18 @@ def _restructure(
     except FixError as first:
         if first.final:
             raise
-        return _split_restructure(path, context_dir, sizes, chosen, runtime_base, writable)
+        facts = None
+        if base_image is not None:
+            facts = learn_reference(base_image)
+            if facts is None:
+                raise final(
+                    FixError(
+                        f"--base-image {base_image}: cannot open or read the image",
+                        hint="give a name in the builder's store, a docker-archive or an "
+                        "OCI archive or layout",
+                    )
+                ) from first
+        return _split_restructure(path, context_dir, sizes, chosen, runtime_base, writable, facts)
 
 
 def _split_restructure(
@@ -204,8 +227,10 @@ def _split_restructure(
     chosen: str,
     runtime_base: str | None,
     writable: tuple[str, ...] = (),
+    facts: BaseFacts | None = None,
 ) -> _Restructured:
-    """The split of any install shape (see :mod:`jettison.fix.split`)."""
+    """The split of any install shape (see :mod:`jettison.fix.split`); ``facts``: the base
+    as read from the image."""
     ctx = build_context(path, context_dir=context_dir, sizes=sizes)
     dockerfile = ctx.dockerfile
     if dockerfile is None or dockerfile.final_stage is None:
@@ -224,6 +249,8 @@ def _split_restructure(
     # a package that compiles kernels with the system compiler at run time (deepspeed's ops)
     # needs the compiler and headers as much as code that calls torch.compile
     keep_headers = compiles_at_run_time(ctx) or bool(installed & (JIT_COMPILERS - {"triton"}))
+    stages = chain(dockerfile, dockerfile.final_stage)
+    apt = [p for s in stages for r in s.of("RUN") for c in commands_of(r) for p in apt_installs(c)]
     plan = plan_runtime(
         dockerfile.path,
         ref,
@@ -231,10 +258,10 @@ def _split_restructure(
         target=chosen,
         runtime_base=runtime_base,
         packages=installed,
-        apt_packages=[p for s in chain(dockerfile, dockerfile.final_stage) for r in s.of("RUN")
-                      for c in commands_of(r) for p in apt_installs(c)],
+        apt_packages=apt,
         keep_compiler=keep_headers,
-    )  # fmt: skip
+        facts=facts,
+    )
     findings = _lint_findings(ctx)
     codes = {f.code for f in findings}
     done = split_dockerfile(

@@ -46,9 +46,10 @@ from jettison.facts.system import PYTHON_INTERPRETER
 from jettison.fix.bases import BasePlan, image_kind, is_cuda_image, plan_image
 from jettison.fix.changes import Change
 from jettison.fix.errors import refuse
+from jettison.fix.learn import BaseFacts
 from jettison.imageref import ImageRef
 
-Family = Literal["python", "cuda", "pytorch", "apt", "framework", "conda", "micromamba"]
+Family = Literal["python", "cuda", "pytorch", "apt", "framework", "conda", "micromamba", "learnt"]
 
 FRAMEWORK_REPOSITORIES = {
     "nvcr.io/nvidia/pytorch": "NGC's PyTorch container (its torch, CUDA, cuDNN, NCCL)",
@@ -130,10 +131,17 @@ def plan_runtime(
     packages: Collection[str] = (),
     apt_packages: Sequence[str] = (),
     keep_compiler: bool = False,
+    facts: BaseFacts | None = None,
 ) -> RuntimePlan:
     """The runtime plan for the base ``ref`` (``written``: the base as the Dockerfile writes
-    it, ``${BASE_IMAGE}`` included), or a refusal naming the base."""
+    it, ``${BASE_IMAGE}`` included), or a refusal naming the base. ``facts``: the base as
+    read from the image, when it is at hand (:mod:`jettison.fix.learn`): a base no name
+    says is planned from them, a known one is checked against them."""
     family = family_of(ref)
+    if facts is not None:
+        plan = _learnt(path, ref, written, family, facts, runtime_base)
+        if plan is not None:
+            return plan
     if family is None and is_cuda_image(ref):
         raise refuse(
             path,
@@ -154,6 +162,12 @@ def plan_runtime(
         )
     plan = _plan(path, ref, family, target, runtime_base, packages, apt_packages, keep_compiler)
     notes = list(plan.notes)
+    if facts is not None:
+        notes.append(
+            Change("restructure", f"{ref.text} checked against the image: {facts.describe()}")
+        )
+        if facts.user and not plan.slimmer and plan.image_user is None:
+            plan = dataclasses.replace(plan, image_user=facts.user)
     if "$" in written:
         notes.append(
             Change(
@@ -163,6 +177,64 @@ def plan_runtime(
             )
         )
     return dataclasses.replace(plan, notes=tuple(notes))
+
+
+def _learnt(
+    path: Path,
+    ref: ImageRef,
+    written: str,
+    family: Family | None,
+    facts: BaseFacts,
+    runtime_base: str | None,
+) -> RuntimePlan | None:
+    """The plan of a base read from the image: the runtime stage stays on it (the split
+    then leaves out what only the build needs), its own user kept; None to plan a known
+    family by name (then only checked)."""
+    if family is None and facts.python is None:
+        raise refuse(
+            path,
+            f"base image {written!r} has no Python fix can find ({facts.describe()}): "
+            "nothing to make a virtualenv with",
+            "install Python in the base, then run fix again",
+        )
+    if family is not None:
+        if facts.python is None and family in ("python", "pytorch", "framework"):
+            raise refuse(
+                path,
+                f"base image {written!r} is named like a Python image but has no Python "
+                f"({facts.describe()})",
+                "check the base image, then run fix again",
+            )
+        return None
+    assert facts.python is not None
+    if not facts.venv and not facts.apt:
+        raise refuse(
+            path,
+            f"base image {written!r}: its Python ({facts.python}) cannot make a virtualenv "
+            "(no ensurepip) and the image has no apt to add one",
+            "install the venv module in the base, then run fix again",
+        )
+    folder = facts.python.rsplit("/", 1)[0]
+    site = facts.packages - {"pip", "setuptools", "wheel"}
+    runtime = runtime_base or ref.text
+    return RuntimePlan(
+        "learnt",
+        ref,
+        runtime,
+        python=facts.python,
+        system_site_packages=bool(site),
+        venv_apt=() if facts.venv else (f"python{facts.python_version}-venv",),
+        notes=(
+            Change(
+                "restructure",
+                f"runtime stage stays on {runtime}, as read from the image ({facts.describe()}"
+                "): no slimmer image of it is known; the split leaves out what only the build "
+                "needs",
+            ),
+        ),
+        image_user=facts.user,
+        system_python_bins=tuple(dict.fromkeys((folder, "/usr/local/bin"))),
+    )
 
 
 def _plan(

@@ -1,0 +1,97 @@
+"""Base facts read from the image itself (fix/learn.py), and the split planned from them when
+the name says nothing: images written by code (tests/support/imagewriter.py), never pulled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jettison.fix.core import fix
+from jettison.fix.errors import FixError
+from jettison.fix.learn import learn_reference
+from support.imagewriter import ImageSpec, LayerSpec, directory, file, symlink, write_docker_archive
+
+DEBIAN = file("etc/os-release", b'PRETTY_NAME="Debian 12"\nID=debian\nVERSION_ID="12"\n')
+PYTHON_FILES = (
+    DEBIAN,
+    file("usr/bin/apt-get", b"\x7fELF"),
+    directory("usr/local/lib/python3.11"),
+    file("usr/local/lib/python3.11/os.py", b"# os\n"),
+    file("usr/local/lib/python3.11/ensurepip/_bundled/pip-24.0-py3-none-any.whl", b"PK"),
+    file("usr/local/bin/python3.11", b"\x7fELF", mode=0o755),
+    symlink("usr/local/bin/python3", "python3.11"),
+    file(
+        "usr/local/lib/python3.11/site-packages/fastapi-0.110.0.dist-info/METADATA",
+        b"Name: fastapi\n",
+    ),
+    file("start.sh", b"#!/bin/sh\nexec uvicorn main:app\n", mode=0o755),
+)
+
+
+def _archive(tmp_path: Path, entries: tuple, user: str | None = None) -> Path:  # type: ignore[type-arg]
+    spec = ImageSpec(layers=[LayerSpec(entries=entries)], user=user)
+    return write_docker_archive(tmp_path / "base.tar", spec)
+
+
+def test_facts_of_an_image(tmp_path: Path) -> None:
+    facts = learn_reference(str(_archive(tmp_path, PYTHON_FILES, user="svc")))
+    assert facts is not None
+    assert (facts.os_id, facts.os_version, facts.apt) == ("debian", "12", True)
+    assert (facts.python, facts.python_version, facts.venv) == (
+        "/usr/local/bin/python3.11",
+        "3.11",
+        True,
+    )
+    assert facts.packages == frozenset({"fastapi"})
+    assert facts.user == "svc" and not facts.cuda
+
+
+def test_an_image_that_cannot_be_read_is_not_learnt_from(tmp_path: Path) -> None:
+    (tmp_path / "nothing.tar").write_bytes(b"not a tar")
+    assert learn_reference(str(tmp_path / "nothing.tar")) is None
+
+
+DOCKERFILE = (
+    "FROM example.com/team/fastapi-base:2024\n"
+    "RUN apt-get update && apt-get install -y build-essential libpq-dev\n"
+    "COPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt\n"
+    'COPY . /app\nCMD ["/start.sh"]\n'
+)
+
+
+def _context(tmp_path: Path) -> Path:
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(DOCKERFILE)
+    (ctx / "requirements.txt").write_text("psycopg2==2.9.9\n")
+    (ctx / "main.py").write_text("import psycopg2\n")
+    return ctx
+
+
+def test_unknown_base_is_planned_from_the_image(tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
+    with pytest.raises(FixError, match="not one fix knows"):
+        fix(ctx / "Dockerfile", offline=True, dry_run=True, select=["restructure"])
+    base = _archive(tmp_path, PYTHON_FILES, user="svc")
+    report = fix(
+        ctx / "Dockerfile",
+        offline=True,
+        dry_run=True,
+        select=["restructure"],
+        base_image=str(base),
+    )
+    text = report.files[0].text
+    runtime = text.split("\nFROM example.com/team/fastapi-base:2024\n", 1)[1]
+    assert "RUN /usr/local/bin/python3.11 -m venv --system-site-packages /opt/venv" in text
+    assert "apt-get install -y --no-install-recommends libpq5 \\\n" in runtime
+    assert "useradd" not in runtime and "USER svc" in runtime  # the image's own user stays
+    assert any("as read from the image (debian 12" in c.description for c in report.changes)
+
+
+def test_an_image_without_python_is_refused(tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
+    base = _archive(tmp_path, (DEBIAN,))
+    with pytest.raises(FixError, match="has no Python fix can find"):
+        fix(ctx / "Dockerfile", offline=True, dry_run=True, select=["restructure"],
+            base_image=str(base))  # fmt: skip
