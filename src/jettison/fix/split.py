@@ -142,6 +142,7 @@ def split_dockerfile(
     runtime = _Runtime()
     _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name)
     _refuse_moved_past_source(dockerfile, runtime, runs)
+    _refuse_path_reset(dockerfile, all_steps, environment)
     gained = _gains(runtime, plan, environment, runs)
     if not gained:
         raise refuse(
@@ -242,12 +243,18 @@ def _redirect_lines(
     venv_apt = list(plan.venv_apt)
     if environment.python and plan.venv_apt:
         venv_apt = [f"{environment.python}-venv"]
+    owner = environment.owner
+    if owner:
+        out.append("USER root")  # the installs run as a user who cannot write /opt
     if venv_apt:
         out.append(writer.NONINTERACTIVE)
         out.append(writer.apt_layer(venv_apt))
-    out.append(
-        writer.run([writer.venv_command(python, system_site_packages=plan.system_site_packages)])
-    )
+    create = [writer.venv_command(python, system_site_packages=plan.system_site_packages)]
+    if owner:
+        create.append(f"chown -R {owner} {environment.prefix}")
+    out.append(writer.run(create))
+    if owner:
+        out.append(f"USER {owner}")
     uses_uv = "uv" in environment.tools
     variables = [f"VIRTUAL_ENV={environment.prefix}", f"PATH={environment.prefix}/bin:$PATH"]
     if uses_uv:
@@ -551,6 +558,30 @@ def _whole_run(runtime: _Runtime, dockerfile: Dockerfile, run: RunStep) -> list[
         )
     runtime.programs.update(c.name for c in run.commands)
     return _source(dockerfile, run.instruction)
+
+
+def _refuse_path_reset(
+    dockerfile: Dockerfile, all_steps: Sequence[Step], environment: Environment
+) -> None:
+    """A ``PATH`` set without ``$PATH`` after the redirect would hide the virtualenv."""
+    if environment.mode != "redirect":
+        return
+    after = False
+    for step in all_steps:
+        instruction = step.instruction
+        after = after or instruction is environment.first_install
+        if not after or instruction.keyword != "ENV":
+            continue
+        args = instruction.args
+        for name, value in zip(args[::2], args[1::2], strict=False):
+            if name == "PATH" and "$PATH" not in value and "${PATH}" not in value:
+                raise refuse(
+                    dockerfile.path,
+                    f"line {instruction.position.line}: ENV PATH={value} replaces the whole "
+                    f"PATH; the virtualenv the installs go to ({environment.prefix}/bin) would "
+                    "drop out of it",
+                    "extend PATH ($PATH) instead of replacing it, then run fix again",
+                )
 
 
 def _refuse_moved_past_source(

@@ -64,6 +64,11 @@ CASES = {
         "FROM base\nCOPY . .\nRUN pip install .\n",
         "the split would change what it builds",
     ),
+    "path_replaced": (
+        "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n"
+        'ENV PATH=/usr/local/bin:/usr/bin:/bin\nCMD ["python", "-m", "app"]\n',
+        "replaces the whole PATH",
+    ),
     "unknown_arg_base": ("ARG BASE\nFROM $BASE\nCOPY . .\nRUN pip install .\n", "names no image"),
 }
 

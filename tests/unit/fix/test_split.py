@@ -432,3 +432,18 @@ def test_files_under_root_get_no_unprivileged_user(tmp_path: Path) -> None:
     runtime = _stages(report)[1]
     assert "USER" not in runtime
     assert any("only root can read" in c.description for c in report.changes)
+
+
+def test_installs_as_a_user_get_their_virtualenv_made_by_root(tmp_path: Path) -> None:
+    report = _split(
+        tmp_path,
+        "FROM python:3.11\nRUN useradd -m svc\nUSER svc\nWORKDIR /home/svc\n"
+        "COPY --chown=svc . .\nRUN pip install .\n"
+        'CMD ["python", "-m", "svc"]\n',
+    )
+    builder, runtime = _stages(report)
+    assert (
+        "USER root\nRUN python -m venv /opt/venv \\\n    && chown -R svc /opt/venv\nUSER svc\n"
+        in builder
+    )
+    assert "COPY --from=builder --chown=svc /opt/venv /opt/venv" in runtime
