@@ -358,10 +358,13 @@ def plan_image(
 def _python_plan(
     ref: ImageRef, target: str, runtime_base: str | None, packages: Collection[str]
 ) -> BasePlan:
-    slim = runtime_base or slim_variant(ref)
+    # an image already slim stays as written, its digest with it
+    slim = runtime_base or (ref.text if "slim" in ref.tag_parts else slim_variant(ref))
     note = None
     if runtime_base is not None:
         note = Change("JT201", f"runtime stage on {slim} (--runtime-base)")
+    elif slim == ref.text:
+        pass
     elif ref.digest is not None:
         note = Change(
             "JT201",

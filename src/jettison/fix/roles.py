@@ -164,7 +164,12 @@ class PartRoles:
 
 def part_roles(part: Part) -> PartRoles:
     commands = tuple(split_commands(part.text, ALL_RUNNERS))
+    if _CACHE_REMOVAL.match(part.text):  # rm -rf $(poetry config cache-dir)
+        return PartRoles(part, commands, tuple("neutral" for _ in commands))
     return PartRoles(part, commands, tuple(command_role(c) for c in commands))
+
+
+_CACHE_REMOVAL = re.compile(r"^rm\s+(?:-\w+\s+)*\S*\$\([^)]*cache[^)]*\)\S*\s*$")
 
 
 def installs_only_tools(instruction: Instruction, command: Command) -> bool:

@@ -125,7 +125,6 @@ def split_dockerfile(
     if final is None:
         raise refuse(dockerfile.path, "no build stage", "give a Dockerfile with a FROM line")
     stages = chain(dockerfile, final)
-    _refuse_outside_users(dockerfile, stages)
     conda = plan.family in ("conda", "micromamba")
     runs = run_steps(dockerfile, final, conda_base=conda, env_name=env_name)
     all_steps = steps(dockerfile, final, inherited=True)
@@ -135,6 +134,7 @@ def split_dockerfile(
     )
     last_install = max((r for r in runs if r.installs), key=lambda r: r.line)
     builder_stage = last_install.step.stage
+    _refuse_outside_users(dockerfile, stages, _changed(stages, environment, last_install))
     name = builder_stage.name or BUILDER
     builder_text, builder_changes = _builder(
         dockerfile, stages, runs, environment, plan, last_install, keep_headers
@@ -349,20 +349,48 @@ def _fills(step: Step, path: str) -> bool:
     return False
 
 
-def _refuse_outside_users(dockerfile: Dockerfile, stages: Sequence[Stage]) -> None:
-    """A stage outside the final image built FROM one of its stages would change with it."""
+def _changed(stages: Sequence[Stage], environment: Environment, last_install: RunStep) -> set[int]:
+    """Indexes of the stages the split changes: from the one the redirect goes into (its
+    ENV is inherited), the builder when steps after its last install leave it, every stage
+    built after it (the runtime stage takes their place)."""
+    builder = last_install.step.stage
+    end = last_install.instruction.position.end_line or last_install.line
+    changed = {s.index for s in stages if s.index > builder.index}
+    if any(i.position.line > end for i in builder.instructions):
+        changed.add(builder.index)
+    if environment.mode == "redirect":
+        start = next(
+            s.index for s in stages if any(i is environment.first_install for i in s.instructions)
+        )
+        changed |= {s.index for s in stages if s.index >= start}
+    return changed
+
+
+def _refuse_outside_users(
+    dockerfile: Dockerfile, stages: Sequence[Stage], changed: set[int]
+) -> None:
+    """A stage outside the final image built FROM, or copying from, a stage the split
+    changes would change with it."""
     indexes = {s.index for s in stages}
     for stage in dockerfile.stages:
         if stage.index in indexes:
             continue
         parent = dockerfile.stage_named(stage.base_expanded)
-        if parent is not None and parent.index in indexes:
-            raise refuse(
-                dockerfile.path,
-                f"stage {stage.name or stage.index} is built FROM {parent.name}, which the "
-                "final image is built from too: the split would change what it builds",
-                "build the other stage from its own base, then run fix again",
-            )
+        used = [parent] if parent is not None else []
+        for instruction in stage.instructions:
+            ref = instruction.flag("from")
+            found = dockerfile.stage_ref(ref) if ref else None
+            if found is not None:
+                used.append(found)
+        for other in used:
+            if other.index in changed:
+                raise refuse(
+                    dockerfile.path,
+                    f"stage {stage.name or stage.index} is built from {other.name or other.index}, "
+                    "a stage of the final image the split changes: it would change what that "
+                    "stage builds",
+                    "build the other stage from its own base, then run fix again",
+                )
 
 
 # -- the runtime stage ----------------------------------------------------------------------------

@@ -58,11 +58,11 @@ CASES = {
         "RUN apt-get update && apt-get install -y gcc libpq5\nCOPY . .\nRUN pip install .\n",
         "sets up an apt source",
     ),
-    "stage_outside_built_from_the_chain": (
-        "FROM python:3.11 AS base\nRUN apt-get update && apt-get install -y gcc\n"
-        "FROM base AS tests\nRUN pip install pytest\n"
-        "FROM base\nCOPY . .\nRUN pip install .\n",
-        "the split would change what it builds",
+    "stage_outside_built_from_a_changed_stage": (
+        "FROM python:3.11 AS base\nCOPY . .\nRUN pip install .\n"
+        "FROM base AS tests\nRUN pip install pytest && pytest\n"
+        'FROM base\nCMD ["python", "-m", "svc"]\n',
+        "a stage of the final image the split changes",
     ),
     "path_replaced": (
         "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n"

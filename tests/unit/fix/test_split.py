@@ -447,3 +447,29 @@ def test_installs_as_a_user_get_their_virtualenv_made_by_root(tmp_path: Path) ->
         in builder
     )
     assert "COPY --from=builder --chown=svc /opt/venv /opt/venv" in runtime
+
+
+def test_a_stage_built_from_an_unchanged_stage_of_the_final_image(tmp_path: Path) -> None:
+    """tests FROM base, final FROM base: the installs are in the final stage, base stays."""
+    report = _split(
+        tmp_path,
+        "FROM python:3.11 AS base\nWORKDIR /app\nCOPY . .\n"
+        "FROM base AS tests\nRUN pip install pytest && pytest\n"
+        'FROM base AS final\nRUN pip install .\nCMD ["python", "-m", "svc"]\n',
+    )
+    base, tests, builder, runtime = _stages(report)
+    assert base == "FROM python:3.11 AS base\nWORKDIR /app\nCOPY . .\n"
+    assert tests == "FROM base AS tests\nRUN pip install pytest && pytest\n"
+    assert builder.startswith("FROM base AS final\n")
+    assert "COPY --from=final /opt/venv /opt/venv" in runtime
+
+
+def test_a_slim_base_pinned_by_digest_keeps_its_pin(tmp_path: Path) -> None:
+    digest = "sha256:" + "ef" * 32
+    report = _split(
+        tmp_path,
+        f"FROM python:3.12-slim@{digest}\nRUN apt-get update && apt-get install -y gcc\n"
+        "COPY . /app\nRUN pip install /app\n",
+    )
+    assert _stages(report)[1].startswith(f"FROM python:3.12-slim@{digest}\n")
+    assert not any("unpinned" in c.description for c in report.changes)
