@@ -62,7 +62,13 @@ from jettison.fix.environment import (
 )
 from jettison.fix.errors import FixError, refuse
 from jettison.fix.families import RuntimePlan
-from jettison.fix.roles import PartRoles, apt_packages_of, apt_removed, command_role
+from jettison.fix.roles import (
+    INSTALLER_TOOLS,
+    PartRoles,
+    apt_packages_of,
+    apt_removed,
+    command_role,
+)
 from jettison.fix.script import join
 
 BUILDER = "builder"
@@ -137,13 +143,14 @@ def split_dockerfile(
     _refuse_outside_users(dockerfile, stages, _changed(stages, environment, last_install))
     name = builder_stage.name or BUILDER
     builder_text, builder_changes = _builder(
-        dockerfile, stages, runs, environment, plan, last_install, keep_headers
+        dockerfile, stages, runs, environment, plan, last_install, keep_headers, runtime_programs
     )
     runtime = _Runtime()
     _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name)
     _refuse_moved_past_source(dockerfile, runtime, runs)
     _refuse_path_reset(dockerfile, all_steps, environment)
-    gained = _gains(runtime, plan, environment, runs)
+    moved = any(c.description.endswith(_TOOLS_MOVED) for c in builder_changes)
+    gained = _gains(runtime, plan, environment, runs, runtime_programs, tools_moved=moved)
     if not gained:
         raise refuse(
             dockerfile.path,
@@ -170,6 +177,7 @@ def _builder(
     plan: RuntimePlan,
     last_install: RunStep,
     keep_headers: bool,
+    runtime_tools: set[str],
 ) -> tuple[str, list[Change]]:
     """The file up to the last install, as written, with the builder's edits."""
     lines = list(dockerfile.lines)
@@ -180,6 +188,7 @@ def _builder(
     changes: list[Change] = []
     inserts = _redirect_lines(environment, plan, runs, changes)
     edits = _editable_edits(dockerfile, runs, environment, changes)
+    _tool_edits(dockerfile, runs, environment, plan, runtime_tools, edits, changes)
     starts = {s.from_instruction.position.line: s for s in dockerfile.stages}
     skipping = False
     for number, text in enumerate(lines, start=1):
@@ -265,6 +274,74 @@ def _redirect_lines(
         ]
     out.append("ENV " + " ".join(variables))
     return out
+
+
+SEPARABLE_TOOLS = frozenset({"poetry", "poetry-plugin-export", "pdm", "pipenv", "uv"})
+"""Installer tools that build an environment from outside it (they install into the active
+``VIRTUAL_ENV``) and need not ship in it. Not pip, setuptools and wheel (an upgrade of them is
+for the installs that follow), nor pip-tools (``pip-sync`` installs into its own interpreter)."""
+_TOOLS_MOVED = "it builds the environment from outside and stays in the builder"
+
+
+def _separable(run: RunStep, command: Command, runtime_tools: set[str]) -> set[str]:
+    """The installer tools a tools-only install installs that the runtime stage never runs."""
+    install = parse_install(run.instruction, command)
+    if install is None:
+        return set()
+    names = {p.name for p in install.packages}
+    return names & SEPARABLE_TOOLS - runtime_tools if names <= INSTALLER_TOOLS else set()
+
+
+def _base_python(plan: RuntimePlan) -> str | None:
+    """The absolute path of the base image's own interpreter, when known."""
+    if plan.python.startswith("/"):
+        return plan.python
+    return "/usr/local/bin/python" if plan.family == "python" else None
+
+
+def _tool_edits(
+    dockerfile: Dockerfile,
+    runs: Sequence[RunStep],
+    environment: Environment,
+    plan: RuntimePlan,
+    runtime_tools: set[str],
+    edits: dict[int, str],
+    changes: list[Change],
+) -> None:
+    """After the redirect, installs of installer tools only (``pip install poetry`` in the RUN
+    that runs ``poetry install``) run with the base's own interpreter: the tool builds the
+    environment from outside it and stays in the builder (``edits``: updated in place)."""
+    base = _base_python(plan)
+    if environment.mode != "redirect" or base is None:
+        return
+    after = False
+    for run in runs:
+        after = after or run.instruction is environment.first_install
+        if not after:
+            continue
+        for command, target in run.targets:
+            tools = _separable(run, command, runtime_tools)
+            if not target.tools_only or not tools:
+                continue
+            names = "|".join(re.escape(t) for t in sorted(tools))
+            pattern = re.compile(
+                r"(?<![\w/.-])(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)? -m pip)"
+                rf"(?=\s+install\s[^&;|\n]*?(?<![\w-])(?:{names})(?![\w-]))"
+            )
+            first = run.line
+            for number in range(first, (run.instruction.position.end_line or first) + 1):
+                current = edits.get(number, dockerfile.lines[number - 1])
+                new = pattern.sub(f"{base} -m pip", current, count=1)
+                if new != current:
+                    edits[number] = new
+                    changes.append(
+                        Change(
+                            "restructure",
+                            f"line {run.line}: {', '.join(sorted(tools))} installed with the "
+                            f"image's own Python ({base}): {_TOOLS_MOVED}",
+                        )
+                    )
+                    break
 
 
 _EDITABLE = r"(?<=\s)(?:-e|--editable)(?:=|\s+)(?=[\"']?{word}[\"']?(?:\s|$|\\))"
@@ -627,15 +704,42 @@ def _refuse_moved_past_source(
 
 
 def _gains(
-    runtime: _Runtime, plan: RuntimePlan, environment: Environment, runs: Sequence[RunStep]
+    runtime: _Runtime,
+    plan: RuntimePlan,
+    environment: Environment,
+    runs: Sequence[RunStep],
+    runtime_tools: set[str],
+    *,
+    tools_moved: bool,
 ) -> list[str]:
-    """What the split leaves out of the runtime image (empty: nothing)."""
+    """What the split leaves out of the runtime image (empty: nothing). ``tools_moved``: an
+    installer tool's install was turned to the base's own Python (:func:`_tool_edits`)."""
     out: list[str] = []
     if plan.slimmer:
         out.append("a slimmer base")
     if _runtime_apt(runtime, plan, environment)[1]:
         out.append("build tools")
+    if tools_moved or _tools_left_out(runs, environment, runtime_tools):
+        out.append("installer tools")
     return out
+
+
+def _tools_left_out(
+    runs: Sequence[RunStep], environment: Environment, runtime_tools: set[str]
+) -> bool:
+    """Some installer tool builds the environment from outside it (installed before the
+    redirect, or into the system while the environment is a venv)."""
+    redirected = False
+    for run in runs:
+        redirected = redirected or run.instruction is environment.first_install
+        for command, target in run.targets:
+            if not target.tools_only or not _separable(run, command, runtime_tools):
+                continue
+            if environment.mode == "redirect" and not redirected:
+                return True
+            if environment.mode != "redirect" and target.path != environment.prefix:
+                return True
+    return False
 
 
 def _runtime_apt(

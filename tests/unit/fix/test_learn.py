@@ -10,7 +10,16 @@ import pytest
 from jettison.fix.core import fix
 from jettison.fix.errors import FixError
 from jettison.fix.learn import learn_reference
-from support.imagewriter import ImageSpec, LayerSpec, directory, file, symlink, write_docker_archive
+from support.imagewriter import (
+    ImageSpec,
+    LayerSpec,
+    directory,
+    file,
+    symlink,
+    whiteout,
+    write_docker_archive,
+    write_oci_archive,
+)
 
 DEBIAN = file("etc/os-release", b'PRETTY_NAME="Debian 12"\nID=debian\nVERSION_ID="12"\n')
 PYTHON_FILES = (
@@ -45,6 +54,29 @@ def test_facts_of_an_image(tmp_path: Path) -> None:
     )
     assert facts.packages == frozenset({"fastapi"})
     assert facts.user == "svc" and not facts.cuda
+
+
+def test_facts_of_an_apt_python_across_layers(tmp_path: Path) -> None:
+    # Ubuntu's python3.10 from apt (python3-venv's pip wheel), CUDA's runtime, a package
+    # installed in one layer and deleted in the next, os-release only under /usr/lib
+    lower = (
+        file("usr/lib/os-release", b'NAME="Ubuntu"\nID=ubuntu\nVERSION_ID="22.04"\n'),
+        file("usr/lib/python3.10/os.py", b"# os\n"),
+        file("usr/bin/python3.10", b"\x7fELF", mode=0o755),
+        file("usr/share/python-wheels/pip-22.0.2-py3-none-any.whl", b"PK"),
+        file("usr/local/cuda-12.1/targets/x86_64-linux/lib/libcudart.so.12.1.105", b"\x7fELF"),
+        file("usr/lib/python3/dist-packages/numpy-1.21.5.dist-info/METADATA", b"Name: numpy\n"),
+        file("usr/local/lib/python3.10/dist-packages/Flask-3.0.3.dist-info/METADATA", b"x"),
+    )
+    upper = (whiteout("usr/lib/python3/dist-packages/numpy-1.21.5.dist-info"),)
+    spec = ImageSpec(layers=[LayerSpec(entries=lower), LayerSpec(entries=upper)], user="0")
+    facts = learn_reference(f"oci-archive:{write_oci_archive(tmp_path / 'cuda.tar', spec)}")
+    assert facts is not None
+    assert (facts.os_id, facts.os_version, facts.apt) == ("ubuntu", "22.04", False)
+    assert (facts.python, facts.python_version, facts.venv) == ("/usr/bin/python3.10", "3.10", True)
+    assert facts.packages == frozenset({"flask"})  # numpy is deleted above it
+    assert facts.user is None and facts.cuda  # USER 0 is root: no user of the image's own
+    assert facts.describe() == "ubuntu 22.04, Python 3.10 at /usr/bin/python3.10, CUDA"
 
 
 def test_an_image_that_cannot_be_read_is_not_learnt_from(tmp_path: Path) -> None:

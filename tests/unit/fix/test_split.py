@@ -186,6 +186,66 @@ def test_poetry_run_at_run_time_keeps_poetry_in_the_environment(tmp_path: Path) 
     assert "VIRTUAL_ENV=/opt/venv" in runtime  # poetry run finds the environment
 
 
+POETRY_IN_ONE_RUN = (
+    "FROM python:3.11\nWORKDIR /app\nCOPY pyproject.toml ./\n"
+    "RUN pip install --no-cache-dir poetry==1.8.3 \\\n"
+    "    && poetry config virtualenvs.create false \\\n"
+    "    && poetry install --no-root --only main\nCOPY . .\n"
+)
+
+
+def test_poetry_installed_in_the_install_run_stays_in_the_builder(tmp_path: Path) -> None:
+    report = _split(tmp_path, POETRY_IN_ONE_RUN + 'CMD ["python", "app.py"]\n')
+    builder, runtime = _stages(report)
+    # after the redirect, `pip` is the virtualenv's: the base's own pip installs poetry,
+    # which fills /opt/venv through VIRTUAL_ENV and is not copied with it
+    assert "RUN /usr/local/bin/python -m pip install --no-cache-dir poetry==1.8.3 \\\n" in builder
+    assert builder.index("python -m venv /opt/venv") < builder.index("-m pip install")
+    assert "COPY --from=builder /opt/venv /opt/venv" in runtime
+    assert any("poetry installed with the image's own Python" in c.description
+               for c in report.changes)  # fmt: skip
+
+
+def test_poetry_in_the_install_run_stays_when_the_service_runs_it(tmp_path: Path) -> None:
+    report = _split(tmp_path, POETRY_IN_ONE_RUN + "CMD poetry run python app.py\n")
+    builder, _runtime = _stages(report)
+    assert "RUN pip install --no-cache-dir poetry==1.8.3" in builder  # into /opt/venv
+    assert not any("image's own Python" in c.description for c in report.changes)
+
+
+@pytest.mark.parametrize(
+    "install",
+    [
+        "pip install --no-cache-dir \\\n    pip-tools",  # pip-sync installs into its own Python
+        "pip install --no-cache-dir \\\n    poetry==1.8.3",  # the name on the next line
+    ],
+)
+def test_tool_installs_left_as_written(tmp_path: Path, install: str) -> None:
+    report = _split(
+        tmp_path,
+        f"FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN {install} \\\n"
+        '    && pip install .\nCMD ["python", "app.py"]\n',
+    )
+    builder, _runtime = _stages(report)
+    assert f"RUN {install}" in builder
+    assert not any("image's own Python" in c.description for c in report.changes)
+
+
+def test_installer_tools_left_in_the_builder_are_a_gain(tmp_path: Path) -> None:
+    # the runtime base is the base itself and nothing is compiled: what the split saves is
+    # poetry, which built the environment and stays in the builder
+    report = _split(
+        tmp_path,
+        "FROM python:3.11-slim\nRUN pip install poetry==1.8.3\nWORKDIR /app\n"
+        "COPY pyproject.toml ./\n"
+        "RUN poetry config virtualenvs.create false && poetry install --no-root --only main\n"
+        'COPY . .\nCMD ["python", "app.py"]\n',
+    )
+    builder, runtime = _stages(report)
+    assert builder.index("pip install poetry") < builder.index("python -m venv")
+    assert "poetry" not in runtime
+
+
 def test_pdm_project_environment(tmp_path: Path) -> None:
     report = _split(
         tmp_path,
