@@ -1,8 +1,9 @@
-"""The multi-stage split for real: for three install shapes (``pip install -e .`` of a project
-copied whole, Poetry with ``virtualenvs.create false``, and a file that is already
-multi-stage), the original Dockerfile and the one ``fix`` writes are built with buildah on the
-local stand-in bases, and the same smoke command runs in both with the same output. The
-rewrite's runtime stage is on ``python:3.11-slim`` and the image is smaller.
+"""The multi-stage split for real: for four install shapes (``pip install -e .`` of a project
+copied whole, Poetry with ``virtualenvs.create false`` installed in its own RUN or in the
+RUN that runs it, and a file that is already multi-stage), the original Dockerfile and the
+one ``fix`` writes are built with buildah on the local stand-in bases, and the same smoke
+command runs in both with the same output. The rewrite's runtime stage is on
+``python:3.11-slim`` and the image is smaller.
 
 Each build ``pip install``s a pure-Python package from PyPI through the host CA bundle
 (skipped when PyPI does not answer), in a private buildah store removed at the end.
@@ -60,6 +61,17 @@ CASES = {
         "FROM python:3.11\nENV REQUESTS_CA_BUNDLE=/run/host-ca.crt\n"
         "RUN pip install poetry==1.8.3\nRUN poetry config virtualenvs.create false\n"
         "WORKDIR /app\nCOPY pyproject.toml ./\nRUN poetry install --no-root --only main\n"
+        'COPY . .\nCMD ["python", "-m", "svc"]\n',
+        {"pyproject.toml": POETRY_PROJECT},
+        ["python", "-m", "svc"],
+    ),
+    "poetry_in_the_install_run": (
+        # poetry installed in the RUN that runs it: the base's own pip installs it, and it
+        # fills the builder's /opt/venv through VIRTUAL_ENV
+        "FROM python:3.11\nENV REQUESTS_CA_BUNDLE=/run/host-ca.crt\nWORKDIR /app\n"
+        "COPY pyproject.toml ./\nRUN pip install poetry==1.8.3 \\\n"
+        "    && poetry config virtualenvs.create false \\\n"
+        "    && poetry install --no-root --only main\n"
         'COPY . .\nCMD ["python", "-m", "svc"]\n',
         {"pyproject.toml": POETRY_PROJECT},
         ["python", "-m", "svc"],
@@ -130,7 +142,7 @@ def test_split_builds_and_runs_like_the_original(
     assert runs[0].stdout == runs[1].stdout
     assert "svc ok: six 1.16.0" in runs[1].stdout
     assert _size(builder, after, tmp_path) < _size(builder, before, tmp_path)
-    if case == "poetry":  # poetry built the environment and stayed in the builder
+    if case.startswith("poetry"):  # poetry built the environment and stayed in the builder
         found = builder.run(after, ["sh", "-c", "command -v poetry || echo none"], timeout_s=60)
         assert found.stdout.strip() == "none"
     shutil.rmtree(ctx)

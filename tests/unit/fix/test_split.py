@@ -441,6 +441,66 @@ def test_python_behind_a_registry_host(tmp_path: Path, base: str, slim: str) -> 
     assert _stages(report)[1].startswith(f"FROM {slim}\n")
 
 
+SHAPES = {
+    # the requirements rewrite (the file copied alone) and the split (the project copied whole)
+    "requirements": "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . /app\n",
+    "split": "COPY . /app\nRUN pip install -r /app/requirements.txt\n",
+}
+GCC = "RUN apt-get update && apt-get install -y gcc\n"
+DIGEST = "@sha256:" + "9f" * 32
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize(
+    "base",
+    [
+        "registry.example.com:5000/python:3.11-slim",
+        f"registry.example.com:5000/python:3.11-slim{DIGEST}",
+        f"localhost:5000/library/python:3.12-slim-bookworm{DIGEST}",
+    ],
+)
+def test_a_slim_python_behind_a_registry_port_stays_the_runtime_base(
+    tmp_path: Path, base: str, shape: str
+) -> None:
+    report = _split(
+        tmp_path,
+        f'FROM {base}\n{GCC}{SHAPES[shape]}CMD ["python", "/app/app.py"]\n',
+        {"requirements.txt": "flask==3.0.3\n"},
+    )
+    builder, runtime = _stages(report)
+    assert builder.startswith(f"FROM {base} AS builder\n")
+    assert runtime.startswith(f"FROM {base}\n")  # host, port, tag and pin as written
+    assert _apt(builder) == "gcc" and "apt-get" not in runtime  # the compiler stays behind
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize(
+    "base",
+    [
+        f"python:3.11{DIGEST}",
+        f"mirror.gcr.io/library/python:3.11{DIGEST}",
+        f"public.ecr.aws/docker/library/python:3.11{DIGEST}",
+        f"registry.example.com:5000/python:3.11{DIGEST}",
+    ],
+)
+def test_a_digest_pinned_base_is_never_silently_unpinned(
+    tmp_path: Path, base: str, shape: str
+) -> None:
+    report = _split(
+        tmp_path,
+        f'FROM {base}\n{SHAPES[shape]}CMD ["python", "/app/app.py"]\n',
+        {"requirements.txt": "flask==3.0.3\n"},
+    )
+    builder, runtime = _stages(report)
+    assert builder.startswith(f"FROM {base} AS builder\n")
+    slim = base.replace(DIGEST, "-slim")
+    assert runtime.startswith(f"FROM {slim}\n")  # the same registry, the slim variant...
+    note = next(c for c in report.changes if c.code == "JT201")
+    # ...and a note, in the report and above the FROM line, that it is not pinned
+    assert "pinned by digest" in note.description and f"pin {slim}@sha256" in note.description
+    assert f"# jettison: JT201 {note.description}\n" in report.files[0].text
+
+
 def test_digest_pinned_base(tmp_path: Path) -> None:
     digest = "sha256:" + "ab" * 32
     report = _split(tmp_path, f"FROM python:3.11@{digest}\nCOPY . /app\nRUN pip install /app\n")
