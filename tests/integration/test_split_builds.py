@@ -26,6 +26,7 @@ from jettison.builder.backend import BuildRequest
 from jettison.builder.buildah import BuildahBuilder
 from jettison.builder.options import BuildOptions
 from jettison.fix.core import fix
+from jettison.image.sources.containers_storage import STORAGE_DRIVER_ENV, STORAGE_ROOT_ENV
 
 pytestmark = pytest.mark.integration
 
@@ -88,20 +89,31 @@ CASES = {
 }
 
 
+TEAM_BASE = "example.com/team/py-base:1"
+"""The stand-in python:3.11 under a name no family says: fix reads it from the store."""
+
+
 @pytest.fixture(scope="module")
-def builder() -> Iterator[BuildahBuilder]:
+def private() -> Iterator[Store]:
+    """A private store with the stand-in bases, also under a name no family says."""
     reason = _missing() or _pypi_unreachable()
     if reason is not None:
         pytest.skip(reason)
     _base_images()
     top = Path(tempfile.mkdtemp(prefix="jettison-split-it-"))
-    private = Store(top / "store" / "root", top / "store" / "run")
+    store = Store(top / "store" / "root", top / "store" / "run")
     try:
         for base in BASES:
-            _run(["buildah", "push", "--quiet", base, f"containers-storage:{private.spec}{base}"])
-        yield BuildahBuilder(root=private.root, runroot=private.runroot)
+            _run(["buildah", "push", "--quiet", base, f"containers-storage:{store.spec}{base}"])
+        _run(store.args("tag", BASES[0], TEAM_BASE))
+        yield store
     finally:
-        _cleanup(private, [], top)
+        _cleanup(store, [], top)
+
+
+@pytest.fixture(scope="module")
+def builder(private: Store) -> BuildahBuilder:
+    return BuildahBuilder(root=private.root, runroot=private.runroot)
 
 
 def _build(builder: BuildahBuilder, ctx: Path, dockerfile: Path) -> str:
@@ -146,3 +158,36 @@ def test_split_builds_and_runs_like_the_original(
         found = builder.run(after, ["sh", "-c", "command -v poetry || echo none"], timeout_s=60)
         assert found.stdout.strip() == "none"
     shutil.rmtree(ctx)
+
+
+def test_a_base_no_name_says_is_read_from_the_store(
+    builder: BuildahBuilder, private: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --base-image, fix finds the base in the builder's store, plans the runtime
+    stage on the same image with Poetry left in the builder, and the split builds and runs."""
+    monkeypatch.setenv(STORAGE_ROOT_ENV, str(private.root))
+    monkeypatch.setenv(STORAGE_DRIVER_ENV, "overlay")
+    ctx = tmp_path / "team"
+    dockerfile = CASES["poetry"][0].replace("FROM python:3.11\n", f"FROM {TEAM_BASE}\n")
+    for name, text in {
+        **PACKAGE,
+        "pyproject.toml": POETRY_PROJECT,
+        "Dockerfile": dockerfile,
+    }.items():
+        (ctx / name).parent.mkdir(parents=True, exist_ok=True)
+        (ctx / name).write_text(text)
+    report = fix(ctx / "Dockerfile", select=["restructure"], offline=True)
+    notes = [c.description for c in report.changes]
+    assert f"{TEAM_BASE} read from the builder's local image store" in notes
+    rewritten = (ctx / "Dockerfile.jettison").read_text()
+    assert rewritten.count(f"FROM {TEAM_BASE}") == 2  # the runtime stays on the same image
+
+    before = _build(builder, ctx, ctx / "Dockerfile")
+    after = _build(builder, ctx, ctx / "Dockerfile.jettison")
+    runs = [builder.run(image, ["python", "-m", "svc"], timeout_s=120) for image in (before, after)]
+    for run in runs:
+        assert run.exit_code == 0, (run.stdout, run.stderr, rewritten)
+    assert runs[0].stdout == runs[1].stdout and "svc ok: six 1.16.0" in runs[1].stdout
+    found = builder.run(after, ["sh", "-c", "command -v poetry || echo none"], timeout_s=60)
+    assert found.stdout.strip() == "none"
+    assert _size(builder, after, tmp_path) < _size(builder, before, tmp_path)

@@ -47,7 +47,8 @@ from jettison.render.fix import changes_text
     metavar="IMAGE",
     help="The base image at hand (a name in the builder's store, a docker-archive or OCI "
     "archive, an OCI layout): the restructure reads where it keeps Python, its USER and "
-    "its system from it, instead of from its name.",
+    "its system from it, instead of from its name. Without it, a base no name says is "
+    "looked up in the builder's store.",
 )
 @click.option(
     "--unsafe-fixes",

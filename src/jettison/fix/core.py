@@ -16,6 +16,7 @@ lint's rules run on the same context, with installed wheel sizes from the packag
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import shutil
@@ -40,7 +41,7 @@ from jettison.fix.autofix.jt402_dockerignore import template as dockerignore_tem
 from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, final, refuse
-from jettison.fix.families import plan_runtime
+from jettison.fix.families import family_of, plan_runtime
 from jettison.fix.learn import BaseFacts, learn_reference
 from jettison.fix.report import FixReport, OutputFile
 from jettison.fix.requirements import CPU_RENAMES, RequirementsSplit, split_requirements
@@ -244,6 +245,9 @@ def _split_restructure(
             "(a build argument without a default, scratch)",
             "give the build argument a default, then run fix again",
         )
+    stored = facts is None and family_of(ref) is None
+    if stored:  # a base no name says: read it from the builder's store when it is there
+        facts = learn_reference(f"containers-storage:{ref.text}")
     installed = {d.name for d in production_packages(ctx) if d.install}
     installed |= {r.name for r in ctx.requirements.main()}
     # a package that compiles kernels with the system compiler at run time (deepspeed's ops)
@@ -262,6 +266,9 @@ def _split_restructure(
         keep_compiler=keep_headers,
         facts=facts,
     )
+    if stored and facts is not None:
+        where = Change("restructure", f"{ref.text} read from the builder's local image store")
+        plan = dataclasses.replace(plan, notes=(*plan.notes, where))
     findings = _lint_findings(ctx)
     codes = {f.code for f in findings}
     done = split_dockerfile(

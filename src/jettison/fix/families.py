@@ -151,14 +151,16 @@ def plan_runtime(
             "(jettison lint lists what to change)",
         )
     if family is None:
+        resolved = f" ({ref.text})" if "$" in written else ""
         raise refuse(
             path,
-            f"base image {written!r} is not one fix knows (python, debian, ubuntu, "
+            f"base image {written!r}{resolved} is not one fix knows (python, debian, ubuntu, "
             "nvidia/cuda, pytorch/pytorch, NGC, tensorflow/tensorflow, miniconda3, "
-            "micromamba): where it keeps Python and what a slimmer runtime would be are "
-            "unknown",
-            "use one of those bases, give --runtime-base, or rewrite this Dockerfile by hand "
-            "(jettison lint lists what to change)",
+            "micromamba) and is not in the builder's local image store: where it keeps "
+            "Python and what a slimmer runtime would be are unknown",
+            "pull or build the base so fix reads it from the store, give --base-image (a "
+            "`docker save` archive), use one of those bases, give --runtime-base, or rewrite "
+            "this Dockerfile by hand (jettison lint lists what to change)",
         )
     plan = _plan(path, ref, family, target, runtime_base, packages, apt_packages, keep_compiler)
     notes = list(plan.notes)

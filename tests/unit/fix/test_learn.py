@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from jettison.fix import core
 from jettison.fix.core import fix
 from jettison.fix.errors import FixError
-from jettison.fix.learn import learn_reference
+from jettison.fix.learn import BaseFacts, learn_reference
 from support.imagewriter import (
     ImageSpec,
     LayerSpec,
@@ -127,3 +128,45 @@ def test_an_image_without_python_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FixError, match="has no Python fix can find"):
         fix(ctx / "Dockerfile", offline=True, dry_run=True, select=["restructure"],
             base_image=str(base))  # fmt: skip
+
+
+def test_an_unknown_base_is_read_from_the_builders_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --base-image: the base the name does not say is looked up in the local store (the
+    store itself is read by jettison's containers-storage source, tested on its own)."""
+    archive = _archive(tmp_path, PYTHON_FILES, user="svc")
+    asked: list[str] = []
+
+    def from_store(reference: str) -> BaseFacts | None:
+        asked.append(reference)
+        return learn_reference(str(archive))  # what the store holds under that name
+
+    monkeypatch.setattr(core, "learn_reference", from_store)
+    report = fix(_context(tmp_path) / "Dockerfile", offline=True, dry_run=True,
+                 select=["restructure"])  # fmt: skip
+    assert asked == ["containers-storage:example.com/team/fastapi-base:2024"]
+    runtime = report.files[0].text.split("\nFROM example.com/team/fastapi-base:2024\n", 1)[1]
+    assert "USER svc" in runtime and "useradd" not in runtime  # planned from the image
+    notes = [c.description for c in report.changes]
+    assert "example.com/team/fastapi-base:2024 read from the builder's local image store" in notes
+
+
+def test_a_known_base_is_not_looked_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(core, "learn_reference", lambda reference: pytest.fail(reference))
+    ctx = _context(tmp_path)
+    (ctx / "Dockerfile").write_text(DOCKERFILE.replace("example.com/team/fastapi-base:2024",
+                                                       "localhost:5000/python:3.11"))  # fmt: skip
+    assert fix(ctx / "Dockerfile", offline=True, dry_run=True, select=["restructure"]).restructured
+
+
+def test_an_unknown_base_not_in_the_store_names_the_remedies(tmp_path: Path) -> None:
+    ctx = _context(tmp_path)
+    (ctx / "Dockerfile").write_text(
+        "ARG BASE=example.com/team/fastapi-base:2024\nFROM ${BASE}\n" + DOCKERFILE.split("\n", 1)[1]
+    )
+    with pytest.raises(FixError) as caught:
+        fix(ctx / "Dockerfile", offline=True, dry_run=True, select=["restructure"])
+    assert "'${BASE}' (example.com/team/fastapi-base:2024)" in str(caught.value)
+    assert "not in the builder's local image store" in str(caught.value)
+    assert "--base-image" in (caught.value.hint or "")
