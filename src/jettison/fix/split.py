@@ -276,10 +276,12 @@ def _redirect_lines(
     return out
 
 
-SEPARABLE_TOOLS = frozenset({"poetry", "poetry-plugin-export", "pdm", "pipenv", "uv"})
+SEPARABLE_TOOLS = frozenset({"poetry", "poetry-plugin-export", "uv"})
 """Installer tools that build an environment from outside it (they install into the active
 ``VIRTUAL_ENV``) and need not ship in it. Not pip, setuptools and wheel (an upgrade of them is
-for the installs that follow), nor pip-tools (``pip-sync`` installs into its own interpreter)."""
+for the installs that follow), nor pip-tools (``pip-sync`` installs into its own interpreter),
+nor pipenv (its ``--system`` installs run its own bundled pip with the environment's Python)
+or pdm: left where they were installed until a build shows them working from outside."""
 _TOOLS_MOVED = "it builds the environment from outside and stays in the builder"
 
 

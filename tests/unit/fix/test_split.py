@@ -218,6 +218,7 @@ def test_poetry_in_the_install_run_stays_when_the_service_runs_it(tmp_path: Path
     [
         "pip install --no-cache-dir \\\n    pip-tools",  # pip-sync installs into its own Python
         "pip install --no-cache-dir \\\n    poetry==1.8.3",  # the name on the next line
+        "pip install --no-cache-dir pipenv && pipenv --version",  # pipenv: not separable
     ],
 )
 def test_tool_installs_left_as_written(tmp_path: Path, install: str) -> None:
