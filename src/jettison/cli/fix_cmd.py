@@ -43,6 +43,14 @@ from jettison.render.fix import changes_text
 )
 @runtime_base_option
 @click.option(
+    "--base-image",
+    metavar="IMAGE",
+    help="The base image at hand (a name in the builder's store, a docker-archive or OCI "
+    "archive, an OCI layout): the restructure reads where it keeps Python, its USER and "
+    "its system from it, instead of from its name. Without it, a base no name says is "
+    "looked up in the builder's store.",
+)
+@click.option(
     "--unsafe-fixes",
     "unsafe",
     is_flag=True,
@@ -82,6 +90,7 @@ def fix_cmd(
     target: str,
     torch_index: str,
     runtime_base: str | None,
+    base_image: str | None,
     unsafe: bool,
     select: tuple[str, ...],
     write: bool,
@@ -109,6 +118,7 @@ def fix_cmd(
             target=cast(Literal["cpu", "gpu", "auto"], target),
             torch_index=torch_index,
             runtime_base=runtime_base,
+            base_image=base_image,
             unsafe=unsafe,
             select=[c for value in select for c in value.replace(",", " ").split()] or None,
             write=write,

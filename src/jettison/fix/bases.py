@@ -55,6 +55,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -126,17 +127,22 @@ class CudaTag:
         return "-".join([self.version, *cudnn, flavor, f"{self.os}{self.release}"])
 
 
+def is_cuda_image(ref: ImageRef) -> bool:
+    """NVIDIA's CUDA images, behind any registry host or mirror."""
+    return ref.name in CUDA_REPOSITORIES or ref.repository == "nvidia/cuda"
+
+
 def runtime_variant(ref: ImageRef) -> str | None:
     """The ``-runtime`` image of a CUDA ``-devel`` one: ``nvidia/cuda:<v>-cudnn8-devel-<os>``
     -> ``nvidia/cuda:<v>-cudnn8-runtime-<os>``, ``pytorch/pytorch:<v>-cuda<x>-cudnn<y>-devel``
     -> ``...-runtime``; other flavours unchanged; None for an image this module does not
     read (another repository, an ``nvidia/cuda`` tag of another shape)."""
-    if ref.name in CUDA_REPOSITORIES:
+    if is_cuda_image(ref):
         tag = CudaTag.parse(ref.tag)
         if tag is None:
             return None
         return f"{ref.name}:{tag.with_flavor('runtime') if tag.flavor == 'devel' else ref.tag}"
-    if ref.name == PYTORCH_REPOSITORY and ref.tag:
+    if ref.repository == PYTORCH_REPOSITORY and ref.tag:
         return f"{ref.name}:{_PYTORCH_FLAVOR.sub('-runtime', ref.tag)}"
     return None
 
@@ -144,14 +150,14 @@ def runtime_variant(ref: ImageRef) -> str | None:
 def cuda_base_variant(ref: ImageRef) -> str | None:
     """``nvidia/cuda:<v>-[cudnn-]<flavor>-<os>`` -> ``nvidia/cuda:<v>-base-<os>`` (the CUDA
     runtime only); None for other images."""
-    tag = CudaTag.parse(ref.tag) if ref.name in CUDA_REPOSITORIES else None
+    tag = CudaTag.parse(ref.tag) if is_cuda_image(ref) else None
     return f"{ref.name}:{tag.with_flavor('base')}" if tag is not None else None
 
 
 def os_image(ref: ImageRef) -> str | None:
     """The distribution image an ``nvidia/cuda`` tag is built on: ``...-ubuntu22.04`` ->
     ``ubuntu:22.04``; None for other images."""
-    tag = CudaTag.parse(ref.tag) if ref.name in CUDA_REPOSITORIES else None
+    tag = CudaTag.parse(ref.tag) if is_cuda_image(ref) else None
     return f"{tag.os}:{tag.release}" if tag is not None else None
 
 
@@ -189,26 +195,36 @@ def single_stage(dockerfile: Dockerfile) -> Stage:
     return dockerfile.stages[0]
 
 
+def image_kind(ref: ImageRef) -> BaseKind | None:
+    """The kind of base ``ref`` is, behind any registry host or mirror; None for an image
+    this module does not read (another repository, an ``nvidia/cuda`` tag of another
+    shape, a distribution without apt)."""
+    if ref.repository == "python" and "alpine" not in ref.tag_parts:
+        return "python"
+    if is_cuda_image(ref):
+        tag = CudaTag.parse(ref.tag)
+        return "cuda" if tag is not None and tag.os == "ubuntu" else None
+    if ref.repository == PYTORCH_REPOSITORY:
+        return "pytorch"
+    return None
+
+
 def supported_base(dockerfile: Dockerfile) -> tuple[BaseKind, ImageRef]:
     """The kind and image of the base, or a refusal for a base fix cannot rewrite."""
     stage = single_stage(dockerfile)
     ref = parse_image(stage.base_expanded)
-    if ref is not None and ref.repository == "python" and "alpine" not in ref.tag_parts:
-        return "python", ref
-    if ref is not None and ref.name in CUDA_REPOSITORIES:
-        tag = CudaTag.parse(ref.tag)
-        if tag is None or tag.os != "ubuntu":
-            raise refuse(
-                dockerfile.path,
-                f"base image {stage.base!r}: fix reads nvidia/cuda tags of the form "
-                "<version>-[cudnn-]devel|runtime|base-ubuntu<release> (it installs Python "
-                "with apt)",
-                "use an Ubuntu tag of nvidia/cuda, or rewrite this Dockerfile by hand "
-                "(jettison lint lists what to change)",
-            )
-        return "cuda", ref
-    if ref is not None and ref.name == PYTORCH_REPOSITORY:
-        return "pytorch", ref
+    kind = image_kind(ref) if ref is not None else None
+    if kind is not None and ref is not None:
+        return kind, ref
+    if ref is not None and is_cuda_image(ref):
+        raise refuse(
+            dockerfile.path,
+            f"base image {stage.base!r}: fix reads nvidia/cuda tags of the form "
+            "<version>-[cudnn-]devel|runtime|base-ubuntu<release> (it installs Python "
+            "with apt)",
+            "use an Ubuntu tag of nvidia/cuda, or rewrite this Dockerfile by hand "
+            "(jettison lint lists what to change)",
+        )
     raise refuse(
         dockerfile.path,
         f"base image {stage.base!r} is not one fix can rewrite (a Debian-based python "
@@ -307,20 +323,48 @@ def plan_base(
     time.
     """
     kind, ref = supported_base(dockerfile)
+    return plan_image(
+        dockerfile.path,
+        ref,
+        kind,
+        target=target,
+        runtime_base=runtime_base,
+        packages=packages,
+        apt_packages=apt_packages,
+        keep_compiler=keep_compiler,
+    )
+
+
+def plan_image(
+    path: Path,
+    ref: ImageRef,
+    kind: BaseKind,
+    *,
+    target: str | None = None,
+    runtime_base: str | None = None,
+    packages: Collection[str] = (),
+    apt_packages: Sequence[str] = (),
+    keep_compiler: bool = False,
+) -> BasePlan:
+    """:func:`plan_base` for the base image ``ref`` of kind ``kind`` (``path``: the
+    Dockerfile, for a refusal)."""
     if kind == "python":
         return _python_plan(ref, target or "cpu", runtime_base, packages)
     if kind == "cuda":
         return _cuda_plan(ref, target or "gpu", runtime_base, packages, apt_packages, keep_compiler)
-    return _pytorch_plan(dockerfile, ref, target or "gpu", runtime_base, keep_compiler)
+    return _pytorch_plan(path, ref, target or "gpu", runtime_base, keep_compiler)
 
 
 def _python_plan(
     ref: ImageRef, target: str, runtime_base: str | None, packages: Collection[str]
 ) -> BasePlan:
-    slim = runtime_base or slim_variant(ref)
+    # an image already slim stays as written, its digest with it
+    slim = runtime_base or (ref.text if "slim" in ref.tag_parts else slim_variant(ref))
     note = None
     if runtime_base is not None:
         note = Change("JT201", f"runtime stage on {slim} (--runtime-base)")
+    elif slim == ref.text:
+        pass
     elif ref.digest is not None:
         note = Change(
             "JT201",
@@ -426,7 +470,7 @@ def _devel_dropped(ref: ImageRef, keeps: str) -> tuple[str, Change | None]:
 
 
 def _pytorch_plan(
-    dockerfile: Dockerfile,
+    path: Path,
     ref: ImageRef,
     target: str,
     runtime_base: str | None,
@@ -434,7 +478,7 @@ def _pytorch_plan(
 ) -> BasePlan:
     if target == "cpu":
         raise refuse(
-            dockerfile.path,
+            path,
             f"--target cpu on {ref.text}: the base's torch is a CUDA build and its conda "
             "Python is what the virtualenv runs on, so no CPU runtime image fits",
             "keep the GPU image with --target gpu, or start FROM python:3.X-slim (fix then "

@@ -16,33 +16,46 @@ lint's rules run on the same context, with installed wheel sizes from the packag
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import yaml
+
 from jettison.builder.options import Mount
+from jettison.dockerfile.commands.system import apt_installs
+from jettison.dockerfile.context_files import context_file
 from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import parse_text
+from jettison.dockerfile.shell import commands_of
+from jettison.dockerfile.steps import Step, chain
 from jettison.facts.packages import TORCH_CPU_INDEX
+from jettison.facts.system import JIT_COMPILERS
 from jettison.fix.apply import Lint, fix_text
 from jettison.fix.autofix.jt402_dockerignore import template as dockerignore_template
 from jettison.fix.bases import TORCH_FAMILY, plan_base, supported_base, torch_from_base
 from jettison.fix.changes import Change
-from jettison.fix.errors import FixError
+from jettison.fix.errors import FixError, final, refuse
+from jettison.fix.families import family_of, plan_runtime
+from jettison.fix.learn import BaseFacts, learn_reference
 from jettison.fix.report import FixReport, OutputFile
 from jettison.fix.requirements import CPU_RENAMES, RequirementsSplit, split_requirements
 from jettison.fix.rewrite import (
     Rewrite,
     TorchPlan,
     apt_packages,
-    requirements_copy,
+    requirements_input,
     rewrite_dockerfile,
 )
 from jettison.fix.savings import assign_savings, dockerignore_saving, requirement_saving
+from jettison.fix.split import split_dockerfile
 from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
+from jettison.imageref import parse_image
 from jettison.lint.context import Sizes, build_context
 from jettison.lint.model import Finding, LintContext
 from jettison.lint.packages import gpu_evidence, production_packages
@@ -63,6 +76,7 @@ def fix(
     target: Target = "auto",
     torch_index: str = TORCH_CPU_INDEX,
     runtime_base: str | None = None,
+    base_image: str | None = None,
     unsafe: bool = False,
     select: Sequence[str] | None = None,
     skip: Sequence[str] = (),
@@ -82,7 +96,9 @@ def fix(
     service; ``writable``: directories the service writes, which a non-root user gets as its
     own. ``dry_run`` writes nothing and only reports. ``runtime_base`` replaces the
     restructured runtime stage's image (it must run the builder's Python at the same path,
-    see :mod:`jettison.fix.bases`)."""
+    see :mod:`jettison.fix.bases`); ``base_image`` names the base image at hand (a store
+    name, an archive or a layout): the split reads the base's facts from it
+    (:mod:`jettison.fix.learn`) instead of its name."""
     from jettison.lint.sizes import WheelSizes
 
     measure = sizes if sizes is not None else WheelSizes(offline=offline)
@@ -101,7 +117,14 @@ def fix(
     if _wants_restructure(unsafe, select) and RESTRUCTURE not in skip:
         try:
             done = _restructure(
-                path, context_dir, measure, chosen, torch_index, runtime_base, tuple(writable)
+                path,
+                context_dir,
+                measure,
+                chosen,
+                torch_index,
+                runtime_base,
+                tuple(writable),
+                base_image,
             )
         except FixError as exc:
             if select:  # asked for by name: its refusal is the answer
@@ -171,11 +194,135 @@ def _restructure(
     torch_index: str,
     runtime_base: str | None,
     writable: tuple[str, ...] = (),
+    base_image: str | None = None,
 ) -> _Restructured:
-    """The multi-stage rewrite of a single-stage Dockerfile that installs one requirements
-    file (a builder stage with a venv, a slim runtime stage), or a refusal (FixError)."""
+    """The multi-stage rewrite: of a single-stage Dockerfile that installs one requirements
+    file, the requirements rewrite (a builder stage with a venv, a slim runtime stage, the
+    requirements split); of any other shape, the split (:mod:`jettison.fix.split`); or the
+    split's refusal (FixError)."""
+    try:
+        return _requirements_restructure(
+            path, context_dir, sizes, chosen, torch_index, runtime_base, writable
+        )
+    except FixError as first:
+        if first.final:
+            raise
+        facts = None
+        if base_image is not None:
+            facts = learn_reference(base_image)
+            if facts is None:
+                raise final(
+                    FixError(
+                        f"--base-image {base_image}: cannot open or read the image",
+                        hint="give a name in the builder's store, a docker-archive or an "
+                        "OCI archive or layout",
+                    )
+                ) from first
+        return _split_restructure(path, context_dir, sizes, chosen, runtime_base, writable, facts)
+
+
+def _split_restructure(
+    path: Path,
+    context_dir: Path | None,
+    sizes: Sizes,
+    chosen: str,
+    runtime_base: str | None,
+    writable: tuple[str, ...] = (),
+    facts: BaseFacts | None = None,
+) -> _Restructured:
+    """The split of any install shape (see :mod:`jettison.fix.split`); ``facts``: the base
+    as read from the image."""
+    ctx = build_context(path, context_dir=context_dir, sizes=sizes)
+    dockerfile = ctx.dockerfile
+    if dockerfile is None or dockerfile.final_stage is None:
+        raise FixError(f"{path}: not a Dockerfile", hint="give the Dockerfile to rewrite")
+    root = chain(dockerfile, dockerfile.final_stage)[0]
+    ref = parse_image(root.base_expanded)
+    if ref is None:
+        raise refuse(
+            dockerfile.path,
+            f"the final image is built FROM {root.base!r}, which names no image fix can read "
+            "(a build argument without a default, scratch)",
+            "give the build argument a default, then run fix again",
+        )
+    stored = facts is None and family_of(ref) is None
+    if stored:  # a base no name says: read it from the builder's store when it is there
+        facts = learn_reference(f"containers-storage:{ref.text}")
+    installed = {d.name for d in production_packages(ctx) if d.install}
+    installed |= {r.name for r in ctx.requirements.main()}
+    # a package that compiles kernels with the system compiler at run time (deepspeed's ops)
+    # needs the compiler and headers as much as code that calls torch.compile
+    keep_headers = compiles_at_run_time(ctx) or bool(installed & (JIT_COMPILERS - {"triton"}))
+    stages = chain(dockerfile, dockerfile.final_stage)
+    apt = [p for s in stages for r in s.of("RUN") for c in commands_of(r) for p in apt_installs(c)]
+    plan = plan_runtime(
+        dockerfile.path,
+        ref,
+        written=root.base,
+        target=chosen,
+        runtime_base=runtime_base,
+        packages=installed,
+        apt_packages=apt,
+        keep_compiler=keep_headers,
+        facts=facts,
+    )
+    if stored and facts is not None:
+        where = Change("restructure", f"{ref.text} read from the builder's local image store")
+        plan = dataclasses.replace(plan, notes=(*plan.notes, where))
+    findings = _lint_findings(ctx)
+    codes = {f.code for f in findings}
+    done = split_dockerfile(
+        dockerfile,
+        plan,
+        keep_headers=keep_headers,
+        writable=writable,
+        healthcheck="JT605" in codes,
+        user="JT601" in codes,
+        env_name=_environment_name(ctx),
+    )
+    changes = assign_savings(done.changes, findings)
+    # the .dockerignore, if any, is the JT402 edit fix's (it reads what the COPY lines name)
+    return _Restructured(done.text, (), tuple(changes), (), frozenset())
+
+
+def _environment_name(ctx: LintContext) -> Callable[[Step, str], str | None]:
+    """Reads the ``name:`` of the conda environment file a step names, from the context."""
+
+    def name(step: Step, image_path: str) -> str | None:
+        assert ctx.dockerfile is not None
+        found = context_file(ctx.dockerfile, step, image_path, ctx.context_dir)
+        if found is None:
+            return None
+        try:
+            data = yaml.safe_load(found.read_text(encoding="utf-8", errors="replace"))
+        except (OSError, yaml.YAMLError):
+            return None
+        value = data.get("name") if isinstance(data, dict) else None
+        return value if isinstance(value, str) and value.strip() and "/" not in value else None
+
+    return name
+
+
+def _requirements_restructure(
+    path: Path,
+    context_dir: Path | None,
+    sizes: Sizes,
+    chosen: str,
+    torch_index: str,
+    runtime_base: str | None,
+    writable: tuple[str, ...] = (),
+) -> _Restructured:
+    """The requirements rewrite (see :mod:`jettison.fix.rewrite`), or a refusal: a
+    FixError whose ``final`` is set when no other restructure should be tried (a pin the
+    base's torch does not satisfy...)."""
     inputs = _read_inputs(path, context_dir, sizes)
-    split, torch = _split(inputs, chosen, torch_index)
+    try:
+        local_folder(torch_index)
+        split, torch = _split(inputs, chosen, torch_index)
+    except FixError as exc:
+        # a wheel folder without the torch asked for, or a pin the base's torch does not
+        # satisfy: the split would install another torch than the one asked for, or a second
+        raise final(exc) from None
     rewrite = _rewrite(inputs, split, torch, chosen, runtime_base, writable)
     findings = _lint_findings(inputs.ctx)
     changes = _changes(inputs, findings, split, rewrite, torch.repinned)
@@ -223,6 +370,15 @@ class _Inputs:
     parsed: tuple[Requirement, ...]
 
 
+_INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)(?:\s|=|\S)", re.MULTILINE)
+
+
+def _includes(path: Path) -> bool:
+    """The requirements file includes others (``-r``, ``-c``)."""
+    text = file_text(path)
+    return text is not None and _INCLUDE.search(text) is not None
+
+
 def _read_inputs(path: Path, context_dir: Path | None, sizes: Sizes) -> _Inputs:
     """The inputs, or a refusal: not a Dockerfile, a base fix cannot rewrite, no requirements
     file copied on its own, a file that includes others, a file that cannot be read."""
@@ -231,14 +387,14 @@ def _read_inputs(path: Path, context_dir: Path | None, sizes: Sizes) -> _Inputs:
     if dockerfile is None:
         raise FixError(f"{path}: not a Dockerfile", hint="give the Dockerfile to rewrite")
     supported_base(dockerfile)
-    source = requirements_copy(dockerfile).args[0].lstrip("/")
+    source = requirements_input(dockerfile)[1]
     req_path = ctx.context_dir / source
     if not req_path.is_file():
         raise FixError(
             f"{req_path}: the requirements file the Dockerfile copies is not in the context",
             hint="give the build context with --context",
         )
-    if any(f != req_path for f in ctx.requirements.files):
+    if _includes(req_path):
         raise FixError(
             f"{req_path}: includes other requirement files (-r/-c); fix splits one file only",
             hint="inline the included requirements, then run fix again",

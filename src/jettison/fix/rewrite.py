@@ -19,6 +19,7 @@ stage installs its apt packages first), a base :mod:`~jettison.fix.bases` refuse
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,9 +29,12 @@ from jettison.dockerfile import writer
 from jettison.dockerfile.commands.layers import layer_of
 from jettison.dockerfile.commands.python import parse_install, pip_argv, without_cache
 from jettison.dockerfile.commands.system import apt_installs, package_name
+from jettison.dockerfile.copies import whole_context
 from jettison.dockerfile.discover import is_requirements_input
-from jettison.dockerfile.model import Dockerfile, Instruction
+from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.steps import steps
 from jettison.dockerfile.writer import APP_USER, NONINTERACTIVE, VENV
 from jettison.facts.system import DEV_RUNTIME_LIBRARIES, PYTHON_TOOLING, is_build_tool
 from jettison.facts.weights import named_like_weights
@@ -68,7 +72,14 @@ def _refuse(dockerfile: Dockerfile, message: str, hint: str) -> FixError:
 
 
 def requirements_copy(dockerfile: Dockerfile) -> Instruction:
-    """The ``COPY`` of the requirements file ``pip install -r`` reads (copied on its own)."""
+    """The ``COPY`` that brings the requirements file ``pip install -r`` reads: the file on
+    its own, or the whole build context (``COPY . /app``)."""
+    return requirements_input(dockerfile)[0]
+
+
+def requirements_input(dockerfile: Dockerfile) -> tuple[Instruction, str]:
+    """(the ``COPY`` of the requirements file ``pip install -r`` reads, its path in the
+    build context), or a refusal."""
     stage = single_stage(dockerfile)
     copies = [
         i
@@ -79,7 +90,7 @@ def requirements_copy(dockerfile: Dockerfile) -> Instruction:
         and is_requirements_input(Path(i.args[0]))
     ]
     installs = [
-        c for run in stage.of("RUN") for c in _pip_commands(run) if _requirement_arg(run, c)
+        (run, c) for run in stage.of("RUN") for c in _pip_commands(run) if _requirement_arg(run, c)
     ]
     if not installs:
         raise _refuse(
@@ -87,6 +98,10 @@ def requirements_copy(dockerfile: Dockerfile) -> Instruction:
             "no `pip install -r <requirements file>`: cannot find the Python environment",
             "fix rewrites images whose dependencies come from one requirements file",
         )
+    if len(installs) == 1 and not copies:
+        found = _with_context(dockerfile, stage, *installs[0])
+        if found is not None:
+            return found
     if len(installs) > 1 or len(copies) != 1:
         raise _refuse(
             dockerfile,
@@ -95,7 +110,31 @@ def requirements_copy(dockerfile: Dockerfile) -> Instruction:
             "copy exactly one requirements file with its own COPY line (COPY requirements.txt"
             " .) before `RUN pip install -r requirements.txt`, then run fix again",
         )
-    return copies[0]
+    return copies[0], copies[0].args[0].lstrip("/")
+
+
+def _with_context(
+    dockerfile: Dockerfile, stage: Stage, run: Instruction, command: Command
+) -> tuple[Instruction, str] | None:
+    """The whole-context ``COPY`` the requirements file of ``command`` arrives with, and
+    the file's path in the context (``COPY . /app`` + ``pip install -r requirements.txt``
+    under ``WORKDIR /app``: ``requirements.txt``); None when there is none."""
+    arg = _requirement_arg(run, command)
+    placed: list[tuple[Instruction, str]] = []
+    cwd: str | None = None
+    for step in steps(dockerfile, stage):
+        if step.instruction is run:
+            cwd = step.cwd
+            break
+        if whole_context(step.instruction) and len(step.instruction.args) == 2:
+            placed.append((step.instruction, absolute(step.instruction.args[-1], step.cwd)))
+    if cwd is None or arg is None or "$" in arg or not placed:
+        return None
+    wanted = absolute(arg, cwd)
+    copy, dest = placed[-1]
+    if not covers(dest, wanted) or wanted == dest:
+        return None
+    return copy, posixpath.relpath(wanted, dest)
 
 
 def _pip_commands(run: Instruction) -> list[Command]:
@@ -173,7 +212,7 @@ def _sort_stage(dockerfile: Dockerfile, req_copy: Instruction) -> _Stage:
             apt.extend(_apt_packages(instruction))
         elif kind == "pip":
             pip_runs.append(instruction)
-        elif instruction is not req_copy:
+        elif instruction is not req_copy or whole_context(instruction):
             kept.append(instruction)
     first_pip = min(i.position.line for i in pip_runs)
     build_env = tuple(i for i in stage.of("ENV", "ARG") if i.position.line < first_pip)

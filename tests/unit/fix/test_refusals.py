@@ -14,22 +14,62 @@ RESTRUCTURE = ["restructure"]  # the multi-stage rewrite alone, no edit fixes
 CASES = {
     "multi_stage": (
         "FROM python:3.11 AS b\nRUN pip install -r r.txt\nFROM python:3.11-slim\n",
-        "build stages",
+        "install no Python environment",
     ),
-    "no_pip_r": ("FROM python:3.11\nCOPY . .\nRUN pip install flask\n", "Python environment"),
     "other_base": (
-        "FROM ubuntu:22.04\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
-        "not one fix can rewrite",
+        "FROM alpine:3.19\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        "not one fix knows",
     ),
-    "copy_all": (
-        "FROM python:3.11\nCOPY . .\nRUN pip install -r requirements.txt\n",
-        "not copied on its own",
+    "nothing_to_gain": (
+        "FROM python:3.11-slim\nCOPY . .\nRUN pip install flask\n",
+        "saves nothing",
     ),
-    "mixed_run": (
-        "FROM python:3.11\nCOPY requirements.txt .\n"
-        "RUN apt-get update && pip install -r requirements.txt\n",
-        "mixes",
+    "user_site": (
+        "FROM python:3.11\nCOPY . .\nRUN pip install --user flask\n",
+        "installs outside an environment",
     ),
+    "prefix": (
+        "FROM python:3.11\nCOPY . .\nRUN pip install --prefix=/install flask\n",
+        "installs outside an environment",
+    ),
+    "managed_python": (
+        "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y gcc\nCOPY . .\n"
+        "RUN uv python install 3.12 && uv sync\n",
+        "downloads an interpreter",
+    ),
+    "conda_by_script": (
+        "FROM nvidia/cuda:12.2.0-base-ubuntu22.04\n"
+        "RUN wget -O /tmp/m.sh https://repo.anaconda.com/miniconda/Miniconda3-latest-Linux-"
+        "x86_64.sh && bash /tmp/m.sh -b -p /opt/conda\nRUN /opt/conda/bin/pip install flask\n",
+        "installs conda itself",
+    ),
+    "install_in_a_construct": (
+        "FROM python:3.11\nCOPY . .\n"
+        "RUN if [ -f requirements.txt ]; then pip install flask && mkdir /data; fi\n",
+        "both installs into the environment and does other work",
+    ),
+    "two_environments": (
+        "FROM python:3.11\nCOPY . .\nRUN python -m venv /a && /a/bin/pip install flask\n"
+        "RUN pip install requests\n",
+        "more than one environment",
+    ),
+    "apt_source_before_gathered_apt": (
+        "FROM python:3.11\nRUN apt-key adv --recv-keys ABC\n"
+        "RUN apt-get update && apt-get install -y gcc libpq5\nCOPY . .\nRUN pip install .\n",
+        "sets up an apt source",
+    ),
+    "stage_outside_built_from_a_changed_stage": (
+        "FROM python:3.11 AS base\nCOPY . .\nRUN pip install .\n"
+        "FROM base AS tests\nRUN pip install pytest && pytest\n"
+        'FROM base\nCMD ["python", "-m", "svc"]\n',
+        "a stage of the final image the split changes",
+    ),
+    "path_replaced": (
+        "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n"
+        'ENV PATH=/usr/local/bin:/usr/bin:/bin\nCMD ["python", "-m", "app"]\n',
+        "replaces the whole PATH",
+    ),
+    "unknown_arg_base": ("ARG BASE\nFROM $BASE\nCOPY . .\nRUN pip install .\n", "names no image"),
 }
 
 

@@ -1,0 +1,196 @@
+"""What each command of a RUN is to the multi-stage split: an environment install the builder
+runs, an apt step the runtime stage gathers, or a step the runtime stage runs again.
+
+- ``install``: builds or fills a Python environment (pip/uv/poetry/pdm/pipenv/conda
+  installs and their settings, virtualenv creation, ``setup.py``): the builder runs it, the
+  runtime stage copies what it made;
+- ``apt-install``, ``apt-remove``, ``apt-upgrade``, ``apt``: apt steps; the runtime stage
+  installs the runtime packages in one layer (build tools left out), ``apt`` being list
+  upkeep (update, clean, autoremove, ``rm -rf /var/lib/apt/lists``);
+- ``apt-source``: adds an apt source or key; what it makes installable is not known here;
+- ``neutral``: leaves nothing the service needs (``cd``, ``set``, ``echo`` without a
+  redirection, version checks, cache removal): kept only beside the steps it serves;
+- ``other``: everything else, which the runtime stage runs again as written.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jettison.dockerfile.commands.python import (
+    CONDA,
+    parse_install,
+    pip_argv,
+    pip_subcommand,
+    venv_dirs,
+)
+from jettison.dockerfile.commands.system import (
+    apt_installs,
+    is_apt_cleanup,
+    is_apt_tool,
+    sets_apt_source,
+    system_command,
+)
+from jettison.dockerfile.discover import is_requirements_input
+from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.shell import ALL_RUNNERS, Command, split_commands
+from jettison.fix.script import Part
+
+Role = Literal[
+    "install", "apt-install", "apt-remove", "apt-upgrade", "apt", "apt-source", "neutral", "other"
+]
+
+INSTALLER_TOOLS = frozenset(
+    {"pip", "setuptools", "wheel", "poetry", "poetry-core", "poetry-plugin-export", "pdm",
+     "pdm-backend", "uv", "pipenv", "virtualenv", "hatch", "hatchling", "pip-tools", "build",
+     "flit", "flit-core", "setuptools-scm", "nvidia-pyindex"}
+)  # fmt: skip
+"""Distributions that install or build Python packages, not what a service imports: an
+install of only these prepares the build."""
+_PIP_BUILD_VERBS = frozenset({"install", "uninstall", "download", "wheel", "config", "cache"})
+_UV_BUILD_VERBS = frozenset({"pip", "sync", "venv", "lock", "export", "add", "remove", "tool"})
+_POETRY_BUILD_VERBS = frozenset(
+    {"install", "config", "lock", "export", "add", "remove", "self", "update", "sync", "build",
+     "env", "source", "check"}
+)  # fmt: skip
+_PDM_BUILD_VERBS = frozenset(
+    {"install", "sync", "config", "lock", "export", "add", "remove", "update", "venv", "use",
+     "build", "self"}
+)  # fmt: skip
+_NEUTRAL = frozenset(
+    {"cd", "set", "export", "true", ":", "[", "[[", "test", "which", "ls", "sleep", "pwd",
+     "whoami", "id", "uname", "nproc", "date", "df", "du", "free", "command", "type", "hash",
+     "unset", "shopt", "ulimit", "umask", "source", ".", "dpkg-query"}
+)  # fmt: skip
+_PRINTERS = frozenset({"echo", "printf", "cat"})
+_VERSION_FLAGS = frozenset({"--version", "-V", "version", "--help", "-h"})
+_CACHE_DIRS = re.compile(r"^(?:~|\$HOME|/root)/\.cache(?:/|$)|^/tmp(?:/|$)|^/var/cache(?:/|$)")
+_PYTHON = re.compile(r"^python\d*(?:\.\d+)*$")
+
+
+def command_role(command: Command) -> Role:
+    """The role of one simple command (runners such as ``poetry run`` already unwrapped)."""
+    name = command.name
+    if is_apt_tool(command) or name == "aptitude":
+        return _apt_role(command)
+    if is_apt_cleanup(command):
+        return "apt"
+    if sets_apt_source(command):
+        return "apt-source"
+    if _builds_environment(command):
+        return "install"
+    if _is_neutral(command):
+        return "neutral"
+    return "other"
+
+
+def _apt_role(command: Command) -> Role:
+    found = system_command(command)
+    verb = found.verb if found is not None else None
+    if verb == "install" and command.name != "aptitude":
+        return "apt-install"
+    if verb in ("purge", "remove"):
+        return "apt-remove"
+    if verb in ("upgrade", "dist-upgrade", "full-upgrade"):
+        return "apt-upgrade"
+    if verb in ("update", "clean", "autoclean", "autoremove") or verb is None:
+        return "apt"
+    return "apt-source"  # apt-mark, apt-key via apt... : not a step the runtime can redo
+
+
+def _builds_environment(command: Command) -> bool:
+    name, args = command.name, command.args
+    found = pip_argv(command)
+    if found is not None:
+        return pip_subcommand(found[1])[0] in _PIP_BUILD_VERBS
+    if name == "uv":
+        return bool(args) and args[0] in _UV_BUILD_VERBS | {"python"}
+    if name == "poetry":
+        return bool(set(args) & _POETRY_BUILD_VERBS)
+    if name == "pdm":
+        return bool(set(args) & _PDM_BUILD_VERBS)
+    if name == "pipenv":
+        return bool(args) and args[0] in ("install", "sync", "lock", "--python", "--three")
+    if name in CONDA or name == "conda-pack":
+        return not args or args[0] not in ("run", "info", "list", "--version", "-V")
+    if venv_dirs(command) or name == "virtualenv":
+        return True
+    return _PYTHON.match(name) is not None and any(
+        posixpath.basename(a) == "setup.py" for a in args
+    )
+
+
+def _is_neutral(command: Command) -> bool:
+    name, args = command.name, command.args
+    if name in _NEUTRAL:
+        return True
+    if name in _PRINTERS:
+        return not any(a.startswith((">", "1>", "2>")) or a == "tee" for a in args)
+    if name == "rm":
+        paths = [a for a in args if not a.startswith("-")]
+        return bool(paths) and all(
+            _CACHE_DIRS.match(p) or "cache" in p.lower() or is_requirements_input(Path(p))
+            for p in paths
+        )
+    if len(args) == 1 and args[0] in _VERSION_FLAGS:
+        return True
+    found = pip_argv(command)
+    return found is not None and pip_subcommand(found[1])[0] in ("freeze", "list", "show", "check")
+
+
+@dataclass(frozen=True, slots=True)
+class PartRoles:
+    """One part of a RUN script (see :mod:`jettison.fix.script`) and its commands' roles."""
+
+    part: Part
+    commands: tuple[Command, ...]
+    """Its simple commands, environment runners unwrapped (``poetry run pytest``: pytest)."""
+    roles: tuple[Role, ...]
+
+    @property
+    def installs(self) -> bool:
+        return "install" in self.roles
+
+    @property
+    def effects(self) -> bool:
+        """It changes the image in a way the runtime stage must repeat."""
+        return "other" in self.roles
+
+
+def part_roles(part: Part) -> PartRoles:
+    commands = tuple(split_commands(part.text, ALL_RUNNERS))
+    if _CACHE_REMOVAL.match(part.text):  # rm -rf $(poetry config cache-dir)
+        return PartRoles(part, commands, tuple("neutral" for _ in commands))
+    return PartRoles(part, commands, tuple(command_role(c) for c in commands))
+
+
+_CACHE_REMOVAL = re.compile(r"^rm\s+(?:-\w+\s+)*\S*\$\([^)]*cache[^)]*\)\S*\s*$")
+
+
+def installs_only_tools(instruction: Instruction, command: Command) -> bool:
+    """A pip install of installer tools only (``pip install --upgrade pip poetry``)."""
+    install = parse_install(instruction, command)
+    if install is None or install.requirement_files or install.local_projects:
+        return False
+    names = {p.name for p in install.packages}
+    return bool(names) and len(names) == len(install.words) and names <= INSTALLER_TOOLS
+
+
+def apt_packages_of(commands: Sequence[Command]) -> list[str]:
+    """What the ``apt-get install`` commands among ``commands`` install, as written."""
+    return [p for c in commands for p in apt_installs(c)]
+
+
+def apt_removed(commands: Sequence[Command]) -> list[str]:
+    """What ``apt-get purge/remove`` commands among ``commands`` remove, as written."""
+    out: list[str] = []
+    for command in commands:
+        found = system_command(command)
+        if found is not None and found.verb in ("purge", "remove"):
+            out.extend(found.packages)
+    return out
