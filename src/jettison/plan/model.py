@@ -85,7 +85,11 @@ class Service:
     port: int | None
     """The port the service listens on (EXPOSE, compose ports, ``--port`` in CMD)."""
     health_path: str | None
-    """The HTTP path its health check probes (HEALTHCHECK URL, compose healthcheck)."""
+    """The HTTP path its health check probes (HEALTHCHECK URL, compose healthcheck), else
+    the health route its code declares."""
+    health_source: str | None = None
+    """Where ``health_path`` comes from: ``HEALTHCHECK``, ``compose``, or the code's route
+    as ``<file relative to the root>:<line>``."""
 
 
 @dataclass(frozen=True)
