@@ -9,6 +9,8 @@ dependents), so that each moves, keeps or reports exactly what the others do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 # -- development and test tools (lint's JT301, inspect's dev-tools) ----------------------------
 
 DEV_TOOLS: dict[str, str] = {
@@ -131,6 +133,23 @@ TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 TORCH_ADDONS = ("torchvision", "torchaudio")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 """The package index of PyTorch's CPU builds."""
+
+
+# -- OpenCV and OpenGL ---------------------------------------------------------------------------
+
+HEADLESS_OPENCV: Mapping[str, str] = {
+    "opencv-python": "opencv-python-headless",
+    "opencv-contrib-python": "opencv-contrib-python-headless",
+}
+"""OpenCV's GUI wheels -> the same OpenCV without Qt, X11 and OpenGL (JT304's remedy)."""
+
+
+OPENGL_USERS = frozenset(
+    {"open3d", "vtk", "pyvista", "pyrender", "mayavi", "pyqt5", "pyqt6", "pyside2", "pyside6",
+     "pyopengl", "glfw", "moderngl", "kivy", "pygame", "vispy", "panda3d", "pyglet"}
+)  # fmt: skip
+"""Distributions that load the system's OpenGL library (``libGL.so.1``), as the GUI build of
+OpenCV does: with one of them, ``libgl1`` stays even when OpenCV goes ``-headless``."""
 
 
 # -- used without being imported (JT309) -----------------------------------------------------

@@ -114,7 +114,7 @@ def plan(
         share_threshold=share_threshold,
     )
     generated, rewrite_problems = generate_with_problems(
-        discovery, planned, out_dir=out, tag_prefix=prefix
+        discovery, planned, out_dir=out, tag_prefix=prefix, imports=imports
     )
     if write:
         on_step(f"write {len(generated.files)} files to {out}")

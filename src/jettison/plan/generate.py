@@ -43,6 +43,7 @@ import os
 import shlex
 import textwrap
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from jettison.dockerfile import writer
@@ -55,12 +56,14 @@ from jettison.fix.bases import (
 from jettison.imageref import name_component
 from jettison.notices import Notice
 from jettison.plan.discover import normal
+from jettison.plan.fixes import FileFixes, LintFixes, lint_fixes
 from jettison.plan.model import (
     BuildStep,
     Discovery,
     Generated,
     Group,
     Pin,
+    ServiceImports,
     Split,
 )
 from jettison.plan.pip_inputs import PipInput
@@ -91,19 +94,26 @@ def generate(discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: s
 
 
 def generate_with_problems(
-    discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: str
+    discovery: Discovery,
+    split: Split,
+    *,
+    out_dir: Path,
+    tag_prefix: str,
+    imports: Sequence[ServiceImports] = (),
 ) -> tuple[Generated, tuple[Notice, ...]]:
     """:func:`generate` and :func:`rewrite_problems` from one analysis of the Dockerfiles
-    (each one replayed once, not once per question)."""
+    (each one replayed once, not once per question). ``imports`` (what each service's code
+    imports and shows) decide lint's requirement fixes (:mod:`jettison.plan.fixes`)."""
     root = discovery.root
     out_rel = _out_relative(root, out_dir)
     prefix = tag_prefix.rstrip("/").lower()
     analysis = analyse(discovery, split)
     groups = groups_by_name(split)
+    fixes = lint_fixes(analysis, split, imports)
     files: list[tuple[str, str]] = []
 
     planned = {r.service.name: r for r in analysis.replays}
-    files.extend(_requirement_files(split, groups, planned))
+    files.extend(_requirement_files(split, groups, planned, fixes))
 
     def tag(name: str) -> str:
         return f"{prefix}/{name}:{TAG_SUFFIX}"
@@ -144,7 +154,9 @@ def generate_with_problems(
     for replay in analysis.replays:
         folder = f"services/{_safe_name(replay.service.name)}"
         from_tag = base_tag(replay.chain.base_name(base_group(replay.plan, groups)))
-        files.append((f"{folder}/Dockerfile", _service_dockerfile(replay, root, out_rel, from_tag)))
+        dropped = fixes.apt_dropped.get(replay.service.name, ())
+        text = _service_dockerfile(replay, root, out_rel, from_tag, dropped)
+        files.append((f"{folder}/Dockerfile", text))
         files.append((f"{folder}/Dockerfile.dockerignore", _service_ignore(replay, root, out_rel)))
         service_steps.append(
             BuildStep(
@@ -175,7 +187,7 @@ def generate_with_problems(
         build_order=tuple(steps),
         kept_original=tuple(sorted(s.name for s in analysis.kept)),
     )
-    return generated, analysis.problems
+    return generated, (*analysis.problems, *fixes.problems)
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -218,8 +230,25 @@ def _pin_lines(pins: Iterable[Pin]) -> list[str]:
     return out
 
 
+def _fixed(pins: Iterable[Pin], fixes: FileFixes | None) -> list[str]:
+    """The pins as written, with lint's fixes (each under a comment saying what changed)."""
+    out: list[str] = []
+    for pin in pins:
+        fixed = fixes.rewritten.get(pin.name) if fixes is not None else None
+        if fixed is None:
+            out.extend(_pin_lines([pin]))
+            continue
+        out.append(fixed.comment)
+        out.extend(_pin_lines([replace(pin, line="\n".join(fixed.lines))]))
+    return out
+
+
+def _file_options(options: Sequence[str], fixes: FileFixes | None) -> list[str]:
+    return [*options, *(o for o in (fixes.options if fixes else ()) if o not in options)]
+
+
 def _requirement_files(
-    split: Split, groups: dict[str, Group], planned: dict[str, Replay]
+    split: Split, groups: dict[str, Group], planned: dict[str, Replay], fixes: LintFixes
 ) -> list[tuple[str, str]]:
     files: list[tuple[str, str]] = []
     options = list(split.options)
@@ -232,8 +261,16 @@ def _requirement_files(
     )
     if base is not None and base.reason:
         header += _comment(base.reason)
+    base_fixes = fixes.files.get(f"group:{BASE_GROUP}")
     files.append(
-        ("requirements/base.txt", _text(header, options, _pin_lines(base.pins if base else ())))
+        (
+            "requirements/base.txt",
+            _text(
+                header,
+                _file_options(options, base_fixes),
+                _fixed(base.pins if base else (), base_fixes),
+            ),
+        )
     )
     for group in groups.values():
         if group.name == BASE_GROUP:
@@ -250,8 +287,12 @@ def _requirement_files(
         )
         if group.reason:
             header += _comment(group.reason)
+        group_fixes = fixes.files.get(f"group:{group.name}")
         files.append(
-            (f"requirements/{group.name}.txt", _text(header, options, _pin_lines(group.pins)))
+            (
+                f"requirements/{group.name}.txt",
+                _text(header, _file_options(options, group_fixes), _fixed(group.pins, group_fixes)),
+            )
         )
     for plan in sorted(split.services, key=lambda p: p.service):
         if not plan.own:
@@ -270,10 +311,13 @@ def _requirement_files(
                 f"{plan.service} needs besides its base images. Not installed yet: the "
                 "service keeps its original Dockerfile (see the plan's problems)."
             )
+        own_fixes = fixes.files.get(f"service:{plan.service}")
         files.append(
             (
                 f"requirements/services/{name}.txt",
-                _text(_comment(text), options, _pin_lines(plan.own)),
+                _text(
+                    _comment(text), _file_options(options, own_fixes), _fixed(plan.own, own_fixes)
+                ),
             )
         )
     dev = _comment(
@@ -476,7 +520,13 @@ def _service_ignore(replay: Replay, root: Path, out_rel: PurePosixPath) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _service_dockerfile(replay: Replay, root: Path, out_rel: PurePosixPath, base_tag: str) -> str:
+def _service_dockerfile(
+    replay: Replay,
+    root: Path,
+    out_rel: PurePosixPath,
+    base_tag: str,
+    apt_dropped: Sequence[str] = (),
+) -> str:
     service = replay.service
     dockerfile = service.parsed
     assert dockerfile is not None
@@ -512,8 +562,17 @@ def _service_dockerfile(replay: Replay, root: Path, out_rel: PurePosixPath, base
             writer.change("JT401", f"build tools not installed: {' '.join(replay.build_tools)}")
         )
     apt_lines = [writer.change(*note.split(" ", 1)) for note in replay.apt_notes]
-    if replay.apt_runtime:
-        apt_lines.append(writer.apt_layer(replay.apt_runtime, noninteractive=noninteractive))
+    if apt_dropped:
+        apt_lines.append(
+            writer.change(
+                "JT304",
+                f"{' '.join(apt_dropped)} not installed: its OpenCV is the -headless build, "
+                "which needs no GUI libraries",
+            )
+        )
+    apt_runtime = [p for p in replay.apt_runtime if p not in apt_dropped]
+    if apt_runtime:
+        apt_lines.append(writer.apt_layer(apt_runtime, noninteractive=noninteractive))
     parts = list(replay.parts)
     if not any(p.slot == "own" for p in parts) and own_lines:
         parts.insert(0, Part(slot="own", build_step=True))

@@ -28,6 +28,7 @@ ProblemKind = Literal[
     "no-metadata",  # dependency metadata for a package could not be fetched (offline?)
     "no-services",  # nothing to plan
     "compose",  # a compose file that could not be read or names a missing Dockerfile
+    "lint-fix-skipped",  # a lint fix the plan's requirement files could not take (why)
 ]
 SeverityName = Literal["error", "warning", "info"]
 
@@ -118,6 +119,12 @@ class ServiceImports:
     files: tuple[Path, ...]
     """The Python files reached: the service's own code and the shared modules it imports."""
     problems: tuple[Notice, ...]
+    gpu: str | None = None
+    """What in that code says it uses a GPU (``app.py mentions 'cuda'``), as lint's JT302
+    reads it; None when nothing does."""
+    opencv_gui: str | None = None
+    """An OpenCV window call in that code (``app.py calls imshow``): the GUI build of
+    OpenCV is needed (JT304); None when there is none."""
 
 
 # -- requirements split ---------------------------------------------------------------------
