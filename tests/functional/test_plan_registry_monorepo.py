@@ -72,9 +72,9 @@ def test_health_checks_come_from_the_routes_in_the_code(
 ) -> None:
     _, files = planned
     for service, url in (
-        ("orders", "http://127.0.0.1:8000/healthz"),
-        ("search", "http://127.0.0.1:8001/ops/health"),
-        ("vision", "http://127.0.0.1:8080/health"),
+        ("orders", "http://127.0.0.1:8710/healthz"),
+        ("search", "http://127.0.0.1:8711/ops/health"),
+        ("vision", "http://127.0.0.1:8712/health"),
     ):
         assert f"urlopen('{url}'" in files[f"services/{service}/Dockerfile"], service
 
@@ -90,5 +90,5 @@ def test_opencv_goes_headless_and_the_x11_library_goes_with_it(
     ) in requirements
     assert "opencv-python==" not in requirements
     vision = files["services/vision/Dockerfile"]
-    assert "# jettison: JT304 libxext6 not installed" in vision
+    assert "# jettison: JT304 libxext6 not installed (so no apt layer at all)" in vision
     assert "apt-get" not in _instructions(vision)

@@ -11,7 +11,9 @@ applies them to the runtime requirements it writes (pure).
   CPU build (``==2.5.1+cpu``) from PyTorch's CPU index (``--extra-index-url``, which the
   file gets), when no service installing the file shows a GPU and they all install from
   PyPI (not a private index, not ``--no-index``). A pin of a range, or with ``--hash``
-  values, is left as it is, and a notice says why.
+  values, is left as it is, and a notice says why. (``fix``'s restructure installs torch
+  from that index in a pip step of its own; a file that several images install carries the
+  choice itself instead, in the form JT302's message gives.)
 
 "Shows a GPU" is lint's reading (:func:`jettison.lint.packages.gpu_in_code` on the code the
 service ships, :func:`~jettison.lint.packages.gpu_in_dockerfile` on its ENV, LABEL, CMD

@@ -562,15 +562,16 @@ def _service_dockerfile(
             writer.change("JT401", f"build tools not installed: {' '.join(replay.build_tools)}")
         )
     apt_lines = [writer.change(*note.split(" ", 1)) for note in replay.apt_notes]
+    apt_runtime = [p for p in replay.apt_runtime if p not in apt_dropped]
     if apt_dropped:
+        left = "" if apt_runtime else " (so no apt layer at all)"
         apt_lines.append(
             writer.change(
                 "JT304",
-                f"{' '.join(apt_dropped)} not installed: its OpenCV is the -headless build, "
-                "which needs no GUI libraries",
+                f"{' '.join(apt_dropped)} not installed{left}: its OpenCV is the -headless "
+                "build, which needs no GUI libraries",
             )
         )
-    apt_runtime = [p for p in replay.apt_runtime if p not in apt_dropped]
     if apt_runtime:
         apt_lines.append(writer.apt_layer(apt_runtime, noninteractive=noninteractive))
     parts = list(replay.parts)

@@ -65,8 +65,10 @@ from jettison.render.look import Look
 from jettison.render.text import printable
 from jettison.units import human_bytes, plural
 
-SCHEMA_VERSION = "2.1"
-"""2.0: each problem is a notice, as in every report (``service`` became ``subject``).
+SCHEMA_VERSION = "2.2"
+"""2.2: each service's imports say what in its code shows a GPU (``gpu``) and an OpenCV window
+call (``opencv_gui``), which decide lint's requirement fixes.
+2.0: each problem is a notice, as in every report (``service`` became ``subject``).
 1.1: each measured service's ``diff`` (``jettison diff``'s JSON without its header)."""
 SCHEMA_RESOURCE = "schema/plan-report.schema.json"
 """The schema file, relative to the ``jettison.render`` package."""
@@ -552,6 +554,8 @@ def _imports(found: ServiceImports) -> JsonObject:
         "via_shared": _strings(sorted(found.via_shared)),
         "files": _paths(found.files),
         "problems": [notice(p) for p in found.problems],
+        "gpu": found.gpu,
+        "opencv_gui": found.opencv_gui,
     }
 
 
