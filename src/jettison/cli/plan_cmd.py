@@ -148,8 +148,9 @@ def plan_cmd(
     FROM its shared base) and build.sh (bases first) under --out.
 
     With --measure, reports every service's size before and after, whether its check passes
-    in both images (HTTP probe on its health path, else its CMD), the registry storage with
-    each distinct layer counted once, and what a node pulls to run them all.
+    in both images (HTTP probe on its health path: the HEALTHCHECK's, compose's, or the
+    health route its code declares; else its CMD), the registry storage with each distinct
+    layer counted once, and what a node pulls to run them all.
 
     \b
     Examples:

@@ -125,14 +125,15 @@ class ContextFiles:
         index = final.index if final is not None else -1
         return cls.in_stage(dockerfile, index, context_dir, excluded)
 
-    def sources(self, image_path: str) -> list[str]:
+    def sources(self, image_path: str, *, folders: bool = False) -> list[str]:
         """Context-relative paths the file at (absolute) ``image_path`` may come from, the
         latest copy first. Candidates: whether a source is a file or a folder is the
-        context's to say (:meth:`find` keeps the first that is a file)."""
+        context's to say (:meth:`find` keeps the first that is a file). ``folders``: also
+        the folder whose contents a ``COPY dir/ /dest/`` put at ``image_path`` itself."""
         out: list[str] = []
         for placement in reversed(self._placements):
             for source in self._expanded(placement):
-                for candidate in _candidates(source, placement, image_path):
+                for candidate in _candidates(source, placement, image_path, folders=folders):
                     if placement.stage is None:
                         out.append(candidate)
                     elif self._depth < MAX_STAGE_DEPTH:
@@ -143,7 +144,7 @@ class ContextFiles:
                             self._excluded,
                             depth=self._depth + 1,
                         )
-                        out.extend(inner.sources(absolute(candidate, "/")))
+                        out.extend(inner.sources(absolute(candidate, "/"), folders=folders))
         return list(dict.fromkeys(out))
 
     def find(self, image_path: str) -> Path | None:
@@ -158,6 +159,23 @@ class ContextFiles:
             path = self._context_dir / relative if relative != "." else self._context_dir
             try:
                 if path.is_file() and path.resolve().is_relative_to(root):  # no symlink out
+                    return path
+            except OSError:
+                continue
+        return None
+
+    def folder(self, image_path: str) -> Path | None:
+        """The context folder at (absolute) ``image_path`` (a ``COPY wheels/ /wheels/``, a
+        ``RUN --mount=type=bind,source=wheels,target=/run/wheels``); None as for :meth:`find`."""
+        if self._context_dir is None:
+            return None
+        root = self._context_dir.resolve()
+        for relative in self.sources(image_path, folders=True):
+            if self._excluded(relative):
+                continue
+            path = self._context_dir / relative if relative != "." else self._context_dir
+            try:
+                if path.is_dir() and path.resolve().is_relative_to(root):  # no symlink out
                     return path
             except OSError:
                 continue
@@ -221,13 +239,16 @@ def _bound(step: Step) -> list[_Placement]:
     return out
 
 
-def _candidates(source: str, placement: _Placement, image_path: str) -> list[str]:
-    """Where ``image_path`` is in ``source`` when it is copied to ``placement.dest``."""
+def _candidates(
+    source: str, placement: _Placement, image_path: str, *, folders: bool = False
+) -> list[str]:
+    """Where ``image_path`` is in ``source`` when it is copied to ``placement.dest``
+    (``folders``: a folder's contents copied into ``dest`` make ``dest`` that folder)."""
     dest = placement.dest
     name = posixpath.basename(source)
     out: list[str] = []
-    if image_path == dest and not placement.into_dir:
-        out.append(source)  # a file copied (and maybe renamed)
+    if image_path == dest and (folders or not placement.into_dir):
+        out.append(source)  # a file copied (and maybe renamed), or a folder's contents
     prefix = dest.rstrip("/") + "/"
     if image_path.startswith(prefix):
         rest = image_path[len(prefix) :]

@@ -35,9 +35,11 @@ def change(code: str, description: str) -> str:
     return f"# jettison: {code} {description}"
 
 
-def run(commands: Iterable[str]) -> str:
-    """``RUN a \\ && b \\ && c``: one layer, one command a line."""
-    return "RUN " + " \\\n    && ".join(commands)
+def run(commands: Iterable[str], *, flags: Sequence[str] = ()) -> str:
+    """``RUN a \\ && b \\ && c``: one layer, one command a line; ``flags`` (``--mount=...``)
+    each on a line of their own before the commands."""
+    head = "".join(f"{flag} \\\n    " for flag in flags)
+    return "RUN " + head + " \\\n    && ".join(commands)
 
 
 def apt_install(packages: Sequence[str], *, noninteractive: bool = False) -> str:
@@ -54,10 +56,14 @@ def apt_layer(packages: Sequence[str], *, noninteractive: bool = False) -> str:
 
 
 def apt_for_one_command(
-    packages: Sequence[str], command: str, *, noninteractive: bool = False
+    packages: Sequence[str],
+    command: str,
+    *,
+    noninteractive: bool = False,
+    flags: Sequence[str] = (),
 ) -> str:
     """One layer that installs ``packages`` for ``command`` only and purges them again (build
-    tools that must not ship)."""
+    tools that must not ship); ``flags`` as for :func:`run`."""
     return run(
         [
             "apt-get update",
@@ -65,7 +71,8 @@ def apt_for_one_command(
             command,
             f"apt-get purge -y --auto-remove {' '.join(packages)}",
             APT_LISTS_REMOVED,
-        ]
+        ],
+        flags=flags,
     )
 
 

@@ -9,6 +9,7 @@ dependents), so that each moves, keeps or reports exactly what the others do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 # -- development and test tools (lint's JT301, inspect's dev-tools) ----------------------------
@@ -133,6 +134,23 @@ TORCH_FAMILY = ("torch", "torchvision", "torchaudio")
 TORCH_ADDONS = ("torchvision", "torchaudio")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 """The package index of PyTorch's CPU builds."""
+
+
+# -- OpenCV and OpenGL ---------------------------------------------------------------------------
+
+HEADLESS_OPENCV: Mapping[str, str] = {
+    "opencv-python": "opencv-python-headless",
+    "opencv-contrib-python": "opencv-contrib-python-headless",
+}
+"""OpenCV's GUI wheels -> the same OpenCV without Qt, X11 and OpenGL (JT304's remedy)."""
+
+
+OPENGL_USERS = frozenset(
+    {"open3d", "vtk", "pyvista", "pyrender", "mayavi", "pyqt5", "pyqt6", "pyside2", "pyside6",
+     "pyopengl", "glfw", "moderngl", "kivy", "pygame", "vispy", "panda3d", "pyglet"}
+)  # fmt: skip
+"""Distributions that load the system's OpenGL library (``libGL.so.1``), as the GUI build of
+OpenCV does: with one of them, ``libgl1`` stays even when OpenCV goes ``-headless``."""
 
 
 # -- used without being imported (JT309) -----------------------------------------------------

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from jettison.facts.packages import (
     COMMON_DEPENDENTS,
+    HEADLESS_OPENCV,
     TORCH_ADDONS,
     dev_tool_kind,
     used_without_import,
@@ -31,12 +32,10 @@ from jettison.requirements.model import Requirement
 from jettison.requirements.requirements_txt import physical_groups
 
 CPU_RENAMES: Mapping[str, tuple[str, str, str]] = {
-    "opencv-python": ("opencv-python-headless", "JT304", "no GUI libraries in a service"),
-    "opencv-contrib-python": (
-        "opencv-contrib-python-headless",
-        "JT304",
-        "no GUI libraries in a service",
-    ),
+    **{
+        gui: (headless, "JT304", "no GUI libraries in a service")
+        for gui, headless in HEADLESS_OPENCV.items()
+    },
     "tensorflow": ("tensorflow-cpu", "JT305", "CPU target: no CUDA libraries"),
 }
 """Runtime renames on a CPU target: name -> (replacement, lint code, reason)."""
@@ -53,10 +52,17 @@ class Moved:
 
 @dataclass(frozen=True, slots=True)
 class Renamed:
+    """A requirement written under another name (its CPU or headless build), and why."""
+
     name: str
     replacement: str
     code: str
     reason: str
+
+    @property
+    def comment(self) -> str:
+        """The line written above the renamed requirement."""
+        return f"# jettison: {self.code} {self.name} -> {self.replacement} ({self.reason})"
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,23 @@ def _decide(
     return Moved(name, "JT309", "declared but never imported by the shipped code")
 
 
-def _rename(lines: list[str], name: str, replacement: str) -> list[str]:
+def rename_requirement(
+    lines: Sequence[str],
+    name: str,
+    renames: Mapping[str, tuple[str, str, str]] = CPU_RENAMES,
+) -> tuple[Renamed, list[str]] | None:
+    """The requirement ``name`` (canonical) under its name in ``renames``: the rename
+    and its physical lines with only the name replaced (pins, extras, markers, hashes and
+    continuations kept: ``opencv-python==4.10`` -> ``opencv-python-headless==4.10``); None
+    when ``name`` has no CPU or headless build of its own."""
+    rename = renames.get(name)
+    if rename is None:
+        return None
+    replacement, code, reason = rename
+    return Renamed(name, replacement, code, reason), _renamed(lines, name, replacement)
+
+
+def _renamed(lines: Sequence[str], name: str, replacement: str) -> list[str]:
     pattern = re.compile(r"^(\s*)" + r"[-_.]".join(map(re.escape, re.split(r"[-_.]", name))), re.I)
     first = pattern.sub(lambda m: m.group(1) + replacement, lines[0], count=1)
     return [first, *lines[1:]]
@@ -159,14 +181,17 @@ def split_requirements(
             dev.extend(lines)
             moved_all.append(moved)
             continue
-        rename = (renames or {}).get(requirement.name)
         name = requirement.name
-        if rename is not None and requirement.url is None:
-            replacement, code, reason = rename
-            runtime.append(f"# jettison: {code} {name} -> {replacement} ({reason})")
-            lines = _rename(lines, name, replacement)
-            renamed_all.append(Renamed(name, replacement, code, reason))
-            name = replacement
+        renamed = (
+            rename_requirement(lines, name, renames)
+            if renames and requirement.url is None
+            else None
+        )
+        if renamed is not None:
+            done, lines = renamed
+            runtime.append(done.comment)
+            renamed_all.append(done)
+            name = done.replacement
         pin = (pins or {}).get(name)
         if pin is not None:
             runtime.append(pin[1])

@@ -251,7 +251,7 @@ def _servers(script: Script, args: tuple[str, ...]) -> tuple[Serving, ...]:
     return tuple(out)
 
 
-def _resolve(func: ast.expr, names: dict[str, str]) -> str:
+def resolve(func: ast.expr, names: dict[str, str]) -> str:
     """``uvicorn.run`` for ``uvicorn.run`` and for ``run`` imported from uvicorn."""
     text = ast.unparse(func)
     head, _, rest = text.partition(".")
@@ -263,7 +263,7 @@ def _resolve(func: ast.expr, names: dict[str, str]) -> str:
 def _server_of(
     call: ast.Call, names: dict[str, str], libraries: set[str], flask_apps: set[str]
 ) -> str | None:
-    full = _resolve(call.func, names)
+    full = resolve(call.func, names)
     if full in ("uvicorn.run", "uvicorn.Server", "uvicorn.main.run", "uvicorn.server.Server"):
         return "uvicorn"
     if full.startswith("websockets.") and full.endswith(".serve"):
@@ -295,7 +295,7 @@ def _flask_apps(tree: ast.Module, names: dict[str, str]) -> set[str]:
         if (
             isinstance(node, ast.Assign)
             and isinstance(node.value, ast.Call)
-            and _resolve(node.value.func, names) == "flask.Flask"
+            and resolve(node.value.func, names) == "flask.Flask"
         ):
             out.update(ast.unparse(t) for t in node.targets)
     return out
@@ -458,7 +458,7 @@ def installs(script: Script, args: Sequence[str] = ()) -> list[Install]:
 
 
 def _install_call(call: ast.Call, names: dict[str, str]) -> str | None:
-    full = _resolve(call.func, names)
+    full = resolve(call.func, names)
     words = _strings(call)
     if full in ("pip.main", "pip._internal.main", "pip._internal.cli.main.main"):
         return "pip.main(['install', ...])" if "install" in words else None
@@ -526,7 +526,7 @@ def model_loads(
     by_module = {m.module: m for m in modules if m.module}
     out: list[ModelLoad] = []
     for call in _running_calls(tree, script, args):
-        full = _resolve(call.func, names)
+        full = resolve(call.func, names)
         source = loader_of(full)
         if source is not None:
             written = ast.unparse(call.func)
@@ -577,7 +577,7 @@ def _downloads_in(module: Script, name: str) -> tuple[int, str, str] | None:
             body = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
     for part in body:
         for call in (c for c in ast.walk(part) if isinstance(c, ast.Call)):
-            full = _resolve(call.func, names)
+            full = resolve(call.func, names)
             short = full.rsplit(".", 1)[-1]
             source = loader_of(full)
             if source is not None or "download" in short.lower():

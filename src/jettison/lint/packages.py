@@ -723,6 +723,38 @@ _GPU_CODE = re.compile(
     r"cuda|\bgpus?\b|use_gpu|device_map\s*=|\bdevice\s*=\s*0\b|\.to\(\s*0\s*\)", re.IGNORECASE
 )
 _GPU_DOCKERFILE = re.compile(r"cuda|nvidia|\bgpus?\b", re.IGNORECASE)
+# Calls that open a window; matplotlib's ``plt.imshow`` and a leftover
+# ``cv2.destroyAllWindows()``/``waitKey`` are no GUI use.
+_OPENCV_GUI_CALLS = re.compile(
+    r"\bcv2?\.(?:imshow|namedWindow|setMouseCallback|createTrackbar|selectROIs?|moveWindow|"
+    r"resizeWindow)\s*\(|^\s*from\s+cv2\s+import\s+[^\n]*\b(?:imshow|namedWindow)\b",
+    re.MULTILINE,
+)
+_GUI_APT = re.compile(r"^(?:libgl1(?:-mesa-glx)?|libsm6|libxext6|libxrender1|libx11-6)(?:[:=].*)?$")
+
+
+def gpu_in_code(text: str) -> str | None:
+    """What in shipped code says it uses a GPU (``cuda``, ``device_map=``...), or None."""
+    match = _GPU_CODE.search(text)
+    return match.group(0) if match else None
+
+
+def gpu_in_dockerfile(text: str) -> bool:
+    """An ENV/LABEL/CMD/ENTRYPOINT line that mentions CUDA, NVIDIA or a GPU."""
+    return _GPU_DOCKERFILE.search(text) is not None
+
+
+def opencv_gui_call(text: str) -> str | None:
+    """An OpenCV window call in shipped code (``cv2.imshow(``, ``cv2.namedWindow(``...), or
+    None: only those need the GUI build of ``opencv-python``."""
+    match = _OPENCV_GUI_CALLS.search(text)
+    return match.group(0).rstrip("( ") if match else None
+
+
+def is_gui_apt_package(word: str) -> bool:
+    """An apt package the GUI build of OpenCV needs and its ``-headless`` build does not
+    (``libgl1``, ``libsm6``, ``libxext6``...)."""
+    return _GUI_APT.match(word) is not None
 
 
 def gpu_evidence(ctx: LintContext, code: str, *, in_code: bool = True) -> str | None:
@@ -736,14 +768,14 @@ def gpu_evidence(ctx: LintContext, code: str, *, in_code: bool = True) -> str | 
     if base is not None and is_cuda_base(base.ref):
         return f"the base image {base.ref.text} brings CUDA"
     for instruction in production_instructions(ctx, "ENV", "LABEL", "CMD", "ENTRYPOINT"):
-        if _GPU_DOCKERFILE.search(instruction.original):
+        if gpu_in_dockerfile(instruction.original):
             return f"line {instruction.position.line} of the Dockerfile mentions a GPU"
     if not in_code:
         return None
     for path, text in source_texts(ctx):
-        match = _GPU_CODE.search(text)
-        if match:
-            return f"{path.name} mentions {match.group(0)!r}"
+        found = gpu_in_code(text)
+        if found:
+            return f"{path.name} mentions {found!r}"
     return None
 
 

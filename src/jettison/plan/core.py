@@ -87,6 +87,7 @@ def plan(
     from jettison.plan.discover import discover
     from jettison.plan.generate import generate_with_problems
     from jettison.plan.graph import service_imports
+    from jettison.plan.health import with_code_health
     from jettison.plan.requires import pypi_requires
     from jettison.plan.split import split
     from jettison.plan.write import write as write_files
@@ -101,6 +102,7 @@ def plan(
     count = len(discovery.services)
     on_step(f"found {count} services under {top}; following their imports")
     imports = tuple(service_imports(service, discovery) for service in discovery.services)
+    discovery = with_code_health(discovery, imports)
     on_step(
         "split the requirements"
         + (" (offline: dependencies from the cache and tables)" if offline else "")
@@ -112,7 +114,7 @@ def plan(
         share_threshold=share_threshold,
     )
     generated, rewrite_problems = generate_with_problems(
-        discovery, planned, out_dir=out, tag_prefix=prefix
+        discovery, planned, out_dir=out, tag_prefix=prefix, imports=imports
     )
     if write:
         on_step(f"write {len(generated.files)} files to {out}")

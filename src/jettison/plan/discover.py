@@ -476,6 +476,7 @@ class _Draft:
     base_image: str | None = None
     port: int | None = None
     health_path: str | None = None
+    health_source: str | None = None
 
     def service(self, shared: Iterable[Path]) -> Service:
         return Service(
@@ -489,6 +490,7 @@ class _Draft:
             base_image=self.base_image,
             port=self.port,
             health_path=self.health_path,
+            health_source=self.health_source,
         )
 
 
@@ -509,6 +511,8 @@ def _draft(entry: _Declared, root: Path, problems: list[Notice]) -> _Draft:
     not_code = set(requirement_files) | set(copied)
     runtime = steps(parsed, parsed.final_stage, inherited=True)
     base = parsed.runtime_stages()[-1].base_expanded.strip()
+    own_health = _health_path(runtime)
+    health = own_health or entry.health_path
     return _Draft(
         name=entry.name,
         dockerfile=dockerfile,
@@ -518,7 +522,8 @@ def _draft(entry: _Declared, root: Path, problems: list[Notice]) -> _Draft:
         code_paths=_code_paths(parsed, context, not_code),
         base_image=base or None,
         port=_port(parsed, runtime, entry.ports),
-        health_path=_health_path(runtime) or entry.health_path,
+        health_path=health,
+        health_source=None if health is None else "HEALTHCHECK" if own_health else "compose",
     )
 
 

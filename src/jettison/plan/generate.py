@@ -43,6 +43,7 @@ import os
 import shlex
 import textwrap
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from jettison.dockerfile import writer
@@ -55,14 +56,17 @@ from jettison.fix.bases import (
 from jettison.imageref import name_component
 from jettison.notices import Notice
 from jettison.plan.discover import normal
+from jettison.plan.fixes import FileFixes, LintFixes, lint_fixes
 from jettison.plan.model import (
     BuildStep,
     Discovery,
     Generated,
     Group,
     Pin,
+    ServiceImports,
     Split,
 )
+from jettison.plan.pip_inputs import PipInput
 from jettison.plan.replay import (
     BASE_GROUP,
     Chain,
@@ -90,19 +94,26 @@ def generate(discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: s
 
 
 def generate_with_problems(
-    discovery: Discovery, split: Split, *, out_dir: Path, tag_prefix: str
+    discovery: Discovery,
+    split: Split,
+    *,
+    out_dir: Path,
+    tag_prefix: str,
+    imports: Sequence[ServiceImports] = (),
 ) -> tuple[Generated, tuple[Notice, ...]]:
     """:func:`generate` and :func:`rewrite_problems` from one analysis of the Dockerfiles
-    (each one replayed once, not once per question)."""
+    (each one replayed once, not once per question). ``imports`` (what each service's code
+    imports and shows) decide lint's requirement fixes (:mod:`jettison.plan.fixes`)."""
     root = discovery.root
     out_rel = _out_relative(root, out_dir)
     prefix = tag_prefix.rstrip("/").lower()
     analysis = analyse(discovery, split)
     groups = groups_by_name(split)
+    fixes = lint_fixes(analysis, split, imports)
     files: list[tuple[str, str]] = []
 
     planned = {r.service.name: r for r in analysis.replays}
-    files.extend(_requirement_files(split, groups, planned))
+    files.extend(_requirement_files(split, groups, planned, fixes))
 
     def tag(name: str) -> str:
         return f"{prefix}/{name}:{TAG_SUFFIX}"
@@ -126,7 +137,10 @@ def generate_with_problems(
                 replays=[r for r in analysis.replays if uses(r, chain, group_name, groups)],
             )
             files.append((f"{folder}/Dockerfile", text))
-            files.append((f"{folder}/Dockerfile.dockerignore", _base_ignore(out_rel)))
+            inputs = _chain_inputs(
+                [r for r in analysis.replays if uses(r, chain, group_name, groups)]
+            )
+            files.append((f"{folder}/Dockerfile.dockerignore", _base_ignore(out_rel, inputs)))
             steps.append(
                 BuildStep(
                     tag=base_tag(name),
@@ -140,7 +154,9 @@ def generate_with_problems(
     for replay in analysis.replays:
         folder = f"services/{_safe_name(replay.service.name)}"
         from_tag = base_tag(replay.chain.base_name(base_group(replay.plan, groups)))
-        files.append((f"{folder}/Dockerfile", _service_dockerfile(replay, root, out_rel, from_tag)))
+        dropped = fixes.apt_dropped.get(replay.service.name, ())
+        text = _service_dockerfile(replay, root, out_rel, from_tag, dropped)
+        files.append((f"{folder}/Dockerfile", text))
         files.append((f"{folder}/Dockerfile.dockerignore", _service_ignore(replay, root, out_rel)))
         service_steps.append(
             BuildStep(
@@ -171,7 +187,7 @@ def generate_with_problems(
         build_order=tuple(steps),
         kept_original=tuple(sorted(s.name for s in analysis.kept)),
     )
-    return generated, analysis.problems
+    return generated, (*analysis.problems, *fixes.problems)
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -214,8 +230,25 @@ def _pin_lines(pins: Iterable[Pin]) -> list[str]:
     return out
 
 
+def _fixed(pins: Iterable[Pin], fixes: FileFixes | None) -> list[str]:
+    """The pins as written, with lint's fixes (each under a comment saying what changed)."""
+    out: list[str] = []
+    for pin in pins:
+        fixed = fixes.rewritten.get(pin.name) if fixes is not None else None
+        if fixed is None:
+            out.extend(_pin_lines([pin]))
+            continue
+        out.append(fixed.comment)
+        out.extend(_pin_lines([replace(pin, line="\n".join(fixed.lines))]))
+    return out
+
+
+def _file_options(options: Sequence[str], fixes: FileFixes | None) -> list[str]:
+    return [*options, *(o for o in (fixes.options if fixes else ()) if o not in options)]
+
+
 def _requirement_files(
-    split: Split, groups: dict[str, Group], planned: dict[str, Replay]
+    split: Split, groups: dict[str, Group], planned: dict[str, Replay], fixes: LintFixes
 ) -> list[tuple[str, str]]:
     files: list[tuple[str, str]] = []
     options = list(split.options)
@@ -228,8 +261,16 @@ def _requirement_files(
     )
     if base is not None and base.reason:
         header += _comment(base.reason)
+    base_fixes = fixes.files.get(f"group:{BASE_GROUP}")
     files.append(
-        ("requirements/base.txt", _text(header, options, _pin_lines(base.pins if base else ())))
+        (
+            "requirements/base.txt",
+            _text(
+                header,
+                _file_options(options, base_fixes),
+                _fixed(base.pins if base else (), base_fixes),
+            ),
+        )
     )
     for group in groups.values():
         if group.name == BASE_GROUP:
@@ -246,8 +287,12 @@ def _requirement_files(
         )
         if group.reason:
             header += _comment(group.reason)
+        group_fixes = fixes.files.get(f"group:{group.name}")
         files.append(
-            (f"requirements/{group.name}.txt", _text(header, options, _pin_lines(group.pins)))
+            (
+                f"requirements/{group.name}.txt",
+                _text(header, _file_options(options, group_fixes), _fixed(group.pins, group_fixes)),
+            )
         )
     for plan in sorted(split.services, key=lambda p: p.service):
         if not plan.own:
@@ -266,10 +311,13 @@ def _requirement_files(
                 f"{plan.service} needs besides its base images. Not installed yet: the "
                 "service keeps its original Dockerfile (see the plan's problems)."
             )
+        own_fixes = fixes.files.get(f"service:{plan.service}")
         files.append(
             (
                 f"requirements/services/{name}.txt",
-                _text(_comment(text), options, _pin_lines(plan.own)),
+                _text(
+                    _comment(text), _file_options(options, own_fixes), _fixed(plan.own, own_fixes)
+                ),
             )
         )
     dev = _comment(
@@ -299,25 +347,48 @@ def _text(header: Sequence[str], options: Sequence[str], lines: Sequence[str]) -
 
 
 def _pip_install(
-    file: str, options: Sequence[str], build_tools: Sequence[str], *, noninteractive: bool
+    file: str,
+    options: Sequence[str],
+    build_tools: Sequence[str],
+    *,
+    noninteractive: bool,
+    inputs: Sequence[PipInput] = (),
 ) -> list[str]:
     """The RUN that installs one requirements file; with build tools, they are installed for
-    the build and purged in the same layer, so none of them ships."""
+    the build and purged in the same layer, so none of them ships. ``inputs`` (the wheel
+    folders and constraint files the options name) are mounted from the repository for the
+    install only."""
     opts = "".join(f" {o}" for o in options)
     pip = f"pip install --no-compile{opts} -r {file}"
+    flags = [i.mount() for i in inputs]
+    out: list[str] = []
+    if inputs:
+        named = ", ".join(i.source for i in inputs)
+        out.append(
+            writer.change(
+                "plan:pip", f"pip reads {named} from the repository (mounted, never copied)"
+            )
+        )
     if not build_tools:
-        return [writer.run([pip])]
+        return [*out, writer.run([pip], flags=flags)]
     tools = " ".join(build_tools)
     return [
+        *out,
         writer.change(
             "JT401", f"build tools only while pip builds, purged in the same layer: {tools}"
         ),
-        writer.apt_for_one_command(build_tools, pip, noninteractive=noninteractive),
+        writer.apt_for_one_command(build_tools, pip, noninteractive=noninteractive, flags=flags),
     ]
 
 
 def _chain_options(replays: Sequence[Replay]) -> list[str]:
+    """The pip options of the services a base serves: all of them (a wheel folder one
+    service names finds nothing another installs); their index agrees (see replay)."""
     return list(dict.fromkeys(o for r in replays for o in r.pip_options))
+
+
+def _chain_inputs(replays: Sequence[Replay]) -> list[PipInput]:
+    return sorted({i for r in replays for i in r.pip_inputs})
 
 
 def _chain_tools(replays: Sequence[Replay]) -> list[str]:
@@ -357,7 +428,11 @@ def _base_dockerfile(
         out.append(_copy_line(f"{out_rel}/requirements/{group_name}.txt", file))
         out.extend(
             _pip_install(
-                file, _chain_options(replays), _chain_tools(replays), noninteractive=noninteractive
+                file,
+                _chain_options(replays),
+                _chain_tools(replays),
+                noninteractive=noninteractive,
+                inputs=_chain_inputs(replays),
             )
         )
     return "\n".join(out) + "\n"
@@ -408,12 +483,17 @@ def _chain_head(chain: Chain) -> list[str]:
     return out
 
 
-def _base_ignore(out_rel: PurePosixPath) -> str:
-    """A base image reads only the requirement files from the repository."""
-    return (
-        "# Generated by `jettison plan`: the base image only copies the requirement files.\n"
-        f"*\n!{out_rel}/requirements\n"
-    )
+def _base_ignore(out_rel: PurePosixPath, inputs: Sequence[PipInput] = ()) -> str:
+    """A base image reads only the requirement files from the repository, and the wheel
+    folders and constraint files its install mounts."""
+    lines = [
+        "# Generated by `jettison plan`: the base image only copies the requirement files"
+        + (" (and mounts what pip reads beside them)." if inputs else "."),
+        "*",
+        f"!{out_rel}/requirements",
+        *(f"!{i.source}" for i in inputs),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _service_ignore(replay: Replay, root: Path, out_rel: PurePosixPath) -> str:
@@ -436,10 +516,17 @@ def _service_ignore(replay: Replay, root: Path, out_rel: PurePosixPath) -> str:
                 body = f"{context_rel}/{body}"
             lines.append(("!" if negated else "") + body)
     lines.append(f"!{out_rel}/requirements")
+    lines.extend(f"!{i.source}" for i in replay.pip_inputs if replay.plan.own)
     return "\n".join(lines) + "\n"
 
 
-def _service_dockerfile(replay: Replay, root: Path, out_rel: PurePosixPath, base_tag: str) -> str:
+def _service_dockerfile(
+    replay: Replay,
+    root: Path,
+    out_rel: PurePosixPath,
+    base_tag: str,
+    apt_dropped: Sequence[str] = (),
+) -> str:
     service = replay.service
     dockerfile = service.parsed
     assert dockerfile is not None
@@ -463,7 +550,11 @@ def _service_dockerfile(replay: Replay, root: Path, out_rel: PurePosixPath, base
         )
         own_lines.extend(
             _pip_install(
-                file, replay.pip_options, replay.build_tools, noninteractive=noninteractive
+                file,
+                replay.pip_options,
+                replay.build_tools,
+                noninteractive=noninteractive,
+                inputs=replay.pip_inputs,
             )
         )
     elif replay.build_tools:
@@ -471,8 +562,18 @@ def _service_dockerfile(replay: Replay, root: Path, out_rel: PurePosixPath, base
             writer.change("JT401", f"build tools not installed: {' '.join(replay.build_tools)}")
         )
     apt_lines = [writer.change(*note.split(" ", 1)) for note in replay.apt_notes]
-    if replay.apt_runtime:
-        apt_lines.append(writer.apt_layer(replay.apt_runtime, noninteractive=noninteractive))
+    apt_runtime = [p for p in replay.apt_runtime if p not in apt_dropped]
+    if apt_dropped:
+        left = "" if apt_runtime else " (so no apt layer at all)"
+        apt_lines.append(
+            writer.change(
+                "JT304",
+                f"{' '.join(apt_dropped)} not installed{left}: its OpenCV is the -headless "
+                "build, which needs no GUI libraries",
+            )
+        )
+    if apt_runtime:
+        apt_lines.append(writer.apt_layer(apt_runtime, noninteractive=noninteractive))
     parts = list(replay.parts)
     if not any(p.slot == "own" for p in parts) and own_lines:
         parts.insert(0, Part(slot="own", build_step=True))

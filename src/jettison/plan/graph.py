@@ -49,6 +49,7 @@ from jettison.imports.scan import (
     parse_python,
     walk_python_files,
 )
+from jettison.lint.packages import gpu_in_code, opencv_gui_call
 from jettison.notices import Notice
 from jettison.plan.model import (
     Discovery,
@@ -77,13 +78,33 @@ def service_imports(service: Service, discovery: Discovery) -> ServiceImports:
     direct = {module for path in entries for module in walk.third_party.get(path, ())}
     modules = {module for found in walk.third_party.values() for module in found}
     problems = [*walk.problems, *_cycles(walk, service, roots)]
+    files = tuple(sorted(walk.order))
+    gpu, gui = _code_evidence(files)
     return ServiceImports(
         service=service.name,
         modules=frozenset(modules),
         via_shared=frozenset(modules - direct),
-        files=tuple(sorted(walk.order)),
+        files=files,
         problems=tuple(sorted(set(problems), key=problem_key)),
+        gpu=gpu,
+        opencv_gui=gui,
     )
+
+
+def _code_evidence(files: Sequence[Path]) -> tuple[str | None, str | None]:
+    """(GPU use, OpenCV window call) found in ``files``, as lint reads them (JT302, JT304)."""
+    gpu: str | None = None
+    gui: str | None = None
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if gpu is None and (found := gpu_in_code(text)):
+            gpu = f"{path.name} mentions {found!r}"
+        if gui is None and (call := opencv_gui_call(text)):
+            gui = f"{path.name} calls {call}"
+    return gpu, gui
 
 
 # -- what the image ships -------------------------------------------------------------------

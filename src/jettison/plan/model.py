@@ -28,6 +28,7 @@ ProblemKind = Literal[
     "no-metadata",  # dependency metadata for a package could not be fetched (offline?)
     "no-services",  # nothing to plan
     "compose",  # a compose file that could not be read or names a missing Dockerfile
+    "lint-fix-skipped",  # a lint fix the plan's requirement files could not take (why)
 ]
 SeverityName = Literal["error", "warning", "info"]
 
@@ -85,7 +86,11 @@ class Service:
     port: int | None
     """The port the service listens on (EXPOSE, compose ports, ``--port`` in CMD)."""
     health_path: str | None
-    """The HTTP path its health check probes (HEALTHCHECK URL, compose healthcheck)."""
+    """The HTTP path its health check probes (HEALTHCHECK URL, compose healthcheck), else
+    the health route its code declares."""
+    health_source: str | None = None
+    """Where ``health_path`` comes from: ``HEALTHCHECK``, ``compose``, or the code's route
+    as ``<file relative to the root>:<line>``."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,12 @@ class ServiceImports:
     files: tuple[Path, ...]
     """The Python files reached: the service's own code and the shared modules it imports."""
     problems: tuple[Notice, ...]
+    gpu: str | None = None
+    """What in that code says it uses a GPU (``app.py mentions 'cuda'``), as lint's JT302
+    reads it; None when nothing does."""
+    opencv_gui: str | None = None
+    """An OpenCV window call in that code (``app.py calls imshow``): the GUI build of
+    OpenCV is needed (JT304); None when there is none."""
 
 
 # -- requirements split ---------------------------------------------------------------------

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import shlex
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from typing import Literal
 from jettison.dockerfile import writer
 from jettison.dockerfile.commands.layers import layer_of
 from jettison.dockerfile.commands.python import (
+    PipInstall,
     PipOption,
     carried,
     handling,
@@ -50,7 +52,7 @@ from jettison.dockerfile.commands.system import (
 from jettison.dockerfile.images import runtime_base
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.shell import Command, split_commands
-from jettison.dockerfile.steps import assignments
+from jettison.dockerfile.steps import Step, all_steps, assignments
 from jettison.dockerfile.steps import chain as stage_chain
 from jettison.dockerfile.writer import APP_UID, APP_USER, VENV
 from jettison.facts.bases import is_cuda_base
@@ -69,6 +71,7 @@ from jettison.fix.bases import (
 )
 from jettison.imageref import ImageRef, parse_image
 from jettison.notices import Notice
+from jettison.plan.discover import normal
 from jettison.plan.model import (
     Discovery,
     Group,
@@ -77,6 +80,7 @@ from jettison.plan.model import (
     Split,
     problem,
 )
+from jettison.plan.pip_inputs import PipInput, Resolver, Unresolved, is_local
 
 BASE_GROUP = "base"
 """The group every planned service's base image installs (a family base builds on it)."""
@@ -84,6 +88,7 @@ _SLIM_MISSING = ("curl", "wget", "git")
 """Tools the full python:X image has and its slim variant lacks: a kept RUN that calls one
 gets it installed, as the original image had it."""
 _HEALTH_CLIENTS = frozenset({"curl", "wget"})
+_GLOB = re.compile(r"[*?[]")
 _USER_TOOLS = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
 _PIP_TOOLING = frozenset({"pip", "setuptools", "wheel"})
 
@@ -117,6 +122,10 @@ class Part:
     slot: Literal["own", "apt", None] = None
     build_step: bool = False
     """A RUN/COPY/ADD/WORKDIR: ``USER app`` goes after the last one."""
+    copied: tuple[Path, ...] = ()
+    """A local ``COPY``'s sources in the repository (to drop it when pip alone read them)."""
+    what: str = ""
+    """The instruction, as comments name it."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,10 @@ class Replay:
     apt_notes: tuple[str, ...]
     build_tools: tuple[str, ...]
     pip_options: tuple[str, ...]
+    pip_inputs: tuple[PipInput, ...]
+    """Repository paths its pip options name (mounted while the installs run)."""
+    index: str
+    """Where its requirements come from: :data:`DEFAULT_INDEX`, an index URL, :data:`NO_INDEX`."""
     healthcheck: str | None
     """A HEALTHCHECK to add at the end (the original has none, the port is known)."""
     add_user: bool
@@ -231,6 +244,17 @@ def analyse(discovery: Discovery, split: Split) -> Analysis:
             assert cpu is not None
             chain = cpu
         replays.append(_replay(service, plan, chain, ref, discovery.root))
+    agreeing: list[Replay] = []
+    for replay, chosen in _index_choices(replays):
+        if chosen is None:
+            agreeing.append(replay)
+            continue
+        keep(
+            replay.service,
+            f"its requirements come from {replay.index}, and the other services on the "
+            f"shared base {replay.chain.image} install theirs from {chosen}",
+        )
+    replays = agreeing
     used = {r.chain.key for r in replays}
     chains = [c for c in (cpu, *gpu_chains.values()) if c is not None and c.key in used]
     return Analysis(
@@ -239,6 +263,17 @@ def analyse(discovery: Discovery, split: Split) -> Analysis:
         kept=tuple(sorted(kept, key=lambda s: s.name)),
         problems=tuple(sorted(problems, key=lambda p: (p.subject or "", p.line or 0))),
     )
+
+
+def _index_choices(replays: Sequence[Replay]) -> list[tuple[Replay, str | None]]:
+    """Each replay with None when it may share its chain's bases, else the index the
+    chain's bases install from: the one most of its services use (PyPI on a tie), since a
+    base installs everything it holds from one index."""
+    chosen: dict[str, str] = {}
+    for key in dict.fromkeys(r.chain.key for r in replays):
+        counts = Counter(r.index for r in replays if r.chain.key == key)
+        chosen[key] = max(counts, key=lambda i: (counts[i], i == DEFAULT_INDEX, i))
+    return [(r, None if r.index == chosen[r.chain.key] else chosen[r.chain.key]) for r in replays]
 
 
 def _python_version(ref: ImageRef) -> str | None:
@@ -345,6 +380,12 @@ class _State:
     apt: list[str] = field(default_factory=list)
     build_tools: list[str] = field(default_factory=list)
     pip_options: list[str] = field(default_factory=list)
+    pip_inputs: list[PipInput] = field(default_factory=list)
+    indexes: list[tuple[str, int]] = field(default_factory=list)
+    """Where each requirements install gets its packages (:data:`DEFAULT_INDEX`, a URL,
+    :data:`NO_INDEX`), with the install's line."""
+    step_of: dict[int, Step] = field(default_factory=dict)
+    """Each instruction's step (working directory, environment), by ``id``."""
     has_user: bool = False
     has_healthcheck: bool = False
     health_replaced: bool = False
@@ -367,10 +408,12 @@ def _replay(
     stages = list(reversed(dockerfile.runtime_stages()))
     known = _requirement_names(dockerfile, service)
     state = _State(dockerfile, service, root, known)
+    state.step_of = {id(step.instruction): step for step in all_steps(dockerfile)}
     for stage in stages:
         for instruction in stage.instructions:
             _replay_instruction(instruction, state)
     _check_dropped_paths(stages, state.dropped_paths)
+    state.parts = _without_pip_input_copies(state.parts, state)
     apt_notes: list[str] = []
     runtime: list[str] = []
     for package in dict.fromkeys(state.apt):
@@ -414,6 +457,8 @@ def _replay(
         apt_notes=tuple(apt_notes),
         build_tools=tuple(state.build_tools),
         pip_options=tuple(dict.fromkeys(state.pip_options)),
+        pip_inputs=tuple(sorted(set(state.pip_inputs))),
+        index=_one_index(state.indexes),
         healthcheck=healthcheck,
         add_user=not state.has_user,
     )
@@ -564,12 +609,12 @@ def _replay_pip(
     segments: Sequence[str] | None,
     state: _State,
 ) -> None:
-    dockerfile, known = state.dockerfile, state.known
+    dockerfile = state.dockerfile
     line = instruction.position.line
-    roles = [_pip_role(instruction, c, known, line) for c in commands]
+    roles = [_pip_role(instruction, c, state) for c in commands]
     for role in roles:
         if role.kind == "requirements":
-            state.pip_options.extend(role.options)
+            _add_install(role, state, line)
     others = [n for n, r in enumerate(roles) if r.kind == "other"]
     if others and len(others) < len(roles) and (segments is None or len(segments) != len(commands)):
         raise _Unsupported(
@@ -612,31 +657,37 @@ def _replay_pip(
         )
 
 
+DEFAULT_INDEX = "PyPI"
+""":attr:`Replay.index` of installs that name no index (pip's default, or its config's)."""
+NO_INDEX = "no index (--no-index)"
+""":attr:`Replay.index` of installs that read only their find-links folders."""
+
+
 @dataclass(frozen=True)
 class _PipRole:
     kind: Literal["requirements", "tooling", "other"]
     options: tuple[str, ...] = ()
     """Options carried onto the generated pip install (``--extra-index-url URL``...)."""
+    inputs: tuple[PipInput, ...] = ()
+    """Repository paths the carried options name (a wheel folder, a constraints file)."""
+    index: str = DEFAULT_INDEX
     destinations: tuple[str, ...] = ()
     """``--prefix``/``--target``/``--root`` values (what a builder stage's COPY may copy)."""
 
 
-def _pip_role(
-    instruction: Instruction, command: Command, known: frozenset[str], line: int
-) -> _PipRole:
+def _add_install(role: _PipRole, state: _State, line: int) -> None:
+    state.pip_options.extend(role.options)
+    state.pip_inputs.extend(role.inputs)
+    state.indexes.append((role.index, line))
+
+
+def _pip_role(instruction: Instruction, command: Command, state: _State) -> _PipRole:
     """What a pip command does: install requirement files the split read, upgrade pip's
     own tooling, or anything else (kept as written)."""
+    line = instruction.position.line
     install = parse_install(instruction, command)
     if install is None:
         return _PipRole("other")
-    options: list[str] = []
-    for option in install.options:
-        refusal = _refusal(option)
-        if refusal is not None:
-            raise _Unsupported(refusal, line)
-        kept = carried(option)
-        if kept is not None:
-            options.append(kept)
     files = install.requirement_files
     positional = list(install.words)
     if files and positional:
@@ -646,14 +697,14 @@ def _pip_role(
             line,
         )
     for file in files:
-        if posixpath.basename(file) not in known:
+        if posixpath.basename(file) not in state.known:
             raise _Unsupported(
                 f"pip installs {file}, a requirements file the plan did not read",
                 line,
             )
     destinations = install.destinations
     if files:
-        return _PipRole("requirements", tuple(options), destinations)
+        return _requirements_role(instruction, install, state)
     names = {re.split(r"[<>=!~\[ ;@]", p, maxsplit=1)[0].lower() for p in positional}
     if names and names <= _PIP_TOOLING:
         return _PipRole("tooling", destinations=destinations)
@@ -666,26 +717,78 @@ def _pip_role(
     return _PipRole("other", destinations=destinations)
 
 
+def _requirements_role(instruction: Instruction, install: PipInstall, state: _State) -> _PipRole:
+    """An install of requirement files: the options the generated installs carry, with the
+    repository paths they name (found through the copies and mounts before the RUN)."""
+    line = instruction.position.line
+    step = state.step_of.get(id(instruction))
+    resolver = (
+        Resolver(state.dockerfile, step, state.service.context, state.root)
+        if step is not None
+        else None
+    )
+    options: list[str] = []
+    inputs: list[PipInput] = []
+    index = DEFAULT_INDEX
+    for option in install.options:
+        refusal = _refusal(option)
+        if refusal is not None:
+            raise _Unsupported(refusal, line)
+        if option.name in {"-i", "--index-url"} and option.value is not None:
+            index = option.value
+            options.append(f"--index-url {shlex.quote(option.value)}")
+        elif option.name == "--no-index":
+            index = NO_INDEX
+            options.append(option.name)
+        elif is_local(option):
+            if resolver is None:
+                raise _Unsupported(f"pip option {option.written}: its path is unknown", line)
+            try:
+                found = resolver.option(option)
+            except Unresolved as exc:
+                raise _Unsupported(str(exc), line) from exc
+            options.append(found.option)
+            inputs.append(found.input)
+        elif (kept := carried(option)) is not None:
+            options.append(kept)
+    if resolver is not None:
+        for file in install.requirement_files:
+            try:
+                found_in_file = resolver.requirement_options(file)
+            except Unresolved as exc:
+                raise _Unsupported(str(exc), line) from exc
+            options.extend(f.option for f in found_in_file)
+            inputs.extend(f.input for f in found_in_file)
+    return _PipRole(
+        "requirements",
+        tuple(dict.fromkeys(options)),
+        tuple(dict.fromkeys(inputs)),
+        index,
+        install.destinations,
+    )
+
+
 def _refusal(option: PipOption) -> str | None:
     """Why plan cannot carry ``option`` onto the shared bases' install; None when it drops
     or carries it, or reads it itself."""
     if handling(option) == "unknown":
         return f"pip option {option.written} is not one plan can carry"
-    if option.missing_value or option.value is None:
-        return None if not option.missing_value else f"pip option {option.written} has no value"
-    value = option.value
-    if option.name in {"-c", "--constraint"}:
-        return (
-            f"pip installs under the constraints file {value}, which the shared bases would not use"
-        )
-    if option.name in {"-i", "--index-url"}:
-        return (
-            f"pip installs from the index {value} instead of PyPI, which the shared bases "
-            "would not use"
-        )
-    if option.name in {"-f", "--find-links"} and "://" not in value:
-        return f"pip finds links in the local folder {value}"
+    if option.missing_value:
+        return f"pip option {option.written} has no value"
     return None
+
+
+def _one_index(indexes: Sequence[tuple[str, int]]) -> str:
+    """The one index a service's requirement installs use (they must agree)."""
+    first = indexes[0][0] if indexes else DEFAULT_INDEX
+    for index, line in indexes:
+        if index != first:
+            raise _Unsupported(
+                f"its pip installs read different indexes ({first}, then {index}); the plan "
+                "installs a service's requirements from one",
+                line,
+            )
+    return first
 
 
 def _command_kind(command: Command, line: int) -> Literal["apt", "pip", "other"]:
@@ -834,8 +937,18 @@ def _replay_copy(instruction: Instruction, state: _State) -> None:
             continue
         joined = posixpath.join(context_rel.as_posix(), relative).removesuffix("/.")
         rebased.append(joined + "/" if source.endswith("/") else joined)
+    copied = tuple(normal(service.context / s.lstrip("/")) for s in sources)
+    if any("$" in s or "://" in s or _GLOB.search(s) for s in sources):
+        copied = ()
     if rebased == sources:
-        state.parts.append(Part(_source(instruction, dockerfile), build_step=True))
+        state.parts.append(
+            Part(
+                _source(instruction, dockerfile),
+                build_step=True,
+                copied=copied,
+                what=_short(instruction),
+            )
+        )
         return
     state.rebased = True
     flags = " ".join(instruction.flags)
@@ -850,8 +963,28 @@ def _replay_copy(instruction: Instruction, state: _State) -> None:
                 f"{instruction.keyword} {flags + ' ' if flags else ''}{body}",
             ),
             build_step=True,
+            copied=copied,
+            what=_short(instruction),
         )
     )
+
+
+def _without_pip_input_copies(parts: Sequence[Part], state: _State) -> list[Part]:
+    """Parts without the ``COPY`` of what only the replaced pip installs read (a wheel
+    folder, a constraints file, next to the requirement files): the generated installs
+    mount it from the repository, so the image does not need its copy."""
+    read = {normal(state.root / i.source) for i in state.pip_inputs}
+    if not read:
+        return list(parts)
+    read.update(normal(p) for p in state.service.requirement_files)
+    out: list[Part] = []
+    for part in parts:
+        if part.copied and set(part.copied) <= read:
+            note = f"drops {part.what}: only pip read it, and the installs mount it now"
+            out.append(Part((writer.change("plan:pip", note),)))
+        else:
+            out.append(part)
+    return out
 
 
 def _is_requirement_source(source: str, service: Service) -> bool:
@@ -864,7 +997,7 @@ def _is_requirement_source(source: str, service: Service) -> bool:
 def _drop_venv_copy(instruction: Instruction, stage: Stage, state: _State) -> None:
     """Drop ``COPY --from=<stage>`` of the Python environment a builder stage installed
     (the base images and the service's own layer install it); refuse any other copy."""
-    dockerfile, known = state.dockerfile, state.known
+    dockerfile = state.dockerfile
     line = instruction.position.line
     venvs: set[str] = {"/root/.local", "/usr/local"}
     installs = False
@@ -884,7 +1017,7 @@ def _drop_venv_copy(instruction: Instruction, stage: Stage, state: _State) -> No
                         ):
                             state.build_tools.append(package)
                 elif pip_argv(command) is not None:
-                    role = _pip_role(step, command, known, step.position.line)
+                    role = _pip_role(step, command, state)
                     if role.kind == "other":
                         raise _Unsupported(
                             f"the stage {stage.name or stage.index} "
@@ -894,7 +1027,7 @@ def _drop_venv_copy(instruction: Instruction, stage: Stage, state: _State) -> No
                         )
                     if role.kind == "requirements":
                         installs = True
-                        state.pip_options.extend(role.options)
+                        _add_install(role, state, line)
                     venvs.update(role.destinations)
                 else:
                     venvs.update(d for d in venv_dirs(command) if d.startswith("/"))

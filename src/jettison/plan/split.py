@@ -32,7 +32,9 @@ whose Dockerfile parsed (the others are already a problem of the discovery):
    (declared, not needed: ``dev`` or ``unused``), ``unused_shared`` (installed by its base
    chain, not needed: the price of sharing).
 7. **Dev**: declared packages no service needs, with why.
-8. **Options**: the index and find-links lines of the files read, deduplicated in order.
+8. **Options**: the index and find-links lines of the files read, deduplicated in order;
+   a find-links folder (a local path) is not among them: it names a place in the service's
+   image, which each service's replay maps back to the repository.
 
 Orders are deterministic: services by name, pins by name, problems by service and place.
 """
@@ -278,9 +280,15 @@ def _option_lines(line: str) -> list[str]:
         if not value and index < len(words):
             value = words[index]
             index += 1
-        if value:
+        if value and not (option == "--find-links" and _local_path(value)):
             out.append(f"{option} {value}")
     return out
+
+
+def _local_path(value: str) -> bool:
+    """A folder or ``file:`` URL: where it is depends on where the file was copied, so each
+    service's installs carry it themselves (:mod:`jettison.plan.pip_inputs`)."""
+    return "://" not in value or value.startswith("file:")
 
 
 # -- needed -------------------------------------------------------------------------------------

@@ -67,8 +67,10 @@ from jettison.render.look import Look
 from jettison.render.text import printable
 from jettison.units import human_bytes, plural
 
-SCHEMA_VERSION = "2.0"
-"""2.0: each problem is a notice, as in every report (``service`` became ``subject``).
+SCHEMA_VERSION = "2.2"
+"""2.2: each service's imports say what in its code shows a GPU (``gpu``) and an OpenCV window
+call (``opencv_gui``), which decide lint's requirement fixes.
+2.0: each problem is a notice, as in every report (``service`` became ``subject``).
 1.1: each measured service's ``diff`` (``jettison diff``'s JSON without its header)."""
 SCHEMA_RESOURCE = "schema/plan-report.schema.json"
 """The schema file, relative to the ``jettison.render`` package."""
@@ -157,8 +159,19 @@ def _service_row(service: Service, root: Path) -> tuple[Line, ...]:
         code(_rel(service.context, root)),
         base,
         line(str(service.port)) if service.port is not None else dim("-"),
-        code(service.health_path) if service.health_path else dim("-"),
+        _health(service),
     )
+
+
+def _health(service: Service) -> Line:
+    """The health path, with the file name and line of the route when the code declared it
+    (the JSON has its path)."""
+    if not service.health_path:
+        return dim("-")
+    source = service.health_source
+    if source is None or source in {"HEALTHCHECK", "compose"}:
+        return code(service.health_path)
+    return (*code(service.health_path), *dim(f" ({source.rsplit('/', 1)[-1]})"))
 
 
 def _groups(split: Split) -> Section:
@@ -540,6 +553,7 @@ def _service(service: Service) -> JsonObject:
         "base_image": service.base_image,
         "port": service.port,
         "health_path": service.health_path,
+        "health_source": service.health_source,
     }
 
 
@@ -560,6 +574,8 @@ def _imports(found: ServiceImports) -> JsonObject:
         "via_shared": _strings(sorted(found.via_shared)),
         "files": _paths(found.files),
         "problems": [notice(p) for p in found.problems],
+        "gpu": found.gpu,
+        "opencv_gui": found.opencv_gui,
     }
 
 

@@ -52,6 +52,43 @@ def test_context_file(tmp_path: Path, copy: str, image_path: str, expected: str)
     assert found == tmp_path / expected
 
 
+@pytest.mark.parametrize(
+    ("instructions", "image_path", "expected"),
+    [
+        ("COPY wheels/ /wheels/", "/wheels", "wheels"),  # the folder's contents at /wheels
+        ("COPY wheels /opt/wheels", "/opt/wheels", "wheels"),
+        ("COPY . /app", "/app/wheels", "wheels"),
+        ("COPY . /app", "/app", "."),
+        ("COPY wheels/ ./w/", "/work/w", "wheels"),
+        ("COPY env.yml /wheels/", "/wheels", None),  # a file copied into it: no folder
+        ("COPY wheels/ /wheels/", "/other", None),
+    ],
+)
+def test_context_folder(
+    tmp_path: Path, instructions: str, image_path: str, expected: str | None
+) -> None:
+    dockerfile, (step,) = _setup(
+        tmp_path,
+        f"FROM debian:bookworm-slim\nWORKDIR /work\n{instructions}\nRUN true\n",
+        {"env.yml": "x", "wheels/a-1.0-py3-none-any.whl": "x"},
+    )
+    files = ContextFiles.before(dockerfile, step, tmp_path)  # type: ignore[arg-type]
+    found = files.folder(image_path)
+    assert found == (tmp_path / expected if expected is not None else None)
+
+
+def test_context_folder_of_a_bind_mount(tmp_path: Path) -> None:
+    dockerfile, (step,) = _setup(
+        tmp_path,
+        "FROM debian:bookworm-slim\n"
+        "RUN --mount=type=bind,source=wheels,target=/run/wheels pip install -f /run/wheels x\n",
+        {"wheels/a-1.0-py3-none-any.whl": "x"},
+    )
+    files = ContextFiles.before(dockerfile, step, tmp_path)  # type: ignore[arg-type]
+    assert files.folder("/run/wheels") == tmp_path / "wheels"
+    assert files.find("/run/wheels") is None  # a folder is not a file
+
+
 def test_context_file_unknown_paths_and_ignored_files(tmp_path: Path) -> None:
     dockerfile, (step,) = _setup(
         tmp_path,

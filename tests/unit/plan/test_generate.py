@@ -555,7 +555,11 @@ def test_pytorch_base_keeps_its_torch(tmp_path: Path) -> None:
     [
         ("RUN pip install -r requirements.txt && python -m spacy download en", "mixes pip"),
         ("RUN pip install -c constraints.txt -r requirements.txt", "constraints file"),
-        ("RUN pip install --index-url https://pypi.example/simple -r requirements.txt", "index"),
+        ("RUN pip install -f /opt/wheels -r requirements.txt", "the wheel folder /opt/wheels"),
+        (
+            "RUN pip install -r requirements.txt && pip install --no-index -r requirements.txt",
+            "different indexes",
+        ),
         ("RUN pip install -r other-requirements.txt", "did not read"),
         ("RUN pip install -r requirements.txt gunicorn", "names requirement files and packages"),
         ("RUN useradd --uid 10001 svc", "already has"),

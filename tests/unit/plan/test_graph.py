@@ -366,3 +366,21 @@ def test_discovery_argument_is_the_whole_discovery(tmp_path: Path) -> None:
     found: Discovery = discover(tmp_path)
     a = next(s for s in found.services if s.name == "a")
     assert service_imports(a, found).service == "a"
+
+
+def test_gpu_use_and_opencv_windows_are_read_in_shipped_code_only(tmp_path: Path) -> None:
+    """What lint's JT302/JT304 read, in the files the service ships."""
+    write(tmp_path, "svc/main.py", "import cv2\nfrom infer import model\n")
+    write(tmp_path, "svc/infer.py", "import torch\nDEVICE = 'cuda'\n")
+    write(tmp_path, "svc/tools/show.py", "import cv2\ncv2.imshow('x', None)\n")
+    write(tmp_path, "svc/.dockerignore", "tools\n")
+    write(tmp_path, "svc/Dockerfile", SLIM + "COPY . /app\n")
+    found = discover(tmp_path)
+    (svc,) = found.services
+    result = service_imports(svc, found)
+    assert result.gpu == "infer.py mentions 'cuda'"
+    assert result.opencv_gui is None
+    write(tmp_path, "svc/main.py", "import cv2\ncv2.imshow('x', None)\n")
+    write(tmp_path, "svc/infer.py", "import torch\n")
+    again = service_imports(svc, discover(tmp_path))
+    assert (again.gpu, again.opencv_gui) == (None, "main.py calls cv2.imshow")

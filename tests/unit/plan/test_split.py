@@ -603,10 +603,10 @@ def test_pip_options_are_carried_once_in_order(fleet: Fleet) -> None:
     )
     fleet.add("a", modules=["fastapi"])
     fleet.add("b", ["apps/b/requirements.txt"], ["fastapi"])
+    # a local find-links folder is each service's to resolve (plan/pip_inputs.py)
     assert fleet.split().options == (
         "--index-url https://mirror.example/simple",
         "--extra-index-url https://download.pytorch.org/whl/cpu",
-        "--find-links ./wheels",
         "--trusted-host mirror.example",
         "--pre",
         "--find-links https://wheels.example/",

@@ -409,7 +409,7 @@ DROPPED_VALUES = frozenset(
      "--upgrade-strategy", "--cache-dir", "--timeout", "--retries", "--python", "--log"}
 )  # fmt: skip
 """Value options a generated install drops."""
-CARRIED_FLAGS = frozenset({"--pre", "--prefer-binary", "--no-build-isolation"})
+CARRIED_FLAGS = frozenset({"--pre", "--prefer-binary", "--no-build-isolation", "--no-index"})
 """Flags that change what gets installed: carried onto the generated install."""
 CARRIED_VALUES = frozenset(
     {"--extra-index-url", "--trusted-host", "--only-binary", "--no-binary", "--find-links",

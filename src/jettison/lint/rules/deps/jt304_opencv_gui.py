@@ -14,36 +14,28 @@ the package's published requirements, which change between releases.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from jettison.dockerfile.shell import split_commands
-from jettison.facts.packages import GUI_OPENCV_DEPENDENTS
+from jettison.facts.packages import GUI_OPENCV_DEPENDENTS, HEADLESS_OPENCV
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,
     finding_at,
+    is_gui_apt_package,
     names,
+    opencv_gui_call,
     production_instructions,
     production_packages,
     replacement_saving,
     source_texts,
 )
 
-HEADLESS = {
-    "opencv-python": "opencv-python-headless",
-    "opencv-contrib-python": "opencv-contrib-python-headless",
-}
-_GUI_CALLS = re.compile(
-    r"\bcv2?\.(?:imshow|namedWindow|setMouseCallback|createTrackbar|selectROIs?|moveWindow|"
-    r"resizeWindow)\s*\(|^\s*from\s+cv2\s+import\s+[^\n]*\b(?:imshow|namedWindow)\b",
-    re.MULTILINE,
-)
-_GUI_APT = re.compile(r"^(?:libgl1(?:-mesa-glx)?|libsm6|libxext6|libxrender1|libx11-6)(?:[:=].*)?$")
+HEADLESS = HEADLESS_OPENCV
 
 
 def _gui_used(ctx: LintContext) -> bool:
-    return any(_GUI_CALLS.search(text) for _, text in source_texts(ctx))
+    return any(opencv_gui_call(text) for _, text in source_texts(ctx))
 
 
 def _gui_apt_packages(ctx: LintContext) -> list[str]:
@@ -51,7 +43,7 @@ def _gui_apt_packages(ctx: LintContext) -> list[str]:
     for run in production_instructions(ctx, "RUN"):
         for command in split_commands(run.shell_text):
             if command.name in {"apt-get", "apt"} and "install" in command.words():
-                out.extend(w for w in command.words() if _GUI_APT.match(w))
+                out.extend(w for w in command.words() if is_gui_apt_package(w))
     return list(dict.fromkeys(out))
 
 
