@@ -8,6 +8,7 @@ lint's runtime rules read :func:`launches`; lint's import scan and the plan read
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jettison.dockerfile.model import Dockerfile, Instruction
@@ -175,3 +176,16 @@ def runs_notebook(dockerfile: Dockerfile) -> bool:
     return any(
         posixpath.basename(launch.program) in NOTEBOOK_SERVERS for launch in launches(dockerfile)
     )
+
+
+def exposed_tcp_port(instructions: Sequence[Instruction]) -> int | None:
+    """The first TCP port ``instructions`` EXPOSE as written (``8080``, ``8080/tcp``), if
+    any: where the health check a rewrite adds knocks."""
+    for instruction in instructions:
+        if instruction.keyword != "EXPOSE":
+            continue
+        for word in instruction.args:
+            number, _, protocol = word.partition("/")
+            if number.isdigit() and protocol in ("", "tcp"):
+                return int(number)
+    return None

@@ -31,6 +31,7 @@ from jettison.dockerfile.commands.python import parse_install, pip_argv, without
 from jettison.dockerfile.commands.system import apt_installs, package_name
 from jettison.dockerfile.copies import whole_context
 from jettison.dockerfile.discover import is_requirements_input
+from jettison.dockerfile.launch import exposed_tcp_port
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command, split_commands
@@ -409,7 +410,7 @@ def _runtime_stage(
             owner = f"{writer.APP_USER}:{writer.APP_USER}"
             user.insert(0, writer.run([f"chown {owner} {' '.join(writable)}"]))
         text.lines.extend(writer.with_user(groups, steps, tuple(user)))
-    port = _http_port(stage.kept)
+    port = exposed_tcp_port(stage.kept)
     if port is not None and not any(i.keyword == "HEALTHCHECK" for i in stage.kept):
         text.change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
         text.lines.append(writer.healthcheck(port))
@@ -429,18 +430,6 @@ def _kept_lines(text: _Text, instruction: Instruction) -> list[str]:
         lines.append(writer.change("JT501", description))
     lines.append(instruction.original)
     return lines
-
-
-def _http_port(instructions: Sequence[Instruction]) -> int | None:
-    """The first TCP port the image EXPOSEs (``8080``, ``8080/tcp``), if any."""
-    for instruction in instructions:
-        if instruction.keyword != "EXPOSE":
-            continue
-        for word in instruction.args:
-            number, _, protocol = word.partition("/")
-            if number.isdigit() and protocol in ("", "tcp"):
-                return int(number)
-    return None
 
 
 __all__ = [

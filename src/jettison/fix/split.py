@@ -42,6 +42,7 @@ from jettison.dockerfile.commands.downloads import git_clone
 from jettison.dockerfile.commands.python import parse_install
 from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.copies import WHOLE_CONTEXT, copy_parts
+from jettison.dockerfile.launch import exposed_tcp_port
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command, commands_of, runner_prefix, split_commands
@@ -861,7 +862,7 @@ def _runtime_text(
         lines.extend(writer.with_user(runtime.groups, runtime.build_steps, switch))
     else:
         lines.extend(line for group in runtime.groups for line in group)
-    port = _http_port(instructions)
+    port = exposed_tcp_port(instructions)
     if (
         healthcheck
         and port is not None
@@ -890,17 +891,6 @@ def _under_root(all_steps: Sequence[Step]) -> str | None:
         )
         if found is not None and covers("/root", absolute(expand(found[1], step.env), step.cwd)):
             return "/root"
-    return None
-
-
-def _http_port(instructions: Sequence[Instruction]) -> int | None:
-    for instruction in instructions:
-        if instruction.keyword != "EXPOSE":
-            continue
-        for word in instruction.args:
-            number, _, protocol = word.partition("/")
-            if number.isdigit() and protocol in ("", "tcp"):
-                return int(number)
     return None
 
 
