@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
 
+from jettison.notices import Notice, Severity
+
 
 class EntryKind(enum.Enum):
     FILE = "file"
@@ -107,6 +109,14 @@ class Platform:
 
 DEFAULT_PLATFORM = Platform("linux", "amd64")
 
+SOURCE_NOTE = "image-source"
+"""The kind of the notes a source adds to an image."""
+
+
+def source_note(message: str, subject: str | None = None) -> Notice:
+    """A note saying which image was read (a short name resolved, an index's image picked)."""
+    return Notice(Severity.INFO, message, SOURCE_NOTE, subject=subject)
+
 
 @dataclass(frozen=True, slots=True)
 class ImageConfig:
@@ -170,7 +180,8 @@ class Image:
 
     reference: str
     source_kind: str
-    """``docker-archive``, ``oci-layout``, ``oci-archive`` or ``containers-storage``."""
+    """``docker-archive``, ``oci-layout``, ``oci-archive``, ``containers-storage``,
+    ``registry`` or ``docker-daemon``."""
     config: ImageConfig
     layers: tuple[Layer, ...]
     history: tuple[HistoryEntry, ...]
@@ -180,6 +191,9 @@ class Image:
     closer: Callable[[], None] | None = field(default=None, compare=False, repr=False)
     """Releases what the source opened beyond the layers' stores (e.g. an empty image's
     archive)."""
+    notes: tuple[Notice, ...] = ()
+    """What the source decided that the user should know: which image a short name or an
+    index resolved to (:func:`source_note`)."""
 
     def close(self) -> None:
         """Close the stores the layers read from (an archive's open file)."""
