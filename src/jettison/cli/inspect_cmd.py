@@ -83,6 +83,18 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     "report a pull size. Costs a compression pass (minutes for multi-GB images).",
 )
 @click.option(
+    "--tls-verify",
+    "tls_verify",
+    type=click.BOOL,
+    default=True,
+    is_flag=False,
+    flag_value=True,
+    metavar="[true|false]",
+    show_default=True,
+    help="Check a registry's TLS certificate (registry://). --tls-verify=false also allows "
+    "plain HTTP (always allowed on loopback addresses, as Docker does).",
+)
+@click.option(
     "--no-cache",
     "no_cache",
     is_flag=True,
@@ -110,6 +122,7 @@ def inspect_cmd(
     config_path: Path | None,
     verify: str,
     estimate_pull: bool,
+    tls_verify: bool,
     no_cache: bool,
     progress: bool | None,
     color: bool | None,
@@ -119,7 +132,8 @@ def inspect_cmd(
 
     IMAGE is a docker-archive or oci-archive tar, an OCI layout directory, a reference with
     a transport (docker-archive:FILE[:TAG], oci-archive:FILE, oci:DIR[:NAME],
-    containers-storage:NAME), or an image name in the local buildah/podman store.
+    containers-storage:NAME, registry://HOST/REPO[:TAG|@DIGEST]), or an image name in the
+    local buildah/podman store.
 
     Reports each layer (instruction, bytes, compressed bytes, files), totals, dive-compatible
     efficiency and wasted bytes, shadowed bytes, removable bytes by cause, and the bytes of
@@ -156,6 +170,8 @@ def inspect_cmd(
                 verify=verify,
                 estimate_pull=estimate_pull,
                 tree=fmt == "html",
+                cache=not no_cache,
+                tls_verify=tls_verify,
             )
         columns, use_color = terminal_look(output, color, width)
         text = render("inspect", report, fmt, Look(columns, use_color))
