@@ -43,7 +43,11 @@ class NotAnImageError(ImageFormatError):
 
 
 class RegistryError(ImageError):
-    """A registry (or a Docker Engine) could not be reached, refused us, or answered wrongly."""
+    """A registry could not be reached, refused us, or answered wrongly."""
+
+
+class EngineError(ImageError):
+    """A Docker Engine could not be reached, or answered wrongly."""
 
 
 class ConfigError(JettisonError):

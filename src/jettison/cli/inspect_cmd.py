@@ -132,8 +132,9 @@ def inspect_cmd(
 
     IMAGE is a docker-archive or oci-archive tar, an OCI layout directory, a reference with
     a transport (docker-archive:FILE[:TAG], oci-archive:FILE, oci:DIR[:NAME],
-    containers-storage:NAME, registry://HOST/REPO[:TAG|@DIGEST]), or an image name in the
-    local buildah/podman store.
+    containers-storage:NAME, registry://HOST/REPO[:TAG|@DIGEST], docker://NAME for an image
+    in a Docker Engine), or an image name in the local buildah/podman store (a short name
+    resolves as buildah resolves it).
 
     Reports each layer (instruction, bytes, compressed bytes, files), totals, dive-compatible
     efficiency and wasted bytes, shadowed bytes, removable bytes by cause, and the bytes of

@@ -5,7 +5,9 @@ References:
 - ``PATH`` to a docker-archive or oci-archive tar, or an OCI layout directory (sniffed);
 - ``docker-archive:PATH[:TAG]``, ``oci-archive:PATH[:NAME]``, ``oci:DIR[:NAME]``;
 - ``containers-storage:NAME`` or a bare image name found in the local buildah/podman store;
-- ``registry://HOST/REPO[:TAG][@DIGEST]``: straight from a registry (``registry.py``).
+- ``registry://HOST/REPO[:TAG][@DIGEST]``: straight from a registry (``registry.py``);
+- ``docker://NAME`` or ``docker-daemon:NAME``: from a Docker Engine's export, as it streams
+  (``docker_daemon.py``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def open_image(
         from jettison.image.sources.registry import open_registry
 
         return open_registry(reference.removeprefix("registry://"), reference, platform, network)
+    for prefix in ("docker://", "docker-daemon:"):
+        if reference.startswith(prefix):
+            from jettison.image.sources.docker_daemon import open_daemon
+
+            return open_daemon(reference.removeprefix(prefix), reference, platform)
     transport, sep, rest = reference.partition(":")
     if sep and transport in TRANSPORTS:
         if transport == "containers-storage":
