@@ -140,3 +140,18 @@ def _wait(engine: Engine) -> None:
                 return
         time.sleep(0.3)
     raise Unavailable(f"dockerd did not answer on {engine.host} in {START_TIMEOUT_S}s")
+
+
+def load_from_buildah(engine: Engine, images: tuple[str, ...], scratch: Path) -> None:
+    """Copy images from the machine's buildah store into ``engine`` (``buildah push
+    docker-archive:``, then ``docker load``): how the stand-in bases reach Docker here."""
+    for name in images:
+        archive = scratch / (name.replace("/", "_").replace(":", "_") + ".tar")
+        done = subprocess.run(
+            ["buildah", "push", "--quiet", name, f"docker-archive:{archive}:{name}"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"buildah push {name} failed: {done.stderr[-1000:]}")
+        engine.docker("load", "-i", str(archive), cli=DEBIAN_CLI)
+        archive.unlink()
