@@ -35,7 +35,9 @@ from jettison.builder.buildah import BuildahBuilder
 from jettison.builder.docker import DockerBuilder
 from jettison.builder.errors import BuildError
 from jettison.builder.options import BuildOptions, CheckOptions
+from jettison.errors import ConfigError
 from jettison.image.sources import open_image
+from support import registries
 from unit.builder.test_probe import answers, free_port
 
 pytestmark = pytest.mark.integration
@@ -352,3 +354,40 @@ def test_probe_compares_and_names_the_missing_module(
     )
     missing = api.verify([images["served"]], CheckOptions(probe="/nope"), builder=builder)
     assert missing.verdict.reason == f"GET /nope on port {port}: HTTP 404"
+
+
+@pytest.fixture(scope="module")
+def registry() -> Iterator[registries.Registry]:
+    try:
+        with registries.running("plain") as started:
+            yield started
+    except registries.Unavailable as exc:
+        registries.skip_or_fail(f"cannot start a registry: {exc}")
+
+
+def test_build_push_puts_the_image_in_the_registry(
+    backend: Backend, registry: registries.Registry
+) -> None:
+    tag = f"{registry.host}/jt-build-it/{backend.kind}:1"
+    report = api.build(
+        context(backend.top, f"pushed-{backend.kind}", GOOD),
+        tag=tag,
+        options=BuildOptions(builder=backend.builder, ca_bundle=HOST_CA_BUNDLE),
+        push=True,
+        tls_verify=False,  # buildah: the test registry speaks plain HTTP
+    )
+    assert report.pushed is not None and report.pushed.startswith(f"{tag}@sha256:")
+    with open_image(f"registry://{tag}") as image:
+        assert image.manifest_digest == report.pushed.split("@")[1]
+        assert image.config.diff_ids == backend.diff_ids(tag)
+        assert image.config.cmd == ("cat", "/app/data.txt")
+
+
+def test_build_push_needs_a_registry_in_the_tag(backend: Backend) -> None:
+    with pytest.raises(ConfigError, match="--push needs a tag that names a registry"):
+        api.build(
+            context(backend.top, "unpushed", SLIM),
+            tag="localhost/jt-build-it-unpushed:1",
+            options=BuildOptions(builder=backend.builder),
+            push=True,
+        )

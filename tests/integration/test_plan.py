@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from jettison.image.sources import open_image
 from jettison.plan.core import plan
 from jettison.plan.model import ImageMeasure, PlanReport
 from jettison.render.plan import load_schema
+from support import registries
 from support.render import renderer_for
 
 render = renderer_for("plan")
@@ -94,11 +96,25 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 
 
 @pytest.fixture(scope="module")
-def report(target: Target, tmp_path_factory: pytest.TempPathFactory) -> PlanReport:
+def registry() -> Iterator[registries.Registry]:
+    """A registry the plan pushes to (plan --push): its storage is what a fleet pays."""
+    try:
+        with registries.running("plain") as started:
+            yield started
+    except registries.Unavailable as exc:
+        registries.skip_or_fail(f"cannot start a registry: {exc}")
+
+
+@pytest.fixture(scope="module")
+def report(
+    target: Target, registry: registries.Registry, tmp_path_factory: pytest.TempPathFactory
+) -> PlanReport:
     root = tmp_path_factory.mktemp("plan-it") / "mini"
     shutil.copytree(MINI, root)
     build = BuildOptions(builder=target.builder, ca_bundle=HOST_CA_BUNDLE)
-    return plan(root, measure=True, build=build, timeout_s=90)
+    # a repository path of the backend's own: both backends push to one registry
+    push_to = f"{registry.host}/{target.builder.name}"
+    return plan(root, measure=True, build=build, timeout_s=90, push_to=push_to, tls_verify=False)
 
 
 def test_every_service_passes_its_check_before_and_after(report: PlanReport) -> None:
@@ -157,3 +173,51 @@ def test_the_report_renders(report: PlanReport) -> None:
     text = render(report, "tty", width=120)
     assert "Registry storage after the plan" in text
     assert "FAILED" not in text
+
+
+def test_the_registry_holds_what_the_plan_counts(
+    report: PlanReport, registry: registries.Registry
+) -> None:
+    """plan --push: every image is in the registry, and each side's registry storage is the
+    layer blobs its manifests list there, each digest once: the same blobs, of the same
+    sizes, as the registry's own storage folder holds."""
+    measured = report.measurement
+    assert measured is not None
+    stored = blob_files(registry)
+    for side in ("before", "after"):
+        images = [getattr(s, side) for s in measured.services]
+        blobs: dict[str, int] = {}
+        for image in images:
+            assert image.pushed is not None and "@sha256:" in image.pushed, image
+            for digest, size in manifest_layers(image.pushed):
+                blobs[digest] = size
+        totals = getattr(measured, side)
+        assert (totals.registry_layers, totals.registry_bytes) == (len(blobs), sum(blobs.values()))
+        for digest, size in blobs.items():
+            assert stored[digest] == size, digest
+    assert measured.after.registry_bytes < measured.before.registry_bytes  # type: ignore[operator]
+    ratio = measured.storage_ratio
+    assert ratio == measured.after.registry_bytes / measured.before.registry_bytes  # type: ignore[operator]
+    assert all(b.pushed for b in measured.bases)
+
+
+def blob_files(registry: registries.Registry) -> dict[str, int]:
+    """Digest -> size of every blob in the registry's filesystem storage."""
+    root = registry.root / "data" / "docker" / "registry" / "v2" / "blobs" / "sha256"
+    return {f"sha256:{data.parent.name}": data.stat().st_size for data in root.glob("*/*/data")}
+
+
+def manifest_layers(pushed: str) -> list[tuple[str, int]]:
+    """The layers the registry's manifest of ``pushed`` lists, read with plain urllib."""
+    name, _, digest = pushed.partition("@")
+    host, _, rest = name.partition("/")
+    repository = rest.rsplit(":", 1)[0]
+    request = urllib.request.Request(
+        f"http://{host}/v2/{repository}/manifests/{digest}",
+        headers={"Accept": "application/vnd.oci.image.manifest.v1+json, "
+                 "application/vnd.docker.distribution.manifest.v2+json"},
+    )  # fmt: skip
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request) as answer:
+        manifest = json.loads(answer.read())
+    return [(layer["digest"], layer["size"]) for layer in manifest["layers"]]

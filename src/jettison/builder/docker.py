@@ -278,6 +278,20 @@ class DockerBuilder:
         digest = hashlib.sha256(image.encode()).hexdigest()[:16]
         return str(self.export(image, scratch / f"image-{digest}.tar", "docker-archive"))
 
+    def push(self, image: str, destination: str, *, tls_verify: bool = True) -> str:
+        """``docker tag IMAGE DESTINATION`` and ``docker push DESTINATION``. The engine
+        decides about TLS: it speaks plain HTTP to registries on 127.0.0.0/8 and to its
+        ``insecure-registries``, so ``tls_verify`` cannot be passed on."""
+        del tls_verify
+        _process.check([self._binary, "tag", image, destination], self._env, "docker tag")
+        out = _process.check(
+            [self._binary, "push", destination], self._env, f"docker push {destination}"
+        )
+        found = re.search(r"digest: (sha256:[0-9a-f]{64})", out)
+        if found is None:
+            raise BuildError(f"docker push {destination} printed no digest", log_tail=(out,))
+        return found.group(1)
+
     def remove_image(self, image: str) -> None:
         _process.run([self._binary, "rmi", image], self._env, timeout_s=60)
 

@@ -20,6 +20,7 @@ from jettison.cli.output import (
     refuse_overwrite,
     terminal_look,
     terminal_options,
+    tls_verify_option,
     write_report,
 )
 from jettison.config import find_config, inspect_budgets_table, load_section
@@ -82,17 +83,9 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     help="Gzip layers stored uncompressed (docker-archive, local store) as a push would, to "
     "report a pull size. Costs a compression pass (minutes for multi-GB images).",
 )
-@click.option(
-    "--tls-verify",
-    "tls_verify",
-    type=click.BOOL,
-    default=True,
-    is_flag=False,
-    flag_value=True,
-    metavar="[true|false]",
-    show_default=True,
-    help="Check a registry's TLS certificate (registry://). --tls-verify=false also allows "
-    "plain HTTP (always allowed on loopback addresses, as Docker does).",
+@tls_verify_option(
+    "Check a registry's TLS certificate (registry://). --tls-verify=false also allows "
+    "plain HTTP (always allowed on loopback addresses, as Docker does)."
 )
 @click.option(
     "--no-cache",

@@ -217,3 +217,26 @@ def _layers(
         )
         for i, desc in enumerate(descs)
     )
+
+
+def layer_blobs(text: str, transport: Transport | None = None) -> tuple[tuple[str, int], ...]:
+    """``(digest, size)`` of each layer blob the registry's manifest of ``text``
+    (``HOST/REPO[:TAG|@DIGEST]``) lists, as stored there (an index: its linux/amd64 image,
+    or its only one)."""
+    name = parse_reference(text)
+    client = RegistryClient(name.host, name.repository, transport)
+    top = fetch_manifest(client, name.reference, f"manifest {name.reference}")
+    manifest = top
+    if top.media_type in INDEX_TYPES:
+
+        def fetch(digest: str, what: str) -> Any:
+            return fetch_manifest(client, digest, f"{what} {digest}").document
+
+        chosen = select_manifest(top.document, name.text, None, None, fetch).descriptor
+        manifest = fetch_manifest(client, str(chosen["digest"]), "manifest")
+    document = check_image_manifest(manifest.document, f"{name.text} (manifest {manifest.digest})")
+    return tuple(
+        (str(d.get("digest")), int(d.get("size") or 0))
+        for d in document["layers"]
+        if isinstance(d, dict)
+    )
