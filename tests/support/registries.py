@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -44,6 +45,8 @@ import pytest
 
 from support import services
 
+_ACCESS = re.compile(r'"GET [^"]*" \d{3} (\d+|-)')
+"""A GET in the registry's access log (combined format): the size of the body sent."""
 USER = "ann"
 PASSWORD = "registry-test-pw"
 START_TIMEOUT_S = 20
@@ -111,6 +114,17 @@ class Registry:
         shutil.copy(self.ca, folder / "ca.crt")
         return folder
 
+    def sent_bytes(self) -> tuple[int, int]:
+        """(GET requests answered, body bytes sent) from the access log: what the registry
+        itself says went over the network."""
+        requests = sent = 0
+        for line in self.log.read_text(errors="replace").splitlines():
+            match = _ACCESS.search(line)
+            if match:
+                requests += 1
+                sent += int(match.group(1)) if match.group(1) != "-" else 0
+        return requests, sent
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGTERM)
@@ -125,10 +139,11 @@ class Registry:
 
 
 def _config(root: Path, port: int, extra: Mapping[str, Any]) -> Path:
-    """A registry config as JSON (YAML's superset): loopback only, storage under ``root``."""
+    """A registry config as JSON (YAML's superset): loopback only, storage under ``root``;
+    the access log on (``sent_bytes`` reads it)."""
     config: dict[str, Any] = {
         "version": 0.1,
-        "log": {"level": "warn", "accesslog": {"disabled": True}},
+        "log": {"level": "warn", "accesslog": {"disabled": False}},
         "storage": {
             "filesystem": {"rootdirectory": str(root / "data")},
             "delete": {"enabled": True},
