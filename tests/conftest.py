@@ -14,3 +14,14 @@ def _private_cache(
     directory = tmp_path_factory.mktemp("jettison-cache")
     monkeypatch.setenv("JETTISON_CACHE", str(directory))
     return directory
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which services the tests started (registries, Docker engines), so a CI log shows
+    they really ran."""
+    from support.services import STARTED
+
+    if STARTED:
+        terminalreporter.section("services started by the tests")
+        for line in STARTED:
+            terminalreporter.write_line(line)

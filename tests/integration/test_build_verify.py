@@ -1,22 +1,27 @@
-"""``jettison build`` and ``verify`` for real, with buildah, in a private store.
+"""``jettison build`` and ``verify`` for real, on buildah and on Docker Engine.
 
-One module-scoped store (``buildah --root/--runroot`` in a fresh tmp dir, removed at the
-end with everything built in it) gets a copy of the stand-in ``debian:bookworm-slim`` and
-``python:3.11-slim`` from ``scripts/base-images.sh``. Two tiny images are built through
-:class:`BuildahBuilder` (the same as ``jettison build``), one of them missing a file; a
-third Dockerfile fails. Two more serve HTTP (``python -m http.server``), one of them
-failing at start, for the probe.
+Each test runs on both backends (the ``backend`` fixture's parameters): buildah with one
+module-scoped private store (``buildah --root/--runroot`` in a fresh tmp dir, removed at
+the end with everything built in it) holding copies of the stand-in
+``debian:bookworm-slim`` and ``python:3.11-slim`` from ``scripts/base-images.sh``; Docker
+with the session's own ``dockerd`` (``docker_engine`` in conftest.py: BuildKit, the same
+stand-ins loaded). Two tiny images are built through the backend (the same as ``jettison
+build``), one of them missing a file; a third Dockerfile fails. Two more serve HTTP
+(``python -m http.server``), one of them failing at start, for the probe.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -27,9 +32,12 @@ from jettison.builder import core as api
 from jettison.builder import select
 from jettison.builder.backend import ARCHIVE_FORMATS, Builder, BuildRequest
 from jettison.builder.buildah import BuildahBuilder
+from jettison.builder.docker import DockerBuilder
 from jettison.builder.errors import BuildError
 from jettison.builder.options import BuildOptions, CheckOptions
+from jettison.errors import ConfigError
 from jettison.image.sources import open_image
+from support import registries
 from unit.builder.test_probe import answers, free_port
 
 pytestmark = pytest.mark.integration
@@ -96,63 +104,106 @@ def build_all(
     return built
 
 
-@pytest.fixture(scope="module")
-def store() -> Iterator[tuple[BuildahBuilder, Path]]:
-    with private_store("jettison-build-it-") as (private, top):
-        yield BuildahBuilder(root=private.root, runroot=private.runroot), top
+@dataclasses.dataclass(frozen=True)
+class Backend:
+    """A builder under test, the folder its contexts go in, and how to look at its store."""
+
+    builder: Builder
+    top: Path
+    engine: Any = None
+    """The dockerd (``support.engines.Engine``) of the docker backend."""
+
+    @property
+    def kind(self) -> str:
+        return self.builder.name
+
+    def containers(self) -> list[str]:
+        """Containers left in the builder's store (none should be)."""
+        if isinstance(self.builder, BuildahBuilder):
+            return _run(self.builder.command("containers", "--quiet", "--all")).split()
+        return self.engine.docker("ps", "--all", "--quiet").split()  # type: ignore[no-any-return]
+
+    def diff_ids(self, image: str) -> tuple[str, ...]:
+        if isinstance(self.builder, BuildahBuilder):
+            template = "{{range .OCIv1.RootFS.DiffIDs}}{{println .}}{{end}}"
+            return tuple(self.builder.inspect_image(image, template).split())
+        layers = self.engine.docker(
+            "image", "inspect", "--format", "{{json .RootFS.Layers}}", image
+        )
+        return tuple(json.loads(layers))
+
+
+@pytest.fixture(scope="module", params=["buildah", "docker"])
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    if request.param == "buildah":
+        with private_store("jettison-build-it-") as (private, top):
+            yield Backend(BuildahBuilder(root=private.root, runroot=private.runroot), top)
+        return
+    engine = request.getfixturevalue("docker_engine")
+    top = Path(tempfile.mkdtemp(prefix="jettison-build-docker-it-"))
+    try:
+        builder = DockerBuilder(env={**os.environ, "DOCKER_HOST": engine.host})
+        yield Backend(builder, top, engine)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
-def images(store: tuple[BuildahBuilder, Path]) -> dict[str, str]:
-    builder, top = store
-    return build_all(builder, top, {"good": GOOD, "slim": SLIM}, "jt-build-it")
+def images(backend: Backend) -> dict[str, str]:
+    return build_all(backend.builder, backend.top, {"good": GOOD, "slim": SLIM}, "jt-build-it")
 
 
 def test_build_streams_and_mounts_the_ca_bundle_without_baking_it(
-    store: tuple[BuildahBuilder, Path], images: dict[str, str]
+    backend: Backend, images: dict[str, str]
 ) -> None:
-    builder, _top = store
     size = HOST_CA_BUNDLE.stat().st_size
-    argv = ["sh", "-c", "cat /greeting; wc -c < /run/host-ca.crt"]
-    result = builder.run(images["good"], argv, timeout_s=30)
+    argv = ["sh", "-c", "cat /greeting; test -s /run/host-ca.crt && echo baked || echo clean"]
+    result = backend.builder.run(images["good"], argv, timeout_s=30)
     assert result.exit_code == 0, result.stderr
-    # RUN steps saw the bundle; the image holds only buildah's empty mount-point file.
-    assert result.stdout == f"built with {size} CA bytes\n0\n"
+    # RUN steps saw the bundle (buildah's bind mount, Docker's secret mounted on every RUN);
+    # the image holds none of it (buildah leaves an empty mount-point file at most).
+    assert result.stdout == f"built with {size} CA bytes\nclean\n"
 
 
-def test_failing_build_names_the_step(store: tuple[BuildahBuilder, Path]) -> None:
-    builder, top = store
+FAILED_STEP = {
+    "buildah": "3/4: RUN echo about to fail && exit 1",
+    "docker": "[3/4] RUN echo about to fail && exit 1",
+}
+FIRST_STEP = {"buildah": "STEP 2/4: RUN echo first", "docker": "[2/4] RUN echo first"}
+
+
+def test_failing_build_names_the_step(backend: Backend) -> None:
     lines: list[str] = []
     with pytest.raises(BuildError) as info:
         api.build(
-            context(top, "broken", BROKEN),
+            context(backend.top, "broken", BROKEN),
             tag="localhost/jt-build-it-broken",
-            options=BuildOptions(builder=builder),
+            options=BuildOptions(builder=backend.builder),
             on_line=lines.append,
         )
-    assert info.value.step == "3/4: RUN echo about to fail && exit 1"
-    assert "failed at 3/4: RUN echo about to fail && exit 1" in str(info.value)
-    assert "about to fail" in info.value.log_tail
-    assert "STEP 2/4: RUN echo first" in lines
-    leftovers = _run(builder.command("containers", "--quiet", "--all")).split()
-    assert leftovers == []
+    assert info.value.step == FAILED_STEP[backend.kind]
+    assert f"failed at {FAILED_STEP[backend.kind]}" in str(info.value)
+    assert "about to fail" in "\n".join(info.value.log_tail)
+    assert any(line.endswith(FIRST_STEP[backend.kind]) for line in lines)
+    assert backend.containers() == []
 
 
-def test_export_both_formats(
-    store: tuple[BuildahBuilder, Path], images: dict[str, str], tmp_path: Path
-) -> None:
-    builder, _top = store
+def test_export_both_formats(backend: Backend, images: dict[str, str], tmp_path: Path) -> None:
+    written = []
     for fmt in ARCHIVE_FORMATS:
-        dest = builder.export(images["good"], tmp_path / f"{fmt}.tar", fmt)
+        if backend.kind == "docker" and fmt == "oci-archive":
+            with pytest.raises(BuildError, match="docker save writes docker-archives only"):
+                backend.builder.export(images["good"], tmp_path / f"{fmt}.tar", fmt)
+            continue
+        dest = backend.builder.export(images["good"], tmp_path / f"{fmt}.tar", fmt)
+        written.append(dest.name)
         with open_image(f"{fmt}:{dest}") as image:
             assert image.config.cmd == ("cat", "/app/data.txt")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["docker-archive.tar", "oci-archive.tar"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == written
 
 
-def test_smoke_default_command_and_given_one(
-    store: tuple[BuildahBuilder, Path], images: dict[str, str]
-) -> None:
-    builder, _top = store
+def test_smoke_default_command_and_given_one(backend: Backend, images: dict[str, str]) -> None:
+    builder = backend.builder
     default = api.verify([images["good"]], builder=builder)
     assert default.verdict.ok and default.runs[0].result.stdout == "hello\n"
     given = api.verify(
@@ -163,8 +214,8 @@ def test_smoke_default_command_and_given_one(
     assert given.verdict.ok, given.verdict.reason
 
 
-def test_timeout(store: tuple[BuildahBuilder, Path], images: dict[str, str]) -> None:
-    builder, _top = store
+def test_timeout(backend: Backend, images: dict[str, str]) -> None:
+    builder = backend.builder
     report = api.verify(
         [images["good"]], CheckOptions.from_text("sleep 30", timeout_s=2), builder=builder
     )
@@ -173,13 +224,11 @@ def test_timeout(store: tuple[BuildahBuilder, Path], images: dict[str, str]) -> 
     # the seconds are measured (killing the container takes a moment on a busy machine)
     assert not report.verdict.ok
     assert re.fullmatch(r"timed out after \d+s", report.verdict.reason)
-    assert _run(builder.command("containers", "--quiet", "--all")).split() == []
+    assert backend.containers() == []
 
 
-def test_compare_names_the_missing_file(
-    store: tuple[BuildahBuilder, Path], images: dict[str, str]
-) -> None:
-    builder, _top = store
+def test_compare_names_the_missing_file(backend: Backend, images: dict[str, str]) -> None:
+    builder = backend.builder
     report = api.verify([images["good"], images["slim"]], builder=builder)
     assert not report.verdict.ok
     # cat names itself as the shell ran it (``cat``) or as resolved (``/usr/bin/cat``)
@@ -193,11 +242,11 @@ def test_compare_names_the_missing_file(
 
 
 def test_cli_verify_json(
-    store: tuple[BuildahBuilder, Path], images: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    backend: Backend, images: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jettison.cli.verify_cmd import verify_cmd
 
-    builder, _top = store
+    builder = backend.builder
     monkeypatch.setattr(select, "choose_builder", lambda _name: builder)
     args = [images["good"], images["slim"], "--smoke", "cat /greeting", "--format", "json"]
     result = CliRunner().invoke(verify_cmd, args)
@@ -206,43 +255,49 @@ def test_cli_verify_json(
     assert doc["reason"].startswith("output differs at line 1: 'built with")
 
 
-def _diff_ids(builder: BuildahBuilder, image: str) -> tuple[str, ...]:
-    template = "{{range .OCIv1.RootFS.DiffIDs}}{{println .}}{{end}}"
-    return tuple(builder.inspect_image(image, template).split())
-
-
 def test_image_reference_opens_the_image_by_id(
-    store: tuple[BuildahBuilder, Path], images: dict[str, str], tmp_path: Path
+    backend: Backend, images: dict[str, str], tmp_path: Path
 ) -> None:
-    builder, _top = store
-    reference = builder.image_reference(images["good"], tmp_path)
-    assert re.fullmatch(r"containers-storage:\[overlay@.+\][0-9a-f]{64}", reference), reference
+    reference = backend.builder.image_reference(images["good"], tmp_path)
+    if backend.kind == "buildah":
+        assert re.fullmatch(r"containers-storage:\[overlay@.+\][0-9a-f]{64}", reference), reference
     with open_image(reference) as image:
-        assert image.config.diff_ids == _diff_ids(builder, images["good"])
+        assert image.config.diff_ids == backend.diff_ids(images["good"])
         assert len(image.config.diff_ids) == 3  # the base, and one layer per RUN
-    assert list(tmp_path.iterdir()) == []  # read in place: nothing exported
+    if backend.kind == "buildah":
+        assert list(tmp_path.iterdir()) == []  # read in place: nothing exported
 
 
-def test_no_cache_runs_every_step_again(store: tuple[BuildahBuilder, Path]) -> None:
-    builder, top = store
-    ctx = context(top, "cached", GOOD)
+def cached_runs(kind: str, log: list[str]) -> int:
+    """How many RUN steps a build took from the layer cache, as its log says."""
+    if kind == "buildah":
+        return sum("Using cache" in line for line in log)
+    # BuildKit (--progress plain): `#6 [2/3] RUN ...`, later `#6 CACHED`
+    runs = {m[1] for line in log if (m := re.match(r"#(\d+) \[[^\]]*\] RUN ", line))}
+    cached = {m[1] for line in log if (m := re.match(r"#(\d+) CACHED$", line))}
+    return len(runs & cached)
+
+
+def test_no_cache_runs_every_step_again(backend: Backend) -> None:
+    builder = backend.builder
+    ctx = context(backend.top, "cached", GOOD)
     request = BuildRequest(ctx, ctx / "Dockerfile", "localhost/jt-build-it-cached:latest")
     logs: list[list[str]] = [[], [], []]
     builder.build(request, logs[0].append)
     builder.build(request, logs[1].append)
     builder.build(dataclasses.replace(request, options=BuildOptions(no_cache=True)), logs[2].append)
-    cached = [sum("Using cache" in line for line in log) for log in logs]
-    assert cached[1] >= 2 and cached[2] == 0, cached
+    cached = [cached_runs(backend.kind, log) for log in logs]
+    assert cached[1] >= 2 and cached[2] == 0, (cached, logs[1][-30:])
 
 
 @pytest.fixture(scope="module")
-def http_images(store: tuple[BuildahBuilder, Path]) -> tuple[dict[str, str], int]:
+def http_images(backend: Backend) -> tuple[dict[str, str], int]:
     """A service answering on its EXPOSEd port, and one dying at start (a missing module).
 
     The port is one free on this machine: buildah's chroot isolation shares the host's
     network, so the service listens on the host's loopback while it runs.
     """
-    builder, top = store
+    builder, top = backend.builder, backend.top
     port = free_port()
     served = f"""FROM {PY_BASE}
 WORKDIR /srv
@@ -258,9 +313,9 @@ CMD ["python", "-c", "import sys; print('loading'); import not_installed_here"]
 
 
 def test_probe_answers_on_the_exposed_port(
-    store: tuple[BuildahBuilder, Path], http_images: tuple[dict[str, str], int]
+    backend: Backend, http_images: tuple[dict[str, str], int]
 ) -> None:
-    builder, _top = store
+    builder = backend.builder
     images, port = http_images
     report = api.verify(
         [images["served"]], CheckOptions(probe="/health.json", timeout_s=30), builder=builder
@@ -271,16 +326,16 @@ def test_probe_answers_on_the_exposed_port(
     assert result.stdout == 'HTTP 200\n{"status": "ok"}\n'
     assert '"GET /health.json HTTP/1.1" 200' in result.stderr  # the server's own log
     assert not answers(port)  # stopped, not left running on the host
-    assert _run(builder.command("containers", "--quiet", "--all")).split() == []
+    assert backend.containers() == []
     listing = api.verify([images["served"]], CheckOptions(probe="/"), builder=builder)
     assert listing.verdict.ok, listing.verdict.reason
     assert "health.json" in listing.runs[0].result.stdout  # http.server's directory listing
 
 
 def test_probe_compares_and_names_the_missing_module(
-    store: tuple[BuildahBuilder, Path], http_images: tuple[dict[str, str], int]
+    backend: Backend, http_images: tuple[dict[str, str], int]
 ) -> None:
-    builder, _top = store
+    builder = backend.builder
     images, port = http_images
     report = api.verify(
         [images["served"], images["dies"]],
@@ -299,3 +354,40 @@ def test_probe_compares_and_names_the_missing_module(
     )
     missing = api.verify([images["served"]], CheckOptions(probe="/nope"), builder=builder)
     assert missing.verdict.reason == f"GET /nope on port {port}: HTTP 404"
+
+
+@pytest.fixture(scope="module")
+def registry() -> Iterator[registries.Registry]:
+    try:
+        with registries.running("plain") as started:
+            yield started
+    except registries.Unavailable as exc:
+        registries.skip_or_fail(f"cannot start a registry: {exc}")
+
+
+def test_build_push_puts_the_image_in_the_registry(
+    backend: Backend, registry: registries.Registry
+) -> None:
+    tag = f"{registry.host}/jt-build-it/{backend.kind}:1"
+    report = api.build(
+        context(backend.top, f"pushed-{backend.kind}", GOOD),
+        tag=tag,
+        options=BuildOptions(builder=backend.builder, ca_bundle=HOST_CA_BUNDLE),
+        push=True,
+        tls_verify=False,  # buildah: the test registry speaks plain HTTP
+    )
+    assert report.pushed is not None and report.pushed.startswith(f"{tag}@sha256:")
+    with open_image(f"registry://{tag}") as image:
+        assert image.manifest_digest == report.pushed.split("@")[1]
+        assert image.config.diff_ids == backend.diff_ids(tag)
+        assert image.config.cmd == ("cat", "/app/data.txt")
+
+
+def test_build_push_needs_a_registry_in_the_tag(backend: Backend) -> None:
+    with pytest.raises(ConfigError, match="--push needs a tag that names a registry"):
+        api.build(
+            context(backend.top, "unpushed", SLIM),
+            tag="localhost/jt-build-it-unpushed:1",
+            options=BuildOptions(builder=backend.builder),
+            push=True,
+        )

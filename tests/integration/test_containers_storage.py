@@ -303,3 +303,30 @@ def test_changed_file_fails_the_diff_id_check(store: BuiltStore) -> None:
             read_layer(layer)
     finally:
         body.write_bytes(original)
+
+
+def test_a_short_name_reads_what_buildah_builds_from(tmp_path: Path) -> None:
+    """``localhost/python:3.11-slim`` and ``docker.io/library/python:3.11-slim`` both stored:
+    ``FROM python:3.11-slim`` (buildah inspect) takes the docker.io one (the short-name alias),
+    and so does jettison, saying so."""
+    from integration.conftest import _base_images
+
+    _base_images()
+    root, run = tmp_path / "root", tmp_path / "run"
+    spec = f"[vfs@{root}+{run}]"
+    for source, name in (
+        ("docker.io/library/debian:bookworm-slim", "docker.io/library/python:3.11-slim"),
+        ("docker.io/library/debian:bookworm", "localhost/python:3.11-slim"),
+    ):
+        subprocess.run(
+            ["buildah", "push", "--quiet", source, f"containers-storage:{spec}{name}"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    used = _buildah(tmp_path, "vfs", "inspect", "--type", "image", "--format",
+                    "{{.FromImageID}}", "python:3.11-slim")  # fmt: skip
+    with open_image(f"containers-storage:{spec}python:3.11-slim") as image:
+        assert image.config_digest == f"sha256:{used}"
+        assert image.notes[0].message.startswith(
+            "python:3.11-slim is docker.io/library/python:3.11-slim (the short-name alias in "
+        )
+    _buildah(tmp_path, "vfs", "rmi", "--all", "--force")

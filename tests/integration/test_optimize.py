@@ -1,4 +1,5 @@
-"""``jettison optimize`` for real on the bundled example, in a private buildah store.
+"""``jettison optimize`` for real on the bundled example, with buildah (a private store) and
+with Docker Engine (the session's own dockerd).
 
 The acceptance check of the example: built from its naive Dockerfile and from the one
 ``fix`` writes, the optimized image is at most a quarter of the original, and the smoke
@@ -32,7 +33,9 @@ from integration.conftest import (
 )
 from integration.conftest import missing_requirements as _missing
 from jettison import api
+from jettison.builder.backend import Builder
 from jettison.builder.buildah import BuildahBuilder
+from jettison.builder.docker import DockerBuilder
 from jettison.builder.options import BuildOptions, CheckOptions
 from jettison.cli import optimize_cmd as cli_module
 from jettison.optimize.core import optimize as real_optimize
@@ -58,11 +61,17 @@ def _pypi_unreachable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def builder() -> Iterator[BuildahBuilder]:
+@pytest.fixture(scope="module", params=["buildah", "docker"])
+def builder(request: pytest.FixtureRequest) -> Iterator[Builder]:
+    """buildah in a private store, or Docker on the session's own dockerd (BuildKit), both
+    holding the stand-in bases."""
     reason = _missing() or _pypi_unreachable()
     if reason is not None:
         pytest.skip(reason)
+    if request.param == "docker":
+        engine = request.getfixturevalue("docker_engine")
+        yield DockerBuilder(env={**os.environ, "DOCKER_HOST": engine.host})
+        return
     _base_images()
     top = Path(tempfile.mkdtemp(prefix="jettison-optimize-it-"))
     private = Store(top / "store" / "root", top / "store" / "run")
@@ -75,7 +84,7 @@ def builder() -> Iterator[BuildahBuilder]:
 
 
 def test_optimize_the_example(
-    builder: BuildahBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    builder: Builder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx = tmp_path / "text-service"
     shutil.copytree(EXAMPLE, ctx)
@@ -124,7 +133,7 @@ def test_optimize_the_example(
             (folder / f"text-service-optimize.{suffix}").write_text(text, encoding="utf-8")
 
 
-def _check_the_diff(doc: dict[str, Any], builder: BuildahBuilder, tmp_path: Path) -> None:
+def _check_the_diff(doc: dict[str, Any], builder: Builder, tmp_path: Path) -> None:
     """What was removed, by package and by cause, with inspect's own byte figures."""
     diff = doc["diff"]
     removed = {
@@ -146,7 +155,7 @@ STARTUP_WRITE = REPO / "tests" / "fixtures" / "optimize" / "startup-write"
 
 
 def test_a_service_that_writes_beside_its_code_stays_non_root(
-    builder: BuildahBuilder, tmp_path: Path
+    builder: Builder, tmp_path: Path
 ) -> None:
     """The restructured image runs as `app`, which cannot write /app/app: the repair gives
     the user that directory (learnt from the PermissionError) and the check passes."""

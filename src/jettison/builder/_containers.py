@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -118,3 +119,17 @@ class StoreBuilder:
 
     def remove_image(self, image: str) -> None:
         _process.run(self.command("rmi", image), self._env, timeout_s=60)
+
+    def push(self, image: str, destination: str, *, tls_verify: bool = True) -> str:
+        """``push --digestfile F [--tls-verify=false] IMAGE docker://DESTINATION``."""
+        with tempfile.TemporaryDirectory(prefix="jettison-push-") as tmp:
+            digestfile = Path(tmp) / "digest"
+            argv = ["push", "--quiet", "--digestfile", str(digestfile)]
+            if not tls_verify:
+                argv.append("--tls-verify=false")
+            _process.check(
+                self.command(*argv, image, f"docker://{destination}"),
+                self._env,
+                f"{self.NAME} push {image} to {destination}",
+            )
+            return digestfile.read_text().strip()

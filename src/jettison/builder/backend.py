@@ -122,3 +122,9 @@ class Builder(Protocol):
     def remove_image(self, image: str) -> None:
         """Remove ``image`` from the builder's store (a missing image is not an error)."""
         ...
+
+    def push(self, image: str, destination: str, *, tls_verify: bool = True) -> str:
+        """Push ``image`` to the registry reference ``destination`` (``HOST/REPO:TAG``);
+        returns the manifest digest the registry stored. ``tls_verify=False``: a registry
+        with an untrusted certificate or plain HTTP."""
+        ...

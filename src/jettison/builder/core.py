@@ -20,7 +20,7 @@ from jettison.builder.verify import check as check_run
 from jettison.builder.verify import probe as probe_run
 from jettison.dockerfile.discover import dockerfiles_in, locate
 from jettison.errors import ConfigError, DockerfileError
-from jettison.imageref import name_component
+from jettison.imageref import has_host, name_component
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class BuildReport:
     build_seconds: float
     archive: Path | None
     archive_format: ArchiveFormat | None
+    pushed: str | None = None
+    """``HOST/REPO:TAG@sha256:...``: where ``--push`` put the image, and the digest the
+    registry stored."""
 
 
 @dataclass(frozen=True)
@@ -97,16 +100,26 @@ def build(
     output: Path | None = None,
     archive_format: ArchiveFormat = "docker-archive",
     on_line: Callable[[str], None] = lambda _line: None,
+    push: bool = False,
+    tls_verify: bool = True,
 ) -> BuildReport:
     """Build the Dockerfile at ``path`` (or in the directory ``path``) up to the stage
-    ``target``, optionally export it to ``output``."""
+    ``target``, optionally export it to ``output``; with ``push``, push it to the registry
+    its tag names (``HOST/REPO:TAG``)."""
     dockerfile, ctx = resolve_dockerfile(path, context_dir)
     options = options or BuildOptions()
     options.validate()
+    image = tag or default_tag(ctx)
+    if push:
+        require_registry(image)
     chosen = backend(options.builder)
-    request = BuildRequest(ctx, dockerfile, tag or default_tag(ctx), target, options)
+    request = BuildRequest(ctx, dockerfile, image, target, options)
     result = chosen.build(request, on_line)
     archive = chosen.export(result.image, output, archive_format) if output else None
+    pushed = None
+    if push:
+        digest = chosen.push(result.image, result.image, tls_verify=tls_verify)
+        pushed = f"{result.image}@{digest}"
     return BuildReport(
         chosen.name,
         result.image,
@@ -114,7 +127,19 @@ def build(
         result.seconds,
         archive,
         archive_format if archive else None,
+        pushed,
     )
+
+
+def require_registry(image: str) -> None:
+    """ConfigError unless ``image`` names a registry to push to (``HOST[:PORT]/REPO:TAG``)."""
+    first, sep, _ = image.partition("/")
+    if not sep or not has_host(first) or first == "localhost":
+        raise ConfigError(
+            f"--push needs a tag that names a registry, not {image!r}",
+            hint="tag it for the registry: -t registry.example.com/team/app:1 "
+            "(or 127.0.0.1:5000/app:1 for a local one)",
+        )
 
 
 def verify(

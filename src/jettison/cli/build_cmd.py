@@ -18,6 +18,7 @@ from jettison.cli.output import (
     builder_option,
     ca_bundle_option,
     context_option,
+    tls_verify_option,
 )
 from jettison.render import formats, render
 
@@ -76,6 +77,12 @@ from jettison.render import formats, render
     show_default=True,
     help="What goes to stdout: the image's name (tty), or a JSON report (versioned schema).",
 )
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Push the image to the registry its tag names (-t HOST[:PORT]/REPO:TAG).",
+)
+@tls_verify_option("With --push: check the registry's TLS certificate (buildah, podman).")
 @click.option("--quiet", "-q", is_flag=True, help="Do not stream the builder's output.")
 def build_cmd(
     path: Path,
@@ -92,6 +99,8 @@ def build_cmd(
     output: Path | None,
     archive_format: ArchiveFormat,
     report_format: str,
+    push: bool,
+    tls_verify: bool,
     quiet: bool,
 ) -> None:
     """Build an image from PATH (a Dockerfile, or a directory holding one).
@@ -121,6 +130,8 @@ def build_cmd(
                 output=output,
                 archive_format=archive_format,
                 on_line=(lambda _line: None) if quiet else show,
+                push=push,
+                tls_verify=tls_verify,
             )
         except BuildError as exc:
             if quiet and exc.log_tail:  # streamed output already shows them otherwise
@@ -135,6 +146,8 @@ def build_cmd(
         )
         if report.archive is not None:
             click.echo(f"jettison: wrote {report.archive_format} {report.archive}", err=True)
+        if report.pushed is not None:
+            click.echo(f"jettison: pushed {report.pushed}", err=True)
         click.echo(render("build", report, report_format), nl=False)
         return EXIT_OK
 

@@ -20,6 +20,7 @@ from jettison.cli.output import (
     refuse_overwrite,
     terminal_look,
     terminal_options,
+    tls_verify_option,
     write_report,
 )
 from jettison.config import find_config, inspect_budgets_table, load_section
@@ -82,6 +83,10 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     help="Gzip layers stored uncompressed (docker-archive, local store) as a push would, to "
     "report a pull size. Costs a compression pass (minutes for multi-GB images).",
 )
+@tls_verify_option(
+    "Check a registry's TLS certificate (registry://). --tls-verify=false also allows "
+    "plain HTTP (always allowed on loopback addresses, as Docker does)."
+)
 @click.option(
     "--no-cache",
     "no_cache",
@@ -110,6 +115,7 @@ def inspect_cmd(
     config_path: Path | None,
     verify: str,
     estimate_pull: bool,
+    tls_verify: bool,
     no_cache: bool,
     progress: bool | None,
     color: bool | None,
@@ -119,7 +125,9 @@ def inspect_cmd(
 
     IMAGE is a docker-archive or oci-archive tar, an OCI layout directory, a reference with
     a transport (docker-archive:FILE[:TAG], oci-archive:FILE, oci:DIR[:NAME],
-    containers-storage:NAME), or an image name in the local buildah/podman store.
+    containers-storage:NAME, registry://HOST/REPO[:TAG|@DIGEST], docker://NAME for an image
+    in a Docker Engine), or an image name in the local buildah/podman store (a short name
+    resolves as buildah resolves it).
 
     Reports each layer (instruction, bytes, compressed bytes, files), totals, dive-compatible
     efficiency and wasted bytes, shadowed bytes, removable bytes by cause, and the bytes of
@@ -156,6 +164,8 @@ def inspect_cmd(
                 verify=verify,
                 estimate_pull=estimate_pull,
                 tree=fmt == "html",
+                cache=not no_cache,
+                tls_verify=tls_verify,
             )
         columns, use_color = terminal_look(output, color, width)
         text = render("inspect", report, fmt, Look(columns, use_color))

@@ -94,6 +94,21 @@ def ca_bundle_option(help_text: str = _CA_BUNDLE_HELP) -> Callable[[Command], Co
     )
 
 
+def tls_verify_option(help_text: str) -> Callable[[Command], Command]:
+    """``--tls-verify[=true|false]`` (skopeo's spelling): check registries' certificates."""
+    return click.option(
+        "--tls-verify",
+        "tls_verify",
+        type=click.BOOL,
+        default=True,
+        is_flag=False,
+        flag_value=True,
+        metavar="[true|false]",
+        show_default=True,
+        help=help_text,
+    )
+
+
 def format_option(
     choices: Sequence[str], help_text: str = "Report format.", *, short: bool = True
 ) -> Callable[[Command], Command]:

@@ -26,6 +26,7 @@ from jettison.cli.output import (
     refuse_overwrite,
     terminal_look,
     terminal_options,
+    tls_verify_option,
     write_report,
 )
 from jettison.plan.model import PlanReport
@@ -88,6 +89,15 @@ def failures(report: PlanReport) -> list[str]:
     "cache), check each one, and report sizes and distinct layers. The images stay in the "
     "builder's store.",
 )
+@click.option(
+    "--push",
+    "push_to",
+    metavar="REGISTRY",
+    default=None,
+    help="With --measure: push every image built to REGISTRY (HOST[:PORT][/PATH]), so the "
+    "shared bases are shared there, and read the registry storage from what it holds.",
+)
+@tls_verify_option("With --push: check the registry's TLS certificate.")
 @builder_option
 @ca_bundle_option()
 @click.option(
@@ -125,6 +135,8 @@ def plan_cmd(
     share_threshold: float,
     offline: bool,
     measure: bool,
+    push_to: str | None,
+    tls_verify: bool,
     builder: str,
     ca_bundle: Path | None,
     mounts: tuple[str, ...],
@@ -186,6 +198,8 @@ def plan_cmd(
                 progress=sink,
                 on_step=narration.step,
                 on_line=narration.line,
+                push_to=push_to,
+                tls_verify=tls_verify,
             )
         columns, use_color = terminal_look(output, color, width)
         text = render("plan", report, fmt, Look(columns, use_color))

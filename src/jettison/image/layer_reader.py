@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import BinaryIO
 
@@ -76,6 +76,10 @@ class LayerListing:
     """The layer names a digest that was deliberately not checked (contents seeked over)."""
     from_cache: bool = False
     """Taken from the scan cache (:mod:`jettison.image.scan_cache`), not read this time."""
+    blob_sha256: str | None = None
+    """The sha256 (hex) of the blob as read, when it was hashed while streaming."""
+    tar_sha256: str | None = None
+    """The sha256 (hex) of the uncompressed tar, when it was hashed while streaming."""
 
     @cached_property
     def entries(self) -> tuple[FileEntry, ...]:
@@ -369,10 +373,12 @@ def _read_streaming(
         )
         reader.drain()  # end-of-archive padding: the digest covers the whole blob
     verified = False
+    stored_hex = unpacked_hex = None
     if verify:
         stored_hex = stored.hexdigest()
         unpacked_hex = uncompressed.hexdigest() if compression is not Compression.NONE else None
-        verified = _verify(layer, label, stored_hex, unpacked_hex or stored_hex)
+        unpacked_hex = unpacked_hex or stored_hex
+        verified = _verify(layer, label, stored_hex, unpacked_hex)
     return LayerListing(
         layer=layer,
         table=table,
@@ -380,6 +386,28 @@ def _read_streaming(
         tar_size_bytes=uncompressed.bytes_read,
         captured=captured,
         skipped=tuple(skipped),
+        digest_verified=verified,
+        blob_sha256=stored_hex,
+        tar_sha256=unpacked_hex,
+    )
+
+
+def placed(listing: LayerListing, layer: Layer) -> LayerListing:
+    """A listing read before its layer's place in the image was known (a one-pass stream,
+    see :class:`~jettison.image.model.OnePass`), as the listing of ``layer``: its entries
+    and notes moved to ``layer.index``, and the digests hashed while it streamed checked
+    against those ``layer`` names."""
+    label = f"layer {layer.index} ({layer.blob_ref})"
+    verified = _verify(layer, label, listing.blob_sha256, listing.tar_sha256)
+    skipped = tuple(
+        replace(notice, layer=layer.index) if notice.layer is not None else notice
+        for notice in listing.skipped
+    )
+    return replace(
+        listing,
+        layer=layer,
+        table=listing.table.at_layer(layer.index),
+        skipped=skipped,
         digest_verified=verified,
     )
 

@@ -13,9 +13,11 @@ Whiteout markers are decoded: ``usr/.wh.foo`` becomes an entry of kind ``WHITEOU
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol
+
+from jettison.notices import Notice, Severity
 
 
 class EntryKind(enum.Enum):
@@ -107,6 +109,14 @@ class Platform:
 
 DEFAULT_PLATFORM = Platform("linux", "amd64")
 
+SOURCE_NOTE = "image-source"
+"""The kind of the notes a source adds to an image."""
+
+
+def source_note(message: str, subject: str | None = None) -> Notice:
+    """A note saying which image was read (a short name resolved, an index's image picked)."""
+    return Notice(Severity.INFO, message, SOURCE_NOTE, subject=subject)
+
 
 @dataclass(frozen=True, slots=True)
 class ImageConfig:
@@ -164,13 +174,38 @@ class Layer:
         return self.store.open_blob(self.blob_ref)
 
 
+class OnePass(Protocol):
+    """Layers that can be read only once, in the order one stream delivers them.
+
+    A Docker Engine's export is such a stream: a tar whose members come in the order of
+    their names, layers and config mixed, ``manifest.json`` last. So which layer is which is
+    known only at the end; the scan reads each as it arrives and places it afterwards.
+    """
+
+    def layers(self) -> Iterator[Layer]:
+        """Each layer as it arrives: ``index`` in arrival order, ``blob_ref`` its name in the
+        stream, no digests; its blob can be read until the next layer is asked for."""
+        ...
+
+    def finish(self) -> Image:
+        """After the last layer: the image, with its layers in order, each ``blob_ref``
+        naming the streamed layer it is (several may name one)."""
+        ...
+
+    @property
+    def expected_bytes(self) -> int:
+        """About how many bytes the stream holds (for progress)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Image:
     """A container image: config, layers (bottom first) and history."""
 
     reference: str
     source_kind: str
-    """``docker-archive``, ``oci-layout``, ``oci-archive`` or ``containers-storage``."""
+    """``docker-archive``, ``oci-layout``, ``oci-archive``, ``containers-storage``,
+    ``registry`` or ``docker-daemon``."""
     config: ImageConfig
     layers: tuple[Layer, ...]
     history: tuple[HistoryEntry, ...]
@@ -180,6 +215,12 @@ class Image:
     closer: Callable[[], None] | None = field(default=None, compare=False, repr=False)
     """Releases what the source opened beyond the layers' stores (e.g. an empty image's
     archive)."""
+    notes: tuple[Notice, ...] = ()
+    """What the source decided that the user should know: which image a short name or an
+    index resolved to (:func:`source_note`)."""
+    one_pass: OnePass | None = field(default=None, compare=False, repr=False)
+    """Set when the layers can be read only in one pass (:class:`OnePass`); ``layers`` is
+    then empty until the scan has placed them (it returns the finished image)."""
 
     def close(self) -> None:
         """Close the stores the layers read from (an archive's open file)."""

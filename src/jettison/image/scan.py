@@ -16,15 +16,22 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from jettison.errors import ImageFormatError
 from jettison.image import table as k
 from jettison.image.blobs import Compression, DigestChecker
 from jettison.image.filesystem import MergedFilesystem, ref_layer, ref_row
-from jettison.image.layer_reader import CaptureFilter, LayerListing, hash_contents, read_layer
-from jettison.image.model import EntryKind, FileEntry, Image, Layer
+from jettison.image.layer_reader import (
+    CaptureFilter,
+    LayerListing,
+    hash_contents,
+    placed,
+    read_layer,
+)
+from jettison.image.model import EntryKind, FileEntry, Image, Layer, OnePass
 from jettison.image.skipped import skipped_item
 from jettison.notices import Notice
 from jettison.progress import NullProgress, Progress
@@ -246,6 +253,8 @@ def scan_image(
     capture globs) are taken from it, and layers read now are stored in it.
     """
     sink = progress or NullProgress()
+    if image.one_pass is not None:
+        return _scan_one_pass(image, image.one_pass, capture, sink, verify, cache)
     lock = threading.Lock()
 
     def advance(n: int) -> None:
@@ -312,3 +321,44 @@ def _in_parallel(
         return [futures[layer.index].result() for layer in layers]
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _scan_one_pass(
+    opened: Image,
+    stream: OnePass,
+    capture: CaptureFilter | None,
+    sink: Progress,
+    verify: bool,
+    cache: ScanCache | None,
+) -> ScannedImage:
+    """Read the layers of a one-pass stream as they arrive, then place each listing where
+    the finished image puts its layer (checking its digests there). One layer at a time:
+    the stream holds them one after the other."""
+    read: dict[str, LayerListing] = {}
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))  # as in scan_image
+    sink.begin("reading the layers as they stream", stream.expected_bytes)
+    try:
+        for layer in stream.layers():
+            read[layer.blob_ref] = read_layer(
+                layer, capture=capture, verify=verify, on_bytes=sink.advance
+            )
+        finished = stream.finish()
+    finally:
+        sys.setswitchinterval(interval)
+        sink.end()
+    image = replace(finished, notes=opened.notes + finished.notes)
+    listings = []
+    for layer in image.layers:
+        if layer.blob_ref not in read:
+            raise ImageFormatError(
+                f"{image.reference}: layer {layer.index} ({layer.blob_ref}) is named by the "
+                "manifest but was not in the stream",
+                hint="the engine's export is incomplete; try again",
+            )
+        listing = placed(read[layer.blob_ref], layer)
+        if cache is not None:
+            cache.store(listing)
+        listings.append(listing)
+    fs = MergedFilesystem([listing.table for listing in listings])
+    return ScannedImage(image, tuple(listings), fs)

@@ -135,6 +135,15 @@ class EntryTable:
             )
         return table
 
+    def at_layer(self, layer_index: int) -> EntryTable:
+        """The same entries as the layer ``layer_index`` (columns shared, not copied): for a
+        layer read before its place in the image was known."""
+        table = EntryTable(layer_index)
+        for name in self.__slots__:
+            if name != "layer_index":
+                setattr(table, name, getattr(self, name))
+        return table
+
     def __len__(self) -> int:
         return len(self.paths)
 

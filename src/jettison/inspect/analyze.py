@@ -77,6 +77,7 @@ def _analyze(
         attribution=owners,
         skipped=scanned.skipped,
         pull_bytes_estimated=bool(estimates) and None not in compressed,
+        notes=image.notes,
     )
     if budgets is not None:
         report = replace(report, budgets=check_budgets(report, budgets))

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from jettison.errors import ConfigError
 from jettison.image.blobs import DigestChecker
+from jettison.image.distribution.client import Transport
 from jettison.image.model import Layer, Platform
 from jettison.image.pull_size import estimate_gzip_sizes
 from jettison.image.scan import ScannedImage, glob_filter, scan_image
@@ -45,6 +46,7 @@ def inspect(
     estimate_pull: bool = False,
     tree: bool = False,
     cache: bool = True,
+    tls_verify: bool = True,
 ) -> InspectReport:
     """Open an image without a daemon, read each layer once, and report where its bytes are.
 
@@ -60,8 +62,11 @@ def inspect(
 
     ``cache``: take layers scanned before from the per-layer scan cache (keyed by digest,
     under the cache directory; see :mod:`jettison.image.scan_cache`) and keep the new ones.
+
+    ``tls_verify=False`` reads a registry whose certificate is not trusted, or that serves
+    plain HTTP (``registry://`` references).
     """
-    read = _Read(platform, budgets, progress, verify, estimate_pull, cache)
+    read = _Read(platform, budgets, progress, verify, estimate_pull, cache, tls_verify)
     if not tree:
         return _inspect(reference, read, analyze)
     report, files = _inspect(reference, read, analyze_with_files)
@@ -77,10 +82,11 @@ def inspect_files(
     verify: str = "auto",
     estimate_pull: bool = False,
     cache: bool = True,
+    tls_verify: bool = True,
 ) -> Inspection:
     """:func:`inspect`, keeping every file of the final filesystem with its bytes, layer,
     owner and removable cause (memory: a few hundred bytes per file)."""
-    read = _Read(platform, budgets, progress, verify, estimate_pull, cache)
+    read = _Read(platform, budgets, progress, verify, estimate_pull, cache, tls_verify)
     report, files = _inspect(reference, read, analyze_with_files)
     return Inspection(report, files)
 
@@ -95,11 +101,12 @@ class _Read:
     verify: str
     estimate_pull: bool
     cache: bool
+    tls_verify: bool = True
 
 
 def _inspect(reference: str, read: _Read, analyzer: Analyzer[T]) -> T:
     verify, progress = read.verify, read.progress
-    with open_image(reference, read.platform) as image:
+    with open_image(reference, read.platform, Transport(tls_verify=read.tls_verify)) as image:
         # Digests of uncompressed layers are hashed in the background while the layers are
         # parsed and the image analysed; the report is returned only once they all match.
         if verify not in VERIFY_MODES:

@@ -157,6 +157,9 @@ class InspectReport:
     tree: ByteTree | None = None
     """Where the bytes are, layer -> owner -> directory -> file (for the HTML treemap);
     None unless asked for."""
+    notes: tuple[Notice, ...] = ()
+    """Which image the reference was read as, where the source had to choose (a short name
+    resolved, the image of an index picked)."""
 
     @property
     def removable_bytes(self) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from jettison.builder.backend import Builder
 from jettison.builder.options import BuildOptions
 from jettison.errors import ConfigError
+from jettison.image.distribution.client import Transport
 from jettison.imageref import name_component
 from jettison.notices import Notice
 from jettison.plan.model import PlanReport
@@ -57,6 +58,8 @@ def plan(
     progress: Progress | None = None,
     on_step: Callable[[str], None] = _ignore,
     on_line: Callable[[str], None] = _ignore,
+    push_to: str | None = None,
+    tls_verify: bool = True,
 ) -> PlanReport:
     """Plan shared base images for the services under ``root`` and return the report.
 
@@ -69,7 +72,8 @@ def plan(
     after (each image without the layer cache), checks them (HTTP probe on the health path,
     else the image's command, within ``timeout_s``) and counts the distinct layers;
     ``build``'s options (CA bundle, mounts (not with docker), build arguments) apply to every
-    build.
+    build. ``push_to`` (``HOST[:PORT][/PATH]``, with ``measure``) pushes every image built
+    there and reads the registry storage from what the registry then holds.
     """
     top = _root(Path(root))
     out = _out_dir(top, Path(out_dir) if out_dir is not None else None)
@@ -77,6 +81,12 @@ def plan(
     _check_options(share_threshold, timeout_s)
     build = build or BuildOptions()
     build.validate()
+    if push_to is not None:
+        from jettison.plan.measure import check_registry
+
+        check_registry(push_to)
+        if not measure:
+            raise ConfigError("--push pushes what --measure builds", hint="add --measure")
     if measure and not write:
         raise ConfigError(
             "measuring builds the generated files, so it cannot be a dry run",
@@ -132,6 +142,8 @@ def plan(
             progress=progress,
             on_line=on_line,
             on_step=on_step,
+            push_to=push_to,
+            transport=Transport(tls_verify=tls_verify),
         )
     problems = [
         *discovery.problems,

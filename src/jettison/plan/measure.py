@@ -11,6 +11,11 @@ Accounting is by layer ``diff_id`` (the digest of the uncompressed tar): a regis
 blob once however many images list it, and a node pulls it once for all the services it runs.
 Sizes are the uncompressed tar lengths, as the builder's store keeps them.
 
+With ``push_to`` (``plan --push REGISTRY``) every image built is pushed there too, so the
+fleet's shared bases are shared in a real registry, and each side's storage is also read from
+what the registry then holds: the layer blobs its manifests list, each digest once, at their
+stored (compressed) size (``Totals.registry_bytes``, which the storage ratio then uses).
+
 A service whose build, layer read or check goes wrong is recorded (``ServiceMeasure.error``,
 a failed :class:`Check`) and the others go on; only a bug raises.
 """
@@ -31,12 +36,14 @@ from jettison.builder.verify import check, probe, smoke
 from jettison.diff.core import compare
 from jettison.diff.model import DiffReport
 from jettison.dockerfile.parser import parse_dockerfile
-from jettison.errors import JettisonError
+from jettison.errors import ConfigError, JettisonError
+from jettison.image.distribution.client import Transport
 from jettison.image.filesystem import MergedFilesystem
 from jettison.image.layer_reader import read_layer
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.sources import open_image
-from jettison.imageref import name_component
+from jettison.image.sources.registry import layer_blobs
+from jettison.imageref import has_host, name_component
 from jettison.inspect.core import Inspection, inspect_files
 from jettison.plan.model import (
     BuildStep,
@@ -111,8 +118,12 @@ class _Measurer:
         progress: Progress,
         on_line: Callable[[str], None],
         on_step: Callable[[str], None],
+        push_to: str | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.builder = builder
+        self.push_to = push_to
+        self.transport = transport or Transport()
         # every image on its own, as on a fresh CI machine: no layer cache
         self.options = replace(options, builder=builder, no_cache=True)
         self.timeout_s = timeout_s
@@ -141,7 +152,31 @@ class _Measurer:
         except JettisonError as exc:
             return _Built(None, False, f"cannot read the layers of {tag}: {exc}")
         measured = ImageMeasure(tag, report.image_id, layers, report.build_seconds)
+        if self.push_to is not None:
+            try:
+                measured = replace(measured, pushed=self._push(report.image, tag))
+            except JettisonError as exc:
+                return _Built(None, False, f"push of {tag} failed: {exc}")
         return _Built(measured, torch, None, self._inspect(report.image_id, tag))
+
+    def _push(self, image: str, tag: str) -> str:
+        """Push ``image`` as ``REGISTRY/<its repository and tag>``; ``...@digest``."""
+        assert self.push_to is not None
+        destination = pushed_name(self.push_to, tag)
+        self.on_step(f"push {tag} to {destination}")
+        digest = self.builder.push(image, destination, tls_verify=self.transport.tls_verify)
+        return f"{destination}@{digest}"
+
+    def registry_totals(self, base: Totals, images: Sequence[ImageMeasure]) -> Totals:
+        """``base`` with what the registry holds for ``images`` (read from their manifests
+        there: each layer blob once, by digest, at its stored size)."""
+        blobs: dict[str, int] = {}
+        for image in images:
+            if image.pushed is None:
+                return base
+            for digest, size in layer_blobs(image.pushed, self.transport):
+                blobs.setdefault(digest, size)
+        return replace(base, registry_layers=len(blobs), registry_bytes=sum(blobs.values()))
 
     def _inspect(self, image_id: str, tag: str) -> Inspection | None:
         """The image as ``jettison inspect`` reads it; None when that fails (the diff is then
@@ -269,9 +304,12 @@ def measure(
     progress: Progress | None = None,
     on_line: Callable[[str], None] = _ignore,
     on_step: Callable[[str], None] = _ignore,
+    push_to: str | None = None,
+    transport: Transport | None = None,
 ) -> Measurement:
     """Build each service's original Dockerfile, then the plan's images in build order
-    (bases first), read their layers, and check every service in both images.
+    (bases first), read their layers, and check every service in both images; with
+    ``push_to``, push each image there and count what the registry holds.
 
     The generated files must be on disk (``plan`` writes them first). Images stay in the
     builder's store: the ``:plan`` tags are what ``build.sh`` would have built.
@@ -283,6 +321,8 @@ def measure(
         progress=progress or NullProgress(),
         on_line=on_line,
         on_step=on_step,
+        push_to=push_to,
+        transport=transport,
     )
     started = time.monotonic()
     services = discovery.services
@@ -337,7 +377,34 @@ def measure(
             )
         )
     on_step(f"measured {count} services in {time.monotonic() - started:.0f}s")
-    return _measurement(tuple(measures), tuple(bases))
+    measured = _measurement(tuple(measures), tuple(bases))
+    if push_to is None:
+        return measured
+    on_step(f"read what {push_to} holds for the images pushed there")
+    both = [s for s in measured.services if s.before is not None and s.after is not None]
+    return replace(
+        measured,
+        before=run.registry_totals(measured.before, [s.before for s in both if s.before]),
+        after=run.registry_totals(measured.after, [s.after for s in both if s.after]),
+    )
+
+
+def pushed_name(registry: str, tag: str) -> str:
+    """Where ``--push REGISTRY`` puts the image tagged ``tag``: its repository and tag below
+    ``REGISTRY`` (``localhost/mini/svc:plan`` -> ``REGISTRY/mini/svc:plan``)."""
+    first, sep, rest = tag.partition("/")
+    path = rest if sep and has_host(first) else tag
+    return f"{registry.rstrip('/')}/{path}"
+
+
+def check_registry(registry: str) -> None:
+    """ConfigError unless ``registry`` is ``HOST[:PORT][/PATH]`` with a real host."""
+    first = registry.partition("/")[0]
+    if not first or not has_host(first) or first == "localhost" or "://" in registry:
+        raise ConfigError(
+            f"--push {registry!r}: give a registry as HOST[:PORT][/PATH]",
+            hint="e.g. --push registry.example.com/team or --push 127.0.0.1:5000",
+        )
 
 
 def _diff(before: _Built, after: _Built) -> DiffReport | None:
@@ -367,4 +434,4 @@ def _measurement(
     )
 
 
-__all__ = ["BEFORE_TAG", "before_tag", "measure", "totals"]
+__all__ = ["BEFORE_TAG", "before_tag", "check_registry", "measure", "pushed_name", "totals"]

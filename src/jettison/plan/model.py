@@ -240,6 +240,8 @@ class ImageMeasure:
     image_id: str
     layers: tuple[LayerRef, ...]
     build_seconds: float
+    pushed: str | None = None
+    """``REGISTRY/REPO:TAG@sha256:...`` where ``--push`` put it (None without)."""
 
     @property
     def size_bytes(self) -> int:
@@ -296,6 +298,10 @@ class Totals:
     distinct_layers: int
     distinct_bytes: int
     """Registry storage, and what a node pulls to run them all: each distinct layer once."""
+    registry_layers: int | None = None
+    registry_bytes: int | None = None
+    """With ``--push``: what the registry holds for these images, read from their manifests
+    there: each distinct layer blob (by digest) once, as stored (compressed)."""
 
 
 @dataclass(frozen=True)
@@ -307,10 +313,14 @@ class Measurement:
 
     @property
     def storage_ratio(self) -> float | None:
-        """``after.distinct_bytes / before.distinct_bytes``."""
-        if self.before.distinct_bytes <= 0:
+        """``after / before`` of the registry storage: what the registry holds after
+        ``--push`` (``registry_bytes``), else each distinct layer's tar once."""
+        before, after = self.before.registry_bytes, self.after.registry_bytes
+        if before is None or after is None:
+            before, after = self.before.distinct_bytes, self.after.distinct_bytes
+        if before <= 0:
             return None
-        return self.after.distinct_bytes / self.before.distinct_bytes
+        return after / before
 
 
 @dataclass(frozen=True)

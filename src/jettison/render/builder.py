@@ -14,7 +14,8 @@ from jettison.builder.probe import http_status
 from jettison.render.jsonout import JsonObject, header, json_text, opt_path, read_schema
 from jettison.render.look import Look
 
-BUILD_SCHEMA_VERSION = "1.0"
+BUILD_SCHEMA_VERSION = "1.1"
+"""1.1: ``pushed``, where ``--push`` put the image (``HOST/REPO:TAG@DIGEST``), or null."""
 BUILD_SCHEMA_RESOURCE = "schema/build-report.schema.json"
 VERIFY_SCHEMA_VERSION = "3.0"
 """3.0: the ``tool`` header, a string version as every report's, sorted keys. 2: ``probe``
@@ -38,6 +39,7 @@ def build_json_model(report: BuildReport) -> JsonObject:
         "build_seconds": report.build_seconds,
         "archive": opt_path(report.archive),
         "archive_format": report.archive_format,
+        "pushed": report.pushed,
     }
 
 

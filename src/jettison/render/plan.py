@@ -67,9 +67,12 @@ from jettison.render.look import Look
 from jettison.render.text import printable
 from jettison.units import human_bytes, plural
 
-SCHEMA_VERSION = "2.2"
-"""2.2: each service's imports say what in its code shows a GPU (``gpu``) and an OpenCV window
+SCHEMA_VERSION = "2.3"
+"""2.3: with ``--push``, each image's ``pushed`` reference and each side's ``registry_layers``
+and ``registry_bytes`` (what the registry holds); ``storage_ratio`` then compares those.
+2.2: each service's imports say what in its code shows a GPU (``gpu``) and an OpenCV window
 call (``opencv_gui``), which decide lint's requirement fixes.
+2.1: each service's ``health_source`` (where its health route was found).
 2.0: each problem is a notice, as in every report (``service`` became ``subject``).
 1.1: each measured service's ``diff`` (``jettison diff``'s JSON without its header)."""
 SCHEMA_RESOURCE = "schema/plan-report.schema.json"
@@ -384,6 +387,27 @@ def _totals_rows(before: Totals, after: Totals) -> tuple[tuple[Line, ...], ...]:
             line(str(after.distinct_layers)),
             line(""),
         ),
+        *_registry_rows(before, after),
+    )
+
+
+def _registry_rows(before: Totals, after: Totals) -> tuple[tuple[Line, ...], ...]:
+    """What the registry holds after ``--push`` (compressed blobs, each digest once)."""
+    if before.registry_bytes is None or after.registry_bytes is None:
+        return ()
+    return (
+        (
+            line("in the registry after --push (compressed, each layer blob once)"),
+            line(human_bytes(before.registry_bytes)),
+            line(human_bytes(after.registry_bytes)),
+            line(_saving(before.registry_bytes, after.registry_bytes)),
+        ),
+        (
+            line("layer blobs in the registry"),
+            line(str(before.registry_layers)),
+            line(str(after.registry_layers)),
+            line(""),
+        ),
     )
 
 
@@ -655,6 +679,7 @@ def _image(image: ImageMeasure | None) -> JsonObject | None:
         "layers": [_layer(x) for x in image.layers],
         "build_seconds": round(image.build_seconds, 3),
         "size_bytes": image.size_bytes,
+        "pushed": image.pushed,
     }
 
 
@@ -682,6 +707,8 @@ def _totals(totals: Totals) -> JsonObject:
         "sum_bytes": totals.sum_bytes,
         "distinct_layers": totals.distinct_layers,
         "distinct_bytes": totals.distinct_bytes,
+        "registry_layers": totals.registry_layers,
+        "registry_bytes": totals.registry_bytes,
     }
 
 

@@ -144,3 +144,25 @@ def test_build_no_cache(fake: FakeBuilder, tmp_path: Path) -> None:
     assert CliRunner().invoke(build_cmd, [str(tmp_path), "--no-cache", "-q"]).exit_code == 0
     assert CliRunner().invoke(build_cmd, [str(tmp_path), "-q"]).exit_code == 0
     assert [request.options.no_cache for request in fake.built] == [True, False]
+
+
+def test_build_push(fake: FakeBuilder, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    tag = "127.0.0.1:5000/team/app:1"
+    args = [str(tmp_path), "-q", "-t", tag, "--push", "--tls-verify=false"]
+    result = CliRunner().invoke(build_cmd, [*args, "--report-format", "json"])
+    assert result.exit_code == 0, result.output
+    assert fake.pushed == [(tag, tag, False)]
+    assert f"jettison: pushed {tag}@sha256:{'d' * 64}" in result.stderr
+    assert json.loads(result.stdout)["pushed"] == f"{tag}@sha256:{'d' * 64}"
+
+
+@pytest.mark.parametrize("tag", ["localhost/app:1", "app:1", "team/app:1"])
+def test_build_push_needs_a_registry_in_the_tag(
+    fake: FakeBuilder, tmp_path: Path, tag: str
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    result = CliRunner().invoke(build_cmd, [str(tmp_path), "-q", "-t", tag, "--push"])
+    assert result.exit_code == 2
+    assert f"--push needs a tag that names a registry, not '{tag}'" in result.stderr
+    assert fake.built == [] and fake.pushed == []

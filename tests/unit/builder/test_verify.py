@@ -83,6 +83,7 @@ class FakeBuilder:
     timeouts: list[float] = field(default_factory=list)
     built: list[BuildRequest] = field(default_factory=list)
     exported: list[tuple[str, Path, ArchiveFormat]] = field(default_factory=list)
+    pushed: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -118,6 +119,10 @@ class FakeBuilder:
 
     def remove_image(self, image: str) -> None:
         pass
+
+    def push(self, image: str, destination: str, *, tls_verify: bool = True) -> str:
+        self.pushed.append((image, destination, tls_verify))
+        return "sha256:" + "d" * 64
 
 
 def test_smoke_runs_the_image_command_without_network() -> None:

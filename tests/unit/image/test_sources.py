@@ -243,11 +243,24 @@ def test_missing_platform_lists_the_available_ones(kind: str, tmp_path: Path) ->
         open_image(str(path), Platform.parse("linux/arm64/v7"))
 
 
-def test_default_platform_missing(tmp_path: Path) -> None:
-    path = write("oci-layout", tmp_path, [ARM64])
+def test_an_index_with_one_image_gives_it_and_says_which(tmp_path: Path) -> None:
+    path = write("oci-layout", tmp_path, [ARM64], nested_index=True)
+    with open_image(str(path)) as image:  # not linux/amd64, but the only image there is
+        assert scanned_paths(image) == {"arm64-only": 128}
+        assert [note.message for note in image.notes] == [
+            "the index holds one image, for linux/arm64/v8 (not linux/amd64): read it"
+        ]
     with pytest.raises(ImageFormatError, match="no image for platform linux/amd64") as info:
-        open_image(str(path))
+        open_image(str(path), Platform("linux", "amd64"))  # asked for: not another one
     assert info.value.hint == "available: linux/arm64/v8; choose with --platform"
+
+
+def test_an_index_of_several_says_which_platform_was_read(tmp_path: Path) -> None:
+    path = write("oci-layout", tmp_path, [ARM64, AMD64])
+    with open_image(str(path)) as image:
+        assert [note.message for note in image.notes] == [
+            "the index holds 2 images (linux/arm64/v8, linux/amd64): read linux/amd64"
+        ]
 
 
 @pytest.mark.parametrize("text", ["linux", "linux/", "/amd64", "a/b/c/d", "", "linux//v8"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -16,8 +16,9 @@ import pytest
 from jettison.builder.backend import ArchiveFormat, BuildRequest, BuildResult, Network, RunResult
 from jettison.builder.errors import BuildError
 from jettison.builder.options import BuildOptions, Mount
+from jettison.errors import ConfigError
 from jettison.image.sources import open_image
-from jettison.plan.measure import before_tag, measure, totals
+from jettison.plan.measure import before_tag, check_registry, measure, pushed_name, totals
 from jettison.plan.model import (
     BuildStep,
     Discovery,
@@ -85,6 +86,37 @@ def test_storage_ratio() -> None:
     large = totals([ImageMeasure("b", "id", (_layer(2, 100),), 0.0)])
     assert Measurement((), (), large, small).storage_ratio == pytest.approx(0.3)
     assert Measurement((), (), totals([]), small).storage_ratio is None
+
+
+def test_storage_ratio_from_the_registry_after_push() -> None:
+    """With --push the ratio compares what the registry holds (compressed blobs), not the
+    layer tars; a side without registry figures falls back to the tars on both sides."""
+    small = replace(totals([ImageMeasure("a", "id", (_layer(1, 30),), 0.0)]), registry_bytes=9)
+    large = replace(totals([ImageMeasure("b", "id", (_layer(2, 100),), 0.0)]), registry_bytes=60)
+    assert Measurement((), (), large, small).storage_ratio == pytest.approx(0.15)
+    unpushed = replace(large, registry_bytes=None)
+    assert Measurement((), (), unpushed, small).storage_ratio == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    ("registry", "tag", "pushed"),
+    [
+        ("127.0.0.1:5000", "localhost/mini/svc:plan", "127.0.0.1:5000/mini/svc:plan"),
+        ("reg.example.com/team/", "localhost/base:plan", "reg.example.com/team/base:plan"),
+        ("reg.example.com", "fleet/api:before", "reg.example.com/fleet/api:before"),
+    ],
+)
+def test_pushed_name_keeps_the_repository_below_the_registry(
+    registry: str, tag: str, pushed: str
+) -> None:
+    assert pushed_name(registry, tag) == pushed
+
+
+@pytest.mark.parametrize("registry", ["", "localhost", "team/app", "https://reg.example.com", "/x"])
+def test_push_needs_a_registry_host(registry: str) -> None:
+    with pytest.raises(ConfigError, match="give a registry as HOST"):
+        check_registry(registry)
+    check_registry("127.0.0.1:5000/team")
 
 
 # --------------------------------------------------------------------------- fake builder

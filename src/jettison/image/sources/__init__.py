@@ -4,7 +4,10 @@ References:
 
 - ``PATH`` to a docker-archive or oci-archive tar, or an OCI layout directory (sniffed);
 - ``docker-archive:PATH[:TAG]``, ``oci-archive:PATH[:NAME]``, ``oci:DIR[:NAME]``;
-- ``containers-storage:NAME`` or a bare image name found in the local buildah/podman store.
+- ``containers-storage:NAME`` or a bare image name found in the local buildah/podman store;
+- ``registry://HOST/REPO[:TAG][@DIGEST]``: straight from a registry (``registry.py``);
+- ``docker://NAME`` or ``docker-daemon:NAME``: from a Docker Engine's export, as it streams
+  (``docker_daemon.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import tarfile
 from pathlib import Path
 
 from jettison.errors import ImageFormatError, ImageNotFoundError
+from jettison.image.distribution.client import Transport
 from jettison.image.layer_reader import normalize_path
 from jettison.image.model import Image, Platform
 from jettison.image.sources._common import ends_cleanly, tar_error
@@ -37,8 +41,21 @@ def _split_suffix(rest: str) -> tuple[Path, str | None]:
     return Path(rest[:cut]), rest[cut + 1 :] or None
 
 
-def open_image(reference: str, platform: Platform | None = None) -> Image:
-    """Open ``reference`` without a daemon; raises an :class:`ImageError` subclass on failure."""
+def open_image(
+    reference: str, platform: Platform | None = None, network: Transport | None = None
+) -> Image:
+    """Open ``reference`` without a daemon; raises an :class:`ImageError` subclass on failure.
+
+    ``network``: how registries are reached (TLS verification, timeouts, retries)."""
+    if reference.startswith("registry://"):
+        from jettison.image.sources.registry import open_registry
+
+        return open_registry(reference.removeprefix("registry://"), reference, platform, network)
+    for prefix in ("docker://", "docker-daemon:"):
+        if reference.startswith(prefix):
+            from jettison.image.sources.docker_daemon import open_daemon
+
+            return open_daemon(reference.removeprefix(prefix), reference, platform)
     transport, sep, rest = reference.partition(":")
     if sep and transport in TRANSPORTS:
         if transport == "containers-storage":

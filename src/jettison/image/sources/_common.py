@@ -8,7 +8,7 @@ import json
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, Protocol, cast
 
 from jettison.errors import ImageFormatError
 from jettison.image.blobs import Compression, sniff
@@ -190,9 +190,20 @@ class DirBlobStore:
             ) from exc
 
 
-def read_json(
-    store: TarBlobStore | DirBlobStore, ref: str, what: str, digest: str | None = None
-) -> Any:
+class NamedBlobs(Protocol):
+    """Blobs by name, as an archive or a layout holds them (and a Docker Engine's export,
+    once streamed: see ``docker_daemon``)."""
+
+    def has(self, ref: str) -> bool: ...
+
+    def open_blob(self, ref: str) -> BinaryIO: ...
+
+    def blob_size(self, ref: str) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def read_json(store: NamedBlobs, ref: str, what: str, digest: str | None = None) -> Any:
     """Read a small JSON document, checking its digest when one is given."""
     if store.blob_size(ref) > MAX_METADATA_BYTES:
         raise ImageFormatError(f"{what} {ref!r} is implausibly large for JSON metadata")

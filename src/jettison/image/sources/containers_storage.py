@@ -41,7 +41,8 @@ from typing import Any, BinaryIO
 
 from jettison.errors import ImageFormatError, ImageNotFoundError
 from jettison.image.blobs import CHUNK_BYTES
-from jettison.image.model import Image, Layer, Platform
+from jettison.image.model import Image, Layer, Platform, source_note
+from jettison.image.sources import _shortnames
 from jettison.image.sources._common import (
     MAX_METADATA_BYTES,
     check_digest,
@@ -79,6 +80,7 @@ _HEX_ID = re.compile(r"^(?:sha256:)?([0-9a-f]{3,64})$")
 # containers-storage:[driver@graphroot+runroot:options]NAME, as in c/image's transport.
 _STORE_SPEC = re.compile(r"^\[(?:(?P<driver>[\w.-]+)@)?(?P<root>[^+\]:]*)[^\]]*\](?P<name>.*)$")
 _SHORT_NAME_PREFIXES = ("localhost/", "docker.io/library/", "docker.io/")
+_DOCKER_PREFIXES = ("docker.io/library/", "docker.io/")
 
 _TAR_SPLIT_FILE = 1
 """A tar-split entry naming a file body (``name``/``name_raw``, ``size``, crc64 ``payload``)."""
@@ -324,43 +326,59 @@ def _unique(images: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return list({str(img["id"]): img for img in images}.values())
 
 
-def find_image(images: Sequence[Mapping[str, Any]], name: str, where: str) -> Mapping[str, Any]:
-    """Resolve ``name`` as podman does for local images.
+def find_image(
+    images: Sequence[Mapping[str, Any]],
+    name: str,
+    where: str,
+    settings: _shortnames.ShortNames | None = None,
+) -> tuple[Mapping[str, Any], str | None]:
+    """Resolve ``name`` as buildah and podman do for local images; the image, and a note
+    saying which name was read when ``name`` was not one stored as it is.
 
-    In order: an exact stored name; the name with ``:latest``; a short name completed with
-    ``localhost/`` then ``docker.io/library/`` then ``docker.io/``; any stored name ending in
-    ``/NAME`` (when that is unambiguous); ``NAME@digest`` by repository and digest; and last
-    an image ID or a prefix of one, with or without ``sha256:``.
+    In order: an exact stored name; the name with ``:latest``; a short name's candidates
+    (its short-name alias, then ``localhost/``, then the search registries: see
+    :mod:`._shortnames`); Docker's ``docker.io/library/`` normalisation; any stored name
+    ending in ``/NAME`` (when that is unambiguous); ``NAME@digest`` by repository and
+    digest; and last an image ID or a prefix of one, with or without ``sha256:``.
     """
     by_name: dict[str, Mapping[str, Any]] = {}
     for img in images:
         for n in _names(img):
             by_name.setdefault(n, img)
     wanted = name if _has_tag_or_digest(name) else f"{name}:latest"
-    for candidate in (name, wanted, *(p + wanted for p in _SHORT_NAME_PREFIXES)):
-        if candidate in by_name:
-            return by_name[candidate]
+    for exact in (name, wanted):
+        if exact in by_name:
+            return by_name[exact], None
+    for candidate in _shortnames.candidates(name, settings or _shortnames.load()):
+        if candidate.name in by_name:
+            how = f"{candidate.why}, as buildah and podman resolve it"
+            return by_name[candidate.name], f"{name} is {candidate.name} ({how})"
+    for prefix in _DOCKER_PREFIXES:
+        if prefix + wanted in by_name:
+            return by_name[prefix + wanted], (
+                f"{name} is {prefix + wanted} (Docker's docker.io/library/ normalisation)"
+            )
     suffixed = _unique([img for n, img in by_name.items() if n.endswith("/" + wanted)])
+    ending = sorted(n for n in by_name if n.endswith("/" + wanted))
     if len(suffixed) > 1:
-        full = sorted(n for n in by_name if n.endswith("/" + wanted))
         raise ImageNotFoundError(
             f"{name}: several images in {where} match this short name",
-            hint=f"give the full name: {', '.join(full)}",
+            hint=f"give the full name: {', '.join(ending)}",
         )
     if suffixed:
-        return suffixed[0]
+        return suffixed[0], f"{name} is {ending[0]} (the only stored name ending in /{wanted})"
     if "@" in name:
         repo, _, digest = name.partition("@")
         for img in images:
             digests = {str(d) for d in img.get("digests") or []} | {str(img.get("digest"))}
             repos = {_repository(n) for n in _names(img)}
             if digest in digests and any(r == repo or r.endswith("/" + repo) for r in repos):
-                return img
+                return img, None
     match = _HEX_ID.match(name)
     if match:
         by_id = [img for img in images if str(img["id"]).startswith(match.group(1))]
         if len(by_id) == 1:
-            return by_id[0]
+            return by_id[0], None
         if len(by_id) > 1:
             raise ImageNotFoundError(
                 f"{name}: the ID prefix is ambiguous in {where}",
@@ -747,7 +765,7 @@ def open_from_store(name: str, reference: str, platform: Platform | None) -> Ima
         raise ImageNotFoundError(f"{reference}: {exc}", hint=exc.hint) from exc
     where = f"the local store {location.graph_root}"
     images = _load_json_list(location.images_dir / "images.json", "image list")
-    image = find_image(images, name, where)
+    image, resolved = find_image(images, name, where)
     image_id = str(image["id"])
     if not _SAFE_ID.match(image_id):
         raise ImageFormatError(f"{reference}: the store names an image {image_id!r}, not an ID")
@@ -815,4 +833,5 @@ def open_from_store(name: str, reference: str, platform: Platform | None) -> Ima
         manifest_digest=manifest_digest,
         config_digest=config_digest,
         tags=tuple(_names(image)),
+        notes=(source_note(resolved),) if resolved else (),
     )

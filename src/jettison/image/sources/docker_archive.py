@@ -11,7 +11,13 @@ from pathlib import Path
 
 from jettison.errors import ImageFormatError
 from jettison.image.model import Image, Layer
-from jettison.image.sources._common import TarBlobStore, map_history, parse_config, read_json
+from jettison.image.sources._common import (
+    NamedBlobs,
+    TarBlobStore,
+    map_history,
+    parse_config,
+    read_json,
+)
 
 
 def _digest_from_name(ref: str) -> str | None:
@@ -27,13 +33,21 @@ def _digest_from_name(ref: str) -> str | None:
 def open_docker_archive(path: Path, reference: str, tag: str | None = None) -> Image:
     store = TarBlobStore(path)
     try:
-        return _read(store, path, reference, tag)
+        return read_archive(store, path, reference, tag)
     except BaseException:
         store.close()
         raise
 
 
-def _read(store: TarBlobStore, path: Path, reference: str, tag: str | None) -> Image:
+def read_archive(
+    store: NamedBlobs,
+    path: Path | str,
+    reference: str,
+    tag: str | None,
+    source_kind: str = "docker-archive",
+) -> Image:
+    """The image a ``docker save`` file set describes, its blobs in ``store``; ``path``
+    names it in messages."""
     if not store.has("manifest.json"):
         raise ImageFormatError(f"{path}: no manifest.json, not a docker-archive")
     manifest = read_json(store, "manifest.json", "manifest")
@@ -66,7 +80,7 @@ def _read(store: TarBlobStore, path: Path, reference: str, tag: str | None) -> I
     tags = entry.get("RepoTags") or []
     return Image(
         reference=reference,
-        source_kind="docker-archive",
+        source_kind=source_kind,
         config=config,
         layers=layers,
         history=map_history(history, len(layers)),
@@ -76,7 +90,7 @@ def _read(store: TarBlobStore, path: Path, reference: str, tag: str | None) -> I
     )
 
 
-def _choose(manifest: list[object], path: Path, tag: str | None) -> dict[str, object]:
+def _choose(manifest: list[object], path: Path | str, tag: str | None) -> dict[str, object]:
     entries = [e for e in manifest if isinstance(e, dict)]
     if not entries:
         raise ImageFormatError(f"{path}: manifest.json lists no image")

@@ -117,6 +117,7 @@ def _header(report: InspectReport) -> Section:
                     ("Reference", code(report.reference)),
                     ("Source", line(report.source_kind)),
                     ("Platform", line(report.platform) if report.platform else dim("unknown")),
+                    *(("Read as", line(note.message)) for note in report.notes),
                     ("Tags", tags),
                     ("Entrypoint", _exec_form(report.entrypoint)),
                     ("Cmd", _exec_form(report.cmd)),

@@ -31,9 +31,10 @@ from jettison.render.jsonout import (
 from jettison.render.look import Look
 from jettison.render.text import DIVE_VERSION, printable
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 """2.0: each ``skipped`` item is a notice, as in every report (``what`` is its ``subject``,
-``reason`` its ``message``, ``layer_index`` its ``layer``)."""
+``reason`` its ``message``, ``layer_index`` its ``layer``). 2.1: ``notes``, which image the
+reference was read as (a short name resolved, an index's image picked)."""
 SCHEMA_RESOURCE = "schema/inspect-report.schema.json"
 """The schema file, relative to the ``jettison.render`` package."""
 
@@ -188,6 +189,7 @@ def to_json_model(report: InspectReport) -> JsonObject:
         "dive": _dive(report.dive),
         "budgets": [_budget(budget) for budget in report.budgets],
         "skipped": [notice(item) for item in report.skipped],
+        "notes": [notice(item) for item in report.notes],
     }
 
 

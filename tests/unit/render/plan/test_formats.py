@@ -97,6 +97,34 @@ def test_human_reports_show_the_measured_totals(fmt: str) -> None:
     assert build_command(report) in text
 
 
+@pytest.mark.parametrize("fmt", ["tty", "markdown", "json"])
+def test_what_the_registry_holds_after_push(fmt: str) -> None:
+    """plan --push: the compressed blobs the registry holds, each digest once, and the storage
+    ratio from them; without --push those rows are absent."""
+    report = full_report()
+    measurement = report.measurement
+    assert measurement is not None
+    pushed = dataclasses.replace(
+        measurement,
+        before=dataclasses.replace(
+            measurement.before, registry_layers=8, registry_bytes=1_500_000_000
+        ),
+        after=dataclasses.replace(measurement.after, registry_layers=7, registry_bytes=600_000_000),
+    )
+    text = render(dataclasses.replace(report, measurement=pushed), fmt, width=160)
+    if fmt == "json":
+        doc = json.loads(text)
+        assert (
+            doc["measurement"]["before"]["registry_bytes"],
+            doc["measurement"]["after"]["registry_layers"],
+        ) == (1_500_000_000, 7)
+        assert doc["measurement"]["storage_ratio"] == pytest.approx(0.4)
+        return
+    assert "in the registry after --push" in text and "1.5 GB" in text and "600 MB" in text
+    assert "40.0%" in text
+    assert "in the registry after --push" not in render(report, fmt, width=160)
+
+
 @pytest.mark.parametrize("fmt", ["tty", "markdown"])
 def test_failures_are_listed(fmt: str) -> None:
     text = render(failed_report(), fmt, width=200)

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""``inspect registry://`` against ``skopeo copy`` + ``inspect`` of the copy.
+
+    .venv/bin/python bench/registry_inspect.py [--image docker.io/library/python:3.11]
+
+Starts Debian's docker-registry on loopback (``tests/support/registries.py``), pushes IMAGE
+from the local buildah store into it with skopeo (which gzips its layers, as ``buildah push``
+to a registry does), then, with an empty layer cache and ``--verify all``:
+
+1. ``jettison inspect registry://127.0.0.1:PORT/bench:1`` in this process, measuring wall
+   time, the bytes the registry sent (its access log: the body of every GET it answered),
+   the client's own count of body bytes, and what this process wrote to storage
+   (``write_bytes`` of ``/proc/self/io``: a temporary copy would show here);
+2. ``skopeo copy docker://... oci:DIR`` (what one does today before inspecting) and
+   ``jettison inspect oci:DIR``, timed.
+
+Prints the figures and the ratio of the bytes the registry sent (manifest, config and
+layers) to the image's compressed layers; exit 0 when that ratio is at most 1.05, nothing
+was written, and both reports agree number for number (but for the source); 1 otherwise,
+2 when it cannot run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+from jettison.image.distribution import client as client_module  # noqa: E402
+from jettison.inspect.core import inspect  # noqa: E402
+from support import registries  # noqa: E402
+
+MAX_RATIO = 1.05
+
+
+def io_counters() -> dict[str, int]:
+    with open("/proc/self/io", encoding="ascii") as fh:
+        return {key: int(value) for key, value in (line.split(": ") for line in fh)}
+
+
+def comparable(report: object) -> dict[str, object]:
+    fields = dataclasses.asdict(report)  # type: ignore[call-overload]
+    for key in ("reference", "source_kind", "tags"):
+        fields.pop(key)
+    return fields
+
+
+def differences(a: object, b: object, path: str = "") -> list[tuple[str, object, object]]:
+    """The leaves where two nested values differ (at most 10)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        found = []
+        for key in sorted(set(a) | set(b), key=str):
+            found += differences(a.get(key), b.get(key), f"{path}.{key}")
+        return found[:10]
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple) and len(a) == len(b):
+        found = []
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            found += differences(x, y, f"{path}[{i}]")
+        return found[:10]
+    return [] if a == b else [(path, a, b)]
+
+
+def gb(n: float) -> str:
+    return f"{n / 1e9:.3f} GB"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--image", default="docker.io/library/python:3.11")
+    args = parser.parse_args(argv)
+    clients: list[client_module.RegistryClient] = []
+    original_init = client_module.RegistryClient.__init__
+
+    def counting_init(self: client_module.RegistryClient, *a: object, **k: object) -> None:
+        original_init(self, *a, **k)  # type: ignore[arg-type]
+        clients.append(self)
+
+    client_module.RegistryClient.__init__ = counting_init  # type: ignore[method-assign]
+    with tempfile.TemporaryDirectory(prefix="jettison-registry-bench-") as tmp:
+        work = Path(tmp)
+        os.environ["JETTISON_CACHE"] = str(work / "cache")
+        try:
+            context = registries.running("plain")
+            registry = context.__enter__()
+        except registries.Unavailable as exc:
+            print(f"cannot start a registry: {exc}", file=sys.stderr)
+            return 2
+        try:
+            return run(registry, args.image, work, clients)
+        finally:
+            context.__exit__(None, None, None)
+
+
+def run(
+    registry: registries.Registry,
+    image: str,
+    work: Path,
+    clients: list[client_module.RegistryClient],
+) -> int:
+    started = time.monotonic()
+    registries.push(registry, f"containers-storage:{image}", "bench:1")
+    print(f"pushed {image} with skopeo in {time.monotonic() - started:.0f} s")
+    reference = f"registry://{registry.host}/bench:1"
+
+    served_before = registry.sent_bytes()
+    before, started = io_counters(), time.monotonic()
+    remote = inspect(reference, verify="all", cache=False)
+    seconds = time.monotonic() - started
+    after = io_counters()
+    served_after = registry.sent_bytes()
+    gets = served_after[0] - served_before[0]
+    read = served_after[1] - served_before[1]
+    written = after["write_bytes"] - before["write_bytes"]
+    body = sum(c.counters.body_bytes for c in clients)
+    requests = sum(c.counters.requests for c in clients)
+    stored = remote.pull_bytes or 0
+
+    started = time.monotonic()
+    registries.pull(registry, "bench:1", f"oci:{work / 'copy'}:copy")
+    copy_s = time.monotonic() - started
+    started = time.monotonic()
+    local = inspect(f"oci:{work / 'copy'}:copy", verify="all", cache=False)
+    local_s = time.monotonic() - started
+
+    layers = stored
+    count = sum(1 for row in remote.layers if row.compressed_bytes is not None)
+    print(f"image: {gb(remote.size_bytes)} in {count} layers, {gb(layers)} compressed")
+    print(f"registry:// inspect: {seconds:.1f} s; the registry sent {read:,} bytes in {gets} "
+          f"GETs = {read / layers:.5f}x the compressed layers, {layers:,} bytes "
+          f"(client: {body:,} bytes of bodies, "
+          f"{requests} requests); written to storage: {written} bytes")  # fmt: skip
+    total = copy_s + local_s
+    print(f"skopeo copy + inspect oci: {copy_s:.1f} s + {local_s:.1f} s = {total:.1f} s "
+          f"({total / seconds:.2f}x the streamed inspect)")  # fmt: skip
+    theirs, ours = comparable(local), comparable(remote)
+    same = theirs == ours
+    print(f"reports equal number for number: {same}")
+    for path, mine, other in differences(ours, theirs):
+        print(f"  differs at {path}: {str(mine)[:200]} != {str(other)[:200]}")
+    ok = read <= MAX_RATIO * layers and written == 0 and same
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
