@@ -629,6 +629,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, default=2400, help="seconds per entry, both builds (2400)"
     )
+    parser.add_argument(
+        "--merge", type=Path, nargs="+", help="only render the --json files of earlier runs"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # a child of _run_all
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -648,6 +651,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sys.stderr.write(f"skip   {item.id}: {item.reason}\n")
     if args.list:
+        return 0
+    if args.merge:
+        results, seconds = merge(args.merge)
+        done = {r.id for r in results}
+        left = [Skipped(e.id, "not run (out of time)") for e in entries if e.id not in done]
+        text = markdown(results, [*left, *skipped], seconds)
+        sys.stdout.write(text)
+        if args.markdown:
+            args.markdown.write_text(text)
         return 0
     started = time.monotonic()
     work = args.work or Path(tempfile.mkdtemp(prefix="jettison-fix-builds-", dir="/var/tmp"))
@@ -721,6 +733,25 @@ def _one(entry: Entry, store_top: Path, work: Path, out: Path, keep: bool) -> in
         result = Result(entry.id, "fail", reason=f"bench error: {exc}", bases=entry.bases)
     out.write_text(json.dumps(asdict(result), indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+_RANK = ("pass", "fail", "skipped", "timeout")
+"""Of one entry's results in several runs, the first of these statuses is kept."""
+
+
+def merge(paths: Sequence[Path]) -> tuple[list[Result], float]:
+    """The results of several runs (``--json`` files, e.g. of entries run side by side):
+    per entry the most telling one (a build over a timeout); the wall time of the longest."""
+    kept: dict[str, Result] = {}
+    seconds = 0.0
+    for path in paths:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+        seconds = max(seconds, float(payload["seconds"]))
+        for result in map(_result_from, payload["results"]):
+            known = kept.get(result.id)
+            if known is None or _RANK.index(result.status) < _RANK.index(known.status):
+                kept[result.id] = result
+    return list(kept.values()), seconds
 
 
 def _result_from(data: dict[str, Any]) -> Result:
