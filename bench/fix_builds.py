@@ -4,8 +4,8 @@ its rewrite built with buildah, sized, and smoke-tested by importing what the co
     .venv/bin/python bench/fix_builds.py --list                  # which entries, and why
     .venv/bin/python bench/fix_builds.py                          # build them all (hours)
     .venv/bin/python bench/fix_builds.py --entries 007-gptcache,048-house-pricing
-    .venv/bin/python bench/fix_builds.py --json build/fix-builds.json \\
-        --markdown bench/results/fix_builds.md
+    .venv/bin/python bench/fix_builds.py --timeout 1200 --json /var/tmp/run1.json
+    .venv/bin/python bench/fix_builds.py --merge /var/tmp/run1.json /var/tmp/run2.json
 
 Which entries (read from ``corpus.tsv`` and each Dockerfile, never a list of names): every
 stage the final image needs (its ``FROM`` chain, ``COPY --from`` and ``RUN --mount from=``
@@ -579,7 +579,7 @@ def markdown(results: Sequence[Result], skipped: Sequence[Skipped], seconds: flo
     built = [r for r in results if r.status in {"pass", "fail"}]
     passed = [r for r in built if r.status == "pass"]
     out = [
-        f"Entries selected: {len(results)}; original builds here: {len(built)}; "
+        f"Entries run: {len(results)}; original builds here: {len(built)}; "
         f"rewrite builds and imports what the original imports: **{len(passed)}**; "
         f"fix bugs left: {len(built) - len(passed)}. Wall time {seconds / 60:.0f} min.",
         "",
