@@ -3,7 +3,8 @@
 #
 #   scripts/setup.sh
 #
-# 1. apt: buildah, skopeo, debootstrap, zstd, python3-venv (only what is missing)
+# 1. apt: what scripts/apt-packages.txt lists (only what is missing): buildah, skopeo,
+#    debootstrap and the tools the tests use (podman, chromium, docker.io, a registry...)
 # 2. .venv with jettison installed editable, with the dev extras
 #    (re-installed only when pyproject.toml changes)
 # 3. the local stand-in base images (scripts/base-images.sh)
@@ -23,9 +24,12 @@ step() { printf '\n==> %s\n' "$*" >&2; }
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (apt-get, buildah, debootstrap)" >&2; exit 1; }
 
 step "system packages"
-APT_PACKAGES=(buildah skopeo debootstrap zstd python3-venv)
+# What jettison and its tests use (scripts/apt-packages.txt, the list .ci/run installs).
+mapfile -t APT_PACKAGES < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' scripts/apt-packages.txt)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
+  # An engine of another packaging (docker-ce) is kept: docker.io would replace it.
+  if [ "$pkg" = docker.io ] && command -v dockerd >/dev/null 2>&1; then continue; fi
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' \
     || missing+=("$pkg")
 done
