@@ -196,25 +196,31 @@ def _image(
     config: dict[str, object] | None = None,
     index: dict[str, object] | None = None,
     layer: dict[str, object] | None = None,
+    manifest: dict[str, object] | None = None,
 ) -> bytes:
     """The image harness's input for a one-layer image whose config (docker-archive), first
-    index.json descriptor or first manifest layer descriptor (OCI layout) has the given
-    fields replaced."""
+    index.json descriptor, manifest or first manifest layer descriptor (OCI layout) has the
+    given fields replaced."""
     import hashlib
 
     from fuzz import fileset
     from support import imagewriter as w
 
     spec = w.ImageSpec(layers=[w.LayerSpec([w.file("a", b"x")])], exposed_ports=["80/tcp"])
-    if index is not None or layer is not None:
+    if index is not None or layer is not None or manifest is not None:
         files = w.oci_layout_files(spec)
         document = json.loads(files["index.json"])
         document["manifests"][0].update(index or {})
-        if layer is not None:
+        if layer is not None or manifest is not None:
             old_digest = document["manifests"][0]["digest"].removeprefix("sha256:")
-            manifest = json.loads(files.pop(f"blobs/sha256/{old_digest}"))
-            manifest["layers"][0].update(layer)
-            data = json.dumps(manifest).encode()
+            changed = json.loads(files.pop(f"blobs/sha256/{old_digest}"))
+            changed["layers"][0].update(layer or {})
+            for key, value in (manifest or {}).items():
+                if isinstance(value, dict):
+                    changed[key].update(value)
+                else:
+                    changed[key] = value
+            data = json.dumps(changed).encode()
             new_digest = hashlib.sha256(data).hexdigest()
             files[f"blobs/sha256/{new_digest}"] = data
             document["manifests"][0]["digest"] = f"sha256:{new_digest}"
@@ -263,6 +269,22 @@ def test_an_index_descriptor_of_the_wrong_type_is_refused_or_ignored(
     fields: dict[str, object], what: str
 ) -> None:
     run_checked(BY_NAME["image"].target, _image(index=fields))
+
+
+@pytest.mark.parametrize(
+    ("fields", "what"),
+    [
+        ({"config": {"mediaType": []}}, "_manifest.check_image_manifest: unhashable (TypeError)"),
+        (
+            {"artifactType": 7, "config": {"mediaType": "application/vnd.oci.empty.v1+json"}},
+            "_manifest._artifact_kind: startswith on a number (AttributeError)",
+        ),
+    ],
+)
+def test_a_manifest_media_type_of_the_wrong_type_is_absent(
+    fields: dict[str, object], what: str
+) -> None:
+    run_checked(BY_NAME["image"].target, _image(manifest=fields))
 
 
 def test_a_layer_media_type_of_the_wrong_type_is_absent() -> None:

@@ -218,8 +218,9 @@ def check_image_manifest(manifest: Any, where: str) -> dict[str, Any]:
     if manifest.get("mediaType") in DOCKER_SCHEMA1 or manifest.get("schemaVersion") == 1:
         raise_schema1(where)
     config = manifest.get("config")
-    config_type = config.get("mediaType") if isinstance(config, dict) else None
-    artifact_type = manifest.get("artifactType")
+    # A media type that is not text is absent (hostile documents; found by fuzzing).
+    config_type = _text(config.get("mediaType")) if isinstance(config, dict) else None
+    artifact_type = _text(manifest.get("artifactType"))
     blobs = manifest.get("layers", manifest.get("blobs"))
     is_artifact = manifest.get("mediaType") == OCI_ARTIFACT_MANIFEST or (
         (config_type is not None and config_type not in IMAGE_CONFIG_TYPES)
