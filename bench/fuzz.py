@@ -15,9 +15,9 @@ coverage (``cov``: edges of jettison's code reached; ``ft``: features) and the c
 signatures, and writes them to ``build/fuzz/summary.json``.
 
 Time bounds: the invariant's own alarms per input (10 s of CPU time, 120 s of wall time);
-a process that stops reporting progress for ``--stall`` seconds (a hang the alarm could not interrupt, in C code) is
-killed and its last input recorded as a hang. Memory: the invariant's bound per input,
-and libFuzzer's ``-rss_limit_mb`` for the process.
+a process that stops reporting progress for ``--stall`` seconds (a hang the alarm could
+not interrupt, in C code) is killed and its last input recorded as a hang. Memory: the
+invariant's bound per input, and libFuzzer's ``-rss_limit_mb`` for the process.
 """
 
 from __future__ import annotations
