@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
@@ -198,9 +199,11 @@ def campaign(names: list[str], runs: int, jobs: int, seconds: int, stall: int) -
     chosen = names or [h.name for h in HARNESSES]
     summary_path = OUT / "summary.json"
     OUT.mkdir(parents=True, exist_ok=True)
-    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    summary: dict[str, Any] = {}
     with ThreadPoolExecutor(jobs) as pool:
         for result in pool.map(lambda n: _supervise(n, runs, seconds, stall), chosen):
+            # Read again before each write: another campaign may share the summary.
+            summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
             summary[str(result["harness"])] = result
             summary_path.write_text(json.dumps(summary, indent=1, sort_keys=True))
             crashes = result["crashes"]
