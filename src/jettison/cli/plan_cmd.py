@@ -29,8 +29,9 @@ from jettison.cli.output import (
     tls_verify_option,
     write_report,
 )
-from jettison.plan.model import PlanReport
+from jettison.plan.model import Measurement, PlanReport
 from jettison.render import Look, formats, render
+from jettison.units import human_bytes
 
 
 def failures(report: PlanReport) -> list[str]:
@@ -42,6 +43,20 @@ def failures(report: PlanReport) -> list[str]:
         for s in report.measurement.services
         for label, kind, detail in s.failures()
     ]
+
+
+def storage_line(measurement: Measurement) -> str | None:
+    """``registry storage A -> B (R of before)``, all three from the same figures: what the
+    registry holds after ``--push`` (compressed), else each distinct layer's tar once."""
+    ratio = measurement.storage_ratio
+    if ratio is None:
+        return None
+    before, after, pushed = measurement.storage()
+    where = " (what the registry holds, compressed)" if pushed else ""
+    return (
+        f"registry storage{where} {human_bytes(before)} -> {human_bytes(after)} "
+        f"({ratio:.1%} of before)"
+    )
 
 
 @click.command("plan", context_settings=CONTEXT_SETTINGS)
@@ -216,16 +231,9 @@ def plan_cmd(
                 err=True,
             )
         if report.measurement is not None:
-            m = report.measurement
-            if m.storage_ratio is not None:
-                from jettison.units import human_bytes
-
-                click.echo(
-                    "jettison: registry storage "
-                    f"{human_bytes(m.before.distinct_bytes)} -> "
-                    f"{human_bytes(m.after.distinct_bytes)} ({m.storage_ratio:.1%} of before)",
-                    err=True,
-                )
+            summary = storage_line(report.measurement)
+            if summary is not None:
+                click.echo(f"jettison: {summary}", err=True)
         failed = failures(report)
         for text in failed:
             click.echo(f"jettison: failed: {text}", err=True)

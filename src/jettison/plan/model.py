@@ -311,13 +311,19 @@ class Measurement:
     before: Totals
     after: Totals
 
-    @property
-    def storage_ratio(self) -> float | None:
-        """``after / before`` of the registry storage: what the registry holds after
-        ``--push`` (``registry_bytes``), else each distinct layer's tar once."""
+    def storage(self) -> tuple[int, int, bool]:
+        """The registry storage before and after, and whether it is what the registry holds
+        after ``--push`` (``registry_bytes``, compressed) rather than each distinct layer's
+        tar once (both sides need registry figures for the former)."""
         before, after = self.before.registry_bytes, self.after.registry_bytes
         if before is None or after is None:
-            before, after = self.before.distinct_bytes, self.after.distinct_bytes
+            return self.before.distinct_bytes, self.after.distinct_bytes, False
+        return before, after, True
+
+    @property
+    def storage_ratio(self) -> float | None:
+        """``after / before`` of :meth:`storage`."""
+        before, after, _pushed = self.storage()
         if before <= 0:
             return None
         return after / before
