@@ -90,13 +90,34 @@ def test_healthcheck() -> None:
     assert writer.healthcheck(80, "/a'b").count("socket.create_connection") == 1  # unsafe path
 
 
-def _dist(site: Path, name: str, code: str, requires: str = "") -> None:
+def _dist(site: Path, name: str, code: str, requires: str = "", record: bool = True) -> None:
     """A distribution installed in ``site``: one module and its metadata."""
     (site / f"{name}.py").write_text(code)
     info = site / f"{name}-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n{requires}")
-    (info / "RECORD").write_text(f"{name}.py,,\n{name}-1.0.dist-info/METADATA,,\n")
+    if record:
+        (info / "RECORD").write_text(f"{name}.py,,\n{name}-1.0.dist-info/METADATA,,\n")
+
+
+def _installers_unused(venv: Path) -> bool:
+    """The check the builder runs, run with ``venv``'s Python: True for exit 0."""
+    python = venv / "bin" / "python"
+    done = subprocess.run(
+        [str(python), "-c", writer.INSTALLERS_UNUSED], capture_output=True, check=False
+    )
+    return done.returncode == 0
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Path:
+    """A virtualenv without pip, with a setuptools that uses itself (left out of the check)."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True
+    )
+    site = next((tmp_path / "venv" / "lib").glob("python3*/site-packages"))
+    _dist(site, "setuptools", "import pkg_resources\nfrom distutils import core\n")
+    return tmp_path / "venv"
 
 
 @pytest.mark.parametrize(
@@ -113,20 +134,24 @@ def _dist(site: Path, name: str, code: str, requires: str = "") -> None:
     ],
 )
 def test_the_installer_check_runs_and_is_conservative(
-    tmp_path: Path, code: str, requires: str, unused: bool
+    venv: Path, code: str, requires: str, unused: bool
 ) -> None:
     """The check the builder runs before it takes setuptools and wheel out: exit 0 only when
     no installed distribution but the tools themselves requires or imports them."""
-    _dist(tmp_path, "setuptools", "import pkg_resources\nfrom distutils import core\n")
-    _dist(tmp_path, "service_dep", code, requires)
-    done = subprocess.run(
-        [sys.executable, "-S", "-c", writer.INSTALLERS_UNUSED],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(tmp_path)},
-        capture_output=True,
-        check=False,
-    )
-    assert (done.returncode == 0) is unused, done.stderr
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    _dist(site, "service_dep", code, requires)
+    assert _installers_unused(venv) is unused
+
+
+def test_the_installer_check_keeps_them_for_what_it_cannot_read(venv: Path) -> None:
+    assert _installers_unused(venv)
+    launcher = venv / "bin" / "serve"
+    launcher.write_text("#!/venv/bin/python\nfrom pkg_resources import load_entry_point\n")
+    assert not _installers_unused(venv)  # a legacy `setup.py develop` launcher
+    launcher.unlink()
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    _dist(site, "legacy", "import json\n", record=False)
+    assert not _installers_unused(venv)  # no RECORD: its files are unknown
 
 
 def test_installers_left_out() -> None:

@@ -614,7 +614,7 @@ def test_the_virtualenv_leaves_its_installer_tools_in_the_builder(tmp_path: Path
         < builder.index(_DROP_SETUPTOOLS)
         < builder.index(_DROP_PIP)
     )
-    assert "if /opt/venv/bin/python -c 'import importlib.metadata" in builder
+    assert "if /opt/venv/bin/python -c 'import glob, importlib.metadata" in builder
     assert "uninstall" not in runtime
     described = [c.description for c in report.changes if "leaves out its own pip" in c.description]
     assert len(described) == 1 and "`python -m pip` finds no pip" in described[0], described
