@@ -107,6 +107,49 @@ def strip_venv(*, tests: bool, headers: bool) -> list[str]:
     return out
 
 
+INSTALLER_DISTRIBUTIONS = ("setuptools", "wheel")
+"""What ``python -m venv`` (or an upgrade before the installs) puts in a virtualenv besides pip
+that nothing imports at run time unless a package does (``pkg_resources``)."""
+INSTALLERS_UNUSED = (
+    'import glob, importlib.metadata as m, os, re, sys; t = {"pip", "setuptools", "wheel"}; '
+    'p = re.compile(rb"(import|from)[ ]+(setuptools|distutils|wheel)([^A-Za-z0-9_]|$)'
+    '|pkg_resources", re.M); '
+    'n = lambda s: re.split("[^A-Za-z0-9._-]", s.strip(), maxsplit=1)[0].lower(); '
+    'r = lambda f: f.suffix in (".py", ".pth") and f.locate().is_file() '
+    "and p.search(f.locate().read_bytes()); "
+    'b = [open(f, "rb").read() for f in glob.glob(sys.prefix + "/bin/*") '
+    "if os.path.isfile(f) and not os.path.islink(f)]; "
+    'sys.exit(any(p.search(s) for s in b if s[:2] == b"#!") '
+    'or any(n(d.metadata["Name"] or "") not in t '
+    "and (any(n(q) in t for q in d.requires or ()) "
+    "or d.files is None or any(map(r, d.files))) "
+    "for d in m.distributions()))"
+)
+"""Exits 0 when no installed distribution but the installer tools themselves requires
+setuptools or wheel or imports them (``pkg_resources``, ``setuptools``, ``distutils``, which
+setuptools provides on Python 3.12), none lists no files (an egg-info install), and no script
+of the environment's ``bin`` names them (a legacy ``setup.py develop`` launcher); else 1 (an
+error too: the tools then stay)."""
+
+
+def drop_installers(prefix: str, *, pip: bool, setuptools: bool) -> list[str]:
+    """Commands that take the installer tools out of the virtualenv at ``prefix`` after the
+    installs: with ``setuptools``, setuptools and wheel when the check finds that no
+    installed package requires or imports them; with ``pip``, pip itself (last, as it
+    uninstalls the others)."""
+    python = f"{prefix}/bin/python"
+    out: list[str] = []
+    if setuptools:
+        names = " ".join(INSTALLER_DISTRIBUTIONS)
+        out.append(
+            f"if {python} -c '{INSTALLERS_UNUSED}'; "
+            f"then {python} -m pip uninstall --yes --quiet {names}; fi"
+        )
+    if pip:
+        out.append(f"{python} -m pip uninstall --yes --quiet pip")
+    return out
+
+
 def add_user() -> str:
     """The command that creates the unprivileged user the service runs as."""
     return f"useradd --create-home --uid {APP_UID} {APP_USER}"

@@ -54,6 +54,7 @@ from jettison.fix.rewrite import (
 )
 from jettison.fix.savings import assign_savings, dockerignore_saving, requirement_saving
 from jettison.fix.split import split_dockerfile
+from jettison.fix.tooling import droppable
 from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
 from jettison.imageref import parse_image
 from jettison.lint.context import Sizes, build_context
@@ -279,6 +280,7 @@ def _split_restructure(
         healthcheck="JT605" in codes,
         user="JT601" in codes,
         env_name=_environment_name(ctx),
+        tooling=droppable(ctx, findings, installed),
     )
     changes = assign_savings(done.changes, findings)
     # the .dockerignore, if any, is the JT402 edit fix's (it reads what the COPY lines name)
@@ -323,8 +325,8 @@ def _requirements_restructure(
         # a wheel folder without the torch asked for, or a pin the base's torch does not
         # satisfy: the split would install another torch than the one asked for, or a second
         raise final(exc) from None
-    rewrite = _rewrite(inputs, split, torch, chosen, runtime_base, writable)
     findings = _lint_findings(inputs.ctx)
+    rewrite = _rewrite(inputs, split, torch, chosen, runtime_base, writable, findings)
     changes = _changes(inputs, findings, split, rewrite, torch.repinned)
     files = [
         OutputFile(inputs.requirements.with_name(RUNTIME_NAME), split.runtime_text),
@@ -472,6 +474,7 @@ def _rewrite(
     chosen: str,
     runtime_base: str | None,
     writable: tuple[str, ...] = (),
+    findings: Sequence[Finding] = (),
 ) -> Rewrite:
     dockerfile, ctx = inputs.dockerfile, inputs.ctx
     keep_headers = compiles_at_run_time(ctx)
@@ -492,6 +495,7 @@ def _rewrite(
         moved_codes=[m.code for m in split.moved],
         keep_headers=keep_headers,
         writable=writable,
+        tooling=droppable(ctx, findings, installed),
     )
 
 

@@ -42,6 +42,7 @@ from jettison.facts.weights import named_like_weights
 from jettison.fix.bases import TORCH_FAMILY, BasePlan, plan_base, single_stage
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, refuse
+from jettison.fix.tooling import KEEP, Tooling, change_lines
 
 REQUIREMENTS_IN_BUILDER = "/tmp/requirements.txt"
 
@@ -245,6 +246,7 @@ def rewrite_dockerfile(
     moved_codes: Sequence[str] = (),
     keep_headers: bool = False,
     writable: Sequence[str] = (),
+    tooling: Tooling = KEEP,
 ) -> Rewrite:
     """The optimized Dockerfile for ``dockerfile``.
 
@@ -255,7 +257,8 @@ def rewrite_dockerfile(
     base's own target); ``moved_codes`` are the codes of the requirements moved to the
     development file; ``keep_headers`` keeps C headers in the virtualenv (the code compiles
     at run time: torch.compile, C++ extensions); ``writable``: directories the service
-    writes at run time, which the unprivileged user gets as its own.
+    writes at run time, which the unprivileged user gets as its own; ``tooling``: the
+    installer tools the virtualenv leaves out (:mod:`jettison.fix.tooling`).
     """
     if base is None:
         base = plan_base(
@@ -269,6 +272,10 @@ def rewrite_dockerfile(
     _builder_stage(text, dockerfile, stage, base, runtime_requirements_source, moved_codes)
     _install_step(text, stage, base, torch)
     _strip_step(text, keep_headers)
+    description, commands = change_lines(tooling, VENV)
+    if commands:
+        text.change("restructure", description)
+        text.lines.append(writer.run(commands))
     text.lines.append("")
     _runtime_stage(text, stage, base, writable)
     return Rewrite(text="\n".join(text.lines) + "\n", changes=tuple(text.changes))

@@ -71,6 +71,7 @@ from jettison.fix.roles import (
     command_role,
 )
 from jettison.fix.script import join
+from jettison.fix.tooling import KEEP, Tooling, change_lines
 
 BUILDER = "builder"
 _BUILD_STEPS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
@@ -124,10 +125,13 @@ def split_dockerfile(
     healthcheck: bool = True,
     user: bool = True,
     env_name: EnvName | None = None,
+    tooling: Tooling = KEEP,
 ) -> Split:
     """The multi-stage Dockerfile for ``dockerfile`` whose final image is built on ``plan``'s
     base (see the module docstring), or a refusal (FixError). ``healthcheck``: lint reports
-    a service without one (JT605); ``user``: lint reports it runs as root (JT601)."""
+    a service without one (JT605); ``user``: lint reports it runs as root (JT601);
+    ``tooling``: the installer tools a virtualenv the builder creates leaves out
+    (:mod:`jettison.fix.tooling`)."""
     final = dockerfile.final_stage
     if final is None:
         raise refuse(dockerfile.path, "no build stage", "give a Dockerfile with a FROM line")
@@ -144,7 +148,15 @@ def split_dockerfile(
     _refuse_outside_users(dockerfile, stages, _changed(stages, environment, last_install))
     name = builder_stage.name or BUILDER
     builder_text, builder_changes = _builder(
-        dockerfile, stages, runs, environment, plan, last_install, keep_headers, runtime_programs
+        dockerfile,
+        stages,
+        runs,
+        environment,
+        plan,
+        last_install,
+        keep_headers,
+        runtime_programs,
+        tooling,
     )
     runtime = _Runtime()
     _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name)
@@ -179,6 +191,7 @@ def _builder(
     last_install: RunStep,
     keep_headers: bool,
     runtime_tools: set[str],
+    tooling: Tooling = KEEP,
 ) -> tuple[str, list[Change]]:
     """The file up to the last install, as written, with the builder's edits."""
     lines = list(dockerfile.lines)
@@ -216,6 +229,12 @@ def _builder(
     if environment.mode == "conda" and not environment.named_conda_env:
         strip.append(f"rm -rf {environment.prefix}/pkgs")
     keep.append(writer.run(strip))
+    if environment.mode == "redirect":  # the virtualenv the builder creates, not the user's
+        description, commands = change_lines(tooling, environment.prefix)
+        if commands:
+            keep.append(writer.change("restructure", description))
+            changes.append(Change("restructure", description))
+            keep.append(writer.run(commands))
     return "\n".join(keep) + "\n", changes
 
 

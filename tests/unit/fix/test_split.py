@@ -594,3 +594,106 @@ def test_a_slim_base_pinned_by_digest_keeps_its_pin(tmp_path: Path) -> None:
     )
     assert _stages(report)[1].startswith(f"FROM python:3.12-slim@{digest}\n")
     assert not any("unpinned" in c.description for c in report.changes)
+
+
+SERVICE = "FROM python:3.11\nWORKDIR /srv\nCOPY . /srv\nRUN pip install .\n"
+_DROP_PIP = "/opt/venv/bin/python -m pip uninstall --yes --quiet pip"
+_DROP_SETUPTOOLS = "then /opt/venv/bin/python -m pip uninstall --yes --quiet setuptools wheel; fi"
+
+
+def test_the_virtualenv_leaves_its_installer_tools_in_the_builder(tmp_path: Path) -> None:
+    report = _split(
+        tmp_path,
+        SERVICE + 'CMD ["python", "app.py"]\n',
+    )
+    builder, runtime = _stages(report)
+    # after the installs and the strip, so that the check sees what they left
+    assert (
+        builder.index("RUN pip install .")
+        < builder.index("find /opt/venv")
+        < builder.index(_DROP_SETUPTOOLS)
+        < builder.index(_DROP_PIP)
+    )
+    assert "if /opt/venv/bin/python -c 'import glob, importlib.metadata" in builder
+    assert "uninstall" not in runtime
+    described = [c.description for c in report.changes if "leaves out its own pip" in c.description]
+    assert len(described) == 1 and "`python -m pip` finds no pip" in described[0], described
+
+
+@pytest.mark.parametrize(
+    ("dockerfile_tail", "files"),
+    [
+        ('CMD ["sh", "-c", "pip freeze && python app.py"]\n', {}),
+        ('RUN python -m pip check\nCMD ["python", "app.py"]\n', {}),
+        (
+            'CMD ["python", "app.py"]\n',
+            {"app.py": APP + "import subprocess\nsubprocess.run(['pip', 'list'])\n"},
+        ),
+        (
+            'COPY start.sh /start.sh\nCMD ["/start.sh"]\n',
+            {"start.sh": "#!/bin/sh\npip install -U extra\nexec python app.py\n"},
+        ),
+    ],
+    ids=["command", "kept-run", "code", "start-up-script"],
+)
+def test_pip_stays_when_the_image_runs_it(
+    tmp_path: Path, dockerfile_tail: str, files: dict[str, str]
+) -> None:
+    report = _split(
+        tmp_path,
+        SERVICE + dockerfile_tail,
+        files,
+    )
+    builder, _ = _stages(report)
+    assert _DROP_PIP not in builder
+    assert _DROP_SETUPTOOLS in builder  # setuptools is another question
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"app.py": APP + "import pkg_resources\n"},
+        {"app.py": APP + "from setuptools import find_packages\n"},
+        {"pyproject.toml": PYPROJECT.replace('"flask==3.0.3"', '"flask==3.0.3", "setuptools"')},
+    ],
+    ids=["pkg_resources", "setuptools", "required"],
+)
+def test_setuptools_stays_when_the_service_names_it(tmp_path: Path, files: dict[str, str]) -> None:
+    report = _split(
+        tmp_path,
+        SERVICE + 'CMD ["python", "app.py"]\n',
+        files,
+    )
+    builder, _ = _stages(report)
+    assert "setuptools wheel" not in builder
+    assert _DROP_PIP in builder
+
+
+def test_a_virtualenv_of_the_user_keeps_what_they_put_in_it(tmp_path: Path) -> None:
+    report = _split(
+        tmp_path,
+        "FROM python:3.11\nRUN python -m venv /venv\nENV PATH=/venv/bin:$PATH\nWORKDIR /srv\n"
+        'COPY . /srv\nRUN pip install .\nCMD ["python", "app.py"]\n',
+    )
+    builder, _ = _stages(report)
+    assert "uninstall" not in builder
+
+
+@pytest.mark.parametrize(
+    ("code", "pip", "setuptools"),
+    [("", True, True), ("import pkg_resources\n", True, False), ("import pip\n", False, True)],
+)
+def test_the_requirements_rewrite_leaves_out_the_same_tools(
+    tmp_path: Path, code: str, pip: bool, setuptools: bool
+) -> None:
+    report = _split(
+        tmp_path,
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\n"
+        'RUN pip install -r requirements.txt\nCOPY . .\nCMD ["python", "app.py"]\n',
+        {"requirements.txt": "flask==3.0.3\n", "app.py": APP + code},
+    )
+    builder, runtime = _stages(report)
+    assert "COPY requirements.runtime.txt /tmp/requirements.txt" in builder  # that rewrite
+    assert (_DROP_PIP in builder) is pip
+    assert (_DROP_SETUPTOOLS in builder) is setuptools
+    assert "uninstall" not in runtime

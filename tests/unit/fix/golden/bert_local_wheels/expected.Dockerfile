@@ -13,6 +13,9 @@ RUN pip install --no-cache-dir --find-links /wheels torch==2.13.0+cpu \
 # jettison: removable:bytecode,tests,toolchain the copied virtualenv leaves out bytecode and the packages' bundled test suites, C/C++ headers and static libraries (nothing compiles at run time)
 RUN find /opt/venv -depth -type d \( -name __pycache__ -o -path '*/site-packages/*/tests' -o -path '*/site-packages/*/test' \) -exec rm -rf {} + \
     && find /opt/venv -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cuh' -o -name '*.a' \) -delete
+# jettison: restructure the copied virtualenv leaves out its own pip (nothing in the image runs pip after the build): `pip` on PATH is then the base's, if it has one, and installs into the base's site-packages, not the virtualenv; `python -m pip` finds no pip unless the virtualenv sees the base's packages; and setuptools and wheel unless an installed package requires or imports them (pkg_resources, setuptools, distutils), as the build checks
+RUN if /opt/venv/bin/python -c 'import glob, importlib.metadata as m, os, re, sys; t = {"pip", "setuptools", "wheel"}; p = re.compile(rb"(import|from)[ ]+(setuptools|distutils|wheel)([^A-Za-z0-9_]|$)|pkg_resources", re.M); n = lambda s: re.split("[^A-Za-z0-9._-]", s.strip(), maxsplit=1)[0].lower(); r = lambda f: f.suffix in (".py", ".pth") and f.locate().is_file() and p.search(f.locate().read_bytes()); b = [open(f, "rb").read() for f in glob.glob(sys.prefix + "/bin/*") if os.path.isfile(f) and not os.path.islink(f)]; sys.exit(any(p.search(s) for s in b if s[:2] == b"#!") or any(n(d.metadata["Name"] or "") not in t and (any(n(q) in t for q in d.requires or ()) or d.files is None or any(map(r, d.files))) for d in m.distributions()))'; then /opt/venv/bin/python -m pip uninstall --yes --quiet setuptools wheel; fi \
+    && /opt/venv/bin/python -m pip uninstall --yes --quiet pip
 
 # jettison: JT201 runtime stage on python:3.10-slim: no compilers, headers or VCS tools
 FROM python:3.10-slim
