@@ -46,6 +46,12 @@ FOUND: list[tuple[str, str, bytes]] = [
         b"\x00\x00\x00\x00\x00\x01\x00\x00\x9b4",
     ),
     (
+        "requirements",
+        "requirements/_collect.py: a path with a NUL byte (a -r include or a local project) "
+        "reached Path.resolve (ValueError: embedded null byte); no file has such a name",
+        bytes.fromhex("00fffe6200650072032f00696f7225ff0a07310000"),
+    ),
+    (
         "lint",
         "dockerfile/parser.py: a Dockerfile line that is only a continuation backslash gave "
         "buildkit's parser a node without a keyword (AttributeError); now our error",

@@ -57,6 +57,8 @@ class Collector:
             self.problems.append(entry)
 
     def inside_root(self, path: Path) -> bool:
+        if "\0" in str(path):
+            return False  # no file has such a name (and the OS refuses to look it up)
         return path.resolve().is_relative_to(self.root.resolve())
 
     def build(self) -> RequirementSet:

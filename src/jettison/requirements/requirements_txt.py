@@ -178,12 +178,12 @@ class TxtReader:
             self.out.problem(including, line, f"remote {kind} {value} is not fetched")
             return
         target = Path(os.path.normpath(including.parent / value))
-        resolved = target.resolve()
         if not self.out.inside_root(target):
             self.out.problem(
                 including, line, f"{kind} {value} is outside the context {self.out.root}; not read"
             )
             return
+        resolved = target.resolve()
         if resolved in self._chain:
             loop = " -> ".join(p.name for p in [*self._chain, resolved])
             self.out.problem(including, line, f"include loop ({loop}); {value} not read again")
