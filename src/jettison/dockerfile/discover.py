@@ -148,11 +148,16 @@ def copied_requirement_files(dockerfile: Dockerfile, context: Path) -> list[Path
     found: list[Path] = []
     for source in copy_sources(dockerfile):
         candidate = context / clean_source(source)
-        if candidate.is_dir() and clean_source(source) != ".":
-            inside = sorted(p for p in candidate.iterdir() if p.is_file())
-            found.extend(p for p in inside if is_requirements_input(p) and p not in found)
-        elif candidate.is_file() and is_requirements_input(candidate) and candidate not in found:
-            found.append(candidate)
+        try:
+            if candidate.is_dir() and clean_source(source) != ".":
+                inside = sorted(p for p in candidate.iterdir() if p.is_file())
+                found.extend(p for p in inside if is_requirements_input(p) and p not in found)
+            elif (
+                candidate.is_file() and is_requirements_input(candidate) and candidate not in found
+            ):
+                found.append(candidate)
+        except (ValueError, OSError):  # a name the OS refuses (too long, NUL): not copied
+            continue
     return found
 
 
@@ -194,8 +199,12 @@ def _resolved(directory: Path, sources: Sequence[str]) -> int:
                     count += 1
             except (ValueError, OSError):  # a pattern pathlib refuses (``..``): no match
                 continue
-        elif (directory / pattern).exists():
-            count += 1
+        else:
+            try:
+                exists = (directory / pattern).exists()
+            except (ValueError, OSError):  # a name the OS refuses (too long, NUL): no match
+                continue
+            count += exists
     return count
 
 

@@ -23,6 +23,19 @@ _IGNORE = re.compile(r"^\s*#\s*jettison:\s*ignore\s*=\s*([\w, ]+)", re.IGNORECAS
 _VAR = re.compile(r"\$(?:\{(\w+)(?::?([-+])([^}]*))?\}|(\w+))")
 
 
+def source_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """The lines of Dockerfile text as buildkit counts them: broken at ``\n`` only (``\r\n``
+    too, the ``\r`` dropped unless ``keepends``). ``str.splitlines`` also breaks at form feeds,
+    ``\x1c``-``\x1e``, ``\x85`` and ``\u2028``, which a Dockerfile may hold inside a line
+    (a comment, a value): positions would then point at the wrong line."""
+    parts = text.split("\n")
+    if keepends:
+        return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+    if not parts[-1]:
+        parts.pop()
+    return [part.removesuffix("\r") for part in parts]
+
+
 def read_text(path: Path) -> str:
     """The file as text (UTF-8, a BOM allowed); DockerfileError for binary or unreadable."""
     try:
@@ -71,7 +84,7 @@ def parse_text(text: str, path: Path, build_args: Mapping[str, str] | None = Non
             f"{path}: a NUL byte on line {number}, not Dockerfile text",
             hint="a Dockerfile is UTF-8 text; remove the NUL byte",
         )
-    lines = tuple(text.splitlines())
+    lines = tuple(source_lines(text))
     try:
         commands = buildkit.parse_string(text)
     except buildkit.GoParseError as exc:

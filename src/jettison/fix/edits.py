@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.parser import source_lines
 from jettison.fix.errors import FixError
 
 
@@ -38,7 +39,7 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> str:
     """``source`` with ``edits`` applied; FixError when two of them overlap or one points
     outside the text (a bug of the fix that made it, never of the user's file)."""
     starts = [0]
-    for text_line in source.splitlines(keepends=True):
+    for text_line in source_lines(source, keepends=True):
         starts.append(starts[-1] + len(text_line))
 
     def offset(line: int, column: int) -> int:

@@ -205,3 +205,13 @@ def test_context_three_levels_up(tmp_path: Path) -> None:
     write(tmp_path, "pkg/reqs/requirements.txt", "")
     path = write(tmp_path, "pkg/deploy/docker/Dockerfile", "FROM x\nCOPY pkg/reqs/ /r/\n")
     assert resolve_context(parse_dockerfile(path)) == tmp_path
+
+
+def test_a_copy_source_the_os_refuses_is_not_copied(tmp_path: Path) -> None:
+    """A name longer than the file system allows raised OSError out of lint and fix (found
+    by the fix fuzz campaign); it names no file."""
+    long = "r" * 300
+    (tmp_path / "Dockerfile").write_text(f"FROM python:3.11\nCOPY {long}.txt /app/\nCOPY . /app\n")
+    dockerfile = parse_dockerfile(tmp_path / "Dockerfile")
+    assert resolve_context(dockerfile) == tmp_path
+    assert copied_requirement_files(dockerfile, tmp_path) == []

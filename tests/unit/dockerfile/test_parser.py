@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jettison.dockerfile.parser import expand, parse_dockerfile, read_text
+from jettison.dockerfile.parser import expand, parse_dockerfile, parse_text, read_text, source_lines
 from jettison.errors import DockerfileError
 from support.files import write
 
@@ -122,3 +122,16 @@ def test_arg_defaults_use_the_args_declared_before(tmp_path: Path) -> None:
     )
     built = parse_dockerfile(path, build_args={"CUDA": "11.8.0"})
     assert built.stages[0].base_expanded == "nvidia/cuda:11.8.0-runtime-ubuntu22.04"
+
+
+@pytest.mark.parametrize("inside", ["\x0c", "\x1c", "\x85", "\u2028"])
+def test_lines_break_at_newlines_only_as_buildkit_counts_them(inside: str) -> None:
+    """``str.splitlines`` breaks at these too; buildkit does not, so positions and the fix
+    edits that use them would point at the wrong line (found by the fix fuzz campaign)."""
+    text = f"FROM python:3.11\n# a{inside}b\nENV A=1\r\nRUN echo hi\n"
+    lines = ["FROM python:3.11", f"# a{inside}b", "ENV A=1", "RUN echo hi"]
+    assert source_lines(text) == lines
+    assert "".join(source_lines(text, keepends=True)) == text
+    parsed = parse_text(text, Path("Dockerfile"))
+    run = parsed.stages[0].instructions[-1]
+    assert (run.keyword, run.position.line) == ("RUN", 4)
