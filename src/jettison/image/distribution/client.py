@@ -283,9 +283,11 @@ class RegistryClient:
             return response
 
     def _follow(self, url: str, headers: dict[str, str], what: str, tls: bool) -> Response:
-        """One GET and its redirects. ``Authorization`` goes only to the registry's host."""
+        """One GET and its redirects. ``Authorization`` follows a redirect only to the same
+        origin (scheme, host and port): not to another host (object storage), and not to the
+        same host over plain HTTP; once dropped it stays dropped."""
         seen = [url]
-        origin = urllib.parse.urlsplit(url).netloc
+        origin = _origin(url)
         while True:
             response = self._send(url, headers, tls)
             if response.status not in REDIRECT_STATUSES:
@@ -302,7 +304,7 @@ class RegistryClient:
                     hint="the registry (or its storage redirect) is misconfigured",
                 )
             seen.append(url)
-            if urllib.parse.urlsplit(url).netloc != origin:
+            if _origin(url) != origin:
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
 
     def _send(self, url: str, headers: dict[str, str], tls: bool) -> Response:
@@ -500,6 +502,18 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, http.client.RemoteDisconnected):
         return "the connection closed without an answer"
     return str(exc) or type(exc).__name__
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of a URL, the port filled in for HTTP(S) (``None``: one that
+    cannot be read, an origin of its own)."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port
 
 
 def _short(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,3 +180,45 @@ def test_a_host_that_is_no_registry(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.raises(RegistryError, match="does not serve the registry API"),
     ):
         open_image(f"registry://{host}/fx:1")
+
+
+class _Answer:
+    """What ``_follow`` reads of an answer: a status, headers, close()."""
+
+    def __init__(self, status: int, location: str | None = None) -> None:
+        self.status = status
+        self.headers = {"Location": location} if location else {}
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("location", "kept"),
+    [
+        ("/v2/fx/blobs/b", True),
+        ("https://reg.example:443/v2/fx/blobs/b", True),
+        ("https://REG.example/v2/fx/blobs/b", True),
+        ("http://reg.example/v2/fx/blobs/b", False),  # the same host, in clear
+        ("https://reg.example:8443/v2/fx/blobs/b", False),
+        ("https://storage.example/b?X-Amz-Signature=s", False),
+    ],
+)
+def test_credentials_follow_a_redirect_only_to_the_same_origin(
+    location: str, kept: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = client_module.RegistryClient("reg.example", "fx")
+    sent: list[tuple[str, dict[str, str]]] = []
+
+    def send(url: str, headers: dict[str, str], tls: bool) -> _Answer:
+        sent.append((url, headers))
+        return _Answer(307, location) if len(sent) == 1 else _Answer(200)
+
+    monkeypatch.setattr(client, "_send", send)
+    start = "https://reg.example/v2/fx/blobs/a"
+    client._follow(
+        start, {"Authorization": "Basic YW5uOnMzY3JldA==", "Range": "bytes=1-"}, "b", False
+    )
+    assert [url for url, _ in sent] == [start, urllib.parse.urljoin(start, location)]
+    assert ("Authorization" in sent[1][1]) is kept
+    assert sent[1][1]["Range"] == "bytes=1-"
