@@ -13,7 +13,9 @@ the scheme is decided once per registry. What it does, as Docker and containers/
   insecure range) or with ``tls_verify=False``, and only when it does not speak TLS.
 - **Auth**: ``/v2/`` is asked first; a 401 names Basic or Bearer. Basic sends the
   credentials (:mod:`.auth`); Bearer trades them (or nothing: anonymous) at the token
-  endpoint for a pull token of this repository, fetched again when it expires.
+  endpoint for a pull token of this repository, fetched again when it expires. The token
+  endpoint (the challenge's realm) is HTTPS, on any host; plain HTTP only for a plain-HTTP
+  registry's own host.
 - **Retries**: 429 and 5xx answers, resets and timeouts are retried with exponential backoff
   (``Retry-After`` honoured, capped); a refused connection is not.
 - **Redirects**: followed (at most :data:`MAX_REDIRECTS`), a loop said as one.
@@ -411,6 +413,7 @@ class RegistryClient:
         realm = challenge.params.get("realm")
         if not realm:
             raise RegistryError(f"{self.host}: a Bearer challenge without a realm")
+        self._check_realm(realm)
         scope = f"repository:{self.repository}:pull"
         query = {"scope": scope}
         if challenge.params.get("service"):
@@ -450,6 +453,31 @@ class RegistryClient:
         if not isinstance(token, str) or not token:
             raise RegistryError(f"{self.host}: the token endpoint answered no token")
         return token
+
+    def _check_realm(self, realm: str) -> None:
+        """Refuse a token endpoint the credentials would reach in clear. HTTPS anywhere (as
+        Docker does: Docker Hub's is auth.docker.io); plain HTTP only when the registry is
+        plain HTTP itself (loopback, or ``--tls-verify=false``) and on its own host."""
+        parts = urllib.parse.urlsplit(realm)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+        if scheme == "https" and host:
+            return
+        own = (urllib.parse.urlsplit(f"//{self._api}").hostname or "").lower()
+        same_host = host == own or (is_loopback(host) and is_loopback(own))
+        if scheme == "http" and host and self._scheme == "http" and same_host:
+            return
+        if scheme != "http" or not host:
+            why = "is not an https:// URL"
+        elif self._scheme == "http":
+            why = "is plain HTTP on another host"
+        else:
+            why = "is plain HTTP (the registry speaks HTTPS)"
+        shown = f"{scheme}://{_short(realm)}" if scheme else repr(_short(realm))
+        raise RegistryError(
+            f"{self.host}: the token endpoint {shown} {why}; jettison refuses it",
+            hint="the registry's WWW-Authenticate realm is misconfigured: it should name an "
+            "https:// token endpoint",
+        )
 
     def _unauthorized(self, what: str) -> RegistryError:
         lookup = self._credentials()

@@ -222,3 +222,61 @@ def test_credentials_follow_a_redirect_only_to_the_same_origin(
     assert [url for url, _ in sent] == [start, urllib.parse.urljoin(start, location)]
     assert ("Authorization" in sent[1][1]) is kept
     assert sent[1][1]["Range"] == "bytes=1-"
+
+
+@pytest.mark.parametrize(
+    ("registry_scheme", "realm", "allowed"),
+    [
+        ("https", "https://reg.example/token", True),
+        ("https", "https://auth.example/token", True),  # Docker Hub's auth.docker.io
+        ("https", "http://reg.example/token", False),
+        ("https", "http://auth.example/token", False),
+        ("http", "http://reg.example:5001/token", True),  # a plain registry, its own host
+        ("http", "https://auth.example/token", True),
+        ("http", "http://auth.example/token", False),
+        ("https", "/token", False),
+        ("https", "ftp://reg.example/token", False),
+    ],
+)
+def test_credentials_go_to_a_token_endpoint_only_over_https(
+    registry_scheme: str,
+    realm: str,
+    allowed: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    auth_file: Path,
+) -> None:
+    login(auth_file, "reg.example")
+    client = client_module.RegistryClient("reg.example", "fx")
+    client._scheme = registry_scheme
+    sent: list[str] = []
+
+    def follow(url: str, headers: dict[str, str], what: str, tls: bool) -> object:
+        sent.append(url)
+        raise client_module._Retryable("no network in this test")
+
+    monkeypatch.setattr(client, "_follow", follow)
+    challenge = client_module.Challenge("bearer", {"realm": realm, "service": "s"})
+    with pytest.raises(RegistryError) as info:
+        client._token(challenge)
+    if allowed:
+        assert len(sent) == 1 and sent[0].startswith(realm + "?")
+        assert "no network in this test" in str(info.value)
+    else:
+        assert sent == []
+        assert str(info.value).startswith("reg.example: the token endpoint ")
+        assert "\n" not in str(info.value) and info.value.hint
+
+
+def test_a_loopback_registry_may_name_a_plain_token_endpoint_on_loopback(
+    fake: tuple[FakeRegistry, str], auth_file: Path
+) -> None:
+    registry, host = fake
+    registry.auth = "bearer"
+    login(auth_file, host)
+    client = client_module.RegistryClient(host, "fx")
+    client._scheme = "http"
+    realm = f"http://localhost:{host.split(':')[1]}/token"
+    assert client._token(client_module.Challenge("bearer", {"realm": realm}))
+    client._scheme = "https"
+    with pytest.raises(RegistryError, match="is plain HTTP"):
+        client._token(client_module.Challenge("bearer", {"realm": realm}))
