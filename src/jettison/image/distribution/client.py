@@ -126,7 +126,7 @@ class Response:
         """The whole body, refused when longer than ``limit``."""
         data = self.raw.read(limit + 1)
         if len(data) > limit:
-            raise RegistryError(f"{self.url}: the answer is larger than {limit} bytes")
+            raise RegistryError(f"{_short(self.url)}: the answer is larger than {limit} bytes")
         return data
 
     def close(self) -> None:
@@ -321,7 +321,7 @@ class RegistryClient:
         except ConnectionRefusedError as exc:
             conn.close()
             raise RegistryError(
-                f"{parts.netloc}: connection refused",
+                f"{_netloc(parts)}: connection refused",
                 hint="is the registry running, and are the host and port right?",
             ) from exc
         except socket.gaierror as exc:
@@ -335,7 +335,7 @@ class RegistryClient:
             if tls:
                 raise
             raise RegistryError(
-                f"{parts.netloc}: its TLS certificate is not trusted ({exc.verify_message})",
+                f"{_netloc(parts)}: its TLS certificate is not trusted ({exc.verify_message})",
                 hint="add its CA to the system store, or pass --tls-verify=false",
             ) from exc
         except ssl.SSLError as exc:
@@ -361,7 +361,7 @@ class RegistryClient:
         timeout = self.transport.timeout_s
         proxy = _proxy_for(parts.scheme, host)
         if parts.scheme == "https":
-            context = self._context(parts.netloc)
+            context = self._context(_netloc(parts))
             if proxy is not None:
                 conn = http.client.HTTPSConnection(
                     proxy.hostname or "", proxy.port or 3128, timeout=timeout, context=context
@@ -544,9 +544,16 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
+def _netloc(parts: urllib.parse.SplitResult) -> str:
+    """``host[:port]`` of a URL, without the ``user:password@`` it may carry."""
+    return parts.netloc.rpartition("@")[2]
+
+
 def _short(url: str) -> str:
+    """A URL as errors show it: ``host[:port]/path``, without the user info and the query
+    (presigned storage URLs carry their signature there) or the fragment."""
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.netloc}{parts.path}"
+    return f"{_netloc(parts)}{parts.path}"
 
 
 def _error_detail(response: Response) -> str:

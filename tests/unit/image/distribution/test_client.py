@@ -280,3 +280,43 @@ def test_a_loopback_registry_may_name_a_plain_token_endpoint_on_loopback(
     client._scheme = "https"
     with pytest.raises(RegistryError, match="is plain HTTP"):
         client._token(client_module.Challenge("bearer", {"realm": realm}))
+
+
+SIGNED = "https://ann:pw@storage.example/b?X-Amz-Signature=SECRET"
+
+
+def _hides_secrets(message: str) -> None:
+    assert "SECRET" not in message and "X-Amz" not in message and "pw@" not in message
+
+
+def test_a_redirect_loop_through_signed_urls_shows_no_signature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = client_module.RegistryClient("reg.example", "fx")
+    monkeypatch.setattr(client, "_send", lambda url, headers, tls: _Answer(307, SIGNED))
+    with pytest.raises(RegistryError, match="a redirect loop") as info:
+        client._follow("https://reg.example/v2/fx/blobs/a", {}, "blob a", False)
+    assert "storage.example/b" in str(info.value)
+    _hides_secrets(str(info.value))
+
+
+def test_an_answer_too_large_shows_no_signature() -> None:
+    class Raw:
+        status, headers = 200, {}
+
+        def read(self, n: int) -> bytes:
+            return b"x" * n
+
+    response = client_module.Response(None, Raw(), SIGNED)  # type: ignore[arg-type]
+    with pytest.raises(RegistryError, match=r"^storage\.example/b: the answer is larger") as info:
+        response.read(5)
+    _hides_secrets(str(info.value))
+
+
+def test_a_refused_connection_shows_no_userinfo() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = client_module.RegistryClient(f"127.0.0.1:{port}", "fx")
+    with pytest.raises(RegistryError, match=rf"^127.0.0.1:{port}: connection refused$"):
+        client._send(f"http://ann:pw@127.0.0.1:{port}/v2/?X-Amz-Signature=SECRET", {}, False)
