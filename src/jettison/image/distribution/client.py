@@ -299,6 +299,12 @@ class RegistryClient:
             if not location:
                 raise RegistryError(f"{self.display}: {what}: a redirect without a Location")
             url = urllib.parse.urljoin(url, location)
+            scheme, host, port = _origin(url)
+            if scheme not in ("http", "https") or not host or port is None:
+                raise RegistryError(
+                    f"{self.display}: {what}: a redirect to {_short(url)}, not an http(s) URL",
+                    hint="the registry (or its storage redirect) is misconfigured",
+                )
             if url in seen or len(seen) > MAX_REDIRECTS:
                 loop = "a redirect loop" if url in seen else f"over {MAX_REDIRECTS} redirects"
                 raise RegistryError(

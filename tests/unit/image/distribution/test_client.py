@@ -320,3 +320,24 @@ def test_a_refused_connection_shows_no_userinfo() -> None:
     client = client_module.RegistryClient(f"127.0.0.1:{port}", "fx")
     with pytest.raises(RegistryError, match=rf"^127.0.0.1:{port}: connection refused$"):
         client._send(f"http://ann:pw@127.0.0.1:{port}/v2/?X-Amz-Signature=SECRET", {}, False)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "ftp://storage.example/b",
+        "https://storage.example:port/b?X-Amz-Signature=SECRET",
+    ],
+)
+def test_a_redirect_to_a_url_that_is_no_http_is_one_line(
+    location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = client_module.RegistryClient("reg.example", "fx")
+    monkeypatch.setattr(client, "_send", lambda url, headers, tls: _Answer(307, location))
+    with pytest.raises(
+        RegistryError,
+        match=r"blob a: a redirect to storage\.example(:port)?/b, not an http\(s\) URL$",
+    ) as info:
+        client._follow("https://reg.example/v2/fx/blobs/a", {}, "blob a", False)
+    assert info.value.hint == "the registry (or its storage redirect) is misconfigured"
+    _hides_secrets(str(info.value))
