@@ -19,6 +19,7 @@ from jettison.image.distribution import client as client_module
 from jettison.image.model import Platform
 from jettison.image.scan import scan_image
 from jettison.image.sources import open_image
+from jettison.image.sources.registry import layer_blobs
 from jettison.inspect.core import inspect
 from support.fake_registry import FakeRegistry, serve
 from support.imagewriter import (
@@ -266,3 +267,40 @@ def test_an_artifact_is_listed_not_read(
         (layout / name).write_bytes(data)
     with pytest.raises(NotAnImageError, match=re.escape(f"but {kind}")):
         open_image(f"oci:{layout}")
+
+
+def _with_layer_size(files: dict[str, bytes], size: object) -> dict[str, bytes]:
+    """``files`` whose one manifest gives its first layer ``size`` (re-digested)."""
+    import hashlib
+
+    index = json.loads(files["index.json"])
+    old = index["manifests"][0]["digest"]
+    manifest = json.loads(files["blobs/sha256/" + old.split(":")[1]])
+    manifest["layers"][0]["size"] = size
+    data = json.dumps(manifest).encode()
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    files["blobs/sha256/" + digest.split(":")[1]] = data
+    index["manifests"][0]["digest"] = digest
+    index["manifests"][0]["size"] = len(data)
+    files["index.json"] = json.dumps(index).encode()
+    return files
+
+
+@pytest.mark.parametrize("size", ["12 bytes", None, [1], -5, 1.5, True])
+def test_layer_blobs_refuse_a_layer_size_that_is_no_count(
+    size: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _with_layer_size(oci_layout_files(AMD64, ref_name="1"), size)
+    with (
+        serve(monkeypatch, FakeRegistry(files)) as host,
+        pytest.raises(ImageFormatError, match=r"layer 0's descriptor has no digest or size$"),
+    ):
+        layer_blobs(f"{host}/fx:1")
+
+
+def test_layer_blobs_are_what_the_manifest_lists(registry: tuple[FakeRegistry, str]) -> None:
+    fake, host = registry
+    blobs = layer_blobs(f"{host}/fx:1")
+    assert len(blobs) == 3
+    assert all(fake.blob(digest) is not None and len(fake.blob(digest) or b"") == size
+               for digest, size in blobs)  # fmt: skip

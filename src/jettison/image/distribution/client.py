@@ -13,7 +13,9 @@ the scheme is decided once per registry. What it does, as Docker and containers/
   insecure range) or with ``tls_verify=False``, and only when it does not speak TLS.
 - **Auth**: ``/v2/`` is asked first; a 401 names Basic or Bearer. Basic sends the
   credentials (:mod:`.auth`); Bearer trades them (or nothing: anonymous) at the token
-  endpoint for a pull token of this repository, fetched again when it expires.
+  endpoint for a pull token of this repository, fetched again when it expires. The token
+  endpoint (the challenge's realm) is HTTPS, on any host; plain HTTP only for a plain-HTTP
+  registry's own host.
 - **Retries**: 429 and 5xx answers, resets and timeouts are retried with exponential backoff
   (``Retry-After`` honoured, capped); a refused connection is not.
 - **Redirects**: followed (at most :data:`MAX_REDIRECTS`), a loop said as one.
@@ -124,7 +126,7 @@ class Response:
         """The whole body, refused when longer than ``limit``."""
         data = self.raw.read(limit + 1)
         if len(data) > limit:
-            raise RegistryError(f"{self.url}: the answer is larger than {limit} bytes")
+            raise RegistryError(f"{_short(self.url)}: the answer is larger than {limit} bytes")
         return data
 
     def close(self) -> None:
@@ -283,9 +285,11 @@ class RegistryClient:
             return response
 
     def _follow(self, url: str, headers: dict[str, str], what: str, tls: bool) -> Response:
-        """One GET and its redirects. ``Authorization`` goes only to the registry's host."""
+        """One GET and its redirects. ``Authorization`` follows a redirect only to the same
+        origin (scheme, host and port): not to another host (object storage), and not to the
+        same host over plain HTTP; once dropped it stays dropped."""
         seen = [url]
-        origin = urllib.parse.urlsplit(url).netloc
+        origin = _origin(url)
         while True:
             response = self._send(url, headers, tls)
             if response.status not in REDIRECT_STATUSES:
@@ -295,6 +299,12 @@ class RegistryClient:
             if not location:
                 raise RegistryError(f"{self.display}: {what}: a redirect without a Location")
             url = urllib.parse.urljoin(url, location)
+            scheme, host, port = _origin(url)
+            if scheme not in ("http", "https") or not host or port is None:
+                raise RegistryError(
+                    f"{self.display}: {what}: a redirect to {_short(url)}, not an http(s) URL",
+                    hint="the registry (or its storage redirect) is misconfigured",
+                )
             if url in seen or len(seen) > MAX_REDIRECTS:
                 loop = "a redirect loop" if url in seen else f"over {MAX_REDIRECTS} redirects"
                 raise RegistryError(
@@ -302,7 +312,7 @@ class RegistryClient:
                     hint="the registry (or its storage redirect) is misconfigured",
                 )
             seen.append(url)
-            if urllib.parse.urlsplit(url).netloc != origin:
+            if _origin(url) != origin:
                 headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
 
     def _send(self, url: str, headers: dict[str, str], tls: bool) -> Response:
@@ -317,7 +327,7 @@ class RegistryClient:
         except ConnectionRefusedError as exc:
             conn.close()
             raise RegistryError(
-                f"{parts.netloc}: connection refused",
+                f"{_netloc(parts)}: connection refused",
                 hint="is the registry running, and are the host and port right?",
             ) from exc
         except socket.gaierror as exc:
@@ -331,7 +341,7 @@ class RegistryClient:
             if tls:
                 raise
             raise RegistryError(
-                f"{parts.netloc}: its TLS certificate is not trusted ({exc.verify_message})",
+                f"{_netloc(parts)}: its TLS certificate is not trusted ({exc.verify_message})",
                 hint="add its CA to the system store, or pass --tls-verify=false",
             ) from exc
         except ssl.SSLError as exc:
@@ -357,7 +367,7 @@ class RegistryClient:
         timeout = self.transport.timeout_s
         proxy = _proxy_for(parts.scheme, host)
         if parts.scheme == "https":
-            context = self._context(parts.netloc)
+            context = self._context(_netloc(parts))
             if proxy is not None:
                 conn = http.client.HTTPSConnection(
                     proxy.hostname or "", proxy.port or 3128, timeout=timeout, context=context
@@ -409,6 +419,7 @@ class RegistryClient:
         realm = challenge.params.get("realm")
         if not realm:
             raise RegistryError(f"{self.host}: a Bearer challenge without a realm")
+        self._check_realm(realm)
         scope = f"repository:{self.repository}:pull"
         query = {"scope": scope}
         if challenge.params.get("service"):
@@ -448,6 +459,31 @@ class RegistryClient:
         if not isinstance(token, str) or not token:
             raise RegistryError(f"{self.host}: the token endpoint answered no token")
         return token
+
+    def _check_realm(self, realm: str) -> None:
+        """Refuse a token endpoint the credentials would reach in clear. HTTPS anywhere (as
+        Docker does: Docker Hub's is auth.docker.io); plain HTTP only when the registry is
+        plain HTTP itself (loopback, or ``--tls-verify=false``) and on its own host."""
+        parts = urllib.parse.urlsplit(realm)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+        if scheme == "https" and host:
+            return
+        own = (urllib.parse.urlsplit(f"//{self._api}").hostname or "").lower()
+        same_host = host == own or (is_loopback(host) and is_loopback(own))
+        if scheme == "http" and host and self._scheme == "http" and same_host:
+            return
+        if scheme != "http" or not host:
+            why = "is not an https:// URL"
+        elif self._scheme == "http":
+            why = "is plain HTTP on another host"
+        else:
+            why = "is plain HTTP (the registry speaks HTTPS)"
+        shown = f"{scheme}://{_short(realm)}" if scheme else repr(_short(realm))
+        raise RegistryError(
+            f"{self.host}: the token endpoint {shown} {why}; jettison refuses it",
+            hint="the registry's WWW-Authenticate realm is misconfigured: it should name an "
+            "https:// token endpoint",
+        )
 
     def _unauthorized(self, what: str) -> RegistryError:
         lookup = self._credentials()
@@ -502,9 +538,28 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _short(url: str) -> str:
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """``(scheme, host, port)`` of a URL, the port filled in for HTTP(S) (``None``: one that
+    cannot be read, an origin of its own)."""
     parts = urllib.parse.urlsplit(url)
-    return f"{parts.netloc}{parts.path}"
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def _netloc(parts: urllib.parse.SplitResult) -> str:
+    """``host[:port]`` of a URL, without the ``user:password@`` it may carry."""
+    return parts.netloc.rpartition("@")[2]
+
+
+def _short(url: str) -> str:
+    """A URL as errors show it: ``host[:port]/path``, without the user info and the query
+    (presigned storage URLs carry their signature there) or the fragment."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{_netloc(parts)}{parts.path}"
 
 
 def _error_detail(response: Response) -> str:

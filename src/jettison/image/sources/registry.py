@@ -198,12 +198,7 @@ def _layers(
         raise ImageFormatError(
             f"{where}: the manifest lists {len(descs)} layers but the config {len(diff_ids)}"
         )
-    sizes: dict[str, int] = {}
-    for i, desc in enumerate(descs):
-        digest, size = desc.get("digest"), desc.get("size")
-        if not isinstance(digest, str) or not isinstance(size, int) or size < 0:
-            raise ImageFormatError(f"{where}: layer {i}'s descriptor has no digest or size")
-        sizes[digest] = size
+    sizes = dict(_blob(desc, i, where) for i, desc in enumerate(descs))
     store = RegistryBlobStore(client, sizes)
     return tuple(
         Layer(
@@ -234,9 +229,16 @@ def layer_blobs(text: str, transport: Transport | None = None) -> tuple[tuple[st
 
         chosen = select_manifest(top.document, name.text, None, None, fetch).descriptor
         manifest = fetch_manifest(client, str(chosen["digest"]), "manifest")
-    document = check_image_manifest(manifest.document, f"{name.text} (manifest {manifest.digest})")
-    return tuple(
-        (str(d.get("digest")), int(d.get("size") or 0))
-        for d in document["layers"]
-        if isinstance(d, dict)
-    )
+    where = f"{name.text} (manifest {manifest.digest})"
+    document = check_image_manifest(manifest.document, where)
+    descs = [d for d in document["layers"] if isinstance(d, dict)]
+    return tuple(_blob(desc, i, where) for i, desc in enumerate(descs))
+
+
+def _blob(desc: dict[str, Any], i: int, where: str) -> tuple[str, int]:
+    """A layer descriptor's ``(digest, size)``; :class:`ImageFormatError` when either is
+    missing or is not what it says (a size that is no count of bytes: text, a float, a bool)."""
+    digest, size = desc.get("digest"), desc.get("size")
+    if not isinstance(digest, str) or type(size) is not int or size < 0:
+        raise ImageFormatError(f"{where}: layer {i}'s descriptor has no digest or size")
+    return digest, size

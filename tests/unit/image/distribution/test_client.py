@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -179,3 +180,164 @@ def test_a_host_that_is_no_registry(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.raises(RegistryError, match="does not serve the registry API"),
     ):
         open_image(f"registry://{host}/fx:1")
+
+
+class _Answer:
+    """What ``_follow`` reads of an answer: a status, headers, close()."""
+
+    def __init__(self, status: int, location: str | None = None) -> None:
+        self.status = status
+        self.headers = {"Location": location} if location else {}
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("location", "kept"),
+    [
+        ("/v2/fx/blobs/b", True),
+        ("https://reg.example:443/v2/fx/blobs/b", True),
+        ("https://REG.example/v2/fx/blobs/b", True),
+        ("http://reg.example/v2/fx/blobs/b", False),  # the same host, in clear
+        ("https://reg.example:8443/v2/fx/blobs/b", False),
+        ("https://storage.example/b?X-Amz-Signature=s", False),
+    ],
+)
+def test_credentials_follow_a_redirect_only_to_the_same_origin(
+    location: str, kept: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = client_module.RegistryClient("reg.example", "fx")
+    sent: list[tuple[str, dict[str, str]]] = []
+
+    def send(url: str, headers: dict[str, str], tls: bool) -> _Answer:
+        sent.append((url, headers))
+        return _Answer(307, location) if len(sent) == 1 else _Answer(200)
+
+    monkeypatch.setattr(client, "_send", send)
+    start = "https://reg.example/v2/fx/blobs/a"
+    client._follow(
+        start, {"Authorization": "Basic YW5uOnMzY3JldA==", "Range": "bytes=1-"}, "b", False
+    )
+    assert [url for url, _ in sent] == [start, urllib.parse.urljoin(start, location)]
+    assert ("Authorization" in sent[1][1]) is kept
+    assert sent[1][1]["Range"] == "bytes=1-"
+
+
+@pytest.mark.parametrize(
+    ("registry_scheme", "realm", "allowed"),
+    [
+        ("https", "https://reg.example/token", True),
+        ("https", "https://auth.example/token", True),  # Docker Hub's auth.docker.io
+        ("https", "http://reg.example/token", False),
+        ("https", "http://auth.example/token", False),
+        ("http", "http://reg.example:5001/token", True),  # a plain registry, its own host
+        ("http", "https://auth.example/token", True),
+        ("http", "http://auth.example/token", False),
+        ("https", "/token", False),
+        ("https", "ftp://reg.example/token", False),
+    ],
+)
+def test_credentials_go_to_a_token_endpoint_only_over_https(
+    registry_scheme: str,
+    realm: str,
+    allowed: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    auth_file: Path,
+) -> None:
+    login(auth_file, "reg.example")
+    client = client_module.RegistryClient("reg.example", "fx")
+    client._scheme = registry_scheme
+    sent: list[str] = []
+
+    def follow(url: str, headers: dict[str, str], what: str, tls: bool) -> object:
+        sent.append(url)
+        raise client_module._Retryable("no network in this test")
+
+    monkeypatch.setattr(client, "_follow", follow)
+    challenge = client_module.Challenge("bearer", {"realm": realm, "service": "s"})
+    with pytest.raises(RegistryError) as info:
+        client._token(challenge)
+    if allowed:
+        assert len(sent) == 1 and sent[0].startswith(realm + "?")
+        assert "no network in this test" in str(info.value)
+    else:
+        assert sent == []
+        assert str(info.value).startswith("reg.example: the token endpoint ")
+        assert "\n" not in str(info.value) and info.value.hint
+
+
+def test_a_loopback_registry_may_name_a_plain_token_endpoint_on_loopback(
+    fake: tuple[FakeRegistry, str], auth_file: Path
+) -> None:
+    registry, host = fake
+    registry.auth = "bearer"
+    login(auth_file, host)
+    client = client_module.RegistryClient(host, "fx")
+    client._scheme = "http"
+    realm = f"http://localhost:{host.split(':')[1]}/token"
+    assert client._token(client_module.Challenge("bearer", {"realm": realm}))
+    client._scheme = "https"
+    with pytest.raises(RegistryError, match="is plain HTTP"):
+        client._token(client_module.Challenge("bearer", {"realm": realm}))
+
+
+SIGNED = "https://ann:pw@storage.example/b?X-Amz-Signature=SECRET"
+
+
+def _hides_secrets(message: str) -> None:
+    assert "SECRET" not in message and "X-Amz" not in message and "pw@" not in message
+
+
+def test_a_redirect_loop_through_signed_urls_shows_no_signature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = client_module.RegistryClient("reg.example", "fx")
+    monkeypatch.setattr(client, "_send", lambda url, headers, tls: _Answer(307, SIGNED))
+    with pytest.raises(RegistryError, match="a redirect loop") as info:
+        client._follow("https://reg.example/v2/fx/blobs/a", {}, "blob a", False)
+    assert "storage.example/b" in str(info.value)
+    _hides_secrets(str(info.value))
+
+
+def test_an_answer_too_large_shows_no_signature() -> None:
+    class Raw:
+        status, headers = 200, {}
+
+        def read(self, n: int) -> bytes:
+            return b"x" * n
+
+    response = client_module.Response(None, Raw(), SIGNED)  # type: ignore[arg-type]
+    with pytest.raises(RegistryError, match=r"^storage\.example/b: the answer is larger") as info:
+        response.read(5)
+    _hides_secrets(str(info.value))
+
+
+def test_a_refused_connection_shows_no_userinfo() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = client_module.RegistryClient(f"127.0.0.1:{port}", "fx")
+    with pytest.raises(RegistryError, match=rf"^127.0.0.1:{port}: connection refused$"):
+        client._send(f"http://ann:pw@127.0.0.1:{port}/v2/?X-Amz-Signature=SECRET", {}, False)
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "ftp://storage.example/b",
+        "https://storage.example:port/b?X-Amz-Signature=SECRET",
+    ],
+)
+def test_a_redirect_to_a_url_that_is_no_http_is_one_line(
+    location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = client_module.RegistryClient("reg.example", "fx")
+    monkeypatch.setattr(client, "_send", lambda url, headers, tls: _Answer(307, location))
+    with pytest.raises(
+        RegistryError,
+        match=r"blob a: a redirect to storage\.example(:port)?/b, not an http\(s\) URL$",
+    ) as info:
+        client._follow("https://reg.example/v2/fx/blobs/a", {}, "blob a", False)
+    assert info.value.hint == "the registry (or its storage redirect) is misconfigured"
+    _hides_secrets(str(info.value))
