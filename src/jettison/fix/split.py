@@ -161,6 +161,7 @@ def split_dockerfile(
     runtime = _Runtime()
     _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name)
     _refuse_moved_past_source(dockerfile, runtime, runs)
+    refuse_variable_apt(dockerfile, runtime.apt)
     _refuse_path_reset(dockerfile, all_steps, environment)
     moved = any(c.description.endswith(_TOOLS_MOVED) for c in builder_changes)
     gained = _gains(runtime, plan, environment, runs, runtime_programs, tools_moved=moved)
@@ -711,6 +712,19 @@ def _refuse_path_reset(
                 )
 
 
+def refuse_variable_apt(dockerfile: Dockerfile, packages: Sequence[str]) -> None:
+    """The gathered apt layer runs before the ARG and ENV lines: a package word that names a
+    variable (``postgresql-client-${PGVER}``) would expand to something else there."""
+    found = next((p for p in packages if "$" in p), None)
+    if found is not None:
+        raise refuse(
+            dockerfile.path,
+            f"the apt package `{found}` names a variable; the rewrite installs the apt "
+            "packages before the ARG and ENV lines that set it, so it would install another",
+            "write the package name out in full, then run fix again",
+        )
+
+
 def _refuse_moved_past_source(
     dockerfile: Dockerfile, runtime: _Runtime, runs: Sequence[RunStep]
 ) -> None:
@@ -955,4 +969,4 @@ def _short(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-__all__ = ["Command", "FixError", "Split", "split_dockerfile"]
+__all__ = ["Command", "FixError", "Split", "refuse_variable_apt", "split_dockerfile"]
