@@ -518,7 +518,7 @@ def _runtime_steps(
                 runtime, dockerfile, by_instruction[id(instruction)], environment.prefix
             )
         else:
-            lines = _kept(runtime, dockerfile, instruction, environment, plan)
+            lines = _kept(runtime, dockerfile, instruction, environment, plan, all_steps)
         if lines:
             runtime.groups.append(lines)
             runtime.build_steps.append(instruction.keyword in _BUILD_STEPS)
@@ -543,6 +543,7 @@ def _kept(
     instruction: Instruction,
     environment: Environment,
     plan: RuntimePlan,
+    all_steps: Sequence[Step],
 ) -> list[str]:
     lines = _source(dockerfile, instruction)
     if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
@@ -550,7 +551,7 @@ def _kept(
     if environment.mode == "redirect" and instruction.keyword in (
         "CMD", "ENTRYPOINT", "HEALTHCHECK", "ENV"
     ):  # fmt: skip
-        lines = _relocated(runtime, instruction, lines, environment, plan)
+        lines = _relocated(runtime, instruction, lines, environment, plan, all_steps)
     if instruction.keyword in ("COPY", "ADD") and any(
         named_like_weights(s) for s in instruction.args[:-1]
     ):
@@ -568,8 +569,10 @@ def _relocated(
     lines: list[str],
     environment: Environment,
     plan: RuntimePlan,
+    all_steps: Sequence[Step],
 ) -> list[str]:
-    """The lines with the base interpreter's paths pointed into the virtualenv."""
+    """The lines with the base interpreter's paths pointed into the virtualenv (a program
+    the image has from elsewhere stays: :func:`_placed`)."""
     prefix = environment.prefix
     out: list[str] = []
     for line in lines:
@@ -580,7 +583,11 @@ def _relocated(
             )
             new = pattern.sub(lambda m: f"{prefix}/bin/{m.group(1)}", new)
         if "/usr/local/bin/" in new and instruction.keyword in ("CMD", "ENTRYPOINT"):
-            new = re.sub(r"/usr/local/bin/([\w.-]+)", rf"{prefix}/bin/\1", new)
+            new = re.sub(
+                r"/usr/local/bin/([\w.-]+)",
+                lambda m: m.group(0) if _placed(all_steps, m.group(0)) else f"{prefix}/bin/{m[1]}",
+                new,
+            )
         if new != line:
             runtime.change(
                 "restructure",
@@ -589,6 +596,32 @@ def _relocated(
             )
         out.append(new)
     return out
+
+
+_BASE_PROGRAMS = re.compile(r"^(?:python|pip|pydoc|idle|2to3)")
+"""Programs the ``python`` image's own /usr/local/bin has besides the interpreter and pip."""
+
+
+def _placed(all_steps: Sequence[Step], path: str) -> bool:
+    """``path`` (in /usr/local/bin) is a program the image gets other than from the installs:
+    one the base ships, a COPY/ADD fills, or a RUN names (``curl -o``, ``mv``): it stays where
+    it is, and the console scripts of the installs are the other ones."""
+    folder, name = path.rsplit("/", 1)
+    if _BASE_PROGRAMS.match(name):
+        return True
+    for step in all_steps:
+        instruction = step.instruction
+        if instruction.keyword in ("COPY", "ADD"):
+            found = copy_parts(instruction)
+            if found is None:
+                return True  # unread: keep the path as written
+            if covers(absolute(expand(found[1], step.env), step.cwd), path):
+                return True
+        elif instruction.keyword == "RUN":
+            text = instruction.shell_text
+            if path in text or (folder in text and name in text):
+                return True
+    return False
 
 
 def _tends_environment(part: PartRoles, prefix: str) -> bool:

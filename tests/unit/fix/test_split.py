@@ -697,3 +697,31 @@ def test_the_requirements_rewrite_leaves_out_the_same_tools(
     assert (_DROP_PIP in builder) is pip
     assert (_DROP_SETUPTOOLS in builder) is setuptools
     assert "uninstall" not in runtime
+
+
+def test_programs_the_image_gets_elsewhere_keep_their_path(tmp_path: Path) -> None:
+    """Only the installs' console scripts move into the virtualenv: a copied entrypoint, a
+    downloaded tini and the base's own programs stay in /usr/local/bin."""
+    report = _split(
+        tmp_path,
+        "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n"
+        "COPY entrypoint.sh /usr/local/bin/entrypoint.sh\n"
+        "RUN curl -fsSL -o /usr/local/bin/tini https://example.com/tini\n"
+        'ENTRYPOINT ["/usr/local/bin/tini", "--", "/usr/local/bin/entrypoint.sh"]\n'
+        'CMD ["/usr/local/bin/svc", "/usr/local/bin/pydoc3"]\n',
+        {"entrypoint.sh": '#!/bin/sh\nexec "$@"\n'},
+    )
+    runtime = _stages(report)[1]
+    assert 'ENTRYPOINT ["/usr/local/bin/tini", "--", "/usr/local/bin/entrypoint.sh"]' in runtime
+    assert 'CMD ["/opt/venv/bin/svc", "/usr/local/bin/pydoc3"]' in runtime
+
+
+def test_a_program_copied_into_its_folder_keeps_its_path(tmp_path: Path) -> None:
+    report = _split(
+        tmp_path,
+        "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n"
+        "WORKDIR /usr/local/bin\nCOPY start.sh ./\n"
+        'ENTRYPOINT ["/usr/local/bin/start.sh"]\n',
+        {"start.sh": "#!/bin/sh\n"},
+    )
+    assert 'ENTRYPOINT ["/usr/local/bin/start.sh"]' in _stages(report)[1]
