@@ -146,7 +146,7 @@ def split_dockerfile(
     last_install = max((r for r in runs if r.installs), key=lambda r: r.line)
     builder_stage = last_install.step.stage
     _refuse_outside_users(dockerfile, stages, _changed(stages, environment, last_install))
-    name = builder_stage.name or BUILDER
+    name = builder_stage.name or _free_name(dockerfile)
     builder_text, builder_changes = _builder(
         dockerfile,
         stages,
@@ -157,6 +157,7 @@ def split_dockerfile(
         keep_headers,
         runtime_programs,
         tooling,
+        name,
     )
     runtime = _Runtime()
     _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name)
@@ -193,8 +194,10 @@ def _builder(
     keep_headers: bool,
     runtime_tools: set[str],
     tooling: Tooling = KEEP,
+    name: str = BUILDER,
 ) -> tuple[str, list[Change]]:
-    """The file up to the last install, as written, with the builder's edits."""
+    """The file up to the last install, as written, with the builder's edits (``name``: the
+    builder's, when its stage has none)."""
     lines = list(dockerfile.lines)
     chain_indexes = {s.index for s in stages}
     end = last_install.instruction.position.end_line or last_install.line
@@ -215,7 +218,7 @@ def _builder(
         if number == environment.first_install.position.line and inserts:
             keep.extend(inserts)
         if stage is builder and not builder.name:
-            text = _named(text)
+            text = _named(text, name)
         keep.append(edits.get(number, text))
     while keep and not keep[-1].strip():
         keep.pop()
@@ -251,9 +254,20 @@ def _in_stage(dockerfile: Dockerfile, number: int, stage: Stage) -> bool:
 _FROM_AS = re.compile(r"\s+AS\s+\S+\s*$", re.IGNORECASE)
 
 
-def _named(line: str) -> str:
-    """A FROM line with ``AS builder`` (it had no name)."""
-    return line.rstrip() + f" AS {BUILDER}"
+def _named(line: str, name: str = BUILDER) -> str:
+    """A FROM line with ``AS name`` (it had no name)."""
+    return line.rstrip() + f" AS {name}"
+
+
+def _free_name(dockerfile: Dockerfile) -> str:
+    """``builder``, or ``builder-2``, ``builder-3``... when another stage has that name
+    (compared without case, as BuildKit does): a ``COPY --from`` naming it still finds it."""
+    taken = {s.name.lower() for s in dockerfile.stages if s.name}
+    name, number = BUILDER, 1
+    while name in taken:
+        number += 1
+        name = f"{BUILDER}-{number}"
+    return name
 
 
 def _redirect_lines(

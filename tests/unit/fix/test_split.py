@@ -725,3 +725,26 @@ def test_a_program_copied_into_its_folder_keeps_its_path(tmp_path: Path) -> None
         {"start.sh": "#!/bin/sh\n"},
     )
     assert 'ENTRYPOINT ["/usr/local/bin/start.sh"]' in _stages(report)[1]
+
+
+def test_the_builder_takes_a_name_no_other_stage_has(tmp_path: Path) -> None:
+    """A first stage already named `Builder` (BuildKit compares names without case): the
+    split's builder is `builder-2` and `COPY --from=Builder` still copies from the first."""
+    report = _split(
+        tmp_path,
+        "FROM python:3.11 AS Builder\nRUN echo hi > /tmp/x\n"
+        "FROM python:3.11 AS builder-3\nRUN echo 3 > /tmp/y\n"
+        "FROM python:3.11\nCOPY --from=Builder /tmp/x /tmp/x\n"
+        "RUN apt-get update && apt-get install -y gcc\nCOPY . /app\nRUN pip install /app\n"
+        'CMD ["python", "/app/app.py"]\n',
+    )
+    fixed = parse_text(report.files[0].text, tmp_path / "Dockerfile")
+    names = [s.name.lower() for s in fixed.stages if s.name]
+    assert names == ["builder", "builder-3", "builder-2"]
+    runtime = fixed.stages[-1]
+    froms = {i.flag("from") for i in runtime.instructions if i.flag("from")}
+    assert froms == {"Builder", "builder-2"}
+    first = fixed.stage_ref("Builder")
+    assert first is not None and first.index == 0
+    built = fixed.stage_ref("builder-2")
+    assert built is not None and any("pip install" in i.original for i in built.instructions)
