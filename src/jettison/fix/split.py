@@ -160,7 +160,8 @@ def split_dockerfile(
         name,
     )
     runtime = _Runtime()
-    _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name)
+    indexes = _kept_indexes(dockerfile, stages, builder_stage)
+    _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name, indexes)
     _refuse_moved_past_source(dockerfile, runtime, runs)
     refuse_variable_apt(dockerfile, runtime.apt)
     _refuse_path_reset(dockerfile, all_steps, environment)
@@ -207,6 +208,15 @@ def _builder(
     inserts = _redirect_lines(environment, plan, runs, changes)
     edits = _editable_edits(dockerfile, runs, environment, changes)
     _tool_edits(dockerfile, runs, environment, plan, runtime_tools, edits, changes)
+    indexes = _kept_indexes(dockerfile, stages, builder)
+    for kept in dockerfile.stages:  # COPY --from=N: the stage's index in the output
+        if kept.index in indexes:
+            for instruction in kept.instructions:
+                lines_of = [edits.get(n, lines[n - 1]) for n in _numbers(instruction)]
+                renumbered = _renumbered(dockerfile, instruction, lines_of, indexes)
+                for n, written in zip(_numbers(instruction), renumbered, strict=True):
+                    if written != lines[n - 1]:
+                        edits[n] = written
     starts = {s.from_instruction.position.line: s for s in dockerfile.stages}
     skipping = False
     for number, text in enumerate(lines, start=1):
@@ -240,6 +250,50 @@ def _builder(
             changes.append(Change("restructure", description))
             keep.append(writer.run(commands))
     return "\n".join(keep) + "\n", changes
+
+
+def _kept_indexes(
+    dockerfile: Dockerfile, stages: Sequence[Stage], builder: Stage
+) -> dict[int, int]:
+    """Old stage index -> its index in the output, for the stages the split keeps (the
+    stages of the final image after the builder give way to the runtime stage)."""
+    chain = {s.index for s in stages}
+    kept = [s.index for s in dockerfile.stages if s.index not in chain or s.index <= builder.index]
+    return {old: new for new, old in enumerate(kept)}
+
+
+def _numbers(instruction: Instruction) -> range:
+    first = instruction.position.line
+    return range(first, (instruction.position.end_line or first) + 1)
+
+
+def _renumbered(
+    dockerfile: Dockerfile, instruction: Instruction, lines: list[str], indexes: dict[int, int]
+) -> list[str]:
+    """The lines of a COPY/ADD whose ``--from`` names a stage by index, with the stage's index
+    in the output; refused when it names (by index or name) a stage the split drops."""
+    ref = instruction.flag("from") if instruction.keyword in ("COPY", "ADD") else None
+    found = dockerfile.stage_ref(ref) if ref else None
+    if ref is None or found is None:
+        return lines
+    if found.index not in indexes:
+        raise refuse(
+            dockerfile.path,
+            f"line {instruction.position.line}: COPY --from={ref} copies from a stage the "
+            "runtime stage replaces; it would be gone from the output",
+            "copy from the stage that built the files in a stage of its own, then run fix again",
+        )
+    new = indexes[found.index]
+    if not ref.isdigit() or new == found.index:
+        return lines
+    pattern = re.compile(rf"(--from=){ref}(?!\w)", re.IGNORECASE)
+    out = list(lines)
+    for at, line in enumerate(out):
+        changed = pattern.sub(rf"\g<1>{new}", line, count=1)
+        if changed != line:
+            out[at] = changed
+            break
+    return out
 
 
 def _in_stage(dockerfile: Dockerfile, number: int, stage: Stage) -> bool:
@@ -518,7 +572,9 @@ def _runtime_steps(
     environment: Environment,
     plan: RuntimePlan,
     builder: str,
+    indexes: dict[int, int],
 ) -> None:
+    """``indexes``: old stage index -> new (:func:`_kept_indexes`)."""
     by_instruction = {id(r.instruction): r for r in runs}
     copied = False
     for step in all_steps:
@@ -533,6 +589,7 @@ def _runtime_steps(
             )
         else:
             lines = _kept(runtime, dockerfile, instruction, environment, plan, all_steps)
+            lines = _renumbered(dockerfile, instruction, lines, indexes)
         if lines:
             runtime.groups.append(lines)
             runtime.build_steps.append(instruction.keyword in _BUILD_STEPS)
