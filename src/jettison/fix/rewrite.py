@@ -42,6 +42,7 @@ from jettison.facts.weights import named_like_weights
 from jettison.fix.bases import TORCH_FAMILY, BasePlan, plan_base, single_stage
 from jettison.fix.changes import Change
 from jettison.fix.errors import FixError, refuse
+from jettison.fix.split import refuse_variable_apt
 from jettison.fix.tooling import KEEP, Tooling, change_lines
 
 REQUIREMENTS_IN_BUILDER = "/tmp/requirements.txt"
@@ -265,6 +266,7 @@ def rewrite_dockerfile(
             dockerfile, apt_packages=apt_packages(dockerfile), keep_compiler=keep_headers
         )
     stage = _sort_stage(dockerfile, requirements_copy(dockerfile))
+    refuse_variable_apt(dockerfile, stage.apt)
     text = _Text()
     text.lines.extend(i.original for i in dockerfile.global_args)
     if dockerfile.global_args:

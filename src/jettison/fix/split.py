@@ -146,7 +146,7 @@ def split_dockerfile(
     last_install = max((r for r in runs if r.installs), key=lambda r: r.line)
     builder_stage = last_install.step.stage
     _refuse_outside_users(dockerfile, stages, _changed(stages, environment, last_install))
-    name = builder_stage.name or BUILDER
+    name = builder_stage.name or _free_name(dockerfile)
     builder_text, builder_changes = _builder(
         dockerfile,
         stages,
@@ -157,10 +157,13 @@ def split_dockerfile(
         keep_headers,
         runtime_programs,
         tooling,
+        name,
     )
     runtime = _Runtime()
-    _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name)
+    indexes = _kept_indexes(dockerfile, stages, builder_stage)
+    _runtime_steps(runtime, dockerfile, all_steps, runs, environment, plan, name, indexes)
     _refuse_moved_past_source(dockerfile, runtime, runs)
+    refuse_variable_apt(dockerfile, runtime.apt)
     _refuse_path_reset(dockerfile, all_steps, environment)
     moved = any(c.description.endswith(_TOOLS_MOVED) for c in builder_changes)
     gained = _gains(runtime, plan, environment, runs, runtime_programs, tools_moved=moved)
@@ -192,8 +195,10 @@ def _builder(
     keep_headers: bool,
     runtime_tools: set[str],
     tooling: Tooling = KEEP,
+    name: str = BUILDER,
 ) -> tuple[str, list[Change]]:
-    """The file up to the last install, as written, with the builder's edits."""
+    """The file up to the last install, as written, with the builder's edits (``name``: the
+    builder's, when its stage has none)."""
     lines = list(dockerfile.lines)
     chain_indexes = {s.index for s in stages}
     end = last_install.instruction.position.end_line or last_install.line
@@ -203,6 +208,15 @@ def _builder(
     inserts = _redirect_lines(environment, plan, runs, changes)
     edits = _editable_edits(dockerfile, runs, environment, changes)
     _tool_edits(dockerfile, runs, environment, plan, runtime_tools, edits, changes)
+    indexes = _kept_indexes(dockerfile, stages, builder)
+    for kept in dockerfile.stages:  # COPY --from=N: the stage's index in the output
+        if kept.index in indexes:
+            for instruction in kept.instructions:
+                lines_of = [edits.get(n, lines[n - 1]) for n in _numbers(instruction)]
+                renumbered = _renumbered(dockerfile, instruction, lines_of, indexes)
+                for n, written in zip(_numbers(instruction), renumbered, strict=True):
+                    if written != lines[n - 1]:
+                        edits[n] = written
     starts = {s.from_instruction.position.line: s for s in dockerfile.stages}
     skipping = False
     for number, text in enumerate(lines, start=1):
@@ -214,7 +228,7 @@ def _builder(
         if number == environment.first_install.position.line and inserts:
             keep.extend(inserts)
         if stage is builder and not builder.name:
-            text = _named(text)
+            text = _named(text, name)
         keep.append(edits.get(number, text))
     while keep and not keep[-1].strip():
         keep.pop()
@@ -238,6 +252,50 @@ def _builder(
     return "\n".join(keep) + "\n", changes
 
 
+def _kept_indexes(
+    dockerfile: Dockerfile, stages: Sequence[Stage], builder: Stage
+) -> dict[int, int]:
+    """Old stage index -> its index in the output, for the stages the split keeps (the
+    stages of the final image after the builder give way to the runtime stage)."""
+    chain = {s.index for s in stages}
+    kept = [s.index for s in dockerfile.stages if s.index not in chain or s.index <= builder.index]
+    return {old: new for new, old in enumerate(kept)}
+
+
+def _numbers(instruction: Instruction) -> range:
+    first = instruction.position.line
+    return range(first, (instruction.position.end_line or first) + 1)
+
+
+def _renumbered(
+    dockerfile: Dockerfile, instruction: Instruction, lines: list[str], indexes: dict[int, int]
+) -> list[str]:
+    """The lines of a COPY/ADD whose ``--from`` names a stage by index, with the stage's index
+    in the output; refused when it names (by index or name) a stage the split drops."""
+    ref = instruction.flag("from") if instruction.keyword in ("COPY", "ADD") else None
+    found = dockerfile.stage_ref(ref) if ref else None
+    if ref is None or found is None:
+        return lines
+    if found.index not in indexes:
+        raise refuse(
+            dockerfile.path,
+            f"line {instruction.position.line}: COPY --from={ref} copies from a stage the "
+            "runtime stage replaces; it would be gone from the output",
+            "copy from the stage that built the files in a stage of its own, then run fix again",
+        )
+    new = indexes[found.index]
+    if not ref.isdigit() or new == found.index:
+        return lines
+    pattern = re.compile(rf"(--from=){ref}(?!\w)", re.IGNORECASE)
+    out = list(lines)
+    for at, line in enumerate(out):
+        changed = pattern.sub(rf"\g<1>{new}", line, count=1)
+        if changed != line:
+            out[at] = changed
+            break
+    return out
+
+
 def _in_stage(dockerfile: Dockerfile, number: int, stage: Stage) -> bool:
     """Line ``number`` lies in ``stage`` (after its FROM, before the next stage's FROM)."""
     start = stage.from_instruction.position.line
@@ -250,9 +308,20 @@ def _in_stage(dockerfile: Dockerfile, number: int, stage: Stage) -> bool:
 _FROM_AS = re.compile(r"\s+AS\s+\S+\s*$", re.IGNORECASE)
 
 
-def _named(line: str) -> str:
-    """A FROM line with ``AS builder`` (it had no name)."""
-    return line.rstrip() + f" AS {BUILDER}"
+def _named(line: str, name: str = BUILDER) -> str:
+    """A FROM line with ``AS name`` (it had no name)."""
+    return line.rstrip() + f" AS {name}"
+
+
+def _free_name(dockerfile: Dockerfile) -> str:
+    """``builder``, or ``builder-2``, ``builder-3``... when another stage has that name
+    (compared without case, as BuildKit does): a ``COPY --from`` naming it still finds it."""
+    taken = {s.name.lower() for s in dockerfile.stages if s.name}
+    name, number = BUILDER, 1
+    while name in taken:
+        number += 1
+        name = f"{BUILDER}-{number}"
+    return name
 
 
 def _redirect_lines(
@@ -503,7 +572,9 @@ def _runtime_steps(
     environment: Environment,
     plan: RuntimePlan,
     builder: str,
+    indexes: dict[int, int],
 ) -> None:
+    """``indexes``: old stage index -> new (:func:`_kept_indexes`)."""
     by_instruction = {id(r.instruction): r for r in runs}
     copied = False
     for step in all_steps:
@@ -517,7 +588,8 @@ def _runtime_steps(
                 runtime, dockerfile, by_instruction[id(instruction)], environment.prefix
             )
         else:
-            lines = _kept(runtime, dockerfile, instruction, environment, plan)
+            lines = _kept(runtime, dockerfile, instruction, environment, plan, all_steps)
+            lines = _renumbered(dockerfile, instruction, lines, indexes)
         if lines:
             runtime.groups.append(lines)
             runtime.build_steps.append(instruction.keyword in _BUILD_STEPS)
@@ -542,6 +614,7 @@ def _kept(
     instruction: Instruction,
     environment: Environment,
     plan: RuntimePlan,
+    all_steps: Sequence[Step],
 ) -> list[str]:
     lines = _source(dockerfile, instruction)
     if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
@@ -549,7 +622,7 @@ def _kept(
     if environment.mode == "redirect" and instruction.keyword in (
         "CMD", "ENTRYPOINT", "HEALTHCHECK", "ENV"
     ):  # fmt: skip
-        lines = _relocated(runtime, instruction, lines, environment, plan)
+        lines = _relocated(runtime, instruction, lines, environment, plan, all_steps)
     if instruction.keyword in ("COPY", "ADD") and any(
         named_like_weights(s) for s in instruction.args[:-1]
     ):
@@ -567,8 +640,10 @@ def _relocated(
     lines: list[str],
     environment: Environment,
     plan: RuntimePlan,
+    all_steps: Sequence[Step],
 ) -> list[str]:
-    """The lines with the base interpreter's paths pointed into the virtualenv."""
+    """The lines with the base interpreter's paths pointed into the virtualenv (a program
+    the image has from elsewhere stays: :func:`_placed`)."""
     prefix = environment.prefix
     out: list[str] = []
     for line in lines:
@@ -579,7 +654,11 @@ def _relocated(
             )
             new = pattern.sub(lambda m: f"{prefix}/bin/{m.group(1)}", new)
         if "/usr/local/bin/" in new and instruction.keyword in ("CMD", "ENTRYPOINT"):
-            new = re.sub(r"/usr/local/bin/([\w.-]+)", rf"{prefix}/bin/\1", new)
+            new = re.sub(
+                r"/usr/local/bin/([\w.-]+)",
+                lambda m: m.group(0) if _placed(all_steps, m.group(0)) else f"{prefix}/bin/{m[1]}",
+                new,
+            )
         if new != line:
             runtime.change(
                 "restructure",
@@ -588,6 +667,32 @@ def _relocated(
             )
         out.append(new)
     return out
+
+
+_BASE_PROGRAMS = re.compile(r"^(?:python|pip|pydoc|idle|2to3)")
+"""Programs the ``python`` image's own /usr/local/bin has besides the interpreter and pip."""
+
+
+def _placed(all_steps: Sequence[Step], path: str) -> bool:
+    """``path`` (in /usr/local/bin) is a program the image gets other than from the installs:
+    one the base ships, a COPY/ADD fills, or a RUN names (``curl -o``, ``mv``): it stays where
+    it is, and the console scripts of the installs are the other ones."""
+    folder, name = path.rsplit("/", 1)
+    if _BASE_PROGRAMS.match(name):
+        return True
+    for step in all_steps:
+        instruction = step.instruction
+        if instruction.keyword in ("COPY", "ADD"):
+            found = copy_parts(instruction)
+            if found is None:
+                return True  # unread: keep the path as written
+            if covers(absolute(expand(found[1], step.env), step.cwd), path):
+                return True
+        elif instruction.keyword == "RUN":
+            text = instruction.shell_text
+            if path in text or (folder in text and name in text):
+                return True
+    return False
 
 
 def _tends_environment(part: PartRoles, prefix: str) -> bool:
@@ -709,6 +814,19 @@ def _refuse_path_reset(
                     "drop out of it",
                     "extend PATH ($PATH) instead of replacing it, then run fix again",
                 )
+
+
+def refuse_variable_apt(dockerfile: Dockerfile, packages: Sequence[str]) -> None:
+    """The gathered apt layer runs before the ARG and ENV lines: a package word that names a
+    variable (``postgresql-client-${PGVER}``) would expand to something else there."""
+    found = next((p for p in packages if "$" in p), None)
+    if found is not None:
+        raise refuse(
+            dockerfile.path,
+            f"the apt package `{found}` names a variable; the rewrite installs the apt "
+            "packages before the ARG and ENV lines that set it, so it would install another",
+            "write the package name out in full, then run fix again",
+        )
 
 
 def _refuse_moved_past_source(
@@ -955,4 +1073,4 @@ def _short(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-__all__ = ["Command", "FixError", "Split", "split_dockerfile"]
+__all__ = ["Command", "FixError", "Split", "refuse_variable_apt", "split_dockerfile"]

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from jettison.dockerfile.parser import parse_text
 from jettison.fix.core import fix
 from jettison.fix.errors import FixError
+from jettison.fix.rewrite import rewrite_dockerfile
 
 RESTRUCTURE = ["restructure"]  # the multi-stage rewrite alone, no edit fixes
 
@@ -68,6 +70,18 @@ CASES = {
         "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n"
         'ENV PATH=/usr/local/bin:/usr/bin:/bin\nCMD ["python", "-m", "app"]\n',
         "replaces the whole PATH",
+    ),
+    "apt_package_from_an_arg_split": (
+        "FROM python:3.11\nARG PGVER=15\n"
+        "RUN apt-get update && apt-get install -y gcc postgresql-client-${PGVER}\n"
+        "COPY . .\nRUN pip install .\n",
+        "names a variable",
+    ),
+    "apt_package_from_an_env_requirements": (
+        "FROM python:3.11\nENV PGVER=15\n"
+        "RUN apt-get update && apt-get install -y gcc postgresql-client-$PGVER\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n",
+        "names a variable",
     ),
     "unknown_arg_base": ("ARG BASE\nFROM $BASE\nCOPY . .\nRUN pip install .\n", "names no image"),
 }
@@ -156,3 +170,20 @@ def test_gpu_bases_refused_without_output(case: str, tmp_path: Path) -> None:
     assert caught.value.hint
     assert "--target gpu" in caught.value.hint or case != "pytorch_on_cpu"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_requirements_rewrite_refuses_an_apt_package_named_by_a_variable(tmp_path: Path) -> None:
+    """The rewrite gathers apt before the ARG: `client-${PGVER}` would lose its version."""
+    text = (
+        "FROM python:3.11\nARG PGVER=15\n"
+        "RUN apt-get update && apt-get install -y gcc postgresql-client-${PGVER}\n"
+        "COPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    )
+    dockerfile = parse_text(text, tmp_path / "Dockerfile")
+    with pytest.raises(FixError, match="postgresql-client-\\$\\{PGVER\\}` names a variable"):
+        rewrite_dockerfile(dockerfile, runtime_requirements_source="requirements.runtime.txt")
+    literal = parse_text(text.replace("${PGVER}", "15"), tmp_path / "Dockerfile")
+    assert (
+        "postgresql-client-15"
+        in rewrite_dockerfile(literal, runtime_requirements_source="requirements.runtime.txt").text
+    )

@@ -14,6 +14,7 @@ import pytest
 from jettison.dockerfile.parser import parse_text
 from jettison.fix.autofix import BY_CODE
 from jettison.fix.core import fix
+from jettison.fix.errors import FixError
 from jettison.fix.report import FixReport
 from jettison.lint.config import LintConfig
 from jettison.lint.context import build_context
@@ -697,3 +698,85 @@ def test_the_requirements_rewrite_leaves_out_the_same_tools(
     assert (_DROP_PIP in builder) is pip
     assert (_DROP_SETUPTOOLS in builder) is setuptools
     assert "uninstall" not in runtime
+
+
+def test_programs_the_image_gets_elsewhere_keep_their_path(tmp_path: Path) -> None:
+    """Only the installs' console scripts move into the virtualenv: a copied entrypoint, a
+    downloaded tini and the base's own programs stay in /usr/local/bin."""
+    report = _split(
+        tmp_path,
+        "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n"
+        "COPY entrypoint.sh /usr/local/bin/entrypoint.sh\n"
+        "RUN curl -fsSL -o /usr/local/bin/tini https://example.com/tini\n"
+        'ENTRYPOINT ["/usr/local/bin/tini", "--", "/usr/local/bin/entrypoint.sh"]\n'
+        'CMD ["/usr/local/bin/svc", "/usr/local/bin/pydoc3"]\n',
+        {"entrypoint.sh": '#!/bin/sh\nexec "$@"\n'},
+    )
+    runtime = _stages(report)[1]
+    assert 'ENTRYPOINT ["/usr/local/bin/tini", "--", "/usr/local/bin/entrypoint.sh"]' in runtime
+    assert 'CMD ["/opt/venv/bin/svc", "/usr/local/bin/pydoc3"]' in runtime
+
+
+def test_a_program_copied_into_its_folder_keeps_its_path(tmp_path: Path) -> None:
+    report = _split(
+        tmp_path,
+        "FROM python:3.11\nCOPY . /app\nRUN pip install /app\n"
+        "WORKDIR /usr/local/bin\nCOPY start.sh ./\n"
+        'ENTRYPOINT ["/usr/local/bin/start.sh"]\n',
+        {"start.sh": "#!/bin/sh\n"},
+    )
+    assert 'ENTRYPOINT ["/usr/local/bin/start.sh"]' in _stages(report)[1]
+
+
+def test_the_builder_takes_a_name_no_other_stage_has(tmp_path: Path) -> None:
+    """A first stage already named `Builder` (BuildKit compares names without case): the
+    split's builder is `builder-2` and `COPY --from=Builder` still copies from the first."""
+    report = _split(
+        tmp_path,
+        "FROM python:3.11 AS Builder\nRUN echo hi > /tmp/x\n"
+        "FROM python:3.11 AS builder-3\nRUN echo 3 > /tmp/y\n"
+        "FROM python:3.11\nCOPY --from=Builder /tmp/x /tmp/x\n"
+        "RUN apt-get update && apt-get install -y gcc\nCOPY . /app\nRUN pip install /app\n"
+        'CMD ["python", "/app/app.py"]\n',
+    )
+    fixed = parse_text(report.files[0].text, tmp_path / "Dockerfile")
+    names = [s.name.lower() for s in fixed.stages if s.name]
+    assert names == ["builder", "builder-3", "builder-2"]
+    runtime = fixed.stages[-1]
+    froms = {i.flag("from") for i in runtime.instructions if i.flag("from")}
+    assert froms == {"Builder", "builder-2"}
+    first = fixed.stage_ref("Builder")
+    assert first is not None and first.index == 0
+    built = fixed.stage_ref("builder-2")
+    assert built is not None and any("pip install" in i.original for i in built.instructions)
+
+
+def test_copy_from_a_stage_index_follows_the_stage(tmp_path: Path) -> None:
+    """`mid` gives way to the runtime stage: `assets` is stage 1 in the output, and
+    `COPY --from=2` must not become the runtime stage copying from itself."""
+    report = _split(
+        tmp_path,
+        "FROM python:3.11 AS base\nRUN apt-get update && apt-get install -y gcc\n"
+        "COPY . /app\nRUN pip install /app\nFROM base AS mid\nRUN echo mid > /tmp/m\n"
+        "FROM alpine:3.19 AS assets\nRUN echo a > /tmp/a\n"
+        "FROM alpine:3.19 AS more\nCOPY --from=2 /tmp/a /tmp/b\n"
+        "FROM mid\nCOPY --from=2 /tmp/a /tmp/a\nCOPY --from=0 /app/app.py /tmp/app.py\n"
+        'CMD ["python", "/app/app.py"]\n',
+    )
+    fixed = parse_text(report.files[0].text, tmp_path / "Dockerfile")
+    runtime = fixed.stages[-1]
+    refs = [i.flag("from") for i in runtime.instructions if i.flag("from")]
+    assert refs == ["base", "1", "0"]
+    assert [s.name for s in fixed.stages[:3]] == ["base", "assets", "more"]
+    assert [i.flag("from") for i in fixed.stages[2].instructions if i.flag("from")] == ["1"]
+
+
+def test_copy_from_a_stage_the_runtime_stage_replaces_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11 AS base\nRUN apt-get update && apt-get install -y gcc\n"
+        "COPY . /app\nRUN pip install /app\nFROM base AS mid\nRUN echo mid > /tmp/m\n"
+        "FROM mid\nCOPY --from=mid /tmp/m /tmp/n\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    with pytest.raises(FixError, match="copies from a stage the runtime stage replaces"):
+        fix(tmp_path / "Dockerfile", offline=True, dry_run=True, select=RESTRUCTURE)
