@@ -194,7 +194,10 @@ def _present(context: Path, source: str) -> bool:
             return next(context.glob(pattern), None) is not None
         except (ValueError, OSError):
             return True
-    return (context / pattern).exists()
+    try:
+        return (context / pattern).exists()
+    except (ValueError, OSError):  # a name the OS refuses (too long, NUL): no such file
+        return False
 
 
 def _fetched_code(dockerfile: Dockerfile) -> list[str]:

@@ -102,3 +102,13 @@ def test_summary_names_two_reasons() -> None:
     assert view.summary() == (
         "the build context holds only part of the shipped code: a; b (and 1 more)"
     )
+
+
+def test_a_copied_name_the_os_refuses_is_not_held(tmp_path: Path) -> None:
+    """A source name longer than the file system allows raised OSError out of lint (found by
+    the lint fuzz campaign)."""
+    long = "m" * 300
+    write(tmp_path, "Dockerfile", SERVICE.replace("COPY . /app", f"COPY {long}.py /app/"))
+    assert _gaps(tmp_path) == (
+        f"the image copies {long}.py, which the build context does not hold",
+    )
