@@ -13,7 +13,7 @@ from typing import Any, BinaryIO, Protocol, cast
 from jettison.errors import ImageFormatError
 from jettison.image.blobs import Compression, sniff
 from jettison.image.layer_reader import normalize_path
-from jettison.image.model import HistoryEntry, ImageConfig
+from jettison.image.model import HistoryEntry, ImageConfig, Platform
 
 MAX_METADATA_BYTES = 64 << 20
 """Manifests, indexes and configs are small JSON documents; refuse absurd ones."""
@@ -314,3 +314,14 @@ def map_history(history: list[Mapping[str, Any]], n_layers: int) -> tuple[Histor
             )
         )
     return tuple(entries)
+
+
+def other_platform(config: ImageConfig, platform: Platform | None) -> str | None:
+    """What a single image is built for (``linux/arm64``) when ``platform`` asks for another,
+    else None (nothing asked, or a config that names no OS). A store, an engine and a tag
+    without an index hold one platform per name; each source says so in its own words."""
+    if platform is None or config.os is None:
+        return None
+    if platform.matches(config.os, config.architecture, config.variant):
+        return None
+    return "/".join(p for p in (config.os, config.architecture, config.variant) if p)

@@ -47,6 +47,7 @@ from jettison.image.sources._common import (
     MAX_METADATA_BYTES,
     check_digest,
     map_history,
+    other_platform,
     parse_config,
 )
 
@@ -773,12 +774,8 @@ def open_from_store(name: str, reference: str, platform: Platform | None) -> Ima
     manifest_digest, config_digest, raw_config = _manifest_and_config(location, image, reference)
     what = f"{reference}: config {config_digest}"
     config, history = parse_config(_json(raw_config, what), what)
-    if (
-        platform is not None
-        and config.os is not None
-        and not platform.matches(config.os, config.architecture, config.variant)
-    ):
-        built_for = "/".join(p for p in (config.os, config.architecture, config.variant) if p)
+    built_for = other_platform(config, platform)
+    if built_for is not None:
         raise ImageFormatError(
             f"{reference}: the stored image is for {built_for}, not {platform}",
             hint="a local store keeps one platform per image name: build or pull it for "

@@ -29,7 +29,7 @@ from jettison.image.blobs import STREAM_CHUNK_BYTES
 from jettison.image.docker_engine import EngineClient
 from jettison.image.layer_reader import normalize_path
 from jettison.image.model import Image, Layer, Platform, source_note
-from jettison.image.sources._common import MAX_METADATA_BYTES, parse_config
+from jettison.image.sources._common import MAX_METADATA_BYTES, other_platform, parse_config
 from jettison.image.sources._shortnames import is_short
 from jettison.image.sources.docker_archive import read_archive
 from jettison.image.tarstream import HARDLINK, REGULAR, SYMLINK, ChunkReader, iter_headers
@@ -223,12 +223,8 @@ def open_daemon(name: str, reference: str, platform: Platform | None) -> Image:
             hint="`docker images` lists them; `docker load -i FILE` adds one",
         )
     config = _config(info, reference)
-    if (
-        platform is not None
-        and config.os is not None
-        and not platform.matches(config.os, config.architecture, config.variant)
-    ):
-        built_for = "/".join(p for p in (config.os, config.architecture, config.variant) if p)
+    built_for = other_platform(config, platform)
+    if built_for is not None:
         raise ImageFormatError(
             f"{reference}: the engine's image is for {built_for}, not {platform}",
             hint="an engine keeps one platform per image name: pull or build it for "

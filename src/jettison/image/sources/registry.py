@@ -22,8 +22,13 @@ from typing import Any, BinaryIO
 
 from jettison.errors import ImageFormatError, ImageNotFoundError, RegistryError
 from jettison.image.distribution.client import BlobStream, RegistryClient, Transport
-from jettison.image.model import Image, Layer, Platform, source_note
-from jettison.image.sources._common import MAX_METADATA_BYTES, map_history, parse_config
+from jettison.image.model import Image, ImageConfig, Layer, Platform, source_note
+from jettison.image.sources._common import (
+    MAX_METADATA_BYTES,
+    map_history,
+    other_platform,
+    parse_config,
+)
 from jettison.image.sources._manifest import (
     DOCKER_LIST,
     DOCKER_MANIFEST,
@@ -156,7 +161,7 @@ def open_registry(
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImageFormatError(f"{what} is not valid JSON ({exc})") from exc
     config, history = parse_config(config_doc, what)
-    _check_platform(config.os, config.architecture, config.variant, platform, where, top)
+    _check_platform(config, platform, where, top)
     layers = _layers(client, document["layers"], config.diff_ids, where)
     return Image(
         reference=reference,
@@ -172,18 +177,13 @@ def open_registry(
 
 
 def _check_platform(
-    os: str | None,
-    architecture: str | None,
-    variant: str | None,
-    platform: Platform | None,
-    where: str,
-    top: Manifest,
+    config: ImageConfig, platform: Platform | None, where: str, top: Manifest
 ) -> None:
     """A tag naming one image (no index) has one platform: refuse another one asked for."""
-    if platform is None or top.media_type in INDEX_TYPES or os is None:
+    if top.media_type in INDEX_TYPES:
         return
-    if not platform.matches(os, architecture, variant):
-        built_for = "/".join(p for p in (os, architecture, variant) if p)
+    built_for = other_platform(config, platform)
+    if built_for is not None:
         raise ImageFormatError(
             f"{where} is an image for {built_for}, not {platform} (no index of platforms)",
             hint="leave out --platform, or name the tag of the other platform's image",
