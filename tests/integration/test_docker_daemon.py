@@ -1,4 +1,4 @@
-"""``docker://`` against a real Docker Engine (Debian's dockerd, started here): an image read
+"""``docker://`` against a real Docker Engine (Debian's dockerd, the session's own): an image read
 from the engine's export as it streams reports what ``docker save``'s archive of it reports,
 number for number; the engine is found through DOCKER_HOST or a docker context.
 """
@@ -7,44 +7,23 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from integration.conftest import BuiltImage, _base_images
-from integration.conftest import missing_requirements as _missing
+from integration.conftest import BuiltImage
 from jettison.inspect.core import inspect
 from jettison.inspect.report import InspectReport
-from support import engines, registries
+from support import engines
 
 pytestmark = pytest.mark.integration
 
-PY_BASE = "docker.io/library/python:3.11-slim"
 
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[engines.Engine]:
-    """A dockerd of its own, holding the stand-in python:3.11-slim (loaded from buildah)."""
-    reason = _missing()
-    if reason is not None:
-        registries.skip_or_fail(reason)
-    _base_images()
-    try:
-        context = engines.running("docker:// tests")
-        started = context.__enter__()
-    except registries.Unavailable as exc:
-        registries.skip_or_fail(f"cannot start dockerd: {exc}")
-    try:
-        archive = tmp_path_factory.mktemp("bases") / "python.tar"
-        subprocess.run(
-            ["buildah", "push", "--quiet", PY_BASE, f"docker-archive:{archive}:{PY_BASE}"],
-            check=True, capture_output=True,
-        )  # fmt: skip
-        started.docker("load", "-i", str(archive))
-        yield started
-    finally:
-        context.__exit__(None, None, None)
+@pytest.fixture
+def engine(docker_engine: engines.Engine) -> engines.Engine:
+    """The session's own dockerd (conftest's ``docker_engine``), which holds the stand-in
+    python:3.11-slim."""
+    return docker_engine
 
 
 def comparable(report: InspectReport) -> dict[str, object]:
