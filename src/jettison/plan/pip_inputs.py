@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from jettison.dockerfile.commands.python import PipOption, pip_options
+from jettison.dockerfile.commands.python import (
+    CONSTRAINT_OPTIONS,
+    FIND_LINKS_OPTIONS,
+    REQUIREMENT_OPTIONS,
+    PipOption,
+    pip_options,
+)
 from jettison.dockerfile.context_files import ContextFiles
 from jettison.dockerfile.ignore import DockerIgnore, dockerignore_path, read_dockerignore
 from jettison.dockerfile.model import Dockerfile
@@ -38,9 +44,6 @@ from jettison.requirements.requirements_txt import file_text, logical_lines
 
 PIP_INPUTS = "/run/pip-inputs"
 """Where a generated pip install sees the repository paths it reads (bind mounts)."""
-FIND_LINKS = frozenset({"-f", "--find-links"})
-CONSTRAINTS = frozenset({"-c", "--constraint", "--constraints"})
-_INCLUDES = frozenset({"-r", "--requirement"})
 _MAX_INCLUDES = 20
 
 
@@ -79,9 +82,9 @@ def is_local(option: PipOption) -> bool:
     """A ``--find-links`` folder or ``file:`` URL, or a ``-c`` file: a path, not an index."""
     if option.value is None:
         return False
-    if option.name in CONSTRAINTS:
+    if option.name in CONSTRAINT_OPTIONS:
         return "://" not in option.value or option.value.startswith("file:")
-    if option.name in FIND_LINKS:
+    if option.name in FIND_LINKS_OPTIONS:
         return "://" not in option.value or option.value.startswith("file:")
     return False
 
@@ -133,14 +136,14 @@ class Resolver:
             for option in pip_options(words).options:
                 if option.value is None:
                     continue
-                if option.name in _INCLUDES and "://" not in option.value:
+                if option.name in REQUIREMENT_OPTIONS and "://" not in option.value:
                     nested = absolute(option.value, posixpath.dirname(image_path))
                     yield from self._file_options(nested, seen)
                 elif is_local(option):
                     yield image_path, option
 
     def _carried(self, name: str, candidates: list[str], written: str) -> Carried:
-        folder = name in FIND_LINKS
+        folder = name in FIND_LINKS_OPTIONS
         for image_path in candidates:
             host = self._files.folder(image_path) if folder else self._files.find(image_path)
             if host is None and folder:

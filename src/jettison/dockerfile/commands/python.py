@@ -264,8 +264,11 @@ def pip_options(args: Sequence[str]) -> PipArguments:
     return PipArguments(tuple(options), tuple(words), tuple(targets))
 
 
+REQUIREMENT_OPTIONS = frozenset({"-r", "--requirement"})
+CONSTRAINT_OPTIONS = frozenset({"-c", "--constraint", "--constraints"})
+FIND_LINKS_OPTIONS = frozenset({"-f", "--find-links"})
 _INDEX_OPTIONS = frozenset(
-    {"-i", "--index-url", "--extra-index-url", "--index", "--default-index", "-f", "--find-links"}
+    {"-i", "--index-url", "--extra-index-url", "--index", "--default-index", *FIND_LINKS_OPTIONS}
 )
 _DESTINATIONS = frozenset({"--prefix", "--target", "-t", "--root"})
 _UPGRADES = frozenset({"-U", "--upgrade", "--force-reinstall", "--reinstall"})
@@ -294,7 +297,7 @@ def requirements_without_project(command: Command) -> tuple[str, ...] | None:
     if parts is None:
         return None
     arguments = parts[1]
-    files = _values(arguments.options, "-r", "--requirement")
+    files = _values(arguments.options, *REQUIREMENT_OPTIONS)
     if not files or any(o.name in {"-e", "--editable"} for o in arguments.options):
         return None
     if any(w in (".", "./") or w.startswith(("./", "/")) for w in arguments.words):
@@ -320,8 +323,8 @@ def parse_install(instruction: Instruction, command: Command) -> PipInstall | No
         packages=tuple(
             p for w in words if not _is_local_project(w) and (p := parse_package(w)) is not None
         ),
-        requirement_files=values("-r", "--requirement"),
-        constraint_files=values("-c", "--constraint", "--constraints"),
+        requirement_files=values(*REQUIREMENT_OPTIONS),
+        constraint_files=values(*CONSTRAINT_OPTIONS),
         index_urls=values(*_INDEX_OPTIONS),
         local_projects=tuple(w for w in arguments.targets if _is_local_project(w)),
         upgrade=any(o.name in _UPGRADES for o in options),
@@ -607,7 +610,7 @@ def _pip(command: Command) -> EnvInstall | None:
     return EnvInstall(
         tool,
         "install",
-        files=_values(options, "-r", "--requirement"),
+        files=_values(options, *REQUIREMENT_OPTIONS),
         projects=projects,
         packages=tuple(w for w in words if not _is_local_project(w)),
         groups=groups,
