@@ -38,6 +38,14 @@ RECOMMENDED_BUILD_TOOLS = {
 }
 """Debian/Ubuntu packages whose *recommended* packages are build tools (python3-pip
 recommends build-essential and python3-dev): installed unless recommends are off."""
+COMPILER_PROGRAMS = {
+    "gcc": "gcc", "cc": "gcc", "g++": "g++", "c++": "g++", "make": "make", "cmake": "cmake",
+    "swig": "swig", "gfortran": "gfortran", "cargo": "cargo", "rustc": "rustc",
+}  # fmt: skip
+"""Programs a runtime step may run that only build tools provide (program -> package)."""
+FULL_IMAGE_TOOLS = frozenset({"curl", "wget", "git", "unzip", "zip", "bzip2", "ssh", "jq"})
+"""Programs the full ``python:X`` image has and its ``-slim`` variant lacks (apt package of
+the same name): a runtime step that runs one gets it installed."""
 JIT_COMPILERS = frozenset({"triton", "deepspeed", "vllm", "lightllm", "sglang"})
 """Python distributions that compile kernels with the system C compiler at run time, so a
 compiler in their image is a runtime dependency."""

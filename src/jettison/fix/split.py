@@ -48,7 +48,9 @@ from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command, commands_of, runner_prefix, split_commands
 from jettison.dockerfile.steps import Step, chain, expand, steps
 from jettison.facts.system import (
+    COMPILER_PROGRAMS,
     DEV_RUNTIME_LIBRARIES,
+    FULL_IMAGE_TOOLS,
     PYTHON_TOOLING,
     is_build_tool,
 )
@@ -75,14 +77,6 @@ from jettison.fix.tooling import KEEP, Tooling, change_lines
 
 BUILDER = "builder"
 _BUILD_STEPS = frozenset({"RUN", "COPY", "ADD", "WORKDIR"})
-COMPILER_PROGRAMS = {
-    "gcc": "gcc", "cc": "gcc", "g++": "g++", "c++": "g++", "make": "make", "cmake": "cmake",
-    "swig": "swig", "gfortran": "gfortran", "cargo": "cargo", "rustc": "rustc",
-}  # fmt: skip
-"""Programs a runtime step may run that only build tools provide (program -> package)."""
-FULL_IMAGE_TOOLS = frozenset({"curl", "wget", "git", "unzip", "zip", "bzip2", "ssh", "jq"})
-"""Programs the full ``python:X`` image has and its ``-slim`` variant lacks (apt package of
-the same name): a runtime step that runs one gets it installed."""
 _TENDING = frozenset({"find", "rm", "strip", "chmod", "chown"})
 _MOVED = frozenset({"install", "apt-install", "apt-remove", "apt-upgrade", "apt"})
 """Roles whose commands the runtime stage does not run again (the builder did, or the
