@@ -404,12 +404,14 @@ def fix_target(data: bytes) -> object:
             report = api.fix(project / "Dockerfile", offline=True, unsafe=unsafe)
         validated_json("fix", report)
         written = project / "Dockerfile.jettison"
-        text = written.read_text(encoding="utf-8")
+        # Bytes, not read_text: universal newlines would turn a lone \r into a line break
+        # and fix a different Dockerfile the second time.
+        text = written.read_bytes().decode("utf-8", "surrogateescape")
         try:
             parse_text(text, written)
         except Exception as exc:
             raise Violation("fix", f"fixed text does not parse: {exc}"[:200], "?") from exc
-        (project / "Dockerfile").write_text(text, encoding="utf-8")
+        (project / "Dockerfile").write_bytes(written.read_bytes())
         again = api.fix(project / "Dockerfile", offline=True, unsafe=unsafe, dry_run=True)
         if again.changes and not report.restructured:
             codes = ", ".join(c.code for c in again.changes)

@@ -57,6 +57,27 @@ FOUND: list[tuple[str, str, bytes]] = [
         "buildkit's parser a node without a keyword (AttributeError); now our error",
         b"\\\n",
     ),
+    (
+        "fix",
+        "dockerfile/shell.py: shlex cut `pkg/#x` at its `#` as if a comment began there, so "
+        "JT101's appended `rm -rf /var/lib/apt/lists/*` was invisible to lint and fix appended "
+        "it again on every pass; a # starts a comment only at the start of a word now",
+        b"FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y curl/#x\n",
+    ),
+    (
+        "lint",
+        "dockerfile/discover.py: `COPY jettison-fuzz-*` resolved in /tmp, which became the "
+        "build context, and the import scan read every Python file below /tmp (a hang); the "
+        "context is never /, the home or a temporary directory, nor above a repository root",
+        b"FROM python:3.11\nCOPY jettison-fuzz-* build /x/\n",
+    ),
+    (
+        "fix",
+        "fuzz/harnesses.py (the harness, not jettison): the fixed file was read back with "
+        "universal newlines, which made a lone \\r a line break, so the second fix saw another "
+        "Dockerfile and 'fixing twice changed more'; the harness now keeps the bytes",
+        b"FROM python:3.11\n# a note\rRUN pip install torch\nCMD python app.py\n",
+    ),
 ]
 
 

@@ -23,7 +23,10 @@ not there but are found from a directory above it (up to three levels): projects
 ``docker/app.Dockerfile`` and build it from the repository root (``COPY docker/...`` or
 ``COPY src/ ...``) then get their root as context. The directory where the most sources
 resolve wins; the nearest one on a tie. A Dockerfile built from its own directory resolves
-its sources there, so the rule never moves a context that would build.
+its sources there, so the rule never moves a context that would build. The search stops at
+a repository's root (a directory holding ``.git``) and never reaches the file system's root,
+the home directory or the temporary directory: a context there would make lint and fix read
+every file below it (the fuzz campaign found ``COPY tmp /x`` making ``/`` the context).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,6 +59,8 @@ _REQUIREMENTS = re.compile(
     re.IGNORECASE,
 )
 _MAGIC = re.compile(r"[*?[]")
+_TEMPORARY = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"))
+"""Temporary directories of every Unix, whatever ``TMPDIR`` says."""
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -180,13 +186,44 @@ def resolve_context(dockerfile: Dockerfile, given: Path | None = None) -> Path:
     sources = copy_sources(dockerfile)
     if not sources:
         return home
-    candidates = [home, *list(home.absolute().parents)[:CONTEXT_LEVELS_UP]]
     best, best_count = home, _resolved(home, sources)
-    for candidate in candidates[1:]:
+    for candidate in _contexts_above(home):
         count = _resolved(candidate, sources)
         if count > best_count:
             best, best_count = candidate, count
     return best
+
+
+def _contexts_above(home: Path) -> list[Path]:
+    """The directories above ``home`` the context may be, nearest first: up to
+    :data:`CONTEXT_LEVELS_UP`, not past a repository's root, never a machine-wide one."""
+    found: list[Path] = []
+    below = home.absolute()
+    for parent in below.parents[:CONTEXT_LEVELS_UP]:
+        if _holds_repository(below) or _machine_wide(parent):
+            break
+        found.append(parent)
+        below = parent
+    return found
+
+
+def _holds_repository(directory: Path) -> bool:
+    try:
+        return (directory / ".git").exists()
+    except OSError:
+        return False
+
+
+def _machine_wide(directory: Path) -> bool:
+    """The file system's root, the home directory or the temporary directory."""
+    if directory.parent == directory:
+        return True
+    try:
+        resolved = directory.resolve()
+        wide = {Path.home(), Path(tempfile.gettempdir()), *_TEMPORARY}
+        return resolved in {w.resolve() for w in wide}
+    except (OSError, RuntimeError):  # no home (HOME unset and no passwd entry), a loop
+        return False
 
 
 def _resolved(directory: Path, sources: Sequence[str]) -> int:

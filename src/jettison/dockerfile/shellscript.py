@@ -23,7 +23,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.shell import Command, shell_lexer, split_commands
 
 _KEYWORD_OPEN = frozenset({"if", "for", "while", "until", "case", "select"})
 _KEYWORD_CLOSE = frozenset({"fi", "done", "esac"})
@@ -162,9 +162,7 @@ def _hide_substitutions(line: str, state: _State) -> str:
 
 def _tokens(line: str) -> list[str]:
     line = _REDIRECT.sub(" ", line)
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()")
-    lexer.whitespace = " \t\r"
-    lexer.commenters = "#"
+    lexer = shell_lexer(line)
     lexer.wordchars += ":,+@%^[]{}$!*=/.-~"
     try:
         return list(lexer)

@@ -3,6 +3,7 @@ lint, fix, optimize, build and plan."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from jettison.builder.core import resolve_dockerfile
 from jettison.dockerfile.copies import copy_sources
 from jettison.dockerfile.discover import (
+    _contexts_above,
     clean_source,
     copied_requirement_files,
     dockerfiles_in,
@@ -215,3 +217,34 @@ def test_a_copy_source_the_os_refuses_is_not_copied(tmp_path: Path) -> None:
     dockerfile = parse_dockerfile(tmp_path / "Dockerfile")
     assert resolve_context(dockerfile) == tmp_path
     assert copied_requirement_files(dockerfile, tmp_path) == []
+
+
+def test_context_stops_at_the_repository_root(tmp_path: Path) -> None:
+    """A source found only above the repository (``.git``) does not move the context there."""
+    write(tmp_path, "shared/requirements.txt", "")
+    write(tmp_path, "repo/.git/HEAD", "ref: refs/heads/main\n")
+    write(tmp_path, "repo/app.py", "")
+    path = write(tmp_path, "repo/docker/Dockerfile", "FROM x\nCOPY app.py shared/ /app/\n")
+    assert resolve_context(parse_dockerfile(path)) == tmp_path / "repo"
+    inside = write(tmp_path, "repo/Dockerfile", "FROM x\nCOPY shared/ /app/\n")
+    assert resolve_context(parse_dockerfile(inside)) == tmp_path / "repo"
+
+
+@pytest.mark.parametrize("where", ["temp", "home", "root"])
+def test_context_is_never_machine_wide(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A fuzz input (``COPY tmp /x`` in a Dockerfile under /tmp) made ``/`` the context, and
+    lint then read every file of the machine: the temporary directory, the home directory
+    and the root are never a context."""
+    if where == "root":  # a Dockerfile two levels below /: / is never a candidate
+        assert _contexts_above(Path("/jettison-nowhere/docker")) == [Path("/jettison-nowhere")]
+        return
+    machine_wide = tmp_path / "machine"
+    if where == "temp":
+        monkeypatch.setattr(tempfile, "tempdir", str(machine_wide))
+    else:
+        monkeypatch.setenv("HOME", str(machine_wide))
+    write(machine_wide, "scratch/data.csv", "")
+    path = write(machine_wide, "scratch/Dockerfile", "FROM x\nCOPY scratch/data.csv /x/\n")
+    assert resolve_context(parse_dockerfile(path)) == machine_wide / "scratch"
