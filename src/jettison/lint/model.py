@@ -99,6 +99,10 @@ class LintContext:
     from the build context (:mod:`jettison.dockerfile.scripts`)."""
     code_view: CodeView | None = None
     """How complete the scanned code is; None when not assessed (taken as complete)."""
+    memo: dict[object, object] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """What several rules derive alike from this context (the commands a RUN executes),
+    computed once per run (:func:`jettison.lint.helpers.commands_traced`); a context made with
+    ``dataclasses.replace`` starts with an empty one."""
 
     def requirement_for(self, name: str) -> Requirement | None:
         found = self.requirements.named(name)
