@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 _FILE_KINDS = (k.FILE, k.HARDLINK)
 SWITCH_INTERVAL_S = 0.001
+PARALLEL_MIN_BYTES = 16 << 20
+"""Layers of a smaller image (stored bytes in all) are read one after the other: starting
+and joining the threads costs more than they save (most of the time of inspecting a small
+image on a loaded machine)."""
 
 
 def glob_filter(patterns: Iterable[str]) -> CaptureFilter:
@@ -281,6 +285,9 @@ def scan_image(
 
     count = len(image.layers)
     workers = min(threads or reader_threads(), count)
+    total = sum(layer.stored_size_bytes for layer in image.layers)
+    if threads is None and total < PARALLEL_MIN_BYTES:
+        workers = 1
     # Inflating and hashing threads give up the GIL often; the parsing threads hold it in
     # between. A 1 ms switch interval (default 5 ms) lets them have it back sooner: see
     # blobs.OUT_CHUNK_BYTES for what the wait cost. Restored when the scan ends.
@@ -288,7 +295,7 @@ def scan_image(
     sys.setswitchinterval(min(interval, SWITCH_INTERVAL_S))
     sink.begin(
         f"reading {count} layer{'s' if count != 1 else ''}",
-        sum(layer.stored_size_bytes for layer in image.layers),
+        total,
     )
     try:
         if workers <= 1:

@@ -1,0 +1,77 @@
+"""scan_image: layers read one after the other or in a pool of threads, with one result."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from jettison.errors import ImageError
+from jettison.image import scan
+from jettison.image.scan import scan_image
+from jettison.image.sources import open_image
+from support.imagewriter import Faults, ImageSpec, LayerSpec, file, whiteout, write_docker_archive
+
+LAYERS = [
+    LayerSpec([file("app/a.py", "a" * 100), file("app/b.bin", b"\0" * 5000)], "gzip"),
+    LayerSpec([file("app/c.txt", "c"), whiteout("app/a.py")]),
+    LayerSpec([file(f"lib/{n}.so", "x" * n) for n in range(50)], "zstd"),
+    LayerSpec([file("app/b.bin", "smaller")], "gzip"),
+]
+
+
+def _shape(scanned: scan.ScannedImage) -> list[tuple[int, int, list[tuple[str, int]]]]:
+    return [
+        (
+            listing.layer.index,
+            listing.tar_size_bytes,
+            [(e.path, e.size_bytes) for e in listing.entries],
+        )
+        for listing in scanned.listings
+    ]
+
+
+def test_threads_read_the_same_listings_in_layer_order(tmp_path: Path) -> None:
+    archive = write_docker_archive(tmp_path / "image.tar", ImageSpec(LAYERS))
+    with open_image(str(archive)) as image:
+        serial = scan_image(image, threads=1)
+    with open_image(str(archive)) as image:
+        pooled = scan_image(image, threads=3)
+    assert _shape(pooled) == _shape(serial)
+    assert [listing.layer.index for listing in pooled.listings] == [0, 1, 2, 3]
+    assert pooled.fs.total_bytes() == serial.fs.total_bytes()
+
+
+def test_threads_raise_the_first_failure_in_layer_order(tmp_path: Path) -> None:
+    faults = Faults(wrong_digest=frozenset({1, 3}))
+    archive = write_docker_archive(tmp_path / "image.tar", ImageSpec(LAYERS), faults=faults)
+    with open_image(str(archive)) as image, pytest.raises(ImageError) as raised:
+        scan_image(image, threads=4)
+    assert str(raised.value).startswith("layer 1 (")  # index 1, not 3, whichever ends first
+    assert "digest mismatch" in str(raised.value)
+
+
+def test_a_small_image_is_read_without_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting and joining a pool cost more than reading a few MB; a large image (here the
+    bound lowered to 1 byte) gets the pool."""
+    archive = write_docker_archive(tmp_path / "image.tar", ImageSpec(LAYERS))
+    names: set[str] = set()
+    real = scan.read_layer
+
+    def spy(*args: object, **kwargs: object) -> object:
+        names.add(threading.current_thread().name)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scan, "read_layer", spy)
+    monkeypatch.setattr(scan, "reader_threads", lambda: 2)
+    with open_image(str(archive)) as image:
+        scan_image(image)
+    assert names == {threading.current_thread().name}
+    names.clear()
+    monkeypatch.setattr(scan, "PARALLEL_MIN_BYTES", 1)
+    with open_image(str(archive)) as image:
+        scan_image(image)
+    assert names and all(name.startswith("jettison-layer") for name in names)
