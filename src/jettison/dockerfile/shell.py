@@ -1,10 +1,11 @@
 """Split a RUN script into simple commands (``apt-get install -y curl``, ``rm -rf ...``).
 
-shlex in punctuation mode tokenises ``&&``, ``||``, ``;``, ``|`` and newlines the way POSIX
-shells separate commands; that is all the rules need (which programs run, with which
-arguments, in which RUN). A full bash grammar (bashlex) was tried and rejected: it raises on
-constructs common in Dockerfiles (``set -eux;`` with here-strings, ``[[ ]]``, arithmetic),
-and a linter must not fail on a valid build script.
+The words come from :mod:`jettison.dockerfile.shellwords` (shlex's POSIX reading, with
+``&&``, ``||``, ``;``, ``|`` and newlines separating commands as in a shell); that is all
+the rules need (which programs run, with which arguments, in which RUN). A full bash
+grammar (bashlex) was tried and rejected: it raises on constructs common in Dockerfiles
+(``set -eux;`` with here-strings, ``[[ ]]``, arithmetic), and a linter must not fail on a
+valid build script.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.shellwords import words as _tokens
 
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "\n", "(", ")", "|&"})
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "nice", "command", "xargs"})
@@ -59,17 +61,6 @@ class Command:
     def words(self) -> list[str]:
         """Arguments that are not options (``install``, package names...)."""
         return [a for a in self.args if not a.startswith("-")]
-
-
-def _tokens(script: str) -> list[str]:
-    lexer = shlex.shlex(script.replace("\\\n", " "), posix=True, punctuation_chars=";&|()")
-    lexer.whitespace = " \t\r"  # keep newlines: they separate commands too
-    lexer.commenters = "#"
-    lexer.wordchars += ":,+@%^[]{}$!"
-    try:
-        return list(lexer)
-    except ValueError:  # unbalanced quotes: fall back to plain splitting, never fail
-        return script.replace("\\\n", " ").split()
 
 
 def _is_assignment(word: str) -> bool:
