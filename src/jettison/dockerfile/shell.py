@@ -18,9 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jettison.dockerfile.model import Instruction
-from jettison.dockerfile.shellwords import words as _tokens
+from jettison.dockerfile.shellwords import read as _tokens
 
-_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "\n", "(", ")", "|&"})
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "nice", "command", "xargs"})
 _WRAPPER_VALUED = {
     "sudo": frozenset({"-u", "--user", "-g", "--group", "-C", "-D", "-h", "-p", "-r", "-t"}),
@@ -177,8 +176,8 @@ def split_commands(script: str, runners: frozenset[str] = frozenset()) -> list[C
             return
         commands.append(Command(tuple(argv)))
 
-    for token in _tokens(script):
-        if token in _SEPARATORS or set(token) <= set(";&|()\n"):
+    for token, operator in _tokens(script):
+        if operator:
             flush()
         else:
             current.append(token)
@@ -238,10 +237,10 @@ def pipelines(script: str) -> list[tuple[Command, ...]]:
             out.append(tuple(current))
             current.clear()
 
-    for token in _tokens(script):
-        if token in {"|", "|&"}:
+    for token, operator in _tokens(script):
+        if operator and token in {"|", "|&"}:
             end_command()
-        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+        elif operator:
             end_pipeline()
         else:
             words.append(token)
@@ -263,7 +262,7 @@ def live_commands(script: str, env: dict[str, str]) -> list[Command]:
     holds the values the build has by default (ARG defaults, ENV); a test on a variable it
     does not hold is unknown, and what it guards is kept."""
     tokens = _tokens(script)
-    if not any(t in ("if", "&&") for t in tokens):
+    if not any(t in ("if", "&&") for t, _ in tokens):
         return split_commands(script, ALL_RUNNERS)
     out: list[Command] = []
     blocks: list[list[bool | None]] = []  # per open if: [condition value, in else branch]
@@ -286,7 +285,7 @@ def live_commands(script: str, env: dict[str, str]) -> list[Command]:
 
     in_elif = False
     before: bool | None = None  # the if's value, while an elif's test is read
-    for token in tokens:
+    for token, operator in tokens:
         if condition is not None:
             if token == "then":
                 value = _test_value(condition, env)
@@ -310,7 +309,7 @@ def live_commands(script: str, env: dict[str, str]) -> list[Command]:
             before, in_elif, condition = blocks[-1][0], True, []
         elif token == "fi" and not current and blocks:
             blocks.pop()
-        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+        elif operator:
             if token == "&&" and current and current[0] in _TESTS:
                 skip_chain = skip_chain or _test_value(current, env) is False
                 current.clear()
@@ -350,8 +349,8 @@ def shell_assignments(script: str) -> dict[str, str]:
     $ARGS``): the assignments that stand alone as a command, last value winning."""
     out: dict[str, str] = {}
     segment: list[str] = []
-    for token in [*_tokens(script), ";"]:
-        if token in _SEPARATORS or set(token) <= set(";&|()\n"):
+    for token, operator in [*_tokens(script), (";", True)]:
+        if operator:
             words = [w for w in segment if w != "export"]
             if words and all(_is_assignment(w) for w in words):
                 out.update(w.split("=", 1) for w in words)  # type: ignore[misc]
@@ -393,7 +392,7 @@ def guarded_commands(script: str) -> list[tuple[Command, bool]]:
             guarded = depth > 0 or guard
             out.extend((c, guarded) for c in split_commands(shlex.join(words), ALL_RUNNERS))
 
-    for token in _tokens(script):
+    for token, operator in _tokens(script):
         if in_condition:
             if token == "then":
                 in_condition = False
@@ -405,7 +404,7 @@ def guarded_commands(script: str) -> list[tuple[Command, bool]]:
             continue
         elif token == "fi" and not current:
             depth = max(depth - 1, 0)
-        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+        elif operator:
             if token in ("&&", "||") and current and (current[0] in _TESTS or token == "||"):
                 current.clear()
                 guard = True

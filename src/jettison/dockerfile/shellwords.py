@@ -145,12 +145,20 @@ def _word(text: str, at: int) -> tuple[str, int, bool] | None:
 
 
 def words(script: str) -> list[str]:
-    """The tokens of ``script`` as text; plain blank-separated words when it cannot be read
-    (an unbalanced quote): a reader of commands never fails on a build script."""
+    """The tokens of ``script`` as text (see :func:`read`)."""
+    return [text for text, _ in read(script)]
+
+
+def read(script: str) -> list[tuple[str, bool]]:
+    """Each token of ``script`` as text, and whether it is an operator (a quoted ``";"`` is a
+    word). When the script cannot be read (an unbalanced quote): its blank-separated words,
+    ``&&``, ``;``... standing alone as operators; a reader of commands never fails on a
+    build script."""
     found = tokens(script)
     if found is None:
-        return script.replace("\\\n", " ").split()
-    return [t.text for t in found]
+        split = script.replace("\\\n", " ").split()
+        return [(w, set(w) <= set(_PUNCTUATION)) for w in split]
+    return [(t.text, t.operator) for t in found]
 
 
 def simple_words(script: str) -> list[str] | None:

@@ -41,6 +41,11 @@ def test_what_cannot_be_read(script: str) -> None:
         ("pip install x 2>&1 | tee log", [["pip", "install", "x", "2", ">&", "1"], ["tee", "log"]]),
         ("make &>/dev/null && ls", [["make", "&>", "/dev/null"], ["ls"]]),
         ("echo hi >&2", [["echo", "hi", ">&", "2"]]),
+        # a quoted or escaped operator is a word, as fix's scanner read it: shlex's text
+        # could not tell ";" from ';' (nor an empty "" from no word at all)
+        ("find /opt -name '*.pyc' -exec rm {} \\; && ls",
+         [["find", "/opt", "-name", "*.pyc", "-exec", "rm", "{}", ";"], ["ls"]]),
+        ('echo "&&" "" x', [["echo", "&&", "", "x"]]),
         (
             "apt-get -o Acquire::Retries=3 install -y curl",
             [["apt-get", "-o", "Acquire::Retries=3", "install", "-y", "curl"]],
@@ -99,6 +104,7 @@ def test_what_the_scanner_is_not_sure_of(script: str) -> None:
         "a # note\nb",
         "pip install x 2>&1 | tee log && rm -rf /tmp/x",
         "make &>/dev/null && ls",
+        "echo ';' \"&&\" && find / -exec rm {} \\; ; ls",
         "a\\\n && b \\\n ; c",
         "x=1 && if [ $x ]; then y; fi && z || w",
         "echo 'it''s' \"a\\\"b\" && b",
