@@ -1,10 +1,11 @@
 """Split a RUN script into simple commands (``apt-get install -y curl``, ``rm -rf ...``).
 
-shlex in punctuation mode tokenises ``&&``, ``||``, ``;``, ``|`` and newlines the way POSIX
-shells separate commands; that is all the rules need (which programs run, with which
-arguments, in which RUN). A full bash grammar (bashlex) was tried and rejected: it raises on
-constructs common in Dockerfiles (``set -eux;`` with here-strings, ``[[ ]]``, arithmetic),
-and a linter must not fail on a valid build script.
+The words come from :mod:`jettison.dockerfile.shellwords` (shlex's POSIX reading, with
+``&&``, ``||``, ``;``, ``|`` and newlines separating commands as in a shell); that is all
+the rules need (which programs run, with which arguments, in which RUN). A full bash
+grammar (bashlex) was tried and rejected: it raises on constructs common in Dockerfiles
+(``set -eux;`` with here-strings, ``[[ ]]``, arithmetic), and a linter must not fail on a
+valid build script.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.shellwords import read as _tokens
 
-_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "\n", "(", ")", "|&"})
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "nice", "command", "xargs"})
 _WRAPPER_VALUED = {
     "sudo": frozenset({"-u", "--user", "-g", "--group", "-C", "-D", "-h", "-p", "-r", "-t"}),
@@ -59,68 +60,6 @@ class Command:
     def words(self) -> list[str]:
         """Arguments that are not options (``install``, package names...)."""
         return [a for a in self.args if not a.startswith("-")]
-
-
-def shell_lexer(text: str) -> shlex.shlex:
-    """A POSIX shlex over ``text`` that splits at the shell's operators and keeps newlines
-    (they separate commands), with comments removed as the shell reads them
-    (:func:`without_comments`: shlex would also cut ``a/#b`` at its ``#``)."""
-    lexer = shlex.shlex(without_comments(text), posix=True, punctuation_chars=";&|()")
-    lexer.whitespace = " \t\r"
-    lexer.commenters = ""
-    lexer.wordchars += "#"  # what is left of a # is inside a word
-    return lexer
-
-
-_WORD_BREAKS = frozenset(" \t\r\n;&|()")
-
-
-def without_comments(text: str) -> str:
-    """``text`` without its shell comments: a ``#`` starts one only at the start of a word,
-    outside quotes and not escaped (``pkg/#x`` and ``$#`` are words), up to the line's end.
-    Hand-written: shlex's ``commenters`` also cut inside a word (a fuzz input made fix
-    append a cleanup after such a word, which lint then could not see)."""
-    if "#" not in text:
-        return text
-    out: list[str] = []
-    quote = ""
-    word_start = True
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\" and quote != "'":
-            out.append(text[index : index + 2])
-            index += 2
-            word_start = False
-            continue
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "#" and word_start:
-            end = text.find("\n", index)
-            index = len(text) if end < 0 else end
-            continue
-        word_start = not quote and char in _WORD_BREAKS
-        out.append(char)
-        index += 1
-    return "".join(out)
-
-
-def _tokens(script: str) -> list[str]:
-    return list(_token_tuple(script))
-
-
-@functools.lru_cache(maxsize=2048)
-def _token_tuple(script: str) -> tuple[str, ...]:
-    """The words and operators of ``script``, once per text: every rule of lint and every
-    pass of fix asks about the same RUN lines (tokenising was a quarter of fix's time)."""
-    lexer = shell_lexer(script.replace("\\\n", " "))
-    lexer.wordchars += ":,+@%^[]{}$!"
-    try:
-        return tuple(lexer)
-    except ValueError:  # unbalanced quotes: fall back to plain splitting, never fail
-        return tuple(script.replace("\\\n", " ").split())
 
 
 def _is_assignment(word: str) -> bool:
@@ -237,8 +176,8 @@ def split_commands(script: str, runners: frozenset[str] = frozenset()) -> list[C
             return
         commands.append(Command(tuple(argv)))
 
-    for token in _tokens(script):
-        if token in _SEPARATORS or set(token) <= set(";&|()\n"):
+    for token, operator in _tokens(script):
+        if operator:
             flush()
         else:
             current.append(token)
@@ -298,10 +237,10 @@ def pipelines(script: str) -> list[tuple[Command, ...]]:
             out.append(tuple(current))
             current.clear()
 
-    for token in _tokens(script):
-        if token in {"|", "|&"}:
+    for token, operator in _tokens(script):
+        if operator and token in {"|", "|&"}:
             end_command()
-        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+        elif operator:
             end_pipeline()
         else:
             words.append(token)
@@ -323,7 +262,7 @@ def live_commands(script: str, env: dict[str, str]) -> list[Command]:
     holds the values the build has by default (ARG defaults, ENV); a test on a variable it
     does not hold is unknown, and what it guards is kept."""
     tokens = _tokens(script)
-    if not any(t in ("if", "&&") for t in tokens):
+    if not any(t in ("if", "&&") for t, _ in tokens):
         return split_commands(script, ALL_RUNNERS)
     out: list[Command] = []
     blocks: list[list[bool | None]] = []  # per open if: [condition value, in else branch]
@@ -346,7 +285,7 @@ def live_commands(script: str, env: dict[str, str]) -> list[Command]:
 
     in_elif = False
     before: bool | None = None  # the if's value, while an elif's test is read
-    for token in tokens:
+    for token, operator in tokens:
         if condition is not None:
             if token == "then":
                 value = _test_value(condition, env)
@@ -370,7 +309,7 @@ def live_commands(script: str, env: dict[str, str]) -> list[Command]:
             before, in_elif, condition = blocks[-1][0], True, []
         elif token == "fi" and not current and blocks:
             blocks.pop()
-        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+        elif operator:
             if token == "&&" and current and current[0] in _TESTS:
                 skip_chain = skip_chain or _test_value(current, env) is False
                 current.clear()
@@ -410,8 +349,8 @@ def shell_assignments(script: str) -> dict[str, str]:
     $ARGS``): the assignments that stand alone as a command, last value winning."""
     out: dict[str, str] = {}
     segment: list[str] = []
-    for token in [*_tokens(script), ";"]:
-        if token in _SEPARATORS or set(token) <= set(";&|()\n"):
+    for token, operator in [*_tokens(script), (";", True)]:
+        if operator:
             words = [w for w in segment if w != "export"]
             if words and all(_is_assignment(w) for w in words):
                 out.update(w.split("=", 1) for w in words)  # type: ignore[misc]
@@ -453,7 +392,7 @@ def guarded_commands(script: str) -> list[tuple[Command, bool]]:
             guarded = depth > 0 or guard
             out.extend((c, guarded) for c in split_commands(shlex.join(words), ALL_RUNNERS))
 
-    for token in _tokens(script):
+    for token, operator in _tokens(script):
         if in_condition:
             if token == "then":
                 in_condition = False
@@ -465,7 +404,7 @@ def guarded_commands(script: str) -> list[tuple[Command, bool]]:
             continue
         elif token == "fi" and not current:
             depth = max(depth - 1, 0)
-        elif token in _SEPARATORS or set(token) <= set(";&|()\n"):
+        elif operator:
             if token in ("&&", "||") and current and (current[0] in _TESTS or token == "||"):
                 current.clear()
                 guard = True

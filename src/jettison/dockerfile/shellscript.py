@@ -23,7 +23,8 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from jettison.dockerfile.shell import Command, shell_lexer, split_commands
+from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.shellwords import words as shell_words
 
 _KEYWORD_OPEN = frozenset({"if", "for", "while", "until", "case", "select"})
 _KEYWORD_CLOSE = frozenset({"fi", "done", "esac"})
@@ -161,13 +162,7 @@ def _hide_substitutions(line: str, state: _State) -> str:
 
 
 def _tokens(line: str) -> list[str]:
-    line = _REDIRECT.sub(" ", line)
-    lexer = shell_lexer(line)
-    lexer.wordchars += ":,+@%^[]{}$!*=/.-~"
-    try:
-        return list(lexer)
-    except ValueError:
-        return line.split()
+    return shell_words(_REDIRECT.sub(" ", line))
 
 
 def _segments(tokens: list[str]) -> list[tuple[list[str], str]]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from jettison.dockerfile.shellwords import Part
+
 VENV = "/opt/venv"
 """Where the service's virtualenv lives in every image jettison writes."""
 APP_USER = "app"
@@ -187,3 +189,15 @@ def healthcheck(port: int, path: str | None = None, flags: Sequence[str] = ()) -
     else:
         probe = f"import socket; socket.create_connection(('127.0.0.1', {port}), 4).close()"
     return f'HEALTHCHECK {options} CMD ["python", "-c", "{probe}"]'
+
+
+def join(parts: Sequence[Part]) -> str:
+    """A script that runs ``parts`` in order with their separators (the last one's dropped),
+    one part a line, laid out as :func:`run` lays out a RUN."""
+    out = ""
+    for index, part in enumerate(parts):
+        out += part.text
+        if index < len(parts) - 1:
+            joiner = part.separator or "&&"
+            out += " \\\n    && " if joiner == "&&" else f"{joiner} \\\n    "
+    return out

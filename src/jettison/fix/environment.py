@@ -48,10 +48,10 @@ from jettison.dockerfile.commands.python import (
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import ALL_RUNNERS, Command, runner_prefix, split_commands
+from jettison.dockerfile.shellwords import parts
 from jettison.dockerfile.steps import Step, expand, steps
 from jettison.fix.errors import FixError, refuse
 from jettison.fix.roles import PartRoles, Role, command_role, installs_only_tools, part_roles
-from jettison.fix.script import parts
 
 Mode = Literal["redirect", "venv", "conda"]
 VENV = "/opt/venv"

@@ -15,19 +15,17 @@ runs, an apt step the runtime stage gathers, or a step the runtime stage runs ag
 
 from __future__ import annotations
 
-import posixpath
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from jettison.dockerfile.commands.cleanup import is_cache_path, removed_paths
 from jettison.dockerfile.commands.python import (
-    CONDA,
+    builds_environment,
     parse_install,
     pip_argv,
     pip_subcommand,
-    venv_dirs,
 )
 from jettison.dockerfile.commands.system import (
     apt_installs,
@@ -39,7 +37,7 @@ from jettison.dockerfile.commands.system import (
 from jettison.dockerfile.discover import is_requirements_input
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.shell import ALL_RUNNERS, Command, split_commands
-from jettison.fix.script import Part
+from jettison.dockerfile.shellwords import Part, simple_words
 
 Role = Literal[
     "install", "apt-install", "apt-remove", "apt-upgrade", "apt", "apt-source", "neutral", "other"
@@ -52,16 +50,6 @@ INSTALLER_TOOLS = frozenset(
 )  # fmt: skip
 """Distributions that install or build Python packages, not what a service imports: an
 install of only these prepares the build."""
-_PIP_BUILD_VERBS = frozenset({"install", "uninstall", "download", "wheel", "config", "cache"})
-_UV_BUILD_VERBS = frozenset({"pip", "sync", "venv", "lock", "export", "add", "remove", "tool"})
-_POETRY_BUILD_VERBS = frozenset(
-    {"install", "config", "lock", "export", "add", "remove", "self", "update", "sync", "build",
-     "env", "source", "check"}
-)  # fmt: skip
-_PDM_BUILD_VERBS = frozenset(
-    {"install", "sync", "config", "lock", "export", "add", "remove", "update", "venv", "use",
-     "build", "self"}
-)  # fmt: skip
 _NEUTRAL = frozenset(
     {"cd", "set", "export", "true", ":", "[", "[[", "test", "which", "ls", "sleep", "pwd",
      "whoami", "id", "uname", "nproc", "date", "df", "du", "free", "command", "type", "hash",
@@ -69,8 +57,6 @@ _NEUTRAL = frozenset(
 )  # fmt: skip
 _PRINTERS = frozenset({"echo", "printf", "cat"})
 _VERSION_FLAGS = frozenset({"--version", "-V", "version", "--help", "-h"})
-_CACHE_DIRS = re.compile(r"^(?:~|\$HOME|/root)/\.cache(?:/|$)|^/tmp(?:/|$)|^/var/cache(?:/|$)")
-_PYTHON = re.compile(r"^python\d*(?:\.\d+)*$")
 
 
 def command_role(command: Command) -> Role:
@@ -82,7 +68,7 @@ def command_role(command: Command) -> Role:
         return "apt"
     if sets_apt_source(command):
         return "apt-source"
-    if _builds_environment(command):
+    if builds_environment(command):
         return "install"
     if _is_neutral(command):
         return "neutral"
@@ -103,28 +89,6 @@ def _apt_role(command: Command) -> Role:
     return "apt-source"  # apt-mark, apt-key via apt... : not a step the runtime can redo
 
 
-def _builds_environment(command: Command) -> bool:
-    name, args = command.name, command.args
-    found = pip_argv(command)
-    if found is not None:
-        return pip_subcommand(found[1])[0] in _PIP_BUILD_VERBS
-    if name == "uv":
-        return bool(args) and args[0] in _UV_BUILD_VERBS | {"python"}
-    if name == "poetry":
-        return bool(set(args) & _POETRY_BUILD_VERBS)
-    if name == "pdm":
-        return bool(set(args) & _PDM_BUILD_VERBS)
-    if name == "pipenv":
-        return bool(args) and args[0] in ("install", "sync", "lock", "--python", "--three")
-    if name in CONDA or name == "conda-pack":
-        return not args or args[0] not in ("run", "info", "list", "--version", "-V")
-    if venv_dirs(command) or name == "virtualenv":
-        return True
-    return _PYTHON.match(name) is not None and any(
-        posixpath.basename(a) == "setup.py" for a in args
-    )
-
-
 def _is_neutral(command: Command) -> bool:
     name, args = command.name, command.args
     if name in _NEUTRAL:
@@ -132,10 +96,9 @@ def _is_neutral(command: Command) -> bool:
     if name in _PRINTERS:
         return not any(a.startswith((">", "1>", "2>")) or a == "tee" for a in args)
     if name == "rm":
-        paths = [a for a in args if not a.startswith("-")]
+        paths = removed_paths(command, "/")
         return bool(paths) and all(
-            _CACHE_DIRS.match(p) or "cache" in p.lower() or is_requirements_input(Path(p))
-            for p in paths
+            is_cache_path(p) or is_requirements_input(Path(p)) for p in paths
         )
     if len(args) == 1 and args[0] in _VERSION_FLAGS:
         return True
@@ -145,7 +108,8 @@ def _is_neutral(command: Command) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PartRoles:
-    """One part of a RUN script (see :mod:`jettison.fix.script`) and its commands' roles."""
+    """One part of a RUN script (:func:`jettison.dockerfile.shellwords.parts`) and its
+    commands' roles."""
 
     part: Part
     commands: tuple[Command, ...]
@@ -164,12 +128,12 @@ class PartRoles:
 
 def part_roles(part: Part) -> PartRoles:
     commands = tuple(split_commands(part.text, ALL_RUNNERS))
-    if _CACHE_REMOVAL.match(part.text):  # rm -rf $(poetry config cache-dir)
+    # one simple command read as several: its ``$(...)`` compute its words, and it is what
+    # it does with them (rm -rf $(poetry config cache-dir) removes a cache)
+    whole = simple_words(part.text) if part.simple and len(commands) > 1 else None
+    if whole and _is_neutral(Command(tuple(whole))):
         return PartRoles(part, commands, tuple("neutral" for _ in commands))
     return PartRoles(part, commands, tuple(command_role(c) for c in commands))
-
-
-_CACHE_REMOVAL = re.compile(r"^rm\s+(?:-\w+\s+)*\S*\$\([^)]*cache[^)]*\)\S*\s*$")
 
 
 def installs_only_tools(instruction: Instruction, command: Command) -> bool:

@@ -47,6 +47,7 @@ from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command, commands_of, runner_prefix, split_commands
 from jettison.dockerfile.steps import Step, chain, expand, steps
+from jettison.dockerfile.writer import join
 from jettison.facts.system import (
     COMPILER_PROGRAMS,
     DEV_RUNTIME_LIBRARIES,
@@ -72,7 +73,6 @@ from jettison.fix.roles import (
     apt_removed,
     command_role,
 )
-from jettison.fix.script import join
 from jettison.fix.tooling import KEEP, Tooling, change_lines
 
 BUILDER = "builder"

@@ -7,13 +7,15 @@ import pytest
 from jettison.dockerfile.commands.cleanup import (
     Mount,
     has_glob,
+    is_cache_path,
     mounted_over,
     mounts,
     removed_paths,
     removes,
     volatile_targets,
 )
-from jettison.dockerfile.shell import split_commands
+from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.shellwords import simple_words
 from support.commands import command, run
 
 
@@ -74,3 +76,22 @@ def test_mount_targets_expand_variables_and_drop_quotes() -> None:
     assert volatile_targets(instruction, "/app", env) == ["/.cache", "/var/lib/apt/lists"]
     assert mounted_over(instruction, "/.cache/http", "/", env)
     assert not mounted_over(instruction, "/.cache/http", "/")  # unknown without the ENV
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("rm -rf ~/.cache/pip", True),
+        ("rm -rf /tmp/*", True),
+        ("rm -rf /var/cache/apt/archives", True),
+        ("rm -rf $(poetry config cache-dir)", True),
+        ("rm -rf /opt/hf-cache", True),
+        ("rm -rf /var/lib/apt/lists/*", False),
+        ("rm -rf /app/tests", False),
+    ],
+)
+def test_is_cache_path(line: str, expected: bool) -> None:
+    words = simple_words(line)
+    assert words is not None
+    paths = removed_paths(Command(tuple(words)), "/")
+    assert all(is_cache_path(p) for p in paths) is expected

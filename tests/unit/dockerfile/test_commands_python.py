@@ -8,6 +8,7 @@ from jettison.dockerfile.commands.python import (
     EnvInstall,
     PackageArg,
     PipOption,
+    builds_environment,
     carried,
     conda_insecure,
     disables_cache,
@@ -468,3 +469,30 @@ def test_a_version_from_a_build_argument_keeps_the_name() -> None:
     assert parse_package("tool==") == PackageArg("tool", "==", (), "tool==")  # ARG expanded empty
     assert parse_package("$PACKAGE") is None
     assert parse_package("${NAME}==1.0") is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("pip install flask", True),
+        ("uv pip install --system .", True),
+        ("pip freeze", False),
+        ("uv --no-cache sync --frozen", True),  # the verb read past uv's own options
+        ("uv --version", False),
+        ("poetry --no-interaction config virtualenvs.create false", True),
+        ("poetry -C /srv/api install --only main", True),
+        ("poetry show --tree", False),
+        ("pdm use -f python3.11", True),
+        ("pipenv --python 3.11", True),
+        ("pipenv graph", False),
+        ("micromamba clean --all --yes", True),
+        ("conda -n env list", False),
+        ("conda --version", False),
+        ("python -m venv /opt/venv", True),
+        ("virtualenv --python python3 /v", True),
+        ("python setup.py build_ext --inplace", True),
+        ("python manage.py collectstatic", False),
+    ],
+)
+def test_builds_environment(line: str, expected: bool) -> None:
+    assert builds_environment(command(line)) is expected

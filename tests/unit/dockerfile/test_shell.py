@@ -7,7 +7,6 @@ import pytest
 from jettison.dockerfile.shell import (
     Command,
     split_commands,
-    without_comments,
 )
 
 
@@ -46,22 +45,19 @@ def test_command_name_and_words() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "argv"),
     [
-        ("apt-get install -y pkg/#x && rm -rf /var/lib/apt/lists/*", None),
-        ("echo $# ${#v}", None),
-        ("echo a\\ #b", None),
-        ("echo '#x' \"#y\" # z", "echo '#x' \"#y\" "),
-        ("x;#c\ny", "x;\ny"),
-        ("# first\nls", "\nls"),
-        ("echo 'it''s' # done", "echo 'it''s' "),
-        ('echo "a \\" #b" #c', 'echo "a \\" #b" '),
+        ("echo $# ${#v}", ["echo", "$#", "${#v}"]),
+        ("echo a\\ #b", ["echo", "a #b"]),
+        ("echo '#x' \"#y\" # z", ["echo", "#x", "#y"]),
+        ("echo 'it''s' # done", ["echo", "its"]),
+        ('echo "a \\" #b" #c', ["echo", 'a " #b']),
     ],
 )
-def test_a_comment_starts_only_at_the_start_of_a_word(text: str, expected: str | None) -> None:
+def test_a_comment_starts_only_at_the_start_of_a_word(text: str, argv: list[str]) -> None:
     """shlex's comments also cut ``pkg/#x``; the shell does not (found by the fix fuzz
     campaign: the cleanup fix appended after such a word was invisible to lint)."""
-    assert without_comments(text) == (text if expected is None else expected)
+    assert split_commands(text) == [Command(tuple(argv))]
 
 
 def test_a_word_holding_a_hash_is_one_argument() -> None:

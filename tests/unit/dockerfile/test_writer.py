@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from jettison.dockerfile import writer
+from jettison.dockerfile.shellwords import Part
+from jettison.dockerfile.writer import join
 
 
 def test_apt_layer() -> None:
@@ -165,3 +167,8 @@ def test_installers_left_out() -> None:
     )  # last: it runs the others
     assert writer.drop_installers("/venv", pip=False, setuptools=False) == []
     assert "'" not in writer.INSTALLERS_UNUSED  # it goes between single quotes
+
+
+def test_join_writes_one_part_a_line_with_the_separators() -> None:
+    kept = [Part("mkdir /a", "&&", True), Part("set -e", ";", True), Part("ln -s a b", "", True)]
+    assert join(kept) == "mkdir /a \\\n    && set -e; \\\n    ln -s a b"

@@ -8,6 +8,7 @@ paths resolve against the working directory in effect, nothing else is guessed.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -44,6 +45,16 @@ def removes(
             if covers(path, target) or (has_glob(path) and fnmatch.fnmatchcase(target, path)):
                 return True
     return False
+
+
+_SCRATCH = re.compile(r"^(?:/root/\.cache|/tmp|/var/cache)(?:/|$)")
+
+
+def is_cache_path(path: str) -> bool:
+    """``path`` (absolute, as :func:`removed_paths` gives it) holds caches or scratch files:
+    root's ``~/.cache``, ``/tmp``, ``/var/cache``, or anything that names a cache
+    (``/opt/hf-cache``, ``$(poetry config cache-dir)``)."""
+    return _SCRATCH.match(path) is not None or "cache" in path.lower()
 
 
 def has_glob(path: str) -> bool:

@@ -368,14 +368,20 @@ def without_cache(command: Command) -> str:
     return shlex.join(argv)
 
 
+def _setup_py_at(command: Command) -> int | None:
+    """Where ``setup.py`` is in ``python ... setup.py ...``, None for other commands."""
+    if not _PYTHON.match(command.name):
+        return None
+    return next(
+        (i for i, a in enumerate(command.argv) if posixpath.basename(a) == "setup.py"), None
+    )
+
+
 def setup_py_install(command: Command) -> bool:
     """``python setup.py install`` or ``develop``: the project and its ``install_requires``
     installed by setuptools (``setup.py build`` and the like install nothing)."""
-    argv = command.argv
-    if not _PYTHON.match(command.name) or "setup.py" not in (posixpath.basename(a) for a in argv):
-        return False
-    at = next(i for i, a in enumerate(argv) if posixpath.basename(a) == "setup.py")
-    return any(a in ("install", "develop") for a in argv[at + 1 :])
+    at = _setup_py_at(command)
+    return at is not None and any(a in ("install", "develop") for a in command.argv[at + 1 :])
 
 
 # -- virtualenvs ---------------------------------------------------------------------------------
@@ -492,6 +498,43 @@ CONDA_VALUED = frozenset(
 )  # fmt: skip
 CONDA_INSTALLS = frozenset({"install", "create", "update", "upgrade", "env create", "env update"})
 _FALSE = frozenset({"", "0", "false", "no"})
+
+
+PIPENV_VALUED = frozenset({"--python"})
+ENVIRONMENT_VERBS: Mapping[str, frozenset[str]] = {
+    "pip": frozenset({"install", "uninstall", "download", "wheel", "config", "cache"}),
+    "uv": frozenset({"pip", "sync", "venv", "lock", "export", "add", "remove", "tool", "python"}),
+    "poetry": frozenset({"install", "config", "lock", "export", "add", "remove", "self",
+                         "update", "sync", "build", "env", "source", "check"}),
+    "pdm": frozenset({"install", "sync", "config", "lock", "export", "add", "remove",
+                      "update", "venv", "use", "build", "self"}),
+    "pipenv": frozenset({"install", "sync", "lock"}),
+}  # fmt: skip
+"""The verbs of each Python tool that make, fill or configure an environment (what a
+multi-stage build runs in its builder), as against running in one or looking at it."""
+_VERB_VALUED = {"uv": UV_VALUED, "poetry": POETRY_VALUED, "pdm": PDM_VALUED,
+                "pipenv": PIPENV_VALUED}  # fmt: skip
+_CONDA_READS = frozenset({"run", "info", "list"})
+
+
+def builds_environment(command: Command) -> bool:
+    """``command`` makes, fills or configures a Python environment: a pip (``uv pip``),
+    uv, poetry, pdm or pipenv verb of :data:`ENVIRONMENT_VERBS` (read past the tool's
+    options: ``uv --no-cache sync``), a conda command other than ``run``/``info``/``list``,
+    a virtualenv created, or ``setup.py`` run."""
+    found = pip_argv(command)
+    if found is not None:
+        return pip_subcommand(found[1])[0] in ENVIRONMENT_VERBS["pip"]
+    name = command.name
+    if name in _VERB_VALUED:
+        verb = positionals(command, _VERB_VALUED[name])[:1]
+        if verb and verb[0] in ENVIRONMENT_VERBS[name]:
+            return True
+        return name == "pipenv" and command.has("--python", "--three")
+    if name in CONDA or name == "conda-pack":
+        words = positionals(command, CONDA_VALUED)
+        return words[0] not in _CONDA_READS if words else not command.has("--version", "-V")
+    return bool(venv_dirs(command)) or name == "virtualenv" or _setup_py_at(command) is not None
 
 
 def _listed(command: Command, *options: str) -> list[str]:

@@ -1,58 +1,12 @@
-"""RUN scripts cut into top-level parts (fix/script.py) and what each command is to the split
-(fix/roles.py)."""
+"""What each command of a RUN script is to the multi-stage split (fix/roles.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from jettison.dockerfile.shell import Command
+from jettison.dockerfile.shellwords import parts
 from jettison.fix.roles import command_role, part_roles
-from jettison.fix.script import Part, join, parts
-
-
-def test_parts_keep_their_text_and_separators() -> None:
-    found = parts('apt-get update && apt-get install -y gcc && echo "a && b" > /x; ls')
-    assert found == [
-        Part("apt-get update", "&&", True),
-        Part("apt-get install -y gcc", "&&", True),
-        Part('echo "a && b" > /x', ";", True),
-        Part("ls", "", True),
-    ]
-
-
-def test_compound_commands_stay_whole() -> None:
-    found = parts('if [ -n "$X" ]; then pip install y; fi && { a; b; } && (cd c && d) && e || f')
-    assert found is not None
-    assert [p.text for p in found] == [
-        'if [ -n "$X" ]; then pip install y; fi',
-        "{ a; b; }",
-        "(cd c && d)",
-        "e || f",
-    ]
-    assert [p.simple for p in found] == [False, False, False, False]
-
-
-def test_quotes_substitutions_and_redirections() -> None:
-    found = parts("pip install x 2>&1 | tee log && rm -rf $(pip cache dir) && echo 'done; ok'")
-    assert found is not None
-    assert [p.text for p in found] == [
-        "pip install x 2>&1 | tee log",
-        "rm -rf $(pip cache dir)",
-        "echo 'done; ok'",
-    ]
-
-
-@pytest.mark.parametrize(
-    "script",
-    ["a & b", "case $x in a) b;; esac", "cat <<EOF\nx\nEOF", "echo 'unbalanced", "if a; then b"],
-)
-def test_what_the_scanner_is_not_sure_of(script: str) -> None:
-    assert parts(script) is None
-
-
-def test_join_writes_one_part_a_line_with_the_separators() -> None:
-    kept = [Part("mkdir /a", "&&", True), Part("set -e", ";", True), Part("ln -s a b", "", True)]
-    assert join(kept) == "mkdir /a \\\n    && set -e; \\\n    ln -s a b"
 
 
 @pytest.mark.parametrize(
@@ -94,3 +48,40 @@ def test_a_runner_runs_its_command_in_the_environment() -> None:
     assert read.roles == ("other",) and read.effects and not read.installs
     (part,) = parts("conda run -n env pip install x") or []
     assert part_roles(part).installs
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "rm -rf $(poetry config cache-dir)",
+        'rm -rf "$(poetry config cache-dir)"',
+        "rm -rf $(pip cache dir) /tmp/*",
+        "cd /usr/lib/$(uname -p)-linux-gnu/pkgconfig/",
+    ],
+)
+def test_a_substitution_only_computes_the_words_of_its_command(script: str) -> None:
+    (part,) = parts(script) or []
+    read = part_roles(part)
+    assert set(read.roles) == {"neutral"} and not read.installs and not read.effects
+
+
+def test_a_substitution_does_not_hide_what_its_command_does() -> None:
+    (part,) = parts("echo $(date) > /etc/build-date") or []
+    assert part_roles(part).effects
+    (part,) = parts("pip install $(cat requirements.txt)") or []
+    assert part_roles(part).installs
+
+
+@pytest.mark.parametrize(
+    ("argv", "role"),
+    [
+        ("apt-get -o Acquire::Retries=3 install -y curl", "apt-install"),
+        ("uv --no-cache sync --frozen", "install"),  # the verb read past uv's options
+        ("poetry --no-interaction install --only main", "install"),
+        ("poetry show --tree", "other"),  # looks at the environment: not an install
+        ("pipenv --python 3.11", "install"),
+        ("conda --version", "neutral"),
+    ],
+)
+def test_roles_read_the_verb_as_the_tool_does(argv: str, role: str) -> None:
+    assert command_role(Command(tuple(argv.split()))) == role

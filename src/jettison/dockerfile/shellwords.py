@@ -1,0 +1,338 @@
+"""Shell text as words and operators, each with where it sits in the text: the one tokeniser
+every reader of RUN scripts and start scripts goes through (:mod:`jettison.dockerfile.shell`,
+:mod:`jettison.dockerfile.shellscript`), and :func:`parts`, a script cut at its top-level
+``&&``/``;``/newlines into pieces of its own text (what ``fix`` keeps of a RUN).
+
+Words are read as Python's ``shlex`` reads them in POSIX mode with ``;&|()`` as punctuation
+(quotes removed, a run of punctuation one token, ``<``/``>``/backquote single tokens), which
+is what the command readers were written against, except where shlex is not the shell:
+
+* ``#`` starts a comment only where a word starts (``git+https://h/r.git#egg=r`` and
+  ``${V#prefix}`` are words), and the newline that ends a comment still separates commands;
+* the ``&`` of a redirection (``2>&1``, ``>&2``, ``&>/dev/null``) is part of the redirection
+  token (``>&``, ``&>``), not a command sent to the background.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shlex
+from dataclasses import dataclass
+
+_PUNCTUATION = ";&|()"
+_WORD_CHARS = frozenset(
+    shlex.shlex("", posix=True, punctuation_chars=_PUNCTUATION).wordchars + ":,+@%^[]{}$!#"
+)
+_BLANKS = frozenset(" \t\r")
+_OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
+"""Longest first: how a run of punctuation reads as shell operators."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word or operator of a script and where it is written (``text[start:end]``)."""
+
+    text: str
+    """The word with quotes and escapes removed, or the operator (a run of ``;&|()``, or
+    ``"\\n"``)."""
+    start: int
+    end: int
+    operator: bool = False
+    plain: bool = True
+    """Written exactly as ``text`` (no quote, no escape): what a shell keyword must be."""
+
+
+def tokens(script: str) -> list[Token] | None:
+    """The words and operators of ``script`` in order; None when a quote is not closed or
+    the script ends in a lone backslash. A backslash-newline is a blank."""
+    found = _tokens_once(script)
+    return None if found is None else list(found)
+
+
+@functools.lru_cache(maxsize=2048)
+def _tokens_once(script: str) -> tuple[Token, ...] | None:
+    """:func:`tokens`, once per text: every rule of lint and every pass of fix reads the
+    same RUN lines (tokenising them again was a quarter of fix's time)."""
+    text, origin = _joined(script)
+    out: list[Token] = []
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char in _BLANKS:
+            at += 1
+        elif char == "#":  # a comment, up to (not including) the newline
+            end = text.find("\n", at)
+            at = len(text) if end < 0 else end
+        elif char == "\n" or (char in _PUNCTUATION and not _redirect_amp(text, at)):
+            end = at + 1
+            while char != "\n" and end < len(text) and text[end] in _PUNCTUATION:
+                if _redirect_amp(text, end):
+                    break
+                end += 1
+            out.append(Token(text[at:end], origin[at], origin[end - 1] + 1, operator=True))
+            at = end
+        elif char in _WORD_CHARS or char in "'\"\\":
+            found = _word(text, at)
+            if found is None:
+                return None
+            word, end, plain = found
+            out.append(Token(word, origin[at], origin[end - 1] + 1, plain=plain))
+            at = end
+        else:  # any other character is a token of its own (``>``), a redirection's ``>&``
+            joined = char == "&" or (char in "<>" and _redirect_amp(text, at + 1))
+            end = at + 2 if joined else at + 1
+            out.append(Token(text[at:end], origin[at], origin[end - 1] + 1))
+            at = end
+    return tuple(out)
+
+
+def _joined(script: str) -> tuple[str, list[int]]:
+    """``script`` with each backslash-newline read as one blank, and where each character
+    of the result was in ``script``."""
+    if "\\\n" not in script:
+        return script, list(range(len(script) + 1))
+    text: list[str] = []
+    origin: list[int] = []
+    at = 0
+    while at < len(script):
+        if script.startswith("\\\n", at):
+            text.append(" ")
+            origin.append(at)
+            at += 2
+            continue
+        text.append(script[at])
+        origin.append(at)
+        at += 1
+    origin.append(len(script))
+    return "".join(text), origin
+
+
+def _redirect_amp(text: str, at: int) -> bool:
+    """The ``&`` at ``at`` belongs to a redirection (``>&``, ``<&``, ``&>``)."""
+    if at >= len(text) or text[at] != "&":
+        return False
+    return text[at - 1 : at] in ("<", ">") or text[at + 1 : at + 2] == ">"
+
+
+def _word(text: str, at: int) -> tuple[str, int, bool] | None:
+    """The word starting at ``at``: its value, where it ends, whether it is plain."""
+    out: list[str] = []
+    plain = True
+    while at < len(text):
+        char = text[at]
+        if char == "'":
+            end = text.find("'", at + 1)
+            if end < 0:
+                return None
+            out.append(text[at + 1 : end])
+            at, plain = end + 1, False
+        elif char == '"':
+            at += 1
+            while at < len(text) and text[at] != '"':
+                if text[at] == "\\" and at + 1 < len(text):
+                    escaped = text[at + 1]
+                    out.append(escaped if escaped in '\\"' else "\\" + escaped)
+                    at += 2
+                    continue
+                out.append(text[at])
+                at += 1
+            if at >= len(text):
+                return None
+            at, plain = at + 1, False
+        elif char == "\\":
+            if at + 1 >= len(text):
+                return None
+            out.append(text[at + 1])
+            at, plain = at + 2, False
+        elif char in _WORD_CHARS:
+            out.append(char)
+            at += 1
+        else:
+            break
+    return "".join(out), at, plain
+
+
+def words(script: str) -> list[str]:
+    """The tokens of ``script`` as text (see :func:`read`)."""
+    return [text for text, _ in read(script)]
+
+
+def read(script: str) -> list[tuple[str, bool]]:
+    """Each token of ``script`` as text, and whether it is an operator (a quoted ``";"`` is a
+    word). When the script cannot be read (an unbalanced quote): its blank-separated words,
+    ``&&``, ``;``... standing alone as operators; a reader of commands never fails on a
+    build script."""
+    found = tokens(script)
+    if found is None:
+        split = script.replace("\\\n", " ").split()
+        return [(w, set(w) <= set(_PUNCTUATION)) for w in split]
+    return [(t.text, t.operator) for t in found]
+
+
+def simple_words(script: str) -> list[str] | None:
+    """The words of ``script`` when it is one simple command, a word with a ``$(...)`` kept
+    as written (``rm -rf $(poetry config cache-dir)``: two words after ``rm``, where
+    :func:`words` reads ``$``, ``(``, ``poetry``...); None for anything else (several
+    commands, a pipeline, a subshell, backquotes, an unbalanced quote)."""
+    found = tokens(script)
+    if found is None:
+        return None
+    out: list[str] = []
+    depth = 0
+    end = -1  # where the last token ended: a word goes on while tokens touch
+    raw = False  # the current word has a substitution: the rest of it as written
+    for token in found:
+        inside = depth > 0
+        if token.operator:
+            for operator in _operators(token.text):
+                opens = operator == "(" and (inside or script[token.start - 1 : token.start] == "$")
+                if not (opens or (depth and operator in (")", ";", "\n", "&&", "||", "|"))):
+                    return None
+                depth += 1 if opens else -(operator == ")")
+        elif token.plain and token.text == "`":
+            return None
+        if inside:
+            out[-1] += script[end : token.end]
+        elif token.start == end and out:
+            raw = raw or token.operator
+            out[-1] += script[token.start : token.end] if raw else token.text
+        else:
+            out.append(token.text)
+            raw = False
+        end = token.end
+    return out if out and not depth else None
+
+
+def _operators(run: str) -> list[str]:
+    """A run of punctuation (or a newline) as the shell operators it holds, in order."""
+    out: list[str] = []
+    while run:
+        operator = next(op for op in (*_OPERATORS, "\n") if run.startswith(op))
+        out.append(operator)
+        run = run[len(operator) :]
+    return out
+
+
+# -- a script cut into top-level parts -----------------------------------------------------------
+
+_OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "case": "esac",
+            "select": "done", "{": "}"}  # fmt: skip
+_COMMAND_START_AFTER = frozenset({"then", "do", "else", "elif", "!", "{", "time"})
+_CONTINUATIONS = re.compile(r"^(?:[ \t]*\\\n)+|(?:[ \t]*\\\n)+[ \t]*$")
+"""Backslash-newlines that begin or end a part: blanks, as :func:`tokens` reads them."""
+_SUBSTITUTION = "$)"
+"""On the stack of open constructs: a ``$(`` (its commands are words of the part)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One top-level part of a script, as written (blanks around it dropped)."""
+
+    text: str
+    separator: str
+    """What joined it to the next part: ``&&``, ``;`` (newlines read as ``;``), or ``""``
+    for the last one."""
+    simple: bool
+    """One simple command: no pipeline, ``||``, compound command or subshell."""
+
+
+def parts(script: str) -> list[Part] | None:
+    """The top-level parts of ``script``, None when unsure.
+
+    ``apt-get update && pip install -e . && python -m nltk.downloader punkt`` is three parts
+    joined by ``&&``; an ``if ...; then ...; fi``, a ``for`` loop, a ``{ ...; }`` group, a
+    subshell or a pipeline stays one part (it is not cut inside); ``$(...)`` and backquotes
+    are words. Parts are joined by ``&&``, ``;`` or newlines, kept with each part, so a
+    script rebuilt from some of its parts runs them with the same separators. A heredoc, an
+    unbalanced quote or construct, or a command sent to the background gives None.
+    """
+    found = tokens(script)
+    if found is None or "<<" in script:
+        return None
+    reader = _PartReader(script)
+    for token in found:
+        if not reader.read(token):
+            return None
+    return reader.finish()
+
+
+class _PartReader:
+    """Reads tokens in order, tracking open constructs, and cuts at top-level separators."""
+
+    def __init__(self, script: str) -> None:
+        self.script = script
+        self.out: list[Part] = []
+        self.stack: list[str] = []
+        self.start = 0
+        self.simple = True
+        self.command_start = True  # the next word starts a command (keywords count only there)
+
+    def read(self, token: Token) -> bool:
+        if not token.operator:
+            self._word(token)
+            return True
+        at = token.start
+        for operator in _operators(token.text):
+            if not self._operator(operator, at):
+                return False
+            at += len(operator)
+        return True
+
+    def _word(self, token: Token) -> None:
+        word = token.text if token.plain else None
+        if word == "`":
+            if self.stack and self.stack[-1] == "`":
+                self.stack.pop()
+            else:
+                self.stack.append("`")
+            self.command_start = self.stack[-1:] == ["`"]
+            return
+        if self.command_start and word in _OPENERS:
+            self.stack.append(_OPENERS[word])
+            self.simple = False
+        elif self.command_start and self.stack and word == self.stack[-1]:
+            self.stack.pop()
+        self.command_start = word in _COMMAND_START_AFTER or (
+            self.command_start and "=" in token.text
+        )
+
+    def _operator(self, operator: str, at: int) -> bool:
+        if operator in ("&&", ";", "\n") and not self.stack:
+            self._add(self.script[self.start : at], operator)
+            self.start, self.simple, self.command_start = at + len(operator), True, True
+            return True
+        if operator == "&":
+            return False  # a command in the background
+        if operator == "(":
+            opens_substitution = self.script[at - 1 : at] == "$" or (
+                self.script[at - 1 : at] == "(" and self.stack[-1:] == [_SUBSTITUTION]
+            )
+            self.stack.append(_SUBSTITUTION if opens_substitution else ")")
+            self.simple = self.simple and opens_substitution
+        elif operator == ")":
+            if not self.stack or self.stack.pop() not in (")", _SUBSTITUTION):
+                return False
+            self.command_start = False
+            return True
+        elif not self.stack:
+            self.simple = False  # a pipeline or ``||``
+        self.command_start = True
+        return True
+
+    def _add(self, text: str, separator: str) -> None:
+        stripped = _CONTINUATIONS.sub("", text).strip()
+        if stripped:
+            self.out.append(Part(stripped, ";" if separator == "\n" else separator, self.simple))
+        elif self.out and separator:
+            last = self.out[-1]  # ``a && \n b``: the blank part between keeps the first joiner
+            self.out[-1] = Part(last.text, last.separator or separator, last.simple)
+
+    def finish(self) -> list[Part] | None:
+        if self.stack:
+            return None
+        self._add(self.script[self.start :], "")
+        if self.out:
+            last = self.out[-1]
+            self.out[-1] = Part(last.text, "", last.simple)
+        return self.out
