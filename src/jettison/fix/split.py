@@ -33,19 +33,31 @@ nothing would be saved.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from jettison.dockerfile import writer
 from jettison.dockerfile.commands.downloads import git_clone
-from jettison.dockerfile.commands.python import parse_install
+from jettison.dockerfile.commands.python import (
+    editable_dropped,
+    parse_install,
+    parse_package,
+    run_with_python,
+)
 from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.copies import WHOLE_CONTEXT, copy_parts
 from jettison.dockerfile.launch import exposed_tcp_port
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute, covers
-from jettison.dockerfile.shell import Command, commands_of, runner_prefix, split_commands
+from jettison.dockerfile.shell import (
+    Command,
+    command_words,
+    commands_of,
+    runner_prefix,
+    split_commands,
+)
 from jettison.dockerfile.steps import Step, chain, expand, steps
 from jettison.facts.system import (
     COMPILER_PROGRAMS,
@@ -408,28 +420,55 @@ def _tool_edits(
             tools = _separable(run, command, runtime_tools)
             if not target.tools_only or not tools:
                 continue
-            names = "|".join(re.escape(t) for t in sorted(tools))
-            pattern = re.compile(
-                r"(?<![\w/.-])(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)? -m pip)"
-                rf"(?=\s+install\s[^&;|\n]*?(?<![\w-])(?:{names})(?![\w-]))"
-            )
-            first = run.line
-            for number in range(first, (run.instruction.position.end_line or first) + 1):
-                current = edits.get(number, dockerfile.lines[number - 1])
-                new = pattern.sub(f"{base} -m pip", current, count=1)
-                if new != current:
-                    edits[number] = new
-                    changes.append(
-                        Change(
-                            "restructure",
-                            f"line {run.line}: {', '.join(sorted(tools))} installed with the "
-                            f"image's own Python ({base}): {_TOOLS_MOVED}",
-                        )
+            if not _named_on_pip_line(_run_text(dockerfile, run, edits), command, tools):
+                continue
+            edit = functools.partial(run_with_python, command=command, python=base)
+            if _edit_run(dockerfile, run, edits, edit):
+                changes.append(
+                    Change(
+                        "restructure",
+                        f"line {run.line}: {', '.join(sorted(tools))} installed with the "
+                        f"image's own Python ({base}): {_TOOLS_MOVED}",
                     )
-                    break
+                )
 
 
-_EDITABLE = r"(?<=\s)(?:-e|--editable)(?:=|\s+)(?=[\"']?{word}[\"']?(?:\s|$|\\))"
+def _edit_run(
+    dockerfile: Dockerfile,
+    run: RunStep,
+    edits: dict[int, str],
+    edit: Callable[[str], str | None],
+) -> bool:
+    """Apply ``edit`` (the RUN's text as edited so far -> the text edited once more, or None)
+    to ``run``, each line it changes recorded in ``edits`` (line number -> text); whether it
+    changed any."""
+    before = _run_text(dockerfile, run, edits)
+    after = edit(before)
+    if after is None:
+        return False
+    lines = zip(_numbers(run.instruction), before.split("\n"), after.split("\n"), strict=True)
+    edits.update((number, new) for number, old, new in lines if new != old)
+    return True
+
+
+def _run_text(dockerfile: Dockerfile, run: RunStep, edits: dict[int, str]) -> str:
+    """The lines of ``run`` as edited so far."""
+    return "\n".join(edits.get(n, dockerfile.lines[n - 1]) for n in _numbers(run.instruction))
+
+
+def _named_on_pip_line(text: str, command: Command, tools: set[str]) -> bool:
+    """One of ``tools`` is named on the line where the pip install ``command`` starts: an
+    install naming them only on a continuation line stays as written."""
+    words = command_words(text, command)
+    if words is None:
+        return False
+    line = text.count("\n", 0, words[0].start)
+    return any(
+        (package := parse_package(arg)) is not None
+        and package.name in tools
+        and text.count("\n", 0, word.start) == line
+        for arg, word in zip(command.argv, words, strict=True)
+    )
 
 
 def _editable_edits(
@@ -438,37 +477,23 @@ def _editable_edits(
     """Line number -> the line with ``-e`` dropped before each editable install of a project
     the builder has whole (copied or cloned before the install)."""
     out: dict[int, str] = {}
-    lines = dockerfile.lines
     for run in runs:
         cwd = run.step.cwd
         for command in run.commands:
             if command.name == "cd" and command.args:
                 cwd = absolute(expand(command.args[0], run.step.env), cwd)
             install = parse_install(run.instruction, command)
-            if install is None:
-                continue
-            for option in install.options:
-                if option.name not in ("-e", "--editable") or not option.value:
-                    continue
-                project = option.value
+            for project in install.editables if install is not None else ():
                 if not _is_path(project) or not _complete(dockerfile, run, project, cwd):
                     continue
-                word = re.escape(project)
-                pattern = re.compile(_EDITABLE.format(word=word))
-                first = run.line
-                last = run.instruction.position.end_line or first
-                for number in range(first, last + 1):
-                    current = out.get(number, lines[number - 1])
-                    new = pattern.sub("", current, count=1)
-                    if new != current:
-                        out[number] = new
-                        description = (
-                            f"line {run.line}: `pip install -e {project}` installs the project "
-                            "into the environment (not editable): the runtime stage needs no "
-                            "source tree nor its build artefacts"
-                        )
-                        changes.append(Change("restructure", description))
-                        break
+                edit = functools.partial(editable_dropped, command=command, project=project)
+                if _edit_run(dockerfile, run, out, edit):
+                    description = (
+                        f"line {run.line}: `pip install -e {project}` installs the project "
+                        "into the environment (not editable): the runtime stage needs no "
+                        "source tree nor its build artefacts"
+                    )
+                    changes.append(Change("restructure", description))
     return out
 
 
