@@ -48,7 +48,7 @@ from jettison.dockerfile.commands.python import (
 )
 from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.copies import WHOLE_CONTEXT, copy_parts
-from jettison.dockerfile.launch import exposed_tcp_port
+from jettison.dockerfile.launch import exposed_tcp_port, launched_programs, programs_of
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import (
@@ -145,7 +145,7 @@ def split_dockerfile(
     conda = plan.family in ("conda", "micromamba")
     runs = run_steps(dockerfile, final, conda_base=conda, env_name=env_name)
     all_steps = steps(dockerfile, final, inherited=True)
-    runtime_programs = _launch_programs(stages) | _runners(runs)
+    runtime_programs = launched_programs(stages) | _runners(runs)
     environment = find_environment(
         dockerfile, runs, conda_family=conda, runtime_tools=runtime_programs
     )
@@ -637,7 +637,7 @@ def _kept(
 ) -> list[str]:
     lines = _source(dockerfile, instruction)
     if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
-        runtime.programs.update(_programs(instruction))
+        runtime.programs.update(programs_of(instruction))
     if environment.mode == "redirect" and instruction.keyword in (
         "CMD", "ENTRYPOINT", "HEALTHCHECK", "ENV"
     ):  # fmt: skip
@@ -1048,32 +1048,6 @@ def _under_root(all_steps: Sequence[Step]) -> str | None:
         if found is not None and covers("/root", absolute(expand(found[1], step.env), step.cwd)):
             return "/root"
     return None
-
-
-def _programs(instruction: Instruction) -> set[str]:
-    """The programs a CMD, ENTRYPOINT or HEALTHCHECK runs (``poetry run x``: poetry and
-    x; a health check's ``CMD`` word skipped)."""
-    out: set[str] = set()
-    for command in commands_of(instruction):
-        argv = command.argv
-        if instruction.keyword == "HEALTHCHECK" and argv[:1] == ("CMD",):
-            argv = argv[1:]
-        if argv:
-            out.add(argv[0].rsplit("/", 1)[-1])
-            at = runner_prefix(argv)
-            if at:
-                out.add(argv[at].rsplit("/", 1)[-1])
-    return out
-
-
-def _launch_programs(stages: Sequence[Stage]) -> set[str]:
-    """Programs the image's command and health check run (``poetry run``: poetry)."""
-    return {
-        program
-        for stage in stages
-        for instruction in stage.of("CMD", "ENTRYPOINT", "HEALTHCHECK")
-        for program in _programs(instruction)
-    }
 
 
 def _runners(runs: Sequence[RunStep]) -> set[str]:
