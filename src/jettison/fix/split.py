@@ -947,15 +947,41 @@ def _runtime_text(
     healthcheck: bool,
     user: bool,
 ) -> str:
-    lines: list[str] = []
-    for note in plan.notes:
-        lines.append(runtime.change(note.code, note.description))
-    lines.append(f"FROM {plan.runtime}")
+    """The runtime stage: its FROM and environment, the gathered apt layer, the kept steps
+    (with the user switched to after the last build step) and the health check."""
     apt, left = _runtime_apt(runtime, plan, environment)
+    lines = _runtime_head(runtime, plan, environment, apt)
+    lines += _left_out_notes(runtime, apt, left)
+    lines += _apt_lines(runtime, apt)
+    created, switch = _user_switch(runtime, plan, all_steps, writable, apt=bool(apt), user=user)
+    lines += created
+    if switch:
+        lines.extend(writer.with_user(runtime.groups, runtime.build_steps, switch))
+    else:
+        lines.extend(line for group in runtime.groups for line in group)
+    if healthcheck:
+        lines += _healthcheck_lines(runtime, [s.instruction for s in all_steps])
+    return "\n".join(lines) + "\n"
+
+
+def _runtime_head(
+    runtime: _Runtime, plan: RuntimePlan, environment: Environment, apt: Sequence[str]
+) -> list[str]:
+    """The plan's notes, the FROM line and the stage's environment (root for the apt layer
+    of an image with a user of its own)."""
+    lines = [runtime.change(note.code, note.description) for note in plan.notes]
+    lines.append(f"FROM {plan.runtime}")
     if plan.image_user and apt:
         lines.append("USER root")
     if apt:
         lines.append(writer.NONINTERACTIVE)
+    lines.append(_runtime_env(plan, environment))
+    return lines
+
+
+def _runtime_env(plan: RuntimePlan, environment: Environment) -> str:
+    """The ENV line: the environment first on ``PATH``, no bytecode written, a UTF-8 locale
+    on a slimmer image that has none."""
     env = ["PYTHONDONTWRITEBYTECODE=1"]
     if environment.mode == "redirect":
         env = [f"VIRTUAL_ENV={environment.prefix}", *env, f"PATH={environment.prefix}/bin:$PATH"]
@@ -963,7 +989,13 @@ def _runtime_text(
         env.append(f"PATH={plan.runtime_path}:$PATH")
     if plan.runtime_path and plan.slimmer:
         env += ["LANG=C.UTF-8", "LC_ALL=C.UTF-8"]
-    lines.append("ENV " + " ".join(env))
+    return "ENV " + " ".join(env)
+
+
+def _left_out_notes(runtime: _Runtime, apt: Sequence[str], left: Sequence[str]) -> list[str]:
+    """The comments saying which build tools stay in the builder, and which tools of the full
+    image the runtime stage installs because a kept step runs them."""
+    lines: list[str] = []
     if left:
         lines.append(runtime.change("JT401", f"build tools only in the builder: {' '.join(left)}"))
     added = sorted(
@@ -977,58 +1009,65 @@ def _runtime_text(
                 "the steps, the command or the health check run",
             )
         )
-    if apt:
-        commands = ["apt-get update"]
-        if runtime.upgrade:
-            commands.append("apt-get upgrade -y")
-        commands += [writer.apt_install(apt), writer.APT_LISTS_REMOVED]
-        lines.append(
-            runtime.change(
-                "JT101 JT102", "apt in one layer, no recommended packages, lists removed"
-            )
-        )
-        lines.append(writer.run(commands))
-    instructions = [s.instruction for s in all_steps]
-    switch: tuple[str, ...] = ()
+    return lines
+
+
+def _apt_lines(runtime: _Runtime, apt: Sequence[str]) -> list[str]:
+    """The gathered apt layer (none without packages)."""
+    if not apt:
+        return []
+    commands = ["apt-get update"]
+    if runtime.upgrade:
+        commands.append("apt-get upgrade -y")
+    commands += [writer.apt_install(apt), writer.APT_LISTS_REMOVED]
+    note = runtime.change("JT101 JT102", "apt in one layer, no recommended packages, lists removed")
+    return [note, writer.run(commands)]
+
+
+def _user_switch(
+    runtime: _Runtime,
+    plan: RuntimePlan,
+    all_steps: Sequence[Step],
+    writable: Sequence[str],
+    *,
+    apt: bool,
+    user: bool,
+) -> tuple[list[str], tuple[str, ...]]:
+    """(the lines that create the service's user, the lines that switch to it after the last
+    build step); none when the Dockerfile switches itself. Back to the image's own user after
+    the apt layer, or to an unprivileged user the stage creates when ``user`` asks for one
+    and the service's files are not in root's home."""
+    if any(s.instruction.keyword == "USER" for s in all_steps):
+        return [], ()
     if plan.image_user:
-        if apt and not any(i.keyword == "USER" for i in instructions):
-            switch = (f"USER {plan.image_user}",)
-    elif user and not any(i.keyword == "USER" for i in instructions):
-        home = _under_root(all_steps)
-        if home is not None:
-            runtime.changes.append(
-                Change(
-                    "restructure",
-                    f"no unprivileged user: the service's files are under {home}, which only "
-                    "root can read",
-                )
+        return [], (f"USER {plan.image_user}",) if apt else ()
+    if not user:
+        return [], ()
+    home = _under_root(all_steps)
+    if home is not None:
+        runtime.changes.append(
+            Change(
+                "restructure",
+                f"no unprivileged user: the service's files are under {home}, which only "
+                "root can read",
             )
-        else:
-            lines.append(
-                runtime.change(
-                    "JT601", f"an unprivileged user `{writer.APP_USER}` runs the service"
-                )
-            )
-            lines.append(writer.run([writer.add_user()]))
-            switch = (f"USER {writer.APP_USER}",)
-            if writable:
-                owner = f"{writer.APP_USER}:{writer.APP_USER}"
-                switch = (writer.run([f"chown {owner} {' '.join(writable)}"]), *switch)
-    if switch:
-        lines.extend(writer.with_user(runtime.groups, runtime.build_steps, switch))
-    else:
-        lines.extend(line for group in runtime.groups for line in group)
-    port = exposed_tcp_port(instructions)
-    if (
-        healthcheck
-        and port is not None
-        and not any(i.keyword == "HEALTHCHECK" for i in instructions)
-    ):
-        lines.append(
-            runtime.change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
         )
-        lines.append(writer.healthcheck(port))
-    return "\n".join(lines) + "\n"
+        return [], ()
+    note = runtime.change("JT601", f"an unprivileged user `{writer.APP_USER}` runs the service")
+    switch: tuple[str, ...] = (f"USER {writer.APP_USER}",)
+    if writable:
+        owner = f"{writer.APP_USER}:{writer.APP_USER}"
+        switch = (writer.run([f"chown {owner} {' '.join(writable)}"]), *switch)
+    return [note, writer.run([writer.add_user()])], switch
+
+
+def _healthcheck_lines(runtime: _Runtime, instructions: Sequence[Instruction]) -> list[str]:
+    """A HEALTHCHECK that knocks on the exposed port, when the Dockerfile has none."""
+    port = exposed_tcp_port(instructions)
+    if port is None or any(i.keyword == "HEALTHCHECK" for i in instructions):
+        return []
+    note = runtime.change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
+    return [note, writer.healthcheck(port)]
 
 
 def _under_root(all_steps: Sequence[Step]) -> str | None:
