@@ -172,20 +172,23 @@ def split_dockerfile(
     refuse_variable_apt(dockerfile, runtime.apt)
     _refuse_path_reset(dockerfile, all_steps, environment)
     moved = any(c.description.endswith(_TOOLS_MOVED) for c in builder_changes)
-    gained = _gains(runtime, plan, environment, runs, runtime_programs, tools_moved=moved)
-    if not gained:
-        raise refuse(
-            dockerfile.path,
-            f"the runtime stage would run on {plan.runtime}, the base itself, with the same "
-            "packages: the Dockerfile installs no build tools for a builder to keep, so a "
-            "second stage saves nothing",
-            "run `jettison lint` for what else to change",
-        )
+    if not _gains(runtime, plan, environment, runs, runtime_programs, tools_moved=moved):
+        raise _nothing_saved(dockerfile, plan)
     runtime_text = _runtime_text(
         runtime, plan, environment, all_steps, writable, healthcheck=healthcheck, user=user
     )
     changes = [*builder_changes, *runtime.changes]
     return Split(builder_text + "\n" + runtime_text, tuple(changes))
+
+
+def _nothing_saved(dockerfile: Dockerfile, plan: RuntimePlan) -> FixError:
+    return refuse(
+        dockerfile.path,
+        f"the runtime stage would run on {plan.runtime}, the base itself, with the same "
+        "packages: the Dockerfile installs no build tools for a builder to keep, so a "
+        "second stage saves nothing",
+        "run `jettison lint` for what else to change",
+    )
 
 
 # -- the builder ----------------------------------------------------------------------------------
@@ -205,27 +208,59 @@ def _builder(
 ) -> tuple[str, list[Change]]:
     """The file up to the last install, as written, with the builder's edits (``name``: the
     builder's, when its stage has none)."""
-    lines = list(dockerfile.lines)
-    chain_indexes = {s.index for s in stages}
-    end = last_install.instruction.position.end_line or last_install.line
-    builder = last_install.step.stage
-    keep: list[str] = []
     changes: list[Change] = []
     inserts = _redirect_lines(environment, plan, runs, changes)
     edits = _editable_edits(dockerfile, runs, environment, changes)
     _tool_edits(dockerfile, runs, environment, plan, runtime_tools, edits, changes)
-    indexes = _kept_indexes(dockerfile, stages, builder)
-    for kept in dockerfile.stages:  # COPY --from=N: the stage's index in the output
-        if kept.index in indexes:
-            for instruction in kept.instructions:
-                lines_of = [edits.get(n, lines[n - 1]) for n in _numbers(instruction)]
-                renumbered = _renumbered(dockerfile, instruction, lines_of, indexes)
-                for n, written in zip(_numbers(instruction), renumbered, strict=True):
-                    if written != lines[n - 1]:
-                        edits[n] = written
+    indexes = _kept_indexes(dockerfile, stages, last_install.step.stage)
+    _renumber_copies(dockerfile, indexes, edits)
+    keep = _builder_lines(dockerfile, stages, last_install, environment, inserts, edits, name)
+    keep += _stripped_environment(environment, keep_headers, changes)
+    if environment.mode == "redirect":  # the virtualenv the builder creates, not the user's
+        description, commands = change_lines(tooling, environment.prefix)
+        if commands:
+            keep.append(writer.change("restructure", description))
+            changes.append(Change("restructure", description))
+            keep.append(writer.run(commands))
+    return "\n".join(keep) + "\n", changes
+
+
+def _renumber_copies(
+    dockerfile: Dockerfile, indexes: dict[int, int], edits: dict[int, str]
+) -> None:
+    """The ``COPY --from=N`` lines of the kept stages with N the stage's index in the output
+    (``edits``: line number -> text, updated in place)."""
+    lines = dockerfile.lines
+    for kept in dockerfile.stages:
+        if kept.index not in indexes:
+            continue
+        for instruction in kept.instructions:
+            lines_of = [edits.get(n, lines[n - 1]) for n in _numbers(instruction)]
+            renumbered = _renumbered(dockerfile, instruction, lines_of, indexes)
+            for n, written in zip(_numbers(instruction), renumbered, strict=True):
+                if written != lines[n - 1]:
+                    edits[n] = written
+
+
+def _builder_lines(
+    dockerfile: Dockerfile,
+    stages: Sequence[Stage],
+    last_install: RunStep,
+    environment: Environment,
+    inserts: Sequence[str],
+    edits: dict[int, str],
+    name: str,
+) -> list[str]:
+    """The lines of the file up to the last install (the stages of the final image after the
+    builder left out), edited, the redirect inserted before the first install, the builder
+    stage named; no blank lines at the end."""
+    chain_indexes = {s.index for s in stages}
+    end = last_install.instruction.position.end_line or last_install.line
+    builder = last_install.step.stage
     starts = {s.from_instruction.position.line: s for s in dockerfile.stages}
+    keep: list[str] = []
     skipping = False
-    for number, text in enumerate(lines, start=1):
+    for number, text in enumerate(dockerfile.lines, start=1):
         stage = starts.get(number)
         if stage is not None:
             skipping = stage.index in chain_indexes and stage.index > builder.index
@@ -238,24 +273,27 @@ def _builder(
         keep.append(edits.get(number, text))
     while keep and not keep[-1].strip():
         keep.pop()
+    return keep
+
+
+def _stripped_environment(
+    environment: Environment, keep_headers: bool, changes: list[Change]
+) -> list[str]:
+    """The builder's last step: the environment stripped of what no import needs (bytecode,
+    bundled test suites, headers unless ``keep_headers``, a conda root's package cache)."""
     stripped = "bytecode and the packages' bundled test suites"
     if not keep_headers:
         stripped += ", C/C++ headers and static libraries (nothing compiles at run time)"
     causes = "removable:bytecode,tests" + ("" if keep_headers else ",toolchain")
-    keep.append(writer.change(causes, f"the copied environment leaves out {stripped}"))
     changes.append(Change(causes, f"the copied environment leaves out {stripped}"))
     strip = writer.strip_venv(tests=True, headers=not keep_headers)
     strip = [s.replace(writer.VENV, environment.prefix) for s in strip]
     if environment.mode == "conda" and not environment.named_conda_env:
         strip.append(f"rm -rf {environment.prefix}/pkgs")
-    keep.append(writer.run(strip))
-    if environment.mode == "redirect":  # the virtualenv the builder creates, not the user's
-        description, commands = change_lines(tooling, environment.prefix)
-        if commands:
-            keep.append(writer.change("restructure", description))
-            changes.append(Change("restructure", description))
-            keep.append(writer.run(commands))
-    return "\n".join(keep) + "\n", changes
+    return [
+        writer.change(causes, f"the copied environment leaves out {stripped}"),
+        writer.run(strip),
+    ]
 
 
 def _kept_indexes(
@@ -748,30 +786,34 @@ def _runtime_run(runtime: _Runtime, dockerfile: Dockerfile, run: RunStep, prefix
     if not set(run.roles) & _MOVED:
         runtime.programs.update(c.name for c in run.commands)
         return _source(dockerfile, instruction)  # nothing to take out: as written
+    kept, changed = _kept_parts(runtime, dockerfile, run, run.parts, prefix)
+    if not any(p.effects for p in kept):
+        return []
+    if not changed:
+        return _source(dockerfile, instruction)
+    flags = " ".join(instruction.flags)
+    head = f"RUN {flags} " if flags else "RUN "
+    return [head + join([p.part for p in kept])]
+
+
+def _kept_parts(
+    runtime: _Runtime,
+    dockerfile: Dockerfile,
+    run: RunStep,
+    parts: Sequence[PartRoles],
+    prefix: str,
+) -> tuple[list[PartRoles], bool]:
+    """(the parts of a RUN the runtime stage runs again, whether any was left out): the
+    installs, the apt steps (gathered in ``runtime``) and the tending of the copied
+    environment left out."""
     kept: list[PartRoles] = []
     changed = False
-    for part in run.parts:
+    for part in parts:
         roles = set(part.roles)
         if run.installs and _tends_environment(part, prefix):
             changed = True  # the builder cleaned the environment it copies
             continue
-        if part.installs and part.effects:
-            raise refuse(
-                dockerfile.path,
-                f"line {line}: `{_short(part.part.text)}` both installs into the environment "
-                "and does other work in one shell construct; fix cannot keep one without the "
-                "other",
-                "give the install its own RUN (or its own && step), then run fix again",
-            )
-        if roles & {"apt-install", "apt-remove", "apt-upgrade"} and (
-            part.effects or not part.part.simple
-        ):
-            raise refuse(
-                dockerfile.path,
-                f"line {line}: `{_short(part.part.text)}` runs apt inside a shell construct; "
-                "fix gathers apt installs into one layer and cannot move this one",
-                "give apt its own RUN step, then run fix again",
-            )
+        _refuse_entangled(dockerfile, run.line, part)
         if "apt-install" in roles:
             runtime.apt.extend(apt_packages_of(part.commands))
         if "apt-remove" in roles:
@@ -785,13 +827,29 @@ def _runtime_run(runtime: _Runtime, dockerfile: Dockerfile, run: RunStep, prefix
             kept.append(part)
         else:
             changed = True
-    if not any(p.effects for p in kept):
-        return []
-    if not changed:
-        return _source(dockerfile, instruction)
-    flags = " ".join(instruction.flags)
-    head = f"RUN {flags} " if flags else "RUN "
-    return [head + join([p.part for p in kept])]
+    return kept, changed
+
+
+def _refuse_entangled(dockerfile: Dockerfile, line: int, part: PartRoles) -> None:
+    """An install or an apt step inside a shell construct that does other work too: the
+    runtime stage cannot keep the one without the other."""
+    if part.installs and part.effects:
+        raise refuse(
+            dockerfile.path,
+            f"line {line}: `{_short(part.part.text)}` both installs into the environment "
+            "and does other work in one shell construct; fix cannot keep one without the "
+            "other",
+            "give the install its own RUN (or its own && step), then run fix again",
+        )
+    if set(part.roles) & {"apt-install", "apt-remove", "apt-upgrade"} and (
+        part.effects or not part.part.simple
+    ):
+        raise refuse(
+            dockerfile.path,
+            f"line {line}: `{_short(part.part.text)}` runs apt inside a shell construct; "
+            "fix gathers apt installs into one layer and cannot move this one",
+            "give apt its own RUN step, then run fix again",
+        )
 
 
 def _whole_run(runtime: _Runtime, dockerfile: Dockerfile, run: RunStep) -> list[str]:
