@@ -29,7 +29,7 @@ from jettison.errors import ConfigError
 from jettison.image.distribution.client import Transport
 from jettison.imageref import name_component
 from jettison.notices import Notice
-from jettison.plan.model import PlanReport
+from jettison.plan.model import Generated, PlanReport
 from jettison.progress import Progress
 
 DEFAULT_OUT_DIR = "jettison-plan"
@@ -85,10 +85,7 @@ def plan(
     chosen = _builder(build) if measure else None
     report = _planned(top, out, prefix, share_threshold, offline=offline, on_step=on_step)
     if write:
-        from jettison.plan.write import write as write_files
-
-        on_step(f"write {len(report.generated.files)} files to {out}")
-        write_files(report.generated, force=force)
+        _write(report.generated, out, force=force, on_step=on_step)
     measurement = None
     if chosen is not None:
         from jettison.plan.measure import measure as measure_images
@@ -106,6 +103,13 @@ def plan(
             transport=Transport(tls_verify=tls_verify),
         )
     return dataclasses.replace(report, written=write, measurement=measurement)
+
+
+def _write(generated: Generated, out: Path, *, force: bool, on_step: Callable[[str], None]) -> None:
+    from jettison.plan.write import write as write_files
+
+    on_step(f"write {len(generated.files)} files to {out}")
+    write_files(generated, force=force)
 
 
 def _check_measure_options(
