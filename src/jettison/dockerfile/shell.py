@@ -274,30 +274,45 @@ class SourceWord:
 
 def source_words(script: str, offset: int = 0) -> list[SourceWord]:
     """The words of ``script`` as written, with their offsets (plus ``offset``): split where
-    the shell splits them (unquoted blanks, line continuations, newlines, the operators
-    ``;&|()``, which are words of their own), quotes and escapes kept in their word,
-    comments left out. What an edit of a command line works on: the words of
-    :func:`split_commands` are read from these (:func:`command_words`)."""
+    the shell splits them (unquoted blanks, line continuations), the operators ``;&|()``
+    and newlines words of their own, quotes and escapes kept in their word. Comments are
+    left out, a comment line with its newline (a Dockerfile drops it from a continued RUN).
+    What an edit of a command line works on: the words of :func:`split_commands` are read
+    from these (:func:`command_words`)."""
     out: list[SourceWord] = []
     at, size = 0, len(script)
     while at < size:
         char = script[at]
-        if char in " \t\r\n" or script.startswith("\\\n", at):
+        if char in " \t\r" or script.startswith("\\\n", at):
             at += 2 if char == "\\" else 1
         elif char == "#":
-            newline = script.find("\n", at)
-            at = newline if newline >= 0 else size
-        elif char in _OPERATORS:
-            end = at
-            while end < size and script[end] in _OPERATORS:
-                end += 1
-            out.append(SourceWord(script[at:end], at + offset, end + offset))
-            at = end
+            at = _comment_end(script, at)
         else:
-            end = _word_end(script, at)
+            operator = char in _OPERATORS or char == "\n"
+            end = _operator_end(script, at) if operator else _word_end(script, at)
             out.append(SourceWord(script[at:end], at + offset, end + offset))
             at = end
     return out
+
+
+def _comment_end(script: str, at: int) -> int:
+    """Where the comment that starts at ``at`` ends: at its newline, or after it when the
+    comment is the whole line."""
+    newline = script.find("\n", at)
+    if newline < 0:
+        return len(script)
+    whole_line = not script[script.rfind("\n", 0, at) + 1 : at].strip()
+    return newline + 1 if whole_line else newline
+
+
+def _operator_end(script: str, at: int) -> int:
+    """Where the run of operators (or the newline) at ``at`` ends."""
+    if script[at] == "\n":
+        return at + 1
+    end = at
+    while end < len(script) and script[end] in _OPERATORS:
+        end += 1
+    return end
 
 
 def _word_end(script: str, at: int) -> int:

@@ -56,6 +56,20 @@ def test_source_words_are_written_words_with_their_offsets() -> None:
     assert all(script[w.start : w.end] == w.text for w in words)
 
 
+def test_source_words_newlines_separate_and_comment_lines_go_whole() -> None:
+    script = "pip install x  # why\n# a comment line\n  pip install y"
+    assert [w.text for w in source_words(script)] == [
+        "pip", "install", "x", "\n", "pip", "install", "y",
+    ]  # fmt: skip
+
+
+def test_command_words_never_join_two_lines_of_a_script() -> None:
+    script = "echo pip\ninstall x\necho pip install x"
+    (found,) = [c for c in split_commands(script) if c.name == "echo" and len(c.argv) > 2]
+    words = command_words(script, found)
+    assert words is not None and words[0].start == script.rindex("echo")
+
+
 def test_source_words_keep_an_unclosed_quote_in_the_last_word() -> None:
     assert [w.text for w in source_words("echo 'unbalanced x")] == ["echo", "'unbalanced x"]
 
