@@ -349,9 +349,6 @@ def _in_stage(dockerfile: Dockerfile, number: int, stage: Stage) -> bool:
     return number > start and (not following or number < min(following))
 
 
-_FROM_AS = re.compile(r"\s+AS\s+\S+\s*$", re.IGNORECASE)
-
-
 def _named(line: str, name: str = BUILDER) -> str:
     """A FROM line with ``AS name`` (it had no name)."""
     return line.rstrip() + f" AS {name}"
