@@ -11,8 +11,14 @@ import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from jettison.dockerfile.model import Dockerfile, Instruction
-from jettison.dockerfile.shell import CONDA_RUNNERS, Command, commands_of, split_commands
+from jettison.dockerfile.model import Dockerfile, Instruction, Stage
+from jettison.dockerfile.shell import (
+    CONDA_RUNNERS,
+    Command,
+    commands_of,
+    runner_prefix,
+    split_commands,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +115,33 @@ def start_argv(dockerfile: Dockerfile) -> tuple[Instruction, tuple[str, ...]] | 
     if cmd is not None and argv(cmd):
         return cmd, argv(cmd)
     return None
+
+
+def programs_of(instruction: Instruction) -> set[str]:
+    """The programs a CMD, ENTRYPOINT or HEALTHCHECK runs, by base name (``poetry run x``:
+    poetry and x; a health check's ``CMD`` word skipped, ``HEALTHCHECK NONE`` runs none)."""
+    out: set[str] = set()
+    for command in commands_of(instruction):
+        argv = command.argv
+        if instruction.keyword == "HEALTHCHECK" and argv[:1] in (("CMD",), ("NONE",)):
+            argv = argv[1:]
+        if argv:
+            out.add(posixpath.basename(argv[0]))
+            at = runner_prefix(argv)
+            if at:
+                out.add(posixpath.basename(argv[at]))
+    return out
+
+
+def launched_programs(stages: Sequence[Stage]) -> set[str]:
+    """The programs every CMD, ENTRYPOINT and HEALTHCHECK of ``stages`` runs (not only the
+    last ones: :func:`programs_of` each)."""
+    return {
+        program
+        for stage in stages
+        for instruction in stage.of("CMD", "ENTRYPOINT", "HEALTHCHECK")
+        for program in programs_of(instruction)
+    }
 
 
 PRIVILEGE_DROPPERS = frozenset(

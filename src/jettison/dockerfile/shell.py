@@ -248,6 +248,130 @@ def pipelines(script: str) -> list[tuple[Command, ...]]:
     return out
 
 
+# -- words as written ------------------------------------------------------------------------------
+
+_OPERATORS = frozenset(";&|()")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceWord:
+    """A word of a script as it is written, and where: ``script[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+
+
+def source_words(script: str, offset: int = 0) -> list[SourceWord]:
+    """The words of ``script`` as written, with their offsets (plus ``offset``): split where
+    the shell splits them (unquoted blanks, line continuations), the operators ``;&|()``
+    and newlines words of their own, quotes and escapes kept in their word. Comments are
+    left out, a comment line with its newline (a Dockerfile drops it from a continued RUN).
+    What an edit of a command line works on: the words of :func:`split_commands` are read
+    from these (:func:`command_words`)."""
+    out: list[SourceWord] = []
+    at, size = 0, len(script)
+    while at < size:
+        char = script[at]
+        if char in " \t\r" or script.startswith("\\\n", at):
+            at += 2 if char == "\\" else 1
+        elif char == "#":
+            at = _comment_end(script, at)
+        else:
+            operator = char in _OPERATORS or char == "\n"
+            end = _operator_end(script, at) if operator else _word_end(script, at)
+            out.append(SourceWord(script[at:end], at + offset, end + offset))
+            at = end
+    return out
+
+
+def _comment_end(script: str, at: int) -> int:
+    """Where the comment that starts at ``at`` ends: at its newline, or after it when the
+    comment is the whole line."""
+    newline = script.find("\n", at)
+    if newline < 0:
+        return len(script)
+    whole_line = not script[script.rfind("\n", 0, at) + 1 : at].strip()
+    return newline + 1 if whole_line else newline
+
+
+def _operator_end(script: str, at: int) -> int:
+    """Where the run of operators (or the newline) at ``at`` ends."""
+    if script[at] == "\n":
+        return at + 1
+    end = at
+    while end < len(script) and script[end] in _OPERATORS:
+        end += 1
+    return end
+
+
+def _word_end(script: str, at: int) -> int:
+    """Where the word that starts at ``at`` ends: at an unquoted blank or operator."""
+    size = len(script)
+    while at < size:
+        char = script[at]
+        if char in " \t\r\n" or char in _OPERATORS or script.startswith("\\\n", at):
+            return at
+        if char == "\\":
+            at += 2
+        elif char in "'\"":
+            at = _quote_end(script, at)
+        else:
+            at += 1
+    return size
+
+
+def _quote_end(script: str, at: int) -> int:
+    """The offset after the quoted string that opens at ``at`` (the end of ``script`` when
+    it is not closed)."""
+    quote = script[at]
+    at += 1
+    while at < len(script) and script[at] != quote:
+        at += 2 if quote == '"' and script[at] == "\\" else 1
+    return min(at + 1, len(script))
+
+
+def _quoted_parts(word: SourceWord) -> list[tuple[str, int]]:
+    """The quoted strings inside ``word`` (``sh -c 'pip install x'``), each as (its text
+    without the quotes, its offset)."""
+    out: list[tuple[str, int]] = []
+    at = 0
+    while at < len(word.text):
+        char = word.text[at]
+        if char == "\\":
+            at += 2
+        elif char in "'\"":
+            end = _quote_end(word.text, at)
+            out.append((word.text[at + 1 : end - 1], word.start + at + 1))
+            at = end
+        else:
+            at += 1
+    return out
+
+
+def command_words(script: str, command: Command) -> list[SourceWord] | None:
+    """The words of ``script`` as written that ``command`` (one of its
+    :func:`split_commands`, unwrapped or not) was read from, one for each word of its argv
+    (the same source word for the parts of ``x>=1``): the first place its words stand in a
+    row, inside a quoted ``sh -c`` body when not outside. None when ``command`` is not
+    there."""
+    return _find_words(source_words(script), command.argv)
+
+
+def _find_words(words: list[SourceWord], argv: Sequence[str]) -> list[SourceWord] | None:
+    tokens: list[tuple[str, SourceWord]] = [(t, w) for w in words for t, _ in _tokens(w.text)]
+    values = [t for t, _ in tokens]
+    for at in range(len(tokens) - len(argv) + 1):
+        if values[at : at + len(argv)] == list(argv):
+            return [w for _, w in tokens[at : at + len(argv)]]
+    for word in words:
+        for text, offset in _quoted_parts(word):
+            inner = _find_words(source_words(text, offset), argv)
+            if inner is not None:
+                return inner
+    return None
+
+
 # -- what runs in the default build --------------------------------------------------------------
 
 _TESTS = frozenset({"[", "[[", "test"})

@@ -401,15 +401,42 @@ def _pipenv_target(command: Command, step: Step) -> Target:
 # -- the environment ------------------------------------------------------------------------------
 
 
+_Install = tuple[RunStep, Command, Target]
+"""One install command of a RUN, and where it installs."""
+
+
 def find_environment(
     dockerfile: Dockerfile, runs: Sequence[RunStep], *, conda_family: bool, runtime_tools: set[str]
 ) -> Environment:
     """The environment ``runs`` install into, or a refusal (FixError) saying why it cannot be
     copied. ``runtime_tools``: programs the runtime stage runs (a tool it needs must be in
     the environment)."""
-    path = dockerfile.path
     _refuse_script_conda(dockerfile, runs)
     installs = [(run, command, target) for run in runs for command, target in run.targets]
+    _refuse_uncopyable(dockerfile, installs)
+    project = [i for i in installs if not i[2].tools_only]
+    if any(t.kind == "conda" for _, _, t in installs) or conda_family:
+        return _conda_environment(dockerfile, runs, installs, project or installs, runtime_tools)
+    kind, prefix = _one_environment(dockerfile, project)
+    wanted = [i for i in installs if not i[2].tools_only or _installs_any(i[1], runtime_tools)]
+    first = wanted[0][0] if wanted else project[0][0]
+    tools = tuple(dict.fromkeys(t.tool for _, _, t in project))
+    owner = _owner(dockerfile, first)
+    if kind == "env" and prefix is not None:
+        _refuse_tools_outside(dockerfile, installs, runtime_tools, prefix)
+        return Environment("venv", prefix, first.instruction, tools=tools, owner=owner)
+    python = _named_interpreter(first, project[0][1])
+    first_redirect = next(run for run, _, t in installs if run is first or not t.tools_only)
+    if first_redirect.line > first.line:
+        first_redirect = first
+    return Environment(
+        "redirect", VENV, first_redirect.instruction, python=python, tools=tools, owner=owner
+    )
+
+
+def _refuse_uncopyable(dockerfile: Dockerfile, installs: Sequence[_Install]) -> None:
+    """No install, or one that puts packages where the runtime stage cannot copy them from."""
+    path = dockerfile.path
     if not installs:
         raise refuse(
             path,
@@ -432,14 +459,15 @@ def find_environment(
                 "base does not have at the same path",
                 "install Python from the base or its package manager, then run fix again",
             )
-    wanted = [i for i in installs if not i[2].tools_only or _installs_any(i[1], runtime_tools)]
-    project = [i for i in installs if not i[2].tools_only]
-    if any(t.kind == "conda" for _, _, t in installs) or conda_family:
-        return _conda_environment(dockerfile, runs, installs, project or installs, runtime_tools)
+
+
+def _one_environment(dockerfile: Dockerfile, project: Sequence[_Install]) -> tuple[str, str | None]:
+    """(kind, prefix) of the one environment the service's packages go to (``system``
+    for the base's Python); refused when there is none, or more than one."""
     kinds = {(t.kind if t.kind != "unknown" else "system", t.path) for _, _, t in project}
     if not project:
         raise refuse(
-            path,
+            dockerfile.path,
             "the Dockerfile installs installer tools only (pip, poetry, uv...): no "
             "environment of the service to split off",
             "run `jettison lint` for what else to change",
@@ -447,36 +475,31 @@ def find_environment(
     if len(kinds) > 1:
         where = ", ".join(sorted(p or "the base's Python" for _, p in kinds))
         raise refuse(
-            path,
+            dockerfile.path,
             f"the installs go to more than one environment ({where}); the runtime stage copies one",
             "install everything into one environment, then run fix again",
         )
-    kind, prefix = kinds.pop()
-    first = wanted[0][0] if wanted else project[0][0]
-    tools = tuple(dict.fromkeys(t.tool for _, _, t in project))
-    owner = _owner(dockerfile, first)
-    if kind == "env" and prefix is not None:
-        missing = sorted(
-            t
-            for t in runtime_tools & {"poetry", "pdm", "uv", "pipenv"}
-            for _, command, found in installs
-            if found.tools_only and found.path != prefix and _installs_any(command, {t})
-        )
-        if missing:
-            raise refuse(
-                path,
-                f"the service runs {', '.join(sorted(missing))}, installed outside its "
-                f"environment {prefix}",
-                "install the tool into the environment, then run fix again",
-            )
-        return Environment("venv", prefix, first.instruction, tools=tools, owner=owner)
-    python = _named_interpreter(first, project[0][1])
-    first_redirect = next(run for run, _, t in installs if run is first or not t.tools_only)
-    if first_redirect.line > first.line:
-        first_redirect = first
-    return Environment(
-        "redirect", VENV, first_redirect.instruction, python=python, tools=tools, owner=owner
+    return kinds.pop()
+
+
+def _refuse_tools_outside(
+    dockerfile: Dockerfile, installs: Sequence[_Install], runtime_tools: set[str], prefix: str
+) -> None:
+    """A project tool the service runs (``poetry run``) installed outside the virtualenv
+    at ``prefix``: the runtime stage, which copies the virtualenv alone, would lack it."""
+    missing = sorted(
+        t
+        for t in runtime_tools & {"poetry", "pdm", "uv", "pipenv"}
+        for _, command, found in installs
+        if found.tools_only and found.path != prefix and _installs_any(command, {t})
     )
+    if missing:
+        raise refuse(
+            dockerfile.path,
+            f"the service runs {', '.join(sorted(missing))}, installed outside its "
+            f"environment {prefix}",
+            "install the tool into the environment, then run fix again",
+        )
 
 
 def _installs_any(command: Command, tools: set[str]) -> bool:
@@ -488,8 +511,8 @@ def _installs_any(command: Command, tools: set[str]) -> bool:
 def _conda_environment(
     dockerfile: Dockerfile,
     runs: Sequence[RunStep],
-    installs: Sequence[tuple[RunStep, Command, Target]],
-    project: Sequence[tuple[RunStep, Command, Target]],
+    installs: Sequence[_Install],
+    project: Sequence[_Install],
     runtime_tools: set[str],
 ) -> Environment:
     """One named environment when everything goes there, the service finds it on ``PATH``

@@ -264,27 +264,44 @@ def _plan(
     if family == "apt":
         return _apt_plan(ref, runtime_base, apt_packages)
     if family == "framework":
-        return _same_image(
-            family,
-            ref,
-            runtime_base,
-            f"runtime stage stays on {ref.text}: {_framework(ref)} has no slimmer variant "
-            "with the stack the service runs on; the split leaves out what only the build "
-            "needs",
-            python="python3",
-            venv_apt=("python3-venv",),
-            system_site_packages=True,
-            bins=("/usr/local/bin", "/usr/bin"),
-        )
+        return _framework_plan(ref, runtime_base)
     if family == "micromamba":
-        plan = _same_image(
-            family,
-            ref,
-            runtime_base,
-            f"runtime stage stays on {ref.text}: micromamba's image is already a slim "
-            "Debian with one binary",
-        )
-        return dataclasses.replace(plan, image_user=MICROMAMBA_USER)
+        return _micromamba_plan(ref, runtime_base)
+    return _conda_plan(family, ref, runtime_base)
+
+
+def _framework_plan(ref: ImageRef, runtime_base: str | None) -> RuntimePlan:
+    """A framework image (NGC, tensorflow/tensorflow): the runtime stage stays on it."""
+    return _same_image(
+        "framework",
+        ref,
+        runtime_base,
+        f"runtime stage stays on {ref.text}: {_framework(ref)} has no slimmer variant "
+        "with the stack the service runs on; the split leaves out what only the build "
+        "needs",
+        python="python3",
+        venv_apt=("python3-venv",),
+        system_site_packages=True,
+        bins=("/usr/local/bin", "/usr/bin"),
+    )
+
+
+def _micromamba_plan(ref: ImageRef, runtime_base: str | None) -> RuntimePlan:
+    """mambaorg/micromamba: already slim; the runtime stage stays on it, as its user."""
+    plan = _same_image(
+        "micromamba",
+        ref,
+        runtime_base,
+        f"runtime stage stays on {ref.text}: micromamba's image is already a slim "
+        "Debian with one binary",
+    )
+    return dataclasses.replace(plan, image_user=MICROMAMBA_USER)
+
+
+def _conda_plan(family: Family, ref: ImageRef, runtime_base: str | None) -> RuntimePlan:
+    """A conda image: the runtime stage on the Debian release it is built on (the conda
+    environment brings its own Python), or on the image itself when the release is not
+    known from the name or a runtime base is given."""
     slim = CONDA_REPOSITORIES.get(ref.repository)
     if slim is None or runtime_base is not None:
         return _same_image(

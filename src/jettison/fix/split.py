@@ -33,19 +33,31 @@ nothing would be saved.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from jettison.dockerfile import writer
 from jettison.dockerfile.commands.downloads import git_clone
-from jettison.dockerfile.commands.python import parse_install
+from jettison.dockerfile.commands.python import (
+    editable_dropped,
+    parse_install,
+    parse_package,
+    run_with_python,
+)
 from jettison.dockerfile.commands.system import package_name
 from jettison.dockerfile.copies import WHOLE_CONTEXT, copy_parts
-from jettison.dockerfile.launch import exposed_tcp_port
+from jettison.dockerfile.launch import exposed_tcp_port, launched_programs, programs_of
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute, covers
-from jettison.dockerfile.shell import Command, commands_of, runner_prefix, split_commands
+from jettison.dockerfile.shell import (
+    Command,
+    command_words,
+    commands_of,
+    runner_prefix,
+    split_commands,
+)
 from jettison.dockerfile.steps import Step, chain, expand, steps
 from jettison.dockerfile.writer import join
 from jettison.facts.system import (
@@ -133,7 +145,7 @@ def split_dockerfile(
     conda = plan.family in ("conda", "micromamba")
     runs = run_steps(dockerfile, final, conda_base=conda, env_name=env_name)
     all_steps = steps(dockerfile, final, inherited=True)
-    runtime_programs = _launch_programs(stages) | _runners(runs)
+    runtime_programs = launched_programs(stages) | _runners(runs)
     environment = find_environment(
         dockerfile, runs, conda_family=conda, runtime_tools=runtime_programs
     )
@@ -160,20 +172,23 @@ def split_dockerfile(
     refuse_variable_apt(dockerfile, runtime.apt)
     _refuse_path_reset(dockerfile, all_steps, environment)
     moved = any(c.description.endswith(_TOOLS_MOVED) for c in builder_changes)
-    gained = _gains(runtime, plan, environment, runs, runtime_programs, tools_moved=moved)
-    if not gained:
-        raise refuse(
-            dockerfile.path,
-            f"the runtime stage would run on {plan.runtime}, the base itself, with the same "
-            "packages: the Dockerfile installs no build tools for a builder to keep, so a "
-            "second stage saves nothing",
-            "run `jettison lint` for what else to change",
-        )
+    if not _gains(runtime, plan, environment, runs, runtime_programs, tools_moved=moved):
+        raise _nothing_saved(dockerfile, plan)
     runtime_text = _runtime_text(
         runtime, plan, environment, all_steps, writable, healthcheck=healthcheck, user=user
     )
     changes = [*builder_changes, *runtime.changes]
     return Split(builder_text + "\n" + runtime_text, tuple(changes))
+
+
+def _nothing_saved(dockerfile: Dockerfile, plan: RuntimePlan) -> FixError:
+    return refuse(
+        dockerfile.path,
+        f"the runtime stage would run on {plan.runtime}, the base itself, with the same "
+        "packages: the Dockerfile installs no build tools for a builder to keep, so a "
+        "second stage saves nothing",
+        "run `jettison lint` for what else to change",
+    )
 
 
 # -- the builder ----------------------------------------------------------------------------------
@@ -193,27 +208,59 @@ def _builder(
 ) -> tuple[str, list[Change]]:
     """The file up to the last install, as written, with the builder's edits (``name``: the
     builder's, when its stage has none)."""
-    lines = list(dockerfile.lines)
-    chain_indexes = {s.index for s in stages}
-    end = last_install.instruction.position.end_line or last_install.line
-    builder = last_install.step.stage
-    keep: list[str] = []
     changes: list[Change] = []
     inserts = _redirect_lines(environment, plan, runs, changes)
     edits = _editable_edits(dockerfile, runs, environment, changes)
     _tool_edits(dockerfile, runs, environment, plan, runtime_tools, edits, changes)
-    indexes = _kept_indexes(dockerfile, stages, builder)
-    for kept in dockerfile.stages:  # COPY --from=N: the stage's index in the output
-        if kept.index in indexes:
-            for instruction in kept.instructions:
-                lines_of = [edits.get(n, lines[n - 1]) for n in _numbers(instruction)]
-                renumbered = _renumbered(dockerfile, instruction, lines_of, indexes)
-                for n, written in zip(_numbers(instruction), renumbered, strict=True):
-                    if written != lines[n - 1]:
-                        edits[n] = written
+    indexes = _kept_indexes(dockerfile, stages, last_install.step.stage)
+    _renumber_copies(dockerfile, indexes, edits)
+    keep = _builder_lines(dockerfile, stages, last_install, environment, inserts, edits, name)
+    keep += _stripped_environment(environment, keep_headers, changes)
+    if environment.mode == "redirect":  # the virtualenv the builder creates, not the user's
+        description, commands = change_lines(tooling, environment.prefix)
+        if commands:
+            keep.append(writer.change("restructure", description))
+            changes.append(Change("restructure", description))
+            keep.append(writer.run(commands))
+    return "\n".join(keep) + "\n", changes
+
+
+def _renumber_copies(
+    dockerfile: Dockerfile, indexes: dict[int, int], edits: dict[int, str]
+) -> None:
+    """The ``COPY --from=N`` lines of the kept stages with N the stage's index in the output
+    (``edits``: line number -> text, updated in place)."""
+    lines = dockerfile.lines
+    for kept in dockerfile.stages:
+        if kept.index not in indexes:
+            continue
+        for instruction in kept.instructions:
+            lines_of = [edits.get(n, lines[n - 1]) for n in _numbers(instruction)]
+            renumbered = _renumbered(dockerfile, instruction, lines_of, indexes)
+            for n, written in zip(_numbers(instruction), renumbered, strict=True):
+                if written != lines[n - 1]:
+                    edits[n] = written
+
+
+def _builder_lines(
+    dockerfile: Dockerfile,
+    stages: Sequence[Stage],
+    last_install: RunStep,
+    environment: Environment,
+    inserts: Sequence[str],
+    edits: dict[int, str],
+    name: str,
+) -> list[str]:
+    """The lines of the file up to the last install (the stages of the final image after the
+    builder left out), edited, the redirect inserted before the first install, the builder
+    stage named; no blank lines at the end."""
+    chain_indexes = {s.index for s in stages}
+    end = last_install.instruction.position.end_line or last_install.line
+    builder = last_install.step.stage
     starts = {s.from_instruction.position.line: s for s in dockerfile.stages}
+    keep: list[str] = []
     skipping = False
-    for number, text in enumerate(lines, start=1):
+    for number, text in enumerate(dockerfile.lines, start=1):
         stage = starts.get(number)
         if stage is not None:
             skipping = stage.index in chain_indexes and stage.index > builder.index
@@ -226,24 +273,27 @@ def _builder(
         keep.append(edits.get(number, text))
     while keep and not keep[-1].strip():
         keep.pop()
+    return keep
+
+
+def _stripped_environment(
+    environment: Environment, keep_headers: bool, changes: list[Change]
+) -> list[str]:
+    """The builder's last step: the environment stripped of what no import needs (bytecode,
+    bundled test suites, headers unless ``keep_headers``, a conda root's package cache)."""
     stripped = "bytecode and the packages' bundled test suites"
     if not keep_headers:
         stripped += ", C/C++ headers and static libraries (nothing compiles at run time)"
     causes = "removable:bytecode,tests" + ("" if keep_headers else ",toolchain")
-    keep.append(writer.change(causes, f"the copied environment leaves out {stripped}"))
     changes.append(Change(causes, f"the copied environment leaves out {stripped}"))
     strip = writer.strip_venv(tests=True, headers=not keep_headers)
     strip = [s.replace(writer.VENV, environment.prefix) for s in strip]
     if environment.mode == "conda" and not environment.named_conda_env:
         strip.append(f"rm -rf {environment.prefix}/pkgs")
-    keep.append(writer.run(strip))
-    if environment.mode == "redirect":  # the virtualenv the builder creates, not the user's
-        description, commands = change_lines(tooling, environment.prefix)
-        if commands:
-            keep.append(writer.change("restructure", description))
-            changes.append(Change("restructure", description))
-            keep.append(writer.run(commands))
-    return "\n".join(keep) + "\n", changes
+    return [
+        writer.change(causes, f"the copied environment leaves out {stripped}"),
+        writer.run(strip),
+    ]
 
 
 def _kept_indexes(
@@ -297,9 +347,6 @@ def _in_stage(dockerfile: Dockerfile, number: int, stage: Stage) -> bool:
         s.from_instruction.position.line for s in dockerfile.stages if s.index > stage.index
     ]
     return number > start and (not following or number < min(following))
-
-
-_FROM_AS = re.compile(r"\s+AS\s+\S+\s*$", re.IGNORECASE)
 
 
 def _named(line: str, name: str = BUILDER) -> str:
@@ -408,28 +455,55 @@ def _tool_edits(
             tools = _separable(run, command, runtime_tools)
             if not target.tools_only or not tools:
                 continue
-            names = "|".join(re.escape(t) for t in sorted(tools))
-            pattern = re.compile(
-                r"(?<![\w/.-])(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)? -m pip)"
-                rf"(?=\s+install\s[^&;|\n]*?(?<![\w-])(?:{names})(?![\w-]))"
-            )
-            first = run.line
-            for number in range(first, (run.instruction.position.end_line or first) + 1):
-                current = edits.get(number, dockerfile.lines[number - 1])
-                new = pattern.sub(f"{base} -m pip", current, count=1)
-                if new != current:
-                    edits[number] = new
-                    changes.append(
-                        Change(
-                            "restructure",
-                            f"line {run.line}: {', '.join(sorted(tools))} installed with the "
-                            f"image's own Python ({base}): {_TOOLS_MOVED}",
-                        )
+            if not _named_on_pip_line(_run_text(dockerfile, run, edits), command, tools):
+                continue
+            edit = functools.partial(run_with_python, command=command, python=base)
+            if _edit_run(dockerfile, run, edits, edit):
+                changes.append(
+                    Change(
+                        "restructure",
+                        f"line {run.line}: {', '.join(sorted(tools))} installed with the "
+                        f"image's own Python ({base}): {_TOOLS_MOVED}",
                     )
-                    break
+                )
 
 
-_EDITABLE = r"(?<=\s)(?:-e|--editable)(?:=|\s+)(?=[\"']?{word}[\"']?(?:\s|$|\\))"
+def _edit_run(
+    dockerfile: Dockerfile,
+    run: RunStep,
+    edits: dict[int, str],
+    edit: Callable[[str], str | None],
+) -> bool:
+    """Apply ``edit`` (the RUN's text as edited so far -> the text edited once more, or None)
+    to ``run``, each line it changes recorded in ``edits`` (line number -> text); whether it
+    changed any."""
+    before = _run_text(dockerfile, run, edits)
+    after = edit(before)
+    if after is None:
+        return False
+    lines = zip(_numbers(run.instruction), before.split("\n"), after.split("\n"), strict=True)
+    edits.update((number, new) for number, old, new in lines if new != old)
+    return True
+
+
+def _run_text(dockerfile: Dockerfile, run: RunStep, edits: dict[int, str]) -> str:
+    """The lines of ``run`` as edited so far."""
+    return "\n".join(edits.get(n, dockerfile.lines[n - 1]) for n in _numbers(run.instruction))
+
+
+def _named_on_pip_line(text: str, command: Command, tools: set[str]) -> bool:
+    """One of ``tools`` is named on the line where the pip install ``command`` starts: an
+    install naming them only on a continuation line stays as written."""
+    words = command_words(text, command)
+    if words is None:
+        return False
+    line = text.count("\n", 0, words[0].start)
+    return any(
+        (package := parse_package(arg)) is not None
+        and package.name in tools
+        and text.count("\n", 0, word.start) == line
+        for arg, word in zip(command.argv, words, strict=True)
+    )
 
 
 def _editable_edits(
@@ -438,37 +512,23 @@ def _editable_edits(
     """Line number -> the line with ``-e`` dropped before each editable install of a project
     the builder has whole (copied or cloned before the install)."""
     out: dict[int, str] = {}
-    lines = dockerfile.lines
     for run in runs:
         cwd = run.step.cwd
         for command in run.commands:
             if command.name == "cd" and command.args:
                 cwd = absolute(expand(command.args[0], run.step.env), cwd)
             install = parse_install(run.instruction, command)
-            if install is None:
-                continue
-            for option in install.options:
-                if option.name not in ("-e", "--editable") or not option.value:
-                    continue
-                project = option.value
+            for project in install.editables if install is not None else ():
                 if not _is_path(project) or not _complete(dockerfile, run, project, cwd):
                     continue
-                word = re.escape(project)
-                pattern = re.compile(_EDITABLE.format(word=word))
-                first = run.line
-                last = run.instruction.position.end_line or first
-                for number in range(first, last + 1):
-                    current = out.get(number, lines[number - 1])
-                    new = pattern.sub("", current, count=1)
-                    if new != current:
-                        out[number] = new
-                        description = (
-                            f"line {run.line}: `pip install -e {project}` installs the project "
-                            "into the environment (not editable): the runtime stage needs no "
-                            "source tree nor its build artefacts"
-                        )
-                        changes.append(Change("restructure", description))
-                        break
+                edit = functools.partial(editable_dropped, command=command, project=project)
+                if _edit_run(dockerfile, run, out, edit):
+                    description = (
+                        f"line {run.line}: `pip install -e {project}` installs the project "
+                        "into the environment (not editable): the runtime stage needs no "
+                        "source tree nor its build artefacts"
+                    )
+                    changes.append(Change("restructure", description))
     return out
 
 
@@ -612,7 +672,7 @@ def _kept(
 ) -> list[str]:
     lines = _source(dockerfile, instruction)
     if instruction.keyword in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
-        runtime.programs.update(_programs(instruction))
+        runtime.programs.update(programs_of(instruction))
     if environment.mode == "redirect" and instruction.keyword in (
         "CMD", "ENTRYPOINT", "HEALTHCHECK", "ENV"
     ):  # fmt: skip
@@ -723,30 +783,34 @@ def _runtime_run(runtime: _Runtime, dockerfile: Dockerfile, run: RunStep, prefix
     if not set(run.roles) & _MOVED:
         runtime.programs.update(c.name for c in run.commands)
         return _source(dockerfile, instruction)  # nothing to take out: as written
+    kept, changed = _kept_parts(runtime, dockerfile, run, run.parts, prefix)
+    if not any(p.effects for p in kept):
+        return []
+    if not changed:
+        return _source(dockerfile, instruction)
+    flags = " ".join(instruction.flags)
+    head = f"RUN {flags} " if flags else "RUN "
+    return [head + join([p.part for p in kept])]
+
+
+def _kept_parts(
+    runtime: _Runtime,
+    dockerfile: Dockerfile,
+    run: RunStep,
+    parts: Sequence[PartRoles],
+    prefix: str,
+) -> tuple[list[PartRoles], bool]:
+    """(the parts of a RUN the runtime stage runs again, whether any was left out): the
+    installs, the apt steps (gathered in ``runtime``) and the tending of the copied
+    environment left out."""
     kept: list[PartRoles] = []
     changed = False
-    for part in run.parts:
+    for part in parts:
         roles = set(part.roles)
         if run.installs and _tends_environment(part, prefix):
             changed = True  # the builder cleaned the environment it copies
             continue
-        if part.installs and part.effects:
-            raise refuse(
-                dockerfile.path,
-                f"line {line}: `{_short(part.part.text)}` both installs into the environment "
-                "and does other work in one shell construct; fix cannot keep one without the "
-                "other",
-                "give the install its own RUN (or its own && step), then run fix again",
-            )
-        if roles & {"apt-install", "apt-remove", "apt-upgrade"} and (
-            part.effects or not part.part.simple
-        ):
-            raise refuse(
-                dockerfile.path,
-                f"line {line}: `{_short(part.part.text)}` runs apt inside a shell construct; "
-                "fix gathers apt installs into one layer and cannot move this one",
-                "give apt its own RUN step, then run fix again",
-            )
+        _refuse_entangled(dockerfile, run.line, part)
         if "apt-install" in roles:
             runtime.apt.extend(apt_packages_of(part.commands))
         if "apt-remove" in roles:
@@ -760,13 +824,29 @@ def _runtime_run(runtime: _Runtime, dockerfile: Dockerfile, run: RunStep, prefix
             kept.append(part)
         else:
             changed = True
-    if not any(p.effects for p in kept):
-        return []
-    if not changed:
-        return _source(dockerfile, instruction)
-    flags = " ".join(instruction.flags)
-    head = f"RUN {flags} " if flags else "RUN "
-    return [head + join([p.part for p in kept])]
+    return kept, changed
+
+
+def _refuse_entangled(dockerfile: Dockerfile, line: int, part: PartRoles) -> None:
+    """An install or an apt step inside a shell construct that does other work too: the
+    runtime stage cannot keep the one without the other."""
+    if part.installs and part.effects:
+        raise refuse(
+            dockerfile.path,
+            f"line {line}: `{_short(part.part.text)}` both installs into the environment "
+            "and does other work in one shell construct; fix cannot keep one without the "
+            "other",
+            "give the install its own RUN (or its own && step), then run fix again",
+        )
+    if set(part.roles) & {"apt-install", "apt-remove", "apt-upgrade"} and (
+        part.effects or not part.part.simple
+    ):
+        raise refuse(
+            dockerfile.path,
+            f"line {line}: `{_short(part.part.text)}` runs apt inside a shell construct; "
+            "fix gathers apt installs into one layer and cannot move this one",
+            "give apt its own RUN step, then run fix again",
+        )
 
 
 def _whole_run(runtime: _Runtime, dockerfile: Dockerfile, run: RunStep) -> list[str]:
@@ -922,15 +1002,41 @@ def _runtime_text(
     healthcheck: bool,
     user: bool,
 ) -> str:
-    lines: list[str] = []
-    for note in plan.notes:
-        lines.append(runtime.change(note.code, note.description))
-    lines.append(f"FROM {plan.runtime}")
+    """The runtime stage: its FROM and environment, the gathered apt layer, the kept steps
+    (with the user switched to after the last build step) and the health check."""
     apt, left = _runtime_apt(runtime, plan, environment)
+    lines = _runtime_head(runtime, plan, environment, apt)
+    lines += _left_out_notes(runtime, apt, left)
+    lines += _apt_lines(runtime, apt)
+    created, switch = _user_switch(runtime, plan, all_steps, writable, apt=bool(apt), user=user)
+    lines += created
+    if switch:
+        lines.extend(writer.with_user(runtime.groups, runtime.build_steps, switch))
+    else:
+        lines.extend(line for group in runtime.groups for line in group)
+    if healthcheck:
+        lines += _healthcheck_lines(runtime, [s.instruction for s in all_steps])
+    return "\n".join(lines) + "\n"
+
+
+def _runtime_head(
+    runtime: _Runtime, plan: RuntimePlan, environment: Environment, apt: Sequence[str]
+) -> list[str]:
+    """The plan's notes, the FROM line and the stage's environment (root for the apt layer
+    of an image with a user of its own)."""
+    lines = [runtime.change(note.code, note.description) for note in plan.notes]
+    lines.append(f"FROM {plan.runtime}")
     if plan.image_user and apt:
         lines.append("USER root")
     if apt:
         lines.append(writer.NONINTERACTIVE)
+    lines.append(_runtime_env(plan, environment))
+    return lines
+
+
+def _runtime_env(plan: RuntimePlan, environment: Environment) -> str:
+    """The ENV line: the environment first on ``PATH``, no bytecode written, a UTF-8 locale
+    on a slimmer image that has none."""
     env = ["PYTHONDONTWRITEBYTECODE=1"]
     if environment.mode == "redirect":
         env = [f"VIRTUAL_ENV={environment.prefix}", *env, f"PATH={environment.prefix}/bin:$PATH"]
@@ -938,7 +1044,13 @@ def _runtime_text(
         env.append(f"PATH={plan.runtime_path}:$PATH")
     if plan.runtime_path and plan.slimmer:
         env += ["LANG=C.UTF-8", "LC_ALL=C.UTF-8"]
-    lines.append("ENV " + " ".join(env))
+    return "ENV " + " ".join(env)
+
+
+def _left_out_notes(runtime: _Runtime, apt: Sequence[str], left: Sequence[str]) -> list[str]:
+    """The comments saying which build tools stay in the builder, and which tools of the full
+    image the runtime stage installs because a kept step runs them."""
+    lines: list[str] = []
     if left:
         lines.append(runtime.change("JT401", f"build tools only in the builder: {' '.join(left)}"))
     added = sorted(
@@ -952,58 +1064,65 @@ def _runtime_text(
                 "the steps, the command or the health check run",
             )
         )
-    if apt:
-        commands = ["apt-get update"]
-        if runtime.upgrade:
-            commands.append("apt-get upgrade -y")
-        commands += [writer.apt_install(apt), writer.APT_LISTS_REMOVED]
-        lines.append(
-            runtime.change(
-                "JT101 JT102", "apt in one layer, no recommended packages, lists removed"
-            )
-        )
-        lines.append(writer.run(commands))
-    instructions = [s.instruction for s in all_steps]
-    switch: tuple[str, ...] = ()
+    return lines
+
+
+def _apt_lines(runtime: _Runtime, apt: Sequence[str]) -> list[str]:
+    """The gathered apt layer (none without packages)."""
+    if not apt:
+        return []
+    commands = ["apt-get update"]
+    if runtime.upgrade:
+        commands.append("apt-get upgrade -y")
+    commands += [writer.apt_install(apt), writer.APT_LISTS_REMOVED]
+    note = runtime.change("JT101 JT102", "apt in one layer, no recommended packages, lists removed")
+    return [note, writer.run(commands)]
+
+
+def _user_switch(
+    runtime: _Runtime,
+    plan: RuntimePlan,
+    all_steps: Sequence[Step],
+    writable: Sequence[str],
+    *,
+    apt: bool,
+    user: bool,
+) -> tuple[list[str], tuple[str, ...]]:
+    """(the lines that create the service's user, the lines that switch to it after the last
+    build step); none when the Dockerfile switches itself. Back to the image's own user after
+    the apt layer, or to an unprivileged user the stage creates when ``user`` asks for one
+    and the service's files are not in root's home."""
+    if any(s.instruction.keyword == "USER" for s in all_steps):
+        return [], ()
     if plan.image_user:
-        if apt and not any(i.keyword == "USER" for i in instructions):
-            switch = (f"USER {plan.image_user}",)
-    elif user and not any(i.keyword == "USER" for i in instructions):
-        home = _under_root(all_steps)
-        if home is not None:
-            runtime.changes.append(
-                Change(
-                    "restructure",
-                    f"no unprivileged user: the service's files are under {home}, which only "
-                    "root can read",
-                )
+        return [], (f"USER {plan.image_user}",) if apt else ()
+    if not user:
+        return [], ()
+    home = _under_root(all_steps)
+    if home is not None:
+        runtime.changes.append(
+            Change(
+                "restructure",
+                f"no unprivileged user: the service's files are under {home}, which only "
+                "root can read",
             )
-        else:
-            lines.append(
-                runtime.change(
-                    "JT601", f"an unprivileged user `{writer.APP_USER}` runs the service"
-                )
-            )
-            lines.append(writer.run([writer.add_user()]))
-            switch = (f"USER {writer.APP_USER}",)
-            if writable:
-                owner = f"{writer.APP_USER}:{writer.APP_USER}"
-                switch = (writer.run([f"chown {owner} {' '.join(writable)}"]), *switch)
-    if switch:
-        lines.extend(writer.with_user(runtime.groups, runtime.build_steps, switch))
-    else:
-        lines.extend(line for group in runtime.groups for line in group)
-    port = exposed_tcp_port(instructions)
-    if (
-        healthcheck
-        and port is not None
-        and not any(i.keyword == "HEALTHCHECK" for i in instructions)
-    ):
-        lines.append(
-            runtime.change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
         )
-        lines.append(writer.healthcheck(port))
-    return "\n".join(lines) + "\n"
+        return [], ()
+    note = runtime.change("JT601", f"an unprivileged user `{writer.APP_USER}` runs the service")
+    switch: tuple[str, ...] = (f"USER {writer.APP_USER}",)
+    if writable:
+        owner = f"{writer.APP_USER}:{writer.APP_USER}"
+        switch = (writer.run([f"chown {owner} {' '.join(writable)}"]), *switch)
+    return [note, writer.run([writer.add_user()])], switch
+
+
+def _healthcheck_lines(runtime: _Runtime, instructions: Sequence[Instruction]) -> list[str]:
+    """A HEALTHCHECK that knocks on the exposed port, when the Dockerfile has none."""
+    port = exposed_tcp_port(instructions)
+    if port is None or any(i.keyword == "HEALTHCHECK" for i in instructions):
+        return []
+    note = runtime.change("JT605", f"HEALTHCHECK: the service accepts connections on port {port}")
+    return [note, writer.healthcheck(port)]
 
 
 def _under_root(all_steps: Sequence[Step]) -> str | None:
@@ -1023,32 +1142,6 @@ def _under_root(all_steps: Sequence[Step]) -> str | None:
         if found is not None and covers("/root", absolute(expand(found[1], step.env), step.cwd)):
             return "/root"
     return None
-
-
-def _programs(instruction: Instruction) -> set[str]:
-    """The programs a CMD, ENTRYPOINT or HEALTHCHECK runs (``poetry run x``: poetry and
-    x; a health check's ``CMD`` word skipped)."""
-    out: set[str] = set()
-    for command in commands_of(instruction):
-        argv = command.argv
-        if instruction.keyword == "HEALTHCHECK" and argv[:1] == ("CMD",):
-            argv = argv[1:]
-        if argv:
-            out.add(argv[0].rsplit("/", 1)[-1])
-            at = runner_prefix(argv)
-            if at:
-                out.add(argv[at].rsplit("/", 1)[-1])
-    return out
-
-
-def _launch_programs(stages: Sequence[Stage]) -> set[str]:
-    """Programs the image's command and health check run (``poetry run``: poetry)."""
-    return {
-        program
-        for stage in stages
-        for instruction in stage.of("CMD", "ENTRYPOINT", "HEALTHCHECK")
-        for program in _programs(instruction)
-    }
 
 
 def _runners(runs: Sequence[RunStep]) -> set[str]:

@@ -18,6 +18,7 @@ input raises (:class:`~jettison.errors.ConfigError` with a hint).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ from jettison.errors import ConfigError
 from jettison.image.distribution.client import Transport
 from jettison.imageref import name_component
 from jettison.notices import Notice
-from jettison.plan.model import PlanReport
+from jettison.plan.model import Generated, PlanReport
 from jettison.progress import Progress
 
 DEFAULT_OUT_DIR = "jettison-plan"
@@ -80,6 +81,42 @@ def plan(
     prefix = _tag_prefix(tag_prefix, top)
     _check_options(share_threshold, timeout_s)
     build = build or BuildOptions()
+    _check_measure_options(build, measure=measure, write=write, push_to=push_to)
+    chosen = _builder(build) if measure else None
+    report = _planned(top, out, prefix, share_threshold, offline=offline, on_step=on_step)
+    if write:
+        _write(report.generated, out, force=force, on_step=on_step)
+    measurement = None
+    if chosen is not None:
+        from jettison.plan.measure import measure as measure_images
+
+        measurement = measure_images(
+            report.discovery,
+            report.generated,
+            builder=chosen,
+            options=build,
+            timeout_s=timeout_s,
+            progress=progress,
+            on_line=on_line,
+            on_step=on_step,
+            push_to=push_to,
+            transport=Transport(tls_verify=tls_verify),
+        )
+    return dataclasses.replace(report, written=write, measurement=measurement)
+
+
+def _write(generated: Generated, out: Path, *, force: bool, on_step: Callable[[str], None]) -> None:
+    from jettison.plan.write import write as write_files
+
+    on_step(f"write {len(generated.files)} files to {out}")
+    write_files(generated, force=force)
+
+
+def _check_measure_options(
+    build: BuildOptions, *, measure: bool, write: bool, push_to: str | None
+) -> None:
+    """The build options hold, ``--push`` comes with ``--measure`` (and names a registry),
+    and a measured plan is written."""
     build.validate()
     if push_to is not None:
         from jettison.plan.measure import check_registry
@@ -92,15 +129,25 @@ def plan(
             "measuring builds the generated files, so it cannot be a dry run",
             hint="drop --dry-run (or --measure)",
         )
-    chosen = _builder(build) if measure else None
 
+
+def _planned(
+    top: Path,
+    out: Path,
+    prefix: str,
+    share_threshold: float,
+    *,
+    offline: bool,
+    on_step: Callable[[str], None],
+) -> PlanReport:
+    """The plan of the services under ``top``, not written nor measured: discovered, their
+    imports followed, their requirements split, the files generated."""
     from jettison.plan.discover import discover
     from jettison.plan.generate import generate_with_problems
     from jettison.plan.graph import service_imports
     from jettison.plan.health import with_code_health
     from jettison.plan.requires import pypi_requires
     from jettison.plan.split import split
-    from jettison.plan.write import write as write_files
 
     discovery = discover(top)
     if not discovery.services:
@@ -109,42 +156,18 @@ def plan(
             hint="give the repository root that holds the services' Dockerfiles "
             "(Dockerfile, Containerfile, *.Dockerfile) or a compose file",
         )
-    count = len(discovery.services)
-    on_step(f"found {count} services under {top}; following their imports")
+    on_step(f"found {len(discovery.services)} services under {top}; following their imports")
     imports = tuple(service_imports(service, discovery) for service in discovery.services)
     discovery = with_code_health(discovery, imports)
     on_step(
         "split the requirements"
         + (" (offline: dependencies from the cache and tables)" if offline else "")
     )
-    planned = split(
-        discovery,
-        imports,
-        pypi_requires(offline=offline, cache_dir=None),
-        share_threshold=share_threshold,
-    )
+    requires = pypi_requires(offline=offline, cache_dir=None)
+    planned = split(discovery, imports, requires, share_threshold=share_threshold)
     generated, rewrite_problems = generate_with_problems(
         discovery, planned, out_dir=out, tag_prefix=prefix, imports=imports
     )
-    if write:
-        on_step(f"write {len(generated.files)} files to {out}")
-        write_files(generated, force=force)
-    measurement = None
-    if chosen is not None:
-        from jettison.plan.measure import measure as measure_images
-
-        measurement = measure_images(
-            discovery,
-            generated,
-            builder=chosen,
-            options=build,
-            timeout_s=timeout_s,
-            progress=progress,
-            on_line=on_line,
-            on_step=on_step,
-            push_to=push_to,
-            transport=Transport(tls_verify=tls_verify),
-        )
     problems = [
         *discovery.problems,
         *(p for found in imports for p in found.problems),
@@ -157,8 +180,8 @@ def plan(
         imports=imports,
         split=planned,
         generated=generated,
-        written=write,
-        measurement=measurement,
+        written=False,
+        measurement=None,
         problems=sort_problems(problems),
     )
 

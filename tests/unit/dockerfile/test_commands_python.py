@@ -12,6 +12,7 @@ from jettison.dockerfile.commands.python import (
     carried,
     conda_insecure,
     disables_cache,
+    editable_dropped,
     env_install,
     handling,
     installs_from_lock,
@@ -26,6 +27,7 @@ from jettison.dockerfile.commands.python import (
     project_extras,
     requirements_without_project,
     resolves_lock,
+    run_with_python,
     sets_pip_config,
     setup_py_install,
     trusted_hosts,
@@ -496,3 +498,92 @@ def test_a_version_from_a_build_argument_keeps_the_name() -> None:
 )
 def test_builds_environment(line: str, expected: bool) -> None:
     assert builds_environment(command(line)) is expected
+
+
+@pytest.mark.parametrize(
+    ("script", "edited"),
+    [
+        ("RUN pip install poetry", "RUN /usr/local/bin/python -m pip install poetry"),
+        (
+            "RUN python3.11 -m pip install --no-cache-dir \\\n    poetry && poetry install",
+            "RUN /usr/local/bin/python -m pip install --no-cache-dir \\\n    poetry && "
+            "poetry install",
+        ),
+        (
+            "RUN sudo pip3 --no-cache-dir install poetry",
+            "RUN sudo /usr/local/bin/python -m pip --no-cache-dir install poetry",
+        ),
+        (
+            "RUN sh -c 'pip install poetry'",
+            "RUN sh -c '/usr/local/bin/python -m pip install poetry'",
+        ),
+    ],
+)
+def test_run_with_python(script: str, edited: str) -> None:
+    commands = [c for c in split_commands(script.removeprefix("RUN ")) if pip_argv(c)]
+    assert run_with_python(script, commands[0], "/usr/local/bin/python") == edited
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "RUN /opt/venv/bin/pip install poetry",  # a pip named by its path: that interpreter's
+        "RUN /usr/bin/python3 -m pip install poetry",
+        "RUN uv pip install poetry",  # another tool
+        "RUN pip uninstall -y poetry",
+        'RUN ["pip", "install", "poetry"]',  # exec form: no word is pip's alone
+    ],
+)
+def test_run_with_python_leaves_other_pips(script: str) -> None:
+    (found,) = split_commands(" ".join(script.split()[1:]).strip('[]"'))
+    assert run_with_python(script, found, "/usr/local/bin/python") is None
+
+
+def test_run_with_python_edits_the_command_it_is_given() -> None:
+    script = "RUN pip install -U pip && pip install poetry"
+    second = split_commands(script.removeprefix("RUN "))[1]
+    edited = run_with_python(script, second, "/usr/local/bin/python")
+    assert edited == "RUN pip install -U pip && /usr/local/bin/python -m pip install poetry"
+
+
+@pytest.mark.parametrize(
+    ("script", "project", "edited"),
+    [
+        ("RUN pip install -e .", ".", "RUN pip install ."),
+        (
+            "RUN pip install --no-cache-dir -e   .[server] x",
+            ".[server]",
+            "RUN pip install --no-cache-dir .[server] x",
+        ),
+        ('RUN pip install --editable "./lib[a]"', "./lib[a]", 'RUN pip install "./lib[a]"'),
+        ("RUN pip install --editable=./lib", "./lib", "RUN pip install ./lib"),
+        ("RUN pip install -e./lib", "./lib", "RUN pip install ./lib"),
+        ("RUN pip install -e \\\n    .", ".", "RUN pip install \\\n    ."),
+        ("RUN uv pip install -e . && echo -e .", ".", "RUN uv pip install . && echo -e ."),
+        ("RUN sh -c 'pip install -e .'", ".", "RUN sh -c 'pip install .'"),
+    ],
+)
+def test_editable_dropped(script: str, project: str, edited: str) -> None:
+    found = split_commands(script.removeprefix("RUN "))[0]
+    assert editable_dropped(script, found, project) == edited
+
+
+@pytest.mark.parametrize(
+    ("script", "project"),
+    [
+        ("RUN pip install -e ./lib .", "."),  # `.` is not the editable one
+        ("RUN pip install -e ./lib", "./other"),
+        ("RUN echo -e .", "."),  # no pip install
+    ],
+)
+def test_editable_dropped_only_for_an_editable_install_of_the_project(
+    script: str, project: str
+) -> None:
+    found = split_commands(script.removeprefix("RUN "))[0]
+    assert editable_dropped(script, found, project) is None
+
+
+def test_editables_in_order() -> None:
+    line = "pip install -e ./a x --editable=./b -e"
+    install = parse_install(run(line), command(line))
+    assert install is not None and install.editables == ("./a", "./b")

@@ -9,7 +9,9 @@ import pytest
 from jettison.dockerfile.launch import (
     dropped_to,
     final_commands,
+    launched_programs,
     launches,
+    programs_of,
     python_module,
     runs_notebook,
     start_argv,
@@ -18,6 +20,7 @@ from jettison.dockerfile.launch import (
 from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.dockerfile.shell import split_commands
+from jettison.dockerfile.steps import chain
 from support.commands import command
 from support.files import write
 
@@ -101,3 +104,33 @@ def test_images_that_start_no_service(tmp_path: Path) -> None:
     assert not runs_notebook(parsed('CMD ["python", "app.py"]\n'))
     assert runs_notebook(parsed('CMD ["jupyter", "lab", "--ip=0.0.0.0"]\n'))
     assert runs_notebook(parsed("CMD python -m jupyter notebook\n"))
+
+
+@pytest.mark.parametrize(
+    ("line", "programs"),
+    [
+        ('CMD ["/opt/venv/bin/uvicorn", "app:app"]', {"uvicorn"}),
+        ("CMD poetry run python app.py", {"poetry", "python"}),
+        ("ENTRYPOINT uv run --with x gunicorn app:app && echo done", {"uv", "gunicorn", "echo"}),
+        ("HEALTHCHECK CMD curl -f http://localhost/ || exit 1", {"curl", "exit"}),
+        ('HEALTHCHECK --interval=5s CMD ["python", "-c", "x"]', {"python"}),
+        ("HEALTHCHECK NONE", set()),
+    ],
+)
+def test_programs_of(tmp_path: Path, line: str, programs: set[str]) -> None:
+    path = write(tmp_path, "Dockerfile", f"FROM python:3.11\n{line}\n")
+    (instruction,) = parse_dockerfile(path).stages[0].instructions
+    assert programs_of(instruction) == programs
+
+
+def test_launched_programs_of_every_stage_of_the_image(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "Dockerfile",
+        "FROM python:3.11 AS base\nCMD gunicorn app:app\nHEALTHCHECK CMD curl -f x\n"
+        "FROM node AS other\nCMD node server.js\n"
+        'FROM base\nCMD ["poetry", "run", "uvicorn", "app:app"]\n',
+    )
+    dockerfile = parse_dockerfile(path)
+    stages = chain(dockerfile, dockerfile.stages[-1])
+    assert launched_programs(stages) == {"gunicorn", "curl", "poetry", "uvicorn"}

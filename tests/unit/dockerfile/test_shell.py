@@ -6,6 +6,8 @@ import pytest
 
 from jettison.dockerfile.shell import (
     Command,
+    command_words,
+    source_words,
     split_commands,
 )
 
@@ -66,3 +68,68 @@ def test_a_word_holding_a_hash_is_one_argument() -> None:
         Command(("rm", "-rf", "/tmp/y")),
         Command(("ls",)),
     ]
+
+
+def test_source_words_are_written_words_with_their_offsets() -> None:
+    script = 'RUN pip install -e ".[a b]" \\\n  # a comment\n  && echo x\\ y;rm -rf /tmp/a'
+    words = source_words(script)
+    assert [w.text for w in words] == [
+        "RUN", "pip", "install", "-e", '".[a b]"', "&&", "echo", "x\\ y", ";", "rm", "-rf",
+        "/tmp/a",
+    ]  # fmt: skip
+    assert all(script[w.start : w.end] == w.text for w in words)
+
+
+def test_source_words_newlines_separate_and_comment_lines_go_whole() -> None:
+    script = "pip install x  # why\n# a comment line\n  pip install y"
+    assert [w.text for w in source_words(script)] == [
+        "pip", "install", "x", "\n", "pip", "install", "y",
+    ]  # fmt: skip
+
+
+def test_command_words_never_join_two_lines_of_a_script() -> None:
+    script = "echo pip\ninstall x\necho pip install x"
+    (found,) = [c for c in split_commands(script) if c.name == "echo" and len(c.argv) > 2]
+    words = command_words(script, found)
+    assert words is not None and words[0].start == script.rindex("echo")
+
+
+def test_source_words_keep_an_unclosed_quote_in_the_last_word() -> None:
+    assert [w.text for w in source_words("echo 'unbalanced x")] == ["echo", "'unbalanced x"]
+
+
+@pytest.mark.parametrize(
+    ("script", "index", "texts"),
+    [
+        ("RUN sudo pip install x", 0, ["pip", "install", "x"]),
+        ("RUN a && pip install \\\n    'x>=1'", 1, ["pip", "install", "'x>=1'"]),
+        ("RUN pip install x>=1", 0, ["pip", "install", "x>=1", "x>=1", "x>=1"]),
+        ("RUN sh -c 'cd /app && pip install -e .'", 1, ["pip", "install", "-e", "."]),
+    ],
+)
+def test_command_words_find_where_a_command_is_written(
+    script: str, index: int, texts: list[str]
+) -> None:
+    command = split_commands(script.removeprefix("RUN "))[index]
+    words = command_words(script, command)
+    assert words is not None
+    assert [w.text for w in words] == texts
+    assert all(script[w.start : w.end] == w.text for w in words)
+
+
+def test_command_words_of_an_exec_form_body() -> None:
+    script = 'RUN ["sh", "-c", "pip install x"]'
+    words = command_words(script, Command(("pip", "install", "x")))
+    assert words is not None and [w.text for w in words] == ["pip", "install", "x"]
+
+
+def test_command_words_take_the_first_place_a_command_stands() -> None:
+    script = "pip install x && pip install x"
+    first, second = split_commands(script)
+    assert command_words(script, first) == command_words(script, second)
+    words = command_words(script, first)
+    assert words is not None and words[0].start == 0
+
+
+def test_command_words_none_when_the_command_is_not_there() -> None:
+    assert command_words("pip install y", split_commands("pip install x")[0]) is None

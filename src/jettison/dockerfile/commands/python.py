@@ -30,10 +30,11 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from jettison.dockerfile.commands.options import option_values, positionals
 from jettison.dockerfile.model import Instruction
-from jettison.dockerfile.shell import Command, commands_of, runner_prefix
+from jettison.dockerfile.shell import Command, command_words, commands_of, runner_prefix
 from jettison.facts.packages import DEV_GROUP_NAMES
 
 _PIP = re.compile(r"^pip\d*(?:\.\d+)*$")
+_EDITABLE_OPTIONS = ("-e", "--editable")
 _PYTHON = re.compile(r"^python\d*(?:\.\d+)*$")
 
 _PIP_VALUE_OPTIONS = """
@@ -173,7 +174,12 @@ class PipInstall:
 
     @property
     def editable(self) -> bool:
-        return any(o.name in {"-e", "--editable"} for o in self.options)
+        return any(o.name in _EDITABLE_OPTIONS for o in self.options)
+
+    @property
+    def editables(self) -> tuple[str, ...]:
+        """What it installs editable (the ``-e``/``--editable`` values), in order."""
+        return tuple(o.value for o in self.options if o.name in _EDITABLE_OPTIONS and o.value)
 
 
 _NAME_THEN_VERSION = re.compile(
@@ -375,6 +381,51 @@ def _setup_py_at(command: Command) -> int | None:
     return next(
         (i for i, a in enumerate(command.argv) if posixpath.basename(a) == "setup.py"), None
     )
+
+
+# -- a pip install edited where it is written ------------------------------------------------------
+# The edits of an install that keep the rest of its RUN as the user wrote it (continuations,
+# quotes, comments): the words are found with :func:`~jettison.dockerfile.shell.command_words`.
+
+
+def run_with_python(script: str, command: Command, python: str) -> str | None:
+    """``script`` (a RUN as written) with its pip install ``command`` run as ``python -m pip``
+    (``pip install poetry`` -> ``/usr/local/bin/python -m pip install poetry``), the rest as
+    written. None when ``command`` is no pip install of ``script``, or runs a pip named by
+    its path or through ``uv pip`` (another interpreter's, or another tool)."""
+    found = pip_argv(command)
+    if found is None or found[0] != "pip" or "/" in command.argv[0]:
+        return None
+    if pip_subcommand(found[1])[0] != "install":
+        return None
+    words = command_words(script, command)
+    launcher = len(command.argv) - len(found[1])
+    if words is None or len({id(w) for w in words[: launcher + 1]}) != launcher + 1:
+        return None  # pip's name glued to another word: nothing to replace on its own
+    return script[: words[0].start] + f"{python} -m pip" + script[words[launcher - 1].end :]
+
+
+def editable_dropped(script: str, command: Command, project: str) -> str | None:
+    """``script`` (a RUN as written) with the pip install ``command`` installing ``project``
+    as a normal install, no longer editable: the ``-e``/``--editable`` before it taken out
+    (``pip install -e .[server]`` -> ``pip install .[server]``), the rest as written. None
+    when ``command`` is not in ``script`` or installs no editable ``project``."""
+    if _install_parts(command) is None:
+        return None
+    words = command_words(script, command)
+    if words is None:
+        return None
+    argv = command.argv
+    for at, (arg, word) in enumerate(zip(argv, words, strict=True)):
+        if arg in _EDITABLE_OPTIONS and argv[at + 1 : at + 2] == (project,) and word.text == arg:
+            end = word.end
+            while end < len(script) and script[end] in " \t":
+                end += 1
+            return script[: word.start] + script[end:]
+        for option in ("--editable=", "-e"):
+            if arg == option + project and word.text.startswith(option):
+                return script[: word.start] + script[word.start + len(option) :]
+    return None
 
 
 def setup_py_install(command: Command) -> bool:
