@@ -767,7 +767,12 @@ def _run_all(
         out = work / f"{entry.id}.result.json"
         argv = [sys.executable, __file__, "--one", entry.id, "--store", str(store.top)]
         argv += ["--work", str(work), "--json", str(out)] + (["--keep-images"] if keep else [])
-        child = subprocess.Popen(argv, start_new_session=True)
+        # its temp files (the builder's --iidfile folder) under ``work``, which is removed at
+        # the end: a child killed at the timeout cleans up nothing itself
+        temp = work / "tmp" / entry.id
+        temp.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "TMPDIR": str(temp)}
+        child = subprocess.Popen(argv, start_new_session=True, env=env)
         try:
             child.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
