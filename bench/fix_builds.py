@@ -18,7 +18,10 @@ the reason.
 Per entry, in a temporary copy of its corpus folder (the corpus is never modified):
 
 1. COPY/ADD sources the corpus does not hold (it keeps no weights, data or large files)
-   become empty placeholders, listed in the results;
+   become empty placeholders, listed in the results; so do the context files a RUN of the
+   needed stages executes (``python x.py``, ``./x.sh``, ``bash x.sh``) and those the
+   packaging of a project it ``pip install``s names (``readme``, license files: the corpus
+   keeps a project's code, not its README), when a COPY would put them there;
 2. the original Dockerfile is built (``buildah bud --layers``) in a private store under
    ``--work`` whose bases are the stand-ins of ``scripts/base-images.sh`` tagged with the
    names the Dockerfiles use (``python:<tag>``: the full or slim python 3.11 stand-in by
@@ -48,6 +51,7 @@ import contextlib
 import csv
 import json
 import os
+import posixpath
 import re
 import shutil
 import signal
@@ -82,15 +86,23 @@ from jettison.dockerfile.commands.python import (  # noqa: E402
     env_install,
     parse_install,
 )
-from jettison.dockerfile.context_files import context_file  # noqa: E402
+from jettison.dockerfile.context_files import ContextFiles, Excluded, context_file  # noqa: E402
 from jettison.dockerfile.copies import local_sources  # noqa: E402
+from jettison.dockerfile.ignore import (  # noqa: E402
+    DockerIgnore,
+    dockerignore_path,
+    read_dockerignore,
+)
 from jettison.dockerfile.model import Dockerfile, Stage  # noqa: E402
 from jettison.dockerfile.parser import parse_dockerfile  # noqa: E402
+from jettison.dockerfile.paths import absolute  # noqa: E402
+from jettison.dockerfile.scripts import started_by  # noqa: E402
 from jettison.dockerfile.steps import Step, chain, steps  # noqa: E402
 from jettison.errors import JettisonError  # noqa: E402
 from jettison.imageref import ImageRef, parse_image  # noqa: E402
 from jettison.imports import scan_imports, smoke  # noqa: E402
 from jettison.lint.context import build_context  # noqa: E402
+from jettison.requirements.metadata_files import metadata_files  # noqa: E402
 
 CORPUS = Path(os.environ.get("JETTISON_CORPUS", ROOT.parent / "shared" / "corpus"))
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -465,7 +477,8 @@ def run_entry(store: Store, entry: Entry, work: Path, keep_images: bool) -> Resu
 
 def make_placeholders(dockerfile: Dockerfile, context: Path) -> list[str]:
     """Empty files (a name with a suffix) or folders for the COPY/ADD sources the corpus
-    does not hold; their relative paths."""
+    does not hold, then empty files for the context files a RUN needs that it does not hold
+    either (:func:`_run_placeholders`); their context-relative paths."""
     made = []
     for instruction in dockerfile.instructions():
         for source in local_sources(instruction):
@@ -480,7 +493,58 @@ def make_placeholders(dockerfile: Dockerfile, context: Path) -> list[str]:
             else:
                 path.mkdir(parents=True)
             made.append(source)
-    return made
+    return made + _run_placeholders(dockerfile, context)
+
+
+def _run_placeholders(dockerfile: Dockerfile, context: Path) -> list[str]:
+    """Empty files for what the RUN lines of the stages the image needs read from the
+    context and the corpus does not keep: the script a RUN executes (``python x.py``,
+    ``./x.sh``, ``bash x.sh``: :func:`jettison.dockerfile.scripts.started_by`) and the
+    files the packaging of a project it installs names (``readme``, license files:
+    :func:`jettison.requirements.metadata_files.metadata_files`). Only paths a COPY/ADD or
+    bind mount of the context explains are made (a script of the base image is not ours to
+    make); an empty Python or shell script runs and does nothing."""
+    ignore = dockerignore_path(dockerfile.path, context)
+    excluded = DockerIgnore(read_dockerignore(ignore) if ignore else ()).excludes
+    made: list[str] = []
+    for stage in needed_stages(dockerfile):
+        for step in steps(dockerfile, stage):
+            if step.instruction.keyword != "RUN":
+                continue
+            files = ContextFiles.before(dockerfile, step, context, excluded)
+            for command in step.commands:
+                started = started_by(command, step.cwd, step.env, stage.index)
+                if started is not None and started.target.kind == "path":
+                    made += _placeholder(files, started.target.name, context, excluded)
+                install = parse_install(step.instruction, command)
+                for project in install.local_projects if install is not None else ():
+                    where = absolute(project.split("[", 1)[0], step.cwd)
+                    folder = files.folder(where)
+                    if folder is None:
+                        continue
+                    for name in metadata_files(folder):
+                        made += _placeholder(files, posixpath.join(where, name), context, excluded)
+    return list(dict.fromkeys(made))
+
+
+def _placeholder(
+    files: ContextFiles, image_path: str, context: Path, excluded: Excluded
+) -> list[str]:
+    """An empty context file for ``image_path`` when no context file is there but a COPY
+    would put one there; its context-relative path."""
+    if files.find(image_path) is not None:
+        return []
+    root = context.resolve()
+    for relative in files.sources(image_path):
+        path = context / relative
+        if relative == "." or excluded(relative) or path.exists():
+            continue
+        if not path.resolve().is_relative_to(root) or path.parent.is_file():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        return [relative]
+    return []
 
 
 def code_imports(dockerfile: Path, folder: Path) -> list[str]:
@@ -703,7 +767,12 @@ def _run_all(
         out = work / f"{entry.id}.result.json"
         argv = [sys.executable, __file__, "--one", entry.id, "--store", str(store.top)]
         argv += ["--work", str(work), "--json", str(out)] + (["--keep-images"] if keep else [])
-        child = subprocess.Popen(argv, start_new_session=True)
+        # its temp files (the builder's --iidfile folder) under ``work``, which is removed at
+        # the end: a child killed at the timeout cleans up nothing itself
+        temp = work / "tmp" / entry.id
+        temp.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "TMPDIR": str(temp)}
+        child = subprocess.Popen(argv, start_new_session=True, env=env)
         try:
             child.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:

@@ -22,9 +22,13 @@ context is the Dockerfile's directory, unless the Dockerfile's ``COPY``/``ADD`` 
 not there but are found from a directory above it (up to three levels): projects that keep
 ``docker/app.Dockerfile`` and build it from the repository root (``COPY docker/...`` or
 ``COPY src/ ...``) then get their root as context. The directory where the most sources
-resolve wins; the nearest one on a tie. A Dockerfile built from its own directory resolves
-its sources there, so the rule never moves a context that would build. The search stops at
-a repository's root (a directory holding ``.git``) and never reaches the file system's root,
+resolve wins. On a tie (``COPY . .`` resolves anywhere), the directory that holds more of
+what the RUN lines then use from the copied files wins: the scripts they execute (``python
+scripts/compile_locales.py``, ``./install.sh``) and the projects they install (``pip
+install .`` finds a ``pyproject.toml``/``setup.py``/``setup.cfg``); the nearest one on a
+tie again. A Dockerfile built from its own directory resolves its sources and those files
+there, so the rule never moves a context that would build. The search stops at a
+repository's root (a directory holding ``.git``) and never reaches the file system's root,
 the home directory or the temporary directory: a context there would make lint and fix read
 every file below it (the fuzz campaign found ``COPY tmp /x`` making ``/`` the context).
 """
@@ -38,9 +42,14 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from jettison.dockerfile.commands.python import parse_install
+from jettison.dockerfile.context_files import ContextFiles
 from jettison.dockerfile.copies import copy_sources
 from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import parse_dockerfile
+from jettison.dockerfile.paths import absolute
+from jettison.dockerfile.scripts import PACKAGING_FILES, started_by
+from jettison.dockerfile.steps import steps
 from jettison.errors import DockerfileError
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
@@ -186,12 +195,35 @@ def resolve_context(dockerfile: Dockerfile, given: Path | None = None) -> Path:
     sources = copy_sources(dockerfile)
     if not sources:
         return home
-    best, best_count = home, _resolved(home, sources)
-    for candidate in _contexts_above(home):
-        count = _resolved(candidate, sources)
-        if count > best_count:
-            best, best_count = candidate, count
-    return best
+    candidates = [home, *_contexts_above(home)]
+    counts = [_resolved(candidate, sources) for candidate in candidates]
+    tied = [c for c, n in zip(candidates, counts, strict=True) if n == max(counts)]
+    if len(tied) == 1:
+        return tied[0]
+    used = [_used_files(dockerfile, candidate) for candidate in tied]
+    return tied[used.index(max(used))]
+
+
+def _used_files(dockerfile: Dockerfile, context: Path) -> int:
+    """How many of the files the RUN lines use from what the COPY lines put in place are
+    in ``context``: scripts they execute, projects they install (one packaging file each)."""
+    count = 0
+    for stage in dockerfile.stages:
+        for step in steps(dockerfile, stage):
+            if step.instruction.keyword != "RUN":
+                continue
+            files = ContextFiles.before(dockerfile, step, context)
+            for command in step.commands:
+                started = started_by(command, step.cwd, step.env, stage.index)
+                if started is not None and started.target.kind == "path":
+                    count += files.find(started.target.name) is not None
+                install = parse_install(step.instruction, command)
+                for project in install.local_projects if install is not None else ():
+                    folder = files.folder(absolute(project.split("[", 1)[0], step.cwd))
+                    count += folder is not None and any(
+                        (folder / name).is_file() for name in PACKAGING_FILES
+                    )
+    return count
 
 
 def _contexts_above(home: Path) -> list[Path]:

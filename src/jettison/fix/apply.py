@@ -11,7 +11,7 @@ parse with buildkit's parser, or the round is dropped.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +87,8 @@ def fix_text(
             if _overlaps(edits, result.edits):
                 tried.discard(key)  # the next round tries it on the edited text
                 continue
+            if _already_written(result, files, made):
+                continue  # one .dockerignore for two stages' COPY . .: one change
             edits.extend(result.edits)
             made.append((finding, result))
         if not made:
@@ -110,6 +112,17 @@ def fix_text(
             changes.append(Change(finding.code, result.description, saving))
             files.update(result.files)
     return Outcome(text, tuple(files.items()), tuple(changes), tuple(skipped.values()))
+
+
+def _already_written(
+    result: Fixed, files: Mapping[Path, str], made: Sequence[tuple[Finding, Fixed]]
+) -> bool:
+    """Whether ``result`` only writes files, each already written as it would write it (by
+    an earlier round, or a fix made this round): the same change again."""
+    if result.edits or not result.files:
+        return False
+    pending = {**files, **{path: text for _, r in made for path, text in r.files}}
+    return all(pending.get(path) == text for path, text in result.files)
 
 
 def _instruction_text(dockerfile: Dockerfile, line: int) -> str:

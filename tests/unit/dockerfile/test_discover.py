@@ -84,6 +84,27 @@ def test_context_heuristic_follows_globs_and_prefers_the_nearest(tmp_path: Path)
     assert resolve_context(parse_dockerfile(path)) == path.parent  # a tie: the nearest
 
 
+def test_a_tie_goes_to_the_folder_holding_what_the_runs_use(tmp_path: Path) -> None:
+    """``COPY . .`` resolves anywhere: the scripts the RUN lines execute and the project they
+    install say which folder is the context (LibreTranslate's docker/Dockerfile)."""
+    text = (
+        "FROM x AS builder\nWORKDIR /app\nCOPY . .\n"
+        "RUN ./venv/bin/python scripts/compile.py && ./venv/bin/pip install .[all]\n"
+        "FROM x\nCOPY --from=builder /app /app\n"
+    )
+    path = write(tmp_path, "docker/Dockerfile", text)
+    assert resolve_context(parse_dockerfile(path)) == path.parent  # nothing used is anywhere
+    write(tmp_path, "scripts/compile.py", "")
+    assert resolve_context(parse_dockerfile(path)) == tmp_path
+    write(tmp_path, "docker/scripts/compile.py", "")
+    assert resolve_context(parse_dockerfile(path)) == path.parent  # a tie again: the nearest
+    write(tmp_path, "pyproject.toml", "[project]\nname = 'svc'\n")
+    assert resolve_context(parse_dockerfile(path)) == tmp_path  # the project is installed
+    write(tmp_path, "docker/run.sh", "")
+    shell = write(tmp_path, "docker/Dockerfile", "FROM x\nCOPY run.sh /\nRUN bash /run.sh\n")
+    assert resolve_context(parse_dockerfile(shell)) == shell.parent  # more sources resolve
+
+
 def test_explicit_context(tmp_path: Path) -> None:
     path = write(tmp_path, "Dockerfile", "FROM x\n")
     assert resolve_context(parse_dockerfile(path), tmp_path / ".") == tmp_path / "."

@@ -149,6 +149,17 @@ def test_a_dockerignore_never_excludes_what_a_copy_names(tmp_path: Path) -> None
     assert ".git" in ignore[".dockerignore"].splitlines()
 
 
+def test_one_dockerignore_for_two_stages_copying_the_context_is_one_change(
+    tmp_path: Path,
+) -> None:
+    """Each stage's ``COPY . .`` is a JT402 finding, and both fixes write the same file: the
+    report says so once (the corpus's 005-verba, restructured, listed it twice)."""
+    path = _project(tmp_path, f"{PY}COPY . .\nRUN pip install flask\n{PY}COPY . .\n")
+    report = fix(path, offline=True, dry_run=True)
+    assert [c.code for c in report.changes].count("JT402") == 1
+    assert [p.name for p, _ in report.files].count(".dockerignore") == 1
+
+
 def test_an_existing_dockerignore_is_completed_not_replaced(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     path = _project(tmp_path, f"{PY}COPY . .\n", {".dockerignore": "data/\n"})
