@@ -14,9 +14,10 @@ import functools
 import posixpath
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from jettison.dockerfile import shellwords
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.shellwords import read as _tokens
 
@@ -250,8 +251,6 @@ def pipelines(script: str) -> list[tuple[Command, ...]]:
 
 # -- words as written ------------------------------------------------------------------------------
 
-_OPERATORS = frozenset(";&|()")
-
 
 @dataclass(frozen=True, slots=True)
 class SourceWord:
@@ -262,114 +261,87 @@ class SourceWord:
     end: int
 
 
-def source_words(script: str, offset: int = 0) -> list[SourceWord]:
-    """The words of ``script`` as written, with their offsets (plus ``offset``): split where
-    the shell splits them (unquoted blanks, line continuations), the operators ``;&|()``
-    and newlines words of their own, quotes and escapes kept in their word. Comments are
-    left out, a comment line with its newline (a Dockerfile drops it from a continued RUN).
-    What an edit of a command line works on: the words of :func:`split_commands` are read
-    from these (:func:`command_words`)."""
-    out: list[SourceWord] = []
-    at, size = 0, len(script)
-    while at < size:
-        char = script[at]
-        if char in " \t\r" or script.startswith("\\\n", at):
-            at += 2 if char == "\\" else 1
-        elif char == "#":
-            at = _comment_end(script, at)
+_Place = Callable[[int, int], tuple[int, int]]
+"""Where a span of the text being read is written in the script (the text is the script,
+or a quoted string in it)."""
+
+
+def _as_is(start: int, end: int) -> tuple[int, int]:
+    return start, end
+
+
+def source_words(script: str) -> list[SourceWord] | None:
+    """The words of ``script`` as written, with their offsets: runs of tokens (of
+    :func:`~jettison.dockerfile.shellwords.tokens`) that touch, ``x>=1`` one word of three
+    tokens, ``".[a b]"`` one with its quotes; each operator and newline a word of its own.
+    A line that is only a comment goes whole, with its newline: the text is a RUN as written
+    in the Dockerfile, and buildkit drops such a line from a continued RUN. None when the
+    script cannot be read (a quote not closed): an edit made on a guess could break it."""
+    found = _written(script, script, _as_is)
+    return None if found is None else [word for word, _ in found]
+
+
+def _written(
+    text: str, script: str, place: _Place
+) -> list[tuple[SourceWord, list[shellwords.Token]]] | None:
+    """:func:`source_words` of ``text``, placed in ``script`` by ``place``, each word with
+    the tokens it holds."""
+    found = shellwords.tokens(text)
+    if found is None:
+        return None
+    groups: list[list[shellwords.Token]] = []
+    for token in found:
+        last = groups[-1][-1] if groups else None
+        if token.operator and _ends_a_comment_line(text, token, last):
+            continue
+        if last is None or token.operator or last.operator or token.start != last.end:
+            groups.append([token])
         else:
-            operator = char in _OPERATORS or char == "\n"
-            end = _operator_end(script, at) if operator else _word_end(script, at)
-            out.append(SourceWord(script[at:end], at + offset, end + offset))
-            at = end
+            groups[-1].append(token)
+    out: list[tuple[SourceWord, list[shellwords.Token]]] = []
+    for group in groups:
+        start, end = place(group[0].start, group[-1].end)
+        out.append((SourceWord(script[start:end], start, end), group))
     return out
 
 
-def _comment_end(script: str, at: int) -> int:
-    """Where the comment that starts at ``at`` ends: at its newline, or after it when the
-    comment is the whole line."""
-    newline = script.find("\n", at)
-    if newline < 0:
-        return len(script)
-    whole_line = not script[script.rfind("\n", 0, at) + 1 : at].strip()
-    return newline + 1 if whole_line else newline
-
-
-def _operator_end(script: str, at: int) -> int:
-    """Where the run of operators (or the newline) at ``at`` ends."""
-    if script[at] == "\n":
-        return at + 1
-    end = at
-    while end < len(script) and script[end] in _OPERATORS:
-        end += 1
-    return end
-
-
-def _word_end(script: str, at: int) -> int:
-    """Where the word that starts at ``at`` ends: at an unquoted blank or operator."""
-    size = len(script)
-    while at < size:
-        char = script[at]
-        if char in " \t\r\n" or char in _OPERATORS or script.startswith("\\\n", at):
-            return at
-        if char == "\\":
-            at += 2
-        elif char in "'\"":
-            at = _quote_end(script, at)
-        else:
-            at += 1
-    return size
-
-
-def _quote_end(script: str, at: int) -> int:
-    """The offset after the quoted string that opens at ``at`` (the end of ``script`` when
-    it is not closed)."""
-    quote = script[at]
-    at += 1
-    while at < len(script) and script[at] != quote:
-        at += 2 if quote == '"' and script[at] == "\\" else 1
-    return min(at + 1, len(script))
-
-
-def _quoted_parts(word: SourceWord) -> list[tuple[str, int]]:
-    """The quoted strings inside ``word`` (``sh -c 'pip install x'``), each as (its text
-    without the quotes, its offset)."""
-    out: list[tuple[str, int]] = []
-    at = 0
-    while at < len(word.text):
-        char = word.text[at]
-        if char == "\\":
-            at += 2
-        elif char in "'\"":
-            end = _quote_end(word.text, at)
-            out.append((word.text[at + 1 : end - 1], word.start + at + 1))
-            at = end
-        else:
-            at += 1
-    return out
+def _ends_a_comment_line(text: str, token: shellwords.Token, last: shellwords.Token | None) -> bool:
+    """``token`` is the newline of a line of ``text`` that holds only a comment (``last``,
+    the token before, is on an earlier line)."""
+    if token.text != "\n":
+        return False
+    line = text.rfind("\n", 0, token.start) + 1
+    return (last is None or last.end <= line) and text[line : token.start].lstrip()[:1] == "#"
 
 
 def command_words(script: str, command: Command) -> list[SourceWord] | None:
     """The words of ``script`` as written that ``command`` (one of its
     :func:`split_commands`, unwrapped or not) was read from, one for each word of its argv
-    (the same source word for the parts of ``x>=1``): the first place its words stand in a
-    row, inside a quoted ``sh -c`` body when not outside. None when ``command`` is not
-    there."""
-    return _find_words(source_words(script), command.argv)
+    (the same source word for the tokens of ``x>=1``): the first place its words stand in a
+    row (no operator nor newline between them), inside a quoted ``sh -c`` body when not
+    outside. None when ``command`` is not there, or the script cannot be read."""
+    return _find_words(script, script, _as_is, list(command.argv))
 
 
-def _find_words(words: list[SourceWord], argv: Sequence[str]) -> list[SourceWord] | None:
-    tokens: list[tuple[str, SourceWord]] = [(t, w) for w in words for t, _ in _tokens(w.text)]
-    values = [t for t, _ in tokens]
-    for at in range(len(tokens) - len(argv) + 1):
-        if values[at : at + len(argv)] == list(argv):
-            return [w for _, w in tokens[at : at + len(argv)]]
-    for word in words:
-        for text, offset in _quoted_parts(word):
-            inner = _find_words(source_words(text, offset), argv)
-            if inner is not None:
-                return inner
+def _find_words(text: str, script: str, place: _Place, argv: list[str]) -> list[SourceWord] | None:
+    written = _written(text, script, place)
+    if written is None:
+        return None
+    found = [(None if t.operator else t.text, word) for word, group in written for t in group]
+    values = [value for value, _ in found]
+    for at in range(len(found) - len(argv) + 1):
+        if values[at : at + len(argv)] == argv:
+            return [word for _, word in found[at : at + len(argv)]]
+    for body in shellwords.quoted(text) or ():
+        inner = _find_words(body.text, script, _within(place, body), argv)
+        if inner is not None:
+            return inner
     return None
+
+
+def _within(place: _Place, body: shellwords.Quoted) -> _Place:
+    """Where a span of ``body`` is written, ``body`` being placed by ``place``."""
+    return lambda start, end: place(*body.span(start, end))
 
 
 # -- what runs in the default build --------------------------------------------------------------

@@ -15,6 +15,7 @@ is what the command readers were written against, except where shlex is not the 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import shlex
@@ -115,8 +116,11 @@ def _redirect_amp(text: str, at: int) -> bool:
     return text[at - 1 : at] in ("<", ">") or text[at + 1 : at + 2] == ">"
 
 
-def _word(text: str, at: int) -> tuple[str, int, bool] | None:
-    """The word starting at ``at``: its value, where it ends, whether it is plain."""
+def _word(
+    text: str, at: int, bodies: list[tuple[str, list[int]]] | None = None
+) -> tuple[str, int, bool] | None:
+    """The word starting at ``at``: its value, where it ends, whether it is plain. Each
+    quoted string in it goes to ``bodies`` (when given) as :func:`_double_quoted` gives it."""
     out: list[str] = []
     plain = True
     while at < len(text):
@@ -126,20 +130,18 @@ def _word(text: str, at: int) -> tuple[str, int, bool] | None:
             if end < 0:
                 return None
             out.append(text[at + 1 : end])
+            if bodies is not None:
+                bodies.append((text[at + 1 : end], list(range(at + 1, end + 1))))
             at, plain = end + 1, False
         elif char == '"':
-            at += 1
-            while at < len(text) and text[at] != '"':
-                if text[at] == "\\" and at + 1 < len(text):
-                    escaped = text[at + 1]
-                    out.append(escaped if escaped in '\\"' else "\\" + escaped)
-                    at += 2
-                    continue
-                out.append(text[at])
-                at += 1
-            if at >= len(text):
+            found = _double_quoted(text, at + 1)
+            if found is None:
                 return None
-            at, plain = at + 1, False
+            body, starts = found
+            out.append(body)
+            if bodies is not None:
+                bodies.append((body, starts))
+            at, plain = starts[-1] + 1, False
         elif char == "\\":
             if at + 1 >= len(text):
                 return None
@@ -151,6 +153,66 @@ def _word(text: str, at: int) -> tuple[str, int, bool] | None:
         else:
             break
     return "".join(out), at, plain
+
+
+def _double_quoted(text: str, at: int) -> tuple[str, list[int]] | None:
+    """The value of the double-quoted string whose first character is at ``at`` (``\\\\``
+    and ``\\"`` read as the character escaped, any other backslash kept), and where each
+    character of the value is written (an escape's backslash), then where the closing quote
+    is; None when no quote closes it."""
+    value: list[str] = []
+    starts: list[int] = []
+    while at < len(text) and text[at] != '"':
+        if text[at] == "\\" and at + 1 < len(text):
+            escaped = text[at + 1]
+            if escaped in '\\"':
+                value.append(escaped)
+                starts.append(at)
+            else:
+                value += ("\\", escaped)
+                starts += (at, at + 1)
+            at += 2
+            continue
+        value.append(text[at])
+        starts.append(at)
+        at += 1
+    if at >= len(text):
+        return None
+    starts.append(at)
+    return "".join(value), starts
+
+
+@dataclass(frozen=True, slots=True)
+class Quoted:
+    """A quoted string inside a word of a script (``sh -c 'pip install x'``): the value the
+    quotes give, itself a script for a shell's ``-c``, and where it is written."""
+
+    text: str
+    starts: tuple[int, ...]
+    """Where each character of ``text`` is written in the script (the backslash of an
+    escape: ``\\"``), then where the closing quote is."""
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Where ``text[start:end]`` is written in the script (escapes included)."""
+        return self.starts[start], self.starts[end]
+
+
+def quoted(script: str) -> list[Quoted] | None:
+    """The quoted strings of the words of ``script``, in order (``["sh", "-c", "pip install
+    x"]`` holds three); None when :func:`tokens` cannot read it. Quotes inside a quoted
+    string are not looked into: that string is a script of its own (read it with this)."""
+    found = tokens(script)
+    if found is None:
+        return None
+    text, origin = _joined(script)
+    out: list[Quoted] = []
+    for token in found:
+        if token.operator or token.plain:
+            continue
+        bodies: list[tuple[str, list[int]]] = []
+        _word(text, bisect.bisect_left(origin, token.start), bodies)
+        out.extend(Quoted(body, tuple(origin[at] for at in starts)) for body, starts in bodies)
+    return out
 
 
 def words(script: str) -> list[str]:

@@ -517,6 +517,10 @@ def test_builds_environment(line: str, expected: bool) -> None:
             "RUN sh -c 'pip install poetry'",
             "RUN sh -c '/usr/local/bin/python -m pip install poetry'",
         ),
+        (  # escapes in a double-quoted body: the words are placed where they are written
+            'RUN bash -c "echo \\$HOME && pip install \\"poetry>=1\\""',
+            'RUN bash -c "echo \\$HOME && /usr/local/bin/python -m pip install \\"poetry>=1\\""',
+        ),
     ],
 )
 def test_run_with_python(script: str, edited: str) -> None:
@@ -561,6 +565,16 @@ def test_run_with_python_edits_the_command_it_is_given() -> None:
         ("RUN pip install -e \\\n    .", ".", "RUN pip install \\\n    ."),
         ("RUN uv pip install -e . && echo -e .", ".", "RUN uv pip install . && echo -e ."),
         ("RUN sh -c 'pip install -e .'", ".", "RUN sh -c 'pip install .'"),
+        (  # a redirection's ``&`` is no operator: the command is still found
+            "RUN pip install -e . >/dev/null 2>&1",
+            ".",
+            "RUN pip install . >/dev/null 2>&1",
+        ),
+        (
+            'RUN sh -c "pip install \\"x>=1\\" -e /src"',
+            "/src",
+            'RUN sh -c "pip install \\"x>=1\\" /src"',
+        ),
     ],
 )
 def test_editable_dropped(script: str, project: str, edited: str) -> None:

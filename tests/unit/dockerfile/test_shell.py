@@ -73,6 +73,7 @@ def test_a_word_holding_a_hash_is_one_argument() -> None:
 def test_source_words_are_written_words_with_their_offsets() -> None:
     script = 'RUN pip install -e ".[a b]" \\\n  # a comment\n  && echo x\\ y;rm -rf /tmp/a'
     words = source_words(script)
+    assert words is not None
     assert [w.text for w in words] == [
         "RUN", "pip", "install", "-e", '".[a b]"', "&&", "echo", "x\\ y", ";", "rm", "-rf",
         "/tmp/a",
@@ -82,7 +83,9 @@ def test_source_words_are_written_words_with_their_offsets() -> None:
 
 def test_source_words_newlines_separate_and_comment_lines_go_whole() -> None:
     script = "pip install x  # why\n# a comment line\n  pip install y"
-    assert [w.text for w in source_words(script)] == [
+    words = source_words(script)
+    assert words is not None
+    assert [w.text for w in words] == [
         "pip", "install", "x", "\n", "pip", "install", "y",
     ]  # fmt: skip
 
@@ -94,8 +97,13 @@ def test_command_words_never_join_two_lines_of_a_script() -> None:
     assert words is not None and words[0].start == script.rindex("echo")
 
 
-def test_source_words_keep_an_unclosed_quote_in_the_last_word() -> None:
-    assert [w.text for w in source_words("echo 'unbalanced x")] == ["echo", "'unbalanced x"]
+def test_no_words_as_written_when_a_quote_is_not_closed() -> None:
+    """The scanner before shellwords kept ``'unbalanced x`` as the last word; words read
+    from a script the shell would refuse are a guess, and an edit made on a guess could
+    break the RUN: no words, and no edit."""
+    assert source_words("echo 'unbalanced x") is None
+    script = "pip install x && echo 'unbalanced"
+    assert command_words(script, split_commands(script)[0]) is None
 
 
 @pytest.mark.parametrize(
@@ -115,6 +123,25 @@ def test_command_words_find_where_a_command_is_written(
     assert words is not None
     assert [w.text for w in words] == texts
     assert all(script[w.start : w.end] == w.text for w in words)
+
+
+def test_command_words_in_a_double_quoted_body_are_placed_past_its_escapes() -> None:
+    script = 'RUN sh -c "echo \\$HOME; pip install \\"x>=1\\" \\\\y" && ls'
+    command = split_commands(script.removeprefix("RUN "))[1]
+    assert command.argv == ("pip", "install", "x>=1", "y")  # the body holds \\y
+    words = command_words(script, command)
+    assert words is not None
+    assert [w.text for w in words] == ["pip", "install", '\\"x>=1\\"', "\\\\y"]
+    assert all(script[w.start : w.end] == w.text for w in words)
+
+
+def test_command_words_never_read_an_operator_as_part_of_a_word() -> None:
+    script = "pip install x 2>&1;pip install y"
+    first, second = split_commands(script)
+    words = command_words(script, first)
+    assert words is not None and [w.text for w in words][-3:] == ["2>&1"] * 3
+    words = command_words(script, second)
+    assert words is not None and words[0].start == script.rindex("pip")
 
 
 def test_command_words_of_an_exec_form_body() -> None:

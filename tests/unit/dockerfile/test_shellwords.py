@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from jettison.dockerfile.shell import split_commands
-from jettison.dockerfile.shellwords import Part, Token, parts, simple_words, tokens, words
+from jettison.dockerfile.shellwords import (
+    Part,
+    Token,
+    parts,
+    quoted,
+    simple_words,
+    tokens,
+    words,
+)
 
 
 def test_tokens_know_where_they_are_written() -> None:
@@ -140,3 +148,21 @@ def test_line_continuations_at_a_cut_are_dropped() -> None:
 )
 def test_simple_words_keep_substitutions_whole(script: str, expected: list[str] | None) -> None:
     assert simple_words(script) == expected
+
+
+def test_quoted_strings_know_where_each_character_is_written() -> None:
+    script = """sh -c "a \\"b\\" \\$c" x'd e'"""
+    found = quoted(script)
+    assert found is not None
+    assert [q.text for q in found] == ['a "b" \\$c', "d e"]
+    double, single = found
+    start, end = double.span(2, 5)  # "b" with its quotes
+    assert script[start:end] == '\\"b\\"'
+    start, end = double.span(6, len(double.text))
+    assert script[start:end] == "\\$c"
+    assert single.span(0, 3) == (script.index("d"), script.index("d") + 3)
+
+
+def test_quoted_strings_of_what_holds_none() -> None:
+    assert quoted("plain words only") == []
+    assert quoted("sh -c 'open") is None
