@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.shellwords import COMPOUND, KEYWORDS
 from jettison.dockerfile.shellwords import words as shell_words
 
-_KEYWORD_OPEN = frozenset({"if", "for", "while", "until", "case", "select"})
-_KEYWORD_CLOSE = frozenset({"fi", "done", "esac"})
-_KEYWORD_SKIP = frozenset({"then", "else", "elif", "do", "!", "{", "}", "in"})
+_CONDITIONAL = {opener: closer for opener, closer in COMPOUND.items() if opener != "{"}
+"""The compound commands whose body may not run (a ``{ ...; }`` group runs once)."""
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
 _FUNCTION = re.compile(r"^\s*(?:function\s+[\w.:-]+|[\w.:-]+\s*\(\s*\))\s*(?:\{|\(|$)")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
@@ -208,13 +208,13 @@ def _keywords(words: list[str], state: _State) -> list[str]:
             state.function_braces += 1 if word == "{" else -1
             if state.function_braces <= 0 and word == "}":
                 state.in_function = False
-    while words and (words[0] in _KEYWORD_OPEN | _KEYWORD_CLOSE | _KEYWORD_SKIP):
+    while words and words[0] in KEYWORDS:
         word = words.pop(0)
-        if word in _KEYWORD_OPEN:
+        if word in _CONDITIONAL:
             state.depth += 1
-        elif word in _KEYWORD_CLOSE:
+        elif word in _CONDITIONAL.values():
             state.depth = max(0, state.depth - 1)
-    if words and words[-1] in _KEYWORD_CLOSE:  # `fi` closing on the same line
+    if words and words[-1] in _CONDITIONAL.values():  # `fi` closing on the same line
         state.depth = max(0, state.depth - 1)
         words = words[:-1]
     return words

@@ -216,9 +216,16 @@ def _operators(run: str) -> list[str]:
 
 # -- a script cut into top-level parts -----------------------------------------------------------
 
-_OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "case": "esac",
+COMPOUND = {"if": "fi", "for": "done", "while": "done", "until": "done", "case": "esac",
             "select": "done", "{": "}"}  # fmt: skip
-_COMMAND_START_AFTER = frozenset({"then", "do", "else", "elif", "!", "{", "time"})
+"""The reserved words that open a compound command, each with the reserved word that closes
+it. With :data:`LEADS` and ``in``, the shell's keywords: the one table every reader of
+commands skips keywords with."""
+LEADS = frozenset({"then", "do", "else", "elif", "!", "{", "time"})
+"""Reserved words a command follows (``then pip install x``, ``! grep -q x``, ``time make``;
+``time`` is bash's)."""
+KEYWORDS = frozenset({*COMPOUND, *COMPOUND.values(), *LEADS, "in"})
+"""Every reserved word: not a program where a command starts (``if``, ``fi``, ``do``...)."""
 _CONTINUATIONS = re.compile(r"^(?:[ \t]*\\\n)+|(?:[ \t]*\\\n)+[ \t]*$")
 """Backslash-newlines that begin or end a part: blanks, as :func:`tokens` reads them."""
 _SUBSTITUTION = "$)"
@@ -288,14 +295,12 @@ class _PartReader:
                 self.stack.append("`")
             self.command_start = self.stack[-1:] == ["`"]
             return
-        if self.command_start and word in _OPENERS:
-            self.stack.append(_OPENERS[word])
+        if self.command_start and word in COMPOUND:
+            self.stack.append(COMPOUND[word])
             self.simple = False
         elif self.command_start and self.stack and word == self.stack[-1]:
             self.stack.pop()
-        self.command_start = word in _COMMAND_START_AFTER or (
-            self.command_start and "=" in token.text
-        )
+        self.command_start = word in LEADS or (self.command_start and "=" in token.text)
 
     def _operator(self, operator: str, at: int) -> bool:
         if operator in ("&&", ";", "\n") and not self.stack:

@@ -8,6 +8,7 @@ from jettison.dockerfile.shell import (
     Command,
     split_commands,
 )
+from jettison.dockerfile.shellwords import KEYWORDS
 
 
 @pytest.mark.parametrize(
@@ -66,3 +67,14 @@ def test_a_word_holding_a_hash_is_one_argument() -> None:
         Command(("rm", "-rf", "/tmp/y")),
         Command(("ls",)),
     ]
+
+
+@pytest.mark.parametrize("keyword", sorted(KEYWORDS))
+def test_a_reserved_word_is_never_a_program(keyword: str) -> None:
+    assert [c.argv for c in split_commands(f"{keyword} pip install x")] == [("pip", "install", "x")]
+
+
+def test_case_and_its_closer_are_not_programs() -> None:
+    found = split_commands("case $GPU in\n  1) pip install torch ;;\nesac")
+    assert "pip" in [c.name for c in found]
+    assert not {"case", "esac"} & {c.name for c in found}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jettison.dockerfile.shellscript import final_command, script_commands, traps_signals
+from jettison.dockerfile.shellwords import KEYWORDS
 
 
 def argvs(text: str, *args: str) -> list[tuple[str, ...]]:
@@ -107,3 +110,15 @@ def test_traps() -> None:
     assert traps_signals("trap 'kill $PID' TERM INT\nserver & PID=$!\nwait\n")
     assert traps_signals("trap cleanup SIGTERM\n")
     assert not traps_signals("# no trap here\nserver\n")
+
+
+@pytest.mark.parametrize("keyword", sorted(KEYWORDS))
+def test_a_reserved_word_is_never_a_program(keyword: str) -> None:
+    assert argvs(f"{keyword} python app.py") == [("python", "app.py")]
+
+
+def test_a_brace_group_runs_its_commands_a_case_may_not() -> None:
+    text = "{ python a.py; }\ncase $MODE in\n  serve) python b.py ;;\nesac\npython c.py\n"
+    found = {c.command.argv[-1]: c.conditional for c in script_commands(text)}
+    scripts = {name: conditional for name, conditional in found.items() if name.endswith(".py")}
+    assert scripts == {"a.py": False, "b.py": True, "c.py": False}
