@@ -48,6 +48,7 @@ from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.shell import Command, commands_of, runner_prefix, split_commands
 from jettison.dockerfile.steps import Step, chain, expand, steps
 from jettison.dockerfile.writer import join
+from jettison.facts.packages import INSTALLER_TOOLS
 from jettison.facts.system import (
     COMPILER_PROGRAMS,
     DEV_RUNTIME_LIBRARIES,
@@ -67,7 +68,6 @@ from jettison.fix.environment import (
 from jettison.fix.errors import FixError, refuse
 from jettison.fix.families import RuntimePlan
 from jettison.fix.roles import (
-    INSTALLER_TOOLS,
     PartRoles,
     apt_packages_of,
     apt_removed,

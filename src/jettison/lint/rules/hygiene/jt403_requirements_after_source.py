@@ -32,6 +32,7 @@ from jettison.dockerfile.copies import local_sources, whole_context
 from jettison.dockerfile.model import Stage
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, steps
+from jettison.facts.packages import INSTALLER_TOOLS
 from jettison.facts.weights import named_like_weights
 from jettison.lint.helpers import commands_run, scoped_severity, shown, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
@@ -56,11 +57,9 @@ _DATA = frozenset(
      ".jpg", ".jpeg", ".png", ".mp4", ".db", ".sqlite"}
 )  # fmt: skip
 """Data and model artifacts (weight formats: :func:`jettison.facts.weights.named_like_weights`)."""
-_TOOLS = frozenset(
-    {"pip", "setuptools", "wheel", "poetry", "uv", "pdm", "pipenv", "pipx", "virtualenv",
-     "poetry-plugin-export", "hatch", "hatchling", "flit", "build", "packaging"}
-)  # fmt: skip
-"""Packaging tools: installing them is not installing the service's dependencies."""
+_TOOLS = INSTALLER_TOOLS | {"packaging"}
+"""Installing only these is not installing the service's dependencies: the installer tools,
+and ``packaging``, which a build step installs beside them to read versions."""
 _INSTALL_DIR = re.compile(r"requirement|constraint|wheel|deps|dependenc|lock", re.IGNORECASE)
 """Directory names of what an install reads rather than the source."""
 MAX_FILES = 2_000
