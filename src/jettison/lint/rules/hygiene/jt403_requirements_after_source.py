@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
-from jettison.dockerfile.commands.python import EnvInstall, env_install, setup_py_install
+from jettison.dockerfile.commands.python import CONDA, EnvInstall, env_install, setup_py_install
 from jettison.dockerfile.commands.system import INSTALL, packages_if
 from jettison.dockerfile.copies import local_sources, whole_context
 from jettison.dockerfile.model import Stage
@@ -134,7 +134,7 @@ def _python_install(command: Command, found: EnvInstall) -> _Install | None:
         no_deps = command.has("--no-deps")
         project_only = bool(found.projects) and not found.packages and not found.files
         return _Install(command, bool(found.files), project_only, no_deps)
-    if found.tool in ("conda", "mamba", "micromamba"):
+    if found.tool in CONDA:
         if not (found.packages or found.files) or _tools_only(found):
             return None
         return _Install(command, bool(found.files), False, False)
