@@ -221,9 +221,9 @@ COMPOUND = {"if": "fi", "for": "done", "while": "done", "until": "done", "case":
 """The reserved words that open a compound command, each with the reserved word that closes
 it. With :data:`LEADS` and ``in``, the shell's keywords: the one table every reader of
 commands skips keywords with."""
-LEADS = frozenset({"then", "do", "else", "elif", "!", "{", "time"})
-"""Reserved words a command follows (``then pip install x``, ``! grep -q x``, ``time make``;
-``time`` is bash's)."""
+LEADS = frozenset({"if", "while", "until", "then", "do", "else", "elif", "!", "{", "time"})
+"""Reserved words a command follows (``if grep -q x f``, ``then pip install x``, ``! grep -q
+x``, ``time make``; ``time`` is bash's)."""
 KEYWORDS = frozenset({*COMPOUND, *COMPOUND.values(), *LEADS, "in"})
 """Every reserved word: not a program where a command starts (``if``, ``fi``, ``do``...)."""
 _CONTINUATIONS = re.compile(r"^(?:[ \t]*\\\n)+|(?:[ \t]*\\\n)+[ \t]*$")
