@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from jettison.dockerfile.shell import split_commands
-from jettison.dockerfile.shellwords import Part, Token, parts, simple_words, tokens, words
+from jettison.dockerfile.shellwords import (
+    Part,
+    Token,
+    parts,
+    simple_words,
+    tokens,
+    whole_words,
+    words,
+)
 
 
 def test_tokens_know_where_they_are_written() -> None:
@@ -140,3 +148,36 @@ def test_line_continuations_at_a_cut_are_dropped() -> None:
 )
 def test_simple_words_keep_substitutions_whole(script: str, expected: list[str] | None) -> None:
     assert simple_words(script) == expected
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("a=$(x) b && c", ["a=$(x)", "b", "&&", "c"]),
+        ('c "$(pwd)"/d $(( 1+2 ))|e', ["c", "$(pwd)/d", "$(( 1+2 ))", "|", "e"]),
+        ("echo `date +%s`x; b", ["echo", "`date +%s`x", ";", "b"]),
+        ("f() { x; }", ["f", "(", ")", "{", "x", ";", "}"]),
+        ("x);(y", ["x", ")", ";", "(", "y"]),
+        ("echo x>/f 2>&1", ["echo", "x", ">", "/f", "2", ">&", "1"]),
+        ("echo $(a", None),
+        ("echo `a", None),
+    ],
+)
+def test_whole_words_keep_substitutions_whole(script: str, expected: list[str] | None) -> None:
+    found = whole_words(script)
+    assert (None if found is None else [t.text for t in found]) == expected
+
+
+def test_whole_words_know_where_they_are_written() -> None:
+    script = "rm -rf $(poetry config cache-dir)/x && echo"
+    found = whole_words(script)
+    assert found is not None
+    assert [script[t.start : t.end] for t in found] == [t.text for t in found]
+    assert [t.operator for t in found] == [False, False, False, True, False]
+    assert [t.redirection for t in whole_words("a 2>&1 >>f") or ()] == [
+        False, False, True, False, True, True, False
+    ]  # fmt: skip
+
+
+def test_a_redirection_is_not_part_of_a_simple_word() -> None:
+    assert simple_words("echo $(date)>/f") == ["echo", "$(date)", ">", "/f"]
