@@ -285,8 +285,6 @@ KEYWORDS = frozenset({*COMPOUND, *COMPOUND.values(), *LEADS, "in"})
 """Every reserved word: not a program where a command starts (``if``, ``fi``, ``do``...)."""
 _CONTINUATIONS = re.compile(r"^(?:[ \t]*\\\n)+|(?:[ \t]*\\\n)+[ \t]*$")
 """Backslash-newlines that begin or end a part: blanks, as :func:`tokens` reads them."""
-_SUBSTITUTION = "$)"
-"""On the stack of open constructs: a ``$(`` (its commands are words of the part)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,18 +309,21 @@ def parts(script: str) -> list[Part] | None:
     script rebuilt from some of its parts runs them with the same separators. A heredoc, an
     unbalanced quote or construct, or a command sent to the background gives None.
     """
-    found = tokens(script)
+    found = whole_words(script)
     if found is None or "<<" in script:
         return None
     reader = _PartReader(script)
     for token in found:
-        if not reader.read(token):
+        if token.operator and not reader.operator(token.text, token.start):
             return None
+        if not token.operator:
+            reader.word(token)
     return reader.finish()
 
 
 class _PartReader:
-    """Reads tokens in order, tracking open constructs, and cuts at top-level separators."""
+    """Reads :func:`whole_words` in order, tracking open constructs, and cuts at top-level
+    separators."""
 
     def __init__(self, script: str) -> None:
         self.script = script
@@ -332,26 +333,8 @@ class _PartReader:
         self.simple = True
         self.command_start = True  # the next word starts a command (keywords count only there)
 
-    def read(self, token: Token) -> bool:
-        if not token.operator:
-            self._word(token)
-            return True
-        at = token.start
-        for operator in _operators(token.text):
-            if not self._operator(operator, at):
-                return False
-            at += len(operator)
-        return True
-
-    def _word(self, token: Token) -> None:
+    def word(self, token: Token) -> None:
         word = token.text if token.plain else None
-        if word == "`":
-            if self.stack and self.stack[-1] == "`":
-                self.stack.pop()
-            else:
-                self.stack.append("`")
-            self.command_start = self.stack[-1:] == ["`"]
-            return
         if self.command_start and word in COMPOUND:
             self.stack.append(COMPOUND[word])
             self.simple = False
@@ -359,7 +342,7 @@ class _PartReader:
             self.stack.pop()
         self.command_start = word in LEADS or (self.command_start and "=" in token.text)
 
-    def _operator(self, operator: str, at: int) -> bool:
+    def operator(self, operator: str, at: int) -> bool:
         if operator in ("&&", ";", "\n") and not self.stack:
             self._add(self.script[self.start : at], operator)
             self.start, self.simple, self.command_start = at + len(operator), True, True
@@ -367,13 +350,10 @@ class _PartReader:
         if operator == "&":
             return False  # a command in the background
         if operator == "(":
-            opens_substitution = self.script[at - 1 : at] == "$" or (
-                self.script[at - 1 : at] == "(" and self.stack[-1:] == [_SUBSTITUTION]
-            )
-            self.stack.append(_SUBSTITUTION if opens_substitution else ")")
-            self.simple = self.simple and opens_substitution
+            self.stack.append(")")  # a subshell
+            self.simple = False
         elif operator == ")":
-            if not self.stack or self.stack.pop() not in (")", _SUBSTITUTION):
+            if not self.stack or self.stack.pop() != ")":
                 return False
             self.command_start = False
             return True

@@ -181,3 +181,16 @@ def test_whole_words_know_where_they_are_written() -> None:
 
 def test_a_redirection_is_not_part_of_a_simple_word() -> None:
     assert simple_words("echo $(date)>/f") == ["echo", "$(date)", ">", "/f"]
+
+
+def test_a_substitution_is_never_cut_and_leaves_a_part_simple() -> None:
+    """What a ``$(...)`` or backquotes hold is a word of the part, not its structure."""
+    script = "X=$(if a; then b; fi) && echo `c && d` $((1 + (2))) && (e) && f"
+    found = parts(script)
+    assert found is not None
+    assert [(p.text, p.simple) for p in found] == [
+        ("X=$(if a; then b; fi)", True),
+        ("echo `c && d` $((1 + (2)))", True),
+        ("(e)", False),
+        ("f", True),
+    ]
