@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from jettison.dockerfile import shellwords
 from jettison.dockerfile.model import Instruction
+from jettison.dockerfile.shellwords import KEYWORDS
 from jettison.dockerfile.shellwords import read as _tokens
 
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "nice", "command", "xargs"})
@@ -32,9 +33,6 @@ _WRAPPER_VALUED = {
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 """Programs that run a script given with ``-c`` (or a heredoc) as shell commands."""
 _HEREDOC_MARK = re.compile(r"<<-?\s*([\"']?)(\w+)\1")
-_KEYWORDS = frozenset(
-    {"if", "then", "else", "elif", "fi", "do", "done", "while", "for", "until", "!", "{", "}"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +130,7 @@ def _unwrapped(argv: list[str], runners: frozenset[str] = frozenset()) -> list[s
             del argv[:runner]
             continue
         name = posixpath.basename(argv[0])
-        if argv[0] not in _KEYWORDS and name not in _WRAPPERS:
+        if argv[0] not in KEYWORDS and name not in _WRAPPERS:
             break
         argv.pop(0)
         valued = _WRAPPER_VALUED.get(name, frozenset())

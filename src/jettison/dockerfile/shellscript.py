@@ -24,22 +24,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from jettison.dockerfile.shell import Command, split_commands
-from jettison.dockerfile.shellwords import words as shell_words
+from jettison.dockerfile.shellwords import COMPOUND, KEYWORDS, Token, read, whole_words
 
-_KEYWORD_OPEN = frozenset({"if", "for", "while", "until", "case", "select"})
-_KEYWORD_CLOSE = frozenset({"fi", "done", "esac"})
-_KEYWORD_SKIP = frozenset({"then", "else", "elif", "do", "!", "{", "}", "in"})
-_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "|&"})
+_CONDITIONAL = {opener: closer for opener, closer in COMPOUND.items() if opener != "{"}
+"""The compound commands whose body may not run (a ``{ ...; }`` group runs once)."""
 _FUNCTION = re.compile(r"^\s*(?:function\s+[\w.:-]+|[\w.:-]+\s*\(\s*\))\s*(?:\{|\(|$)")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.DOTALL)
 _HEREDOC = re.compile(r"<<-?\s*([\"']?)(\w+)\1")
 _POSITIONAL = re.compile(r"^\$(?:@|\*|\{@\}|\{\*\})$")
 _VARIABLE = re.compile(r"^\$(?:\{(\w+)\}|(\w+))$")
 _TRAP = re.compile(r"^\s*trap\s+.*\b(?:SIG)?(?:TERM|INT|EXIT|15)\b", re.MULTILINE)
-_SUBST = re.compile(r"__subst(\d+)__")
-_REDIRECT = re.compile(r"(?:\d*>&\d*-?|&>>?|\d*>>?|\d*<)\s*(?:[^\s;&|()<>]+)?")
-"""Redirections (``>&2``, ``2>&1``, ``&>/dev/null``, ``> file``): not words of the command,
-and their ``&`` does not send anything to the background."""
 _NUMBERED = re.compile(r"^\$(?:(\d)|\{(\d)\})$")
 
 
@@ -69,7 +63,6 @@ class _State:
     """The arguments the script was started with."""
     variables: dict[str, str] = field(default_factory=dict)
     positional_vars: set[str] = field(default_factory=set)
-    substitutions: list[str] = field(default_factory=list)
     depth: int = 0
     function_braces: int = 0
     in_function: bool = False
@@ -131,50 +124,46 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _hide_substitutions(line: str, state: _State) -> str:
-    """``$(...)`` and backticks replaced by placeholder words (``__substN__``)."""
-    out: list[str] = []
-    index = 0
-    while index < len(line):
-        if line.startswith("$(", index) and not line.startswith("$((", index):
-            depth, end = 0, index + 1
-            while end < len(line):
-                if line[end] == "(":
-                    depth += 1
-                elif line[end] == ")":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                end += 1
-            state.substitutions.append(line[index + 2 : end])
-            out.append(f"__subst{len(state.substitutions) - 1}__")
-            index = end + 1
-        elif line[index] == "`":
-            end = line.find("`", index + 1)
-            end = len(line) if end < 0 else end
-            state.substitutions.append(line[index + 1 : end])
-            out.append(f"__subst{len(state.substitutions) - 1}__")
-            index = end + 1
+def _tokens(line: str) -> list[tuple[str, bool]]:
+    """The words (a substitution one word, as written) and operators of ``line``, without
+    its redirections (``>&2``, ``2>&1``, ``&>/dev/null``, ``> file``: not words of the
+    command, and their ``&`` sends nothing to the background)."""
+    found = whole_words(line)
+    if found is None:  # an unbalanced quote or substitution: read as well as can be
+        return read(line)
+    kept: list[Token] = []
+    target = False  # the word after a redirection is its file
+    for token in found:
+        if token.redirection:
+            if kept and kept[-1].text.isdigit() and kept[-1].end == token.start:
+                kept.pop()  # the descriptor of 2>
+            target = True
+        elif target and not token.operator:
+            target = False
         else:
-            out.append(line[index])
-            index += 1
-    return "".join(out)
+            target = False
+            kept.append(token)
+    return [(token.text, token.operator) for token in kept]
 
 
-def _tokens(line: str) -> list[str]:
-    return shell_words(_REDIRECT.sub(" ", line))
+def _words(text: str) -> list[str]:
+    return [token for token, _ in _tokens(text)]
 
 
-def _segments(tokens: list[str]) -> list[tuple[list[str], str]]:
-    """The words of each simple command with the separator that ends it."""
+def _segments(tokens: list[tuple[str, bool]]) -> list[tuple[list[str], str]]:
+    """The words of each simple command with the operator that ends it; the ``name ( )`` of
+    a function's definition is none."""
     out: list[tuple[list[str], str]] = []
     current: list[str] = []
-    for token in tokens:
-        if token in _SEPARATORS or token in ("(", ")"):
-            out.append((current, token))
-            current = []
-        else:
+    for index, (token, operator) in enumerate(tokens):
+        if not operator:
             current.append(token)
+            continue
+        if token == "(" and len(current) == 1 and tokens[index + 1 : index + 2] == [(")", True)]:
+            current = []  # name ( ): the body that follows is the function's
+            continue
+        out.append((current, token))
+        current = []
     out.append((current, ""))
     return [(words, end) for words, end in out if words]
 
@@ -182,12 +171,12 @@ def _segments(tokens: list[str]) -> list[tuple[list[str], str]]:
 def _line_commands(number: int, line: str, state: _State) -> list[ScriptCommand]:
     out: list[ScriptCommand] = []
     after_operator = False
-    for words, end in _segments(_tokens(_hide_substitutions(line, state))):
+    for words, end in _segments(_tokens(line)):
         words = _keywords(words, state)
         if not words:
             continue
-        if state.in_function and words in (["}"],):
-            continue
+        if (state.in_function and words in (["}"],)) or words[0] == "function":
+            continue  # a function's end, or its start: function name {
         found = _command(words, state)
         if found is not None:
             command, execs, evaluated = found
@@ -208,13 +197,13 @@ def _keywords(words: list[str], state: _State) -> list[str]:
             state.function_braces += 1 if word == "{" else -1
             if state.function_braces <= 0 and word == "}":
                 state.in_function = False
-    while words and (words[0] in _KEYWORD_OPEN | _KEYWORD_CLOSE | _KEYWORD_SKIP):
+    while words and words[0] in KEYWORDS:
         word = words.pop(0)
-        if word in _KEYWORD_OPEN:
+        if word in _CONDITIONAL:
             state.depth += 1
-        elif word in _KEYWORD_CLOSE:
+        elif word in _CONDITIONAL.values():
             state.depth = max(0, state.depth - 1)
-    if words and words[-1] in _KEYWORD_CLOSE:  # `fi` closing on the same line
+    if words and words[-1] in _CONDITIONAL.values():  # `fi` closing on the same line
         state.depth = max(0, state.depth - 1)
         words = words[:-1]
     return words
@@ -253,7 +242,7 @@ def _command(words: list[str], state: _State) -> tuple[Command, bool, bool] | No
         match.group(1) or match.group(2)
     ) in state.variables:
         evaluated = True  # $CMD as the command: what CMD holds runs
-        words = [*_tokens(state.variables[match.group(1) or match.group(2)]), *words[1:]]
+        words = [*_words(state.variables[match.group(1) or match.group(2)]), *words[1:]]
     elif evaluated and words:
         words = [
             w for word in _expand(words[:1], state, variables=True) for w in word.split()
@@ -275,11 +264,7 @@ def _assign(name: str, value: str, state: _State) -> None:
         return
     if f"${name}" in value or f"${{{name}}}" in value:
         return  # CMD="$CMD --flag": keep the first assignment
-    state.variables.setdefault(name, _restore(value, state))
-
-
-def _restore(word: str, state: _State) -> str:
-    return _SUBST.sub(lambda m: f"$({state.substitutions[int(m.group(1))]})", word)
+    state.variables.setdefault(name, value)
 
 
 def _expand(words: Sequence[str], state: _State, *, variables: bool = False) -> list[str]:
@@ -295,16 +280,29 @@ def _expand(words: Sequence[str], state: _State, *, variables: bool = False) -> 
             index = int(numbered.group(1) or numbered.group(2))
             out.append(state.args[index - 1] if 0 < index <= len(state.args) else word)
         elif variables and name is not None and name in state.variables:
-            out.extend(_tokens(state.variables[name]))
-        elif (subst := _SUBST.fullmatch(word)) is not None:
-            inner = state.substitutions[int(subst.group(1))]
+            out.extend(_words(state.variables[name]))
+        elif (inner := _substitution(word)) is not None:
             if _uses_positional(inner, state):
                 out.extend(state.args)
             else:
                 out.append(f"$({inner})")
         else:
-            out.append(_restore(word, state))
+            out.append(word)
     return out
+
+
+def _substitution(word: str) -> str | None:
+    """The command of a word that is one substitution, ``$(...)`` or backquoted."""
+    if len(word) > 1 and word[0] == word[-1] == "`" and "`" not in word[1:-1]:
+        return word[1:-1]
+    if not (word.startswith("$(") and word.endswith(")")) or word.startswith("$(("):
+        return None
+    depth = 0
+    for index, char in enumerate(word[1:], start=1):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return word[2:-1] if index == len(word) - 1 else None
+    return None
 
 
 _ECHO = re.compile(r"^\s*(?:eval\s+)?echo\s")

@@ -26,6 +26,7 @@ _WORD_CHARS = frozenset(
     shlex.shlex("", posix=True, punctuation_chars=_PUNCTUATION).wordchars + ":,+@%^[]{}$!#"
 )
 _BLANKS = frozenset(" \t\r")
+_REDIRECTIONS = frozenset({">", "<", ">&", "<&", "&>"})
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
 """Longest first: how a run of punctuation reads as shell operators."""
 
@@ -42,6 +43,12 @@ class Token:
     operator: bool = False
     plain: bool = True
     """Written exactly as ``text`` (no quote, no escape): what a shell keyword must be."""
+
+    @property
+    def redirection(self) -> bool:
+        """``>``, ``<``, ``>&``, ``<&`` or ``&>`` as written (``>>`` is two): its word is the
+        file (``>/dev/null``), a number before it touching it the descriptor (``2>&1``)."""
+        return self.plain and not self.operator and self.text in _REDIRECTIONS
 
 
 def tokens(script: str) -> list[Token] | None:
@@ -236,34 +243,84 @@ def simple_words(script: str) -> list[str] | None:
     """The words of ``script`` when it is one simple command, a word with a ``$(...)`` kept
     as written (``rm -rf $(poetry config cache-dir)``: two words after ``rm``, where
     :func:`words` reads ``$``, ``(``, ``poetry``...); None for anything else (several
-    commands, a pipeline, a subshell, backquotes, an unbalanced quote)."""
-    found = tokens(script)
+    commands, a pipeline, a subshell, backquotes, an unbalanced quote or substitution)."""
+    found = whole_words(script)
+    if not found or any(t.operator for t in found):
+        return None
+    if any(t.plain and t.text == "`" for t in _tokens_once(script) or ()):
+        return None
+    return [t.text for t in found]
+
+
+def whole_words(script: str) -> list[Token] | None:
+    """The words and operators of ``script`` with each word that holds a substitution
+    (``$(...)``, ``$((...))``, backquotes) read whole, as written from the substitution on
+    (``cd /usr/lib/$(uname -p)-linux-gnu`` is two words), and each run of operators cut into
+    its operators (``);`` is ``)`` then ``;``). A redirection is a token of its own, never part
+    of a word it touches (``x>/f``: ``x``, ``>``, ``/f``). None when a quote or a substitution
+    is not closed."""
+    found = _tokens_once(script)
     if found is None:
         return None
-    out: list[str] = []
-    depth = 0
-    end = -1  # where the last token ended: a word goes on while tokens touch
-    raw = False  # the current word has a substitution: the rest of it as written
+    reader = _WholeWords(script)
     for token in found:
-        inside = depth > 0
-        if token.operator:
-            for operator in _operators(token.text):
-                opens = operator == "(" and (inside or script[token.start - 1 : token.start] == "$")
-                if not (opens or (depth and operator in (")", ";", "\n", "&&", "||", "|"))):
-                    return None
-                depth += 1 if opens else -(operator == ")")
-        elif token.plain and token.text == "`":
-            return None
-        if inside:
-            out[-1] += script[end : token.end]
-        elif token.start == end and out:
-            raw = raw or token.operator
-            out[-1] += script[token.start : token.end] if raw else token.text
+        if not token.operator:
+            reader.word(token)
+            continue
+        at = token.start
+        for operator in _operators(token.text):
+            reader.operator(operator, at)
+            at += len(operator)
+    return reader.out if not (reader.depth or reader.backquoted) else None
+
+
+class _WholeWords:
+    """:func:`whole_words`' reader: tokens in order, the current word grown while they touch."""
+
+    def __init__(self, script: str) -> None:
+        self.script = script
+        self.out: list[Token] = []
+        self.depth = 0  # parentheses of a ``$(`` open in the current word
+        self.backquoted = False  # a backquote open in the current word
+        self.raw = False  # the current word holds a substitution: the rest of it as written
+        self.end = -1  # where the last token ended
+
+    def word(self, token: Token) -> None:
+        backquote = token.plain and token.text == "`"
+        if self.depth or self.backquoted:
+            self._grow(self.script[self.end : token.end], token.end)
+            if backquote and not self.depth:
+                self.backquoted = False  # the closing backquote
+        elif self._touches(token.start) and not token.redirection:
+            self.raw = self.raw or backquote
+            self._grow(self.script[token.start : token.end] if self.raw else token.text, token.end)
+            self.backquoted = backquote
         else:
-            out.append(token.text)
-            raw = False
-        end = token.end
-    return out if out and not depth else None
+            self.out.append(Token(token.text, token.start, token.end, plain=token.plain))
+            self.raw = self.backquoted = backquote
+        self.end = token.end
+
+    def operator(self, operator: str, at: int) -> None:
+        end = at + len(operator)
+        if self.depth or self.backquoted:
+            if self.depth:
+                self.depth += (operator == "(") - (operator == ")")
+            self._grow(self.script[self.end : end], end)
+        elif operator == "(" and self.script[at - 1 : at] == "$" and self._touches(at):
+            self.depth, self.raw = 1, True
+            self._grow(operator, end)
+        else:
+            self.out.append(Token(operator, at, end, operator=True))
+        self.end = end
+
+    def _touches(self, at: int) -> bool:
+        """A word ends right at ``at``: what starts there is part of it."""
+        last = self.out[-1] if self.out else None
+        return self.end == at and last is not None and not (last.operator or last.redirection)
+
+    def _grow(self, text: str, end: int) -> None:
+        last = self.out[-1]
+        self.out[-1] = Token(last.text + text, last.start, end, plain=False)
 
 
 def _operators(run: str) -> list[str]:
@@ -278,13 +335,18 @@ def _operators(run: str) -> list[str]:
 
 # -- a script cut into top-level parts -----------------------------------------------------------
 
-_OPENERS = {"if": "fi", "for": "done", "while": "done", "until": "done", "case": "esac",
+COMPOUND = {"if": "fi", "for": "done", "while": "done", "until": "done", "case": "esac",
             "select": "done", "{": "}"}  # fmt: skip
-_COMMAND_START_AFTER = frozenset({"then", "do", "else", "elif", "!", "{", "time"})
+"""The reserved words that open a compound command, each with the reserved word that closes
+it. With :data:`LEADS` and ``in``, the shell's keywords: the one table every reader of
+commands skips keywords with."""
+LEADS = frozenset({"if", "while", "until", "then", "do", "else", "elif", "!", "{", "time"})
+"""Reserved words a command follows (``if grep -q x f``, ``then pip install x``, ``! grep -q
+x``, ``time make``; ``time`` is bash's)."""
+KEYWORDS = frozenset({*COMPOUND, *COMPOUND.values(), *LEADS, "in"})
+"""Every reserved word: not a program where a command starts (``if``, ``fi``, ``do``...)."""
 _CONTINUATIONS = re.compile(r"^(?:[ \t]*\\\n)+|(?:[ \t]*\\\n)+[ \t]*$")
 """Backslash-newlines that begin or end a part: blanks, as :func:`tokens` reads them."""
-_SUBSTITUTION = "$)"
-"""On the stack of open constructs: a ``$(`` (its commands are words of the part)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,18 +371,21 @@ def parts(script: str) -> list[Part] | None:
     script rebuilt from some of its parts runs them with the same separators. A heredoc, an
     unbalanced quote or construct, or a command sent to the background gives None.
     """
-    found = tokens(script)
+    found = whole_words(script)
     if found is None or "<<" in script:
         return None
     reader = _PartReader(script)
     for token in found:
-        if not reader.read(token):
+        if token.operator and not reader.operator(token.text, token.start):
             return None
+        if not token.operator:
+            reader.word(token)
     return reader.finish()
 
 
 class _PartReader:
-    """Reads tokens in order, tracking open constructs, and cuts at top-level separators."""
+    """Reads :func:`whole_words` in order, tracking open constructs, and cuts at top-level
+    separators."""
 
     def __init__(self, script: str) -> None:
         self.script = script
@@ -330,36 +395,16 @@ class _PartReader:
         self.simple = True
         self.command_start = True  # the next word starts a command (keywords count only there)
 
-    def read(self, token: Token) -> bool:
-        if not token.operator:
-            self._word(token)
-            return True
-        at = token.start
-        for operator in _operators(token.text):
-            if not self._operator(operator, at):
-                return False
-            at += len(operator)
-        return True
-
-    def _word(self, token: Token) -> None:
+    def word(self, token: Token) -> None:
         word = token.text if token.plain else None
-        if word == "`":
-            if self.stack and self.stack[-1] == "`":
-                self.stack.pop()
-            else:
-                self.stack.append("`")
-            self.command_start = self.stack[-1:] == ["`"]
-            return
-        if self.command_start and word in _OPENERS:
-            self.stack.append(_OPENERS[word])
+        if self.command_start and word in COMPOUND:
+            self.stack.append(COMPOUND[word])
             self.simple = False
         elif self.command_start and self.stack and word == self.stack[-1]:
             self.stack.pop()
-        self.command_start = word in _COMMAND_START_AFTER or (
-            self.command_start and "=" in token.text
-        )
+        self.command_start = word in LEADS or (self.command_start and "=" in token.text)
 
-    def _operator(self, operator: str, at: int) -> bool:
+    def operator(self, operator: str, at: int) -> bool:
         if operator in ("&&", ";", "\n") and not self.stack:
             self._add(self.script[self.start : at], operator)
             self.start, self.simple, self.command_start = at + len(operator), True, True
@@ -367,13 +412,10 @@ class _PartReader:
         if operator == "&":
             return False  # a command in the background
         if operator == "(":
-            opens_substitution = self.script[at - 1 : at] == "$" or (
-                self.script[at - 1 : at] == "(" and self.stack[-1:] == [_SUBSTITUTION]
-            )
-            self.stack.append(_SUBSTITUTION if opens_substitution else ")")
-            self.simple = self.simple and opens_substitution
+            self.stack.append(")")  # a subshell
+            self.simple = False
         elif operator == ")":
-            if not self.stack or self.stack.pop() not in (")", _SUBSTITUTION):
+            if not self.stack or self.stack.pop() != ")":
                 return False
             self.command_start = False
             return True

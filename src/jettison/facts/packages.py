@@ -296,8 +296,16 @@ COMMON_DEPENDENTS: dict[str, frozenset[str]] = {
 """Distribution -> popular distributions whose ``Requires-Dist`` names it: removing its line
 does not uninstall it while one of those stays."""
 
-PACKAGING_TOOLS = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pip-tools", "pdm"})
-"""Installers and build backends: upgrading them says nothing about what a service uses."""
+# -- installer tools (fix's tools-only installs, JT204, JT403) -----------------------------------
+
+INSTALLER_TOOLS = frozenset(
+    {"pip", "setuptools", "wheel", "poetry", "poetry-core", "poetry-plugin-export", "pdm",
+     "pdm-backend", "uv", "pipenv", "pipx", "virtualenv", "hatch", "hatchling", "pip-tools",
+     "build", "flit", "flit-core", "setuptools-scm", "nvidia-pyindex"}
+)  # fmt: skip
+"""Distributions that install or build Python packages (installers, environment managers,
+build backends), not what a service imports: an install of only these prepares the build,
+and a project listing them says nothing about what its service uses."""
 
 # -- heavy distributions (JT309's severity) ------------------------------------------------------
 

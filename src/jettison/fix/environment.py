@@ -38,6 +38,7 @@ from jettison.dockerfile.commands.options import option_values, positionals
 from jettison.dockerfile.commands.python import (
     CONDA,
     CONDA_VALUED,
+    LOCKS,
     PDM_VALUED,
     POETRY_VALUED,
     UV_VALUED,
@@ -210,7 +211,7 @@ def _remember(
     if targets and targets[-1][0] is command:
         target = targets[-1][1]
         if target.tools_only and target.kind == "env" and target.path is not None:
-            for tool in ("poetry", "pdm", "pipenv", "uv"):
+            for tool in LOCKS:
                 if tool in " ".join(command.args):
                     state.tool_homes[tool] = target.path
 
@@ -489,7 +490,7 @@ def _refuse_tools_outside(
     at ``prefix``: the runtime stage, which copies the virtualenv alone, would lack it."""
     missing = sorted(
         t
-        for t in runtime_tools & {"poetry", "pdm", "uv", "pipenv"}
+        for t in runtime_tools & LOCKS.keys()
         for _, command, found in installs
         if found.tools_only and found.path != prefix and _installs_any(command, {t})
     )

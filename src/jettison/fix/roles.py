@@ -38,18 +38,12 @@ from jettison.dockerfile.discover import is_requirements_input
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.shell import ALL_RUNNERS, Command, split_commands
 from jettison.dockerfile.shellwords import Part, simple_words
+from jettison.facts.packages import INSTALLER_TOOLS
 
 Role = Literal[
     "install", "apt-install", "apt-remove", "apt-upgrade", "apt", "apt-source", "neutral", "other"
 ]
 
-INSTALLER_TOOLS = frozenset(
-    {"pip", "setuptools", "wheel", "poetry", "poetry-core", "poetry-plugin-export", "pdm",
-     "pdm-backend", "uv", "pipenv", "virtualenv", "hatch", "hatchling", "pip-tools", "build",
-     "flit", "flit-core", "setuptools-scm", "nvidia-pyindex"}
-)  # fmt: skip
-"""Distributions that install or build Python packages, not what a service imports: an
-install of only these prepares the build."""
 _NEUTRAL = frozenset(
     {"cd", "set", "export", "true", ":", "[", "[[", "test", "which", "ls", "sleep", "pwd",
      "whoami", "id", "uname", "nproc", "date", "df", "du", "free", "command", "type", "hash",

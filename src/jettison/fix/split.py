@@ -60,6 +60,7 @@ from jettison.dockerfile.shell import (
 )
 from jettison.dockerfile.steps import Step, chain, expand, steps
 from jettison.dockerfile.writer import join
+from jettison.facts.packages import INSTALLER_TOOLS
 from jettison.facts.system import (
     COMPILER_PROGRAMS,
     DEV_RUNTIME_LIBRARIES,
@@ -79,7 +80,6 @@ from jettison.fix.environment import (
 from jettison.fix.errors import FixError, refuse
 from jettison.fix.families import RuntimePlan
 from jettison.fix.roles import (
-    INSTALLER_TOOLS,
     PartRoles,
     apt_packages_of,
     apt_removed,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jettison.dockerfile.commands.caches import (
@@ -22,7 +24,8 @@ from jettison.dockerfile.commands.caches import (
     poetry_verb,
     uv_copies,
 )
-from jettison.dockerfile.shell import split_commands
+from jettison.dockerfile.parser import parse_text
+from jettison.dockerfile.shell import commands_of, split_commands
 from support.commands import run
 
 
@@ -60,6 +63,10 @@ def _left(cache: Cache, line: str, *flags: str, env: dict[str, str] | None = Non
         (POETRY, "poetry install && rm -rf /root/.cache/pypoetry", None),
         (POETRY, "poetry install && rm -rf ~/.cache/pypoetry/artifacts", None),
         (POETRY, 'poetry install && rm -rf "$(poetry config cache-dir)"', None),
+        (POETRY, "poetry install && rm -rf $(poetry config cache-dir)/artifacts", None),
+        (POETRY, "poetry install; rm -rf /tmp/x $( poetry -C /app config cache-dir )", None),
+        (POETRY, "poetry install && rm -rf $(poetry config virtualenvs.path)", 0),
+        (POETRY, "poetry install && echo $(poetry config cache-dir)", 0),
         (POETRY, "poetry install && poetry cache clear --all pypi", None),
         (POETRY, "poetry install && poetry cache clear pypi", 0),
         (PDM, "pdm install --prod", 0),
@@ -86,6 +93,12 @@ def _left(cache: Cache, line: str, *flags: str, env: dict[str, str] | None = Non
 )
 def test_left_by(cache: Cache, line: str, index: int | None) -> None:
     assert _left(cache, line) == index
+
+
+def test_a_heredoc_removes_a_cache_as_a_line_does(tmp_path: Path) -> None:
+    text = "FROM x\nRUN <<EOF\npoetry install\nrm -rf $(poetry config cache-dir)\nEOF\n"
+    (instruction,) = parse_text(text, tmp_path / "Dockerfile").stages[0].instructions
+    assert left_by(POETRY, instruction, commands_of(instruction), "/", {}) is None
 
 
 def test_the_environment_and_mounts_keep_a_cache_out() -> None:

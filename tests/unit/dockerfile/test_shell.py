@@ -10,6 +10,7 @@ from jettison.dockerfile.shell import (
     source_words,
     split_commands,
 )
+from jettison.dockerfile.shellwords import KEYWORDS
 
 
 @pytest.mark.parametrize(
@@ -160,3 +161,14 @@ def test_command_words_take_the_first_place_a_command_stands() -> None:
 
 def test_command_words_none_when_the_command_is_not_there() -> None:
     assert command_words("pip install y", split_commands("pip install x")[0]) is None
+
+
+@pytest.mark.parametrize("keyword", sorted(KEYWORDS))
+def test_a_reserved_word_is_never_a_program(keyword: str) -> None:
+    assert [c.argv for c in split_commands(f"{keyword} pip install x")] == [("pip", "install", "x")]
+
+
+def test_case_and_its_closer_are_not_programs() -> None:
+    found = split_commands("case $GPU in\n  1) pip install torch ;;\nesac")
+    assert "pip" in [c.name for c in found]
+    assert not {"case", "esac"} & {c.name for c in found}

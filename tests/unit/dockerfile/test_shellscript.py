@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from jettison.dockerfile.shellscript import final_command, script_commands, traps_signals
+from jettison.dockerfile.shellwords import KEYWORDS
 
 
 def argvs(text: str, *args: str) -> list[tuple[str, ...]]:
@@ -107,3 +110,41 @@ def test_traps() -> None:
     assert traps_signals("trap 'kill $PID' TERM INT\nserver & PID=$!\nwait\n")
     assert traps_signals("trap cleanup SIGTERM\n")
     assert not traps_signals("# no trap here\nserver\n")
+
+
+@pytest.mark.parametrize("keyword", sorted(KEYWORDS))
+def test_a_reserved_word_is_never_a_program(keyword: str) -> None:
+    assert argvs(f"{keyword} python app.py") == [("python", "app.py")]
+
+
+def test_a_brace_group_runs_its_commands_a_case_may_not() -> None:
+    text = "{ python a.py; }\ncase $MODE in\n  serve) python b.py ;;\nesac\npython c.py\n"
+    found = {c.command.argv[-1]: c.conditional for c in script_commands(text)}
+    scripts = {name: conditional for name, conditional in found.items() if name.endswith(".py")}
+    assert scripts == {"a.py": False, "b.py": True, "c.py": False}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "setup() {\n  pip install extra\n}\nserve\n",
+        "setup () {\n  pip install extra\n}\nserve\n",
+        "function setup {\n  pip install extra\n}\nserve\n",
+        "setup() { pip install extra; }\nserve\n",
+        "setup() {\n  { pip install extra; }\n}\nserve\n",
+    ],
+)
+def test_a_function_definition_runs_nothing_its_body_runs_in_it(text: str) -> None:
+    found = [(c.command.name, c.in_function) for c in script_commands(text)]
+    assert found == [("pip", True), ("serve", False)]
+
+
+def test_redirections_are_not_words() -> None:
+    text = 'echo "a > b" >&2\ncat <<EOF > /etc/conf\nx\nEOF\nserver 2>&1 --port 80 >>log\n'
+    assert argvs(text) == [("echo", "a > b"), ("cat",), ("server", "--port", "80")]
+
+
+def test_a_backquoted_substitution_is_one_word() -> None:
+    assert argvs("server --threads `nproc` --name x`hostname`\n") == [
+        ("server", "--threads", "$(nproc)", "--name", "x`hostname`")
+    ]

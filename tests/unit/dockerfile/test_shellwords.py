@@ -13,6 +13,7 @@ from jettison.dockerfile.shellwords import (
     quoted,
     simple_words,
     tokens,
+    whole_words,
     words,
 )
 
@@ -166,3 +167,49 @@ def test_quoted_strings_know_where_each_character_is_written() -> None:
 def test_quoted_strings_of_what_holds_none() -> None:
     assert quoted("plain words only") == []
     assert quoted("sh -c 'open") is None
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("a=$(x) b && c", ["a=$(x)", "b", "&&", "c"]),
+        ('c "$(pwd)"/d $(( 1+2 ))|e', ["c", "$(pwd)/d", "$(( 1+2 ))", "|", "e"]),
+        ("echo `date +%s`x; b", ["echo", "`date +%s`x", ";", "b"]),
+        ("f() { x; }", ["f", "(", ")", "{", "x", ";", "}"]),
+        ("x);(y", ["x", ")", ";", "(", "y"]),
+        ("echo x>/f 2>&1", ["echo", "x", ">", "/f", "2", ">&", "1"]),
+        ("echo $(a", None),
+        ("echo `a", None),
+    ],
+)
+def test_whole_words_keep_substitutions_whole(script: str, expected: list[str] | None) -> None:
+    found = whole_words(script)
+    assert (None if found is None else [t.text for t in found]) == expected
+
+
+def test_whole_words_know_where_they_are_written() -> None:
+    script = "rm -rf $(poetry config cache-dir)/x && echo"
+    found = whole_words(script)
+    assert found is not None
+    assert [script[t.start : t.end] for t in found] == [t.text for t in found]
+    assert [t.operator for t in found] == [False, False, False, True, False]
+    assert [t.redirection for t in whole_words("a 2>&1 >>f") or ()] == [
+        False, False, True, False, True, True, False
+    ]  # fmt: skip
+
+
+def test_a_redirection_is_not_part_of_a_simple_word() -> None:
+    assert simple_words("echo $(date)>/f") == ["echo", "$(date)", ">", "/f"]
+
+
+def test_a_substitution_is_never_cut_and_leaves_a_part_simple() -> None:
+    """What a ``$(...)`` or backquotes hold is a word of the part, not its structure."""
+    script = "X=$(if a; then b; fi) && echo `c && d` $((1 + (2))) && (e) && f"
+    found = parts(script)
+    assert found is not None
+    assert [(p.text, p.simple) for p in found] == [
+        ("X=$(if a; then b; fi)", True),
+        ("echo `c && d` $((1 + (2)))", True),
+        ("(e)", False),
+        ("f", True),
+    ]

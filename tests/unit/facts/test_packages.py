@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from packaging.utils import canonicalize_name
 
-from jettison.facts.packages import dev_tool_kind, used_without_import
+from jettison.facts.packages import INSTALLER_TOOLS, dev_tool_kind, used_without_import
 from jettison.inspect.removable.dev_tools import is_dev_tool
 
 
@@ -32,3 +33,8 @@ def test_used_without_import() -> None:
     assert used_without_import("uvicorn")
     assert used_without_import("nvidia-cublas-cu12")
     assert not used_without_import("matplotlib")
+
+
+def test_installer_tools_are_canonical_names() -> None:
+    """Its readers compare canonical distribution names (``poetry_core`` is ``poetry-core``)."""
+    assert {canonicalize_name(name) for name in INSTALLER_TOOLS} == INSTALLER_TOOLS

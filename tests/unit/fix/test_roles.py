@@ -6,7 +6,8 @@ import pytest
 
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.shellwords import parts
-from jettison.fix.roles import command_role, part_roles
+from jettison.fix.roles import command_role, installs_only_tools, part_roles
+from support.commands import command, run
 
 
 @pytest.mark.parametrize(
@@ -85,3 +86,17 @@ def test_a_substitution_does_not_hide_what_its_command_does() -> None:
 )
 def test_roles_read_the_verb_as_the_tool_does(argv: str, role: str) -> None:
     assert command_role(Command(tuple(argv.split()))) == role
+
+
+@pytest.mark.parametrize(
+    ("line", "tools"),
+    [
+        ("pip install --upgrade pip setuptools wheel", True),
+        ("pip install poetry==1.8.3 poetry-plugin-export", True),
+        ("pip install pipx", True),
+        ("pip install --upgrade pip requests", False),
+        ("pip install -r requirements.txt", False),
+    ],
+)
+def test_an_install_of_installer_tools_only(line: str, tools: bool) -> None:
+    assert installs_only_tools(run(line), command(line)) is tools

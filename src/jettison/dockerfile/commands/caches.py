@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from jettison.dockerfile.commands.cleanup import removes, volatile_targets
+from jettison.dockerfile.commands.cleanup import removed_paths, removes, volatile_targets
 from jettison.dockerfile.commands.options import has_option, option_values, positionals
 from jettison.dockerfile.commands.python import (
     CONDA,
@@ -41,7 +41,8 @@ from jettison.dockerfile.commands.system import (
 )
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.paths import absolute, covers
-from jettison.dockerfile.shell import Command
+from jettison.dockerfile.shell import Command, split_commands
+from jettison.dockerfile.shellwords import parts, simple_words
 
 Env = Mapping[str, str]
 
@@ -51,6 +52,10 @@ def _never(_: Command) -> bool:
 
 
 def _no_env(_: Env) -> bool:
+    return False
+
+
+def _no_text(_: str) -> bool:
     return False
 
 
@@ -73,8 +78,10 @@ class Cache:
     env_disables: Callable[[Env], bool] = _no_env
     """The environment turns the cache off (``PIP_NO_CACHE_DIR``)."""
     inline_disables: re.Pattern[str] | None = None
-    """Matches the RUN's text when it sets the cache off inline (``PIP_NO_CACHE_DIR=1 pip``)
-    or removes it in a way commands do not show (``rm -rf $(poetry config cache-dir)``)."""
+    """Matches the RUN's text when it sets the cache off inline (``PIP_NO_CACHE_DIR=1 pip``)."""
+    removed_inline: Callable[[str], bool] = _no_text
+    """A script of the RUN (its text, a heredoc's body) removes the cache in a way its
+    commands read word by word do not show (``rm -rf $(poetry config cache-dir)``)."""
     mount_suffixes: tuple[str, ...] = ()
     """Mount targets ending like this hold the cache whatever the user's home is."""
 
@@ -99,6 +106,9 @@ def _kept_out(
     if cache.env_disables(env):
         return True
     if cache.inline_disables is not None and cache.inline_disables.search(instruction.shell_text):
+        return True
+    scripts = (" ".join(instruction.args), *(doc.content for doc in instruction.heredocs))
+    if any(cache.removed_inline(script) for script in scripts):
         return True
     dirs = [absolute(d, cwd) for d in cache.dirs(env)]
     for target in volatile_targets(instruction, cwd, env):
@@ -272,9 +282,6 @@ def uv_copies(command: Command, env: Env) -> bool:
 
 
 _POETRY_VERBS = frozenset({"install", "lock", "add", "update", "sync"})
-_POETRY_INLINE = re.compile(
-    r"\brm\s+(?:-\S+\s+)*[\"']?\$\(\s*poetry\s+config\s+cache-dir\s*\)", re.IGNORECASE
-)
 
 
 def poetry_verb(command: Command) -> str | None:
@@ -294,6 +301,27 @@ def _poetry_dirs(env: Env) -> tuple[str, ...]:
     return tuple(f"{root}/{sub}" for root in roots for sub in ("cache", "artifacts"))
 
 
+def _removes_poetry_cache(script: str) -> bool:
+    """One of ``script``'s commands removes what Poetry says its cache is, or a folder in it
+    (``rm -rf "$(poetry config cache-dir)"``, ``rm -rf $(poetry config cache-dir)/cache``)."""
+    for part in parts(script) or ():
+        words = simple_words(part.text)
+        if words and any(_in_poetry_cache(p) for p in removed_paths(Command(tuple(words)), "/")):
+            return True
+    return False
+
+
+def _in_poetry_cache(path: str) -> bool:
+    """``path`` (as :func:`removed_paths` gives it against ``/``) is ``$(poetry config
+    cache-dir)`` or under it."""
+    head, closed, _ = path.removeprefix("/").partition(")")
+    if not (closed and head.startswith("$(")):
+        return False
+    found = split_commands(head[2:])
+    asks = len(found) == 1 and poetry_verb(found[0]) == "config"
+    return asks and positionals(found[0], POETRY_VALUED)[1:] == ["cache-dir"]
+
+
 def _poetry_cleans(command: Command) -> bool:
     words = positionals(command, POETRY_VALUED)
     return poetry_verb(command) == "cache" and words[1:2] == ["clear"] and command.has("--all")
@@ -304,7 +332,7 @@ POETRY = Cache(
     installs=lambda c: poetry_verb(c) in _POETRY_VERBS,
     disables=lambda c: c.has("--no-cache"),
     cleans=_poetry_cleans,
-    inline_disables=_POETRY_INLINE,
+    removed_inline=_removes_poetry_cache,
     dirs=_poetry_dirs,
     image_rows=lambda path: path.endswith(".cache/pypoetry"),
     mount_suffixes=("/.cache/pypoetry", "/.cache"),

@@ -30,7 +30,13 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 
 from jettison.dockerfile.commands.options import option_values, positionals
 from jettison.dockerfile.model import Instruction
-from jettison.dockerfile.shell import Command, command_words, commands_of, runner_prefix
+from jettison.dockerfile.shell import (
+    CONDA_RUNNERS,
+    Command,
+    command_words,
+    commands_of,
+    runner_prefix,
+)
 from jettison.facts.packages import DEV_GROUP_NAMES
 
 _PIP = re.compile(r"^pip\d*(?:\.\d+)*$")
@@ -542,7 +548,8 @@ class EnvInstall:
 POETRY_VALUED = frozenset({"--with", "--without", "--only", "-E", "--extras", "-C", "--directory"})
 PDM_VALUED = frozenset({"-G", "--group", "-p", "--project", "-L", "--lockfile"})
 UV_VALUED = frozenset({"--group", "--extra", "--package", "--directory", "--project", "-p"})
-CONDA = frozenset({"conda", "mamba", "micromamba"})
+CONDA = CONDA_RUNNERS
+"""conda and the programs that stand for it (mamba, micromamba)."""
 CONDA_VALUED = frozenset(
     {"-n", "--name", "-p", "--prefix", "-c", "--channel", "-f", "--file", "--repodata-fn",
      "--platform", "--subdir", "-r", "--root-prefix"}
@@ -842,7 +849,7 @@ def resolves_lock(command: Command) -> str | None:
     """``poetry lock``, ``uv lock``, ``pdm lock``, ``pipenv lock``, ``pip-compile``: a
     resolution run at build time (``--check``/``--locked`` only verify, and are None)."""
     words = command.words()
-    if command.name in {"poetry", "uv", "pdm", "pipenv"} and words[:1] == ["lock"]:
+    if command.name in LOCKS and words[:1] == ["lock"]:
         return None if command.has(*_LOCK_CHECKS) else f"{command.name} lock"
     if command.name in {"pip-compile", "uv"} and (
         command.name == "pip-compile" or words[:2] == ["pip", "compile"]

@@ -69,6 +69,7 @@ def test_continuation_that_swallows_the_next_command(tmp_path: Path) -> None:
         "apt-get update && \\\n    \\\n    # then\n    apt-get install -y curl",
         "set -eux; \\\n    rm -rf /tmp/x",
         "if true; then \\\n    echo x; fi",
+        "if [ -f a ]; then echo a; elif \\\n    rm -f /x; then echo b; fi",
         "find / -name '*.pyc' -exec \\\n    rm {} +",
         "pip install \\\n    --no-cache-dir flask",
     ],

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.images import shipped_base
 from jettison.facts.bases import FrameworkImage, framework_image
-from jettison.facts.packages import PACKAGING_TOOLS
+from jettison.facts.packages import INSTALLER_TOOLS
 from jettison.imports.mapping import candidate_distributions
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import production_packages
@@ -57,7 +57,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
     if image is None:
         return
     declared = {d.name for d in production_packages(ctx)} | set(ctx.used_distributions)
-    needed = sorted(declared - PACKAGING_TOOLS)
+    needed = sorted(declared - INSTALLER_TOOLS)
     if len(needed) > _limit(ctx):
         return
     imported = {d for i in ctx.imports for d in candidate_distributions(i.module)}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from jettison.dockerfile.commands.python import is_pip_install
+from jettison.dockerfile.commands.python import CONDA, is_pip_install
 from jettison.dockerfile.commands.system import INSTALL, packages_if
 from jettison.dockerfile.launch import launches
 from jettison.dockerfile.model import Instruction
@@ -63,7 +63,7 @@ def _what(command: Command) -> str | None:
         return "pip install"
     if packages_if(command, INSTALL) is not None:
         return f"{command.name} {command.args[0] if command.args else 'install'}"
-    if command.name in {"conda", "mamba", "micromamba"} and "install" in command.args[:1]:
+    if command.name in CONDA and "install" in command.args[:1]:
         return f"{command.name} install"
     return None
 

@@ -26,12 +26,13 @@ from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
-from jettison.dockerfile.commands.python import EnvInstall, env_install, setup_py_install
+from jettison.dockerfile.commands.python import CONDA, EnvInstall, env_install, setup_py_install
 from jettison.dockerfile.commands.system import INSTALL, packages_if
 from jettison.dockerfile.copies import local_sources, whole_context
 from jettison.dockerfile.model import Stage
 from jettison.dockerfile.shell import Command
 from jettison.dockerfile.steps import Step, steps
+from jettison.facts.packages import INSTALLER_TOOLS
 from jettison.facts.weights import named_like_weights
 from jettison.lint.helpers import commands_run, scoped_severity, shown, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
@@ -56,11 +57,9 @@ _DATA = frozenset(
      ".jpg", ".jpeg", ".png", ".mp4", ".db", ".sqlite"}
 )  # fmt: skip
 """Data and model artifacts (weight formats: :func:`jettison.facts.weights.named_like_weights`)."""
-_TOOLS = frozenset(
-    {"pip", "setuptools", "wheel", "poetry", "uv", "pdm", "pipenv", "pipx", "virtualenv",
-     "poetry-plugin-export", "hatch", "hatchling", "flit", "build", "packaging"}
-)  # fmt: skip
-"""Packaging tools: installing them is not installing the service's dependencies."""
+_TOOLS = INSTALLER_TOOLS | {"packaging"}
+"""Installing only these is not installing the service's dependencies: the installer tools,
+and ``packaging``, which a build step installs beside them to read versions."""
 _INSTALL_DIR = re.compile(r"requirement|constraint|wheel|deps|dependenc|lock", re.IGNORECASE)
 """Directory names of what an install reads rather than the source."""
 MAX_FILES = 2_000
@@ -135,7 +134,7 @@ def _python_install(command: Command, found: EnvInstall) -> _Install | None:
         no_deps = command.has("--no-deps")
         project_only = bool(found.projects) and not found.packages and not found.files
         return _Install(command, bool(found.files), project_only, no_deps)
-    if found.tool in ("conda", "mamba", "micromamba"):
+    if found.tool in CONDA:
         if not (found.packages or found.files) or _tools_only(found):
             return None
         return _Install(command, bool(found.files), False, False)

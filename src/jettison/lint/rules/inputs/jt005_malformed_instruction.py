@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 from jettison.dockerfile.model import KEYWORDS, Dockerfile, Instruction
 from jettison.dockerfile.shell import commands_of
+from jettison.dockerfile.shellwords import LEADS
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
 EXEC_FORMS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
@@ -44,11 +45,9 @@ _NOT_ARGUMENTS_AFTER = frozenset({"install", "add", "-y", "--yes"})
 ``curl``): continuing an install list is not swallowing."""
 _OPERATORS = ("&&", "||", "|", ";", "(", "{", "!")
 """A line ending with one of these goes on with a new command."""
-_CONNECTORS = frozenset(
-    {"then", "do", "else", "in", "-exec", "-execdir", "xargs", "sudo", "exec", "env", "nohup",
-     "time", "if", "while", "until"}
-)  # fmt: skip
-"""Words after which the next line's first word is a command on purpose."""
+_CONNECTORS = LEADS | {"in", "-exec", "-execdir", "xargs", "sudo", "exec", "env", "nohup"}
+"""Words after which the next line's first word is a command on purpose: the shell keywords a
+command follows (``then``, ``do``...), ``in`` (a loop's list), and programs that run one."""
 _NO_EFFECT = frozenset(
     {"export", "cd", "source", ".", "alias", "unset", "set", "pushd", "popd", "umask", "ulimit"}
 )  # fmt: skip

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from jettison.dockerfile.commands.python import env_install, is_pip_install
+from jettison.dockerfile.commands.python import CONDA, env_install, is_pip_install
 from jettison.dockerfile.commands.system import INSTALL, packages_if
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.scripts import Link, local_imports, start_state
@@ -43,7 +43,7 @@ def _installer(command: Command) -> str | None:
     if packages_if(command, INSTALL) is not None:
         return f"{command.name} {command.words()[0] if command.words() else 'install'}"
     found = env_install(command)
-    if found is not None and found.tool in ("conda", "mamba", "micromamba", "poetry", "uv"):
+    if found is not None and (found.tool in CONDA or found.tool in ("poetry", "uv")):
         return f"{found.tool} {found.verb}"
     words = command.words()
     if command.name in _NODE_INSTALLERS and (
