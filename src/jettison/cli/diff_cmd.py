@@ -14,14 +14,13 @@ from jettison.cli.output import (
     CONTEXT_SETTINGS,
     format_option,
     output_options,
+    platform_choice,
     progress_bars,
     refuse_overwrite,
     terminal_look,
     terminal_options,
     write_report,
 )
-from jettison.errors import ConfigError
-from jettison.image.model import Platform
 from jettison.render import Look, formats, render
 from jettison.units import human_bytes
 
@@ -79,10 +78,7 @@ def diff_cmd(
 
     def run() -> int:
         refuse_overwrite(output, force)
-        try:
-            chosen = Platform.parse(platform) if platform else None
-        except ValueError as exc:
-            raise ConfigError(str(exc), hint="e.g. --platform linux/arm64") from exc
+        chosen = platform_choice(platform)
         show_progress = sys.stderr.isatty() if progress is None else progress
         with progress_bars(show_progress) as sink:
             report = api.diff(

@@ -16,6 +16,7 @@ from jettison.cli.output import (
     CONTEXT_SETTINGS,
     format_option,
     output_options,
+    platform_choice,
     progress_bars,
     refuse_overwrite,
     terminal_look,
@@ -25,7 +26,6 @@ from jettison.cli.output import (
 )
 from jettison.config import find_config, inspect_budgets_table, load_section
 from jettison.errors import ConfigError
-from jettison.image.model import Platform
 from jettison.inspect.budgets import Budgets, parse_ratio, parse_size
 from jettison.render import Look, formats, render
 
@@ -150,10 +150,7 @@ def inspect_cmd(
                 "max-wasted": max_wasted,
             },
         )
-        try:
-            chosen = Platform.parse(platform) if platform else None
-        except ValueError as exc:
-            raise ConfigError(str(exc), hint="e.g. --platform linux/arm64") from exc
+        chosen = platform_choice(platform)
         show_progress = sys.stderr.isatty() if progress is None else progress
         with progress_bars(show_progress) as sink:
             report = api.inspect(

@@ -21,6 +21,7 @@ import click
 from jettison.builder.options import CheckOptions, smoke_argv
 from jettison.builder.select import BUILDER_CHOICES
 from jettison.errors import ConfigError
+from jettison.image.model import Platform
 
 if TYPE_CHECKING:
     from jettison.cli.progress import RichProgress
@@ -240,6 +241,14 @@ def terminal_options(command: Command) -> Command:
         help="Width of the terminal report.  [default: the terminal's, or 100]",
     )
     return color(width(command))
+
+
+def platform_choice(platform: str | None) -> Platform | None:
+    """``--platform os/arch[/variant]`` as a Platform, None when not given."""
+    try:
+        return Platform.parse(platform) if platform else None
+    except ValueError as exc:
+        raise ConfigError(str(exc), hint="e.g. --platform linux/arm64") from exc
 
 
 def refuse_overwrite(output: Path | None, force: bool) -> None:
