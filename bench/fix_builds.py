@@ -12,8 +12,10 @@ stage the final image needs (its ``FROM`` chain, ``COPY --from`` and ``RUN --mou
 sources) must start from ``python:*`` or ``debian:*`` (any registry spelling), the only
 bases we have stand-ins for; a digest-pinned one cannot be stood in for; and one of those
 stages must install the service's requirements with pip (``-r FILE``, a local project or
-named packages other than installer tools). Everything else is listed as skipped, with
-the reason.
+named packages other than installer tools) or with ``poetry install`` from a
+``poetry.lock`` the build context keeps beside its ``pyproject.toml``, whose Python
+constraints (the lock's and the project's) admit the stand-ins' Python 3.11. Everything
+else is listed as skipped, with the reason.
 
 Per entry, in a temporary copy of its corpus folder (the corpus is never modified):
 
@@ -60,12 +62,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -103,6 +108,7 @@ from jettison.imageref import ImageRef, parse_image  # noqa: E402
 from jettison.imports import scan_imports, smoke  # noqa: E402
 from jettison.lint.context import build_context  # noqa: E402
 from jettison.requirements.metadata_files import metadata_files  # noqa: E402
+from jettison.requirements.pyproject import poetry_specifier  # noqa: E402
 
 CORPUS = Path(os.environ.get("JETTISON_CORPUS", ROOT.parent / "shared" / "corpus"))
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -122,6 +128,8 @@ INSTALLER_TOOLS = frozenset(
      "poetry-plugin-export", "hatch", "hatchling", "build", "cython", "maturin"}
 )  # fmt: skip
 """What ``pip install`` installs to install something else: not the service's requirements."""
+STANDIN_PYTHON = "3.11.2"
+"""The Python of every stand-in (Debian bookworm's ``python3``, whatever the tag says)."""
 
 # --------------------------------------------------------------------------- selection
 
@@ -164,10 +172,13 @@ def judge(folder: Path, entry: str, relative: str) -> Entry | Skipped:
             return Skipped(entry, reason)
         bases.append(stage.base_expanded)
     installs = [(s, c) for stage in stages for s in steps(dockerfile, stage) for c in s.commands]
-    if not any(installs_requirements(s.instruction, c) for s, c in installs):
-        others = sorted(
-            {e.tool for _, c in installs if (e := env_install(c)) is not None} - {"pip"}
-        )
+    tools = {e.tool for _, c in installs if (e := env_install(c)) is not None}
+    if "poetry" in tools and not any(installs_requirements(s.instruction, c) for s, c in installs):
+        locked = poetry_lock_problem(build_context(path).context_dir)
+        if locked is not None:
+            return Skipped(entry, locked)
+    elif not any(installs_requirements(s.instruction, c) for s, c in installs):
+        others = sorted(tools - {"pip"})
         how = (
             f"installs its requirements with {', '.join(others)} (pip installs only tools)"
             if others
@@ -276,6 +287,46 @@ def base_problem(base: str) -> str | None:
     if ref.digest is not None:
         return f"base {ref.text} is pinned by digest: no stand-in has that digest"
     return None
+
+
+def poetry_lock_problem(context: Path) -> str | None:
+    """Why a ``poetry install`` in ``context`` cannot be built like a pip entry, or None:
+    the corpus keeps no ``poetry.lock`` beside its ``pyproject.toml`` (the install would
+    resolve afresh), or the lock or the project requires a Python the stand-ins lack."""
+    lock, project = context / "poetry.lock", context / "pyproject.toml"
+    if not (lock.is_file() and project.is_file()):
+        return (
+            "installs its requirements with poetry, and the build context keeps no "
+            "poetry.lock beside a pyproject.toml: not an entry with locked requirements"
+        )
+    try:
+        locked = tomllib.loads(lock.read_text(encoding="utf-8", errors="replace"))
+        declared = tomllib.loads(project.read_text(encoding="utf-8", errors="replace"))
+    except tomllib.TOMLDecodeError as exc:
+        return f"its poetry.lock or pyproject.toml is not TOML: {exc}"
+    constraints = {
+        "poetry.lock": _get(locked, "metadata", "python-versions"),
+        "pyproject.toml": _get(declared, "tool", "poetry", "dependencies", "python")
+        or _get(declared, "project", "requires-python"),
+    }
+    for name, constraint in constraints.items():
+        if not isinstance(constraint, str):
+            continue
+        spec = poetry_specifier(constraint)
+        if spec is not None and not SpecifierSet(spec).contains(STANDIN_PYTHON):
+            return (
+                f"its {name} requires Python {constraint}: the stand-ins have "
+                f"Debian's Python {STANDIN_PYTHON}"
+            )
+    return None
+
+
+def _get(table: object, *keys: str) -> object:
+    for key in keys:
+        if not isinstance(table, dict):
+            return None
+        table = table.get(key)
+    return table
 
 
 def installs_requirements(instruction: object, command: object) -> bool:
