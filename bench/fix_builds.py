@@ -22,14 +22,16 @@ Per entry, in a temporary copy of its corpus folder (the corpus is never modifie
 1. COPY/ADD sources the corpus does not hold (it keeps no weights, data or large files)
    become empty placeholders, listed in the results; so do the context files a RUN of the
    needed stages executes (``python x.py``, ``./x.sh``, ``bash x.sh``) and those the
-   packaging of a project it ``pip install``s names (``readme``, license files: the corpus
-   keeps a project's code, not its README), when a COPY would put them there;
+   packaging of a project it ``pip install``s (or ``poetry install``s where it runs) names
+   (``readme``, license files: the corpus keeps a project's code, not its README), when a
+   COPY would put them there;
 2. the original Dockerfile is built (``buildah bud --layers``) in a private store under
    ``--work`` whose bases are the stand-ins of ``scripts/base-images.sh`` tagged with the
    names the Dockerfiles use (``python:<tag>``: the full or slim python 3.11 stand-in by
    the tag's ``slim``; ``debian:<tag>``: bookworm or bookworm-slim), each with a pip.conf
-   that trusts the host CA bundle (mounted at ``/run/host-ca.crt``) and finds links in
-   ``/wheels``, where ``--wheels`` (the CPU torch wheel) is mounted read-only;
+   that trusts the host CA bundle (mounted at ``/run/host-ca.crt``; for poetry, which
+   reads no pip.conf, ``REQUESTS_CA_BUNDLE`` names it) and finds links in ``/wheels``,
+   where ``--wheels`` (the CPU torch wheel) is mounted read-only;
 3. an original that does not build here (no route to GitHub or download.pytorch.org, a
    pin with no wheel for the stand-ins' Python 3.11...) is skipped, with its failing step;
 4. the smoke command imports, in the image's Python (``python``, ``python3``, or a
@@ -381,8 +383,10 @@ class Store:
                 ["buildah", "push", "--quiet", source, f"containers-storage:{spec}{plain}"],
                 check=True, capture_output=True, timeout=600,
             )  # fmt: skip
+            # poetry (requests) reads no pip.conf: REQUESTS_CA_BUNDLE names the same bundle
             (ctx / "Dockerfile").write_text(
                 f"FROM {plain}\nCOPY pip.conf /etc/pip.conf\n"
+                "ENV REQUESTS_CA_BUNDLE=/run/host-ca.crt\n"
                 f"COPY host-ca.crt /run/host-ca.crt\nRUN mkdir -p {WHEELS_TARGET}\n"
             )
             self.buildah(
@@ -551,7 +555,8 @@ def _run_placeholders(dockerfile: Dockerfile, context: Path) -> list[str]:
     """Empty files for what the RUN lines of the stages the image needs read from the
     context and the corpus does not keep: the script a RUN executes (``python x.py``,
     ``./x.sh``, ``bash x.sh``: :func:`jettison.dockerfile.scripts.started_by`) and the
-    files the packaging of a project it installs names (``readme``, license files:
+    files the packaging of a project it installs (``pip install``s, or ``poetry install``s
+    in its working directory) names (``readme``, license files:
     :func:`jettison.requirements.metadata_files.metadata_files`). Only paths a COPY/ADD or
     bind mount of the context explains are made (a script of the base image is not ours to
     make); an empty Python or shell script runs and does nothing."""
@@ -568,7 +573,11 @@ def _run_placeholders(dockerfile: Dockerfile, context: Path) -> list[str]:
                 if started is not None and started.target.kind == "path":
                     made += _placeholder(files, started.target.name, context, excluded)
                 install = parse_install(step.instruction, command)
-                for project in install.local_projects if install is not None else ():
+                projects = list(install.local_projects) if install is not None else []
+                poetry = env_install(command, step.env)
+                if poetry is not None and poetry.tool == "poetry" and not command.has("--no-root"):
+                    projects.append(".")  # poetry installs the project it runs in too
+                for project in projects:
                     where = absolute(project.split("[", 1)[0], step.cwd)
                     folder = files.folder(where)
                     if folder is None:
