@@ -12,22 +12,26 @@ stage the final image needs (its ``FROM`` chain, ``COPY --from`` and ``RUN --mou
 sources) must start from ``python:*`` or ``debian:*`` (any registry spelling), the only
 bases we have stand-ins for; a digest-pinned one cannot be stood in for; and one of those
 stages must install the service's requirements with pip (``-r FILE``, a local project or
-named packages other than installer tools). Everything else is listed as skipped, with
-the reason.
+named packages other than installer tools) or with ``poetry install`` from a
+``poetry.lock`` the build context keeps beside its ``pyproject.toml``, whose Python
+constraints (the lock's and the project's) admit the stand-ins' Python 3.11. Everything
+else is listed as skipped, with the reason.
 
 Per entry, in a temporary copy of its corpus folder (the corpus is never modified):
 
 1. COPY/ADD sources the corpus does not hold (it keeps no weights, data or large files)
    become empty placeholders, listed in the results; so do the context files a RUN of the
    needed stages executes (``python x.py``, ``./x.sh``, ``bash x.sh``) and those the
-   packaging of a project it ``pip install``s names (``readme``, license files: the corpus
-   keeps a project's code, not its README), when a COPY would put them there;
+   packaging of a project it ``pip install``s (or ``poetry install``s where it runs) names
+   (``readme``, license files: the corpus keeps a project's code, not its README), when a
+   COPY would put them there;
 2. the original Dockerfile is built (``buildah bud --layers``) in a private store under
    ``--work`` whose bases are the stand-ins of ``scripts/base-images.sh`` tagged with the
    names the Dockerfiles use (``python:<tag>``: the full or slim python 3.11 stand-in by
    the tag's ``slim``; ``debian:<tag>``: bookworm or bookworm-slim), each with a pip.conf
-   that trusts the host CA bundle (mounted at ``/run/host-ca.crt``) and finds links in
-   ``/wheels``, where ``--wheels`` (the CPU torch wheel) is mounted read-only;
+   that trusts the host CA bundle (mounted at ``/run/host-ca.crt``; for poetry, which
+   reads no pip.conf, ``REQUESTS_CA_BUNDLE`` names it) and finds links in ``/wheels``,
+   where ``--wheels`` (the CPU torch wheel) is mounted read-only;
 3. an original that does not build here (no route to GitHub or download.pytorch.org, a
    pin with no wheel for the stand-ins' Python 3.11...) is skipped, with its failing step;
 4. the smoke command imports, in the image's Python (``python``, ``python3``, or a
@@ -60,12 +64,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -103,6 +110,7 @@ from jettison.imageref import ImageRef, parse_image  # noqa: E402
 from jettison.imports import scan_imports, smoke  # noqa: E402
 from jettison.lint.context import build_context  # noqa: E402
 from jettison.requirements.metadata_files import metadata_files  # noqa: E402
+from jettison.requirements.pyproject import poetry_specifier  # noqa: E402
 
 CORPUS = Path(os.environ.get("JETTISON_CORPUS", ROOT.parent / "shared" / "corpus"))
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -122,6 +130,8 @@ INSTALLER_TOOLS = frozenset(
      "poetry-plugin-export", "hatch", "hatchling", "build", "cython", "maturin"}
 )  # fmt: skip
 """What ``pip install`` installs to install something else: not the service's requirements."""
+STANDIN_PYTHON = "3.11.2"
+"""The Python of every stand-in (Debian bookworm's ``python3``, whatever the tag says)."""
 
 # --------------------------------------------------------------------------- selection
 
@@ -164,10 +174,13 @@ def judge(folder: Path, entry: str, relative: str) -> Entry | Skipped:
             return Skipped(entry, reason)
         bases.append(stage.base_expanded)
     installs = [(s, c) for stage in stages for s in steps(dockerfile, stage) for c in s.commands]
-    if not any(installs_requirements(s.instruction, c) for s, c in installs):
-        others = sorted(
-            {e.tool for _, c in installs if (e := env_install(c)) is not None} - {"pip"}
-        )
+    tools = {e.tool for _, c in installs if (e := env_install(c)) is not None}
+    if "poetry" in tools and not any(installs_requirements(s.instruction, c) for s, c in installs):
+        locked = poetry_lock_problem(build_context(path).context_dir)
+        if locked is not None:
+            return Skipped(entry, locked)
+    elif not any(installs_requirements(s.instruction, c) for s, c in installs):
+        others = sorted(tools - {"pip"})
         how = (
             f"installs its requirements with {', '.join(others)} (pip installs only tools)"
             if others
@@ -278,6 +291,46 @@ def base_problem(base: str) -> str | None:
     return None
 
 
+def poetry_lock_problem(context: Path) -> str | None:
+    """Why a ``poetry install`` in ``context`` cannot be built like a pip entry, or None:
+    the corpus keeps no ``poetry.lock`` beside its ``pyproject.toml`` (the install would
+    resolve afresh), or the lock or the project requires a Python the stand-ins lack."""
+    lock, project = context / "poetry.lock", context / "pyproject.toml"
+    if not (lock.is_file() and project.is_file()):
+        return (
+            "installs its requirements with poetry, and the build context keeps no "
+            "poetry.lock beside a pyproject.toml: not an entry with locked requirements"
+        )
+    try:
+        locked = tomllib.loads(lock.read_text(encoding="utf-8", errors="replace"))
+        declared = tomllib.loads(project.read_text(encoding="utf-8", errors="replace"))
+    except tomllib.TOMLDecodeError as exc:
+        return f"its poetry.lock or pyproject.toml is not TOML: {exc}"
+    constraints = {
+        "poetry.lock": _get(locked, "metadata", "python-versions"),
+        "pyproject.toml": _get(declared, "tool", "poetry", "dependencies", "python")
+        or _get(declared, "project", "requires-python"),
+    }
+    for name, constraint in constraints.items():
+        if not isinstance(constraint, str):
+            continue
+        spec = poetry_specifier(constraint)
+        if spec is not None and not SpecifierSet(spec).contains(STANDIN_PYTHON):
+            return (
+                f"its {name} requires Python {constraint}: the stand-ins have "
+                f"Debian's Python {STANDIN_PYTHON}"
+            )
+    return None
+
+
+def _get(table: object, *keys: str) -> object:
+    for key in keys:
+        if not isinstance(table, dict):
+            return None
+        table = table.get(key)
+    return table
+
+
 def installs_requirements(instruction: object, command: object) -> bool:
     """A pip install of something besides installer tools."""
     found = parse_install(instruction, command)  # type: ignore[arg-type]
@@ -330,8 +383,10 @@ class Store:
                 ["buildah", "push", "--quiet", source, f"containers-storage:{spec}{plain}"],
                 check=True, capture_output=True, timeout=600,
             )  # fmt: skip
+            # poetry (requests) reads no pip.conf: REQUESTS_CA_BUNDLE names the same bundle
             (ctx / "Dockerfile").write_text(
                 f"FROM {plain}\nCOPY pip.conf /etc/pip.conf\n"
+                "ENV REQUESTS_CA_BUNDLE=/run/host-ca.crt\n"
                 f"COPY host-ca.crt /run/host-ca.crt\nRUN mkdir -p {WHEELS_TARGET}\n"
             )
             self.buildah(
@@ -500,7 +555,8 @@ def _run_placeholders(dockerfile: Dockerfile, context: Path) -> list[str]:
     """Empty files for what the RUN lines of the stages the image needs read from the
     context and the corpus does not keep: the script a RUN executes (``python x.py``,
     ``./x.sh``, ``bash x.sh``: :func:`jettison.dockerfile.scripts.started_by`) and the
-    files the packaging of a project it installs names (``readme``, license files:
+    files the packaging of a project it installs (``pip install``s, or ``poetry install``s
+    in its working directory) names (``readme``, license files:
     :func:`jettison.requirements.metadata_files.metadata_files`). Only paths a COPY/ADD or
     bind mount of the context explains are made (a script of the base image is not ours to
     make); an empty Python or shell script runs and does nothing."""
@@ -517,7 +573,11 @@ def _run_placeholders(dockerfile: Dockerfile, context: Path) -> list[str]:
                 if started is not None and started.target.kind == "path":
                     made += _placeholder(files, started.target.name, context, excluded)
                 install = parse_install(step.instruction, command)
-                for project in install.local_projects if install is not None else ():
+                projects = list(install.local_projects) if install is not None else []
+                poetry = env_install(command, step.env)
+                if poetry is not None and poetry.tool == "poetry" and not command.has("--no-root"):
+                    projects.append(".")  # poetry installs the project it runs in too
+                for project in projects:
                     where = absolute(project.split("[", 1)[0], step.cwd)
                     folder = files.folder(where)
                     if folder is None:
