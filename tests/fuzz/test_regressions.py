@@ -78,6 +78,14 @@ FOUND: list[tuple[str, str, bytes]] = [
         "Dockerfile and 'fixing twice changed more'; the harness now keeps the bytes",
         b"FROM python:3.11\n# a note\rRUN pip install torch\nCMD python app.py\n",
     ),
+    (
+        "fix",
+        "dockerfile/shellwords.py: a character beyond ASCII was a token of its own, so the `#` "
+        "after it (`\ufffd#`) began a comment that hid the rest of the RUN from lint, and "
+        "JT101's appended cleanup was appended again on every pass; such characters are word "
+        "characters now, and a # starts a comment only after a blank or an operator",
+        "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y \ufffd# curl\n".encode(),
+    ),
 ]
 
 

@@ -26,6 +26,17 @@ _WORD_CHARS = frozenset(
     shlex.shlex("", posix=True, punctuation_chars=_PUNCTUATION).wordchars + ":,+@%^[]{}$!#"
 )
 _BLANKS = frozenset(" \t\r")
+_BREAKS = frozenset(" \t\r\n;&|()<>")
+"""What ends a word in the shell (its metacharacters): a ``#`` after one starts a comment."""
+
+
+def _is_word_char(char: str) -> bool:
+    """Part of a word: shlex's word characters, and every character beyond ASCII (the shell
+    splits only at its metacharacters; shlex made ``é#x`` or ``\ufffd#`` two tokens, the
+    second a comment, which hid the rest of a RUN line from lint: a fuzz input)."""
+    return char in _WORD_CHARS or char > "\x7f"
+
+
 _REDIRECTIONS = frozenset({">", "<", ">&", "<&", "&>"})
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
 """Longest first: how a run of punctuation reads as shell operators."""
@@ -69,7 +80,8 @@ def _tokens_once(script: str) -> tuple[Token, ...] | None:
         char = text[at]
         if char in _BLANKS:
             at += 1
-        elif char == "#":  # a comment, up to (not including) the newline
+        elif char == "#" and (at == 0 or text[at - 1] in _BREAKS):  # a comment, up to
+            # (not including) the newline; a # touching the word before it is part of it
             end = text.find("\n", at)
             at = len(text) if end < 0 else end
         elif char == "\n" or (char in _PUNCTUATION and not _redirect_amp(text, at)):
@@ -80,7 +92,7 @@ def _tokens_once(script: str) -> tuple[Token, ...] | None:
                 end += 1
             out.append(Token(text[at:end], origin[at], origin[end - 1] + 1, operator=True))
             at = end
-        elif char in _WORD_CHARS or char in "'\"\\":
+        elif _is_word_char(char) or char in "'\"\\":
             found = _word(text, at)
             if found is None:
                 return None
@@ -154,7 +166,7 @@ def _word(
                 return None
             out.append(text[at + 1])
             at, plain = at + 2, False
-        elif char in _WORD_CHARS:
+        elif _is_word_char(char):
             out.append(char)
             at += 1
         else:

@@ -64,12 +64,17 @@ def fix_text(
     files: dict[Path, str] = {}
     changes: list[Change] = []
     skipped: dict[tuple[str, str], Notice] = {}
-    tried: set[tuple[str, str]] = set()
+    tried: set[tuple[str, str, int]] = set()
     for _round in range(MAX_ROUNDS):
         current = dataclasses.replace(ctx, dockerfile=dockerfile)
         fix_input = FixInput(dockerfile, dockerfile.lines, current, writable)
         edits: list[Edit] = []
         made: list[tuple[Finding, Fixed]] = []
+        # Tried in an earlier round: not again (a fix that leaves its finding would loop).
+        # By text and line: two instructions written alike are two findings, both fixed (a
+        # fuzz input had the second of two identical RUNs, deferred a round by an overlapping
+        # edit, taken for the first one already tried: only a second `fix` fixed it).
+        attempted: set[tuple[str, str, int]] = set()
         for finding in lint(current):
             autofix = BY_CODE.get(finding.code)
             if autofix is None or finding.code in exclude:
@@ -77,20 +82,22 @@ def fix_text(
             if not wanted(finding.code, autofix, unsafe=unsafe, select=select):
                 continue
             key = (finding.code, _instruction_text(dockerfile, finding.line))
-            if key in tried:
+            where = (*key, finding.line)
+            if where in tried:
                 continue
-            tried.add(key)
             result = autofix.make(fix_input, finding)
             if isinstance(result, Skip):
+                attempted.add(where)
                 skipped.setdefault(key, _skip_notice(finding, result))
                 continue
             if _overlaps(edits, result.edits):
-                tried.discard(key)  # the next round tries it on the edited text
-                continue
+                continue  # the next round tries it on the edited text
+            attempted.add(where)
             if _already_written(result, files, made):
                 continue  # one .dockerignore for two stages' COPY . .: one change
             edits.extend(result.edits)
             made.append((finding, result))
+        tried |= attempted
         if not made:
             break
         try:

@@ -213,3 +213,18 @@ def test_a_substitution_is_never_cut_and_leaves_a_part_simple() -> None:
         ("(e)", False),
         ("f", True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("apt-get install -y \ufffd# curl", ["apt-get", "install", "-y", "\ufffd#", "curl"]),
+        ("echo caf\u00e9 \u4e2d\u6587#x # gone", ["echo", "caf\u00e9", "\u4e2d\u6587#x"]),
+        ("echo a;#gone", ["echo", "a", ";"]),
+        ("echo a>#x", ["echo", "a", ">"]),
+    ],
+)
+def test_characters_beyond_ascii_are_word_characters(script: str, expected: list[str]) -> None:
+    """The shell splits words only at its metacharacters: ``\ufffd#`` is one word, where a
+    token per character made the ``#`` a comment (a fuzz input: lint lost the RUN's rest)."""
+    assert words(script) == expected

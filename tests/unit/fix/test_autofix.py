@@ -238,3 +238,15 @@ def test_a_base_behind_a_registry_host_keeps_its_host(base: str, tmp_path: Path)
     assert isinstance(fixed, Fixed)
     text = apply_edits("\n".join(ctx.dockerfile.lines) + "\n", fixed.edits)
     assert text.startswith(f"FROM {base}-slim\n")
+
+
+def test_two_instructions_written_alike_are_both_fixed(tmp_path: Path) -> None:
+    """JT601's user lines touch the last RUN, so its JT107 edit waits a round; it was then
+    taken for the first RUN's, already tried (the same text), and only a second `fix`
+    fixed it (a fuzz input: fixes must be idempotent)."""
+    run = "RUN cd /src \\\n    && python setup.py build_ext --inplace \\\n    && pip install -e .\n"
+    path = _project(tmp_path, f"{PY}{run}{run}")
+    report = fix(path, offline=True, dry_run=True, select=["JT107", "JT601"])
+    (_, text) = next((p, t) for p, t in report.files if p.name == "Dockerfile.jettison")
+    assert text.count("pip install --no-cache-dir -e .") == 2
+    assert [c.code for c in report.changes].count("JT107") == 2
