@@ -64,17 +64,12 @@ def fix_text(
     files: dict[Path, str] = {}
     changes: list[Change] = []
     skipped: dict[tuple[str, str], Notice] = {}
-    tried: set[tuple[str, str, int]] = set()
+    tried: set[tuple[str, str]] = set()
     for _round in range(MAX_ROUNDS):
         current = dataclasses.replace(ctx, dockerfile=dockerfile)
         fix_input = FixInput(dockerfile, dockerfile.lines, current, writable)
         edits: list[Edit] = []
         made: list[tuple[Finding, Fixed]] = []
-        # Tried in an earlier round: not again (a fix that leaves its finding would loop).
-        # By text and line: two instructions written alike are two findings, both fixed (a
-        # fuzz input had the second of two identical RUNs, deferred a round by an overlapping
-        # edit, taken for the first one already tried: only a second `fix` fixed it).
-        attempted: set[tuple[str, str, int]] = set()
         for finding in lint(current):
             autofix = BY_CODE.get(finding.code)
             if autofix is None or finding.code in exclude:
@@ -82,22 +77,24 @@ def fix_text(
             if not wanted(finding.code, autofix, unsafe=unsafe, select=select):
                 continue
             key = (finding.code, _instruction_text(dockerfile, finding.line))
-            where = (*key, finding.line)
-            if where in tried:
+            if key in tried:
                 continue
             result = autofix.make(fix_input, finding)
             if isinstance(result, Skip):
-                attempted.add(where)
+                tried.add(key)
                 skipped.setdefault(key, _skip_notice(finding, result))
                 continue
             if _overlaps(edits, result.edits):
                 continue  # the next round tries it on the edited text
-            attempted.add(where)
+            if not _rewrites(dockerfile, finding.line, result.edits):
+                # Its text, so its key, stays: not again (it would loop). A rewritten one
+                # has another key, which the next identical instruction may take over (a
+                # fuzz input: the second of two identical RUNs was left for a second `fix`).
+                tried.add(key)
             if _already_written(result, files, made):
                 continue  # one .dockerignore for two stages' COPY . .: one change
             edits.extend(result.edits)
             made.append((finding, result))
-        tried |= attempted
         if not made:
             break
         try:
@@ -142,6 +139,15 @@ def _instruction_text(dockerfile: Dockerfile, line: int) -> str:
             same = sum(1 for i in instructions[:before] if i.original == instruction.original)
             return f"{instruction.original} #{same}"
     return f"line {line}"
+
+
+def _rewrites(dockerfile: Dockerfile, line: int, edits: Sequence[Edit]) -> bool:
+    """Whether ``edits`` change the text of the instruction starting on ``line``."""
+    for instruction in dockerfile.instructions():
+        if instruction.position.line == line:
+            end = instruction.position.end_line or line
+            return any(e.line <= end and e.end_line >= line for e in edits)
+    return False
 
 
 def _overlaps(taken: Sequence[Edit], new: Sequence[Edit]) -> bool:
