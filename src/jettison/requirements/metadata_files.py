@@ -29,6 +29,8 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+from jettison.requirements.setup_py import is_setup_call
+
 _MAGIC = re.compile(r"[*?[]")
 _OPENERS = frozenset({"open"})
 """Functions (``open``, ``io.open``, ``codecs.open``) whose first argument is a file read."""
@@ -169,7 +171,7 @@ def _setup_py(text: str) -> Iterator[str]:
             yield from _one(None if _writes(node, 0) else on_path)
         elif name in _OPENERS and node.args:  # open("README.md"), io.open(...)
             yield from _one(None if _writes(node, 1) else _literal_path(node.args[0]))
-        if name == "setup":
+        if is_setup_call(node):
             for keyword in node.keywords:
                 if keyword.arg in _SETUP_KEYWORDS:
                     yield from _literal_strings(keyword.value)

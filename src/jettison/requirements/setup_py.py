@@ -55,14 +55,14 @@ def read_setup_py(path: Path, out: Collector) -> None:
 
 
 def _setup_calls(tree: ast.AST) -> list[ast.Call]:
-    calls = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if name == "setup":
-                calls.append(node)
-    return calls
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call) and is_setup_call(node)]
+
+
+def is_setup_call(call: ast.Call) -> bool:
+    """``setup(...)`` or ``setuptools.setup(...)`` (any ``x.setup``)."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return name == "setup"
 
 
 def _module_literals(tree: ast.Module) -> dict[str, ast.expr]:
