@@ -132,6 +132,11 @@ class Dockerfile:
     build_args: dict[str, str] = field(default_factory=dict)
     """``--build-arg`` values the build is given (a compose or bake file's ``args``): they
     override the ``ARG`` defaults of the names the Dockerfile declares."""
+    memo: dict[object, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    """What readers derive from this (immutable) parse, computed once per key (e.g. the
+    steps of a stage: :func:`jettison.dockerfile.steps.steps`)."""
 
     @property
     def final_stage(self) -> Stage | None:

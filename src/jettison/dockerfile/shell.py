@@ -42,7 +42,9 @@ class Command:
     @property
     def name(self) -> str:
         """The program's base name (``/usr/bin/pip3`` -> ``pip3``)."""
-        return posixpath.basename(self.argv[0]) if self.argv else ""
+        # What posixpath.basename does, without its type checks: called ~2,000 times per
+        # lint (measured in the fuzz harness's profile).
+        return self.argv[0].rpartition("/")[2] if self.argv else ""
 
     @property
     def args(self) -> tuple[str, ...]:

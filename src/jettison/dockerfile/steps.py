@@ -59,7 +59,18 @@ class Step:
 
 def steps(dockerfile: Dockerfile, stage: Stage, *, inherited: bool = False) -> list[Step]:
     """The instructions of ``stage`` (and, with ``inherited``, of the stages it is built on,
-    first-built first), each with its working directory and environment."""
+    first-built first), each with its working directory and environment.
+
+    Computed once per stage of a parse (lint's rules ask for the same steps dozens of
+    times); callers get their own list."""
+    key = ("steps", id(stage), inherited)
+    known = dockerfile.memo.get(key)
+    if not (isinstance(known, tuple) and known[0] is stage):  # the id of this very stage
+        known = dockerfile.memo[key] = (stage, _steps(dockerfile, stage, inherited=inherited))
+    return list(known[1])
+
+
+def _steps(dockerfile: Dockerfile, stage: Stage, *, inherited: bool) -> list[Step]:
     runtime = runtime_indexes(dockerfile)
     out: list[Step] = []
     cwd, env = "/", dict[str, str]()
