@@ -7,23 +7,45 @@ only this package prints or exits.
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from jettison import __version__
-from jettison.cli.build_cmd import build_cmd
-from jettison.cli.diff_cmd import diff_cmd
-from jettison.cli.fix_cmd import fix_cmd
-from jettison.cli.inspect_cmd import inspect_cmd
-from jettison.cli.lint_cmd import lint_cmd
-from jettison.cli.optimize_cmd import optimize_cmd
 from jettison.cli.output import CONTEXT_SETTINGS
-from jettison.cli.plan_cmd import plan_cmd
-from jettison.cli.rules_cmd import rules_cmd
-from jettison.cli.verify_cmd import verify_cmd
+
+COMMANDS = {
+    "inspect": "jettison.cli.inspect_cmd:inspect_cmd",
+    "diff": "jettison.cli.diff_cmd:diff_cmd",
+    "lint": "jettison.cli.lint_cmd:lint_cmd",
+    "rules": "jettison.cli.rules_cmd:rules_cmd",
+    "fix": "jettison.cli.fix_cmd:fix_cmd",
+    "build": "jettison.cli.build_cmd:build_cmd",
+    "verify": "jettison.cli.verify_cmd:verify_cmd",
+    "optimize": "jettison.cli.optimize_cmd:optimize_cmd",
+    "plan": "jettison.cli.plan_cmd:plan_cmd",
+}
+"""Each command and where it is defined (``module:attribute``)."""
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "--version", "-V", prog_name="jettison")
+class _LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs (or ``--help``
+    lists it): ``jettison inspect`` does not load fix, plan or the builders."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)  # as click lists the commands it holds
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        module, _, attribute = where.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(None, "--version", "-V", package_name="jettison", prog_name="jettison")
 def cli() -> None:
     """jettison: find the dead weight in container images of AI/ML services.
 
@@ -31,20 +53,6 @@ def cli() -> None:
     `buildah push IMG docker-archive:FILE`), OCI layouts and oci-archive tars, and images
     in the local buildah/podman store.
     """
-
-
-for command in (
-    inspect_cmd,
-    diff_cmd,
-    lint_cmd,
-    rules_cmd,
-    fix_cmd,
-    build_cmd,
-    verify_cmd,
-    optimize_cmd,
-    plan_cmd,
-):
-    cli.add_command(command)
 
 
 def main() -> None:
