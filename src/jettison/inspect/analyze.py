@@ -47,6 +47,9 @@ def _analyze(
 ) -> tuple[InspectReport, ImageFiles | None]:
     image = scanned.image
     resolver = scanned.resolver
+    # dive's layer trees first: their memory is freed before attribution and the causes
+    # hold theirs, so the peak is the larger of the two, not the sum (BERT: 110 -> 98 MB).
+    dive = dive_metrics([listing.table for listing in scanned.listings])
     owners, ownership = attribution.attribute(resolver)
     claimed = removable.claim_files(resolver, ownership)
     estimates = gzip_estimates or {}
@@ -71,7 +74,7 @@ def _analyze(
         size_bytes=sum(listing.content_bytes for listing in scanned.listings),
         pull_bytes=None if None in compressed else sum(c or 0 for c in compressed),
         final_bytes=scanned.fs.total_bytes(),
-        dive=dive_metrics([listing.table for listing in scanned.listings]),
+        dive=dive,
         shadowed=find_shadowed(scanned.fs),
         removable=removable.summarize(claimed, resolver),
         attribution=owners,
