@@ -341,7 +341,6 @@ def dockerfile_target(data: bytes) -> object:
             python.env_install(command, {"UV_NO_DEV": "1"})
             python.venv_dirs(command)
             python.without_cache(command)
-            python.requirements_without_project(command)
             python.parse_install(instruction, command)
             downloads.fetches(command)
             downloads.git_clone(command)

@@ -25,7 +25,6 @@ from jettison.dockerfile.commands.python import (
     pip_subcommand,
     prereleases,
     project_extras,
-    requirements_without_project,
     resolves_lock,
     run_with_python,
     sets_pip_config,
@@ -185,22 +184,6 @@ def test_disables_cache(line: str, expected: bool) -> None:
 )
 def test_without_cache(line: str, written: str) -> None:
     assert without_cache(command(line)) == written
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("pip install -r requirements.txt", ("requirements.txt",)),
-        ("uv pip install --system -r r.txt flask", ("r.txt",)),
-        ("pip install -r r.txt .", None),
-        ("pip install -r r.txt -e ./lib", None),
-        ("pip install -r r.txt /src", None),
-        ("pip install flask", None),
-        ("pip download -r r.txt", None),
-    ],
-)
-def test_requirements_without_project(line: str, expected: tuple[str, ...] | None) -> None:
-    assert requirements_without_project(command(line)) == expected
 
 
 @pytest.mark.parametrize(

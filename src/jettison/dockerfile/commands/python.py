@@ -301,22 +301,6 @@ def _install_parts(command: Command) -> tuple[str, PipArguments] | None:
     return found[0], pip_options(rest)
 
 
-def requirements_without_project(command: Command) -> tuple[str, ...] | None:
-    """The ``-r`` files of a pip install that does not also install a local project
-    (``.``, ``./lib``, ``-e``): such an install needs only the requirement files. None for
-    any other command, and for an install of the project, which needs its source anyway."""
-    parts = _install_parts(command)
-    if parts is None:
-        return None
-    arguments = parts[1]
-    files = _values(arguments.options, *REQUIREMENT_OPTIONS)
-    if not files or any(o.name in {"-e", "--editable"} for o in arguments.options):
-        return None
-    if any(w in (".", "./") or w.startswith(("./", "/")) for w in arguments.words):
-        return None
-    return files
-
-
 def parse_install(instruction: Instruction, command: Command) -> PipInstall | None:
     """The ``pip install`` (or ``uv pip install``) ``command`` runs, None for anything else."""
     parts = _install_parts(command)
