@@ -109,6 +109,13 @@ class FileResolver:
         """Whether ``path`` is a regular file or hard link of the final filesystem."""
         return self._file_ref(path) is not None
 
+    def file_path(self, path: str) -> str | None:
+        """``path`` as the layer tables hold it when a regular file or hard link is there,
+        else None: an analyzer that keeps many paths keeps these, not equal copies (the
+        RECORD files of an ML image name 50,000 files: 7 MB of copies)."""
+        ref = self._file_ref(path)
+        return None if ref is None else self._fs.tables[ref_layer(ref)].paths[ref_row(ref)]
+
     def files(self) -> Iterator[FileEntry]:
         """Regular files and hard links of the final filesystem (objects: prefer ``paths``)."""
         entry = self._fs.entry

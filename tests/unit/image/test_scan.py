@@ -12,6 +12,8 @@ from jettison.image import scan
 from jettison.image.scan import scan_image
 from jettison.image.sources import open_image
 from support.imagewriter import Faults, ImageSpec, LayerSpec, file, whiteout, write_docker_archive
+from support.memimage import Dir, File, Hardlink, Symlink
+from support.memimage import scan as scan_layers
 
 LAYERS = [
     LayerSpec([file("app/a.py", "a" * 100), file("app/b.bin", b"\0" * 5000)], "gzip"),
@@ -75,3 +77,23 @@ def test_a_small_image_is_read_without_threads(
     with open_image(str(archive)) as image:
         scan_image(image)
     assert names and all(name.startswith("jettison-layer") for name in names)
+
+
+def test_file_path_is_the_tables_own_string_for_files_only() -> None:
+    scanned = scan_layers(
+        [
+            [Dir("app"), File("app/a.py", b"x"), Symlink("app/link", "a.py")],
+            [File("app/a.py", b"yy"), Hardlink("app/h", "app/a.py")],
+        ]
+    )
+    resolver = scanned.resolver
+    asked = "/".join(["app", "a.py"])  # an equal string built here, not the table's
+    found = resolver.file_path(asked)
+    assert found == "app/a.py"
+    assert found is not asked
+    top = scanned.fs.tables[1]
+    assert any(found is path for path in top.paths)  # the upper layer's copy is the file
+    assert resolver.file_path("app/h") == "app/h"
+    assert resolver.file_path("app") is None
+    assert resolver.file_path("app/link") is None
+    assert resolver.file_path("nope") is None

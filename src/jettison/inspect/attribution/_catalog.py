@@ -59,16 +59,16 @@ class FileFinder:
         """The path of the regular file or hard link that root-relative ``path`` names (its
         directories resolved), else None."""
         resolver = self._resolver
-        if resolver.is_file(path):
-            return path
+        found = resolver.file_path(path)  # the resolver's string: claims keep no copies
+        if found is not None:
+            return found
         if resolver.exists(path):
             return None  # a directory, a symlink...: not a file, and not followed
         head, _, name = path.rpartition("/")
         real = self._dirs[head] if head in self._dirs else self._resolve(head)
         if real is None or real == head:
             return None
-        found = f"{real}/{name}" if real else name
-        return found if resolver.is_file(found) else None
+        return resolver.file_path(f"{real}/{name}" if real else name)
 
     def _resolve(self, head: str) -> str | None:
         real = self._resolver.resolve(head) if head else ""

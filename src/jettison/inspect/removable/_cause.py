@@ -105,10 +105,12 @@ class PathPatterns:
         candidates = paths if needle is None else [p for p in paths if needle.search(p)]
         found = []
         fullmatch = self._regex.fullmatch
+        groups: dict[str, str] = {}  # one string per rolled-up directory, not one per file
         for path in candidates:
             match = fullmatch(path)
             if match is not None:
-                found.append((path, next(g for g in match.groups() if g is not None)))
+                group = next(g for g in match.groups() if g is not None)
+                found.append((path, groups.setdefault(group, group)))
         return found
 
     def rollup(self, path: str) -> str | None:

@@ -45,11 +45,14 @@ def is_dev_tool(name: str) -> bool:
 
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:
     ownership = unclaimed.ownership
+    dists = removable_dists(ownership.python.values())
+    owner_names = [f"python:{canonicalize_name(dist.name)}" for dist in dists]
+    wanted = set(owner_names)
     owned: dict[str, set[str]] = defaultdict(set)
     for path, owner in ownership.owner_by_path.items():
-        owned[owner].add(path)
-    for dist in removable_dists(ownership.python.values()):
-        owner = f"python:{canonicalize_name(dist.name)}"
+        if owner in wanted:  # the files of the removable dists only, not of every owner
+            owned[owner].add(path)
+    for dist, owner in zip(dists, owner_names, strict=True):
         for path in sorted(owned[owner].union(dist.files)):
             if path in unclaimed:
                 yield Claim(path, dist.dist_info, owner)
