@@ -450,13 +450,16 @@ def hash_contents(layer: Layer, files: Iterable[FileEntry]) -> dict[str, str]:
     try:
         head = raw.read(8)
         if sniff(head) is Compression.NONE and raw.seekable():
+            # One buffer read into for every file: no 1 MiB object per read, which the
+            # allocator of a reading thread would keep (measured: +5 MB peak on BERT).
+            buffer = memoryview(bytearray(CHUNK_BYTES))
             for entry in sorted(wanted.values(), key=lambda e: e.data_offset or 0):
                 digest = Fingerprint()
                 raw.seek(entry.data_offset or 0)
                 left = entry.size_bytes
-                while left > 0 and (chunk := raw.read(min(left, CHUNK_BYTES))):
-                    digest.update(chunk)
-                    left -= len(chunk)
+                while left > 0 and (got := raw.readinto(buffer[: min(left, CHUNK_BYTES)])):
+                    digest.update(buffer[:got])
+                    left -= got
                 if left:
                     raise ImageFormatError(f"{label}: truncated ({entry.path!r} is cut short)")
                 digests[entry.path] = digest.hexdigest()

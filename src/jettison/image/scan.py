@@ -163,49 +163,50 @@ class FileResolver:
             return None
         return self._listings[entry.layer_index].captured.get(entry.path)
 
-    def hash_files(self, entries: Iterable[FileEntry]) -> dict[str, str]:
-        """A fingerprint of each given regular file's content (hex; equal for identical
-        contents, see :class:`~jettison.image.blobs.Fingerprint`), reading only the layers
-        that hold them.
+    def hash_files(self, paths: Iterable[str]) -> dict[str, str]:
+        """A fingerprint of the content of each regular file at ``paths`` (hex; equal for
+        identical contents, see :class:`~jettison.image.blobs.Fingerprint`), reading only
+        the layers that hold them; paths that are not regular files are left out.
 
         Streamed layers had every file hashed during the scan; only files of layers read by
         seeking (or taken from a cache without digests) are read again, at their offsets.
+        Entry objects are built per job and not kept (an ML image has 50,000 candidates).
         """
-        by_layer: dict[int, list[FileEntry]] = defaultdict(list)
+        by_layer: dict[int, list[str]] = defaultdict(list)
         digests: dict[str, str] = {}
-        for entry in entries:
-            if entry.kind is not EntryKind.FILE:
+        for path in paths:
+            ref = self._fs.ref(path)
+            if ref is None or ref & 0xFF != k.FILE:
                 continue
-            known = self._known_digest(entry)
+            known = self._fs.tables[ref_layer(ref)].digests.get(ref_row(ref))
             if known is not None:
-                digests[entry.path] = known
+                digests[path] = known.hex()
             else:
-                by_layer[entry.layer_index].append(entry)
-        layers, threads = self._image.layers, reader_threads()
-        jobs: list[tuple[int, list[FileEntry]]] = []
+                by_layer[ref_layer(ref)].append(path)
+        layers, threads, peek = self._image.layers, reader_threads(), self._fs.peek
+        jobs: list[tuple[int, list[str]]] = []
         for index, files in by_layer.items():
             if self._listings[index].compression is Compression.NONE and threads > 1:
                 # Read at offsets (no stream to follow): split among the threads.
-                files.sort(key=lambda e: e.data_offset or 0)
+                offsets = self._fs.tables[index].offsets
+                files.sort(key=lambda p: max(0, offsets[ref_row(self._fs.ref(p) or 0)]))
                 jobs += [(index, files[n::threads]) for n in range(threads) if files[n::threads]]
             else:
                 jobs.append((index, files))
+
+        def run(job: tuple[int, list[str]]) -> dict[str, str]:
+            index, files = job
+            return hash_contents(layers[index], [e for p in files if (e := peek(p)) is not None])
+
         if threads <= 1 or len(jobs) <= 1:
-            for index, files in jobs:
-                digests.update(hash_contents(layers[index], files))
+            for job in jobs:
+                digests.update(run(job))
             return digests
         # hashlib and file reads release the GIL: the jobs run side by side.
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="jettison-hash") as pool:
-            for found in pool.map(lambda job: hash_contents(layers[job[0]], job[1]), jobs):
+            for found in pool.map(run, jobs):
                 digests.update(found)
         return digests
-
-    def _known_digest(self, entry: FileEntry) -> str | None:
-        ref = self._fs.ref(entry.path)
-        if ref is None or ref_layer(ref) != entry.layer_index:
-            return None
-        digest = self._fs.tables[entry.layer_index].digests.get(ref_row(ref))
-        return None if digest is None else digest.hex()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from jettison.image.model import FileEntry
 from jettison.inspect.removable._cause import Cause, Claim, Unclaimed
 
 
@@ -27,28 +26,32 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
         entry = resolver.get(path)
         if entry is not None and entry.link_target:
             linked.add(entry.link_target)
-    by_size: dict[int, list[str]] = defaultdict(list)
+    by_size: dict[int, list[tuple[str, int]]] = defaultdict(list)
     held = unclaimed.by_path
-    for path, size, _ in resolver.sized_files():
+    for path, size, layer in resolver.sized_files():
         if size > 0 and path in held and not resolver.is_hardlink(path):
-            by_size[size].append(path)
-    candidates = [resolver.get(p) for group in by_size.values() if len(group) > 1 for p in group]
+            by_size[size].append((path, layer))
+    candidates = [
+        (path, size, layer)
+        for size, group in by_size.items()
+        if len(group) > 1
+        for path, layer in group
+    ]
     if not candidates:
         return
-    entries = [e for e in candidates if e is not None]
-    digests = resolver.hash_files(entries)
-    identical: dict[tuple[int, str], list[FileEntry]] = defaultdict(list)
-    for entry in entries:
-        digest = digests.get(entry.path)
+    digests = resolver.hash_files(path for path, _, _ in candidates)
+    identical: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
+    for path, size, layer in candidates:
+        digest = digests.get(path)
         if digest is not None:
-            identical[(entry.size_bytes, digest)].append(entry)
+            identical[(size, digest)].append((path, layer))
     for copies in identical.values():
         if len(copies) < 2:
             continue
-        copies.sort(key=lambda e: (e.path not in linked, e.layer_index, e.path))
-        keep, *extra = copies
+        copies.sort(key=lambda c: (c[0] not in linked, c[1], c[0]))
+        (keep, _), *extra = copies
         owner = f"copies:{len(copies)}"
-        yield from (Claim(e.path, keep.path, owner) for e in extra)
+        yield from (Claim(path, keep, owner) for path, _ in extra)
 
 
 CAUSE = Cause(

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 import pytest
 
-from jettison.image.model import FileEntry
 from jettison.image.scan import FileResolver
 from jettison.inspect.removable import find_removable
 from jettison.inspect.report import RemovableCause
@@ -22,10 +21,10 @@ def run(
     calls: list[set[str]] = []
     real = res.hash_files
 
-    def spy(entries: Iterable[FileEntry]) -> dict[str, str]:
-        entries = list(entries)
-        calls.append({e.path for e in entries})
-        return real(entries)
+    def spy(paths: Iterable[str]) -> dict[str, str]:
+        paths = list(paths)
+        calls.append(set(paths))
+        return real(paths)
 
     monkeypatch.setattr(res, "hash_files", spy)
     return {c.cause: c for c in find_removable(res, ownership())}, calls
