@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from jettison.builder import probe as probe_script
 from jettison.errors import ConfigError
 
+BUILDER_CHOICES = ("auto", "buildah", "podman", "docker")
+"""``--builder``'s values: ``auto``, then the builders in the order ``auto`` tries them
+(:data:`jettison.builder.select.BUILDERS`); here so the CLI need not import the builders."""
+
 if TYPE_CHECKING:
     from jettison.builder.backend import Builder
 

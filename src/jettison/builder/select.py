@@ -8,6 +8,7 @@ from jettison.builder.backend import Builder
 from jettison.builder.buildah import BuildahBuilder
 from jettison.builder.docker import DockerBuilder
 from jettison.builder.errors import BuildError
+from jettison.builder.options import BUILDER_CHOICES
 from jettison.builder.podman import PodmanBuilder
 
 BUILDERS: dict[str, Callable[[], Builder]] = {
@@ -16,7 +17,6 @@ BUILDERS: dict[str, Callable[[], Builder]] = {
     "docker": DockerBuilder,
 }
 """In ``auto``'s order: the daemonless ones first (nothing to start, images read in place)."""
-BUILDER_CHOICES = ("auto", *BUILDERS)
 _INSTALL_HINT = "install buildah or podman (apt-get install -y buildah), or start a Docker daemon"
 
 

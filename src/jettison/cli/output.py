@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from jettison.builder.options import CheckOptions, smoke_argv
-from jettison.builder.select import BUILDER_CHOICES
+from jettison.builder.options import BUILDER_CHOICES, CheckOptions, smoke_argv
 from jettison.errors import ConfigError
 from jettison.image.model import Platform
 

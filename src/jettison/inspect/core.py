@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from jettison.errors import ConfigError
 from jettison.image.blobs import DigestChecker
-from jettison.image.distribution.client import Transport
+from jettison.image.distribution.transport import Transport
 from jettison.image.model import Layer, Platform
 from jettison.image.pull_size import estimate_gzip_sizes
 from jettison.image.scan import ScannedImage, glob_filter, scan_image

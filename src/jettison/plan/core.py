@@ -26,7 +26,7 @@ from pathlib import Path
 from jettison.builder.backend import Builder
 from jettison.builder.options import BuildOptions
 from jettison.errors import ConfigError
-from jettison.image.distribution.client import Transport
+from jettison.image.distribution.transport import Transport
 from jettison.imageref import name_component
 from jettison.notices import Notice
 from jettison.plan.model import Generated, PlanReport

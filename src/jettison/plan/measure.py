@@ -37,7 +37,7 @@ from jettison.diff.core import compare
 from jettison.diff.model import DiffReport
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.errors import ConfigError, JettisonError
-from jettison.image.distribution.client import Transport
+from jettison.image.distribution.transport import Transport
 from jettison.image.filesystem import MergedFilesystem
 from jettison.image.layer_reader import read_layer
 from jettison.image.model import EntryKind, FileEntry, Layer

@@ -9,9 +9,12 @@ import json
 import subprocess
 import sys
 
+import click
 import pytest
 
 from jettison import api
+from jettison.builder.options import BUILDER_CHOICES
+from jettison.builder.select import BUILDERS
 from jettison.cli.main import COMMANDS, cli
 
 
@@ -31,7 +34,16 @@ OTHER_VERBS = ("jettison.fix.core", "jettison.plan.core", "jettison.optimize.cor
 @pytest.mark.parametrize(
     ("command", "absent"),
     [
-        ("inspect", (*OTHER_VERBS, "jettison.lint.core", "jettison.lint.rules")),
+        (
+            "inspect",
+            (
+                *OTHER_VERBS,
+                "jettison.lint.core",
+                "jettison.lint.rules",
+                "jettison.builder.select",  # the builders: build, verify and optimize only
+                "jettison.image.distribution.client",  # ssl, http: registry:// only
+            ),
+        ),
         ("lint", (*OTHER_VERBS, "jettison.inspect.core")),
         ("diff", (*OTHER_VERBS, "jettison.lint.core")),
     ],
@@ -59,8 +71,6 @@ def test_the_package_does_not_read_its_metadata_until_asked() -> None:
 
 
 def test_every_command_resolves_and_help_lists_them_all() -> None:
-    import click
-
     context = click.Context(cli)
     for name in COMMANDS:
         command = cli.get_command(context, name)
@@ -68,6 +78,10 @@ def test_every_command_resolves_and_help_lists_them_all() -> None:
         assert command.name == name
     assert cli.get_command(context, "nope") is None
     assert cli.list_commands(context) == sorted(COMMANDS)
+
+
+def test_the_builder_choices_are_the_builders_auto_tries() -> None:
+    assert ("auto", *BUILDERS) == BUILDER_CHOICES
 
 
 def test_the_facade_resolves_every_name_it_exports() -> None:

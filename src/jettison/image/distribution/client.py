@@ -36,16 +36,15 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from jettison.errors import ImageError, ImageNotFoundError, RegistryError
 from jettison.image.distribution.auth import Challenge, Lookup, find_credentials, parse_challenge
+from jettison.image.distribution.transport import Transport
 from jettison.imageref import DOCKER_HUB
 
 DOCKER_HUB_API = "registry-1.docker.io"
-CERT_DIRS = (Path("/etc/containers/certs.d"), Path("/etc/docker/certs.d"))
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 10
@@ -57,31 +56,6 @@ LOGIN_HINT = (
     "$REGISTRY_AUTH_FILE, containers' auth.json, ~/.docker/config.json and their "
     "credential helpers)"
 )
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5
-    """Tries in all, the first included."""
-    first_delay_s: float = 0.5
-    max_delay_s: float = 8.0
-
-    def delay(self, attempt: int, retry_after: str | None = None) -> float:
-        """Seconds to wait before try ``attempt + 1`` (``attempt`` counts from 1)."""
-        if retry_after and retry_after.strip().isdigit():
-            return min(float(int(retry_after.strip())), self.max_delay_s)
-        backoff: float = self.first_delay_s * 2.0 ** (attempt - 1)
-        return min(backoff, self.max_delay_s)
-
-
-@dataclass(frozen=True)
-class Transport:
-    """How registries are reached: what ``--tls-verify`` and friends set."""
-
-    tls_verify: bool = True
-    timeout_s: float = 60.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    cert_dirs: tuple[Path, ...] = CERT_DIRS
 
 
 @dataclass

@@ -15,14 +15,17 @@ from __future__ import annotations
 import re
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jettison.errors import ImageFormatError, ImageNotFoundError
-from jettison.image.distribution.client import Transport
 from jettison.image.layer_reader import normalize_path
 from jettison.image.model import Image, Platform
 from jettison.image.sources._common import ends_cleanly, tar_error
 from jettison.image.sources.docker_archive import open_docker_archive
 from jettison.image.sources.oci import open_oci_archive, open_oci_layout
+
+if TYPE_CHECKING:
+    from jettison.image.distribution.transport import Transport
 
 TRANSPORTS = ("docker-archive", "oci-archive", "oci", "containers-storage")
 _IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$")

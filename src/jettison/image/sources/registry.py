@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from jettison.errors import ImageFormatError, ImageNotFoundError, RegistryError
-from jettison.image.distribution.client import BlobStream, RegistryClient, Transport
+from jettison.image.distribution.client import BlobStream, RegistryClient
+from jettison.image.distribution.transport import Transport
 from jettison.image.model import Image, ImageConfig, Layer, Platform, source_note
 from jettison.image.sources._common import (
     MAX_METADATA_BYTES,

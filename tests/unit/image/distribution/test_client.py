@@ -13,7 +13,8 @@ import pytest
 
 from jettison.errors import RegistryError
 from jettison.image.distribution import client as client_module
-from jettison.image.distribution.client import RetryPolicy, is_loopback
+from jettison.image.distribution.client import is_loopback
+from jettison.image.distribution.transport import RetryPolicy
 from jettison.image.sources import open_image
 from support.fake_registry import FakeRegistry, serve
 from support.imagewriter import ImageSpec, LayerSpec, oci_layout_files, sized
