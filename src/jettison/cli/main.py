@@ -7,6 +7,7 @@ only this package prints or exits.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 
 import click
@@ -55,5 +56,26 @@ def cli() -> None:
     """
 
 
+M_ARENA_MAX = -8
+"""glibc's ``mallopt`` parameter for the number of malloc arenas (malloc.h)."""
+
+
+def one_malloc_arena() -> bool:
+    """Have glibc's malloc use one arena for every thread; True when it was set.
+
+    glibc gives each thread that allocates a heap of its own, and memory freed in one heap
+    is not reused by the others: the threads that read layers left 3-4 MB of peak RSS that
+    way on the BERT docker-archive and 13-16 MB on an oci-archive of python:3.11 (measured
+    with GNU time, same reports, same wall time: the threads hold the GIL for most of what
+    they allocate). Set for the process the CLI runs, not by the library, which does not
+    own its host's allocator. Only glibc has ``mallopt``; elsewhere nothing changes."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, 1))
+
+
 def main() -> None:
+    one_malloc_arena()  # before any thread starts
     cli(prog_name="jettison")

@@ -6,6 +6,7 @@ process has imported everything already."""
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 
@@ -15,7 +16,7 @@ import pytest
 from jettison import api
 from jettison.builder.options import BUILDER_CHOICES
 from jettison.builder.select import BUILDERS
-from jettison.cli.main import COMMANDS, cli
+from jettison.cli.main import COMMANDS, cli, one_malloc_arena
 
 
 def _modules_after(code: str) -> set[str]:
@@ -90,3 +91,7 @@ def test_the_facade_resolves_every_name_it_exports() -> None:
     with pytest.raises(AttributeError):
         api.nope  # noqa: B018
     assert set(api.__all__) <= set(dir(api))
+
+
+def test_the_cli_sets_one_malloc_arena_where_glibc_runs_it() -> None:
+    assert one_malloc_arena() is (platform.libc_ver()[0] == "glibc")

@@ -26,32 +26,38 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
         entry = resolver.get(path)
         if entry is not None and entry.link_target:
             linked.add(entry.link_target)
-    by_size: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    # Files by size, kept only for sizes seen twice: most sizes are unique, and a list or
+    # tuple per file cost 3 MB on an ML image.
+    first: dict[int, str] = {}
+    groups: dict[int, list[str]] = {}
     held = unclaimed.by_path
-    for path, size, layer in resolver.sized_files():
+    for path, size, _ in resolver.sized_files():
         if size > 0 and path in held and not resolver.is_hardlink(path):
-            by_size[size].append((path, layer))
-    candidates = [
-        (path, size, layer)
-        for size, group in by_size.items()
-        if len(group) > 1
-        for path, layer in group
-    ]
-    if not candidates:
+            group = groups.get(size)
+            if group is not None:
+                group.append(path)
+            elif (other := first.get(size)) is not None:
+                groups[size] = [other, path]
+            else:
+                first[size] = path
+    del first
+    if not groups:
         return
-    digests = resolver.hash_files(path for path, _, _ in candidates)
-    identical: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
-    for path, size, layer in candidates:
-        digest = digests.get(path)
-        if digest is not None:
-            identical[(size, digest)].append((path, layer))
+    digests = resolver.hash_files(path for paths in groups.values() for path in paths)
+    identical: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for size, paths in groups.items():
+        for path in paths:
+            digest = digests.get(path)
+            if digest is not None:
+                identical[(size, digest)].append(path)
+    layer_of = resolver.layer_of
     for copies in identical.values():
         if len(copies) < 2:
             continue
-        copies.sort(key=lambda c: (c[0] not in linked, c[1], c[0]))
-        (keep, _), *extra = copies
+        copies.sort(key=lambda p: (p not in linked, layer_of(p), p))
+        keep, *extra = copies
         owner = f"copies:{len(copies)}"
-        yield from (Claim(path, keep, owner) for path, _ in extra)
+        yield from (Claim(path, keep, owner) for path in extra)
 
 
 CAUSE = Cause(
