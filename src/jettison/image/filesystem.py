@@ -183,16 +183,6 @@ class MergedFilesystem:
             )
         return found
 
-    def peek(self, path: str) -> FileEntry | None:
-        """:meth:`get` without keeping the object it builds: for one pass over many files."""
-        ref = self._state.get(path)
-        if ref is None:
-            return None
-        found = self._objects.get(ref)
-        if found is None:
-            found = self.tables[ref >> _LAYER_SHIFT].entry((ref >> _ROW_SHIFT) & _ROW_MASK)
-        return found
-
     def ref(self, path: str) -> int | None:
         return self._state.get(path)
 

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 
 from jettison.errors import ImageFormatError
 from jettison.image import table as k
-from jettison.image.blobs import Compression, DigestChecker
+from jettison.image.blobs import DigestChecker
 from jettison.image.filesystem import MergedFilesystem, ref_layer, ref_row
 from jettison.image.layer_reader import (
     CaptureFilter,
+    FileSpan,
     LayerListing,
     hash_contents,
     placed,
@@ -183,20 +184,21 @@ class FileResolver:
                 digests[path] = known.hex()
             else:
                 by_layer[ref_layer(ref)].append(path)
-        layers, threads, peek = self._image.layers, reader_threads(), self._fs.peek
-        jobs: list[tuple[int, list[str]]] = []
-        for index, files in by_layer.items():
-            if self._listings[index].compression is Compression.NONE and threads > 1:
-                # Read at offsets (no stream to follow): split among the threads.
-                offsets = self._fs.tables[index].offsets
-                files.sort(key=lambda p: max(0, offsets[ref_row(self._fs.ref(p) or 0)]))
-                jobs += [(index, files[n::threads]) for n in range(threads) if files[n::threads]]
-            else:
-                jobs.append((index, files))
+        layers, threads = self._image.layers, reader_threads()
+        # One job per layer, layers side by side. A layer's files are not split among
+        # threads: reading small files at their offsets is Python work per file, and two
+        # threads taking turns with the GIL hashed BERT's 53,709 candidates in 1.1-1.9 s
+        # where one thread takes 0.45 s.
+        jobs = list(by_layer.items())
 
         def run(job: tuple[int, list[str]]) -> dict[str, str]:
             index, files = job
-            return hash_contents(layers[index], [e for p in files if (e := peek(p)) is not None])
+            table, state = self._fs.tables[index], self._fs.ref
+            spans = []
+            for path in files:
+                row = ref_row(state(path) or 0)
+                spans.append(FileSpan(path, max(0, table.offsets[row]), table.sizes[row]))
+            return hash_contents(layers[index], spans)
 
         if threads <= 1 or len(jobs) <= 1:
             for job in jobs:

@@ -13,7 +13,7 @@ import pytest
 from jettison.errors import ImageFormatError
 from jettison.image import layer_reader
 from jettison.image.blobs import Compression, Fingerprint
-from jettison.image.layer_reader import hash_contents, normalize_path, read_layer
+from jettison.image.layer_reader import FileSpan, hash_contents, normalize_path, read_layer
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.skipped import skipped_item
 from support.imagewriter import (
@@ -373,7 +373,8 @@ def test_hash_contents(compression: str) -> None:
     layer = make_layer(tar, compression)
     listed = {e.path: e for e in read_layer(layer).entries}
     # "missing" is not in this layer: a stale entry must not be hashed from a wrong offset.
-    assert hash_contents(layer, [listed["a"], listed["b"]]) == {
+    spans = [FileSpan(e.path, e.data_offset or 0, e.size_bytes) for e in (listed["a"], listed["b"])]
+    assert hash_contents(layer, spans) == {
         "a": Fingerprint(b"alpha").hexdigest(),
         "b": Fingerprint(big).hexdigest(),
     }

@@ -15,7 +15,7 @@ from jettison.image.blobs import Compression
 from jettison.image.model import EntryKind, HistoryEntry, Image, Platform
 from jettison.image.scan import scan_image
 from jettison.image.sources import open_image
-from jettison.image.sources._common import map_history
+from jettison.image.sources._common import _FileSlice, map_history
 from support.imagewriter import (
     Faults,
     History,
@@ -583,3 +583,20 @@ def test_empty_image(tmp_path: Path) -> None:
         with open_image(str(write(kind, tmp_path / kind, ImageSpec([])))) as image:
             assert image.layers == ()
             assert scan_image(image).fs.total_bytes() == 0
+
+
+def test_a_file_slice_reads_at_a_position_without_moving(tmp_path: Path) -> None:
+    path = tmp_path / "blob"
+    path.write_bytes(b"headerABCDEFGHIJtrailer")
+    piece = _FileSlice(path, 6, 10)  # "ABCDEFGHIJ"
+    try:
+        buffer = memoryview(bytearray(4))
+        assert piece.pread_into(buffer, 2) == 4
+        assert bytes(buffer) == b"CDEF"
+        assert piece.pread_into(buffer, 8) == 2  # the slice ends before the file does
+        assert bytes(buffer[:2]) == b"IJ"
+        assert piece.pread_into(buffer, 10) == 0
+        assert piece.pread_into(buffer, -1) == 0
+        assert piece.read(3) == b"ABC"  # the stream position was not moved
+    finally:
+        piece.close()

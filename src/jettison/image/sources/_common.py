@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import tarfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -136,6 +137,14 @@ class _FileSlice(io.RawIOBase):
         n = self._file.readinto(memoryview(buffer)[:want]) or 0
         self._pos += n
         return n
+
+    def pread_into(self, buffer: memoryview, position: int) -> int:
+        """Bytes at ``position`` of the slice into ``buffer`` (one ``pread``; the position
+        of :meth:`readinto` is left alone), how many were read."""
+        want = min(len(buffer), self._size - position)
+        if want <= 0 or position < 0:
+            return 0
+        return os.preadv(self._file.fileno(), [buffer[:want]], self._start + position)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
