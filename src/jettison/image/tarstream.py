@@ -219,6 +219,9 @@ class WindowReader:
         on_skip: Callable[[int], None] | None = None,
     ) -> None:
         self._raw = raw
+        self._pread: Callable[[int, int], bytes] | None = getattr(raw, "pread", None)
+        """One system call per window where the file offers it (a slice of an archive on
+        disk), instead of seek and read: BERT's 80,000 headers in 25,000 windows."""
         self._size = size
         self._window = window
         self._on_skip = on_skip
@@ -233,8 +236,11 @@ class WindowReader:
         if pos >= 0 and pos + n <= len(self._buf):
             self.offset += n
             return self._buf[pos : pos + n]
-        self._raw.seek(self.offset)
-        self._buf = self._raw.read(max(n, self._window)) or b""
+        if self._pread is not None:
+            self._buf = self._pread(max(n, self._window), self.offset)
+        else:
+            self._raw.seek(self.offset)
+            self._buf = self._raw.read(max(n, self._window)) or b""
         self._start = self.offset
         data = self._buf[:n]
         self.offset += len(data)

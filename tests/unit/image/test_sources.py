@@ -597,6 +597,9 @@ def test_a_file_slice_reads_at_a_position_without_moving(tmp_path: Path) -> None
         assert bytes(buffer[:2]) == b"IJ"
         assert piece.pread_into(buffer, 10) == 0
         assert piece.pread_into(buffer, -1) == 0
+        assert piece.pread(3, 7) == b"HIJ"
+        assert piece.pread(5, 8) == b"IJ"
+        assert piece.pread(5, 10) == b""
         assert piece.read(3) == b"ABC"  # the stream position was not moved
     finally:
         piece.close()

@@ -138,6 +138,14 @@ class _FileSlice(io.RawIOBase):
         self._pos += n
         return n
 
+    def pread(self, size: int, position: int) -> bytes:
+        """Up to ``size`` bytes at ``position`` of the slice (one ``pread``; the position of
+        :meth:`read` is left alone)."""
+        want = min(size, self._size - position)
+        if want <= 0 or position < 0:
+            return b""
+        return os.pread(self._file.fileno(), want, self._start + position)
+
     def pread_into(self, buffer: memoryview, position: int) -> int:
         """Bytes at ``position`` of the slice into ``buffer`` (one ``pread``; the position
         of :meth:`readinto` is left alone), how many were read."""
