@@ -190,6 +190,20 @@ class MergedFilesystem:
         """(path, ref) of every entry of the final tree."""
         return self._state.items()
 
+    def sized_files(self) -> Iterator[tuple[str, int, int]]:
+        """(path, bytes it contributes, layer index) of every regular file and hard link:
+        :meth:`owned_size` inlined for regular files (the hot loop of attribution and the
+        duplicate search, 80,000 files an ML image)."""
+        tables, owned = self.tables, self.owned_size
+        file, hardlink = k.FILE, k.HARDLINK
+        for path, ref in self._state.items():
+            kind = ref & _KIND_MASK
+            if kind == file:
+                layer = ref >> _LAYER_SHIFT
+                yield path, tables[layer].sizes[(ref >> _ROW_SHIFT) & _ROW_MASK], layer
+            elif kind == hardlink:
+                yield path, owned(path, ref), ref >> _LAYER_SHIFT
+
     def content_size(self, ref: int) -> int:
         return self.tables[ref >> _LAYER_SHIFT].sizes[(ref >> _ROW_SHIFT) & _ROW_MASK]
 

@@ -102,9 +102,7 @@ class FileResolver:
 
     def sized_files(self) -> Iterator[tuple[str, int, int]]:
         """(path, bytes it contributes, layer index) of every file, without entry objects."""
-        owned = self._fs.owned_size
-        for path, ref in self._file_refs():
-            yield path, owned(path, ref), ref_layer(ref)
+        return self._fs.sized_files()
 
     def is_file(self, path: str) -> bool:
         """Whether ``path`` is a regular file or hard link of the final filesystem."""

@@ -74,6 +74,7 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
 
     tallies: dict[str, _Tally] = {}
     total = 0
+    families = cuda.FamilyTally()
     for path, size, layer, owner in _owned_files(resolver, owner_by_path):
         tally = tallies.get(owner)
         if tally is None:
@@ -83,7 +84,7 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
         tally.layer_bytes[layer] = tally.layer_bytes.get(layer, 0) + size
         tally.files.append(path)
         total += size
-    triples = ((p, s, o) for p, s, _, o in _owned_files(resolver, owner_by_path))
+        families.add(path, size, owner)
 
     packages = {found.kind: found.packages for found in catalogs}
     python_dists = _with_files(packages[python.KIND], python.KIND, tallies)
@@ -92,7 +93,7 @@ def attribute(resolver: FileResolver) -> tuple[Attribution, Ownership]:
         _owner_bytes(key, tally, python_dists, debian_packages) for key, tally in tallies.items()
     ]
     owners.sort(key=lambda o: (-o.size_bytes, o.kind, o.name))
-    attribution = Attribution(owners=tuple(owners), cuda=cuda.families(triples), total_bytes=total)
+    attribution = Attribution(owners=tuple(owners), cuda=families.result(), total_bytes=total)
     ownership = Ownership(owner_by_path=owner_by_path, python=python_dists, debian=debian_packages)
     return attribution, ownership
 

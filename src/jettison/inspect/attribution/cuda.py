@@ -114,20 +114,36 @@ class _Tally:
     owners: set[str] = field(default_factory=set)
 
 
-def families(files: Iterable[tuple[str, int, str]]) -> tuple[CudaFamilyBytes, ...]:
-    """Families of (path, bytes, owner key) triples, largest first."""
-    tallies: dict[str, _Tally] = {}
-    for path, size, owner in files:
+class FamilyTally:
+    """Bytes per CUDA family, fed one file at a time (attribution's one pass over the files)."""
+
+    def __init__(self) -> None:
+        self._tallies: dict[str, _Tally] = {}
+
+    def add(self, path: str, size: int, owner: str) -> None:
         family = family_of(path, owner)
         if family is None:
-            continue
-        tally = tallies.setdefault(family, _Tally())
+            return
+        tally = self._tallies.get(family)
+        if tally is None:
+            tally = self._tallies[family] = _Tally()
         tally.size_bytes += size
         tally.file_count += 1
         tally.owners.add(owner)
-    result = [
-        CudaFamilyBytes(name, t.size_bytes, t.file_count, tuple(sorted(t.owners)))
-        for name, t in tallies.items()
-    ]
-    result.sort(key=lambda f: (-f.size_bytes, f.family))
-    return tuple(result)
+
+    def result(self) -> tuple[CudaFamilyBytes, ...]:
+        """The families, largest first."""
+        result = [
+            CudaFamilyBytes(name, t.size_bytes, t.file_count, tuple(sorted(t.owners)))
+            for name, t in self._tallies.items()
+        ]
+        result.sort(key=lambda f: (-f.size_bytes, f.family))
+        return tuple(result)
+
+
+def families(files: Iterable[tuple[str, int, str]]) -> tuple[CudaFamilyBytes, ...]:
+    """Families of (path, bytes, owner key) triples, largest first."""
+    tally = FamilyTally()
+    for path, size, owner in files:
+        tally.add(path, size, owner)
+    return tally.result()
