@@ -12,7 +12,6 @@ the environment it lives in: ``.../site-packages/PACKAGE`` in a Python environme
 
 from __future__ import annotations
 
-import posixpath
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -43,11 +42,13 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
 
 
 def _has_source(unclaimed: Unclaimed, path: str) -> bool:
-    directory, name = posixpath.split(path)
-    if posixpath.basename(directory) == "__pycache__":
-        directory = posixpath.dirname(directory)
-    source = posixpath.join(directory, f"{name.partition('.')[0]}.py")
-    return unclaimed.resolver.exists(source)
+    # String operations, not posixpath's (paths are normalised): 10,000 calls on BERT.
+    directory, _, name = path.rpartition("/")
+    parent, _, last = directory.rpartition("/")
+    if last == "__pycache__":
+        directory = parent
+    source = f"{name.partition('.')[0]}.py"
+    return unclaimed.resolver.exists(f"{directory}/{source}" if directory else source)
 
 
 def _environment_root(path: str) -> str:
