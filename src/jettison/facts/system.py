@@ -81,13 +81,19 @@ NOT_TOOLCHAIN_PACKAGES = ("*-base",)
 """Matches of :data:`TOOLCHAIN_PACKAGES` that runtime libraries depend on (``gcc-12-base``)."""
 
 
+def _any_of(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns))
+
+
+_TOOLCHAIN = _any_of(TOOLCHAIN_PACKAGES)
+_NOT_TOOLCHAIN = _any_of(NOT_TOOLCHAIN_PACKAGES)
+
+
 def is_toolchain_package(name: str) -> bool:
     """An installed Debian package (``name`` as dpkg lists it, ``:arch`` allowed) that only
     building software needs."""
     base = name.partition(":")[0]
-    return any(fnmatch.fnmatchcase(base, p) for p in TOOLCHAIN_PACKAGES) and not any(
-        fnmatch.fnmatchcase(base, p) for p in NOT_TOOLCHAIN_PACKAGES
-    )
+    return _TOOLCHAIN.match(base) is not None and _NOT_TOOLCHAIN.match(base) is None
 
 
 DEV_RUNTIME_LIBRARIES = {

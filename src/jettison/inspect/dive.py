@@ -298,14 +298,28 @@ def _stack(lower: _Tree, upper: _Tree, order: list[str]) -> None:
     """``FileTree.Stack`` (upper's nodes in ``walk`` order): whiteouts remove, everything
     else overwrites the payload."""
     payload = upper.payload
+    lower_payload, lower_children = lower.payload, lower.children
     for path in order:
-        target, is_whiteout = _strip_whiteout(path)
-        if is_whiteout:
-            lower.remove(target)
-        else:
-            packed = payload[path]
-            size, is_dir = packed >> 1, bool(packed & 1)
-            lower.add_path(path, size, is_dir)
+        if WHITEOUT_PREFIX in path:
+            target, is_whiteout = _strip_whiteout(path)
+            if is_whiteout:
+                lower.remove(target)
+                continue
+        packed = payload[path]  # the upper's int itself: no new object per node
+        if path in lower_payload:
+            lower_payload[path] = packed
+            continue
+        # The common case of add_path, inlined: a new node whose parent exists.
+        parent, _, name = path.rpartition("/")
+        if (not parent or parent in lower_payload) and not name.startswith(DOUBLE_WHITEOUT_PREFIX):
+            lower_payload[path] = packed
+            siblings = lower_children.get(parent)
+            if siblings is None:
+                siblings = lower_children[parent] = {}
+            siblings[path] = None
+            continue
+        if lower.ensure(path):
+            lower_payload[path] = packed
 
 
 class _Efficiency:
