@@ -169,7 +169,8 @@ class FileResolver:
 
         Streamed layers had every file hashed during the scan; only files of layers read by
         seeking (or taken from a cache without digests) are read again, at their offsets.
-        Entry objects are built per job and not kept (an ML image has 50,000 candidates).
+        No entry objects: each job takes the files' offsets and sizes from its layer's table
+        (an ML image has 50,000 candidates).
         """
         by_layer: dict[int, list[str]] = defaultdict(list)
         digests: dict[str, str] = {}
@@ -217,8 +218,8 @@ class ScannedImage:
     @cached_property
     def fs(self) -> MergedFilesystem:
         """The merged filesystem, built on first use: what reads only the layer tables
-        (dive's figures) runs before it exists, so their memory peaks do not add up (BERT:
-        84 -> 7x MB)."""
+        (dive's figures) runs before it exists, so their memory peaks do not add up (BERT's
+        docker-archive: 87 -> 68 MB resident while dive's trees are held)."""
         return MergedFilesystem([listing.table for listing in self.listings])
 
     @cached_property
