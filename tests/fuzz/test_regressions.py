@@ -86,6 +86,14 @@ FOUND: list[tuple[str, str, bytes]] = [
         "characters now, and a # starts a comment only after a blank or an operator",
         "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y \ufffd# curl\n".encode(),
     ),
+    (
+        "fix",
+        'fix/autofix/model.py: JT112 appended `&& rm -rf "$(poetry config cache-dir)"` to a '
+        "RUN whose quote was never closed, which turned its quotes inside out, so every pass "
+        "found a poetry install to clean again; a RUN whose shell text does not parse is "
+        "left as written by every fix",
+        b'FROM\nRUN poetry install --no"]',
+    ),
 ]
 
 

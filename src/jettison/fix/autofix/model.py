@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison.dockerfile import shellwords
 from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.fix.edits import (
     Edit,
@@ -86,6 +87,10 @@ def run_instruction(fix_input: FixInput, finding: Finding) -> Instruction | Skip
         return Skip(f"line {finding.line}: a RUN in exec form (JSON) is left as written")
     if instruction.heredocs:
         return Skip(f"line {finding.line}: a RUN with a heredoc is left as written")
+    if shellwords.tokens(instruction.shell_text) is None:
+        # An edit of text the shell cannot read (an unclosed quote) could turn its quotes
+        # inside out; the build fails on it anyway.
+        return Skip(f"line {finding.line}: the RUN's shell text does not parse (a quote is open)")
     return instruction
 
 
