@@ -94,6 +94,14 @@ FOUND: list[tuple[str, str, bytes]] = [
         "left as written by every fix",
         b'FROM\nRUN poetry install --no"]',
     ),
+    (
+        "fix",
+        "fix/autofix/model.py: JT112 appended its cleanup to a RUN with a subshell left open "
+        "(`pip install(poetry && poetry install`), where lint, which cannot cut such a script "
+        "into its commands, did not see it, so every pass appended it again; a command is "
+        "appended only to a RUN whose top-level commands can be told apart",
+        b"FROM\nRUN pip install(poetry && \\\n  poetry install C",
+    ),
 ]
 
 

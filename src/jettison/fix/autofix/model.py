@@ -99,6 +99,11 @@ def appended(fix_input: FixInput, finding: Finding, command: str, description: s
     instruction = run_instruction(fix_input, finding)
     if isinstance(instruction, Skip):
         return instruction
+    if shellwords.parts(instruction.shell_text) is None:
+        # Where the script's top level is not known (a subshell left open, a command sent
+        # to the background), a command added at its end may land inside what it did not
+        # close, where lint does not see it: each fix would add it again.
+        return Skip(f"line {finding.line}: the RUN's top-level commands cannot be told apart")
     edit = append_command(fix_input.span(instruction), command)
     if edit is None:
         return Skip(f"line {finding.line}: the RUN ends in a comment or a continuation")
