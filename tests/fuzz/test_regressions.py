@@ -102,6 +102,13 @@ FOUND: list[tuple[str, str, bytes]] = [
         "appended only to a RUN whose top-level commands can be told apart",
         b"FROM\nRUN pip install(poetry && \\\n  poetry install C",
     ),
+    (
+        "fix",
+        "fix/edits.py: its own comment pattern took a # for a comment only after a blank, so "
+        "JT101 appended its cleanup after `&&#`, inside the comment, on every pass; where a "
+        "RUN's script ends is now read with the shell tokeniser's comments",
+        b"FROM\nRUN apt-get update &&# ",
+    ),
 ]
 
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from jettison.dockerfile import shellwords
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.parser import source_lines
 from jettison.fix.errors import FixError
@@ -86,22 +87,24 @@ def instruction_span(source_lines: Sequence[str], instruction: Instruction) -> S
     return Span(first, tuple(source_lines[first - 1 : last]))
 
 
-_COMMENT = re.compile(r"(?:^|\s)#")
-
-
 def end_of_script(span: Span) -> tuple[int, int] | None:
     """Where a command appended to a shell-form RUN goes: the end of its last line, before
-    trailing blanks; None when the last line ends in a shell comment or a continuation (an
-    appended command would be commented out or joined to the wrong line)."""
+    trailing blanks; None when the script ends in a shell comment or a continuation (an
+    appended command would be commented out or joined to the wrong line), or cannot be
+    read. Comments are the tokeniser's (:mod:`jettison.dockerfile.shellwords`): a ``#``
+    after a blank or an operator (``apt-get update &&# note``), not one inside a word or
+    quotes."""
     line = span.lines[-1].rstrip()
-    if not line or line.endswith("\\") or _COMMENT.search(_without_quoted(line)):
+    if not line or line.endswith("\\"):
+        return None
+    script = "\n".join(span.lines)
+    found = shellwords.tokens(script)
+    if found is None:
+        return None
+    after_last = script[found[-1].end :] if found else script
+    if after_last.strip().startswith("#"):
         return None
     return span.last_line, len(line)
-
-
-def _without_quoted(text: str) -> str:
-    """``text`` with quoted parts blanked, so a ``#`` inside quotes is not a comment."""
-    return re.sub(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"", lambda m: " " * len(m.group(0)), text)
 
 
 def append_command(span: Span, command: str) -> Edit | None:
