@@ -21,7 +21,6 @@ read here; 1 otherwise; 2 when it cannot run.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import shutil
 import subprocess
@@ -85,13 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="jettison-plan-push-") as tmp:
         work = Path(tmp)
-        with contextlib.ExitStack() as stack:
-            try:  # only the start: run's own Unavailable is not "cannot start"
-                registry = stack.enter_context(registries.running("plain"))
-            except registries.Unavailable as exc:
-                print(f"cannot start a registry: {exc}", file=sys.stderr)
-                return 2
-            return run(registry, args.fleet, work, args.plan_options, args.json)
+        return registries.with_running(
+            "plain", lambda registry: run(registry, args.fleet, work, args.plan_options, args.json)
+        )
 
 
 def run(

@@ -23,7 +23,6 @@ was written, and both reports agree number for number (but for the source); 1 ot
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import os
 import sys
@@ -111,13 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="jettison-registry-bench-") as tmp:
         work = Path(tmp)
         os.environ["JETTISON_CACHE"] = str(work / "cache")
-        with contextlib.ExitStack() as stack:
-            try:  # only the start: run's own Unavailable is not "cannot start"
-                registry = stack.enter_context(registries.running("plain"))
-            except registries.Unavailable as exc:
-                print(f"cannot start a registry: {exc}", file=sys.stderr)
-                return 2
-            return run(registry, args.image, work, clients)
+        return registries.with_running(
+            "plain", lambda registry: run(registry, args.image, work, clients)
+        )
 
 
 def run(

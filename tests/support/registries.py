@@ -29,13 +29,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -368,6 +369,19 @@ def running(kind: str) -> Iterator[Registry]:
         if registry is not None:
             registry.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def with_running(kind: str, body: Callable[[Registry], int]) -> int:
+    """``body(registry)`` with a registry of ``kind`` running, for the benchmarks' ``main``:
+    2, and the reason on stderr, when none can start. Only the start's :class:`Unavailable`
+    means that; one raised by ``body`` is its own and goes up."""
+    with contextlib.ExitStack() as stack:
+        try:
+            registry = stack.enter_context(running(kind))
+        except Unavailable as exc:
+            print(f"cannot start a registry: {exc}", file=sys.stderr)
+            return 2
+        return body(registry)
 
 
 # --------------------------------------------------------------------------- filling it
