@@ -14,7 +14,6 @@ A file belongs to at most one family, decided in this order:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -139,11 +138,3 @@ class FamilyTally:
         ]
         result.sort(key=lambda f: (-f.size_bytes, f.family))
         return tuple(result)
-
-
-def families(files: Iterable[tuple[str, int, str]]) -> tuple[CudaFamilyBytes, ...]:
-    """Families of (path, bytes, owner key) triples, largest first."""
-    tally = FamilyTally()
-    for path, size, owner in files:
-        tally.add(path, size, owner)
-    return tally.result()
