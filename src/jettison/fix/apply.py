@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jettison.dockerfile.model import Dockerfile
+from jettison.dockerfile.model import Dockerfile, Instruction
 from jettison.dockerfile.parser import parse_text
 from jettison.errors import JettisonError
 from jettison.fix.autofix import BY_CODE, Autofix, Fixed, FixInput, Skip
@@ -86,7 +86,7 @@ def fix_text(
                 continue
             if _overlaps(edits, result.edits):
                 continue  # the next round tries it on the edited text
-            if not _rewrites(dockerfile, finding.line, result.edits):
+            if not _rewrites(fix_input.instruction_at(finding.line), result.edits):
                 # Its text, so its key, stays: not again (it would loop). A rewritten one
                 # has another key, which the next identical instruction may take over (a
                 # fuzz input: the second of two identical RUNs was left for a second `fix`).
@@ -141,13 +141,14 @@ def _instruction_text(dockerfile: Dockerfile, line: int) -> str:
     return f"line {line}"
 
 
-def _rewrites(dockerfile: Dockerfile, line: int, edits: Sequence[Edit]) -> bool:
-    """Whether ``edits`` change the text of the instruction starting on ``line``."""
-    for instruction in dockerfile.instructions():
-        if instruction.position.line == line:
-            end = instruction.position.end_line or line
-            return any(e.line <= end and e.end_line >= line for e in edits)
-    return False
+def _rewrites(instruction: Instruction | None, edits: Sequence[Edit]) -> bool:
+    """Whether ``edits`` change the text of ``instruction`` (None: no instruction, as for a
+    finding in another file)."""
+    if instruction is None:
+        return False
+    start = instruction.position.line
+    end = instruction.position.end_line or start
+    return any(e.line <= end and e.end_line >= start for e in edits)
 
 
 def _overlaps(taken: Sequence[Edit], new: Sequence[Edit]) -> bool:
