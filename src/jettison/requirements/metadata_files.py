@@ -29,7 +29,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-from jettison.requirements.setup_py import is_setup_call
+from jettison.requirements.setup_py import called_name, is_setup_call
 
 _MAGIC = re.compile(r"[*?[]")
 _OPENERS = frozenset({"open"})
@@ -164,8 +164,7 @@ def _setup_py(text: str) -> Iterator[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        func, name = node.func, called_name(node)
         on_path = _literal_path(func.value) if isinstance(func, ast.Attribute) else None
         if name in _PATH_READERS and on_path is not None:  # Path("README.md").read_text()
             yield from _one(None if _writes(node, 0) else on_path)
@@ -207,8 +206,7 @@ def _literal_path(node: ast.expr) -> str | None:
             return None
         return posixpath.join(left, right) if left is not None else right
     if isinstance(node, ast.Call):
-        func = node.func
-        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        name = called_name(node)
         if name in _JOINERS or name in _PATH_TYPES:
             parts = _trailing_literals(node.args)
             return posixpath.join(*parts) if parts else None

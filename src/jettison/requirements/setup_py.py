@@ -58,11 +58,16 @@ def _setup_calls(tree: ast.AST) -> list[ast.Call]:
     return [node for node in ast.walk(tree) if isinstance(node, ast.Call) and is_setup_call(node)]
 
 
+def called_name(call: ast.Call) -> str | None:
+    """The name a call calls: ``f`` of ``f(...)`` and of ``x.f(...)``; None for anything else
+    (``fs[0](...)``)."""
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+
+
 def is_setup_call(call: ast.Call) -> bool:
     """``setup(...)`` or ``setuptools.setup(...)`` (any ``x.setup``)."""
-    func = call.func
-    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-    return name == "setup"
+    return called_name(call) == "setup"
 
 
 def _module_literals(tree: ast.Module) -> dict[str, ast.expr]:
