@@ -109,6 +109,14 @@ FOUND: list[tuple[str, str, bytes]] = [
         "RUN's script ends is now read with the shell tokeniser's comments",
         b"FROM\nRUN apt-get update &&# ",
     ),
+    (
+        "fix",
+        "dockerfile/copies.py: the context file behind ENTRYPOINT's script was looked for "
+        "under a COPY source whose name is longer than the OS allows (84 U+FFFD, 252 bytes, "
+        "+ `COPY`): Path.is_dir raised OSError (ENAMETOOLONG) out of fix; such a name is not "
+        "in the context",
+        b"FROM debian\nCOPY " + b"\xe1" * 84 + b"COPY /\nENTRYPOINT .sh\ny",
+    ),
 ]
 
 
@@ -220,15 +228,23 @@ def test_a_json_cache_nested_beyond_the_recursion_limit_reads_as_empty(tmp_path:
 
 
 def _wheel_answer(damage: str) -> bytes:
-    """The index harness's seed (a deflated wheel) with its METADATA member damaged."""
+    """The index harness's seed (a deflated wheel) with its METADATA member damaged, or
+    with a member of no name added (``unnamed``)."""
+    import io
     import struct
+    import zipfile
 
     from fuzz import fileset
 
     files = fileset.decode(BY_NAME["index"].seeds()[1])
     wheel = bytearray(files["wheel"])
     name = b"torch-2.3.1.dist-info/METADATA"
-    if damage == "deflate":  # a byte of the deflate stream, after the local header
+    if damage == "unnamed":
+        grown = io.BytesIO(bytes(wheel))
+        with zipfile.ZipFile(grown, "a") as archive:
+            archive.writestr(zipfile.ZipInfo(""), b"x")
+        wheel = bytearray(grown.getvalue())
+    elif damage == "deflate":  # a byte of the deflate stream, after the local header
         wheel[wheel.find(name) + len(name) + 2] ^= 0xFF
     else:  # compression method 99 in the central directory
         entry = wheel.find(b"PK\x01\x02")
@@ -240,10 +256,12 @@ def _wheel_answer(damage: str) -> bytes:
     return fileset.encode({"project": files["project"], "wheel": bytes(wheel)})
 
 
-@pytest.mark.parametrize("damage", ["deflate", "method"])
+@pytest.mark.parametrize("damage", ["deflate", "method", "unnamed"])
 def test_a_damaged_wheel_on_the_index_is_unknown_not_a_crash(damage: str) -> None:
     """lint/sizes.py: reading METADATA from a wheel whose deflate data is damaged raised
-    zlib.error, one with an unknown compression method NotImplementedError, out of lint."""
+    zlib.error, one with an unknown compression method NotImplementedError, out of lint;
+    a member with an empty name made zipfile's ``is_dir`` raise IndexError (found by the
+    index campaign)."""
     assert run_checked(BY_NAME["index"].target, _wheel_answer(damage)) == (None, None)
 
 

@@ -412,6 +412,8 @@ class WheelSizes:
         try:
             with zipfile.ZipFile(remote) as wheel:
                 members = wheel.infolist()
+                if any(not info.filename for info in members):
+                    raise Unavailable("not a readable wheel: a member without a name")
                 installed = sum(info.file_size for info in members if not info.is_dir())
                 metadata = [
                     info
