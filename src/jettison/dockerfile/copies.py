@@ -90,18 +90,29 @@ def _source_of(
     sources: list[str], dest: str, target: str, wanted: str, context: Path
 ) -> Path | None:
     for source in sources:
-        clean = posixpath.normpath("/" + source).lstrip("/") or "."
-        local = context / clean
-        into_dir = dest.endswith("/") or len(sources) > 1 or local.is_dir()
-        if not into_dir and wanted == target and local.is_file():
-            return local
-        if into_dir:
-            base = target.rstrip("/")
-            inside = local if local.is_dir() else local.parent
-            name = wanted.removeprefix(base + "/") if wanted.startswith(base + "/") else None
-            if name is None:
-                continue
-            candidate = inside / name if local.is_dir() else local
-            if candidate.is_file() and (local.is_dir() or local.name == name):
-                return candidate
+        try:
+            found = _one_source(source, len(sources) > 1, dest, target, wanted, context)
+        except (ValueError, OSError):  # a name the OS refuses (too long, NUL): not copied
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _one_source(
+    source: str, many: bool, dest: str, target: str, wanted: str, context: Path
+) -> Path | None:
+    clean = posixpath.normpath("/" + source).lstrip("/") or "."
+    local = context / clean
+    local_dir = local.is_dir()
+    into_dir = dest.endswith("/") or many or local_dir
+    if not into_dir:
+        return local if wanted == target and local.is_file() else None
+    base = target.rstrip("/")
+    if not wanted.startswith(base + "/"):
+        return None
+    name = wanted.removeprefix(base + "/")
+    candidate = local / name if local_dir else local
+    if candidate.is_file() and (local_dir or local.name == name):
+        return candidate
     return None
