@@ -4,6 +4,7 @@
     .venv/bin/python bench/fuzz.py campaign --runs 100000 [--jobs 2] [HARNESS ...]
     .venv/bin/python bench/fuzz.py run HARNESS --runs N     # one harness, in this process
     .venv/bin/python bench/fuzz.py replay HARNESS FILE...   # inputs through the invariant
+    .venv/bin/python bench/fuzz.py minimize HARNESS FILE    # the smallest input, same crash
     .venv/bin/python bench/fuzz.py table                    # the figures, as Markdown
 
 Each harness runs in a process of its own with a persistent corpus under
@@ -255,6 +256,44 @@ def replay(name: str, files: list[str]) -> int:
     return 1 if failed else 0
 
 
+def _signature(name: str, data: bytes) -> str | None:
+    from fuzz.harnesses import BY_NAME
+    from fuzz.invariant import Violation, run_checked
+
+    try:
+        run_checked(BY_NAME[name].target, data)
+    except Violation as violation:
+        return violation.signature
+    return None
+
+
+def minimize(name: str, file: str) -> int:
+    """Shrink a recorded input while it breaks the invariant with the same signature: drop
+    ever smaller pieces (halves, quarters... single bytes), then lines, until no removal
+    keeps the crash (a greedy delta debugging; libFuzzer's own -minimize_crash needs a
+    process that dies, and the invariant records instead). Prints the result as a Python
+    bytes literal, for ``tests/fuzz/test_regressions.py``."""
+    data = Path(file).read_bytes()
+    wanted = _signature(name, data)
+    if wanted is None:
+        print(f"{file} holds the invariant: nothing to minimise", file=sys.stderr)
+        return 1
+    piece = max(1, len(data) // 2)
+    while piece >= 1:
+        start, shrunk = 0, False
+        while start < len(data):
+            trial = data[:start] + data[start + piece :]
+            if trial != data and _signature(name, trial) == wanted:
+                data, shrunk = trial, True
+            else:
+                start += piece
+        if not shrunk:
+            piece //= 2
+    print(f"{len(data)} bytes, {wanted}", file=sys.stderr)
+    print(repr(data))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="verb", required=True)
@@ -272,6 +311,9 @@ def main() -> int:
     again = sub.add_parser("replay")
     again.add_argument("harness")
     again.add_argument("files", nargs="+")
+    small = sub.add_parser("minimize")
+    small.add_argument("harness")
+    small.add_argument("file")
     args = parser.parse_args()
     if args.verb == "run":
         run(args.harness, args.runs, args.seconds)
@@ -280,6 +322,8 @@ def main() -> int:
         return table()
     if args.verb == "replay":
         return replay(args.harness, args.files)
+    if args.verb == "minimize":
+        return minimize(args.harness, args.file)
     return campaign(args.harnesses, args.runs, args.jobs, args.seconds, args.stall)
 
 
