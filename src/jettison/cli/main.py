@@ -12,6 +12,7 @@ import importlib
 
 import click
 
+from jettison import __version__
 from jettison.cli.output import CONTEXT_SETTINGS
 
 COMMANDS = {
@@ -46,7 +47,7 @@ class _LazyGroup(click.Group):
 
 
 @click.group(cls=_LazyGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(None, "--version", "-V", package_name="jettison", prog_name="jettison")
+@click.version_option(__version__, "--version", "-V", prog_name="jettison")
 def cli() -> None:
     """jettison: find the dead weight in container images of AI/ML services.
 
