@@ -117,6 +117,13 @@ FOUND: list[tuple[str, str, bytes]] = [
         "in the context",
         b"FROM debian\nCOPY " + b"\xe1" * 84 + b"COPY /\nENTRYPOINT .sh\ny",
     ),
+    (
+        "index",
+        "lint/sizes.py: a wheel URL on the index that urllib refuses to join (`h://[`, an "
+        "unclosed IPv6 host) raised ValueError out of lint; the wheel's size is unknown",
+        b'=== project\n{"releases":{"3":[{"filename":"t-2-cp311-cp311-manylinux_2_17_x86_64.whl",'
+        b'"url":"h://["}]}}',
+    ),
 ]
 
 

@@ -290,9 +290,11 @@ class WheelSizes:
         if not isinstance(url, str):
             raise Unavailable(f"{name} {version}: wheel without URL")
         # Mirrors may answer with URLs relative to the JSON document.
-        installed, requires = self._measure(
-            urllib.parse.urljoin(f"{self.index_url}/{quote(name)}/json", url)
-        )
+        try:
+            absolute = urllib.parse.urljoin(f"{self.index_url}/{quote(name)}/json", url)
+        except ValueError as exc:  # urllib refuses it (an unclosed [ in the host)
+            raise Unavailable(f"{name} {version}: wheel URL {url!r} is no URL ({exc})") from exc
+        installed, requires = self._measure(absolute)
         entry = {
             "filename": wheel["filename"],
             "installed_bytes": installed,
