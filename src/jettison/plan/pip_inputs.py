@@ -170,7 +170,10 @@ class Resolver:
 def _path_of(value: str) -> str:
     """A path from a ``file:`` URL (``file:///wheels`` -> ``/wheels``), else ``value``."""
     if value.startswith("file:"):
-        return unquote(urlsplit(value).path) or "/"
+        try:
+            return unquote(urlsplit(value).path) or "/"
+        except ValueError:  # urllib refuses it (an unclosed [ in the host): as written
+            return value
     return value
 
 

@@ -169,3 +169,12 @@ def test_a_folder_no_copy_explains_keeps_the_original(tmp_path: Path) -> None:
         "pip reads the wheel folder /wheels (--find-links), which no COPY or "
         "RUN --mount=type=bind of the repository explains"
     )
+
+
+def test_a_file_url_urllib_refuses_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    """``file://[x`` (an unclosed IPv6 host) made urlsplit raise ValueError out of plan; it
+    is read as the path it spells, which no COPY explains."""
+    dockerfile = MOUNTED.format(name="ocr").replace("file:///run/wheels", "file://[run/wheels")
+    case = _repo(tmp_path, {"ocr": dockerfile})
+    (problem,) = rewrite_problems(case.discovery, case.split)
+    assert "file://[run/wheels" in problem.message
