@@ -17,7 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "jettison"
 
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "__init__"}),
-    frozenset({"notices", "units", "progress", "config", "pypi", "imageref"}),
+    frozenset({"notices", "units", "progress", "config", "pypi", "imageref", "hostpaths"}),
     frozenset({"facts"}),
     frozenset({"dockerfile", "requirements", "image"}),
     frozenset({"imports", "inspect", "builder"}),

@@ -75,6 +75,7 @@ from jettison.dockerfile.parser import parse_dockerfile
 from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.steps import Step, expand, steps
 from jettison.errors import ConfigError, DockerfileError, RequirementsError
+from jettison.hostpaths import exists, is_dir, is_file
 from jettison.imports.scan import DEFAULT_EXCLUDE
 from jettison.notices import Notice
 from jettison.plan.model import (
@@ -355,7 +356,7 @@ def _compose_entry(
         complain(f"compose service {name}: remote build context {context_text} is not planned")
         return None
     context = normal(path.parent / context_text)
-    if not context.is_dir():
+    if not is_dir(context):
         complain(f"compose service {name}: build context {context} does not exist")
         return None
     if "dockerfile_inline" in build:
@@ -366,10 +367,10 @@ def _compose_entry(
         dockerfile = normal(context / expand_vars(str(given), {}))
     else:
         dockerfile = next(
-            (context / n for n in DOCKERFILE_NAMES if (context / n).is_file()),
+            (context / n for n in DOCKERFILE_NAMES if is_file(context / n)),
             context / DOCKERFILE_NAMES[0],
         )
-    if not dockerfile.is_file():
+    if not is_file(dockerfile):
         complain(f"compose service {name}: Dockerfile {dockerfile} not found")
         return None
     if build.get("target"):
@@ -651,7 +652,7 @@ def _copies(step: Step, context: Path) -> list[_Copy]:
     out: list[_Copy] = []
     for source in sources:
         for host in _matches(context, source):
-            if host.is_dir():
+            if is_dir(host):
                 out.append(_Copy(host, dest, into_dir=False))
             else:
                 out.append(_Copy(host, dest, into_dir=many or raw_dest.endswith("/")))
@@ -661,11 +662,11 @@ def _copies(step: Step, context: Path) -> list[_Copy]:
 def _host_file(copies: Sequence[_Copy], wanted: str) -> Path | None:
     """The context file that ends up at ``wanted`` in the image (the last copy wins)."""
     for copy in reversed(copies):
-        if copy.host.is_dir():
+        if is_dir(copy.host):
             if covers(copy.target, wanted) and wanted != copy.target:
                 relative = wanted[len(copy.target) :].lstrip("/")
                 candidate = copy.host / relative
-                if candidate.is_file():
+                if is_file(candidate):
                     return candidate
         elif wanted in (copy.target + "/" + copy.host.name, copy.target) and (
             wanted != copy.target or not copy.into_dir
@@ -687,7 +688,7 @@ def _matches(context: Path, source: str) -> list[Path]:
     out = []
     for candidate in candidates:
         path = normal(candidate)
-        if _inside(path, context) and path.exists():
+        if _inside(path, context) and exists(path):
             out.append(path)
     return out
 

@@ -42,6 +42,7 @@ from pathlib import Path
 
 from jettison.dockerfile.ignore import DockerIgnore, dockerignore_path, read_dockerignore
 from jettison.errors import DockerfileError
+from jettison.hostpaths import is_dir, is_file
 from jettison.imports.scan import (
     DEFAULT_EXCLUDE,
     dynamic_import,
@@ -145,7 +146,7 @@ class _Shipped:
     def python_files(self, paths: Sequence[Path]) -> Iterator[Path]:
         """The shipped ``.py`` files under ``paths`` (symlinked folders not entered)."""
         for start in paths:
-            if start.is_file():
+            if is_file(start):
                 if start.suffix == ".py" and self.contains(start):
                     yield start
                 continue
@@ -166,11 +167,11 @@ def _search_roots(service: Service, root: Path) -> tuple[Path, ...]:
     code-path directory; only folders inside the repository (or the context)."""
     candidates = [service.context]
     candidates.extend(p.parent for p in service.code_paths)
-    candidates.extend(p for p in service.code_paths if p.is_dir())
+    candidates.extend(p for p in service.code_paths if is_dir(p))
     out: list[Path] = []
     for candidate in candidates:
         inside = candidate.is_relative_to(root) or candidate.is_relative_to(service.context)
-        if inside and candidate.is_dir() and candidate not in out:
+        if inside and is_dir(candidate) and candidate not in out:
             out.append(candidate)
     return tuple(out)
 
@@ -210,11 +211,11 @@ def _find(
         package = folder / name
         init = package / "__init__.py"
         module = folder / f"{name}.py"
-        if init.is_file() and (accept is None or accept(package, folder)):
+        if is_file(init) and (accept is None or accept(package, folder)):
             return _then((init,), (package,), rest)
-        if module.is_file() and (accept is None or accept(module, folder)):
+        if is_file(module) and (accept is None or accept(module, folder)):
             return _Found((module,), ())
-        if package.is_dir() and (
+        if is_dir(package) and (
             accept is None or (accept(package, folder) and _holds_python(package))
         ):
             portions.append(package)
@@ -238,9 +239,7 @@ def _holds_python(folder: Path) -> bool:
         entries = list(folder.iterdir())
     except OSError:
         return False
-    return any(
-        (e.suffix == ".py" and e.is_file()) or (e / "__init__.py").is_file() for e in entries
-    )
+    return any((e.suffix == ".py" and is_file(e)) or is_file(e / "__init__.py") for e in entries)
 
 
 @dataclass(frozen=True, slots=True)

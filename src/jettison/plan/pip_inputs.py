@@ -40,6 +40,7 @@ from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.paths import absolute
 from jettison.dockerfile.steps import Step, expand
 from jettison.errors import DockerfileError
+from jettison.hostpaths import is_dir
 from jettison.requirements.requirements_txt import file_text, logical_lines
 
 PIP_INPUTS = "/run/pip-inputs"
@@ -157,7 +158,7 @@ class Resolver:
             relative = host.relative_to(self._root).as_posix()
             if any(c.isspace() or c in ",\"'=" for c in relative):
                 raise Unresolved(f"{relative} cannot be named in a RUN --mount flag")
-            found = PipInput(relative or ".", "folder" if host.is_dir() else "file")
+            found = PipInput(relative or ".", "folder" if is_dir(host) else "file")
             canonical = "--find-links" if folder else "-c"
             return Carried(f"{canonical} {shlex.quote(found.target)}", found)
         what = "the wheel folder" if folder else "the constraints file"

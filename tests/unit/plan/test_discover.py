@@ -491,6 +491,24 @@ def test_compose_naming_a_missing_dockerfile_or_context(tmp_path: Path) -> None:
     assert "not found" in problems["ghost"].message
 
 
+def test_compose_naming_a_path_the_os_refuses_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    """A context or Dockerfile name longer than the OS allows made ``Path.is_dir`` raise
+    OSError (ENAMETOOLONG) out of plan; no such path exists."""
+    long = "n" * 300
+    write(
+        tmp_path,
+        "compose.yaml",
+        f"services:\n  far:\n    build: {long}\n"
+        f"  deep:\n    build:\n      context: api\n      dockerfile: {long}\n",
+    )
+    write(tmp_path, "api/Dockerfile", SLIM)
+    found = discover(tmp_path)
+    problems = {p.subject: p.message for p in found.problems}
+    assert set(problems) == {"far", "deep"}
+    assert "does not exist" in problems["far"]
+    assert "not found" in problems["deep"]
+
+
 def test_compose_services_with_the_same_build_are_planned_once(tmp_path: Path) -> None:
     write(
         tmp_path,
