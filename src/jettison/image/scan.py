@@ -49,9 +49,29 @@ image on a loaded machine)."""
 
 
 def glob_filter(patterns: Iterable[str]) -> CaptureFilter:
-    """A capture filter from shell globs over root-relative paths (``*`` also crosses ``/``)."""
+    """A capture filter from shell globs over root-relative paths (``*`` also crosses ``/``).
+
+    It is asked about every entry of every layer (BERT: 140,000 times), and most paths match
+    no pattern: a path a glob matches ends with the glob's literal tail (``/RECORD``), or
+    starts with its literal head (``var/lib/dpkg/status.d/``) where it has no tail; those two
+    tests in C turn most paths away before the expression runs (0.3 -> 0.1 us a path).
+    """
+    patterns = list(patterns)
     regex = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)")
-    return lambda path, _size: regex.match(path) is not None
+    tails = tuple(_MAGIC.split(p)[-1] for p in patterns)
+    heads = tuple(_MAGIC.split(p, maxsplit=1)[0] for p in patterns)
+    ends = tuple(t for t in tails if t)
+    starts = tuple(h for h, t in zip(heads, tails, strict=True) if not t)
+    if "" in starts:  # a glob with neither (``*``, ``*.d/*``): no cheap test holds
+        return lambda path, _size: regex.match(path) is not None
+    return lambda path, _size: (
+        (path.endswith(ends) or path.startswith(starts)) and regex.match(path) is not None
+    )
+
+
+_MAGIC = re.compile(r"[*?[\]]")
+"""fnmatch's special characters (a set's brackets both): a glob's literal head and tail lie
+outside them."""
 
 
 class FileResolver:

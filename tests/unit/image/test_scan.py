@@ -97,3 +97,30 @@ def test_file_path_is_the_tables_own_string_for_files_only() -> None:
     assert resolver.file_path("app") is None
     assert resolver.file_path("app/link") is None
     assert resolver.file_path("nope") is None
+
+
+GLOB_SETS = [
+    ("var/lib/dpkg/status", "var/lib/dpkg/status.d/*", "*.dist-info/RECORD"),
+    ("x[ab]y", "q[!x]", "[]a]z"),
+    ("a*b", "c?d", "usr/*"),
+    ("*",),
+    ("a[", "a]b"),
+    (),
+]
+
+
+@pytest.mark.parametrize("patterns", GLOB_SETS, ids=lambda p: "|".join(p) or "none")
+def test_glob_filter_answers_as_fnmatch_does(patterns: tuple[str, ...]) -> None:
+    """The literal head/tail shortcut never changes an answer (every short path over an
+    alphabet of the globs' own characters, sets and brackets included)."""
+    import fnmatch
+    import itertools
+
+    matches = scan.glob_filter(patterns)
+    for length in range(5):
+        for letters in itertools.product("ab]xy[/q!", repeat=length):
+            path = "".join(letters)
+            expected = any(fnmatch.fnmatchcase(path, p) for p in patterns)
+            assert matches(path, 0) is expected, path
+    for path in ("var/lib/dpkg/status", "var/lib/dpkg/status.d/x", "a/b.dist-info/RECORD"):
+        assert matches(path, 0) is any(fnmatch.fnmatchcase(path, p) for p in patterns)
