@@ -69,11 +69,16 @@ class _OwnedDirs:
     def __init__(self, owner_by_path: Mapping[str, str]) -> None:
         self._owner: dict[str, str | None] = {}
         self._memo: dict[str, str | None] = {}
+        sites: dict[str, str | None] = {}  # a file's site directory is its directory's
         for path, owner in owner_by_path.items():
             if "-packages/" in path:
-                site = _site_directory(path)
+                directory = path.rpartition("/")[0]
+                if directory in sites:
+                    site = sites[directory]
+                else:
+                    site = sites[directory] = _site_directory(path)
                 if site is not None:
-                    self._add(path.rpartition("/")[0], site, owner)
+                    self._add(directory, site, owner)
 
     def _add(self, directory: str, site: str, owner: str) -> None:
         prefix = site + "/"
