@@ -207,6 +207,28 @@ def test_bad_input_is_one_line(case: str, images: Path, run_cli: Callable[..., R
     assert_one_line_error(run, pattern)
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("inspect", "{long}"),
+        ("inspect", "docker-archive:{long}"),
+        ("inspect", "oci:{long}"),
+        ("diff", "oci-archive:{long}", "{long}"),
+        ("lint", "{long}"),
+        ("fix", "{long}"),
+        ("plan", "{long}"),
+    ],
+    ids=lambda args: "-".join(a.partition(":")[0] for a in args if a != "{long}") or "path",
+)
+def test_a_path_longer_than_the_os_allows_is_one_line(
+    args: tuple[str, ...], run_cli: Callable[..., Run]
+) -> None:
+    """A name of 300 bytes made ``Path.exists`` raise ENAMETOOLONG: "internal error"."""
+    long = "x" * 300
+    run = run_cli(*(a.format(long=long) for a in args))
+    assert_one_line_error(run, "x{100}")
+
+
 @pytest.mark.parametrize("case", ["not-a-tar", "corrupt-zstd-layer", "layer-with-negative-size"])
 def test_bad_input_in_a_subprocess(
     case: str, images: Path, run_process: Callable[..., Run]

@@ -118,6 +118,14 @@ FOUND: list[tuple[str, str, bytes]] = [
         b"FROM debian\nCOPY " + b"\xe1" * 84 + b"COPY /\nENTRYPOINT .sh\ny",
     ),
     (
+        "fix",
+        "lint/packages.py: a RUN of a script whose name is longer than the OS allows (84 U+FFFD "
+        "+ `s.py`) was looked for in the context with Path.is_file, which raised OSError "
+        "(ENAMETOOLONG); every lookup of a name from the user's files goes through "
+        "jettison.hostpaths now",
+        b"FROM d\nRUN " + b"\xa4" * 84 + b"s.py\n#---\n/",
+    ),
+    (
         "index",
         "lint/sizes.py: a wheel URL on the index that urllib refuses to join (`h://[`, an "
         "unclosed IPv6 host) raised ValueError out of lint; the wheel's size is unknown",

@@ -51,6 +51,7 @@ from jettison.dockerfile.paths import absolute
 from jettison.dockerfile.scripts import PACKAGING_FILES, started_by
 from jettison.dockerfile.steps import steps
 from jettison.errors import DockerfileError
+from jettison.hostpaths import exists, is_dir, is_file
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 DOCKERFILE_GLOBS = ("*.Dockerfile", "*.Containerfile")
@@ -104,14 +105,14 @@ def dockerfiles_in(directory: Path) -> list[Path]:
 def find_dockerfile(path: Path, *, verb: str = "lint") -> Path:
     """The Dockerfile ``path`` names: the file itself, or the one Dockerfile in a directory.
     ``verb`` is the command the hints suggest (``jettison lint ...``)."""
-    if path.is_file():
+    if is_file(path):
         return path
-    if not path.exists():
+    if not exists(path):
         raise DockerfileError(
             f"{path}: no such file or directory",
             hint="give a Dockerfile or Containerfile (any name), or a directory holding one",
         )
-    if not path.is_dir():
+    if not is_dir(path):
         raise DockerfileError(f"{path}: not a regular file or directory")
     found = dockerfiles_in(path)
     if not found:
@@ -138,7 +139,7 @@ def owning_dockerfile(path: Path, cwd: Path) -> Path:
     """What to lint for ``path``: a requirements file maps to the one Dockerfile in its
     directory or a parent up to ``cwd`` (the file itself when there is none); anything else
     is returned as is."""
-    if not (path.is_file() and is_requirements_input(path)):
+    if not (is_file(path) and is_requirements_input(path)):
         return path
     directory = path.parent.absolute()
     top = cwd.absolute()

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jettison.errors import DockerfileError
+from jettison.hostpaths import is_file
 
 _ONE, _STAR, _DSTAR, _ALL = "<?>", "<*>", "<**/>", "<**>"
 """Tokens of a pattern besides literal characters and classes: one character but ``/``, a
@@ -219,7 +220,7 @@ def dockerignore_path(dockerfile_path: Path | None, context_dir: Path) -> Path |
     if dockerfile_path is not None:
         candidates.append(dockerfile_path.with_name(dockerfile_path.name + ".dockerignore"))
     candidates.append(context_dir / ".dockerignore")
-    return next((p for p in candidates if p.is_file()), None)
+    return next((p for p in candidates if is_file(p)), None)
 
 
 def read_dockerignore(path: Path) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ from jettison.dockerfile.paths import absolute
 from jettison.dockerfile.shell import SHELLS, Command, split_commands
 from jettison.dockerfile.shellscript import ScriptCommand, script_commands
 from jettison.dockerfile.steps import expand, runtime_steps, steps
+from jettison.hostpaths import is_file
 
 Language = Literal["shell", "python"]
 MAX_SCRIPT_BYTES = 1 << 20
@@ -537,7 +538,7 @@ class _Reader:
             up = ""
             for parent in list(self.context.parents)[:PROJECT_LEVELS_UP]:
                 up = posixpath.join(up, "..")
-                if any((parent / n).is_file() for n in PACKAGING_FILES):
+                if any(is_file(parent / n) for n in PACKAGING_FILES):
                     found.append(up)
             self._folders = found
         return self._folders
@@ -549,7 +550,7 @@ class _Reader:
             for folder in self._packaging_folders():
                 for name in PACKAGING_FILES:
                     path = self.context / folder / name
-                    if path.is_file():
+                    if is_file(path):
                         for key, value in console_scripts(path).items():
                             found.setdefault(key, value)
             self._entry_points = found

@@ -56,6 +56,7 @@ from jettison.fix.savings import assign_savings, dockerignore_saving, requiremen
 from jettison.fix.split import split_dockerfile
 from jettison.fix.tooling import droppable
 from jettison.fix.wheels import WHEELS_MOUNT, local_folder, pick_wheels
+from jettison.hostpaths import is_dir, is_file
 from jettison.imageref import parse_image
 from jettison.lint.context import Sizes, build_context
 from jettison.lint.model import Finding, LintContext
@@ -349,7 +350,7 @@ def _linter(path: Path) -> Lint:
     from jettison.lint.engine import run_rules
     from jettison.lint.rules import RULES
 
-    start = path if path.is_dir() else path.parent
+    start = path if is_dir(path) else path.parent
     config = load_lint_config(None, start=start, known=[r.code for r in RULES])
 
     def lint(ctx: LintContext) -> tuple[Finding, ...]:
@@ -391,7 +392,7 @@ def _read_inputs(path: Path, context_dir: Path | None, sizes: Sizes) -> _Inputs:
     supported_base(dockerfile)
     source = requirements_input(dockerfile)[1]
     req_path = ctx.context_dir / source
-    if not req_path.is_file():
+    if not is_file(req_path):
         raise FixError(
             f"{req_path}: the requirements file the Dockerfile copies is not in the context",
             hint="give the build context with --context",

@@ -25,6 +25,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from jettison.fix.errors import FixError
+from jettison.hostpaths import is_dir
 
 WHEELS_MOUNT = "/wheels"
 """Where the builder stage sees the local wheel folder (a read-only build mount)."""
@@ -64,7 +65,7 @@ def local_folder(torch_index: str) -> Path | None:
             f"--torch-index {torch_index}: neither an index URL nor an absolute folder",
             hint="give an index URL (https://...) or the absolute path of a folder of wheels",
         )
-    if not path.is_dir():
+    if not is_dir(path):
         raise FixError(
             f"--torch-index {torch_index}: no such folder",
             hint="give an existing folder of wheels, or an index URL",

@@ -23,6 +23,7 @@ from jettison.dockerfile.launch import final_commands
 from jettison.dockerfile.model import Dockerfile
 from jettison.dockerfile.parser import parse_dockerfile
 from jettison.dockerfile.scripts import Scripts, read_scripts
+from jettison.hostpaths import is_file
 from jettison.lint.model import CodeView, ImportedName, LintContext
 from jettison.requirements.model import RequirementSet
 
@@ -47,7 +48,7 @@ def build_context(
     requirements input linted on its own)."""
     dockerfile: Dockerfile | None = None
     extra = [Path(p) for p in requirement_files]
-    if path.is_file() and is_requirements_input(path):
+    if is_file(path) and is_requirements_input(path):
         context = context_dir or path.parent
         extra.insert(0, path)
     else:
@@ -106,7 +107,7 @@ def _installed_setup_scripts(dockerfile: Dockerfile, context: Path) -> list[Path
                 folder = project.split("[", 1)[0].rstrip("/") or "."
                 relative = "" if folder.startswith("/") else folder.removeprefix("./")
                 candidates = [context / relative / "setup.py", context / "setup.py"]
-                script = next((c for c in candidates if c.is_file()), None)
+                script = next((c for c in candidates if is_file(c)), None)
                 if script is not None and script not in found:
                     found.append(script)
     return found

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jettison.errors import ConfigError
+from jettison.hostpaths import is_dir
 from jettison.notices import Notice, Severity
 from jettison.progress import Progress
 
@@ -38,7 +39,7 @@ def lint_config(
 
     known = [rule.code for rule in _rules(rules)]
     first = paths[0] if paths else Path()
-    start = first if first.is_dir() else first.parent
+    start = first if is_dir(first) else first.parent
     config = load_lint_config(config_path, start=start, known=known)
     return config.with_flags(select=select, ignore=ignore, fail_on=fail_on, known=known)
 

@@ -44,6 +44,7 @@ from jettison.dockerfile.steps import assignment_items, default_build_env, runti
 from jettison.facts.bases import is_cuda_base
 from jettison.facts.packages import TORCH_CPU_INDEX as TORCH_CPU_INDEX  # the CLI reads it here
 from jettison.facts.packages import TORCH_FAMILY
+from jettison.hostpaths import is_file
 from jettison.imports.mapping import used_distributions
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.requirements.model import Requirement
@@ -375,7 +376,7 @@ def _may_install(ctx: LintContext, command: Command) -> bool:
         return False
     local = ctx.context_dir / posixpath.basename(script)
     candidates = [ctx.context_dir / script.lstrip("/"), local]
-    text = next((_text(c) for c in candidates if c.is_file()), "")
+    text = next((_text(c) for c in candidates if is_file(c)), "")
     return _INSTALLS.search(text) is not None
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from jettison.builder.backend import Builder
 from jettison.builder.options import BuildOptions
 from jettison.errors import ConfigError
+from jettison.hostpaths import exists, is_dir
 from jettison.image.distribution.transport import Transport
 from jettison.imageref import name_component
 from jettison.notices import Notice
@@ -203,11 +204,11 @@ def sort_problems(problems: Sequence[Notice]) -> tuple[Notice, ...]:
 
 
 def _root(root: Path) -> Path:
-    if not root.exists():
+    if not exists(root):
         raise ConfigError(
             f"{root}: no such directory", hint="give the root folder of the repository to plan"
         )
-    if not root.is_dir():
+    if not is_dir(root):
         raise ConfigError(
             f"{root} is a file, not a directory",
             hint="give the repository's root folder (the one holding the services), not a file",

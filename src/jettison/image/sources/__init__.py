@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jettison.errors import ImageFormatError, ImageNotFoundError
+from jettison.hostpaths import exists, is_dir, is_file
 from jettison.image.layer_reader import normalize_path
 from jettison.image.model import Image, Platform
 from jettison.image.sources._common import ends_cleanly, tar_error
@@ -37,10 +38,10 @@ def _split_suffix(rest: str) -> tuple[Path, str | None]:
     NAME may itself hold colons (``docker-archive:img.tar:repo/app:v1``), so PATH ends at the
     first colon that leaves an existing path; when none does, at the first colon.
     """
-    if Path(rest).exists() or ":" not in rest:
+    if exists(Path(rest)) or ":" not in rest:
         return Path(rest), None
     colons = [i for i, char in enumerate(rest) if char == ":"]
-    cut = next((i for i in colons if Path(rest[:i]).exists()), colons[0])
+    cut = next((i for i in colons if exists(Path(rest[:i]))), colons[0])
     return Path(rest[:cut]), rest[cut + 1 :] or None
 
 
@@ -72,14 +73,14 @@ def open_image(
         return open_oci_layout(path, reference, platform, name)
 
     path = Path(reference)
-    if path.is_dir():
+    if is_dir(path):
         if (path / "index.json").is_file() or (path / "oci-layout").is_file():
             return open_oci_layout(path, reference, platform, None)
         raise ImageFormatError(
             f"{reference} is a directory but not an OCI image layout (no index.json)",
             hint="export the image with `buildah push IMAGE oci:DIR` or `skopeo copy`",
         )
-    if path.is_file():
+    if is_file(path):
         return _open_archive_file(path, reference, platform)
     if _IMAGE_NAME.match(reference):
         return _open_store(reference, reference, platform)
@@ -87,7 +88,7 @@ def open_image(
 
 
 def _must_exist(path: Path, reference: str) -> None:
-    if not path.exists():
+    if not exists(path):
         raise ImageNotFoundError(f"{reference}: {path} does not exist")
 
 

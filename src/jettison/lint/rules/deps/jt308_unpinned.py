@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from jettison.hostpaths import is_file
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.packages import (
     Declared,
@@ -39,7 +40,7 @@ def _locked(ctx: LintContext, declared: Declared) -> bool:
         return True
     if requirement.source_kind == "pyproject":
         folders = {requirement.file.parent, ctx.context_dir}
-        return any((folder / name).is_file() for folder in folders for name in LOCK_FILES)
+        return any(is_file(folder / name) for folder in folders for name in LOCK_FILES)
     return False
 
 

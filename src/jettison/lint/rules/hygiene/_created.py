@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from jettison import hostpaths
 from jettison.dockerfile.commands.cleanup import has_glob, removes
 from jettison.dockerfile.commands.downloads import URL, Fetch, fetches, git_clone
 from jettison.dockerfile.commands.options import positionals
@@ -108,7 +109,7 @@ def copied(step: Step, ctx: LintContext) -> list[Created]:
         if URL.match(source):
             continue  # ADD <url>: JT603's business
         in_context = None if from_stage else _context_path(ctx, source)
-        is_dir = in_context is not None and in_context.is_dir()
+        is_dir = in_context is not None and hostpaths.is_dir(in_context)
         if source.strip("/") in ("", ".") or source == "./":
             is_dir = True
         if instruction.keyword == "ADD" and _ARCHIVE.search(source) and not from_stage:

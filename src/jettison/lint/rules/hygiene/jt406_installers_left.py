@@ -20,6 +20,7 @@ from jettison.dockerfile.commands.cleanup import has_glob, removes
 from jettison.dockerfile.commands.downloads import url_name
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.steps import runtime_steps
+from jettison.hostpaths import is_dir
 from jettison.lint.helpers import human, stage_label
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 from jettison.lint.rules.hygiene._created import copied, run_created
@@ -51,7 +52,7 @@ def check(ctx: LintContext) -> Iterator[Finding]:
         if instruction.keyword in ("COPY", "ADD"):
             for created in copied(step, ctx):
                 name = posixpath.basename(created.path)
-                copied_dir = created.source is not None and created.source.is_dir()
+                copied_dir = created.source is not None and is_dir(created.source)
                 if not copied_dir and not has_glob(name) and is_installer(name):
                     size = created.context_bytes(created.path)
                     yield _copied(ctx.dockerfile.path, instruction, created.path, size)

@@ -35,6 +35,7 @@ from jettison.facts.weights import (
     looks_like_weights,
     named_like_weights,
 )
+from jettison.hostpaths import exists
 from jettison.imports.entry import ModelLoad, model_loads, parse
 from jettison.lint.model import LintContext, Saving
 from jettison.lint.packages import env_pairs
@@ -112,7 +113,7 @@ def context_weights(
             return None
     else:
         top = context / pattern
-        if not top.exists():
+        if not exists(top):
             return None
         tops = [top]
     ignore = DockerIgnore(ctx.dockerignore or ())

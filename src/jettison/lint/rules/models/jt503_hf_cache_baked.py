@@ -20,6 +20,7 @@ from pathlib import Path
 
 from jettison.dockerfile.copies import copy_parts, destination
 from jettison.facts.weights import CACHE_ENV, HF_CACHE_PATH
+from jettison.hostpaths import is_dir
 from jettison.lint.model import Finding, LintContext, Rule, Saving, Severity
 from jettison.lint.packages import env_pairs
 from jettison.lint.rules.models._weights import (
@@ -86,7 +87,7 @@ def _copy_findings(ctx: LintContext) -> Iterator[Finding]:
             saving = weights_in_image(ctx, [dest])
             if saving is None and instruction.flag("from") is None:
                 local = [ctx.context_dir / s.lstrip("/") for s in caches]
-                size = sum(_tree_bytes(p) if p.is_dir() else 0 for p in local)
+                size = sum(_tree_bytes(p) if is_dir(p) else 0 for p in local)
                 if size:
                     saving = Saving(size, "size of the cache directory in the build context")
             origin = instruction.flag("from")

@@ -23,6 +23,7 @@ from jettison.dockerfile.copies import copy_parts, local_sources
 from jettison.dockerfile.model import Instruction
 from jettison.dockerfile.paths import absolute, covers
 from jettison.dockerfile.steps import Step, expand, runtime_steps
+from jettison.hostpaths import is_dir
 from jettison.lint.helpers import commands_traced
 from jettison.lint.model import Finding, LintContext, Rule, Severity
 
@@ -82,7 +83,7 @@ def _copied(ctx: LintContext, step: Step) -> list[Grant]:
     out: list[Grant] = []
     for source in local_sources(step.instruction):
         path = ctx.context_dir / posixpath.normpath(source.lstrip("/"))
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        files = sorted(path.rglob("*")) if is_dir(path) else [path]
         for file in files:
             try:
                 text = file.read_text(encoding="utf-8", errors="replace")
