@@ -38,8 +38,9 @@ _PATH_READERS = frozenset({"read_text", "read_bytes", "open"})
 """Methods of a ``pathlib.Path`` that read the file."""
 _JOINERS = frozenset({"join"})
 _PATH_TYPES = frozenset({"Path", "PurePath", "PosixPath"})
-_SETUP_KEYWORDS = frozenset({"license_file", "license_files"})
-_CFG_LISTS = frozenset({"license_file", "license_files"})
+_LICENSE_KEYS = frozenset({"license_file", "license_files"})
+"""setuptools' keys naming license files: ``setup()`` keywords and ``[metadata]`` keys of
+setup.cfg alike."""
 
 
 def metadata_files(project: Path) -> list[str]:
@@ -144,7 +145,7 @@ def _setup_cfg(text: str) -> Iterator[str]:
         for key, value in parser.items(section):
             if value.strip().startswith("file:"):
                 yield from _cfg_list(value.strip().removeprefix("file:"))
-            elif section == "metadata" and key in _CFG_LISTS:
+            elif section == "metadata" and key in _LICENSE_KEYS:
                 yield from _cfg_list(value)
 
 
@@ -172,7 +173,7 @@ def _setup_py(text: str) -> Iterator[str]:
             yield from _one(None if _writes(node, 1) else _literal_path(node.args[0]))
         if is_setup_call(node):
             for keyword in node.keywords:
-                if keyword.arg in _SETUP_KEYWORDS:
+                if keyword.arg in _LICENSE_KEYS:
                     yield from _literal_strings(keyword.value)
 
 
