@@ -169,9 +169,22 @@ class FileResolver:
         return self._fs.resolve(path)
 
     def glob(self, *patterns: str) -> list[FileEntry]:
+        """Files whose path matches one of ``patterns`` (``*`` also crosses ``/``), sorted
+        by path. Where every pattern has a literal directory (``var/lib/dpkg/info/*.list``),
+        only the files below it are tried (:meth:`under`), not every file of the image."""
         match = glob_filter(patterns)
-        entry = self._fs.entry
-        return [entry(ref) for path, ref in self._file_refs() if match(path, 0)]
+        tops = {_MAGIC.split(p, maxsplit=1)[0].rpartition("/")[0] for p in patterns}
+        if "" in tops:
+            candidates = self._sorted_paths
+        else:
+            candidates = sorted({path for top in tops for path in self.under(top)})
+        found = []
+        for path in candidates:
+            if match(path, 0):
+                ref = self._file_ref(path)
+                if ref is not None:
+                    found.append(self._fs.entry(ref))
+        return found
 
     def read_bytes(self, path: str) -> bytes | None:
         """Content of a captured file as visible in the final filesystem, else None."""

@@ -124,3 +124,33 @@ def test_glob_filter_answers_as_fnmatch_does(patterns: tuple[str, ...]) -> None:
             assert matches(path, 0) is expected, path
     for path in ("var/lib/dpkg/status", "var/lib/dpkg/status.d/x", "a/b.dist-info/RECORD"):
         assert matches(path, 0) is any(fnmatch.fnmatchcase(path, p) for p in patterns)
+
+
+def test_resolver_glob_finds_files_sorted_below_a_literal_directory_or_anywhere() -> None:
+    scanned = scan_layers(
+        [
+            [
+                Dir("var/lib/dpkg/info"),
+                File("var/lib/dpkg/info/zlib1g:amd64.list", b"x"),
+                File("var/lib/dpkg/info/bash.list", b"x"),
+                File("var/lib/dpkg/info/bash.md5sums", b"x"),
+                File("var/lib/dpkg/info/sub/deep.list", b"x"),
+                Symlink("var/lib/dpkg/info/link.list", "bash.list"),
+                File("opt/a.list", b"x"),
+            ]
+        ]
+    )
+    glob = scanned.resolver.glob
+    assert [e.path for e in glob("var/lib/dpkg/info/*.list")] == [
+        "var/lib/dpkg/info/bash.list",
+        "var/lib/dpkg/info/sub/deep.list",  # * crosses /
+        "var/lib/dpkg/info/zlib1g:amd64.list",
+    ]  # sorted; the symlink is no file
+    assert [e.path for e in glob("*.list", "var/lib/dpkg/info/*.md5sums")] == [
+        "opt/a.list",
+        "var/lib/dpkg/info/bash.list",
+        "var/lib/dpkg/info/bash.md5sums",
+        "var/lib/dpkg/info/sub/deep.list",
+        "var/lib/dpkg/info/zlib1g:amd64.list",
+    ]
+    assert glob() == [] and glob("var/lib/dpkg/info/*.txt") == []
