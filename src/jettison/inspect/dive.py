@@ -377,13 +377,27 @@ class _Efficiency:
         return minimum, cumulative
 
 
+def _has_whiteout(table: EntryTable) -> bool:
+    """Whether a name of the layer reads as a whiteout in dive's tree: a whiteout entry, or
+    any name holding ``.wh.`` (an opaque directory called ``.wh.x``, an odd file name)."""
+    return _WHITEOUT in table.kinds or any(WHITEOUT_PREFIX in path for path in table.paths)
+
+
 def dive_metrics(layers: Sequence[EntryTable | Sequence[FileEntry]]) -> DiveMetrics:
     """dive 0.13.1's metrics from each layer's entries (bottom layer first, tar order)."""
     efficiency = _Efficiency()
     layer_sizes: list[int] = []
+    tables = [
+        layer if isinstance(layer, EntryTable) else EntryTable.from_entries(index, layer)
+        for index, layer in enumerate(layers)
+    ]
+    # dive stacks every layer onto the ones below, but the stack is read only where a layer
+    # holds a whiteout (visit_leaves sizes what it removes). After the last such layer no
+    # figure depends on it: the stacking is skipped (BERT: the 58,133-entry pip layer and
+    # every layer after the second, whose one whiteout is the image's last).
+    last_whiteout = max((i for i, t in enumerate(tables) if _has_whiteout(t)), default=-1)
     lower: _Tree | None = None
-    for index, layer in enumerate(layers):
-        table = layer if isinstance(layer, EntryTable) else EntryTable.from_entries(index, layer)
+    for index, table in enumerate(tables):
         tree, size, escaped = _layer_tree(table)
         layer_sizes.append(size)
         order = tree.walk(escaped)
@@ -394,7 +408,10 @@ def dive_metrics(layers: Sequence[EntryTable | Sequence[FileEntry]]) -> DiveMetr
             has_whiteouts = any(WHITEOUT_PREFIX in path for path in order)
             lower = tree.copy() if has_whiteouts else tree
         efficiency.visit_leaves(tree, order, lower)
-        _stack(lower, tree, order)
+        if index < last_whiteout:
+            _stack(lower, tree, order)
+        else:
+            lower = _Tree()  # read by no later layer: freed
 
     minimum_total, discovered_total = efficiency.totals()
     score = 1.0 if discovered_total == 0 else float(minimum_total) / float(discovered_total)
