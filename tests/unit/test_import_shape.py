@@ -24,6 +24,7 @@ RULE_ALLOWED = (
     "jettison.dockerfile",
     "jettison.facts",
     "jettison.imageref",
+    "jettison.hostpaths",
     "jettison.requirements",
     "jettison.imports",
     "jettison.lint.model",
