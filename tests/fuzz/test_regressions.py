@@ -126,6 +126,13 @@ FOUND: list[tuple[str, str, bytes]] = [
         b"FROM d\nRUN " + b"\xa4" * 84 + b"s.py\n#---\n/",
     ),
     (
+        "fix",
+        "dockerfile/parser.py: the parser library (buildkit's, through `dockerfile`) returned "
+        "the flag of `HEALTHCHECK -- \u07e0` cut inside the character and raised "
+        "UnicodeDecodeError decoding it; now our error with a hint",
+        "HEALTHCHECK -- \u07e0".encode(),
+    ),
+    (
         "index",
         "lint/sizes.py: a wheel URL on the index that urllib refuses to join (`h://[`, an "
         "unclosed IPv6 host) raised ValueError out of lint; the wheel's size is unknown",

@@ -89,6 +89,13 @@ def parse_text(text: str, path: Path, build_args: Mapping[str, str] | None = Non
         commands = buildkit.parse_string(text)
     except buildkit.GoParseError as exc:
         raise DockerfileError(f"{path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        # The parser library hands a flag back cut inside a character beyond ASCII
+        # (`HEALTHCHECK --\u07e0`): its own bug, on text Docker would refuse as a flag anyway.
+        raise DockerfileError(
+            f"{path}: a flag with a character beyond ASCII that buildkit's parser cannot read",
+            hint="flags are ASCII words such as --mount or --chown; check each `--` of the file",
+        ) from exc
     directives: dict[str, str] = {}
     for line in lines:
         match = _DIRECTIVE.match(line.strip())
