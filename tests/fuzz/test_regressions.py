@@ -133,6 +133,14 @@ FOUND: list[tuple[str, str, bytes]] = [
         "HEALTHCHECK -- \u07e0".encode(),
     ),
     (
+        "fix",
+        "fix/autofix/jt112_tool_caches.py: JT112 found PDM's cache left by `pdm install "
+        "poetry`, but its fix picked the cleanup of the first tool the RUN names (Poetry's), "
+        "which left the finding standing, so every pass appended it again; the fix now cleans "
+        "the cache the finding names",
+        b"FROM\nRUN pdm install poetry",
+    ),
+    (
         "index",
         "lint/sizes.py: a wheel URL on the index that urllib refuses to join (`h://[`, an "
         "unclosed IPv6 host) raised ValueError out of lint; the wheel's size is unknown",

@@ -125,6 +125,15 @@ def test_poetry_and_pdm_caches_are_cleaned(tmp_path: Path) -> None:
     assert 'poetry install --only main && rm -rf "$(poetry config cache-dir)"\n' in text
 
 
+def test_the_cache_cleaned_is_the_one_the_finding_names(tmp_path: Path) -> None:
+    """`pdm install poetry` leaves PDM's cache; Poetry's cleanup, chosen because the RUN also
+    names poetry, fixed nothing and was appended again on every pass (fix campaign)."""
+    dockerfile = "FROM python:3.11-slim\nRUN pdm install poetry\n"
+    text = _fixed(_project(tmp_path, dockerfile))
+    assert "RUN pdm install poetry && pdm cache clear\n" in text
+    assert "poetry config cache-dir" not in text
+
+
 def test_uv_apk_dnf_conda_and_yarn(tmp_path: Path) -> None:
     dockerfile = (
         "FROM python:3.11-slim\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from jettison.dockerfile.commands.caches import PDM, POETRY, UV
 from jettison.fix.autofix.model import (
     Autofix,
     Fixed,
@@ -22,18 +23,26 @@ _CLEAN = {
 }
 
 
+_TOOLS = ((UV, "uv"), (POETRY, "poetry"), (PDM, "pdm"))
+"""Each tool's cache, as JT112's message names it (``leaves PDM's cache ... in the layer``)."""
+
+
 def make(fix_input: FixInput, finding: Finding) -> Fixed | Skip:
     instruction = run_instruction(fix_input, finding)
     if isinstance(instruction, Skip):
         return instruction
-    words = instruction.shell_text.split()
-    if "uv" in words:
+    # The tool whose cache the finding is about, not any tool the RUN names: in `pdm install
+    # poetry` the cache left is PDM's, and cleaning Poetry's fixed nothing (each pass
+    # appended the cleanup again).
+    tool = next(
+        (name for cache, name in _TOOLS if f"leaves {cache.what} in" in finding.message), None
+    )
+    if tool is None or tool not in instruction.shell_text.split():
+        return Skip(f"line {finding.line}: the install runs in a script")
+    if tool == "uv":
         return inserted(
             fix_input, finding, ((_UV, " --no-cache"),), "uv installs without its cache"
         )
-    tool = next((t for t in _CLEAN if t in words), None)
-    if tool is None:
-        return Skip(f"line {finding.line}: the install runs in a script")
     return appended(fix_input, finding, _CLEAN[tool], f"{tool}'s cache cleaned in the same layer")
 
 
