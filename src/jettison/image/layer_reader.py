@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import posixpath
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import closing
+from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import BinaryIO, NamedTuple, cast
@@ -145,8 +145,15 @@ def read_layer(
     on_bytes: Callable[[int], None] | None = None,
     checker: DigestChecker | None = None,
     hash_seekable: bool = True,
+    serial: AbstractContextManager[object] | None = None,
 ) -> LayerListing:
     """Read ``layer`` once and return its listing.
+
+    ``serial``: held while the headers of an uncompressed layer in a seekable file are
+    parsed. That parse is Python work from start to end, so two layers parsed at once in
+    threads only take turns with the GIL (BERT's docker-archive: 1.98 -> 1.76 s, and half the
+    system time, one after the other); compressed layers, whose inflating gives up the GIL,
+    are still read beside it.
 
     ``hash_seekable=False`` leaves the digest of an uncompressed layer in a seekable file
     unchecked (its file contents are seeked over, never read), recorded as a Notice item;
@@ -168,7 +175,7 @@ def read_layer(
         if sniff(head) is Compression.NONE and raw.seekable():
             raw.seek(0)
             return _read_seeking(
-                layer, raw, label, capture, verify, on_bytes, checker, hash_seekable
+                layer, raw, label, capture, verify, on_bytes, checker, hash_seekable, serial
             )
         return _read_streaming(layer, raw, head, label, capture, verify, on_bytes)
     except OSError as exc:
@@ -298,6 +305,7 @@ def _read_seeking(
     on_bytes: Callable[[int], None] | None,
     checker: DigestChecker | None,
     hash_seekable: bool,
+    serial: AbstractContextManager[object] | None = None,
 ) -> LayerListing:
     """An uncompressed blob in a seekable file: read headers only, seek over bodies.
 
@@ -316,9 +324,10 @@ def _read_seeking(
 
     reader = WindowReader(raw, layer.stored_size_bytes, SEEK_CHUNK_BYTES, on_bytes)
     try:
-        table, captured, skipped = _collect(
-            reader, label, layer.index, capture, layer.stored_size_bytes
-        )
+        with serial if serial is not None else nullcontext():
+            table, captured, skipped = _collect(
+                reader, label, layer.index, capture, layer.stored_size_bytes
+            )
         reader.drain()
     except BaseException:
         if own is not None:

@@ -308,6 +308,7 @@ def scan_image(
     if image.one_pass is not None:
         return _scan_one_pass(image, image.one_pass, capture, sink, verify, cache)
     lock = threading.Lock()
+    serial = threading.Lock()  # one seekable layer's headers parsed at a time (read_layer)
 
     def advance(n: int) -> None:
         with lock:
@@ -326,6 +327,7 @@ def scan_image(
             on_bytes=advance,
             checker=checker,
             hash_seekable=hash_seekable,
+            serial=serial,
         )
         if cache is not None:
             cache.store(listing)

@@ -79,6 +79,44 @@ def test_a_small_image_is_read_without_threads(
     assert names and all(name.startswith("jettison-layer") for name in names)
 
 
+def test_seekable_layers_are_parsed_one_at_a_time_compressed_ones_beside_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing the headers of an uncompressed layer is Python work throughout: two at once
+    only trade the GIL. Layers that are inflated (gzip, zstd) are read beside it."""
+    from jettison.image import layer_reader
+
+    layers = [LayerSpec([file(f"z{i}/f", "x")], "gzip") for i in range(2)]  # start at once
+    layers += [LayerSpec([file(f"d{i}/f{n}", "x") for n in range(30)]) for i in range(4)]
+    archive = write_docker_archive(tmp_path / "image.tar", ImageSpec(layers))
+    state = {"plain": 0, "most": 0, "beside": 0}
+    guard = threading.Lock()
+    parsing = threading.Event()  # a seekable layer is being parsed
+    real = layer_reader._collect
+
+    def spy(reader: object, *args: object, **kwargs: object) -> object:
+        if not isinstance(reader, layer_reader.WindowReader):  # a compressed layer
+            state["beside"] += parsing.wait(10)  # one is parsed while this is read
+            return real(reader, *args, **kwargs)  # type: ignore[arg-type]
+        with guard:
+            state["plain"] += 1
+            state["most"] = max(state["most"], state["plain"])
+        parsing.set()
+        try:
+            threading.Event().wait(0.02)  # long enough for the other threads to come in
+            return real(reader, *args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with guard:
+                state["plain"] -= 1
+
+    monkeypatch.setattr(layer_reader, "_collect", spy)
+    with open_image(str(archive)) as image:
+        scanned = scan_image(image, threads=3)
+    assert len(scanned.listings) == 6
+    assert state["most"] == 1  # never two seekable layers at once
+    assert state["beside"] == 2  # each compressed layer was read while one was parsed
+
+
 def test_file_path_is_the_tables_own_string_for_files_only() -> None:
     scanned = scan_layers(
         [
