@@ -151,6 +151,14 @@ def test_uv_apk_dnf_conda_and_yarn(tmp_path: Path) -> None:
     assert "RUN microdnf install -y gcc && microdnf clean all\n" in fedora
 
 
+def test_conda_s_cache_is_cleaned_by_the_tool_that_filled_it(tmp_path: Path) -> None:
+    """`conda install -y micromamba` fills conda's cache: `micromamba clean` (the first
+    conda-family word of the line) works on micromamba's own root prefix, not on it."""
+    dockerfile = "FROM continuumio/miniconda3\nRUN conda install -y micromamba\n"
+    text = _fixed(_project(tmp_path, dockerfile))
+    assert "RUN conda install -y micromamba && conda clean -afy\n" in text
+
+
 def test_a_dockerignore_never_excludes_what_a_copy_names(tmp_path: Path) -> None:
     path = _project(tmp_path, f"{PY}COPY . .\nCOPY .venv /opt/venv\n")
     ignore = {p.name: t for p, t in fix(path, offline=True, dry_run=True).files}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from jettison.dockerfile.commands.caches import CONDA_CACHE
+from jettison.dockerfile.shell import commands_of
 from jettison.fix.autofix.model import (
     Autofix,
     Fixed,
@@ -23,8 +25,12 @@ def make(fix_input: FixInput, finding: Finding) -> Fixed | Skip:
     instruction = run_instruction(fix_input, finding)
     if isinstance(instruction, Skip):
         return instruction
+    # The installer's own clean: `conda install -y micromamba` cleans with conda, whose
+    # cache that is (micromamba's clean works on its own root prefix). Where the install is
+    # not on the RUN line (a script), the first tool the line names, else conda.
+    installers = [c.name for c in commands_of(instruction) if CONDA_CACHE.installs(c)]
     words = instruction.shell_text.replace("/", " ").split()
-    tool = next((t for t in _CLEAN if t in words), "conda")
+    tool = next((t for t in [*installers, *_CLEAN] if t in _CLEAN and t in words), "conda")
     return appended(
         fix_input, finding, _CLEAN[tool], f"{tool}'s package cache cleaned in the same layer"
     )
