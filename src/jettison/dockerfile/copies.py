@@ -14,6 +14,7 @@ from pathlib import Path
 from jettison.dockerfile.model import Dockerfile, Instruction, Stage
 from jettison.dockerfile.paths import absolute
 from jettison.dockerfile.steps import steps
+from jettison.hostpaths import is_dir, is_file
 
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@)", re.IGNORECASE)
 WHOLE_CONTEXT = frozenset({".", "./", "*", "./*", "/"})
@@ -90,27 +91,22 @@ def _source_of(
     sources: list[str], dest: str, target: str, wanted: str, context: Path
 ) -> Path | None:
     for source in sources:
-        try:
-            found = _one_source(source, len(sources) > 1, dest, target, wanted, context)
-        except (ValueError, OSError):  # a name the OS refuses (too long, NUL): not copied
+        clean = posixpath.normpath("/" + source).lstrip("/") or "."
+        local = context / clean
+        local_dir = is_dir(local)
+        into_dir = dest.endswith("/") or len(sources) > 1 or local_dir
+        if not into_dir:
+            if wanted == target and is_file(local):
+                return local
             continue
-        if found is not None:
-            return found
+        base = target.rstrip("/")
+        if not wanted.startswith(base + "/"):
+            continue
+        name = wanted.removeprefix(base + "/")
+        candidate = local / name if local_dir else local
+        if is_file(candidate) and (local_dir or local.name == name):
+            return candidate
     return None
-
-
-def _one_source(
-    source: str, many: bool, dest: str, target: str, wanted: str, context: Path
-) -> Path | None:
-    clean = posixpath.normpath("/" + source).lstrip("/") or "."
-    local = context / clean
-    local_dir = local.is_dir()
-    into_dir = dest.endswith("/") or many or local_dir
-    if not into_dir:
-        return local if wanted == target and local.is_file() else None
-    base = target.rstrip("/")
-    if not wanted.startswith(base + "/"):
-        return None
     name = wanted.removeprefix(base + "/")
     candidate = local / name if local_dir else local
     if candidate.is_file() and (local_dir or local.name == name):

@@ -270,11 +270,7 @@ def _resolved(directory: Path, sources: Sequence[str]) -> int:
             except (ValueError, OSError):  # a pattern pathlib refuses (``..``): no match
                 continue
         else:
-            try:
-                exists = (directory / pattern).exists()
-            except (ValueError, OSError):  # a name the OS refuses (too long, NUL): no match
-                continue
-            count += exists
+            count += exists(directory / pattern)
     return count
 
 

@@ -35,6 +35,7 @@ from jettison.dockerfile.model import Dockerfile, Stage
 from jettison.dockerfile.shell import commands_of
 from jettison.facts.packages import dependents, used_without_import
 from jettison.facts.weights import named_like_weights
+from jettison.hostpaths import exists
 from jettison.imports.coverage import MissingModule
 from jettison.imports.mapping import KNOWN, candidate_distributions
 from jettison.imports.scan import ImportScan
@@ -194,10 +195,7 @@ def _present(context: Path, source: str) -> bool:
             return next(context.glob(pattern), None) is not None
         except (ValueError, OSError):
             return True
-    try:
-        return (context / pattern).exists()
-    except (ValueError, OSError):  # a name the OS refuses (too long, NUL): no such file
-        return False
+    return exists(context / pattern)
 
 
 def _fetched_code(dockerfile: Dockerfile) -> list[str]:
