@@ -395,7 +395,8 @@ def dive_metrics(layers: Sequence[EntryTable | Sequence[FileEntry]]) -> DiveMetr
     # holds a whiteout (visit_leaves sizes what it removes). After the last such layer no
     # figure depends on it: the stacking is skipped (BERT: the 58,133-entry pip layer and
     # every layer after the second, whose one whiteout is the image's last).
-    last_whiteout = max((i for i, t in enumerate(tables) if _has_whiteout(t)), default=-1)
+    whiteouts = [_has_whiteout(table) for table in tables]
+    last_whiteout = max((i for i, found in enumerate(whiteouts) if found), default=-1)
     lower: _Tree | None = None
     for index, table in enumerate(tables):
         tree, size, escaped = _layer_tree(table)
@@ -405,8 +406,7 @@ def dive_metrics(layers: Sequence[EntryTable | Sequence[FileEntry]]) -> DiveMetr
             # StackTreeRange(trees, 0, -1) is a bare copy of layer 0. Stacking layer 0 onto
             # itself changes nothing unless a name in it reads as a whiteout (a whiteout, or
             # an opaque directory called ``.wh.x``), so the copy is only made then.
-            has_whiteouts = any(WHITEOUT_PREFIX in path for path in order)
-            lower = tree.copy() if has_whiteouts else tree
+            lower = tree.copy() if whiteouts[0] else tree
         efficiency.visit_leaves(tree, order, lower)
         if index < last_whiteout:
             _stack(lower, tree, order)
