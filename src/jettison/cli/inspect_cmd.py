@@ -73,9 +73,10 @@ def _size_option(name: str, help_text: str) -> Callable[[Callable[..., Any]], Ca
     type=click.Choice(api.VERIFY_MODES),
     default="auto",
     show_default=True,
-    help="Digest checks. auto: every digest whose bytes are read anyway (uncompressed layers "
-    "are parsed by seeking over file contents and listed as not verified); all: hash every "
-    "byte too; none: no checks.",
+    help="Digest checks. auto: each layer by the digest of bytes read anyway (a compressed "
+    "layer by its digest as stored; uncompressed layers are parsed by seeking over file "
+    "contents and listed as not verified); all: hash every byte too, the diff_id of each "
+    "compressed layer's inflated stream included; none: no checks.",
 )
 @click.option(
     "--estimate-pull",

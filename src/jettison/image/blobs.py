@@ -107,6 +107,11 @@ class Fingerprint:
         return self.digest().hex()
 
 
+def fingerprint_of(data: bytes | memoryview) -> bytes:
+    """``Fingerprint(data).digest()`` without the object (once per file of a streamed layer)."""
+    return (_crc32(data, 0) << 32 | _adler32(data, 1)).to_bytes(8, "big")
+
+
 class HashedChunks:
     """Iterate over a blob in large chunks, hashing and counting every byte."""
 

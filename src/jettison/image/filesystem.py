@@ -16,7 +16,7 @@ lower layer (and pulled) but can never be seen in the container.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -78,6 +78,9 @@ class MergedFilesystem:
             for i, layer in enumerate(layers)
         ]
         self._state: dict[str, int] = {}
+        self.ref: Callable[[str], int | None] = self._state.get
+        """The reference of the entry at ``path``, or None: the dict's own lookup, no method
+        around it (the analyzers' most frequent call: 1.3 million on the synthetic image)."""
         self._children: dict[str, set[str]] = {}
         self._link_targets: dict[str, int] = {}
         """Hard link path -> the regular file it shares data with, as it was when linked."""
@@ -182,9 +185,6 @@ class MergedFilesystem:
                 (ref >> _ROW_SHIFT) & _ROW_MASK
             )
         return found
-
-    def ref(self, path: str) -> int | None:
-        return self._state.get(path)
 
     def refs(self) -> Iterable[tuple[str, int]]:
         """(path, ref) of every entry of the final tree."""

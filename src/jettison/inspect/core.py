@@ -119,7 +119,7 @@ def _inspect(reference: str, read: _Read, analyzer: Analyzer[T]) -> T:
                 progress,
                 verify=verify != "none",
                 checker=checker,
-                hash_seekable=verify == "all",
+                every_byte=verify == "all",
                 cache=ScanCache(capture=capture_key(CAPTURE_GLOBS)) if read.cache else None,
             )
             estimates = None

@@ -261,6 +261,37 @@ def test_wrong_diff_id(compression: str) -> None:
     assert info.value.hint == "the archive is damaged or was modified after it was written"
 
 
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_a_checked_stored_digest_leaves_the_diff_id_to_every_byte(compression: str) -> None:
+    # The stored digest proves the blob's bytes and the tar stream is their inflation: the
+    # sha256 pass over the (larger) inflated stream is --verify all's, not auto's.
+    tar = build_layer_tar([file("a", "x" * 5000)])
+    layer = make_layer(tar, compression, diff_id=sha(b"other"))
+    listing = read_layer(layer, every_byte=False)
+    assert (listing.digest_verified, listing.tar_sha256) == (True, None)
+    with pytest.raises(ImageFormatError, match=r"digest mismatch: expected sha256:"):
+        read_layer(layer, every_byte=True)
+    assert read_layer(make_layer(tar, compression), every_byte=True).tar_sha256 == sha(tar)[7:]
+
+
+@pytest.mark.parametrize("digest", [None, "sha512:abc"])
+def test_without_a_checkable_stored_digest_the_diff_id_is_checked(digest: str | None) -> None:
+    layer = make_layer(
+        build_layer_tar([file("a", "x")]), "gzip", digest=digest, diff_id=sha(b"other")
+    )
+    with pytest.raises(ImageFormatError, match="digest mismatch"):
+        read_layer(layer, every_byte=False)
+
+
+def test_an_uncompressed_stream_is_its_own_diff_id() -> None:
+    # Not seekable, not compressed: the one hash of the stream checks both names.
+    tar = build_layer_tar([file("a", "x")])
+    store = _UnseekableStore({"blob": tar})
+    layer = Layer(0, "blob", store, len(tar), digest=sha(tar), diff_id=sha(b"other"))
+    with pytest.raises(ImageFormatError, match=r"expected sha256:[0-9a-f]{64}, content"):
+        read_layer(layer, every_byte=False)
+
+
 def test_silent_zstd_corruption_is_caught_by_the_diff_id() -> None:
     # zstd frames carry no checksum by default: a flipped literal byte decompresses "fine".
     tar = build_layer_tar([file("data", bytes(range(256)) * 20)])
@@ -308,6 +339,16 @@ def test_damaged_blobs_are_format_errors(blob: bytes, message: str) -> None:
     layer = Layer(2, "layer.tar", MemoryStore({"layer.tar": blob}), len(blob))
     with pytest.raises(ImageFormatError, match=rf"^layer 2 \(layer.tar\): .*{message}"):
         read_layer(layer)
+
+
+class _Unseekable(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+class _UnseekableStore(MemoryStore):
+    def open_blob(self, ref: str) -> io.BytesIO:  # type: ignore[override]
+        return _Unseekable(self.blobs[ref])
 
 
 class _Failing(io.BytesIO):

@@ -159,10 +159,10 @@ def test_a_second_image_reads_only_its_new_layer(
     second = writer(tmp_path / "second.tar", spec("two", compression))  # type: ignore[operator]
     store = cache(tmp_path)
     with open_image(str(first)) as image:
-        fresh = scan_image(image, glob_filter(GLOBS), cache=store, hash_seekable=False)
+        fresh = scan_image(image, glob_filter(GLOBS), cache=store, every_byte=False)
     assert store.stored == 3
     with open_image(str(second)) as image:
-        cached = scan_image(image, glob_filter(GLOBS), cache=store, hash_seekable=False)
+        cached = scan_image(image, glob_filter(GLOBS), cache=store, every_byte=False)
     assert store.hits == 2
     assert [x.from_cache for x in cached.listings] == [True, True, False]
     paths = sorted(e.path for e in cached.fs.entries())
@@ -174,8 +174,8 @@ def test_docker_archive_layers_read_by_seeking_are_cached_as_unchecked(tmp_path:
     path = write_docker_archive(tmp_path / "img.tar", spec("one", "none"))
     store = cache(tmp_path)
     with open_image(str(path)) as image:
-        scan_image(image, glob_filter(GLOBS), cache=store, hash_seekable=False)
-        again = scan_image(image, glob_filter(GLOBS), cache=store, hash_seekable=False)
+        scan_image(image, glob_filter(GLOBS), cache=store, every_byte=False)
+        again = scan_image(image, glob_filter(GLOBS), cache=store, every_byte=False)
         none = scan_image(image, glob_filter(GLOBS), cache=store, verify=False)
     assert store.hits == 6
     assert [x.digest_unchecked for x in again.listings] == [True] * 3  # as a fresh read says
