@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, closing, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -490,6 +490,59 @@ class FileSpan(NamedTuple):
     size: int
 
 
+NEAR_BYTES = 16 << 10
+"""Candidates at most this far apart are read with one ``pread`` (what lies between is read
+and ignored): BERT's 53,709 same-size files are mostly small neighbours in one layer."""
+
+
+def _hash_at_offsets(
+    raw: BinaryIO, spans: Sequence[FileSpan], label: str, digests: dict[str, str]
+) -> None:
+    """Fingerprint each span (sorted by offset) of a seekable, uncompressed blob. Runs of
+    near, small files share one read into one buffer and are fingerprinted from views of it;
+    a file larger than the buffer is read in pieces."""
+    # One buffer read into for every file: no 1 MiB object per read, which the allocator
+    # of a reading thread would keep (measured: +5 MB peak on BERT).
+    buffer = memoryview(bytearray(CHUNK_BYTES))
+    read_at = _positioned_reader(raw)
+
+    def fill(length: int, position: int) -> int:
+        got = 0
+        while got < length and (n := read_at(buffer[got:length], position + got)):
+            got += n
+        return got
+
+    i, count = 0, len(spans)
+    while i < count:
+        first = spans[i]
+        if first.size > CHUNK_BYTES:
+            digest = Fingerprint()
+            position, left = first.offset, first.size
+            while left > 0 and (got := fill(min(left, CHUNK_BYTES), position)):
+                digest.update(buffer[:got])
+                left -= got
+                position += got
+            if left:
+                raise ImageFormatError(f"{label}: truncated ({first.path!r} is cut short)")
+            digests[first.path] = digest.hexdigest()
+            i += 1
+            continue
+        start, end, j = first.offset, first.offset + first.size, i + 1
+        while j < count:
+            span = spans[j]
+            if span.offset - end > NEAR_BYTES or span.offset + span.size - start > CHUNK_BYTES:
+                break
+            end = max(end, span.offset + span.size)
+            j += 1
+        got = fill(end - start, start)
+        for span in spans[i:j]:
+            at = span.offset - start
+            if at + span.size > got:
+                raise ImageFormatError(f"{label}: truncated ({span.path!r} is cut short)")
+            digests[span.path] = fingerprint_of(buffer[at : at + span.size]).hex()
+        i = j
+
+
 def hash_contents(layer: Layer, files: Iterable[FileSpan]) -> dict[str, str]:
     """:class:`Fingerprint` (hex) of the contents of ``files`` (regular files of this layer,
     from its listing).
@@ -507,20 +560,7 @@ def hash_contents(layer: Layer, files: Iterable[FileSpan]) -> dict[str, str]:
     try:
         head = raw.read(8)
         if sniff(head) is Compression.NONE and raw.seekable():
-            # One buffer read into for every file: no 1 MiB object per read, which the
-            # allocator of a reading thread would keep (measured: +5 MB peak on BERT).
-            buffer = memoryview(bytearray(CHUNK_BYTES))
-            read_at = _positioned_reader(raw)
-            for span in sorted(wanted.values(), key=lambda s: s.offset):
-                digest = Fingerprint()
-                position, left = span.offset, span.size
-                while left > 0 and (got := read_at(buffer[: min(left, CHUNK_BYTES)], position)):
-                    digest.update(buffer[:got])
-                    left -= got
-                    position += got
-                if left:
-                    raise ImageFormatError(f"{label}: truncated ({span.path!r} is cut short)")
-                digests[span.path] = digest.hexdigest()
+            _hash_at_offsets(raw, sorted(wanted.values(), key=lambda s: s.offset), label, digests)
             return digests
         _, chunks = uncompressed_chunks(iter(HashedChunks(raw, hash_bytes=False, head=head)), label)
         reader = ChunkReader(chunks)

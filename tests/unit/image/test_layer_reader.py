@@ -422,6 +422,26 @@ def test_hash_contents(compression: str) -> None:
     assert hash_contents(layer, []) == {}
 
 
+def test_hash_contents_reads_near_files_together_and_large_ones_in_pieces() -> None:
+    # Small neighbours (one read for a run), a gap wider than NEAR_BYTES, a file larger
+    # than the read buffer, and a file after it: each fingerprint as if hashed alone.
+    contents = {f"small{i}": bytes([i]) * (100 + i) for i in range(20)}
+    contents["gap"] = b"g" * (layer_reader.NEAR_BYTES + 1)
+    contents["far"] = b"far"
+    contents["big"] = bytes(range(256)) * (layer_reader.CHUNK_BYTES // 256 + 7)
+    contents["last"] = b"last"
+    layer = make_layer(build_layer_tar([file(path, data) for path, data in contents.items()]))
+    listed = {e.path: e for e in read_layer(layer).entries}
+    wanted = [p for p in contents if p != "gap"]
+    spans = [FileSpan(p, listed[p].data_offset or 0, listed[p].size_bytes) for p in wanted]
+    assert hash_contents(layer, reversed(spans)) == {
+        p: Fingerprint(contents[p]).hexdigest() for p in wanted
+    }
+    beyond = FileSpan("beyond", layer.stored_size_bytes - 10, 100)
+    with pytest.raises(ImageFormatError, match="'beyond' is cut short"):
+        hash_contents(layer, [spans[0], beyond])
+
+
 @pytest.mark.parametrize("compression", ["none", "gzip"])
 def test_streamed_layers_fingerprint_every_file_in_the_one_pass(compression: str) -> None:
     big = bytes(range(256)) * 4000
