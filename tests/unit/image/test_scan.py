@@ -137,6 +137,20 @@ def test_file_path_is_the_tables_own_string_for_files_only() -> None:
     assert resolver.file_path("nope") is None
 
 
+def test_sized_is_size_of_and_layer_of_in_one_answer() -> None:
+    scanned = scan_layers(
+        [
+            [Dir("app"), File("app/a.py", b"x"), File("app/b", b"bbb"), Symlink("app/l", "a.py")],
+            [File("app/a.py", b"yy"), Hardlink("app/h", "app/b")],
+        ]
+    )
+    resolver = scanned.resolver
+    for path in ("app/a.py", "app/b", "app/h", "app/l", "app", "nope"):
+        assert resolver.sized(path) == (resolver.size_of(path), resolver.layer_of(path))
+    assert resolver.sized("app/a.py") == (2, 1)
+    assert resolver.sized("app/l") == (0, -1)
+
+
 GLOB_SETS = [
     ("var/lib/dpkg/status", "var/lib/dpkg/status.d/*", "*.dist-info/RECORD"),
     ("x[ab]y", "q[!x]", "[]a]z"),

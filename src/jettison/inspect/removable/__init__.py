@@ -108,6 +108,8 @@ def _accept(
         path = claim.path
         if path in remaining and path not in accepted:
             accepted[path] = claim
+    if not links:  # no hard links in the image: no claim to take back
+        return accepted
     for path in [p for p in accepted if links.get(p)]:
         # Another name that nobody claims keeps the data alive: removing this one frees nothing.
         if any(link in remaining and link not in accepted for link in links[path]):
@@ -118,11 +120,12 @@ def _accept(
 def _summarize(cause: Cause, claims: Iterable[Claim], resolver: FileResolver) -> RemovableCause:
     total = count = 0
     rows: dict[tuple[str, str | None], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    sized = resolver.sized
     for claim in claims:
-        size = resolver.size_of(claim.path)
+        size, layer = sized(claim.path)
         total += size
         count += 1
-        rows[(claim.group, claim.owner)][resolver.layer_of(claim.path)] += size
+        rows[(claim.group, claim.owner)][layer] += size
     top = []
     for (path, owner), by_layer in rows.items():
         size = sum(by_layer.values())
