@@ -43,8 +43,11 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
 
 def _looks_like_weights(unclaimed: Unclaimed, path: str) -> bool:
     directory, name = posixpath.split(path)
-    config = posixpath.join(directory, "config.json")
-    return looks_like_weights(name, unclaimed.size(path), lambda: unclaimed.resolver.exists(config))
+    return looks_like_weights(
+        name,
+        unclaimed.size(path),
+        lambda: unclaimed.resolver.exists(posixpath.join(directory, "config.json")),
+    )
 
 
 CAUSE = Cause(
