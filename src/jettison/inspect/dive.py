@@ -342,7 +342,10 @@ class _Efficiency:
         for raw_path in order:
             if raw_path in children:
                 continue  # not a leaf in this layer
-            path, is_whiteout = _strip_whiteout(raw_path)
+            # _strip_whiteout only where the prefix is in the name (a call per leaf saved)
+            path, is_whiteout = (
+                _strip_whiteout(raw_path) if WHITEOUT_PREFIX in raw_path else (raw_path, False)
+            )
             if is_whiteout:
                 previous = lower.payload.get(path)
                 if previous is None:
