@@ -210,24 +210,28 @@ class FileResolver:
 
         Streamed layers had every file hashed during the scan; only files of layers read by
         seeking (or taken from a cache without digests) are read again, at their offsets.
-        No entry objects: each job takes the files' offsets and sizes from its layer's table
-        (an ML image has 50,000 candidates).
+        No entry objects: each file's offset and size come from its layer's table (an ML
+        image has 50,000 candidates).
         """
-        by_layer: dict[int, list[str]] = defaultdict(list)
+        by_layer: dict[int, list[FileSpan]] = defaultdict(list)
         digests: dict[str, str] = {}
-        # Once per candidate (400,000 in the synthetic image): each layer's fingerprints
-        # looked up by row without a call per path.
-        known_of = [table.digests for table in self._fs.tables]
+        # Once per candidate (400,000 in the synthetic image): each path looked up once,
+        # its layer's fingerprints taken by row, or its span to read noted from that row.
+        tables = self._fs.tables
+        known_of = [table.digests for table in tables]
         state, file = self._ref, k.FILE
         for path in paths:
             ref = state(path)
             if ref is None or ref & 0xFF != file:
                 continue
-            known = known_of[ref_layer(ref)].get(ref_row(ref))
+            layer, row = ref_layer(ref), ref_row(ref)
+            known = known_of[layer].get(row)
             if known is not None:
                 digests[path] = known.hex()
             else:
-                by_layer[ref_layer(ref)].append(path)
+                table = tables[layer]
+                span = FileSpan(path, max(0, table.offsets[row]), table.sizes[row])
+                by_layer[layer].append(span)
         layers, threads = self._image.layers, reader_threads()
         # One job per layer, layers side by side. A layer's files are not split among
         # threads: reading small files at their offsets is Python work per file, and two
@@ -235,13 +239,8 @@ class FileResolver:
         # where one thread takes 0.45 s.
         jobs = list(by_layer.items())
 
-        def run(job: tuple[int, list[str]]) -> dict[str, str]:
-            index, files = job
-            table, state = self._fs.tables[index], self._ref
-            spans = []
-            for path in files:
-                row = ref_row(state(path) or 0)
-                spans.append(FileSpan(path, max(0, table.offsets[row]), table.sizes[row]))
+        def run(job: tuple[int, list[FileSpan]]) -> dict[str, str]:
+            index, spans = job
             return hash_contents(layers[index], spans)
 
         if threads <= 1 or len(jobs) <= 1:
