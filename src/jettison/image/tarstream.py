@@ -466,11 +466,14 @@ def iter_headers(reader: ChunkReader | WindowReader, label: str) -> Iterator[Hea
         # Only regular files carry a body in layers; other types' size field is not data.
         body_end = offset + (0 if typeflag in not_files else size)
         left = body_end - reader.offset
-        if left > 0 and skip(left) < left:
-            name_text = raw_name.decode("utf-8", "surrogateescape")
-            raise ImageFormatError(f"{label}: truncated tar (file {name_text!r} is cut short)")
         pad = -body_end % BLOCK
-        if pad:
+        if left > 0:
+            # Body and padding in one step; only the body must be there (a stream may end
+            # without its last padding).
+            if skip(left + pad) < left:
+                name_text = raw_name.decode("utf-8", "surrogateescape")
+                raise ImageFormatError(f"{label}: truncated tar (file {name_text!r} is cut short)")
+        elif pad:
             skip(pad)
 
 
