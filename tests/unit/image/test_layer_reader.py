@@ -6,14 +6,14 @@ import hashlib
 import io
 import os
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pytest
 
 from jettison.errors import ImageFormatError
 from jettison.image import layer_reader
 from jettison.image.blobs import Compression, Fingerprint
-from jettison.image.layer_reader import FileSpan, hash_contents, normalize_path, read_layer
+from jettison.image.layer_reader import Spans, hash_contents, normalize_path, read_layer
 from jettison.image.model import EntryKind, FileEntry, Layer
 from jettison.image.skipped import skipped_item
 from support.imagewriter import (
@@ -414,12 +414,12 @@ def test_hash_contents(compression: str) -> None:
     layer = make_layer(tar, compression)
     listed = {e.path: e for e in read_layer(layer).entries}
     # "missing" is not in this layer: a stale entry must not be hashed from a wrong offset.
-    spans = [FileSpan(e.path, e.data_offset or 0, e.size_bytes) for e in (listed["a"], listed["b"])]
+    spans = spans_of((e.path, e.data_offset or 0, e.size_bytes) for e in (listed["a"], listed["b"]))
     assert hash_contents(layer, spans) == {
-        "a": Fingerprint(b"alpha").hexdigest(),
-        "b": Fingerprint(big).hexdigest(),
+        "a": Fingerprint(b"alpha").digest(),
+        "b": Fingerprint(big).digest(),
     }
-    assert hash_contents(layer, []) == {}
+    assert hash_contents(layer, Spans()) == {}
 
 
 def test_hash_contents_reads_near_files_together_and_large_ones_in_pieces() -> None:
@@ -433,13 +433,26 @@ def test_hash_contents_reads_near_files_together_and_large_ones_in_pieces() -> N
     layer = make_layer(build_layer_tar([file(path, data) for path, data in contents.items()]))
     listed = {e.path: e for e in read_layer(layer).entries}
     wanted = [p for p in contents if p != "gap"]
-    spans = [FileSpan(p, listed[p].data_offset or 0, listed[p].size_bytes) for p in wanted]
-    assert hash_contents(layer, reversed(spans)) == {
-        p: Fingerprint(contents[p]).hexdigest() for p in wanted
-    }
-    beyond = FileSpan("beyond", layer.stored_size_bytes - 10, 100)
+    spans = [(p, listed[p].data_offset or 0, listed[p].size_bytes) for p in wanted]
+    expected = {p: Fingerprint(contents[p]).digest() for p in wanted}
+    assert hash_contents(layer, spans_of(spans)) == expected  # in tar order
+    assert hash_contents(layer, spans_of(reversed(spans))) == expected  # sorted first
+    beyond = ("beyond", layer.stored_size_bytes - 10, 100)
     with pytest.raises(ImageFormatError, match="'beyond' is cut short"):
-        hash_contents(layer, [spans[0], beyond])
+        hash_contents(layer, spans_of([spans[0], beyond]))
+
+
+def spans_of(rows: Iterable[tuple[str, int, int]]) -> Spans:
+    spans = Spans()
+    for path, offset, size in rows:
+        spans.add(path, offset, size)
+    return spans
+
+
+def test_spans_in_offset_order() -> None:
+    spans = spans_of([("a", 0, 1), ("b", 512, 1), ("c", 1024, 1)])
+    assert list(spans.by_offset()) == [0, 1, 2]
+    assert list(spans_of([("a", 1024, 1), ("b", 0, 1), ("c", 512, 1)]).by_offset()) == [1, 2, 0]
 
 
 @pytest.mark.parametrize("compression", ["none", "gzip"])

@@ -21,7 +21,7 @@ def run(
     calls: list[set[str]] = []
     real = res.hash_files
 
-    def spy(paths: Iterable[str]) -> dict[str, str]:
+    def spy(paths: Iterable[str]) -> dict[str, bytes]:
         paths = list(paths)
         calls.append(set(paths))
         return real(paths)
