@@ -107,8 +107,3 @@ def _source_of(
         if is_file(candidate) and (local_dir or local.name == name):
             return candidate
     return None
-    name = wanted.removeprefix(base + "/")
-    candidate = local / name if local_dir else local
-    if candidate.is_file() and (local_dir or local.name == name):
-        return candidate
-    return None
