@@ -101,7 +101,7 @@ class Fingerprint:
         self._adler = _adler32(data, self._adler)
 
     def digest(self) -> bytes:
-        return self._crc.to_bytes(4, "big") + self._adler.to_bytes(4, "big")
+        return _packed(self._crc, self._adler)
 
     def hexdigest(self) -> str:
         return self.digest().hex()
@@ -109,7 +109,13 @@ class Fingerprint:
 
 def fingerprint_of(data: bytes | memoryview) -> bytes:
     """``Fingerprint(data).digest()`` without the object (once per file of a streamed layer)."""
-    return (_crc32(data, 0) << 32 | _adler32(data, 1)).to_bytes(8, "big")
+    return _packed(_crc32(data, 0), _adler32(data, 1))
+
+
+def _packed(crc: int, adler: int) -> bytes:
+    """A fingerprint's 8 bytes, CRC-32 then Adler-32, big-endian (the scan cache keeps them:
+    one encoding for both ways of taking it)."""
+    return (crc << 32 | adler).to_bytes(8, "big")
 
 
 class HashedChunks:

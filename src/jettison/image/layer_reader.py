@@ -553,18 +553,20 @@ def _hash_at_offsets(raw: BinaryIO, spans: Spans, label: str, digests: dict[str,
             i += 1
             continue
         end, j = start + size, i + 1
-        while j < count:
-            offset, size = offsets[order[j]], sizes[order[j]]
-            if offset - end > NEAR_BYTES or offset + size - start > CHUNK_BYTES:
+        while j < count:  # the run: near files that fit in the buffer with the first
+            following = order[j]
+            gap = offsets[following] - end
+            following_end = offsets[following] + sizes[following]
+            if gap > NEAR_BYTES or following_end - start > CHUNK_BYTES:
                 break
-            end = max(end, offset + size)
+            end = max(end, following_end)
             j += 1
         got = fill(end - start, start)
         for row in order[i:j]:
-            at, size = offsets[row] - start, sizes[row]
-            if at + size > got:
+            at, length = offsets[row] - start, sizes[row]
+            if at + length > got:
                 raise ImageFormatError(f"{label}: truncated ({paths[row]!r} is cut short)")
-            digests[paths[row]] = fingerprint_of(buffer[at : at + size])
+            digests[paths[row]] = fingerprint_of(buffer[at : at + length])
         i = j
 
 

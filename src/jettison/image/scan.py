@@ -152,15 +152,13 @@ class FileResolver:
 
     def sized(self, path: str) -> tuple[int, int]:
         """(:meth:`size_of`, :meth:`layer_of`) in one lookup (once per removable file)."""
-        ref = self._ref(path)
-        if ref is None or ref & 0xFF not in _FILE_KINDS:
-            return 0, -1
-        return self._fs.owned_size(path, ref), ref_layer(ref)
+        ref = self._file_ref(path)
+        return (0, -1) if ref is None else (self._fs.owned_size(path, ref), ref_layer(ref))
 
     def layer_of(self, path: str) -> int:
         """Index of the layer that supplied the file at ``path`` (-1 when there is none)."""
-        ref = self._ref(path)  # _file_ref inlined: once per duplicate and per claim
-        return ref_layer(ref) if ref is not None and ref & 0xFF in _FILE_KINDS else -1
+        ref = self._file_ref(path)
+        return -1 if ref is None else ref_layer(ref)
 
     def layers_of(self, paths: Iterable[str]) -> list[int]:
         """:meth:`layer_of` of each of ``paths``, in one call (duplicates ranks 400,000 copies
