@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable, Generator, Iterator
 from typing import Any, BinaryIO, Protocol
 
+import xxhash
 import zstandard
 
 from jettison.errors import ImageFormatError
@@ -34,8 +35,6 @@ try:  # ISA-L's inflate: the same results as zlib's, about twice as fast
 except ImportError:  # pragma: no cover - isal is a dependency; a platform without its wheel
     _gzip_zlib, _igzip = zlib, None
 _GZIP_ERROR: type[Exception] = _gzip_zlib.error
-_crc32: Callable[[Any, int], int] = _gzip_zlib.crc32
-_adler32: Callable[[Any, int], int] = _gzip_zlib.adler32
 
 CHUNK_BYTES = 1 << 20
 STREAM_CHUNK_BYTES = 4 << 20
@@ -77,45 +76,20 @@ def sniff(head: bytes) -> Compression:
     return Compression.NONE
 
 
-class Fingerprint:
-    """A content fingerprint for telling identical files apart: CRC-32 and Adler-32 of the
-    bytes (ISA-L's: 16 GB/s each, where sha256 runs at 1.4 GB/s here), 8 bytes.
+Fingerprint = xxhash.xxh3_64
+"""A content fingerprint for telling identical files apart: XXH3-64 of the bytes, 8 bytes;
+hashlib-like API (``update``, ``digest``).
 
-    Used for duplicate detection among files already known to have the same size, where
-    it replaced per-file sha256: hashing every file of the BERT image's 6.4 GB pip layer
-    cost 4.5 s of CPU on top of the layer's own digest. Two different files of one size
-    would need equal CRC-32 and Adler-32 to be taken for copies; hashlib-like API.
-    """
+Used for duplicate detection among files already known to have the same size, where it
+replaced per-file sha256 (BERT's 6.4 GB pip layer: 4.5 s of CPU on top of the layer's own
+digest), then CRC-32 with Adler-32 (ISA-L's, 12 GB/s together and two calls of ~0.5 us per
+file): XXH3 runs at 30-55 GB/s, one call of 0.27 us per small file, and gives the GIL up
+while it hashes. On the synthetic image's 16 GB layer of large files that is 2.2 -> 0.4 s
+of CPU. Not a cryptographic hash: two different files of one size would need equal 64-bit
+XXH3 values to be taken for copies."""
 
-    __slots__ = ("_adler", "_crc")
-    digest_size = 8
-
-    def __init__(self, data: bytes = b"") -> None:
-        self._crc = 0
-        self._adler = 1
-        if data:
-            self.update(data)
-
-    def update(self, data: bytes | memoryview) -> None:
-        self._crc = _crc32(data, self._crc)
-        self._adler = _adler32(data, self._adler)
-
-    def digest(self) -> bytes:
-        return _packed(self._crc, self._adler)
-
-    def hexdigest(self) -> str:
-        return self.digest().hex()
-
-
-def fingerprint_of(data: bytes | memoryview) -> bytes:
-    """``Fingerprint(data).digest()`` without the object (once per file of a streamed layer)."""
-    return _packed(_crc32(data, 0), _adler32(data, 1))
-
-
-def _packed(crc: int, adler: int) -> bytes:
-    """A fingerprint's 8 bytes, CRC-32 then Adler-32, big-endian (the scan cache keeps them:
-    one encoding for both ways of taking it)."""
-    return (crc << 32 | adler).to_bytes(8, "big")
+fingerprint_of: Callable[[bytes | memoryview], bytes] = xxhash.xxh3_64_digest
+"""``Fingerprint(data).digest()`` without the object (once per file of a streamed layer)."""
 
 
 class HashedChunks:

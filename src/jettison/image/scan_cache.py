@@ -46,8 +46,9 @@ from jettison.image.model import Layer
 from jettison.image.skipped import skipped_item
 from jettison.image.table import EntryTable
 
-FORMAT_VERSION = 3
-"""Bumped whenever what an entry holds or means changes: older entries are then ignored."""
+FORMAT_VERSION = 4
+"""Bumped whenever what an entry holds or means changes: older entries are then ignored
+(4: file fingerprints are XXH3-64, no longer CRC-32 with Adler-32)."""
 DEFAULT_MAX_BYTES = 2 << 30
 MAX_BYTES_ENV = "JETTISON_LAYER_CACHE_MAX_BYTES"
 """Overrides :data:`DEFAULT_MAX_BYTES` (a number of bytes)."""

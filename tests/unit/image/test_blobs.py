@@ -212,13 +212,14 @@ def test_both_gzip_inflaters_agree(
 
 
 def test_fingerprint_is_the_same_in_pieces_and_differs_for_other_bytes() -> None:
-    from jettison.image.blobs import Fingerprint
+    from jettison.image.blobs import Fingerprint, fingerprint_of
 
     data = os.urandom(100_000)
     whole = Fingerprint(data)
     pieces = Fingerprint()
     for i in range(0, len(data), 777):
         pieces.update(memoryview(data)[i : i + 777])
-    assert whole.digest() == pieces.digest() and len(whole.digest()) == Fingerprint.digest_size
+    assert whole.digest() == pieces.digest() == fingerprint_of(memoryview(data))
+    assert len(whole.digest()) == whole.digest_size == 8
     assert Fingerprint(data[:-1] + bytes([data[-1] ^ 1])).digest() != whole.digest()
     assert Fingerprint(b"").hexdigest() == Fingerprint().hexdigest()
