@@ -16,7 +16,7 @@ import pytest
 from jettison import api
 from jettison.builder.options import BUILDER_CHOICES
 from jettison.builder.select import BUILDERS
-from jettison.cli.main import COMMANDS, cli, one_malloc_arena
+from jettison.cli.main import COMMANDS, cli, tune_malloc
 
 
 def _modules_after(code: str) -> set[str]:
@@ -93,5 +93,5 @@ def test_the_facade_resolves_every_name_it_exports() -> None:
     assert set(api.__all__) <= set(dir(api))
 
 
-def test_the_cli_sets_one_malloc_arena_where_glibc_runs_it() -> None:
-    assert one_malloc_arena() is (platform.libc_ver()[0] == "glibc")
+def test_the_cli_tunes_malloc_where_glibc_runs_it() -> None:
+    assert tune_malloc() is (platform.libc_ver()[0] == "glibc")
