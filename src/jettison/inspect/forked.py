@@ -81,17 +81,21 @@ class Forked(Generic[T]):
         if self._value is not None:
             return self._value[0]
         if self._pid is None or self._pipe is None:
-            raise RuntimeError("Forked.result() outside its with-block, or asked twice")
+            raise RuntimeError("Forked.result() outside its with-block")
         with os.fdopen(self._pipe, "rb") as pipe:
             self._pipe = None
             data = pipe.read()
         _, status = os.waitpid(self._pid, 0)
         self._pid = None
-        if status == 0 and data:
-            with contextlib.suppress(Exception):  # a result that does not load: computed below
-                value: T = pickle.loads(data)
-                return value
-        return self._work()
+        self._value = (self._received(data) if status == 0 and data else self._work(),)
+        return self._value[0]
+
+    def _received(self, data: bytes) -> T:
+        try:
+            value: T = pickle.loads(data)
+        except Exception:  # a result that does not load here: computed here instead
+            return self._work()
+        return value
 
     def __exit__(
         self,

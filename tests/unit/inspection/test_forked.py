@@ -35,7 +35,9 @@ class Calls:
 def test_the_result_is_computed_in_a_child() -> None:
     calls = Calls()
     with Forked(calls) as pending:
-        assert pending.result() not in (os.getpid(), None)
+        child = pending.result()
+        assert child not in (os.getpid(), None)
+        assert pending.result() == child  # asked again: the same result, no second child
     assert calls.pids == []  # not computed here
 
 
