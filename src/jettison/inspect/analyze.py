@@ -11,7 +11,7 @@ from functools import partial
 from jettison.image.scan import ScannedImage
 from jettison.inspect import attribution, removable
 from jettison.inspect.budgets import Budgets, check_budgets
-from jettison.inspect.dive import dive_metrics
+from jettison.inspect.dive import DiveMetrics, dive_metrics
 from jettison.inspect.files import ImageFiles, image_files
 from jettison.inspect.forked import Forked, cores
 from jettison.inspect.layers import summarize_layers
@@ -19,8 +19,9 @@ from jettison.inspect.report import InspectReport
 from jettison.inspect.shadowed import find_shadowed
 
 FORK_MIN_ENTRIES = 200_000
-"""Entries (all layers) from which dive's figures are computed in a forked child: below it
-they take well under a second, and the child's memory would add to the parent's."""
+"""Entries (all layers) from which a forked child groups files by content and computes
+dive's figures: below it they take well under a second, and the child's memory would add to
+the parent's."""
 
 CAPTURE_GLOBS: tuple[str, ...] = (*attribution.CAPTURE_GLOBS, *removable.CAPTURE_GLOBS)
 """Every file whose content some analyzer reads; the scan keeps only these in memory."""
@@ -82,21 +83,34 @@ def _analyze_all(
 ) -> tuple[InspectReport, ImageFiles | None]:
     image = scanned.image
     tables = [listing.table for listing in scanned.listings]
-    # dive's figures come from the layer tables alone. On a large image, in a forked child
-    # beside attribution and the causes (the synthetic image's 500,000 entries: 1.2 s of
-    # Python on the other core). Otherwise first, in this process: their trees are freed
+
+    def figures() -> DiveMetrics:
+        return dive_metrics(tables)
+
+    def every_identical() -> list[list[str]]:
+        return scanned.resolver.identical_files()
+
+    # dive's figures come from the layer tables alone. On a large image a forked child
+    # groups the image's files by content (for duplicates, the last cause) and then computes
+    # them, beside attribution and the first causes (the synthetic image's 500,000 entries:
+    # 1.4 s and 1.3 s of Python on the other core); the merged filesystem is built first,
+    # for both. Otherwise dive's figures come first, in this process: their trees are freed
     # before the merged filesystem is built and attribution and the causes hold theirs, so
     # the peak is the larger of the two, not the sum (BERT's docker-archive: 87 -> 68 MB
     # resident while dive's trees are held); a child holds them while the parent holds the
     # rest, so its memory adds to the parent's.
     beside = sum(len(table) for table in tables) >= FORK_MIN_ENTRIES and cores() >= 2
-    with Forked(partial(dive_metrics, tables), fork=beside) as dive_figures:
+    if beside:
+        scanned.resolver  # noqa: B018 - builds the merged filesystem the child shares
+    works = (every_identical, figures) if beside else (figures,)
+    with Forked(*works, fork=beside) as child:
         resolver = scanned.resolver
         owners, ownership = attribution.attribute(resolver)
-        claimed = removable.claim_files(resolver, ownership)
+        identical = partial(child.result, every_identical) if beside else None
+        claimed = removable.claim_files(resolver, ownership, identical)
         estimates = gzip_estimates or {}
         layers = summarize_layers(image, scanned.listings, estimates)
-        dive = dive_figures.result()
+        dive = child.result(figures)
     compressed = [
         listing.compressed_bytes
         if listing.compressed_bytes is not None

@@ -1,17 +1,19 @@
-"""Run one pure computation in a forked child while this process goes on with others.
+"""Run pure computations in a forked child while this process goes on with others.
 
 The analyzers are Python work that holds the GIL, so threads cannot run two of them at
 once; a forked child can, on the machine's second core, and it needs no copy of its input:
-it inherits the parent's memory (copy-on-write), and only its result comes back, pickled
-through a pipe. :mod:`jettison.inspect.analyze` computes dive's figures this way on large
-images (the synthetic 500,000-entry image: 1.2 s beside the 5 s of attribution and causes).
+it inherits the parent's memory (copy-on-write), and only its results come back, pickled
+through a pipe, one after the other as each is done. :mod:`jettison.inspect.analyze` has a
+child group the image's files by content and then compute dive's figures on large images
+(the synthetic 500,000-entry image: 2.7 s beside the parent's attribution and first causes).
 
-The child only computes and writes its result; it never prints, logs or touches the
+The child only computes and writes its results; it never prints, logs or touches the
 progress display, whose thread (like every other thread) does not exist in it. Whatever goes
 wrong in the child (an exception, a kill, a result that does not pickle) is not reported
-from there: the parent runs the computation itself, so errors surface as they would without
-the fork, with their traceback in this process. Where fork is missing (not Linux) or fails,
-the computation runs in the parent at once.
+from there: the parent runs that computation, and any the child did not send, itself, so
+errors surface as they would without the fork, with their traceback in this process.
+Without a child (``fork=False``, no fork on this platform, a fork that fails) every
+computation runs in the parent, at once and in order.
 """
 
 from __future__ import annotations
@@ -24,12 +26,15 @@ import sys
 import warnings
 from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, TypeVar
+from typing import BinaryIO, TypeVar, cast
 
 T = TypeVar("T")
 
 CAN_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
 """Linux only: macOS's system libraries are not fork-safe in a process that has threads."""
+
+_LENGTH_BYTES = 8
+"""Each result goes through the pipe as its pickle's length (little-endian) and the pickle."""
 
 
 def cores() -> int:
@@ -39,23 +44,25 @@ def cores() -> int:
     return os.cpu_count() or 1  # pragma: no cover - Linux has sched_getaffinity
 
 
-class Forked(Generic[T]):
-    """``work()`` computed in a forked child from ``__enter__`` on; :meth:`result` waits for
-    it. Leaving the block kills and reaps a child still running (the parent failed, or never
-    asked for the result)."""
+class Forked:
+    """``works`` computed in a forked child, in order, from ``__enter__`` on;
+    :meth:`result` waits for one. Leaving the block kills and reaps a child still running
+    (the parent failed, or did not ask for every result)."""
 
-    def __init__(self, work: Callable[[], T], *, fork: bool = True) -> None:
-        """``fork=False``: ``work()`` runs in this process on ``__enter__``, before the
+    def __init__(self, *works: Callable[[], object], fork: bool = True) -> None:
+        """``fork=False``: every work runs in this process on ``__enter__``, before the
         block's own work (the same calls and order as without this class)."""
-        self._work = work
+        self._works = works
         self._fork = fork and CAN_FORK
+        self._values: list[object] = []
         self._pid: int | None = None
-        self._pipe: int | None = None
-        self._value: tuple[T] | None = None
+        self._pipe: BinaryIO | None = None
+        self._entered = False
 
-    def __enter__(self) -> Forked[T]:
+    def __enter__(self) -> Forked:
+        self._entered = True
         if not self._fork:
-            self._value = (self._work(),)
+            self._values = [work() for work in self._works]
             return self
         read_end, write_end = os.pipe()
         try:
@@ -68,43 +75,50 @@ class Forked(Generic[T]):
         except OSError:  # out of processes or memory: compute here instead
             os.close(read_end)
             os.close(write_end)
-            self._value = (self._work(),)
+            self._values = [work() for work in self._works]
             return self
         if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
-            _child(self._work, read_end, write_end)
+            _child(self._works, read_end, write_end)
         os.close(write_end)
-        self._pid, self._pipe = pid, read_end
+        self._pid, self._pipe = pid, os.fdopen(read_end, "rb")
         return self
 
-    def result(self) -> T:
-        """The child's result; if it has none, ``work()`` run here (raising what it raises)."""
-        if self._value is not None:
-            return self._value[0]
-        if self._pid is None or self._pipe is None:
-            raise RuntimeError("Forked.result() outside its with-block")
-        with os.fdopen(self._pipe, "rb") as pipe:
-            self._pipe = None
-            data = pipe.read()
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = None
-        self._value = (self._received(data) if status == 0 and data else self._work(),)
-        return self._value[0]
+    def result(self, work: Callable[[], T]) -> T:
+        """What ``work`` (one of this object's works) returned in the child; if the child
+        did not send it, ``work()`` run here (raising what it raises)."""
+        if not self._entered:
+            raise RuntimeError("Forked.result() before its with-block")
+        index = next(i for i, known in enumerate(self._works) if known is work)
+        while len(self._values) <= index:
+            self._values.append(self._next(self._works[len(self._values)]))
+        return cast(T, self._values[index])
 
-    def _received(self, data: bytes) -> T:
+    def _next(self, work: Callable[[], object]) -> object:
+        """The child's next result, or ``work()`` once the child sends no more."""
+        data = self._receive()
+        if data is None:
+            return work()
         try:
-            value: T = pickle.loads(data)
+            return pickle.loads(data)
         except Exception:  # a result that does not load here: computed here instead
-            return self._work()
-        return value
+            return work()
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def _receive(self) -> bytes | None:
+        pipe = self._pipe
+        if pipe is None:
+            return None
+        head = pipe.read(_LENGTH_BYTES)
+        if len(head) == _LENGTH_BYTES:
+            length = int.from_bytes(head, "little")
+            data = pipe.read(length)
+            if len(data) == length:
+                return data
+        self._stop_child()  # it ended (or broke off) before this result: no more will come
+        return None
+
+    def _stop_child(self) -> None:
         if self._pipe is not None:
-            os.close(self._pipe)
+            self._pipe.close()
             self._pipe = None
         if self._pid is not None:
             with contextlib.suppress(ProcessLookupError):  # already gone
@@ -112,18 +126,32 @@ class Forked(Generic[T]):
             os.waitpid(self._pid, 0)
             self._pid = None
 
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._stop_child()
 
-def _child(work: Callable[[], object], read_end: int, write_end: int) -> None:  # pragma: no cover
-    """Compute, send the pickled result, leave without running the parent's exit handlers
-    (which would flush its buffers a second time). Exit status 1: nothing sent."""
+
+def _child(
+    works: tuple[Callable[[], object], ...], read_end: int, write_end: int
+) -> None:  # pragma: no cover - runs in the child
+    """Compute and send each result in turn; leave without running the parent's exit
+    handlers (which would flush its buffers a second time). A work that fails ends the
+    sending: the parent computes it, and those after it, itself."""
     status = 1
     try:
         os.close(read_end)
-        data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
+            for work in works:
+                data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+                pipe.write(len(data).to_bytes(_LENGTH_BYTES, "little"))
+                pipe.write(data)
+                pipe.flush()
         status = 0
-    except BaseException:  # the parent computes it again and reports the error
+    except BaseException:  # the parent computes what was not sent and reports the error
         pass
     finally:
         os._exit(status)

@@ -35,10 +35,27 @@ class Calls:
 def test_the_result_is_computed_in_a_child() -> None:
     calls = Calls()
     with Forked(calls) as pending:
-        child = pending.result()
+        child = pending.result(calls)
         assert child not in (os.getpid(), None)
-        assert pending.result() == child  # asked again: the same result, no second child
+        assert pending.result(calls) == child  # asked again: the same result
     assert calls.pids == []  # not computed here
+
+
+@needs_fork
+def test_several_results_come_in_order_and_a_failing_one_is_computed_here() -> None:
+    parent = os.getpid()
+
+    def fails_in_the_child() -> str:
+        if os.getpid() != parent:
+            raise ValueError("only in the child")
+        return "computed here"
+
+    first, second, third = Calls(), Calls(fails_in_the_child), Calls()
+    with Forked(first, second, third) as pending:
+        assert pending.result(third) == parent  # the child sent nothing after its failure
+        assert pending.result(second) == "computed here"
+        assert pending.result(first) not in (parent, None)
+    assert first.pids == [] and second.pids == third.pids == [parent]
 
 
 def test_without_a_fork_it_is_computed_here_on_entering() -> None:
@@ -46,7 +63,7 @@ def test_without_a_fork_it_is_computed_here_on_entering() -> None:
     calls = Calls(lambda: order.append("work") or 7)
     with Forked(calls, fork=False) as pending:
         order.append("block")
-        assert pending.result() == 7
+        assert pending.result(calls) == 7
     assert order == ["work", "block"] and calls.pids == [os.getpid()]
 
 
@@ -57,7 +74,7 @@ def test_an_error_in_the_child_is_raised_here_by_computing_again() -> None:
 
     calls = Calls(fails)
     with Forked(calls) as pending, pytest.raises(ValueError, match="bad layer table"):
-        pending.result()
+        pending.result(calls)
     assert calls.pids == [os.getpid()]
 
 
@@ -71,14 +88,18 @@ def test_a_child_that_dies_or_sends_nothing_loadable_is_computed_again() -> None
         return 42
 
     with Forked(dies) as pending:
-        assert pending.result() == 42
+        assert pending.result(dies) == 42
     local_class = type("Local", (), {})  # no module attribute of its name: does not pickle
     calls = Calls(lambda: local_class)
     with Forked(calls) as pending:
-        assert pending.result() is local_class
+        assert pending.result(calls) is local_class
     unloadable = Unloadable()  # pickles in the child, fails to load here
-    with Forked(lambda: unloadable) as pending:
-        assert pending.result() is unloadable
+
+    def send_unloadable() -> Unloadable:
+        return unloadable
+
+    with Forked(send_unloadable) as pending:
+        assert pending.result(send_unloadable) is unloadable
     assert calls.pids == [os.getpid()]
 
 
@@ -112,9 +133,9 @@ def test_a_failed_fork_computes_here(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forked, "CAN_FORK", True)
     calls = Calls()
     with Forked(calls) as pending:
-        assert pending.result() == os.getpid()
-    with pytest.raises(RuntimeError, match="outside"):
-        Forked(calls).result()
+        assert pending.result(calls) == os.getpid()
+    with pytest.raises(RuntimeError, match="before its with-block"):
+        Forked(calls).result(calls)
 
 
 @needs_fork
@@ -125,10 +146,10 @@ def test_dive_figures_from_a_child_are_those_computed_here(
     here = analyze(scanned)
     forks: list[bool] = []
 
-    class Recording(Forked[object]):
-        def __init__(self, work: Callable[[], object], *, fork: bool = True) -> None:
+    class Recording(Forked):
+        def __init__(self, *works: Callable[[], object], fork: bool = True) -> None:
             forks.append(fork)
-            super().__init__(work, fork=fork)
+            super().__init__(*works, fork=fork)
 
     monkeypatch.setattr(analyze_module, "Forked", Recording)
     monkeypatch.setattr(analyze_module, "FORK_MIN_ENTRIES", 1)

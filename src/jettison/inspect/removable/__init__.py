@@ -22,7 +22,7 @@ Adding a cause: write a module exposing ``CAUSE`` (a :class:`~._cause.Cause`) an
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 from jettison.image.scan import FileResolver
@@ -69,13 +69,22 @@ def find_removable(resolver: FileResolver, ownership: Ownership) -> tuple[Remova
     return summarize(claim_files(resolver, ownership), resolver)
 
 
-def claim_files(resolver: FileResolver, ownership: Ownership) -> Claimed:
-    """Run every cause in priority order; a path goes to the first cause that claims it."""
+def claim_files(
+    resolver: FileResolver,
+    ownership: Ownership,
+    identical: Callable[[], Sequence[Sequence[str]]] | None = None,
+) -> Claimed:
+    """Run every cause in priority order; a path goes to the first cause that claims it.
+
+    ``identical``: the image's groups of identical files (``resolver.identical_files()``),
+    when something computes them beside the first causes; asked for only by the cause that
+    needs them."""
     remaining: dict[str, None] = dict.fromkeys(resolver.paths())
     links = _hard_links(resolver)
     results = []
     for cause in CAUSES:
-        claims = cause.find(Unclaimed(resolver, ownership, MappingProxyType(remaining)))
+        unclaimed = Unclaimed(resolver, ownership, MappingProxyType(remaining), identical)
+        claims = cause.find(unclaimed)
         accepted = _accept(claims, remaining, links)
         for path in accepted:
             del remaining[path]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from jettison.image.scan import FileResolver
@@ -45,6 +45,9 @@ class Unclaimed:
     ownership: Ownership
     by_path: Mapping[str, object]
     """The unclaimed paths (sorted; the values mean nothing)."""
+    identical: Callable[[], Sequence[Sequence[str]]] | None = None
+    """Groups of identical files of the whole image, when computed beforehand (beside the
+    first causes, in a forked child): :meth:`identical_files` then only keeps the unclaimed."""
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.by_path)
@@ -71,6 +74,19 @@ class Unclaimed:
     def matching(self, patterns: PathPatterns) -> list[tuple[str, str]]:
         """(path, rolled-up directory) of the unclaimed files ``patterns`` match."""
         return patterns.matching(self.by_path)
+
+    def identical_files(self) -> list[list[str]]:
+        """Groups of two or more unclaimed files with identical contents (see
+        :meth:`FileResolver.identical_files`), in no particular order."""
+        held = self.by_path
+        if self.identical is None:
+            return self.resolver.identical_files(among=held)
+        found = []
+        for group in self.identical():
+            kept = [path for path in group if path in held]
+            if len(kept) > 1:
+                found.append(kept)
+        return found
 
 
 @dataclass(frozen=True)

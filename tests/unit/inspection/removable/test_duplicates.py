@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import pytest
 
 from jettison.image.scan import FileResolver
-from jettison.inspect.removable import find_removable
+from jettison.inspect.removable import CAUSES, claim_files, find_removable
 from jettison.inspect.report import RemovableCause
 from support.memimage import File, Hardlink
 
@@ -87,3 +87,35 @@ def test_representative_is_the_hard_linked_copy_else_the_lowest_layer() -> None:
     assert found.file_count == 2
     # m/linked is kept (its other name would keep the data anyway); z/first and a/second go.
     assert rows(found) == [("m/linked", 20, "copies:3")]
+
+
+def test_groups_of_the_whole_image_kept_to_the_unclaimed_give_the_same_claims() -> None:
+    """What analyze does on large images: a forked child groups every file by content (the
+    docs' copies too) and duplicates keeps, of each group, what no earlier cause claimed."""
+    res = resolver(
+        [
+            File("usr/share/doc/a/README", b"r" * 50),  # claimed by docs, same bytes as app's
+            File("usr/share/doc/b/README", b"r" * 50),
+            File("app/README", b"r" * 50),
+            File("srv/README", b"r" * 50),
+            File("opt/one.so", b"s" * 50),  # the same size, other bytes: a group of its own
+            File("opt/two.so", b"s" * 50),
+            File("usr/share/doc/c/NOTES", b"n" * 70),  # a group all claimed by docs
+            File("usr/share/doc/d/NOTES", b"n" * 70),
+            File("lone", b"l" * 90),
+        ],
+        [File("opt/three.so", b"s" * 50), Hardlink("opt/alias", "opt/two.so")],
+    )
+    whole = res.identical_files()
+    assert sorted(map(sorted, whole)) == [
+        ["app/README", "srv/README", "usr/share/doc/a/README", "usr/share/doc/b/README"],
+        ["opt/one.so", "opt/three.so", "opt/two.so"],
+        ["usr/share/doc/c/NOTES", "usr/share/doc/d/NOTES"],
+    ]
+    here = claim_files(res, ownership())
+    given = claim_files(res, ownership(), identical=lambda: whole)
+    assert [(cause.code, dict(claims)) for cause, claims in given] == [
+        (cause.code, dict(claims)) for cause, claims in here
+    ]
+    duplicates = dict(here)[CAUSES[-1]]
+    assert sorted(duplicates) == ["opt/one.so", "opt/three.so", "srv/README"]
