@@ -170,7 +170,12 @@ class FileResolver:
         ]
 
     def hard_links(self) -> list[str]:
-        """Paths of the hard links of the final filesystem."""
+        """Paths of the hard links of the final filesystem (one list, found once: the
+        removable causes' accounting, duplicates and identical_files each ask for it)."""
+        return self._hard_links
+
+    @cached_property
+    def _hard_links(self) -> list[str]:
         return [p for p, ref in self._fs.refs() if ref & 0xFF == k.HARDLINK]
 
     def is_hardlink(self, path: str) -> bool:
