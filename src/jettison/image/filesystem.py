@@ -204,6 +204,25 @@ class MergedFilesystem:
             elif kind == hardlink:
                 yield path, owned(path, ref), ref >> _LAYER_SHIFT
 
+    def sized_each(self, paths: Iterable[str]) -> list[tuple[int, int]]:
+        """(bytes it contributes, layer index) of the regular file or hard link at each of
+        ``paths``, (0, -1) where there is none: :meth:`owned_size` inlined for regular files
+        (the removable causes' 400,000 claims of the synthetic image, 1.4 -> 0.5 us each)."""
+        tables, owned, state = self.tables, self.owned_size, self._state.get
+        file, hardlink = k.FILE, k.HARDLINK
+        found = []
+        for path in paths:
+            ref = state(path, -1)  # -1: no entry (its kind bits are all set: no kind)
+            kind = ref & _KIND_MASK
+            if kind == file:
+                layer = ref >> _LAYER_SHIFT
+                found.append((tables[layer].sizes[(ref >> _ROW_SHIFT) & _ROW_MASK], layer))
+            elif kind == hardlink:
+                found.append((owned(path, ref), ref >> _LAYER_SHIFT))
+            else:
+                found.append((0, -1))
+        return found
+
     def content_size(self, ref: int) -> int:
         return self.tables[ref >> _LAYER_SHIFT].sizes[(ref >> _ROW_SHIFT) & _ROW_MASK]
 

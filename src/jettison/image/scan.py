@@ -150,10 +150,10 @@ class FileResolver:
         ref = self._file_ref(path)
         return 0 if ref is None else self._fs.owned_size(path, ref)
 
-    def sized(self, path: str) -> tuple[int, int]:
-        """(:meth:`size_of`, :meth:`layer_of`) in one lookup (once per removable file)."""
-        ref = self._file_ref(path)
-        return (0, -1) if ref is None else (self._fs.owned_size(path, ref), ref_layer(ref))
+    def sized_each(self, paths: Iterable[str]) -> list[tuple[int, int]]:
+        """(:meth:`size_of`, :meth:`layer_of`) of each of ``paths``, in one call (the
+        removable causes' rows: 400,000 files of the synthetic image)."""
+        return self._fs.sized_each(paths)
 
     def layer_of(self, path: str) -> int:
         """Index of the layer that supplied the file at ``path`` (-1 when there is none)."""
@@ -219,8 +219,8 @@ class FileResolver:
         """Groups of two or more regular files with identical contents (the same size and
         fingerprint, :meth:`hash_files`), among the paths ``among`` holds (every file when
         None). Hard links are left out (they share their data already), and so are empty
-        files. Only files sharing a size with another are hashed. Each group's paths and
-        the groups come in no particular order.
+        files. Only files sharing a size with another are hashed. Each group's paths come
+        by the layer that supplied them, then by path; the groups in no particular order.
 
         Grouping every file and then keeping those of a subset yields the same groups as
         grouping the subset (what duplicates relies on when a forked child grouped every
@@ -245,13 +245,18 @@ class FileResolver:
             return []
         digests = self.hash_files(path for paths in by_size.values() for path in paths)
         found: list[list[str]] = []
+        layers_of = self.layers_of
         for paths in by_size.values():
             identical: dict[bytes, list[str]] = defaultdict(list)
             for path in paths:
                 digest = digests.get(path)
                 if digest is not None:
                     identical[digest].append(path)
-            found.extend(copies for copies in identical.values() if len(copies) > 1)
+            for copies in identical.values():
+                if len(copies) > 1:
+                    # Keys in bulk, no call per copy (the synthetic image: 402,406 copies).
+                    ranked = sorted(zip(layers_of(copies), copies, strict=True))
+                    found.append([path for _, path in ranked])
         return found
 
     def hash_files(self, paths: Iterable[str]) -> dict[str, bytes]:

@@ -12,7 +12,7 @@ from jettison.image import scan
 from jettison.image.scan import scan_image
 from jettison.image.sources import open_image
 from support.imagewriter import Faults, ImageSpec, LayerSpec, file, whiteout, write_docker_archive
-from support.memimage import Dir, File, Hardlink, Symlink
+from support.memimage import Dir, File, Hardlink, Symlink, Whiteout
 from support.memimage import scan as scan_layers
 
 LAYERS = [
@@ -137,18 +137,20 @@ def test_file_path_is_the_tables_own_string_for_files_only() -> None:
     assert resolver.file_path("nope") is None
 
 
-def test_sized_is_size_of_and_layer_of_in_one_answer() -> None:
+def test_sized_each_is_size_of_and_layer_of_of_each_path_in_one_call() -> None:
     scanned = scan_layers(
         [
             [Dir("app"), File("app/a.py", b"x"), File("app/b", b"bbb"), Symlink("app/l", "a.py")],
-            [File("app/a.py", b"yy"), Hardlink("app/h", "app/b")],
+            [File("app/a.py", b"yy"), File("app/c", b"cccc"), Hardlink("app/k", "app/c")],
+            [Hardlink("app/h", "app/b"), Whiteout("app/c")],  # app/k alone keeps c's bytes
         ]
     )
     resolver = scanned.resolver
-    for path in ("app/a.py", "app/b", "app/h", "app/l", "app", "nope"):
-        assert resolver.sized(path) == (resolver.size_of(path), resolver.layer_of(path))
-    assert resolver.sized("app/a.py") == (2, 1)
-    assert resolver.sized("app/l") == (0, -1)
+    paths = ("app/a.py", "app/b", "app/h", "app/k", "app/l", "app", "nope", "app/c")
+    expected = [(resolver.size_of(path), resolver.layer_of(path)) for path in paths]
+    assert resolver.sized_each(paths) == expected
+    assert expected == [(2, 1), (3, 0), (0, 2), (4, 1), (0, -1), (0, -1), (0, -1), (0, -1)]
+    assert resolver.sized_each([]) == []
 
 
 GLOB_SETS = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -110,6 +111,28 @@ def _refuse_to_load() -> None:
 class Unloadable:
     def __reduce__(self) -> tuple[Callable[[], None], tuple[()]]:
         return _refuse_to_load, ()
+
+
+@needs_fork
+def test_the_child_goes_on_while_an_unread_result_fills_the_pipe(tmp_path: Path) -> None:
+    # The parent reads a result only when it asks for it; meanwhile the child computes the
+    # next one instead of waiting for the pipe (64 KiB) to take the first.
+    marker = tmp_path / "second-started"
+
+    def large() -> bytes:
+        return os.urandom(4 << 20)
+
+    def second() -> str:
+        marker.touch()
+        return "second"
+
+    with Forked(large, second) as pending:
+        deadline = time.monotonic() + 20
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert marker.exists(), "the child waited for the parent to read its first result"
+        assert len(pending.result(large)) == 4 << 20
+        assert pending.result(second) == "second"
 
 
 @needs_fork

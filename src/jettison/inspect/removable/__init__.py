@@ -94,7 +94,7 @@ def claim_files(
 
 def summarize(claimed: Claimed, resolver: FileResolver) -> tuple[RemovableCause, ...]:
     """The report's rows: bytes, files and the largest items of each cause."""
-    return tuple(_summarize(cause, claims.values(), resolver) for cause, claims in claimed)
+    return tuple(_summarize(cause, claims, resolver) for cause, claims in claimed)
 
 
 def _hard_links(resolver: FileResolver) -> dict[str, list[str]]:
@@ -111,12 +111,13 @@ def _hard_links(resolver: FileResolver) -> dict[str, list[str]]:
 def _accept(
     claims: Iterable[Claim], remaining: Collection[str], links: dict[str, list[str]]
 ) -> dict[str, Claim]:
-    """The claims that count: unclaimed so far, one per path, hard links all claimed."""
+    """The claims that count, by path: unclaimed so far, the first claim of a path, hard
+    links all claimed."""
     accepted: dict[str, Claim] = {}
     for claim in claims:
-        path = claim.path
-        if path in remaining and path not in accepted:
-            accepted[path] = claim
+        for path in claim.paths:
+            if path in remaining and path not in accepted:
+                accepted[path] = claim
     if not links:  # no hard links in the image: no claim to take back
         return accepted
     for path in [p for p in accepted if links.get(p)]:
@@ -126,15 +127,19 @@ def _accept(
     return accepted
 
 
-def _summarize(cause: Cause, claims: Iterable[Claim], resolver: FileResolver) -> RemovableCause:
-    total = count = 0
+def _summarize(cause: Cause, claims: Mapping[str, Claim], resolver: FileResolver) -> RemovableCause:
+    total = 0
     rows: dict[tuple[str, str | None], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    sized = resolver.sized
-    for claim in claims:
-        size, layer = sized(claim.path)
+    claim: Claim | None = None
+    by_layer: dict[int, int] = {}
+    # One batch lookup of every path's size and layer; a claim's paths come one after the
+    # other, so its row is looked up once per claim, not once per file.
+    for path_claim, (size, layer) in zip(claims.values(), resolver.sized_each(claims), strict=True):
+        if path_claim is not claim:
+            claim = path_claim
+            by_layer = rows[(claim.group, claim.owner)]
+        by_layer[layer] += size
         total += size
-        count += 1
-        rows[(claim.group, claim.owner)][layer] += size
     top = []
     for (path, owner), by_layer in rows.items():
         size = sum(by_layer.values())
@@ -148,6 +153,6 @@ def _summarize(cause: Cause, claims: Iterable[Claim], resolver: FileResolver) ->
         title=cause.title,
         advice=cause.advice,
         size_bytes=total,
-        file_count=count,
+        file_count=len(claims),
         top=tuple(top[:TOP_ROWS]),
     )

@@ -1,8 +1,8 @@
 """What a removable cause is, what it sees, and the helpers causes share.
 
 A cause never counts bytes itself: it looks at the files no higher-priority cause claimed
-(:class:`Unclaimed`) and returns :class:`Claim` records, each saying which row of the report's
-``top`` the file rolls up into. :func:`jettison.inspect.removable.find_removable` does the
+(:class:`Unclaimed`) and returns :class:`Claim` records, each naming files and the row of the
+report's ``top`` they roll up into. :func:`jettison.inspect.removable.find_removable` does the
 accounting, so every cause counts bytes, files and hard links the same way.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,12 +22,16 @@ MIB = 1 << 20
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One file a cause would remove, and the ``top`` row it rolls up into."""
+    """Files a cause would remove, and the ``top`` row they roll up into.
 
-    path: str
-    """The file (a path of the final filesystem)."""
+    One claim may name one file or many: a cause that knows a row's files together claims
+    them at once (duplicates: one claim per group of copies, where one object per file cost
+    0.4 s for the synthetic image's 402,406 copies)."""
+
+    paths: Sequence[str]
+    """The files (paths of the final filesystem)."""
     group: str
-    """Path shown for the row: the file itself, or the directory / metadata path it rolls up to."""
+    """Path shown for the row: a file itself, or the directory / metadata path it rolls up to."""
     owner: str | None = None
     """Owner key shown for the row (``python:NAME``, ``debian:NAME``), when the row has one."""
 
@@ -76,8 +81,8 @@ class Unclaimed:
         return patterns.matching(self.by_path)
 
     def identical_files(self) -> list[list[str]]:
-        """Groups of two or more unclaimed files with identical contents (see
-        :meth:`FileResolver.identical_files`), in no particular order."""
+        """Groups of two or more unclaimed files with identical contents, each by layer then
+        path (see :meth:`FileResolver.identical_files`)."""
         held = self.by_path
         if self.identical is None:
             return self.resolver.identical_files(among=held)
@@ -148,8 +153,10 @@ def claim_matches(
     owners gives two rows.
     """
     owner_of = unclaimed.ownership.owner_of
+    rows: dict[tuple[str, str | None], list[str]] = defaultdict(list)
     for path, group in unclaimed.matching(patterns):
-        yield Claim(path, group, owner_of(path) if with_owner else None)
+        rows[(group, owner_of(path) if with_owner else None)].append(path)
+    return (Claim(paths, group, owner) for (group, owner), paths in rows.items())
 
 
 def common_dir(paths: Iterable[str]) -> str:

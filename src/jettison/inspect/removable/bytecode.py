@@ -35,10 +35,10 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
         if owner is not None:
             owned[owner].append(path)
         else:
-            yield Claim(path, _environment_root(path))
+            yield Claim((path,), _environment_root(path))
     for owner, paths in owned.items():
         row = common_dir(paths)
-        yield from (Claim(p, row, owner) for p in paths)
+        yield Claim(paths, row, owner)
 
 
 def _has_source(unclaimed: Unclaimed, path: str) -> bool:

@@ -53,9 +53,8 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
         if owner in wanted:  # the files of the removable dists only, not of every owner
             owned[owner].add(path)
     for dist, owner in zip(dists, owner_names, strict=True):
-        for path in sorted(owned[owner].union(dist.files)):
-            if path in unclaimed:
-                yield Claim(path, dist.dist_info, owner)
+        paths = [path for path in sorted(owned[owner].union(dist.files)) if path in unclaimed]
+        yield Claim(paths, dist.dist_info, owner)
 
 
 def removable_dists(dists: Iterable[PythonDist]) -> list[PythonDist]:

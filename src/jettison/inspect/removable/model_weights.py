@@ -36,9 +36,9 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
     candidates = [p for p in unclaimed if "models--" in p or p[-12:].lower().endswith(_SUFFIXES)]
     for path in candidates:
         if "models--" in path and (hub := HUB_REPO.fullmatch(path)) is not None:
-            yield Claim(path, hub.group(1))
+            yield Claim((path,), hub.group(1))
         elif PYTHON_ENV.search(path) is None and _looks_like_weights(unclaimed, path):
-            yield Claim(path, path)
+            yield Claim((path,), path)
 
 
 def _looks_like_weights(unclaimed: Unclaimed, path: str) -> bool:

@@ -47,10 +47,8 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
     conda = sorted(_conda_pkgs_dirs(unclaimed))
     if not conda:
         return
-    prefixes = tuple(f"{pkgs}/" for pkgs in conda)
-    for path in unclaimed:
-        if path.startswith(prefixes):
-            yield Claim(path, next(p[:-1] for p in prefixes if path.startswith(p)))
+    for pkgs in conda:
+        yield Claim(unclaimed.under(pkgs), pkgs)
 
 
 def _conda_pkgs_dirs(unclaimed: Unclaimed) -> set[str]:

@@ -38,13 +38,13 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
         if is_toolchain_package(package.name):
             paths = [p for p in package.files if p in unclaimed]
             row = lists.get(package.name) or common_dir(paths)
-            yield from (Claim(p, row, f"debian:{package.name}") for p in paths)
+            yield Claim(paths, row, f"debian:{package.name}")
     owner_of = unclaimed.ownership.owner_of
     groups: dict[str, str] = {}  # one string per rolled-up directory, not one per file
     for path in [p for p in unclaimed if "include/" in p or p.endswith(".a")]:
         group = _build_only_dir(path)
         if group is not None:
-            yield Claim(path, groups.setdefault(group, group), owner_of(path))
+            yield Claim((path,), groups.setdefault(group, group), owner_of(path))
 
 
 def _build_only_dir(path: str) -> str | None:

@@ -89,6 +89,16 @@ def test_representative_is_the_hard_linked_copy_else_the_lowest_layer() -> None:
     assert rows(found) == [("m/linked", 20, "copies:3")]
 
 
+def test_each_group_comes_by_layer_then_path_and_the_first_is_kept() -> None:
+    res = resolver(
+        [File("z/first", b"d" * 10), File("y/first", b"d" * 10)],
+        [File("b/second", b"d" * 10), File("a/second", b"d" * 10)],
+    )
+    assert res.identical_files() == [["y/first", "z/first", "a/second", "b/second"]]
+    found = {c.cause: c for c in find_removable(res, ownership())}["duplicates"]
+    assert rows(found) == [("y/first", 30, "copies:4")]
+
+
 def test_groups_of_the_whole_image_kept_to_the_unclaimed_give_the_same_claims() -> None:
     """What analyze does on large images: a forked child groups every file by content (the
     docs' copies too) and duplicates keeps, of each group, what no earlier cause claimed."""
