@@ -16,7 +16,7 @@ lower layer (and pulled) but can never be seen in the container.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -203,6 +203,40 @@ class MergedFilesystem:
                 yield path, tables[layer].sizes[(ref >> _ROW_SHIFT) & _ROW_MASK], layer
             elif kind == hardlink:
                 yield path, owned(path, ref), ref >> _LAYER_SHIFT
+
+    def same_size_files(
+        self, among: Container[str] | None = None
+    ) -> list[tuple[list[str], list[int]]]:
+        """The candidates for identical contents: regular files of at least one byte (hard
+        links share their data already) whose size another such file has too, as (paths,
+        refs) per size; only paths ``among`` holds, when given. One pass over the tree, refs
+        carried along so that no path is looked up again (the synthetic image's 416,790
+        candidates)."""
+        tables = self.tables
+        file = k.FILE
+        first: dict[int, tuple[str, int]] = {}  # sizes seen once: most are
+        by_size: dict[int, tuple[list[str], list[int]]] = {}
+        for path, ref in self._state.items():
+            if ref & _KIND_MASK != file:
+                continue
+            size = tables[ref >> _LAYER_SHIFT].sizes[(ref >> _ROW_SHIFT) & _ROW_MASK]
+            if size <= 0 or (among is not None and path not in among):
+                continue
+            group = by_size.get(size)
+            if group is not None:
+                group[0].append(path)
+                group[1].append(ref)
+            elif (other := first.get(size)) is not None:
+                by_size[size] = ([other[0], path], [other[1], ref])
+            else:
+                first[size] = (path, ref)
+        return list(by_size.values())
+
+    def fingerprints(self, refs: Iterable[int]) -> list[bytes | None]:
+        """The fingerprint the scan took of each referenced regular file's content, None
+        where its layer has none (a layer read by seeking keeps no fingerprints)."""
+        known_of = [table.digests for table in self.tables]
+        return [known_of[ref >> _LAYER_SHIFT].get((ref >> _ROW_SHIFT) & _ROW_MASK) for ref in refs]
 
     def sized_each(self, paths: Iterable[str]) -> list[tuple[int, int]]:
         """(bytes it contributes, layer index) of the regular file or hard link at each of

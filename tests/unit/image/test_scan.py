@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,37 @@ def test_sized_each_is_size_of_and_layer_of_of_each_path_in_one_call() -> None:
     assert resolver.sized_each(paths) == expected
     assert expected == [(2, 1), (3, 0), (0, 2), (4, 1), (0, -1), (0, -1), (0, -1), (0, -1)]
     assert resolver.sized_each([]) == []
+
+
+def test_identical_files_take_the_scans_fingerprints_and_reread_only_seeked_layers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A gzip layer is streamed (every file fingerprinted as it passes), an uncompressed one
+    # read by seeking: identical contents group across both, and only the second's
+    # candidates are read again.
+    same = "s" * 64
+    layers = [
+        LayerSpec(
+            [file("z/streamed", same), file("z/other", "o" * 64), file("z/lone", "l")], "gzip"
+        ),
+        LayerSpec([file("a/seeked", same), file("b/seeked", same), file("c/x", "x" * 7)]),
+    ]
+    archive = write_docker_archive(tmp_path / "image.tar", ImageSpec(layers))
+    with open_image(str(archive)) as image:
+        resolver = scan_image(image, capture=None).resolver
+        asked: list[list[str]] = []
+        real = resolver.hash_files
+
+        def spy(paths: Iterable[str]) -> dict[str, bytes]:
+            asked.append(sorted(paths))
+            return real(asked[-1])
+
+        monkeypatch.setattr(resolver, "hash_files", spy)
+        groups = resolver.identical_files()
+    assert asked == [["a/seeked", "b/seeked"]]  # z/streamed and z/other: fingerprints kept
+    assert [(group[0], sorted(group[1:])) for group in groups] == [
+        ("z/streamed", ["a/seeked", "b/seeked"])
+    ]
 
 
 GLOB_SETS = [

@@ -81,8 +81,8 @@ class Unclaimed:
         return patterns.matching(self.by_path)
 
     def identical_files(self) -> list[list[str]]:
-        """Groups of two or more unclaimed files with identical contents, each by layer then
-        path (see :meth:`FileResolver.identical_files`)."""
+        """Groups of two or more unclaimed files with identical contents, each with its
+        lowest layer's copy first (see :meth:`FileResolver.identical_files`)."""
         held = self.by_path
         if self.identical is None:
             return self.resolver.identical_files(among=held)
@@ -90,7 +90,8 @@ class Unclaimed:
         for group in self.identical():
             kept = [path for path in group if path in held]
             if len(kept) > 1:
-                found.append(kept)
+                # The group's first copy was claimed already: the lowest of the rest first.
+                found.append(kept if kept[0] is group[0] else self.resolver.lowest_first(kept))
         return found
 
 

@@ -28,12 +28,13 @@ def find(unclaimed: Unclaimed) -> Iterator[Claim]:
             linked.add(entry.link_target)
     for copies in unclaimed.identical_files():
         # The copy kept: hard-linked first, then the lowest layer, then the path. Each group
-        # comes by layer then path already (ordered in the forked child, when there is one),
-        # so only the hard-linked need to move forward (a stable sort keeps the rest's order).
-        ranked = sorted(copies, key=linked.__contains__, reverse=True) if linked else copies
-        keep = ranked[0]
-        owner = f"copies:{len(copies)}"
-        yield Claim(ranked[1:], keep, owner)
+        # comes with its lowest layer's copy first (found in the forked child, when there is
+        # one), so only a group holding a hard link's target needs more.
+        keep = copies[0]
+        if linked and keep not in linked and (targets := [p for p in copies if p in linked]):
+            keep = resolver.lowest_first(targets)[0]
+        others = copies[1:] if keep is copies[0] else [p for p in copies if p != keep]
+        yield Claim(others, keep, f"copies:{len(copies)}")
 
 
 CAUSE = Cause(

@@ -89,14 +89,35 @@ def test_representative_is_the_hard_linked_copy_else_the_lowest_layer() -> None:
     assert rows(found) == [("m/linked", 20, "copies:3")]
 
 
-def test_each_group_comes_by_layer_then_path_and_the_first_is_kept() -> None:
+def test_each_group_comes_with_the_lowest_layers_copy_first_and_it_is_kept() -> None:
     res = resolver(
         [File("z/first", b"d" * 10), File("y/first", b"d" * 10)],
         [File("b/second", b"d" * 10), File("a/second", b"d" * 10)],
     )
-    assert res.identical_files() == [["y/first", "z/first", "a/second", "b/second"]]
+    [group] = res.identical_files()
+    assert group[0] == "y/first"
+    assert sorted(group[1:]) == ["a/second", "b/second", "z/first"]
+    assert res.lowest_first(["b/second", "z/first", "a/second", "y/first"]) == [
+        "y/first",
+        "b/second",
+        "z/first",
+        "a/second",
+    ]
     found = {c.cause: c for c in find_removable(res, ownership())}["duplicates"]
     assert rows(found) == [("y/first", 30, "copies:4")]
+
+
+def test_when_an_earlier_cause_took_the_lowest_copy_the_next_lowest_is_kept() -> None:
+    res = resolver(
+        [File("usr/share/doc/a/README", b"r" * 50)],  # docs claims it
+        [File("srv/README", b"r" * 50), File("app/README", b"r" * 50)],
+        [File("a/README", b"r" * 50)],
+    )
+    # The first copy as identical_files gives it, the others in an order of its choosing.
+    given = [["usr/share/doc/a/README", "a/README", "srv/README", "app/README"]]
+    claimed = dict(claim_files(res, ownership(), identical=lambda: given))
+    assert sorted(claimed[CAUSES[-1]]) == ["a/README", "srv/README"]
+    assert {claim.group for claim in claimed[CAUSES[-1]].values()} == {"app/README"}
 
 
 def test_groups_of_the_whole_image_kept_to_the_unclaimed_give_the_same_claims() -> None:
@@ -117,6 +138,11 @@ def test_groups_of_the_whole_image_kept_to_the_unclaimed_give_the_same_claims() 
         [File("opt/three.so", b"s" * 50), Hardlink("opt/alias", "opt/two.so")],
     )
     whole = res.identical_files()
+    assert sorted(group[0] for group in whole) == [
+        "app/README",
+        "opt/one.so",
+        "usr/share/doc/c/NOTES",
+    ]
     assert sorted(map(sorted, whole)) == [
         ["app/README", "srv/README", "usr/share/doc/a/README", "usr/share/doc/b/README"],
         ["opt/one.so", "opt/three.so", "opt/two.so"],
