@@ -18,6 +18,9 @@ Then it checks that jettison's dive-compatible figures (efficiency score, wasted
 image and layer sizes, the inefficient paths in dive's order) equal dive's JSON, and prints
 a table: median and minimum wall time, median CPU time, peak RSS, the jettison/dive ratios,
 and what jettison found in the image (top owners, CUDA bytes, removable bytes by cause).
+Besides the ratio of the medians it gives the median of the paired ratios (run i of
+jettison against run i of dive, which ran right before or after it): on a host whose speed
+drifts between runs (shared vCPUs), the pairs see the same conditions and the medians may not.
 
 Bytecode: jettison's modules are compiled first (``compileall``), as ``pip install`` does
 for a wheel, so the runs measure jettison as installed; ``--from-source`` skips that (then,
@@ -340,6 +343,10 @@ def table(results: dict[str, Any], tools: dict[str, ToolResult]) -> str:
         f"{'ratio':<10}{'':>5}{ratio['median_wall']:>12.2f}x{ratio['min_wall']:>9.2f}x"
         f"{ratio['median_cpu']:>11.2f}x{ratio['peak_rss']:>10.2f}x   (jettison / dive)"
     )
+    lines.append(
+        f"{'paired':<10}{'':>5}{ratio['paired_wall']:>12.2f}x{'':>10}"
+        f"{ratio['paired_cpu']:>11.2f}x{'':>11}   (median of run i / run i)"
+    )
     lines.append(f"versions  {j.version}; {d.version}")
     lines.append(
         f"peak RSS  {results['peak_rss_method']}; `true` measures "
@@ -493,6 +500,12 @@ def main(argv: list[str] | None = None) -> int:
             "min_wall": j.min_wall_s / d.min_wall_s,
             "median_cpu": j.median_cpu_s / d.median_cpu_s,
             "peak_rss": j.peak_rss_bytes / d.peak_rss_bytes,
+            "paired_wall": statistics.median(
+                a.wall_s / b.wall_s for a, b in zip(j.runs, d.runs, strict=True)
+            ),
+            "paired_cpu": statistics.median(
+                a.cpu_s / b.cpu_s for a, b in zip(j.runs, d.runs, strict=True)
+            ),
         },
         "dive_figures_match": not mismatches,
         "mismatches": mismatches,

@@ -96,14 +96,10 @@ def library_family(path: str) -> str | None:
     return _LIBRARIES[int(match.lastgroup[1:])][0]
 
 
-def family_of(path: str, owner: str) -> str | None:
-    """The family of the file at ``path`` owned by ``owner`` (``kind:name``), if any."""
+def owner_family(owner: str) -> str | None:
+    """The family every file of ``owner`` (``kind:name``) belongs to: a CUDA wheel's."""
     kind, _, name = owner.partition(":")
-    if kind == "python":
-        family = dist_family(name)
-        if family is not None:
-            return family
-    return library_family(path)
+    return dist_family(name) if kind == "python" else None
 
 
 @dataclass
@@ -118,11 +114,21 @@ class FamilyTally:
 
     def __init__(self) -> None:
         self._tallies: dict[str, _Tally] = {}
+        self._of_owner: dict[str, str | None] = {}
+        """:func:`owner_family` of each owner seen (once per owner, not once per file)."""
 
     def add(self, path: str, size: int, owner: str) -> None:
-        family = family_of(path, owner)
+        """Count the file at ``path`` under its family, if it has one: its owner's
+        (:func:`owner_family`), else its name's (:func:`library_family`)."""
+        of_owner = self._of_owner
+        if owner in of_owner:
+            family = of_owner[owner]
+        else:
+            family = of_owner[owner] = owner_family(owner)
         if family is None:
-            return
+            family = library_family(path)
+            if family is None:
+                return
         tally = self._tallies.get(family)
         if tally is None:
             tally = self._tallies[family] = _Tally()
