@@ -170,6 +170,23 @@ def test_file_over_file() -> None:
     assert (fs.total_bytes(), fs.hidden_bytes()) == (10, 1000)
 
 
+def test_an_overwritten_file_stays_listed_in_its_directory() -> None:
+    fs = merged([D("d"), F("d/f", 5)], [F("d/f", 6)], [W("d")])
+    assert visible(fs) == {}
+    assert hidden(fs) == [
+        ("d", 0, 2, "deleted"),
+        ("d/f", 0, 1, "overwritten"),
+        ("d/f", 1, 2, "deleted"),
+    ]
+    assert (fs.total_bytes(), fs.hidden_bytes()) == (0, 11)
+
+
+def test_file_over_a_symlink_with_entries_below_it_replaces_them_too() -> None:
+    fs = merged([S("s", "elsewhere"), F("s/x", 3)], [F("s", 1)])
+    assert visible(fs) == {"s": ("file", 1)}
+    assert hidden(fs) == [("s", 0, 1, "overwritten"), ("s/x", 0, 1, "overwritten")]
+
+
 def test_dir_over_dir_merges() -> None:
     fs = merged([D("d"), F("d/a", 1)], [D("d"), F("d/b", 2)])
     assert visible(fs) == {"d": ("dir", 1), "d/a": ("file", 0), "d/b": ("file", 1)}
