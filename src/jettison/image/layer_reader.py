@@ -389,7 +389,9 @@ def _read_streaming(
         chunk_bytes=STREAM_CHUNK_BYTES,
         background=True,
     )
-    compression, chunks = uncompressed_chunks(iter(stored), label)
+    # A stored sha256 checked proves every byte: gzip's CRC-32 would add nothing but CPU.
+    checked = verify and _names_sha256(layer.digest)
+    compression, chunks = uncompressed_chunks(iter(stored), label, gzip_crc=not checked)
     pipeline = in_background(chunks, depth=2)
     with closing(pipeline):  # stops the reader thread before the blob is closed
         uncompressed = CountingChunks(

@@ -8,6 +8,8 @@ import hashlib
 import io
 import lzma
 import os
+import zlib
+from collections.abc import Callable
 
 import pytest
 import zstandard
@@ -209,6 +211,66 @@ def test_both_gzip_inflaters_agree(
     assert out == b"".join(bytes([i]) * 70_000 for i in range(3))
     with pytest.raises(ImageFormatError, match="gzip stream is truncated"):
         list(blobs.decompressed(iter([data[:200]]), Compression.GZIP, "t"))
+
+
+def gz_with_header_fields(data: bytes) -> bytes:
+    """A gzip member whose header has every optional field (FEXTRA, FNAME, FCOMMENT, FHCRC)."""
+    plain = gz(data)
+    extra = b"\x06\x00" + b"AB\x02\x00xy"
+    header = b"\x1f\x8b\x08" + bytes([0x04 | 0x08 | 0x10 | 0x02]) + plain[4:10]
+    header += extra + b"layer.tar\0" + b"a comment\0"
+    return header + (zlib.crc32(header) & 0xFFFF).to_bytes(2, "little") + plain[10:]
+
+
+def without_crc(blob: bytes, chunk: int = 1 << 20) -> bytes:
+    return b"".join(decompressed(chunked(blob, chunk), Compression.GZIP, "b", gzip_crc=False))
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_gzip_with_or_without_its_crc_reads_every_header_form_in_any_chunking(chunk: int) -> None:
+    blob = gz(PART_A) + gz_with_header_fields(PART_B) + gz(b"") + bytes(700)
+    assert without_crc(blob, chunk) == PART_A + PART_B
+    with_crc = decompressed(chunked(blob, chunk), Compression.GZIP, "b")
+    assert b"".join(with_crc) == PART_A + PART_B  # the same as with it
+
+
+def test_a_wrong_gzip_crc_is_caught_only_where_it_is_computed() -> None:
+    # Only for blobs whose sha256 is checked, which proves the same bytes (see layer_reader).
+    blob = bytearray(gz(PART_A))
+    blob[-8] ^= 0xFF  # the CRC-32, first byte of the trailer
+    with pytest.raises(ImageFormatError, match="corrupt gzip data"):
+        inflate(bytes(blob))
+    assert without_crc(bytes(blob)) == PART_A
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda b: b[:-4] + (len(PART_A) + 1).to_bytes(4, "little"), "corrupt gzip data"),
+        (lambda b: b[:-3], "gzip stream is truncated"),
+        (lambda b: b[:6], "gzip stream is truncated"),
+        (lambda b: b[: len(b) // 2], "gzip stream is truncated"),
+        (lambda b: b + b"\x1f\x8c" + bytes(20), "corrupt gzip data"),
+        (lambda b: b[:3] + b"\x80" + b[4:], "corrupt gzip data"),  # a reserved flag
+        (lambda b: b[:3] + b"\x08" + b[4:10] + b"x" * (2 << 20), "corrupt gzip data"),
+    ],
+    ids=["isize", "trailer-cut", "header-cut", "deflate-cut", "bad-magic", "flags", "long-name"],
+)
+@pytest.mark.parametrize("crc", [True, False])
+def test_gzip_with_or_without_its_crc_reports_damage(
+    damage: Callable[[bytes], bytes], message: str, crc: bool
+) -> None:
+    blob = damage(gz(PART_A))
+    with pytest.raises(ImageFormatError, match=message):
+        list(decompressed(chunked(blob, 4096), Compression.GZIP, "b", gzip_crc=crc))
+
+
+def test_a_wrong_header_crc_is_caught_only_where_crcs_are_computed() -> None:
+    blob = bytearray(gz_with_header_fields(PART_B))
+    blob[33] ^= 0xFF  # the header's CRC-16 (10 + 8 extra + 10 name + 10 comment, then it)
+    with pytest.raises(ImageFormatError, match=r"corrupt gzip data \(incorrect header check\)"):
+        inflate(bytes(blob))
+    assert without_crc(bytes(blob)) == PART_B
 
 
 def test_fingerprint_is_the_same_in_pieces_and_differs_for_other_bytes() -> None:

@@ -292,6 +292,23 @@ def test_an_uncompressed_stream_is_its_own_diff_id() -> None:
         read_layer(layer, every_byte=False)
 
 
+@pytest.mark.parametrize("diff_id", [True, False])
+def test_gzip_damage_is_caught_with_or_without_its_crc(diff_id: bool) -> None:
+    # A checked stored digest: the CRC-32 is not computed, the sha256 catches the damage.
+    # Without one: the CRC-32 (or the diff_id) catches it.
+    tar = build_layer_tar([file("data", os.urandom(5000))])
+    good = compress(tar, "gzip")
+    blob = bytearray(good)
+    blob[-8] ^= 0xFF  # the CRC-32 itself: inflates "fine" without it
+    store = MemoryStore({"blob": bytes(blob)})
+    checked = Layer(0, "blob", store, len(blob), digest=sha(good))
+    with pytest.raises(ImageFormatError, match="digest mismatch"):
+        read_layer(checked)
+    unchecked = Layer(0, "blob", store, len(blob), diff_id=sha(tar) if diff_id else None)
+    with pytest.raises(ImageFormatError, match="corrupt gzip data"):
+        read_layer(unchecked)
+
+
 def test_silent_zstd_corruption_is_caught_by_the_diff_id() -> None:
     # zstd frames carry no checksum by default: a flipped literal byte decompresses "fine".
     tar = build_layer_tar([file("data", bytes(range(256)) * 20)])
