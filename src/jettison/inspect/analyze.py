@@ -91,17 +91,16 @@ def _analyze_all(
         return scanned.resolver.identical_files()
 
     # dive's figures come from the layer tables alone. On a large image a forked child
-    # groups the image's files by content (for duplicates, the last cause), each group in
-    # the order duplicates keeps them, and then computes them, beside attribution and the
-    # first causes (the synthetic image's 500,000 entries: 1.4 s and 1.3 s of Python on the
-    # other core); the merged filesystem is built first, for both (each building its own
-    # took 0.8 s more CPU and gained nothing: the parent's chain from the tree through
-    # attribution and the causes to their rows is the longer one). Otherwise dive's figures
-    # come first, in this process: their trees are freed before the merged filesystem is
-    # built and attribution and the causes hold theirs, so the peak is the larger of the
-    # two, not the sum (BERT's docker-archive: 87 -> 68 MB resident while dive's trees are
-    # held); a child holds them while the parent holds the rest, so its memory adds to the
-    # parent's.
+    # groups the image's files by content (for duplicates, the last cause) and then computes
+    # them, beside attribution and the causes (the synthetic image's 500,000 entries: 0.5 s
+    # and 1.0-1.2 s of Python on the other core); the merged filesystem is built first, for
+    # both (each building its own cost 0.8 s more CPU and gained nothing: this process's
+    # chain from attribution through the causes to their rows is the longer one). Otherwise
+    # dive's figures come first, in this process: their trees are freed before the merged
+    # filesystem is built and attribution and the causes hold theirs, so the peak is the
+    # larger of the two, not the sum (BERT's docker-archive: 87 -> 68 MB resident while
+    # dive's trees are held); a child holds them while the parent holds the rest, so its
+    # memory adds to the parent's.
     beside = sum(len(table) for table in tables) >= FORK_MIN_ENTRIES and cores() >= 2
     if beside:
         scanned.resolver  # noqa: B018 - builds the merged filesystem the child shares
