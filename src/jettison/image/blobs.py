@@ -382,31 +382,44 @@ def _gzip_header_end(head: bytes, *, check: bool) -> int | None:
     return end if end <= len(head) else None
 
 
+MEMBER_WINDOW_BYTES = 64 << 10
+"""After a member ends inside a chunk, the rest of the chunk goes to the next members this
+much at a time: a decompressor hands back what follows its member as a new copy
+(``unused_data``), and an estargz layer holds one gzip member per file, thousands to a
+chunk. Given the whole rest each time, 20,000 members of 340 bytes copied ~40 GB (2.4 s for
+6.8 MB); a window bounds each copy."""
+
+
 def _members(
     chunks: Iterator[bytes], label: str, kind: Compression, member: Callable[[], Any]
 ) -> Iterator[bytes]:
-    """Members through a decompressor with bz2's API (``max_length``, ``needs_input``):
-    ISA-L's IgzipDecompressor, bz2 and lzma."""
+    """Members through a decompressor with bz2's API (``max_length``, ``needs_input``,
+    ``unused_data``): jettison's gzip member over ISA-L, bz2 and lzma. A chunk goes whole
+    to the member it starts in; the rest of it after that member, in windows."""
     dec = member()
     try:
         for chunk in chunks:
-            data = chunk
-            if dec.eof:
-                if not data.strip(b"\0"):
-                    continue  # zero padding after the last member
-                dec = member()  # the last member ended exactly at a chunk end
-            while True:
-                out = dec.decompress(data, OUT_CHUNK_BYTES)
-                data = b""
-                if out:
-                    yield out
+            position, end = 0, len(chunk)
+            whole = True  # until a member ends inside this chunk
+            while position < end:
                 if dec.eof:
-                    data = dec.unused_data
-                    if not data.strip(b"\0"):
-                        break  # trailing zero padding (or nothing) after the member
+                    if chunk[position] == 0 and not chunk[position:].strip(b"\0"):
+                        break  # zero padding after the last member
                     dec = member()
-                elif dec.needs_input:
-                    break
+                    whole = False
+                stop = end if whole else min(end, position + MEMBER_WINDOW_BYTES)
+                data = chunk if position == 0 and stop == end else chunk[position:stop]
+                position = stop
+                while True:
+                    out = dec.decompress(data, OUT_CHUNK_BYTES)
+                    data = b""
+                    if out:
+                        yield out
+                    if dec.eof:
+                        position -= len(dec.unused_data)  # the next member's, from there
+                        break
+                    if dec.needs_input:
+                        break
         if not dec.eof:
             raise _truncated(label, kind)
     except _ERRORS as exc:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import hashlib
 import io
 import lzma
 import os
+import random
 import zlib
 from collections.abc import Callable
 
@@ -16,6 +18,7 @@ import zstandard
 
 from jettison.errors import ImageFormatError
 from jettison.image.blobs import (
+    MEMBER_WINDOW_BYTES,
     Compression,
     CountingChunks,
     HashedChunks,
@@ -224,6 +227,40 @@ def gz_with_header_fields(data: bytes) -> bytes:
 
 def without_crc(blob: bytes, chunk: int = 1 << 20) -> bytes:
     return b"".join(decompressed(chunked(blob, chunk), Compression.GZIP, "b", gzip_crc=False))
+
+
+@pytest.mark.parametrize("crc", [True, False])
+@pytest.mark.parametrize("kind", [Compression.GZIP, Compression.BZIP2], ids=lambda k: k.value)
+def test_many_members_in_a_chunk_and_one_across_its_windows(kind: Compression, crc: bool) -> None:
+    # estargz: a gzip member per file, thousands to a chunk; after the first member ends
+    # inside a chunk the rest goes on in windows (MEMBER_WINDOW_BYTES), which a large member
+    # spans.
+    compress = COMPRESSORS[kind]
+    small = [bytes([i % 251]) * (i % 700 + 1) for i in range(1500)]
+    large = os.urandom(3 * MEMBER_WINDOW_BYTES)
+    parts = [*small[:700], large, *small[700:]]
+    blob = b"".join(compress(part) for part in parts) + bytes(300)
+    for chunk in (len(blob), 1 << 20, MEMBER_WINDOW_BYTES + 1):
+        out = decompressed(chunked(blob, chunk), kind, "b", gzip_crc=crc)
+        assert b"".join(out) == b"".join(parts)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_damaged_gzip_is_read_or_refused_never_anything_else(seed: int) -> None:
+    rng = random.Random(seed)
+    good = gz(PART_A[:700]) + gz_with_header_fields(PART_B[:900]) + gz(b"")
+    for _ in range(150):
+        blob = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(blob))
+            if rng.random() < 0.8:
+                blob[at] = rng.randrange(256)
+            else:
+                del blob[at : at + rng.randint(1, 40)]
+        for crc in (True, False):
+            pieces = chunked(bytes(blob), rng.choice([1, 5, 64, 4096]))
+            with contextlib.suppress(ImageFormatError):  # anything else fails the test
+                b"".join(decompressed(pieces, Compression.GZIP, "b", gzip_crc=crc))
 
 
 @pytest.mark.parametrize("chunk", CHUNKS)
