@@ -14,7 +14,7 @@ import re
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -169,14 +169,22 @@ class FileResolver:
             for path in paths
         ]
 
-    def hard_links(self) -> list[str]:
-        """Paths of the hard links of the final filesystem (one list, found once: the
-        removable causes' accounting, duplicates and identical_files each ask for it)."""
-        return self._hard_links
+    def hard_link_targets(self) -> Mapping[str, list[str]]:
+        """Regular file path -> the paths of the hard links of the final filesystem that
+        share its data (found once: the removable causes' accounting and duplicates both
+        ask for it)."""
+        return self._hard_link_targets
 
     @cached_property
-    def _hard_links(self) -> list[str]:
-        return [p for p, ref in self._fs.refs() if ref & 0xFF == k.HARDLINK]
+    def _hard_link_targets(self) -> dict[str, list[str]]:
+        links: dict[str, list[str]] = {}
+        entry = self._fs.entry
+        for path, ref in self._fs.refs():
+            if ref & 0xFF == k.HARDLINK:
+                target = entry(ref).link_target
+                if target is not None and self.is_file(target) and not self.is_hardlink(target):
+                    links.setdefault(target, []).append(path)
+        return links
 
     def is_hardlink(self, path: str) -> bool:
         ref = self._ref(path)

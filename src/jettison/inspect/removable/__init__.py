@@ -80,7 +80,7 @@ def claim_files(
     when something computes them beside the first causes; asked for only by the cause that
     needs them."""
     remaining: dict[str, None] = dict.fromkeys(resolver.paths())
-    links = _hard_links(resolver)
+    links = resolver.hard_link_targets()
     results = []
     for cause in CAUSES:
         unclaimed = Unclaimed(resolver, ownership, MappingProxyType(remaining), identical)
@@ -97,19 +97,8 @@ def summarize(claimed: Claimed, resolver: FileResolver) -> tuple[RemovableCause,
     return tuple(_summarize(cause, claims, resolver) for cause, claims in claimed)
 
 
-def _hard_links(resolver: FileResolver) -> dict[str, list[str]]:
-    """Regular file path -> paths of the hard links that share its data."""
-    links: dict[str, list[str]] = defaultdict(list)
-    for path in resolver.hard_links():
-        entry = resolver.get(path)
-        target = entry.link_target if entry is not None else None
-        if target is not None and resolver.is_file(target) and not resolver.is_hardlink(target):
-            links[target].append(path)
-    return links
-
-
 def _accept(
-    claims: Iterable[Claim], remaining: Collection[str], links: dict[str, list[str]]
+    claims: Iterable[Claim], remaining: Collection[str], links: Mapping[str, list[str]]
 ) -> dict[str, Claim]:
     """The claims that count, by path: unclaimed so far, the first claim of a path, hard
     links all claimed."""

@@ -21,11 +21,7 @@ from jettison.inspect.removable._cause import Cause, Claim, Unclaimed
 
 def find(unclaimed: Unclaimed) -> Iterator[Claim]:
     resolver = unclaimed.resolver
-    linked: set[str] = set()
-    for path in resolver.hard_links():
-        entry = resolver.get(path)
-        if entry is not None and entry.link_target:
-            linked.add(entry.link_target)
+    linked = resolver.hard_link_targets()  # the regular files other names share data with
     for copies in unclaimed.identical_files():
         # The copy kept: hard-linked first, then the lowest layer, then the path. Each group
         # comes with its lowest layer's copy first (found in the forked child, when there is
